@@ -1,0 +1,39 @@
+/**
+ * Runs the test suite. Node reads NODE_EXTRA_CA_CERTS only at start-up, so this makes the
+ * emulated cloud's throwaway CA first, then starts mocha trusting it. Arguments are passed
+ * to mocha (e.g. a single spec file).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createCertificateAuthority } from '../src/emulator/tls';
+
+async function main(): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'revoker-test-ca-'));
+  try {
+    const ca = await createCertificateAuthority('Session Revoker test CA');
+    const certFile = path.join(dir, 'ca.pem');
+    const keyFile = path.join(dir, 'ca-key.pem');
+    writeFileSync(certFile, ca.certPem);
+    writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
+    const mocha = path.join(__dirname, '..', 'node_modules', 'mocha', 'bin', 'mocha.js');
+    const child = spawn(process.execPath, [mocha, ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile, EMULATOR_CA_CERT_FILE: certFile, EMULATOR_CA_KEY_FILE: keyFile },
+    });
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,242 @@
+/**
+ * The emulated tenant's directory: users, their directory roles and groups. Emulated Entra
+ * reads it to mint tokens (oid, upn, wids) and emulated Graph serves and enforces it. It is
+ * also the demo tenant, so its people are named for what they show.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** Built-in directory role template ids (graph.md §1.4). */
+export const ROLE = {
+  GlobalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  PrivilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
+  PrivilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  AuthenticationAdministrator: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
+  UserAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  HelpdeskAdministrator: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+  PasswordAdministrator: '966707d0-3269-4727-9be2-8c3a10f19b9d',
+  GroupsAdministrator: 'fdd7a751-b60b-444a-984c-02652fe8fa1c',
+  SecurityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
+  DirectoryReaders: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
+  GuestInviter: '95e79109-95c0-4d8e-aee3-d01accf2d47b',
+  MessageCenterReader: '790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b',
+  ReportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
+} as const;
+
+export const ROLE_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ROLE).map(([key, id]) => [id, key.replace(/([a-z])([A-Z])/g, '$1 $2')]),
+);
+
+/** The default-user role template id Entra adds to every member's wids. */
+export const DEFAULT_USER_ROLE = 'b79fbf4d-3ef9-4689-8143-76b194e85509';
+
+export interface DirectoryUser {
+  readonly id: string;
+  userPrincipalName: string;
+  displayName: string;
+  givenName?: string;
+  surname?: string;
+  mail?: string;
+  jobTitle?: string;
+  department?: string;
+  officeLocation?: string;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest';
+  signInSessionsValidFromDateTime: string;
+  /** Active tenant-wide directory role template ids. */
+  roles: string[];
+  /** The Teams user id (MRI) Teams uses for this person in chats: 29:... */
+  readonly teamsId: string;
+  /** Emulation switches: the next OBO for this user fails this way. */
+  oboFailure?: 'consent_required' | 'interaction_required';
+  /** Emulation switch: Teams cannot get this user a token silently (first-time consent). */
+  ssoBlocked?: boolean;
+  passwordProfile?: { forceChangePasswordNextSignIn: boolean; changedAt: string };
+}
+
+export interface DirectoryGroup {
+  readonly id: string;
+  displayName: string;
+  description?: string;
+  /** Role-assignable groups make their members privileged targets (graph.md §1.5). */
+  isAssignableToRole: boolean;
+  /** Member ids: users or groups. */
+  members: string[];
+}
+
+export interface DirectoryDevice {
+  readonly id: string;
+  displayName: string;
+  accountEnabled: boolean;
+  /** Owner/registered user id. */
+  readonly ownerId: string;
+}
+
+/** The demo tenant's fixed ids, so documentation and tests can name them. */
+export const DEMO_TENANT_ID = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
+export const DEMO_DOMAIN = 'contoso.onmicrosoft.com';
+
+function teamsIdFor(id: string): string {
+  return `29:1${Buffer.from(id).toString('base64url').slice(0, 40)}`;
+}
+
+export interface NewUser {
+  readonly id?: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+  readonly jobTitle?: string;
+  readonly department?: string;
+  readonly officeLocation?: string;
+  readonly accountEnabled?: boolean;
+  readonly userType?: 'Member' | 'Guest';
+  readonly roles?: string[];
+  readonly mail?: string;
+}
+
+export class Directory {
+  readonly users = new Map<string, DirectoryUser>();
+  readonly groups = new Map<string, DirectoryGroup>();
+  readonly devices = new Map<string, DirectoryDevice>();
+
+  constructor(readonly tenantId: string, readonly domain: string) {}
+
+  addUser(user: NewUser): DirectoryUser {
+    const id = user.id ?? randomUUID();
+    const [given, ...rest] = user.displayName.split(' ');
+    const created: DirectoryUser = {
+      id,
+      userPrincipalName: user.userPrincipalName,
+      displayName: user.displayName,
+      givenName: given,
+      surname: rest.join(' ') || undefined,
+      mail: user.mail ?? (user.userType === 'Guest' ? undefined : user.userPrincipalName),
+      jobTitle: user.jobTitle,
+      department: user.department,
+      officeLocation: user.officeLocation,
+      accountEnabled: user.accountEnabled ?? true,
+      userType: user.userType ?? 'Member',
+      signInSessionsValidFromDateTime: '2026-01-05T08:00:00Z',
+      roles: [...(user.roles ?? [])],
+      teamsId: teamsIdFor(id),
+    };
+    this.users.set(id, created);
+    return created;
+  }
+
+  addGroup(group: { id?: string; displayName: string; description?: string; isAssignableToRole?: boolean; members: string[] }): DirectoryGroup {
+    const created: DirectoryGroup = {
+      id: group.id ?? randomUUID(),
+      displayName: group.displayName,
+      description: group.description,
+      isAssignableToRole: group.isAssignableToRole ?? false,
+      members: [...group.members],
+    };
+    this.groups.set(created.id, created);
+    return created;
+  }
+
+  addDevice(device: { displayName: string; ownerId: string }): DirectoryDevice {
+    const created: DirectoryDevice = { id: randomUUID(), displayName: device.displayName, accountEnabled: true, ownerId: device.ownerId };
+    this.devices.set(created.id, created);
+    return created;
+  }
+
+  /** Finds a user by object id or UPN (case-insensitive), as Graph's /users/{id|upn} does. */
+  findUser(idOrUpn: string): DirectoryUser | undefined {
+    const byId = this.users.get(idOrUpn.toLowerCase());
+    if (byId) return byId;
+    const wanted = idOrUpn.toLowerCase();
+    for (const user of this.users.values()) if (user.userPrincipalName.toLowerCase() === wanted) return user;
+    return undefined;
+  }
+
+  /** Finds a user by Teams id (29:...). */
+  findByTeamsId(teamsId: string): DirectoryUser | undefined {
+    for (const user of this.users.values()) if (user.teamsId === teamsId) return user;
+    return undefined;
+  }
+
+  /** Finds a user by UPN prefix or display name, for tests and the demo ("adele" → Adele Vance). */
+  user(nameOrUpn: string): DirectoryUser {
+    const wanted = nameOrUpn.toLowerCase();
+    const found =
+      this.findUser(nameOrUpn) ??
+      [...this.users.values()].find(
+        (u) => u.userPrincipalName.toLowerCase().startsWith(`${wanted}@`) || u.displayName.toLowerCase() === wanted,
+      );
+    if (!found) throw new Error(`No user ${nameOrUpn} in the emulated directory`);
+    return found;
+  }
+
+  /** Groups the object belongs to, directly and through nesting. */
+  transitiveGroupsOf(objectId: string): DirectoryGroup[] {
+    const result = new Map<string, DirectoryGroup>();
+    const visit = (id: string): void => {
+      for (const group of this.groups.values()) {
+        if (group.members.includes(id) && !result.has(group.id)) {
+          result.set(group.id, group);
+          visit(group.id);
+        }
+      }
+    };
+    visit(objectId);
+    return [...result.values()];
+  }
+
+  /** Users in a group, nested groups expanded. */
+  transitiveUsersOf(groupId: string): DirectoryUser[] {
+    const seen = new Set<string>();
+    const users = new Map<string, DirectoryUser>();
+    const visit = (id: string): void => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      const group = this.groups.get(id);
+      if (!group) return;
+      for (const member of group.members) {
+        const user = this.users.get(member);
+        if (user) users.set(user.id, user);
+        else visit(member);
+      }
+    };
+    visit(groupId);
+    return [...users.values()];
+  }
+}
+
+/**
+ * The demo tenant. Every role in Entra's "who may revoke whom" table has a holder, so the
+ * demo and the tests can show each answer Entra gives.
+ */
+export function seedDirectory(tenantId: string = DEMO_TENANT_ID, domain: string = DEMO_DOMAIN): Directory {
+  const d = new Directory(tenantId, domain);
+  const at = (local: string): string => `${local}@${domain}`;
+  // Fixed ids for the people docs and tests name.
+  const adele = d.addUser({ id: '6e7b768e-07e2-4810-8459-485f84f8f204', userPrincipalName: at('adele'), displayName: 'Adele Vance', jobTitle: 'Retail Manager', department: 'Finance', officeLocation: '18/2111' });
+  const alex = d.addUser({ id: 'e3d0513b-449e-4198-ba6f-bd97ae7cae85', userPrincipalName: at('alex'), displayName: 'Alex Wilber', jobTitle: 'Marketing Assistant', department: 'Marketing', officeLocation: '131/1104' });
+  d.addUser({ id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11', userPrincipalName: at('megan.bowen'), displayName: 'Megan Bowen', jobTitle: 'Marketing Manager', department: 'Marketing' });
+  d.addUser({ id: '0b7d6c4a-91e3-4f2a-8d6e-3c5b7a9e1f22', userPrincipalName: at('megan.bowman'), displayName: 'Megan Bowman', jobTitle: 'Accountant', department: 'Finance' });
+  d.addUser({ id: 'c1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f633', userPrincipalName: at('lee.gu'), displayName: 'Lee Gu', jobTitle: 'Director', department: 'Finance' });
+  d.addUser({ id: 'a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c44', userPrincipalName: at("liam.o'brien"), displayName: "Liam O'Brien", jobTitle: 'Sales Representative', department: 'Sales' });
+  d.addUser({ id: 'f0e1d2c3-b4a5-4968-8776-655443322155', userPrincipalName: at('dan.disabled'), displayName: 'Dan Dormant', jobTitle: 'Former Contractor', department: 'Sales', accountEnabled: false });
+  d.addUser({ id: '1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a66', userPrincipalName: at('$svc-backup'), displayName: 'Backup Service', jobTitle: 'Service account', department: 'IT' });
+  d.addUser({ id: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c77', userPrincipalName: `gina_fabrikam.com#EXT#@${domain}`, mail: 'gina@fabrikam.com', displayName: 'Gina Guest (Fabrikam)', userType: 'Guest', jobTitle: 'Consultant' });
+  // Staff who use the bot, one per role that matters.
+  const helen = d.addUser({ id: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', userPrincipalName: at('helen'), displayName: 'Helen Helpdesk', jobTitle: 'Service Desk Agent', department: 'IT', roles: [ROLE.HelpdeskAdministrator] });
+  const uma = d.addUser({ id: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', userPrincipalName: at('uma'), displayName: 'Uma Useradmin', jobTitle: 'Identity Engineer', department: 'IT', roles: [ROLE.UserAdministrator] });
+  const paul = d.addUser({ id: '5d6e7f80-91a2-4cbd-8e3f-4a5b6c7d8eaa', userPrincipalName: at('paul'), displayName: 'Paul Password', jobTitle: 'Service Desk Agent', department: 'IT', roles: [ROLE.PasswordAdministrator] });
+  d.addUser({ id: '6e7f8091-a2b3-4dce-9f4a-5b6c7d8e9fbb', userPrincipalName: at('aaron'), displayName: 'Aaron Authadmin', jobTitle: 'Identity Engineer', department: 'IT', roles: [ROLE.AuthenticationAdministrator] });
+  const priya = d.addUser({ id: '7f8091a2-b3c4-4edf-8a5b-6c7d8e9fa0cc', userPrincipalName: at('priya'), displayName: 'Priya Privauth', jobTitle: 'Security Engineer', department: 'Security', roles: [ROLE.PrivilegedAuthenticationAdministrator] });
+  d.addUser({ id: '8091a2b3-c4d5-4f0a-9b6c-7d8e9fa0b1dd', userPrincipalName: at('grace'), displayName: 'Grace Global', jobTitle: 'CIO', department: 'IT', roles: [ROLE.GlobalAdministrator] });
+  const sam = d.addUser({ id: '91a2b3c4-d5e6-4a1b-8c7d-8e9fa0b1c2ee', userPrincipalName: at('sam'), displayName: 'Sam Secadmin', jobTitle: 'Security Analyst', department: 'Security', roles: [ROLE.SecurityAdministrator] });
+  d.addUser({ id: 'a2b3c4d5-e6f7-4b2c-9d8e-9fa0b1c2d3ff', userPrincipalName: at('gus'), displayName: 'Gus Groupsadmin', jobTitle: 'Collaboration Admin', department: 'IT', roles: [ROLE.GroupsAdministrator] });
+  d.addUser({ id: 'b3c4d5e6-f708-4c3d-8e9f-a0b1c2d3e400', userPrincipalName: at('rita'), displayName: 'Rita Reader', jobTitle: 'Auditor', department: 'Finance', roles: [ROLE.DirectoryReaders] });
+  const finance = [...d.users.values()].filter((u) => u.department === 'Finance').map((u) => u.id);
+  const financeTeam = d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f01', displayName: 'Finance Team', description: 'Everyone in Finance', members: finance });
+  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f02', displayName: 'IT Helpdesk', description: 'Service desk staff', members: [helen.id, paul.id, uma.id] });
+  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f03', displayName: 'Security Operations', description: 'Approvers of revocations', members: [priya.id, sam.id] });
+  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f04', displayName: 'All Staff', description: 'Nested: Finance Team plus Marketing', members: [financeTeam.id, alex.id] });
+  // A role-assignable group: its members are privileged targets even without a role.
+  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f05', displayName: 'Tier 0 Operators', isAssignableToRole: true, members: ['c1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f633'] });
+  d.addDevice({ displayName: 'ADELE-LAPTOP', ownerId: adele.id });
+  d.addDevice({ displayName: "Adele's iPhone", ownerId: adele.id });
+  return d;
+}
