@@ -18,7 +18,10 @@ async function main(): Promise<number> {
     writeFileSync(certFile, ca.certPem);
     writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
     const mocha = path.join(__dirname, '..', 'node_modules', 'mocha', 'bin', 'mocha.js');
-    const child = spawn(process.execPath, [mocha, ...process.argv.slice(2)], {
+    const args = process.argv.slice(2);
+    // Named spec files run alone; otherwise the whole suite.
+    const specs = args.some((a) => !a.startsWith('-')) ? [] : ['test/**/*.test.ts'];
+    const child = spawn(process.execPath, [mocha, ...specs, ...args], {
       stdio: 'inherit',
       env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile, EMULATOR_CA_CERT_FILE: certFile, EMULATOR_CA_KEY_FILE: keyFile },
     });

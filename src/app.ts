@@ -1,0 +1,103 @@
+/**
+ * The composition root: builds every adapter, the use cases, the bot and the HTTP server
+ * from one Config. Nothing else knows every class. Used by main.ts (npm start) and by the
+ * end-to-end tests, which start real bots against the emulated cloud.
+ */
+import type { TokenCredential } from '@azure/identity';
+import type { DestinationStream } from 'pino';
+import { AuditTrail } from './app/auditTrail';
+import { RevocationService } from './app/revocationService';
+import { RevokerAdapter } from './bot/adapter';
+import { createBotFrameworkAuthentication } from './bot/botFrameworkAuth';
+import { Presenter } from './bot/present';
+import { RevokerBot } from './bot/revokerBot';
+import { SignInGate } from './bot/signInGate';
+import { asAttachment, CardRenderer } from './cards/render';
+import type { Config } from './config/config';
+import { GraphDirectory } from './graph/graphDirectory';
+import { createHttpServer } from './http/server';
+import { DelegatedSessions } from './identity/delegatedSessions';
+import { SsoTokenValidator } from './identity/ssoTokenValidator';
+import { createLogger, type Logger } from './observability/logger';
+import { openSqliteStorage } from './storage';
+import { UNEXPECTED } from './bot/explain';
+
+export interface RunningBot {
+  /** Base URL, e.g. http://127.0.0.1:3978 (messages at /api/messages). */
+  readonly url: string;
+  readonly logger: Logger;
+  /** Graceful stop: no new requests, in-flight turns and background work finish, audit flushed, storage closed. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go (tests capture them to prove no token is logged). */
+  readonly logDestination?: DestinationStream;
+  readonly host?: string;
+}
+
+export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
+  const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
+  const storage = openSqliteStorage({ dataDir: config.dataDir });
+  const audit = new AuditTrail({
+    log: storage.audit,
+    onDeferred: (entry, error) =>
+      logger.error({ action: entry.action, requestId: entry.requestId, err: error }, 'audit record deferred: the audit log refused it; retrying'),
+  });
+  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs });
+  const sessions = new DelegatedSessions({
+    authorityHost: config.authorityHost,
+    appId: config.appId,
+    appPassword: config.appPassword,
+    makeGateway: (credential: TokenCredential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes }),
+  });
+  const gate = new SignInGate({
+    validator: new SsoTokenValidator({ authorityHost: config.authorityHost, appId: config.appId, ssoAppIdUri: config.ssoAppIdUri, allowedTenants: config.allowedTenants }),
+    sessions,
+    connectionName: config.oauthConnectionName,
+    ssoAppIdUri: config.ssoAppIdUri,
+    onRefused: (person, problem) => {
+      logger.warn({ tenantId: person.tenantId, aadObjectId: person.aadObjectId, problem }, 'sign-in token refused');
+      void audit.after({ tenantId: person.tenantId, action: 'signin.refused', outcome: 'refused', actor: { aadObjectId: person.aadObjectId, name: person.name }, code: problem });
+    },
+  });
+  const presenter = new Presenter(CardRenderer.load(), 'Session Revoker');
+  const bot = new RevokerBot({
+    appId: config.appId,
+    service,
+    gate,
+    presenter,
+    store: storage.state,
+    logger,
+    allowedTenants: config.allowedTenants,
+    invokeBudgetInMs: config.invokeBudgetInMs,
+  });
+  const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
+    if (context.activity.type === 'message') {
+      await context.sendActivity({ type: 'message', attachments: [asAttachment(presenter.failure(UNEXPECTED, { correlationId }))] });
+    }
+  });
+  const http = createHttpServer({
+    port: config.port,
+    host: options.host,
+    logger,
+    readiness: () => storage.state.check(),
+    handleActivity: (authHeader, activity, turnStarted) =>
+      adapter.handle(authHeader, activity, async (context) => {
+        turnStarted();
+        await bot.run(context);
+      }),
+  });
+  const url = await http.listen();
+  logger.info({ url, mode: 'production' }, 'Session Revoker is listening');
+  return {
+    url,
+    logger,
+    close: async () => {
+      await http.close();
+      await bot.drain();
+      await audit.close();
+      await storage.close();
+    },
+  };
+}

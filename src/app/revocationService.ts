@@ -1,0 +1,337 @@
+/**
+ * The story of a revocation, as use cases: look a target up (one match → a request the
+ * requester may confirm; several → a pick list), confirm (exactly one revoke per request,
+ * with the confirming person's own delegated token), cancel, and whoami. The pending →
+ * executing step is a compare-and-set in the store: only the winner calls Graph, whatever
+ * the double clicks, replays and instances.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './ports/directory';
+import type { StateStore, StoredItem } from './ports/stateStore';
+import type { AuditTrail } from './auditTrail';
+import {
+  beginExecution,
+  cancel as cancelRequest,
+  complete,
+  createRequest,
+  expireIfDue,
+  type DecisionProblem,
+  type PersonRef,
+  type RevocationOutcome,
+  type RevocationRequest,
+  type TargetSnapshot,
+} from '../domain/revocationRequest';
+import { classifyTarget, rolesThatMayRevoke, type DirectoryRole } from '../domain/roles';
+
+/** Whom the agent asked for, after the bot edge resolved any @mention to an object id. */
+export type ResolvedTarget =
+  | { readonly kind: 'objectId'; readonly id: string }
+  | { readonly kind: 'userPrincipalName'; readonly upn: string }
+  | { readonly kind: 'displayName'; readonly text: string }
+  | { readonly kind: 'self' };
+
+/** The person acting, with their delegated directory access. */
+export interface Acting {
+  readonly person: PersonRef;
+  readonly directory: DirectoryGateway;
+}
+
+export type LookupOutcome =
+  | { readonly kind: 'found'; readonly request: RevocationRequest }
+  | { readonly kind: 'several'; readonly pickId: string; readonly query: string; readonly candidates: readonly UserRecord[]; readonly truncated: boolean }
+  | { readonly kind: 'none'; readonly query: string }
+  | { readonly kind: 'failed'; readonly failure: DirectoryFailure };
+
+export type ConfirmOutcome =
+  | { readonly kind: 'completed'; readonly request: RevocationRequest }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest }
+  | { readonly kind: 'storage_unavailable' };
+
+export type CancelOutcome =
+  | { readonly kind: 'cancelled'; readonly request: RevocationRequest }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest };
+
+export interface WhoAmI {
+  readonly user: UserRecord;
+  readonly roles: readonly DirectoryRole[];
+}
+
+interface PickList {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly requesterId: string;
+  readonly query: string;
+  readonly candidateIds: readonly string[];
+}
+
+export const NAMESPACE = { requests: 'revocation-requests', picks: 'pick-lists' } as const;
+
+export interface RevocationServiceOptions {
+  readonly store: StateStore;
+  readonly audit: AuditTrail;
+  readonly requestTtlInMs: number;
+  /** How many name matches a pick list shows. */
+  readonly pickListSize?: number;
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+}
+
+export class RevocationService {
+  constructor(private readonly options: RevocationServiceOptions) {}
+
+  /** Looks the target up and, for exactly one match, opens a request the requester may confirm. */
+  async lookup(acting: Acting, target: ResolvedTarget, options: { deadline?: number } = {}): Promise<LookupOutcome> {
+    if (target.kind === 'displayName') {
+      const size = this.options.pickListSize ?? 5;
+      const found = await acting.directory.findByDisplayName(target.text, size + 1, options);
+      if (!found.ok) return this.lookupFailed(acting, found.error);
+      const matches = found.value;
+      if (matches.length === 0) return { kind: 'none', query: target.text };
+      if (matches.length > 1) {
+        const pick: PickList = {
+          id: this.newId(),
+          tenantId: acting.person.tenantId,
+          requesterId: acting.person.aadObjectId,
+          query: target.text,
+          candidateIds: matches.slice(0, size).map((u) => u.id),
+        };
+        await this.options.store.create(NAMESPACE.picks, pick.id, pick, { expiresAt: this.expiry() });
+        return { kind: 'several', pickId: pick.id, query: target.text, candidates: matches.slice(0, size), truncated: matches.length > size };
+      }
+      return this.open(acting, { kind: 'objectId', id: matches[0]!.id }, options);
+    }
+    const key: UserKey = target.kind === 'self' ? { kind: 'self' } : target;
+    return this.open(acting, key, options);
+  }
+
+  /** The requester chose one person from a pick list. */
+  async pick(acting: Acting, pickId: string, choice: number): Promise<LookupOutcome | { kind: 'refused'; problem: DecisionProblem }> {
+    const stored = await this.options.store.get<PickList>(NAMESPACE.picks, pickId);
+    if (!stored) return { kind: 'refused', problem: 'expired' };
+    const pick = stored.value;
+    if (pick.tenantId !== acting.person.tenantId) return { kind: 'refused', problem: 'wrong_tenant' };
+    if (pick.requesterId !== acting.person.aadObjectId) return { kind: 'refused', problem: 'not_requester' };
+    const id = Number.isInteger(choice) ? pick.candidateIds[choice] : undefined;
+    if (!id) return { kind: 'refused', problem: 'not_found' };
+    return this.open(acting, { kind: 'objectId', id });
+  }
+
+  /** Loads a request as it stands now (expired if its time has passed). */
+  async get(requestId: string): Promise<RevocationRequest | undefined> {
+    const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+    return stored ? expireIfDue(stored.value, this.now()) : undefined;
+  }
+
+  /** Records where the request's card is, so later updates can replace it for everyone. */
+  async attachCard(requestId: string, card: { conversationId: string; activityId: string }): Promise<void> {
+    await this.update(requestId, (r) => ({ ...r, card }));
+  }
+
+  /**
+   * Confirms and runs the revoke, with the confirming person's own directory access. Exactly
+   * one caller gets past the pending → executing compare-and-set; everyone else is told why not.
+   */
+  async confirm(acting: Acting, requestId: string, options: { deadline?: number } = {}): Promise<ConfirmOutcome> {
+    const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+    if (!stored) return { kind: 'refused', problem: 'not_found' };
+    const now = this.now();
+    const started = beginExecution(stored.value, acting.person, now);
+    if (!started.ok) {
+      await this.auditRefusal(acting.person, stored.value, started.error);
+      return { kind: 'refused', problem: started.error, request: expireIfDue(stored.value, now) };
+    }
+    const won = await this.options.store.replace(NAMESPACE.requests, requestId, started.value, stored.etag, { expiresAt: this.retention() });
+    if (!won.ok) {
+      // Someone else moved it first: answer from what they made of it.
+      const current = await this.get(requestId);
+      return { kind: 'refused', problem: current?.state === 'executing' ? 'in_progress' : 'already_decided', request: current };
+    }
+    try {
+      await this.options.audit.before({
+        tenantId: acting.person.tenantId,
+        action: 'revocation.started',
+        outcome: 'info',
+        actor: actorOf(acting.person),
+        target: targetOf(started.value.target),
+        requestId,
+      });
+    } catch {
+      // No unaudited action: give the request back and refuse.
+      await this.options.store.replace(NAMESPACE.requests, requestId, stored.value, won.etag, { expiresAt: this.expiry(stored.value) });
+      return { kind: 'storage_unavailable' };
+    }
+    const key: UserKey = started.value.target.id === acting.person.aadObjectId && isSelfRequest(started.value) ? { kind: 'self' } : { kind: 'objectId', id: started.value.target.id };
+    const result = await acting.directory.revokeSessions(key, options);
+    const outcome: RevocationOutcome = result.ok
+      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId }
+      : {
+          kind: 'refused',
+          code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,
+          graphRequestId: result.error.graphRequestId,
+          rolesNeeded: result.error.code === 'forbidden' ? rolesNeededFor(started.value.target) : undefined,
+        };
+    const finished = complete(started.value, outcome, this.now());
+    await this.saveCompletion(requestId, finished, won.etag);
+    await this.options.audit.after({
+      tenantId: acting.person.tenantId,
+      action: result.ok ? 'revocation.succeeded' : 'revocation.failed',
+      outcome: result.ok ? 'ok' : 'failed',
+      actor: actorOf(acting.person),
+      target: targetOf(finished.target),
+      requestId,
+      code: result.ok ? undefined : result.error.code,
+      graphRequestId: result.ok ? result.graphRequestId : result.error.graphRequestId,
+    });
+    return { kind: 'completed', request: finished };
+  }
+
+  /** Cancels a pending request; only its requester may. No Graph call. */
+  async cancel(person: PersonRef, requestId: string): Promise<CancelOutcome> {
+    const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+    if (!stored) return { kind: 'refused', problem: 'not_found' };
+    const cancelled = cancelRequest(stored.value, person, this.now());
+    if (!cancelled.ok) {
+      await this.auditRefusal(person, stored.value, cancelled.error);
+      return { kind: 'refused', problem: cancelled.error, request: expireIfDue(stored.value, this.now()) };
+    }
+    const saved = await this.options.store.replace(NAMESPACE.requests, requestId, cancelled.value, stored.etag, { expiresAt: this.retention() });
+    if (!saved.ok) {
+      const current = await this.get(requestId);
+      return { kind: 'refused', problem: current?.state === 'executing' ? 'in_progress' : 'already_decided', request: current };
+    }
+    await this.options.audit.after({
+      tenantId: person.tenantId,
+      action: 'request.cancelled',
+      outcome: 'info',
+      actor: actorOf(person),
+      target: targetOf(cancelled.value.target),
+      requestId,
+    });
+    return { kind: 'cancelled', request: cancelled.value };
+  }
+
+  /** Who the directory says the person is, and their active roles. */
+  async whoami(acting: Acting, options: { deadline?: number } = {}): Promise<{ ok: true; value: WhoAmI } | { ok: false; failure: DirectoryFailure }> {
+    const [user, memberships] = await Promise.all([
+      acting.directory.getUser({ kind: 'self' }, options),
+      acting.directory.getMemberships({ kind: 'self' }, options),
+    ]);
+    if (!user.ok) return { ok: false, failure: user.error };
+    if (!memberships.ok) return { ok: false, failure: memberships.error };
+    return { ok: true, value: { user: user.value, roles: memberships.value.roles } };
+  }
+
+  private async open(acting: Acting, key: UserKey, options: { deadline?: number } = {}): Promise<LookupOutcome> {
+    const [user, memberships] = await Promise.all([acting.directory.getUser(key, options), acting.directory.getMemberships(key, options)]);
+    if (!user.ok) return user.error.code === 'not_found' ? { kind: 'none', query: describeKey(key) } : this.lookupFailed(acting, user.error);
+    if (!memberships.ok) return this.lookupFailed(acting, memberships.error);
+    const roles: DirectoryRole[] = memberships.value.roles.map((r) => ({ templateId: r.templateId, displayName: r.displayName }));
+    const target: TargetSnapshot = {
+      id: user.value.id,
+      displayName: user.value.displayName,
+      userPrincipalName: user.value.userPrincipalName,
+      userType: user.value.userType,
+      accountEnabled: user.value.accountEnabled,
+      tier: classifyTarget(roles, memberships.value.inRoleAssignableGroup),
+      roles,
+      inRoleAssignableGroup: memberships.value.inRoleAssignableGroup,
+      jobTitle: user.value.jobTitle,
+      department: user.value.department,
+      signInSessionsValidFrom: user.value.signInSessionsValidFrom,
+      self: key.kind === 'self' || user.value.id === acting.person.aadObjectId,
+    };
+    const request = createRequest({ id: this.newId(), requester: acting.person, target, now: this.now(), ttlInMs: this.options.requestTtlInMs });
+    await this.options.store.create(NAMESPACE.requests, request.id, request, { expiresAt: this.retention() });
+    await this.options.audit.after({
+      tenantId: acting.person.tenantId,
+      action: 'request.created',
+      outcome: 'info',
+      actor: actorOf(acting.person),
+      target: targetOf(target),
+      requestId: request.id,
+    });
+    return { kind: 'found', request };
+  }
+
+  private async lookupFailed(acting: Acting, failure: DirectoryFailure): Promise<LookupOutcome> {
+    await this.options.audit.after({
+      tenantId: acting.person.tenantId,
+      action: 'lookup.failed',
+      outcome: 'failed',
+      actor: actorOf(acting.person),
+      code: failure.code,
+      graphRequestId: failure.graphRequestId,
+    });
+    return { kind: 'failed', failure };
+  }
+
+  private async auditRefusal(person: PersonRef, request: RevocationRequest, problem: DecisionProblem): Promise<void> {
+    await this.options.audit.after({
+      tenantId: person.tenantId,
+      action: 'request.refused',
+      outcome: 'refused',
+      actor: actorOf(person),
+      target: targetOf(request.target),
+      requestId: request.id,
+      code: problem,
+    });
+  }
+
+  /** The executing → done write; only this caller holds the request, so a conflict means a sweep touched it. */
+  private async saveCompletion(requestId: string, finished: RevocationRequest, etag: string): Promise<void> {
+    let current = etag;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const saved = await this.options.store.replace(NAMESPACE.requests, requestId, finished, current, { expiresAt: this.retention() });
+      if (saved.ok || saved.reason === 'missing') return;
+      const latest = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+      if (!latest) return;
+      current = latest.etag;
+    }
+  }
+
+  private async update(requestId: string, change: (r: RevocationRequest) => RevocationRequest): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const stored: StoredItem<RevocationRequest> | undefined = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+      if (!stored) return;
+      const saved = await this.options.store.replace(NAMESPACE.requests, requestId, change(stored.value), stored.etag, { expiresAt: this.retention() });
+      if (saved.ok) return;
+    }
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private newId(): string {
+    return this.options.newId?.() ?? randomUUID();
+  }
+
+  private expiry(request?: RevocationRequest): Date {
+    return request ? new Date(request.expiresAt) : new Date(this.now().getTime() + this.options.requestTtlInMs);
+  }
+
+  /** Requests stay readable (for late clicks and card refreshes) well past their expiry. */
+  private retention(): Date {
+    return new Date(this.now().getTime() + Math.max(7 * 24 * 3600_000, 4 * this.options.requestTtlInMs));
+  }
+}
+
+function isSelfRequest(request: RevocationRequest): boolean {
+  return request.target.self === true;
+}
+
+function actorOf(person: PersonRef): { aadObjectId: string; userPrincipalName?: string; name?: string } {
+  return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };
+}
+
+function targetOf(target: TargetSnapshot): { id: string; userPrincipalName: string; displayName: string } {
+  return { id: target.id, userPrincipalName: target.userPrincipalName, displayName: target.displayName };
+}
+
+function rolesNeededFor(target: TargetSnapshot): DirectoryRole[] {
+  return [...rolesThatMayRevoke(target.roles, target.inRoleAssignableGroup === true)];
+}
+
+function describeKey(key: UserKey): string {
+  return key.kind === 'self' ? 'you' : key.kind === 'objectId' ? key.id : key.upn;
+}

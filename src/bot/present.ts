@@ -1,0 +1,122 @@
+/**
+ * Turns use-case outcomes into card views, and views into cards. The cards show what the
+ * server holds — a request is always rendered from its stored record, never from card data.
+ */
+import type { UserRecord } from '../app/ports/directory';
+import type { WhoAmI } from '../app/revocationService';
+import type { AdaptiveCard, CardRenderer } from '../cards/render';
+import type { TargetView } from '../cards/views';
+import type { RevocationRequest, TargetSnapshot } from '../domain/revocationRequest';
+import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
+import type { Explanation } from './explain';
+import { explainDirectoryFailure } from './explain';
+
+export function targetView(target: TargetSnapshot): TargetView {
+  return {
+    id: target.id,
+    displayName: target.displayName,
+    userPrincipalName: target.userPrincipalName,
+    jobTitle: target.jobTitle,
+    department: target.department,
+    accountEnabled: target.accountEnabled,
+    isGuest: target.userType === 'Guest',
+    tier: target.tier,
+    roleNames: target.roles.map((r) => r.displayName),
+    rolesThatMayRevoke: rolesThatMayRevoke(target.roles, target.inRoleAssignableGroup === true).map((r) => r.displayName),
+    sessionsValidFrom: target.signInSessionsValidFrom,
+    isSelf: target.self === true,
+  };
+}
+
+export class Presenter {
+  constructor(private readonly cards: CardRenderer, private readonly botName: string) {}
+
+  /** The card for a request in whatever state the store holds it. */
+  request(request: RevocationRequest, correlationId?: string): AdaptiveCard {
+    const target = targetView(request.target);
+    switch (request.state) {
+      case 'pending':
+        return this.cards.lookup({ requestId: request.id, target, requesterName: request.requester.name, expiresAt: request.expiresAt });
+      case 'executing':
+        return this.cards.working({ target, requesterName: request.requester.name, message: 'Revoking sessions…', requestId: request.id });
+      case 'succeeded':
+        return this.cards.succeeded({
+          target,
+          revokedAt: request.outcome?.kind === 'revoked' ? request.outcome.at : (request.decidedAt ?? new Date().toISOString()),
+          revokedByName: request.decidedBy?.name ?? request.requester.name,
+          graphRequestId: request.outcome?.graphRequestId,
+        });
+      case 'failed': {
+        const code = request.outcome?.kind === 'refused' ? request.outcome.code : 'unexpected';
+        const why = explainDirectoryFailure(code, request.target.displayName);
+        return this.cards.failed({
+          requestId: request.id,
+          target,
+          title: why.title,
+          message: why.message,
+          rolesNeeded: code === 'forbidden' ? target.rolesThatMayRevoke : [],
+          hint: why.hint,
+          graphRequestId: request.outcome?.graphRequestId,
+          correlationId,
+          canRetry: why.canRetry && isRetryable(request),
+        });
+      }
+      case 'cancelled':
+        return this.cards.closed({ target, title: 'Cancelled', message: `${request.decidedBy?.name ?? 'The requester'} cancelled this request. Nothing was changed.` });
+      case 'expired':
+        return this.cards.closed({ target, title: 'Expired', message: 'This request expired before anyone confirmed it. Nothing was changed. Look the user up again to start over.' });
+    }
+  }
+
+  pickList(pickId: string, query: string, candidates: readonly UserRecord[], truncated: boolean): AdaptiveCard {
+    return this.cards.pickList({
+      pickId,
+      query,
+      truncated,
+      candidates: candidates.map((c) => ({ displayName: c.displayName, userPrincipalName: c.userPrincipalName, jobTitle: c.jobTitle, department: c.department })),
+    });
+  }
+
+  whoami(me: WhoAmI, tenantId: string): AdaptiveCard {
+    const capability = describeCapability(me.roles.map((r) => r.templateId));
+    const can = (tier: 'nonAdmin' | 'limitedAdmin' | 'privilegedAdmin'): string => (capability.tiers.includes(tier) ? 'Yes' : 'No');
+    return this.cards.whoami({
+      name: me.user.displayName,
+      userPrincipalName: me.user.userPrincipalName,
+      tenantId,
+      roleNames: me.roles.map((r) => r.displayName),
+      capability: capability.summary,
+      rows: [
+        { label: 'Revoke users without admin roles', value: can('nonAdmin') },
+        { label: 'Revoke limited admins', value: capability.tiers.includes('limitedAdmin') ? 'Some (depends on their role)' : 'No' },
+        { label: 'Revoke privileged admins', value: can('privilegedAdmin') },
+        { label: 'Revoke your own sessions', value: 'Yes' },
+      ],
+    });
+  }
+
+  help(unrecognised?: string): AdaptiveCard {
+    return this.cards.help({ botName: this.botName, unrecognised });
+  }
+
+  notice(title: string, message: string, tone: 'info' | 'warning' | 'error' = 'info', correlationId?: string): AdaptiveCard {
+    return this.cards.notice({ title, message, tone, correlationId });
+  }
+
+  failure(why: Explanation, options: { target?: TargetSnapshot; correlationId?: string; graphRequestId?: string; rolesNeeded?: string[] } = {}): AdaptiveCard {
+    return this.cards.failed({
+      target: options.target ? targetView(options.target) : undefined,
+      title: why.title,
+      message: why.message,
+      hint: why.hint,
+      rolesNeeded: options.rolesNeeded ?? [],
+      correlationId: options.correlationId,
+      graphRequestId: options.graphRequestId,
+      canRetry: false,
+    });
+  }
+}
+
+function isRetryable(request: RevocationRequest): boolean {
+  return request.state === 'failed' && Date.parse(request.expiresAt) > Date.now();
+}

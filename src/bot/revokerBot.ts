@@ -1,0 +1,467 @@
+/**
+ * The Teams edge: turns activities into commands and card verbs, runs the use case with the
+ * acting person's delegated session, and renders the result. The person always comes from
+ * the activity the channel signed; a card carries only an opaque request id and a verb.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  TeamsActivityHandler,
+  TeamsInfo,
+  TurnContext,
+  type Activity,
+  type CloudAdapter,
+  type ConversationReference,
+  type InvokeResponse,
+} from 'botbuilder';
+import type { DirectoryFailureCode } from '../app/ports/directory';
+import type { StateStore } from '../app/ports/stateStore';
+import type { Acting, ConfirmOutcome, ResolvedTarget, RevocationService } from '../app/revocationService';
+import { asAttachment, type AdaptiveCard } from '../cards/render';
+import { isVerb, VERB, type Verb } from '../cards/verbs';
+import { parseCommand, type Command } from '../domain/command';
+import type { PersonRef } from '../domain/revocationRequest';
+import type { Logger } from '../observability/logger';
+import { explainDecision, explainDirectoryFailure, explainSignIn, STORAGE_UNAVAILABLE, UNEXPECTED } from './explain';
+import type { Presenter } from './present';
+import type { DelegatedSession } from '../identity/delegatedSessions';
+import type { SignInGate } from './signInGate';
+import { personOf, type TurnPerson } from './turnPerson';
+
+const CARD = 'application/vnd.microsoft.card.adaptive';
+const MESSAGE = 'application/vnd.microsoft.activity.message';
+const LOGIN_REQUEST = 'application/vnd.microsoft.activity.loginRequest';
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A command waiting for its sender to sign in. */
+interface ParkedCommand {
+  readonly command: Command;
+  readonly target?: ResolvedTarget;
+}
+
+export interface RevokerBotOptions {
+  readonly appId: string;
+  readonly service: RevocationService;
+  readonly gate: SignInGate;
+  readonly presenter: Presenter;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly allowedTenants: readonly string[];
+  readonly invokeBudgetInMs: number;
+  /** How long Graph work may go on after the invoke was answered with "working…". */
+  readonly backgroundBudgetInMs?: number;
+}
+
+type VerbHandler = (context: TurnContext, person: TurnPerson, requestId: string, data: Record<string, unknown>) => Promise<InvokeResponse>;
+
+export class RevokerBot extends TeamsActivityHandler {
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly verbs: Readonly<Record<Verb, VerbHandler>>;
+
+  constructor(private readonly options: RevokerBotOptions) {
+    super();
+    this.verbs = {
+      [VERB.confirm]: (c, p, id) => this.confirm(c, p, id),
+      [VERB.retry]: (c, p, id) => this.confirm(c, p, id),
+      [VERB.cancel]: (c, p, id) => this.cancel(c, p, id),
+      [VERB.pick]: (c, p, id, data) => this.pick(c, p, id, data),
+      [VERB.refresh]: (c, p, id) => this.refresh(c, p, id),
+    };
+    this.onMessage(async (context, next) => {
+      await this.guard(context, () => this.message(context));
+      await next();
+    });
+  }
+
+  /** Waits for work that continues after its invoke was answered (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const correlationId = randomUUID();
+    try {
+      switch (context.activity.name) {
+        case 'adaptiveCard/action':
+          return await this.cardAction(context);
+        case 'signin/tokenExchange':
+          return await this.tokenExchange(context);
+        case 'signin/verifyState':
+          return await this.verifyState(context);
+        default:
+          return await super.onInvokeActivity(context);
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error, correlationId, invoke: context.activity.name }, 'invoke failed');
+      return cardResponse(this.options.presenter.failure(UNEXPECTED, { correlationId }));
+    }
+  }
+
+  // ---- messages -------------------------------------------------------------------------
+
+  private async message(context: TurnContext): Promise<void> {
+    const person = await this.admit(context);
+    if (!person) return;
+    const activity = context.activity;
+    const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
+    const mentions = TurnContext.getMentions(activity)
+      .filter((m) => m.mentioned?.id && m.mentioned.id !== activity.recipient?.id)
+      .map((m) => ({ teamsId: m.mentioned.id, name: m.mentioned.name ?? '', text: m.text ?? '' }));
+    const command = parseCommand({ text: typeof text === 'string' ? text : '', mentions });
+    switch (command.kind) {
+      case 'help':
+        await this.sendCard(context, this.options.presenter.help(command.unrecognised));
+        return;
+      case 'invalid':
+        await this.sendCard(context, this.options.presenter.notice('That doesn’t look right', command.problem.detail, 'warning'));
+        return;
+      case 'whoami':
+        await this.withSession(context, person, { command });
+        return;
+      case 'revoke': {
+        const target = await this.resolveTarget(context, command);
+        if (!target) return;
+        await this.withSession(context, person, { command, target });
+        return;
+      }
+    }
+  }
+
+  /** Runs a command now if the sender has a session, else parks it and asks them to sign in. */
+  private async withSession(context: TurnContext, person: TurnPerson, parked: ParkedCommand): Promise<void> {
+    const session = this.options.gate.warm(person);
+    if (session) {
+      await this.runCommand(context, person, session, parked);
+      return;
+    }
+    await putLatest(this.options.store, 'parked-commands', parkKey(context, person), parked, new Date(Date.now() + 10 * 60_000));
+    const card = await this.options.gate.oauthCardActivity(context, 'Sign in so Session Revoker can look this up as you.');
+    if (!card) {
+      const why = explainSignIn('sign_in_unavailable');
+      await this.sendCard(context, this.options.presenter.notice(why.title, `${why.message} ${why.hint ?? ''}`.trim(), 'warning'));
+      return;
+    }
+    await context.sendActivity(card);
+  }
+
+  private async runCommand(context: TurnContext, person: TurnPerson, session: DelegatedSession, parked: ParkedCommand): Promise<void> {
+    const acting = actingOf(person, session);
+    const deadline = Date.now() + this.options.invokeBudgetInMs;
+    if (parked.command.kind === 'whoami') {
+      const me = await this.options.service.whoami(acting, { deadline });
+      if (!me.ok) return this.directoryFailure(context, person, me.failure.code, me.failure.graphRequestId);
+      await this.sendCard(context, this.options.presenter.whoami(me.value, person.tenantId));
+      return;
+    }
+    if (!parked.target) return;
+    const found = await this.options.service.lookup(acting, parked.target, { deadline });
+    switch (found.kind) {
+      case 'found': {
+        const sent = await this.sendCard(context, this.options.presenter.request(found.request));
+        if (sent) await this.options.service.attachCard(found.request.id, { conversationId: context.activity.conversation.id, activityId: sent });
+        return;
+      }
+      case 'several':
+        await this.sendCard(context, this.options.presenter.pickList(found.pickId, found.query, found.candidates, found.truncated));
+        return;
+      case 'none':
+        await this.sendCard(
+          context,
+          this.options.presenter.notice('No one found', `No one in your directory matches “${found.query}”. Check the spelling, or use their email address (UPN).`, 'info'),
+        );
+        return;
+      case 'failed':
+        return this.directoryFailure(context, person, found.failure.code, found.failure.graphRequestId);
+    }
+  }
+
+  private async directoryFailure(context: TurnContext, person: TurnPerson, code: DirectoryFailureCode, graphRequestId?: string): Promise<void> {
+    if (code === 'sign_in_expired' || code === 'token_invalid' || code === 'interaction_required') this.options.gate.forget(person);
+    await this.sendCard(context, this.options.presenter.failure(explainDirectoryFailure(code), { graphRequestId }));
+  }
+
+  /** A mention becomes an object id through the conversation's roster; text targets pass through. */
+  private async resolveTarget(context: TurnContext, command: Extract<Command, { kind: 'revoke' }>): Promise<ResolvedTarget | undefined> {
+    const target = command.target;
+    switch (target.kind) {
+      case 'self':
+        return { kind: 'self' };
+      case 'objectId':
+        return { kind: 'objectId', id: target.id };
+      case 'userPrincipalName':
+        return { kind: 'userPrincipalName', upn: target.upn };
+      case 'displayName':
+        return { kind: 'displayName', text: target.text };
+      case 'mention': {
+        try {
+          const member = await TeamsInfo.getMember(context, target.teamsId);
+          const oid = member.aadObjectId ?? (member as { objectId?: string }).objectId;
+          if (oid && REQUEST_ID.test(oid.toLowerCase())) return { kind: 'objectId', id: oid.toLowerCase() };
+        } catch (error) {
+          this.options.logger.warn({ err: error }, 'member lookup failed');
+        }
+        await this.sendCard(
+          context,
+          this.options.presenter.notice(
+            'Couldn’t identify that person',
+            `Teams couldn’t tell me who ${target.name || 'that'} is in this conversation. Try their email address instead, e.g. revoke adele@contoso.com.`,
+            'warning',
+          ),
+        );
+        return undefined;
+      }
+    }
+  }
+
+  // ---- sign-in invokes ------------------------------------------------------------------
+
+  private async tokenExchange(context: TurnContext): Promise<InvokeResponse> {
+    const value = (context.activity.value ?? {}) as { id?: unknown; connectionName?: unknown; token?: unknown };
+    const id = typeof value.id === 'string' ? value.id : '';
+    const connectionName = typeof value.connectionName === 'string' ? value.connectionName : '';
+    const person = personOf(context.activity);
+    const failed = (detail: string): InvokeResponse => ({ status: 412, body: { id, connectionName, failureDetail: detail } });
+    if (!person || !this.isAllowedTenant(person) || typeof value.token !== 'string' || !id) return failed('The sign-in could not be used.');
+    const session = await this.options.gate.fromToken(person, value.token);
+    if (!session.ok) return failed('The sign-in could not be used. Proceed with regular sign-in.');
+    // Teams sends the same exchange from every client the person has open: act once.
+    const first = await this.options.store.create('token-exchanges', `${context.activity.conversation.id}|${id}`, { at: Date.now() }, { expiresAt: new Date(Date.now() + 10 * 60_000) });
+    if (first.ok) await this.resume(context, person, session.session);
+    return { status: 200, body: { id, connectionName } };
+  }
+
+  private async verifyState(context: TurnContext): Promise<InvokeResponse> {
+    const person = personOf(context.activity);
+    const state = (context.activity.value as { state?: unknown } | undefined)?.state;
+    if (!person || !this.isAllowedTenant(person) || typeof state !== 'string') return { status: 400 };
+    const session = await this.options.gate.fromMagicCode(context, person, state);
+    if (!session.ok) {
+      const why = explainSignIn(session.reason === 'refused' ? session.problem : 'bad_code');
+      await this.sendCard(context, this.options.presenter.notice(why.title, `${why.message} ${why.hint ?? ''}`.trim(), 'warning'));
+      return { status: 200 };
+    }
+    await this.resume(context, person, session.session);
+    return { status: 200 };
+  }
+
+  /** Runs the command the person was waiting to sign in for, if any. */
+  private async resume(context: TurnContext, person: TurnPerson, session: DelegatedSession): Promise<void> {
+    const key = parkKey(context, person);
+    const parked = await this.options.store.get<ParkedCommand>('parked-commands', key);
+    if (!parked) return;
+    if (!(await this.options.store.delete('parked-commands', key, parked.etag))) return;
+    await this.runCommand(context, person, session, parked.value);
+  }
+
+  // ---- card actions ---------------------------------------------------------------------
+
+  private async cardAction(context: TurnContext): Promise<InvokeResponse> {
+    const value = (context.activity.value ?? {}) as { action?: { type?: unknown; verb?: unknown; data?: unknown } };
+    const verb = value.action?.verb;
+    const data = (typeof value.action?.data === 'object' && value.action.data !== null ? value.action.data : {}) as Record<string, unknown>;
+    const requestId = typeof data.requestId === 'string' ? data.requestId.toLowerCase() : '';
+    if (value.action?.type !== 'Action.Execute' || !isVerb(verb) || !REQUEST_ID.test(requestId)) {
+      return messageResponse('This button isn’t one Session Revoker knows. Start again with a new command.');
+    }
+    const person = personOf(context.activity);
+    if (!person) return messageResponse('Teams didn’t say who clicked, so nothing was done.');
+    if (!this.isAllowedTenant(person)) return messageResponse(explainSignIn('tenant').message);
+    return this.verbs[verb](context, person, requestId, data);
+  }
+
+  private async confirm(context: TurnContext, person: TurnPerson, requestId: string): Promise<InvokeResponse> {
+    const request = await this.options.service.get(requestId);
+    if (!request) return cardResponse(this.options.presenter.failure(explainDecision('not_found')));
+    if (request.requester.aadObjectId !== person.aadObjectId || request.tenantId !== person.tenantId) {
+      return messageResponse(explainDecision('not_requester', request.requester.name).message);
+    }
+    if (request.state !== 'pending' && request.state !== 'failed') return cardResponse(this.options.presenter.request(request));
+    const session = await this.authenticate(context, person);
+    if ('status' in session) return session;
+    const acting = actingOf(person, session);
+    const budget = this.options.invokeBudgetInMs;
+    const work = this.options.service.confirm(acting, requestId, { deadline: Date.now() + budget + (this.options.backgroundBudgetInMs ?? 20_000) });
+    const first = await Promise.race([work, delay(budget).then(() => 'slow' as const)]);
+    const cardId = context.activity.replyToId;
+    if (first === 'slow') {
+      const reference = TurnContext.getConversationReference(context.activity);
+      const adapter = context.adapter as CloudAdapter;
+      const task = work
+        .then((outcome) => this.publish(adapter, reference, cardId, this.confirmCard(outcome, acting.person)))
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'background revoke failed'))
+        .finally(() => this.background.delete(task));
+      this.background.add(task);
+      const current = await this.options.service.get(requestId);
+      return cardResponse(current ? this.options.presenter.request(current) : this.options.presenter.notice('Working on it', 'Revoking sessions…'));
+    }
+    const card = this.confirmCard(first, acting.person);
+    if (first.kind === 'completed' && cardId) await this.replaceForEveryone(context, cardId, card);
+    return cardResponse(card);
+  }
+
+  private confirmCard(outcome: ConfirmOutcome, person: PersonRef): AdaptiveCard {
+    switch (outcome.kind) {
+      case 'completed':
+        return this.options.presenter.request(outcome.request);
+      case 'storage_unavailable':
+        return this.options.presenter.failure(STORAGE_UNAVAILABLE);
+      case 'refused':
+        return outcome.request && outcome.problem !== 'not_requester'
+          ? this.options.presenter.request(outcome.request)
+          : this.options.presenter.failure(explainDecision(outcome.problem, outcome.request?.requester.name ?? person.name));
+    }
+  }
+
+  private async cancel(context: TurnContext, person: TurnPerson, requestId: string): Promise<InvokeResponse> {
+    const outcome = await this.options.service.cancel(toPersonRef(person), requestId);
+    if (outcome.kind === 'refused') {
+      if (outcome.problem === 'not_requester') return messageResponse(explainDecision('not_requester', outcome.request?.requester.name).message);
+      return cardResponse(outcome.request ? this.options.presenter.request(outcome.request) : this.options.presenter.failure(explainDecision(outcome.problem)));
+    }
+    const card = this.options.presenter.request(outcome.request);
+    if (context.activity.replyToId) await this.replaceForEveryone(context, context.activity.replyToId, card);
+    return cardResponse(card);
+  }
+
+  private async pick(context: TurnContext, person: TurnPerson, pickId: string, data: Record<string, unknown>): Promise<InvokeResponse> {
+    const choice = typeof data.choice === 'number' ? data.choice : typeof data.choice === 'string' ? Number(data.choice) : Number.NaN;
+    const session = await this.authenticate(context, person);
+    if ('status' in session) return session;
+    const outcome = await this.options.service.pick(actingOf(person, session), pickId, choice);
+    switch (outcome.kind) {
+      case 'refused':
+        if (outcome.problem === 'not_requester') return messageResponse('Only the person who searched can choose from this list.');
+        return cardResponse(this.options.presenter.failure(explainDecision(outcome.problem)));
+      case 'found': {
+        const card = this.options.presenter.request(outcome.request);
+        if (context.activity.replyToId) {
+          await this.options.service.attachCard(outcome.request.id, { conversationId: context.activity.conversation.id, activityId: context.activity.replyToId });
+          await this.replaceForEveryone(context, context.activity.replyToId, card);
+        }
+        return cardResponse(card);
+      }
+      case 'several':
+      case 'none':
+        return cardResponse(this.options.presenter.notice('No longer found', 'That person could not be found any more.', 'info'));
+      case 'failed':
+        return cardResponse(this.options.presenter.failure(explainDirectoryFailure(outcome.failure.code), { graphRequestId: outcome.failure.graphRequestId }));
+    }
+  }
+
+  private async refresh(_context: TurnContext, _person: TurnPerson, requestId: string): Promise<InvokeResponse> {
+    const request = await this.options.service.get(requestId);
+    return cardResponse(request ? this.options.presenter.request(request) : this.options.presenter.failure(explainDecision('not_found')));
+  }
+
+  /** The delegated session for a click: the SSO token Teams re-sent, a magic code, or a warm session; else a 401 loginRequest. */
+  private async authenticate(context: TurnContext, person: TurnPerson): Promise<DelegatedSession | InvokeResponse> {
+    const value = (context.activity.value ?? {}) as { authentication?: { token?: unknown }; state?: unknown };
+    if (typeof value.authentication?.token === 'string') {
+      const result = await this.options.gate.fromToken(person, value.authentication.token);
+      if (result.ok) return result.session;
+      return cardResponse(this.signInFailure(result.reason === 'refused' ? result.problem : 'malformed'));
+    }
+    if (typeof value.state === 'string' && value.state) {
+      const result = await this.options.gate.fromMagicCode(context, person, value.state);
+      if (result.ok) return result.session;
+      return cardResponse(this.signInFailure(result.reason === 'refused' ? result.problem : 'bad_code'));
+    }
+    const warm = this.options.gate.warm(person);
+    if (warm) return warm;
+    const card = await this.options.gate.oauthCard(context, 'Sign in to continue');
+    if (!card) return cardResponse(this.signInFailure('sign_in_unavailable'));
+    return { status: 401, body: { statusCode: 401, type: LOGIN_REQUEST, value: card } };
+  }
+
+  private signInFailure(problem: Parameters<typeof explainSignIn>[0]): AdaptiveCard {
+    return this.options.presenter.failure(explainSignIn(problem));
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+
+  /** Checks who is speaking and whether their organisation is served; answers them if not. */
+  private async admit(context: TurnContext): Promise<TurnPerson | undefined> {
+    const person = personOf(context.activity);
+    if (!person) {
+      await context.sendActivity('I can’t tell who you are from this message, so I can’t help here. Try a 1:1 chat with me in Teams.');
+      return undefined;
+    }
+    if (!this.isAllowedTenant(person)) {
+      await context.sendActivity(explainSignIn('tenant').message);
+      return undefined;
+    }
+    return person;
+  }
+
+  private isAllowedTenant(person: TurnPerson): boolean {
+    return this.options.allowedTenants.includes(person.tenantId);
+  }
+
+  /** Sends a card; returns the new message's id. */
+  private async sendCard(context: TurnContext, card: AdaptiveCard): Promise<string | undefined> {
+    const response = await context.sendActivity({ type: 'message', attachments: [asAttachment(card)] });
+    return response?.id;
+  }
+
+  /** Updates the card message for everyone; if that fails, posts the result as a new message so it is never lost. */
+  private async replaceForEveryone(context: TurnContext, activityId: string, card: AdaptiveCard): Promise<void> {
+    try {
+      await context.updateActivity({ id: activityId, type: 'message', attachments: [asAttachment(card)] } as Partial<Activity>);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'card update failed; posting the result instead');
+      await context.sendActivity({ type: 'message', attachments: [asAttachment(card)] });
+    }
+  }
+
+  /** The proactive form of replaceForEveryone, for work that finished after its invoke was answered. */
+  private async publish(adapter: CloudAdapter, reference: Partial<ConversationReference>, activityId: string | undefined, card: AdaptiveCard): Promise<void> {
+    await adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+      if (activityId) await this.replaceForEveryone(context, activityId, card);
+      else await context.sendActivity({ type: 'message', attachments: [asAttachment(card)] });
+    });
+  }
+
+  /** Runs a message turn so that no error escapes without the user being told. */
+  private async guard(context: TurnContext, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      const correlationId = randomUUID();
+      this.options.logger.error({ err: error, correlationId }, 'message turn failed');
+      const storage = (error as { code?: unknown }).code === 'storage_unavailable';
+      await this.sendCard(context, this.options.presenter.failure(storage ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId })).catch(() => undefined);
+    }
+  }
+}
+
+function actingOf(person: TurnPerson, session: DelegatedSession): Acting {
+  return { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory: session.directory };
+}
+
+function toPersonRef(person: TurnPerson): PersonRef {
+  return { tenantId: person.tenantId, aadObjectId: person.aadObjectId, name: person.name };
+}
+
+/** Writes the value whatever was there: the newest command a person typed before signing in wins. */
+async function putLatest<T>(store: StateStore, namespace: string, key: string, value: T, expiresAt: Date): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const existing = await store.get<T>(namespace, key);
+    const written = existing ? await store.replace(namespace, key, value, existing.etag, { expiresAt }) : await store.create(namespace, key, value, { expiresAt });
+    if (written.ok) return;
+  }
+}
+
+function parkKey(context: TurnContext, person: TurnPerson): string {
+  return `${person.tenantId}|${person.aadObjectId}|${context.activity.conversation.id}`;
+}
+
+function cardResponse(card: AdaptiveCard): InvokeResponse {
+  return { status: 200, body: { statusCode: 200, type: CARD, value: card } };
+}
+
+function messageResponse(text: string): InvokeResponse {
+  return { status: 200, body: { statusCode: 200, type: MESSAGE, value: text } };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,140 @@
+/**
+ * The runtime contract: environment variables → one frozen, validated config. Names are a
+ * contract with outside tools (deployment scripts, the emulator CLI); keep them stable.
+ * Start-up fails with one clear line per problem rather than at the first use.
+ */
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface Config {
+  readonly port: number;
+  /** The bot's app (client) id; also the SSO token's audience. */
+  readonly appId: string;
+  readonly appPassword: string;
+  readonly appTenantId: string;
+  readonly appType: 'SingleTenant' | 'MultiTenant' | 'UserAssignedMSI';
+  /** Entra authority host for OBO and SSO token checks, no trailing slash. */
+  readonly authorityHost: string;
+  /** Graph root without version, no trailing slash. */
+  readonly graphEndpoint: string;
+  /** Delegated Graph scopes asked for on behalf of the user, fully qualified. */
+  readonly graphScopes: readonly string[];
+  readonly ssoAppIdUri: string;
+  readonly oauthConnectionName: string;
+  readonly securityChannelId?: string;
+  readonly allowedTenants: readonly string[];
+  readonly dataDir: string;
+  /** How long a lookup card may be confirmed. */
+  readonly requestTtlInMs: number;
+  /** How long an invoke may take before the bot answers "working…" and finishes in the background. */
+  readonly invokeBudgetInMs: number;
+  readonly logLevel: string;
+  /** The environment as given, for botbuilder's own keys (passed through untouched). */
+  readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function trimmed(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function httpsUrl(value: string, name: string, problems: string[]): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:') problems.push(`${name} must be an https URL (got ${url.protocol}//…).`);
+  } catch {
+    problems.push(`${name} is not a URL: "${value}".`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function positiveNumber(env: Env, name: string, fallback: number, problems: string[]): number {
+  const raw = trimmed(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    problems.push(`${name} must be a positive number (got "${raw}").`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Reads and validates the environment. Production mode requires MicrosoftAppId. */
+export function readConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const appId = trimmed(env, 'MicrosoftAppId') ?? '';
+  if (!appId) problems.push('MicrosoftAppId is not set: the bot needs its Entra app (client) id.');
+  else if (!GUID.test(appId)) problems.push(`MicrosoftAppId must be a GUID (got "${appId}").`);
+
+  const appPassword = trimmed(env, 'MicrosoftAppPassword') ?? '';
+  if (appId && !appPassword) problems.push('MicrosoftAppPassword is not set: the bot needs its client secret for the connector and on-behalf-of.');
+
+  const appType = (trimmed(env, 'MicrosoftAppType') ?? 'SingleTenant') as Config['appType'];
+  if (!['SingleTenant', 'MultiTenant', 'UserAssignedMSI'].includes(appType)) {
+    problems.push(`MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI (got "${String(appType)}").`);
+  }
+  const appTenantId = trimmed(env, 'MicrosoftAppTenantId') ?? '';
+  if (!appTenantId) problems.push('MicrosoftAppTenantId is not set: the on-behalf-of exchange needs the tenant id.');
+  else if (!GUID.test(appTenantId)) problems.push(`MicrosoftAppTenantId must be a GUID (got "${appTenantId}").`);
+
+  const port = positiveNumber(env, 'PORT', 3978, problems);
+  if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT}").`);
+
+  const authorityHost = httpsUrl(trimmed(env, 'AZURE_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com', 'AZURE_AUTHORITY_HOST', problems);
+  const graphEndpoint = httpsUrl(trimmed(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com', 'GRAPH_ENDPOINT', problems);
+  if (/\/v1\.0$|\/beta$/.test(graphEndpoint)) problems.push('GRAPH_ENDPOINT must not include the version (drop /v1.0).');
+
+  const scopeNames = (trimmed(env, 'GRAPH_SCOPES') ?? 'User.RevokeSessions.All User.Read.All').split(/\s+/).filter(Boolean);
+  const graphScopes = scopeNames.map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
+
+  const ssoAppIdUri = trimmed(env, 'SSO_APP_ID_URI') ?? `api://botid-${appId}`;
+  const oauthConnectionName = trimmed(env, 'OAUTH_CONNECTION_NAME') ?? 'revoker-sso';
+
+  const securityChannelId = trimmed(env, 'SECURITY_CHANNEL_ID');
+  if (securityChannelId && !/^19:[^\s]+@thread\.(tacv2|skype)$/.test(securityChannelId)) {
+    problems.push(`SECURITY_CHANNEL_ID must be a Teams channel id like 19:…@thread.tacv2 (got "${securityChannelId}").`);
+  }
+
+  const allowedTenants = (trimmed(env, 'ALLOWED_TENANTS') ?? appTenantId).split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  for (const tenant of allowedTenants) if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANTS must list tenant ids (GUIDs); "${tenant}" is not one.`);
+
+  const requestTtlInMs = positiveNumber(env, 'REQUEST_TTL_MINUTES', 15, problems) * 60_000;
+  const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: Object.freeze({
+      port,
+      appId: appId.toLowerCase(),
+      appPassword,
+      appTenantId: appTenantId.toLowerCase(),
+      appType,
+      authorityHost,
+      graphEndpoint,
+      graphScopes: Object.freeze(graphScopes),
+      ssoAppIdUri,
+      oauthConnectionName,
+      securityChannelId,
+      allowedTenants: Object.freeze(allowedTenants),
+      dataDir: trimmed(env, 'DATA_DIR') ?? './data',
+      requestTtlInMs,
+      invokeBudgetInMs,
+      logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
+      botFrameworkEnv: Object.freeze({ ...env }),
+    }),
+  };
+}
+
+/**
+ * The resource prefix for scopes. Entra names Graph https://graph.microsoft.com in every cloud
+ * we emulate; national clouds use their own Graph host as the resource.
+ */
+function graphResource(graphEndpoint: string): string {
+  const host = new URL(graphEndpoint).hostname;
+  return /(^|\.)graph\.microsoft\.(us|de)$|chinacloudapi\.cn$/.test(host) ? `https://${host}` : 'https://graph.microsoft.com';
+}

@@ -1,0 +1,156 @@
+/**
+ * The Graph adapter: the DirectoryGateway over @microsoft/microsoft-graph-client, acting with
+ * one person's delegated (on-behalf-of) credential. User text reaches URLs only through
+ * src/domain/odata.ts. Graph and Entra errors become DirectoryFailure codes here and nowhere else.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { displayNameFilter, userPath } from '../domain/odata';
+import type {
+  CallOptions,
+  DirectoryFailure,
+  DirectoryGateway,
+  DirectoryResult,
+  Memberships,
+  RoleRecord,
+  UserKey,
+  UserRecord,
+} from '../app/ports/directory';
+import { failureFromError } from './graphErrors';
+
+export const USER_SELECT = 'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
+
+export interface GraphDirectoryOptions {
+  /** Graph root without version, e.g. https://graph.microsoft.com. */
+  readonly graphEndpoint: string;
+  /** Fully qualified delegated scopes. */
+  readonly scopes: readonly string[];
+  /** Per-request time-out. */
+  readonly requestTimeoutInMs?: number;
+}
+
+interface GraphUser {
+  id?: unknown;
+  displayName?: unknown;
+  userPrincipalName?: unknown;
+  mail?: unknown;
+  jobTitle?: unknown;
+  department?: unknown;
+  accountEnabled?: unknown;
+  userType?: unknown;
+  signInSessionsValidFromDateTime?: unknown;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** Reads a Graph user defensively: a reply missing its id or UPN is not a user. */
+export function toUserRecord(raw: unknown): UserRecord | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const u = raw as GraphUser;
+  const id = str(u.id);
+  const upn = str(u.userPrincipalName);
+  if (!id || !upn) return undefined;
+  return {
+    id: id.toLowerCase(),
+    displayName: str(u.displayName) ?? upn,
+    userPrincipalName: upn,
+    mail: str(u.mail),
+    jobTitle: str(u.jobTitle),
+    department: str(u.department),
+    accountEnabled: u.accountEnabled !== false,
+    userType: u.userType === 'Guest' || upn.includes('#EXT#') ? 'Guest' : 'Member',
+    signInSessionsValidFrom: str(u.signInSessionsValidFromDateTime),
+  };
+}
+
+function pathOf(key: UserKey): string {
+  return key.kind === 'self' ? '/me' : userPath(key);
+}
+
+export class GraphDirectory implements DirectoryGateway {
+  private readonly client: Client;
+  private readonly timeoutInMs: number;
+
+  constructor(credential: TokenCredential, options: GraphDirectoryOptions) {
+    this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
+    this.client = Client.initWithMiddleware({
+      authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [...options.scopes] }),
+      baseUrl: `${options.graphEndpoint}/`,
+      defaultVersion: 'v1.0',
+      // The client attaches the token only to Graph hosts it knows, or to these.
+      customHosts: new Set([new URL(options.graphEndpoint).hostname]),
+    });
+  }
+
+  async getUser(key: UserKey, options?: CallOptions): Promise<DirectoryResult<UserRecord>> {
+    return this.call(options, async (req) => {
+      const raw: unknown = await req(pathOf(key)).select(USER_SELECT).get();
+      const user = toUserRecord(raw);
+      return user ? { ok: true, value: user } : { ok: false, error: { code: 'unexpected' } };
+    });
+  }
+
+  async findByDisplayName(text: string, limit: number, options?: CallOptions): Promise<DirectoryResult<UserRecord[]>> {
+    return this.call(options, async (req) => {
+      const raw = (await req('/users').filter(displayNameFilter(text)).select(USER_SELECT).top(limit).get()) as { value?: unknown };
+      const list = Array.isArray(raw.value) ? raw.value : [];
+      return { ok: true, value: list.map(toUserRecord).filter((u): u is UserRecord => u !== undefined) };
+    });
+  }
+
+  async getMemberships(key: UserKey, options?: CallOptions): Promise<DirectoryResult<Memberships>> {
+    return this.call(options, async (req) => {
+      const raw = (await req(`${pathOf(key)}/transitiveMemberOf`)
+        .select('id,displayName,roleTemplateId,isAssignableToRole')
+        .top(999)
+        .get()) as { value?: unknown };
+      const items = Array.isArray(raw.value) ? (raw.value as Record<string, unknown>[]) : [];
+      const roles: RoleRecord[] = [];
+      let inRoleAssignableGroup = false;
+      for (const item of items) {
+        if (typeof item !== 'object' || item === null) continue;
+        const type = str(item['@odata.type']);
+        if (type === '#microsoft.graph.directoryRole' && str(item.roleTemplateId)) {
+          roles.push({ templateId: String(item.roleTemplateId).toLowerCase(), displayName: str(item.displayName) ?? 'Unnamed role' });
+        } else if (type === '#microsoft.graph.group' && item.isAssignableToRole === true) {
+          inRoleAssignableGroup = true;
+        }
+      }
+      return { ok: true, value: { roles, inRoleAssignableGroup } };
+    });
+  }
+
+  async revokeSessions(key: UserKey, options?: CallOptions): Promise<DirectoryResult<void>> {
+    return this.call(options, async (req) => {
+      // Any 2xx is success: Graph documents 200 {value:true} but once meant 204; never read the body.
+      await req(`${pathOf(key)}/revokeSignInSessions`).post({});
+      return { ok: true, value: undefined };
+    });
+  }
+
+  /**
+   * Runs one Graph request with a deadline: the client's RetryHandler honours Retry-After
+   * for 429/503/504 but only while the wait still fits before the deadline.
+   */
+  private async call<T>(
+    options: CallOptions | undefined,
+    run: (req: (path: string) => ReturnType<Client['api']>) => Promise<DirectoryResult<T>>,
+  ): Promise<DirectoryResult<T>> {
+    const deadline = options?.deadline ?? Date.now() + 3 * this.timeoutInMs;
+    const retry = new RetryHandlerOptions(1, 3, (delayInSeconds: number) => Date.now() + delayInSeconds * 1000 < deadline);
+    const req = (path: string): ReturnType<Client['api']> =>
+      this.client
+        .api(path)
+        .middlewareOptions([retry])
+        .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, deadline - Date.now()))));
+    try {
+      return await run(req);
+    } catch (error) {
+      const failure: DirectoryFailure = failureFromError(error);
+      return { ok: false, error: failure };
+    }
+  }
+}
+
+export { GraphError };

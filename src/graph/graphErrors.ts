@@ -1,0 +1,64 @@
+/**
+ * Maps what the Graph client and @azure/identity throw onto DirectoryFailure codes.
+ * @azure/identity hands Entra's answer over only as message text (entra-obo.md §4.4), so the
+ * AADSTS code is read from it; that is the one place we look into a message.
+ */
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import type { DirectoryFailure, DirectoryFailureCode } from '../app/ports/directory';
+
+const AADSTS: ReadonlyArray<[RegExp, DirectoryFailureCode]> = [
+  [/AADSTS(65001|65004)\b/, 'consent_required'],
+  [/AADSTS(50076|50079|50074|50158|53003|53000)\b/, 'interaction_required'],
+  [/AADSTS(500133|50173|50132|70008|50057)\b/, 'sign_in_expired'],
+  [/AADSTS(50013|500131|50012)\b/, 'token_invalid'],
+  [/AADSTS(7000215|7000222|700016|90002|70011|90009|700024)\b/, 'bot_misconfigured'],
+];
+
+function byStatus(status: number): DirectoryFailureCode {
+  if (status === 400) return 'bad_request';
+  if (status === 401) return 'sign_in_expired';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'throttled';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status >= 500) return 'graph_unavailable';
+  return 'unexpected';
+}
+
+function retryAfter(headers: unknown): number | undefined {
+  const get = (headers as { get?: (name: string) => string | null } | undefined)?.get;
+  const raw = typeof get === 'function' ? get.call(headers, 'retry-after') : undefined;
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const at = Date.parse(raw);
+  return Number.isFinite(at) ? Math.max(0, (at - Date.now()) / 1000) : undefined;
+}
+
+function fromMessage(message: string): DirectoryFailureCode | undefined {
+  for (const [pattern, code] of AADSTS) if (pattern.test(message)) return code;
+  return undefined;
+}
+
+export function failureFromError(error: unknown): DirectoryFailure {
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : '';
+  if (name === 'TimeoutError' || name === 'AbortError' || /aborted|timed? ?out/i.test(name)) return { code: 'timeout' };
+  if (error instanceof GraphError && error.statusCode > 0) {
+    return {
+      code: byStatus(error.statusCode),
+      status: error.statusCode,
+      graphRequestId: error.requestId ?? undefined,
+      retryAfterInSeconds: retryAfter(error.headers),
+    };
+  }
+  // Credential errors arrive as themselves or wrapped by the Graph client with the same message.
+  const fromEntra = fromMessage(message);
+  if (fromEntra) return { code: fromEntra };
+  if (name === 'CredentialUnavailableError' || /ECONNREFUSED|ECONNRESET|ENOTFOUND|fetch failed|socket|certificate|TLS/i.test(message)) {
+    // CredentialUnavailableError: the authority could not be reached or resolved.
+    return { code: 'graph_unavailable' };
+  }
+  if (name === 'AuthenticationRequiredError') return { code: 'sign_in_expired' };
+  return { code: 'unexpected' };
+}

@@ -1,0 +1,106 @@
+/**
+ * One delegated session per signed-in person: an OnBehalfOfCredential for their checked SSO
+ * token and a directory gateway that uses it. Kept warm until the SSO token expires, so a
+ * returning user costs no sign-in round trip and, while MSAL's cache holds the Graph token,
+ * no token-endpoint call. Keyed by tenant and object id taken from the verified token.
+ */
+import { OnBehalfOfCredential, type MultiTenantTokenCredentialOptions, type OnBehalfOfCredentialSecretOptions, type TokenCredential } from '@azure/identity';
+import type { DirectoryGateway } from '../app/ports/directory';
+import type { VerifiedUser } from './ssoTokenValidator';
+
+export interface DelegatedSession {
+  readonly user: VerifiedUser;
+  readonly directory: DirectoryGateway;
+}
+
+export interface DelegatedSessionsOptions {
+  readonly authorityHost: string;
+  readonly appId: string;
+  readonly appPassword: string;
+  readonly makeGateway: (credential: TokenCredential) => DirectoryGateway;
+  /** Sessions kept at most; the least recently used goes first. */
+  readonly maxSessions?: number;
+  /** Stop using a session this long before its SSO token expires. */
+  readonly expiryMarginInSeconds?: number;
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly session: DelegatedSession;
+  readonly tokenFingerprint: string;
+}
+
+export class DelegatedSessions {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly options: DelegatedSessionsOptions) {}
+
+  /** The session for a verified token, reusing the warm one when it is the same token. */
+  open(user: VerifiedUser, ssoToken: string): DelegatedSession {
+    const key = keyOf(user.tenantId, user.aadObjectId);
+    // The signature part identifies the token without keeping the token itself as a key.
+    const fingerprint = ssoToken.slice(-43);
+    const existing = this.entries.get(key);
+    if (existing && existing.tokenFingerprint === fingerprint && this.isFresh(existing.session)) {
+      this.touch(key, existing);
+      return existing.session;
+    }
+    // disableInstanceDiscovery is honoured by OnBehalfOfCredential (its options reach MSAL)
+    // but missing from its option types; without it MSAL asks login.microsoftonline.com
+    // about any other authority host (sovereign clouds, the emulator) and fails offline.
+    const credentialOptions: OnBehalfOfCredentialSecretOptions & MultiTenantTokenCredentialOptions & { disableInstanceDiscovery: boolean } = {
+      tenantId: user.tenantId,
+      clientId: this.options.appId,
+      clientSecret: this.options.appPassword,
+      userAssertionToken: ssoToken,
+      authorityHost: this.options.authorityHost,
+      disableInstanceDiscovery: true,
+    };
+    const credential = new OnBehalfOfCredential(credentialOptions);
+    const session: DelegatedSession = { user, directory: this.options.makeGateway(credential) };
+    this.touch(key, { session, tokenFingerprint: fingerprint });
+    return session;
+  }
+
+  /** The warm session of this person, if any. */
+  find(tenantId: string, aadObjectId: string): DelegatedSession | undefined {
+    const key = keyOf(tenantId, aadObjectId);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (!this.isFresh(entry.session)) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    this.touch(key, entry);
+    return entry.session;
+  }
+
+  /** Drops a session, e.g. after Entra said the sign-in is no longer good. */
+  forget(tenantId: string, aadObjectId: string): void {
+    this.entries.delete(keyOf(tenantId, aadObjectId));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private isFresh(session: DelegatedSession): boolean {
+    const now = (this.options.now ?? Date.now)() / 1000;
+    return session.user.expiresAt - (this.options.expiryMarginInSeconds ?? 120) > now;
+  }
+
+  private touch(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    const max = this.options.maxSessions ?? 5000;
+    while (this.entries.size > max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+function keyOf(tenantId: string, aadObjectId: string): string {
+  return `${tenantId.toLowerCase()}|${aadObjectId.toLowerCase()}`;
+}
