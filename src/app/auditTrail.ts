@@ -29,17 +29,18 @@ export class AuditTrail {
   /** Writes a record of something that already happened; retried until it lands. */
   async after(entry: Omit<AuditEntry, 'at'>): Promise<void> {
     const stamped = this.stamp(entry);
-    for (const delay of [0, ...(this.options.retryDelaysInMs ?? [50, 250])]) {
+    const delays = [0, ...(this.options.retryDelaysInMs ?? [50, 250])];
+    let lastError: unknown;
+    for (const delay of delays) {
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       try {
         await this.options.log.append(stamped);
         return;
       } catch (error) {
-        if (delay === (this.options.retryDelaysInMs ?? [50, 250]).at(-1)) {
-          this.defer(stamped, error);
-        }
+        lastError = error;
       }
     }
+    this.defer(stamped, lastError);
   }
 
   /** Records waiting to be written. */

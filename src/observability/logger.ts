@@ -15,6 +15,20 @@ export function maskSecrets(text: string): string {
   return text.replace(JWT_LIKE, '[jwt redacted]').replace(BEARER, '$1 [redacted]');
 }
 
+/** Field names whose values are credentials, wherever they appear. */
+const SECRET_KEYS = /^(token|accessToken|access_token|refresh_token|id_token|assertion|authorization|clientSecret|client_secret|password|MicrosoftAppPassword|secret)$/i;
+
+/** A copy of a log argument with secrets masked, at any depth (bounded). */
+export function sanitize(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
+  if (value instanceof Error) return maskError(value);
+  if (typeof value !== 'object' || value === null || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEYS.test(key) ? '[redacted]' : sanitize(v, depth + 1);
+  return out;
+}
+
 const REDACT_PATHS = [
   '*.token',
   '*.accessToken',
@@ -48,7 +62,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       hooks: {
         // Mask strings in the message and in every argument before pino formats them.
         logMethod(args, method) {
-          const cleaned = args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a instanceof Error ? maskError(a) : a));
+          const cleaned = args.map((a) => sanitize(a));
           method.apply(this, cleaned as Parameters<typeof method>);
         },
       },

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readConfig } from '../../src/config/config';
+
+const APP = '3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
+const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
+const base = { MicrosoftAppId: APP, MicrosoftAppPassword: 's3cret-value', MicrosoftAppTenantId: TENANT };
+
+describe('configuration', function () {
+  it('when only the bot identity is given, then the documented defaults apply', function () {
+    const result = readConfig(base);
+    assert.equal(result.ok, true);
+    if (!result.ok) return;
+    const c = result.config;
+    assert.equal(c.port, 3978);
+    assert.equal(c.appType, 'SingleTenant');
+    assert.equal(c.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(c.graphEndpoint, 'https://graph.microsoft.com');
+    assert.deepEqual(c.graphScopes, ['https://graph.microsoft.com/User.RevokeSessions.All', 'https://graph.microsoft.com/User.Read.All']);
+    assert.equal(c.ssoAppIdUri, `api://botid-${APP}`);
+    assert.deepEqual(c.allowedTenants, [TENANT]);
+    assert.equal(c.requestTtlInMs, 15 * 60_000);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('when an emulated Graph host is configured, then scopes still name the Graph resource', function () {
+    const result = readConfig({ ...base, GRAPH_ENDPOINT: 'https://127.0.0.1:8443/', GRAPH_SCOPES: 'User.Read.All' });
+    assert.equal(result.ok && result.config.graphEndpoint, 'https://127.0.0.1:8443');
+    assert.deepEqual(result.ok && result.config.graphScopes, ['https://graph.microsoft.com/User.Read.All']);
+  });
+
+  it('when several variables are wrong, then every problem is named on its own line', function () {
+    const result = readConfig({
+      MicrosoftAppId: 'not-a-guid',
+      MicrosoftAppTenantId: TENANT,
+      PORT: 'eighty',
+      AZURE_AUTHORITY_HOST: 'http://login.example',
+      GRAPH_ENDPOINT: 'https://graph.microsoft.com/v1.0',
+      SECURITY_CHANNEL_ID: 'security',
+      ALLOWED_TENANTS: 'contoso',
+    });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    for (const name of ['MicrosoftAppId', 'MicrosoftAppPassword', 'PORT', 'AZURE_AUTHORITY_HOST', 'GRAPH_ENDPOINT', 'SECURITY_CHANNEL_ID', 'ALLOWED_TENANTS']) {
+      assert.match(text, new RegExp(name), `expected a line about ${name}`);
+    }
+    assert.ok(!text.includes('s3cret'), 'no secret is echoed');
+  });
+
+  it('every variable the config reads is documented in .env.example', function () {
+    const source = readFileSync(path.join(__dirname, '../../src/config/config.ts'), 'utf8');
+    const example = readFileSync(path.join(__dirname, '../../.env.example'), 'utf8');
+    const names = [...source.matchAll(/(?:trimmed|positiveNumber)\(env, '([A-Za-z_]+)'/g)].map((m) => m[1]!);
+    assert.ok(names.length >= 15);
+    for (const name of names) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is missing from .env.example`);
+  });
+});
