@@ -1,0 +1,58 @@
+/**
+ * What an Action.Execute on this bot's cards may carry. Data holds opaque ids only — never names,
+ * UPNs or anything else a person could read or forge meaning into — so the bot re-reads everything
+ * it acts on from its own request store.
+ */
+import { VERB, type Verb } from './verbs';
+
+/** The only keys an Action.Execute's `data` may have, per verb. */
+export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
+  [VERB.confirm]: ['requestId'],
+  [VERB.cancel]: ['requestId'],
+  [VERB.retry]: ['requestId'],
+  [VERB.refresh]: ['requestId'],
+  [VERB.pick]: ['requestId', 'choice'],
+};
+
+/** Oldest Adaptive Card schema version the templates may declare (Universal Actions + isEnabled etc.). */
+export const MIN_CARD_VERSION = '1.5';
+
+/** True when `version` ("1.5", "1.6") is at least `minimum`. */
+export function isVersionAtLeast(version: string, minimum: string): boolean {
+  const parse = (v: string): number[] => v.split('.').map((part) => Number.parseInt(part, 10));
+  const have = parse(version);
+  const need = parse(minimum);
+  if (!/^\d+(\.\d+)*$/.test(version)) return false;
+  for (let i = 0; i < Math.max(have.length, need.length); i += 1) {
+    const a = have[i] ?? 0;
+    const b = need[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Every Action.Execute anywhere in `node` (actions, ActionSets, selectAction, refresh), with its JSON path. */
+export function findExecuteActions(node: unknown, path = '$'): { path: string; action: Record<string, unknown> }[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => findExecuteActions(item, `${path}[${i}]`));
+  if (!isRecord(node)) return [];
+  const own = node.type === 'Action.Execute' ? [{ path, action: node }] : [];
+  return own.concat(Object.entries(node).flatMap(([key, value]) => findExecuteActions(value, `${path}.${key}`)));
+}
+
+/** Problems with the Action.Execute actions in `card` (unknown verb, data keys beyond {@link ACTION_DATA_KEYS}); [] when none. */
+export function actionProblems(card: unknown, isKnownVerb: (verb: unknown) => verb is Verb): string[] {
+  return findExecuteActions(card).flatMap(({ path, action }) => {
+    const verb = action.verb;
+    if (!isKnownVerb(verb)) return [`${path}: verb ${JSON.stringify(verb)} is not one of the bot's verbs`];
+    const data = action.data;
+    if (!isRecord(data)) return [`${path}: data must be an object`];
+    const allowed = ACTION_DATA_KEYS[verb];
+    return Object.keys(data)
+      .filter((key) => !allowed.includes(key))
+      .map((key) => `${path}: data key "${key}" is not allowed for ${verb}`);
+  });
+}

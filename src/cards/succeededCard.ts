@@ -1,0 +1,34 @@
+/** Data for cards/succeeded.json: sessions revoked, the caveat, and what responders do next. */
+import { targetPlainLabel, targetText, type TargetText } from './targetText';
+import { localDateAndTime, markdownIdentifier, markdownText, plainText } from './text';
+import type { SucceededView } from './views';
+
+/** Template file under cards/. */
+export const SUCCEEDED_TEMPLATE = 'succeeded.json';
+
+/** What cards/succeeded.json binds. */
+export interface SucceededCardData {
+  target: TargetText;
+  /** date/time functions */
+  revokedAt: string;
+  revokedBy: string;
+  /** date/time functions, or a sentence saying it was not read back */
+  validFrom: string;
+  hasGraphRequestId: boolean;
+  graphRequestId: string;
+  fallbackText: string;
+}
+
+/** Binds a {@link SucceededView} for cards/succeeded.json. */
+export function succeededCardData(view: SucceededView): SucceededCardData {
+  const graphRequestId = plainText(view.graphRequestId ?? '');
+  return {
+    target: targetText(view.target),
+    revokedAt: localDateAndTime(view.revokedAt, 'Just now'),
+    revokedBy: markdownText(view.revokedByName),
+    validFrom: localDateAndTime(view.verifiedValidFrom, 'Not read back yet'),
+    hasGraphRequestId: graphRequestId !== '',
+    graphRequestId: markdownIdentifier(graphRequestId),
+    fallbackText: markdownText(`Sessions revoked for ${targetPlainLabel(view.target)} by ${plainText(view.revokedByName)}.`),
+  };
+}

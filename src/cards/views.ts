@@ -1,0 +1,121 @@
+/**
+ * View models: plain data the use cases produce and the card renderer turns into Adaptive Cards.
+ * Every string here is shown as literal text — never as markdown or template syntax — so a use case
+ * can put Graph data (names, job titles, error messages) in any field without escaping it.
+ * Times are ISO 8601 strings; cards show them in the reader's own time zone.
+ */
+
+/** How privileged the target is, which decides which directory roles may revoke them. */
+export type TargetTier = 'nonAdmin' | 'limitedAdmin' | 'privilegedAdmin';
+
+/** The person whose sessions would be revoked. */
+export interface TargetView {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  jobTitle?: string;
+  department?: string;
+  accountEnabled: boolean;
+  isGuest: boolean;
+  tier: TargetTier;
+  roleNames: string[];
+  /** roles that may revoke this target, e.g. ['Helpdesk Administrator', …] */
+  rolesThatMayRevoke: string[];
+  /** ISO; undefined = never revoked/unknown */
+  sessionsValidFrom?: string;
+  isSelf: boolean;
+}
+
+/** The confirmation card: who the target is, who may revoke them, Revoke / Cancel. */
+export interface LookupView {
+  requestId: string;
+  target: TargetView;
+  requesterName: string;
+  /** ISO */
+  expiresAt: string;
+  /**
+   * Teams user MRIs (`29:…`) whose clients refresh this card automatically (verb refresh, data
+   * { requestId }). Omitted = no `refresh` on the card. `[]` = manual refresh only. At most 60 are used.
+   */
+  refreshUserIds?: string[];
+}
+
+/** Several directory users match a query; choosing candidate i sends verb pick with data { requestId: pickId, choice: i }. */
+export interface PickListView {
+  pickId: string;
+  query: string;
+  candidates: { displayName: string; userPrincipalName: string; jobTitle?: string; department?: string }[];
+  truncated: boolean;
+}
+
+/** Shown while the revocation runs. */
+export interface WorkingView {
+  target: TargetView;
+  requesterName: string;
+  /** e.g. 'Revoking sessions…' */
+  message: string;
+  /** With refreshUserIds: adds a `refresh` (verb refresh, data { requestId }) so those clients fetch the final card. */
+  requestId?: string;
+  /** See {@link LookupView.refreshUserIds}; used only together with requestId. */
+  refreshUserIds?: string[];
+}
+
+/** The revocation went through. */
+export interface SucceededView {
+  target: TargetView;
+  /** ISO */
+  revokedAt: string;
+  revokedByName: string;
+  graphRequestId?: string;
+  /** the new signInSessionsValidFromDateTime read back, when verified (ISO) */
+  verifiedValidFrom?: string;
+}
+
+/** Something stopped the revocation (or the lookup). */
+export interface FailedView {
+  requestId?: string;
+  target?: TargetView;
+  title: string;
+  message: string;
+  /** directory roles that would have allowed it; [] = don't show the line */
+  rolesNeeded: string[];
+  hint?: string;
+  graphRequestId?: string;
+  correlationId?: string;
+  /** shows Retry (verb retry, data { requestId }) — only when requestId is set too */
+  canRetry: boolean;
+}
+
+/** The request ended without a revocation. */
+export interface ClosedView {
+  target: TargetView;
+  /** 'Cancelled' | 'Expired' */
+  title: string;
+  message: string;
+}
+
+/** `whoami`: who the bot thinks you are and what Entra would let you revoke. */
+export interface WhoAmIView {
+  name: string;
+  userPrincipalName: string;
+  tenantId: string;
+  roleNames: string[];
+  capability: string;
+  /** e.g. 'Revoke non-admins: yes' rows */
+  rows: { label: string; value: string }[];
+}
+
+/** `help`, or the answer to a message the bot did not understand. */
+export interface HelpView {
+  /** the text the bot did not understand, if that is why help is shown */
+  unrecognised?: string;
+  botName: string;
+}
+
+/** A one-off message: sign-in needed, throttled, not supported here, … */
+export interface NoticeView {
+  title: string;
+  message: string;
+  tone: 'info' | 'warning' | 'error';
+  correlationId?: string;
+}

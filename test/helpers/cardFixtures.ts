@@ -1,0 +1,297 @@
+/**
+ * View-model fixtures for the card golden tests: ordinary people, a guest, a privileged admin,
+ * yourself, a disabled account, very long text and hostile text. Times are fixed so the goldens
+ * are stable.
+ */
+import type { AdaptiveCard, CardName, CardRenderer } from '../../src/cards/render';
+import type {
+  ClosedView,
+  FailedView,
+  LookupView,
+  PickListView,
+  SucceededView,
+  TargetView,
+  WhoAmIView,
+  WorkingView,
+} from '../../src/cards/views';
+
+/** Template syntax a hostile value may carry; the only `${` a rendered card may contain (and only where a value is shown). */
+export const HOSTILE_TEMPLATE_TEXT = ['${evil}', '${$root.requestId}'] as const;
+
+/** Hostile strings, each free of control characters, so "shows literally" means "shows exactly this". */
+export const HOSTILE = {
+  name: '${evil} {{DATE(2020-01-01T00:00:00Z)}} **bold** [link](http://x.example/a_b) <b>html</b>',
+  jobTitle: '- _italic_ ~~gone~~ `code` &amp; ![img](http://x.example/i.png)',
+  department: '1. ${$root.requestId} \\*not\\* www.evil.com',
+  requester: '# Heading > {{TIME(2020-01-01T00:00:00Z)}} evil.com/reset',
+  role: '**Custom** [role](https://x.example) <script>',
+  query: '${$root.pickId} **x** [y](http://x.example)',
+} as const;
+
+const ROLES_FOR_NON_ADMIN = [
+  'Helpdesk Administrator',
+  'Authentication Administrator',
+  'User Administrator',
+  'Privileged Authentication Administrator',
+  'Global Administrator',
+];
+const ROLES_FOR_PRIVILEGED = ['Privileged Authentication Administrator', 'Global Administrator'];
+
+/** Targets by fixture name. */
+export const TARGETS = {
+  member: {
+    id: '2d3f1c4e-0000-4000-8000-00000000a001',
+    displayName: 'Adele Vance',
+    userPrincipalName: 'adele_vance@contoso.com',
+    jobTitle: 'Retail Manager',
+    department: 'R&D',
+    accountEnabled: true,
+    isGuest: false,
+    tier: 'nonAdmin',
+    roleNames: [],
+    rolesThatMayRevoke: ROLES_FOR_NON_ADMIN,
+    sessionsValidFrom: '2024-03-01T08:30:00Z',
+    isSelf: false,
+  },
+  guest: {
+    id: '2d3f1c4e-0000-4000-8000-00000000a002',
+    displayName: 'Alex Partner (Fabrikam)',
+    userPrincipalName: 'alex_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+    accountEnabled: true,
+    isGuest: true,
+    tier: 'nonAdmin',
+    roleNames: [],
+    rolesThatMayRevoke: ROLES_FOR_NON_ADMIN,
+    isSelf: false,
+  },
+  privileged: {
+    id: '2d3f1c4e-0000-4000-8000-00000000a003',
+    displayName: 'Megan Bowen',
+    userPrincipalName: 'megan@contoso.com',
+    jobTitle: 'IT Director',
+    department: 'IT',
+    accountEnabled: true,
+    isGuest: false,
+    tier: 'privilegedAdmin',
+    roleNames: ['Global Administrator', 'Security Administrator'],
+    rolesThatMayRevoke: ROLES_FOR_PRIVILEGED,
+    sessionsValidFrom: '2024-06-12T17:05:09.517Z',
+    isSelf: false,
+  },
+  self: {
+    id: '2d3f1c4e-0000-4000-8000-00000000a004',
+    displayName: 'Helen Helpdesk',
+    userPrincipalName: 'helen@contoso.com',
+    jobTitle: 'Service Desk Analyst',
+    department: 'IT',
+    accountEnabled: true,
+    isGuest: false,
+    tier: 'limitedAdmin',
+    roleNames: ['Helpdesk Administrator'],
+    rolesThatMayRevoke: ['Authentication Administrator', 'User Administrator', 'Privileged Authentication Administrator', 'Global Administrator'],
+    sessionsValidFrom: '2024-01-15T09:00:00+01:00',
+    isSelf: true,
+  },
+  disabled: {
+    id: '2d3f1c4e-0000-4000-8000-00000000a005',
+    displayName: 'Diego Siciliani',
+    userPrincipalName: 'diego@contoso.com',
+    jobTitle: 'HR Manager',
+    accountEnabled: false,
+    isGuest: false,
+    tier: 'nonAdmin',
+    roleNames: [],
+    rolesThatMayRevoke: ROLES_FOR_NON_ADMIN,
+    sessionsValidFrom: '2023-11-30T23:59:59Z',
+    isSelf: false,
+  },
+  long: {
+    id: '2d3f1c4e-0000-4000-8000-00000000a006',
+    displayName: `Maximiliana Alexandra Konstantinopoulou-Wolfeschlegelsteinhausenbergerdorff ${'von '.repeat(30)}der Zweite`,
+    userPrincipalName: 'maximiliana.alexandra.konstantinopoulou-wolfeschlegelsteinhausenbergerdorff@subsidiary.europe.contoso.com',
+    jobTitle: 'Senior Principal Vice President of Strategic Cross-Functional Regional Operational Excellence Initiatives (EMEA, APAC & LATAM)',
+    department: 'Office of the Chief Executive — Global Strategy, Transformation, Mergers & Acquisitions',
+    accountEnabled: true,
+    isGuest: false,
+    tier: 'limitedAdmin',
+    roleNames: ['User Administrator', 'Groups Administrator', 'License Administrator', 'Password Administrator', 'Reports Reader', 'Message Center Reader'],
+    rolesThatMayRevoke: ['Privileged Authentication Administrator', 'Global Administrator'],
+    sessionsValidFrom: '2024-02-29T12:00:00Z',
+    isSelf: false,
+  },
+  hostile: {
+    id: '2d3f1c4e-0000-4000-8000-00000000a007',
+    displayName: HOSTILE.name,
+    userPrincipalName: 'mallory_x@contoso.com',
+    jobTitle: HOSTILE.jobTitle,
+    department: HOSTILE.department,
+    accountEnabled: true,
+    isGuest: false,
+    tier: 'limitedAdmin',
+    roleNames: [HOSTILE.role],
+    rolesThatMayRevoke: [HOSTILE.role, 'Global Administrator'],
+    sessionsValidFrom: '2024-04-01T10:00:00Z',
+    isSelf: false,
+  },
+} satisfies Record<string, TargetView>;
+
+/** Target fixture names. */
+export type TargetFixture = keyof typeof TARGETS;
+
+/** Opaque ids the views use; the only values an Action.Execute's data may carry. */
+export const IDS = { requestId: 'req-7f3a9c', pickId: 'pick-51d2e0', graphRequestId: '0c7e5b7a-1d3e-4b6f-9a8e-5f0d4c3b2a10', correlationId: 'corr-3b2a10' } as const;
+
+const REQUESTER = 'Helen Helpdesk';
+
+function requesterFor(fixture: TargetFixture): string {
+  return fixture === 'hostile' ? HOSTILE.requester : REQUESTER;
+}
+
+/** One card rendered from one fixture. */
+export interface CardCase {
+  card: CardName;
+  fixture: string;
+  render: (renderer: CardRenderer) => AdaptiveCard;
+}
+
+function lookupView(fixture: TargetFixture): LookupView {
+  return { requestId: IDS.requestId, target: TARGETS[fixture], requesterName: requesterFor(fixture), expiresAt: '2024-07-01T10:15:00.000Z' };
+}
+
+function workingView(fixture: TargetFixture): WorkingView {
+  return { target: TARGETS[fixture], requesterName: requesterFor(fixture), message: 'Revoking sessions…' };
+}
+
+function succeededView(fixture: TargetFixture): SucceededView {
+  return {
+    target: TARGETS[fixture],
+    revokedAt: '2024-07-01T10:05:42.318Z',
+    revokedByName: requesterFor(fixture),
+    graphRequestId: IDS.graphRequestId,
+    ...(fixture === 'guest' ? {} : { verifiedValidFrom: '2024-07-01T10:05:41Z' }),
+  };
+}
+
+function closedView(fixture: TargetFixture, how: 'Cancelled' | 'Expired'): ClosedView {
+  return how === 'Cancelled'
+    ? { target: TARGETS[fixture], title: 'Cancelled', message: `${requesterFor(fixture)} cancelled this request.` }
+    : { target: TARGETS[fixture], title: 'Expired', message: 'Nobody confirmed within 15 minutes. Ask again if it is still needed.' };
+}
+
+const FORBIDDEN: FailedView = {
+  requestId: IDS.requestId,
+  target: TARGETS.privileged,
+  title: "You can't revoke this person",
+  message: 'Megan Bowen holds a privileged admin role. Entra refused the revocation for your account.',
+  rolesNeeded: ROLES_FOR_PRIVILEGED,
+  hint: 'If you have an eligible role in PIM, activate it, then select Retry.',
+  graphRequestId: IDS.graphRequestId,
+  correlationId: IDS.correlationId,
+  canRetry: true,
+};
+
+const PICK_LIST: PickListView = {
+  pickId: IDS.pickId,
+  query: 'adele',
+  candidates: [
+    { displayName: 'Adele Vance', userPrincipalName: 'adele_vance@contoso.com', jobTitle: 'Retail Manager', department: 'Retail' },
+    { displayName: 'Adele Vance', userPrincipalName: 'adele.vance@fabrikam.com', department: 'Sales' },
+    { displayName: 'Adele Morgan', userPrincipalName: 'amorgan@contoso.com' },
+    { displayName: TARGETS.long.displayName, userPrincipalName: TARGETS.long.userPrincipalName, jobTitle: TARGETS.long.jobTitle },
+    { displayName: HOSTILE.name, userPrincipalName: 'mallory_x@contoso.com', jobTitle: HOSTILE.jobTitle, department: HOSTILE.department },
+  ],
+  truncated: true,
+};
+
+const WHOAMI: WhoAmIView = {
+  name: 'Helen Helpdesk',
+  userPrincipalName: 'helen@contoso.com',
+  tenantId: '72f988bf-0000-4000-8000-000000000001',
+  roleNames: ['Helpdesk Administrator'],
+  capability: 'You can revoke people without admin roles.',
+  rows: [
+    { label: 'Revoke non-admins', value: 'yes' },
+    { label: 'Revoke limited admins', value: 'some (Helpdesk Administrator targets only)' },
+    { label: 'Revoke privileged admins', value: 'no' },
+  ],
+};
+
+/** Every (card, fixture) pair the golden tests render. */
+export const CARD_CASES: readonly CardCase[] = [
+  ...(Object.keys(TARGETS) as TargetFixture[]).flatMap((fixture): CardCase[] => [
+    { card: 'lookup', fixture, render: (r) => r.lookup(lookupView(fixture)) },
+    { card: 'succeeded', fixture, render: (r) => r.succeeded(succeededView(fixture)) },
+  ]),
+  {
+    card: 'lookup',
+    fixture: 'member-with-refresh',
+    render: (r) => r.lookup({ ...lookupView('member'), refreshUserIds: ['29:1AbCrequester', '29:1DeFapprover'] }),
+  },
+  ...(['member', 'guest', 'hostile'] as const).map((fixture): CardCase => ({ card: 'working', fixture, render: (r) => r.working(workingView(fixture)) })),
+  {
+    card: 'working',
+    fixture: 'member-with-refresh',
+    render: (r) => r.working({ ...workingView('member'), requestId: IDS.requestId, refreshUserIds: ['29:1AbCrequester'] }),
+  },
+  { card: 'closed', fixture: 'cancelled-member', render: (r) => r.closed(closedView('member', 'Cancelled')) },
+  { card: 'closed', fixture: 'expired-self', render: (r) => r.closed(closedView('self', 'Expired')) },
+  { card: 'closed', fixture: 'cancelled-hostile', render: (r) => r.closed(closedView('hostile', 'Cancelled')) },
+  { card: 'pickList', fixture: 'truncated', render: (r) => r.pickList(PICK_LIST) },
+  {
+    card: 'pickList',
+    fixture: 'complete',
+    render: (r) => r.pickList({ ...PICK_LIST, candidates: PICK_LIST.candidates.slice(0, 2), truncated: false }),
+  },
+  { card: 'pickList', fixture: 'hostile-query', render: (r) => r.pickList({ ...PICK_LIST, query: HOSTILE.query, candidates: PICK_LIST.candidates.slice(4), truncated: false }) },
+  { card: 'failed', fixture: 'forbidden-privileged', render: (r) => r.failed(FORBIDDEN) },
+  {
+    card: 'failed',
+    fixture: 'not-found-no-retry',
+    render: (r) =>
+      r.failed({
+        title: 'Nobody found',
+        message: 'No one in this organisation matches “adel vance”.',
+        rolesNeeded: [],
+        hint: 'Check the spelling, or type their user principal name (adele@contoso.com).',
+        correlationId: IDS.correlationId,
+        canRetry: false,
+      }),
+  },
+  {
+    card: 'failed',
+    fixture: 'retry-without-request-id',
+    render: (r) => r.failed({ title: 'Graph is busy', message: 'Microsoft Graph asked us to slow down.', rolesNeeded: [], canRetry: true }),
+  },
+  {
+    card: 'failed',
+    fixture: 'hostile',
+    render: (r) =>
+      r.failed({ ...FORBIDDEN, target: TARGETS.hostile, title: HOSTILE.name, message: HOSTILE.jobTitle, rolesNeeded: [HOSTILE.role], hint: HOSTILE.requester }),
+  },
+  { card: 'whoami', fixture: 'helpdesk', render: (r) => r.whoami(WHOAMI) },
+  {
+    card: 'whoami',
+    fixture: 'no-roles',
+    render: (r) => r.whoami({ ...WHOAMI, roleNames: [], capability: 'You hold no role that can revoke sessions.', rows: [] }),
+  },
+  { card: 'whoami', fixture: 'hostile', render: (r) => r.whoami({ ...WHOAMI, name: HOSTILE.name, capability: HOSTILE.requester, rows: [{ label: HOSTILE.role, value: HOSTILE.jobTitle }] }) },
+  { card: 'help', fixture: 'plain', render: (r) => r.help({ botName: 'Session Revoker' }) },
+  { card: 'help', fixture: 'unrecognised', render: (r) => r.help({ botName: 'Session Revoker', unrecognised: 'revok adele' }) },
+  { card: 'help', fixture: 'hostile', render: (r) => r.help({ botName: 'Session Revoker', unrecognised: HOSTILE.query }) },
+  {
+    card: 'notice',
+    fixture: 'info',
+    render: (r) => r.notice({ tone: 'info', title: 'Sign in to continue', message: 'Teams needs your consent once before I can act for you.' }),
+  },
+  {
+    card: 'notice',
+    fixture: 'warning',
+    render: (r) => r.notice({ tone: 'warning', title: 'Not in this chat', message: 'I can only revoke from a chat with me or a channel I am in.' }),
+  },
+  {
+    card: 'notice',
+    fixture: 'error',
+    render: (r) => r.notice({ tone: 'error', title: 'Something went wrong', message: 'Nothing was revoked. Try again in a minute.', correlationId: IDS.correlationId }),
+  },
+  { card: 'notice', fixture: 'hostile', render: (r) => r.notice({ tone: 'error', title: HOSTILE.name, message: HOSTILE.department, correlationId: IDS.correlationId }) },
+];
