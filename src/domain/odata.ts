@@ -1,0 +1,86 @@
+/**
+ * Safe Microsoft Graph addressing: the only place where text that came from a person becomes part
+ * of a URL path or an OData filter (graph.md §2.3, §2.4). Everything else passes object ids or
+ * already-built strings from here. The Graph JS client does not encode path segments, so this does.
+ */
+
+const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+const encoder = new TextEncoder();
+
+/**
+ * The Graph path of one user, e.g. `/users/62e90394-69f5-4237-9190-012177145e10`,
+ * `/users/adele@contoso.com`, `/users/adele_fabrikam.com%23EXT%23@contoso.onmicrosoft.com`, or for a
+ * `$`-prefixed UPN the key form `/users('$adele@contoso.com')` (the path form is read by OData as a
+ * system segment and fails with 400, graph.md §2.3).
+ *
+ * Path form keeps only A–Z a–z 0–9 - _ . ~ and @ as they are and percent-encodes every other
+ * UTF-8 byte (`#` → %23, `'` → %27, `%` → %25, `/` → %2F, space → %20…). Key form additionally
+ * keeps `$` and doubles single quotes before encoding them (`'` → %27%27), so the key never holds
+ * a raw quote. A value that is empty or all dots (which a URL parser would treat as `.`/`..`)
+ * also takes the key form. Never throws, even for unpaired surrogates (encoded as U+FFFD).
+ */
+export function userPath(ref: { kind: 'objectId'; id: string } | { kind: 'userPrincipalName'; upn: string }): string {
+  const key = ref.kind === 'objectId' ? ref.id : ref.upn;
+  if (ref.kind === 'objectId' && GUID.test(key)) return `/users/${key.toLowerCase()}`;
+  if (key.startsWith('$') || /^\.*$/.test(key)) return `/users('${percentEncode(key.replaceAll("'", "''"), KEY_FORM_SAFE)}')`;
+  return `/users/${percentEncode(key, PATH_FORM_SAFE)}`;
+}
+
+/** An OData string literal: `o'brien` → `'o''brien'` (single quotes doubled, graph.md §2.4). */
+export function odataString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Reads an OData string literal back (the inverse of {@link odataString}); undefined when it is not
+ * one (no surrounding quotes, or a lone quote inside). For tests and the emulator.
+ */
+export function parseOdataString(literal: string): string | undefined {
+  if (literal.length < 2 || !literal.startsWith("'") || !literal.endsWith("'")) return undefined;
+  const body = literal.slice(1, -1);
+  let out = '';
+  for (let i = 0; i < body.length; i += 1) {
+    const ch = body.charAt(i);
+    if (ch === "'") {
+      if (body.charAt(i + 1) !== "'") return undefined;
+      i += 1;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * The `$filter` value for a display-name prefix search: `startswith(displayName,'Adele')`.
+ * Unencoded: the Graph adapter puts it in the query string with URL encoding.
+ */
+export function displayNameFilter(text: string): string {
+  return `startswith(displayName,${odataString(text)})`;
+}
+
+/**
+ * The `$filter` value that finds a user by sign-in name or mail address:
+ * `userPrincipalName eq 'x' or mail eq 'x'`. Unencoded, like {@link displayNameFilter}.
+ */
+export function userPrincipalNameOrMailFilter(value: string): string {
+  const literal = odataString(value);
+  return `userPrincipalName eq ${literal} or mail eq ${literal}`;
+}
+
+/** Unreserved characters of RFC 3986 plus '@', which Graph's own examples leave raw in user paths. */
+const PATH_FORM_SAFE = /^[A-Za-z0-9\-_.~@]$/;
+/** As above plus '$', which the documented key form `/users('$adele@…')` leaves raw. */
+const KEY_FORM_SAFE = /^[A-Za-z0-9\-_.~@$]$/;
+
+function percentEncode(value: string, safe: RegExp): string {
+  let out = '';
+  for (const character of value) {
+    if (safe.test(character)) {
+      out += character;
+      continue;
+    }
+    // TextEncoder turns an unpaired surrogate into U+FFFD instead of throwing like encodeURIComponent.
+    for (const byte of encoder.encode(character)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}

@@ -1,0 +1,236 @@
+/**
+ * A request to revoke one person's sessions, and the only ways its state may change. Pure: every
+ * function returns a new object (or the same one when nothing changes) and takes `now` explicitly.
+ *
+ * ```
+ *            beginExecution               complete(revoked)
+ *  pending ────────────────▶ executing ─────────────────────▶ succeeded
+ *   │  ▲ │                       │
+ *   │  │ │ cancel                │ complete(refused)
+ *   │  │ ▼                       ▼
+ *   │  │ cancelled            failed ── retryable code? ──┐
+ *   │  │                         │ no: final              │ yes: the requester may
+ *   │  └──── (via beginExecution, like pending) ◀─────────┘ retry or cancel until expiry
+ *   │ expireIfDue / any decision at or after expiresAt
+ *   ▼
+ *  expired   (from pending, or from a retryable failure)
+ * ```
+ *
+ * Retry design: a failed request whose outcome code is retryable (throttled, graph_unavailable,
+ * timeout, sign_in_expired, interaction_required, consent_required, and forbidden — the agent may
+ * activate a role in PIM and try again) stays in state `failed` with its outcome shown, and the
+ * requester may call beginExecution (retry) or cancel on it until it expires. Non-retryable
+ * failures (not_found, bad_request, token_invalid, unexpected) are final: ask again from scratch.
+ *
+ * Exclusivity: beginExecution refuses an `executing` request (`in_progress`), and `version` grows
+ * by one on every transition, so a store can make `pending → executing` a compare-and-set
+ * (update where id and version match) and only one of two simultaneous clicks wins.
+ */
+import { err, ok, type Result } from './result';
+import type { DirectoryRole, TargetTier } from './roles';
+
+export type RequestState = 'pending' | 'executing' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+
+/** A person acting in Teams: their tenant and Entra object id identify them. */
+export interface PersonRef {
+  tenantId: string;
+  aadObjectId: string;
+  name: string;
+  userPrincipalName?: string;
+}
+
+/** The target as it was when the request was made (what the card showed). */
+export interface TargetSnapshot {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  userType: 'Member' | 'Guest';
+  accountEnabled: boolean;
+  tier: TargetTier;
+  roles: DirectoryRole[];
+  /** Member of a role-assignable group (makes the target privileged, graph.md §1.5). */
+  inRoleAssignableGroup?: boolean;
+  /** The target is the requester themself (`revoke me`). */
+  self?: boolean;
+  jobTitle?: string;
+  department?: string;
+  signInSessionsValidFrom?: string;
+}
+
+export interface RevocationRequest {
+  id: string;
+  tenantId: string;
+  requester: PersonRef;
+  target: TargetSnapshot;
+  state: RequestState;
+  createdAt: string;
+  expiresAt: string;
+  /** Who last confirmed or cancelled, and when. */
+  decidedBy?: PersonRef;
+  decidedAt?: string;
+  /** The last execution's result (kept when a retryable failure later expires). */
+  outcome?: RevocationOutcome;
+  card?: { conversationId: string; activityId: string };
+  /** When the last execution finished. */
+  completedAt?: string;
+  /** How many executions have started (1 + retries). */
+  attempts: number;
+  /** Grows by one on every state change: the compare-and-set token for stores. */
+  version: number;
+}
+
+export type RevocationOutcome =
+  | { kind: 'revoked'; at: string; graphRequestId?: string }
+  | { kind: 'refused'; code: RevocationFailureCode; graphRequestId?: string; rolesNeeded?: DirectoryRole[] };
+
+export type RevocationFailureCode =
+  | 'forbidden'
+  | 'not_found'
+  | 'bad_request'
+  | 'throttled'
+  | 'graph_unavailable'
+  | 'timeout'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'sign_in_expired'
+  | 'token_invalid'
+  | 'unexpected';
+
+export type DecisionProblem = 'not_requester' | 'expired' | 'already_decided' | 'in_progress' | 'not_found' | 'wrong_tenant';
+
+/** Failures after which the requester may try the same request again (see the module comment). */
+export const RETRYABLE_FAILURE_CODES: ReadonlySet<RevocationFailureCode> = new Set<RevocationFailureCode>([
+  'throttled',
+  'graph_unavailable',
+  'timeout',
+  'sign_in_expired',
+  'interaction_required',
+  'consent_required',
+  'forbidden',
+]);
+
+/** Whether a failure with this code leaves the request open for a retry. */
+export function isRetryableFailure(code: RevocationFailureCode): boolean {
+  return RETRYABLE_FAILURE_CODES.has(code);
+}
+
+/**
+ * A new pending request from `requester` about `target`, expiring `ttlInMs` after `now`.
+ * A negative or non-finite ttl counts as 0 (the request is born expired). Throws RangeError only
+ * for an invalid `now`, which is a programming error.
+ */
+export function createRequest(input: { id: string; requester: PersonRef; target: TargetSnapshot; now: Date; ttlInMs: number }): RevocationRequest {
+  const created = input.now.getTime();
+  if (!Number.isFinite(created)) throw new RangeError('createRequest needs a valid `now`');
+  const ttlInMs = Number.isFinite(input.ttlInMs) && input.ttlInMs > 0 ? input.ttlInMs : 0;
+  return {
+    id: input.id,
+    tenantId: input.requester.tenantId,
+    requester: { ...input.requester },
+    target: { ...input.target, roles: input.target.roles.map((r) => ({ ...r })) },
+    state: 'pending',
+    createdAt: new Date(created).toISOString(),
+    expiresAt: new Date(created + ttlInMs).toISOString(),
+    attempts: 0,
+    version: 0,
+  };
+}
+
+/**
+ * The requester confirms (or retries after a retryable failure): `pending`/retryable `failed` →
+ * `executing`. Refused for another tenant (`wrong_tenant`), anyone but the requester
+ * (`not_requester`), a running execution (`in_progress`), a final state (`already_decided`), and
+ * at or after `expiresAt` (`expired`). Checked in that order, so a stranger learns nothing more.
+ */
+export function beginExecution(r: RevocationRequest, by: PersonRef, now: Date): Result<RevocationRequest, DecisionProblem> {
+  const problem = decisionProblem(r, by, now);
+  if (problem) return err(problem);
+  const { outcome: _previous, completedAt: _previousEnd, ...rest } = r;
+  return ok({
+    ...rest,
+    state: 'executing',
+    decidedBy: { ...by },
+    decidedAt: now.toISOString(),
+    attempts: r.attempts + 1,
+    version: r.version + 1,
+  });
+}
+
+/** The requester says no: `pending`/retryable `failed` → `cancelled`, with the same refusals as beginExecution. */
+export function cancel(r: RevocationRequest, by: PersonRef, now: Date): Result<RevocationRequest, DecisionProblem> {
+  const problem = decisionProblem(r, by, now);
+  if (problem) return err(problem);
+  return ok({ ...r, state: 'cancelled', decidedBy: { ...by }, decidedAt: now.toISOString(), version: r.version + 1 });
+}
+
+/**
+ * Records the result of the Graph call: `executing` → `succeeded` (revoked) or `failed` (refused),
+ * whatever the time (an execution started before expiry may finish after it). A request that is not
+ * executing is returned unchanged: a late or duplicate completion must never change a decision.
+ */
+export function complete(r: RevocationRequest, outcome: RevocationOutcome, now: Date): RevocationRequest {
+  if (r.state !== 'executing') return r;
+  return {
+    ...r,
+    state: outcome.kind === 'revoked' ? 'succeeded' : 'failed',
+    outcome: copyOutcome(outcome),
+    completedAt: now.toISOString(),
+    version: r.version + 1,
+  };
+}
+
+/** `pending` or retryable `failed` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
+export function expireIfDue(r: RevocationRequest, now: Date): RevocationRequest {
+  if (!isOpen(r) || now.getTime() < Date.parse(r.expiresAt)) return r;
+  return { ...r, state: 'expired', version: r.version + 1 };
+}
+
+/**
+ * Recovery for an execution that never completed (the process died mid-call): an `executing`
+ * request whose execution started `staleAfterInMs` or more before `now` becomes `failed` with
+ * `timeout` (retryable), so the requester can retry. Otherwise unchanged. The Graph call may or
+ * may not have happened; revoking twice is harmless (it re-stamps the time).
+ */
+export function abandonStaleExecution(r: RevocationRequest, now: Date, staleAfterInMs: number): RevocationRequest {
+  if (r.state !== 'executing' || r.decidedAt === undefined) return r;
+  if (now.getTime() - Date.parse(r.decidedAt) < staleAfterInMs) return r;
+  return complete(r, { kind: 'refused', code: 'timeout' }, now);
+}
+
+/** Whether the requester may still confirm (or retry) or cancel: pending, or failed-retryable. Ignores time. */
+export function isOpen(r: RevocationRequest): boolean {
+  if (r.state === 'pending') return true;
+  return r.state === 'failed' && r.outcome?.kind === 'refused' && isRetryableFailure(r.outcome.code);
+}
+
+/** Whether the card should offer "Try again": a retryable failure that has not expired yet. */
+export function canRetry(r: RevocationRequest, now: Date): boolean {
+  return r.state === 'failed' && isOpen(r) && now.getTime() < Date.parse(r.expiresAt);
+}
+
+/** Whether nothing can happen to this request any more (at this time). */
+export function isFinal(r: RevocationRequest, now: Date): boolean {
+  if (r.state === 'executing') return false;
+  return !isOpen(r) || now.getTime() >= Date.parse(r.expiresAt);
+}
+
+function decisionProblem(r: RevocationRequest, by: PersonRef, now: Date): DecisionProblem | undefined {
+  if (!sameId(by.tenantId, r.tenantId)) return 'wrong_tenant';
+  if (!sameId(by.aadObjectId, r.requester.aadObjectId)) return 'not_requester';
+  if (r.state === 'executing') return 'in_progress';
+  if (r.state === 'expired') return 'expired';
+  if (!isOpen(r)) return 'already_decided';
+  // Also refuses when `now` is invalid (NaN compares false): deny by default.
+  if (!(now.getTime() < Date.parse(r.expiresAt))) return 'expired';
+  return undefined;
+}
+
+/** Tenant and object ids are GUIDs: equal ignoring case, and never equal when empty. */
+function sameId(a: string, b: string): boolean {
+  return typeof a === 'string' && typeof b === 'string' && a !== '' && a.toLowerCase() === b.toLowerCase();
+}
+
+function copyOutcome(outcome: RevocationOutcome): RevocationOutcome {
+  if (outcome.kind === 'revoked') return { ...outcome };
+  return outcome.rolesNeeded ? { ...outcome, rolesNeeded: outcome.rolesNeeded.map((x) => ({ ...x })) } : { ...outcome };
+}

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { parseCommand, type Command, type IncomingMention } from '../../src/domain/command';
+import { RandomText } from './randomText';
+
+const ADELE: IncomingMention = { teamsId: '29:1adele', name: 'Adele Vance', text: '<at>Adele Vance</at>' };
+const BOB: IncomingMention = { teamsId: '29:1bob', name: 'Bob Kelly', text: '<at>Bob Kelly</at>' };
+const GUID = '62e90394-69f5-4237-9190-012177145e10';
+
+const adeleMention: Command = { kind: 'revoke', target: { kind: 'mention', teamsId: '29:1adele', name: 'Adele Vance' } };
+const upn = (value: string): Command => ({ kind: 'revoke', target: { kind: 'userPrincipalName', upn: value } });
+const name = (text: string): Command => ({ kind: 'revoke', target: { kind: 'displayName', text } });
+const self: Command = { kind: 'revoke', target: { kind: 'self' } };
+const help: Command = { kind: 'help' };
+const whoami: Command = { kind: 'whoami' };
+const unknown = (word: string): Command => ({ kind: 'help', unrecognised: word });
+/** Only the problem code is compared for these; details are covered in targetReference tests. */
+const invalid = (code: string): { kind: 'invalid'; code: string } => ({ kind: 'invalid', code });
+
+type Expected = Command | { kind: 'invalid'; code: string };
+interface Row {
+  readonly text: string;
+  readonly mentions?: readonly IncomingMention[];
+  readonly expected: Expected;
+}
+
+const table: readonly Row[] = [
+  // Mentions in Teams' HTML
+  { text: 'revoke <at>Adele Vance</at>', mentions: [ADELE], expected: adeleMention },
+  { text: '<p>revoke <at>Adele Vance</at></p>', mentions: [ADELE], expected: adeleMention },
+  { text: '<div><div>Revoke&nbsp;<at>Adele Vance</at>.</div></div>', mentions: [ADELE], expected: adeleMention },
+  { text: 'revoke <at id="0">Adele Vance</at>', mentions: [{ ...ADELE, text: '<at id="0">Adele Vance</at>' }], expected: adeleMention },
+  { text: 'revoke\u200B <at>Adele Vance</at>\u200B', mentions: [ADELE], expected: adeleMention },
+  { text: 'revoke<at>Adele Vance</at>', mentions: [ADELE], expected: adeleMention },
+  { text: 'revoke <AT>Adele Vance</AT >', mentions: [ADELE], expected: adeleMention },
+  { text: 'revoke <at>Adele&nbsp;Vance</at>', mentions: [ADELE], expected: adeleMention },
+  { text: 'revoke <at>Adele Vance</at>', mentions: [BOB, ADELE], expected: adeleMention },
+  { text: 'revoke <at>Adele Vance</at> <at>Bob Kelly</at>', mentions: [ADELE, BOB], expected: invalid('too_many_targets') },
+  { text: 'revoke <at>Adele Vance</at> and <at>Adele Vance</at>', mentions: [ADELE, { ...ADELE, teamsId: '29:1other' }], expected: invalid('too_many_targets') },
+  { text: 'revoke <at>Adele Vance</at> adele@contoso.com', mentions: [ADELE], expected: invalid('too_many_targets') },
+  { text: 'revoke <at>Adele Vance</at> please', mentions: [ADELE], expected: invalid('too_many_targets') },
+  // An <at> tag that matches no mention is read as the text it shows; mentions absent from the text are ignored.
+  { text: 'revoke <at>Carol Reed</at>', mentions: [ADELE], expected: name('Carol Reed') },
+  { text: 'revoke adele@contoso.com', mentions: [BOB], expected: upn('adele@contoso.com') },
+  // UPNs, ids, names
+  { text: 'revoke adele@contoso.com', expected: upn('adele@contoso.com') },
+  { text: 'Revoke Adele@Contoso.com.', expected: upn('Adele@Contoso.com') },
+  { text: 'revoke <a href="mailto:adele@contoso.com">adele@contoso.com</a>', expected: upn('adele@contoso.com') },
+  { text: 'revoke &lt;adele@contoso.com&gt;', expected: upn('adele@contoso.com') },
+  { text: 'revoke gina_fabrikam.com#EXT#@contoso.onmicrosoft.com', expected: upn('gina_fabrikam.com#EXT#@contoso.onmicrosoft.com') },
+  { text: 'revoke $svc-backup@contoso.onmicrosoft.com', expected: upn('$svc-backup@contoso.onmicrosoft.com') },
+  { text: "revoke o'brien@contoso.com", expected: upn("o'brien@contoso.com") },
+  { text: 'revoke o&#39;brien@contoso.com', expected: upn("o'brien@contoso.com") },
+  { text: `revoke ${GUID.toUpperCase()}`, expected: { kind: 'revoke', target: { kind: 'objectId', id: GUID } } },
+  { text: `revoke {${GUID}}`, expected: invalid('bad_object_id') },
+  { text: 'revoke 62e90394-69f5-4237-9190', expected: invalid('bad_object_id') },
+  { text: 'revoke Adele Vance', expected: name('Adele Vance') },
+  { text: 'revoke “Adele Vance”', expected: name('Adele Vance') },
+  { text: 'revoke &ldquo;Adele Vance&rdquo;', expected: name('Adele Vance') },
+  { text: 'revoke "Group Therapy"', expected: name('Group Therapy') },
+  { text: 'REVOKE   adele\n\n vance', expected: name('adele vance') },
+  { text: 'revoke AT&amp;T Support', expected: invalid('bad_characters') },
+  { text: 'revoke adele@@contoso.com', expected: invalid('bad_upn') },
+  { text: 'revoke adele@contoso.com bob@contoso.com', expected: invalid('too_many_targets') },
+  { text: 'revoke', expected: invalid('empty') },
+  { text: 'revoke .', expected: invalid('empty') },
+  { text: 'revoke @Adele', expected: invalid('bad_upn') },
+  // Self
+  { text: 'revoke me', expected: self },
+  { text: 'REVOKE ME!', expected: self },
+  { text: 'revoke myself', expected: self },
+  { text: 'revoke my sessions', expected: self },
+  { text: '/revoke me', expected: self },
+  // Whoami and help
+  { text: 'whoami', expected: whoami },
+  { text: 'WhoAmI?', expected: whoami },
+  { text: 'who am i', expected: whoami },
+  { text: '<p>Who am I?</p>', expected: whoami },
+  { text: 'who are you', expected: unknown('who') },
+  { text: 'help', expected: help },
+  { text: '/help', expected: help },
+  { text: 'Help me please', expected: help },
+  { text: '?', expected: help },
+  { text: '', expected: help },
+  { text: '  \n <p></p>&nbsp;', expected: help },
+  { text: 'hello there', expected: unknown('hello') },
+  { text: 'revokeadele', expected: unknown('revokeadele') },
+  { text: `${'x'.repeat(100)} y`, expected: unknown('x'.repeat(40)) },
+  { text: '<at>Adele Vance</at> revoke', mentions: [ADELE], expected: unknown('@Adele Vance') },
+  // Bulk words are reserved for the coming bulk commands, never read as a name
+  { text: 'revoke group "Finance Team"', expected: unknown('revoke group') },
+  { text: 'revoke department Sales', expected: unknown('revoke department') },
+  { text: 'revoke all', expected: unknown('revoke all') },
+  { text: 'Revoke Everyone.', expected: unknown('revoke everyone') },
+  // Hostile input
+  { text: 'revoke Adele\u202EecnaV', expected: invalid('bad_characters') },
+  { text: 'revoke Ad\u200Dele', expected: invalid('bad_characters') },
+  { text: 'revoke &#x202E;Adele', expected: invalid('bad_characters') },
+  { text: 'revoke Adele&#0;', expected: invalid('bad_characters') },
+  { text: 'revoke &lt;script&gt;alert(1)&lt;/script&gt;', expected: invalid('bad_characters') },
+  { text: "revoke x') or startswith(displayName,'", expected: invalid('bad_characters') },
+  { text: 'revoke ../../me', expected: invalid('bad_characters') },
+  { text: 'revoke adele@contoso.com/../../admin', expected: invalid('bad_upn') },
+  { text: 'revoke adele@contoso.com?$select=*', expected: invalid('bad_upn') },
+  // A typed U+FFFF (the parser's internal mention mark) is not mistaken for a mention.
+  { text: 'revoke \uFFFFAdele', mentions: [ADELE], expected: invalid('bad_characters') },
+  { text: 'revoke <at>Adele Vance', mentions: [ADELE], expected: name('Adele Vance') },
+  { text: 'revoke <scr<at>ipt>alert(1)', expected: invalid('bad_characters') },
+  { text: '\u202Erevoke me', expected: unknown('\uFFFDrevoke') },
+];
+
+function comparable(command: Command): Expected {
+  return command.kind === 'invalid' ? { kind: 'invalid', code: command.problem.code } : command;
+}
+
+describe('parsing a command', function () {
+  it('has a table of at least 40 inputs', function () {
+    assert.ok(table.length >= 40);
+  });
+
+  for (const row of table) {
+    const label = JSON.stringify(row.text.length > 70 ? `${row.text.slice(0, 70)}…` : row.text);
+    it(`when the agent sends ${label}, then it is read as ${JSON.stringify(row.expected)}`, function () {
+      assert.deepEqual(comparable(parseCommand({ text: row.text, mentions: row.mentions ?? [] })), row.expected);
+    });
+  }
+
+  it('when a command is invalid, then the problem carries a helpful detail', function () {
+    const command = parseCommand({ text: 'revoke adele@@contoso.com', mentions: [] });
+    assert.deepEqual(command, {
+      kind: 'invalid',
+      problem: { code: 'bad_upn', detail: '“adele@@contoso.com” is not a valid sign-in name: it has two @ signs.' },
+    });
+  });
+
+  it('when the same name is mentioned twice, then each <at> tag takes the next unused mention', function () {
+    const second = { ...ADELE, teamsId: '29:1second' };
+    const command = parseCommand({ text: 'hi <at>Adele Vance</at> revoke <at>Adele Vance</at>', mentions: [ADELE, second] });
+    assert.deepEqual(command, unknown('hi'));
+    // With the verb first, both tags are consumed in order and two targets are reported.
+    const both = parseCommand({ text: 'revoke <at>Adele Vance</at> <at>Adele Vance</at>', mentions: [ADELE, second] });
+    assert.equal(both.kind === 'invalid' && both.problem.code, 'too_many_targets');
+  });
+
+  it('when given values that are not strings (from untyped callers), then it answers help instead of throwing', function () {
+    const weird = [undefined, null, 42, {}, { text: 7, mentions: 'x' }, { text: 'revoke <at>A</at>', mentions: [null, 3, { teamsId: 1 }] }];
+    for (const input of weird) {
+      const command = parseCommand(input as never);
+      assert.ok(command.kind === 'help' || command.kind === 'revoke' || command.kind === 'invalid');
+    }
+  });
+
+  it('never throws for 300 random strings of hostile unicode and HTML fragments', function () {
+    const random = new RandomText(7);
+    for (let i = 0; i < 300; i += 1) {
+      const text = i % 2 === 0 ? random.string(2000) : random.markup(400);
+      const mentions = i % 3 === 0 ? [ADELE, { teamsId: '29:1x', name: random.string(20), text: `<at>${random.string(20)}</at>` }] : [];
+      const command = parseCommand({ text, mentions });
+      assert.ok(['revoke', 'whoami', 'help', 'invalid'].includes(command.kind), `case ${i}`);
+      if (command.kind === 'help' && command.unrecognised !== undefined) {
+        assert.ok([...command.unrecognised].length <= 41, `case ${i}: unrecognised is at most 40 characters and an ellipsis`);
+        assert.doesNotMatch(command.unrecognised, /[\p{Cc}\p{Cf}\p{Cs}]/u, `case ${i}: nothing invisible is echoed`);
+      }
+    }
+  });
+
+  describe('on 100 kB inputs built to trip quadratic or backtracking parsers', function () {
+    const size = 100_000;
+    const hostile: Record<string, string> = {
+      'random unicode': new RandomText(99).string(size),
+      'random markup': new RandomText(100).markup(size / 6),
+      "only '<'": '<'.repeat(size),
+      "only '&'": '&'.repeat(size),
+      'unclosed <at> tags': '<at>'.repeat(size / 4),
+      'unopened </at tags': '</at'.repeat(size / 4),
+      'unclosed <p tags': '<p '.repeat(size / 3),
+      'a long first word of dots': `${'.'.repeat(size)}x`,
+      'a long target of dots': `revoke ${'.'.repeat(size)}x`,
+      'a long target of closing brackets': `revoke ${')'.repeat(size)}a@b.co x`,
+      'spaces then a word': `${' '.repeat(size)}revoke me`,
+      'entities without semicolons': '&#1234567'.repeat(size / 9),
+      'nested tags': '<b><i><u>'.repeat(size / 9),
+      'long tag attributes': `<p ${'x'.repeat(size)}>`,
+    };
+    for (const [label, text] of Object.entries(hostile)) {
+      it(`when the text is ${label}, then it answers within 500 ms without throwing`, function () {
+        const started = process.hrtime.bigint();
+        const command = parseCommand({ text, mentions: [ADELE, BOB] });
+        const elapsedInMs = Number(process.hrtime.bigint() - started) / 1e6;
+        assert.ok(['revoke', 'whoami', 'help', 'invalid'].includes(command.kind));
+        assert.ok(elapsedInMs < 500, `took ${elapsedInMs.toFixed(0)} ms`);
+      });
+    }
+
+    it('when the input doubles in size, then the time roughly doubles (linear, not quadratic)', function () {
+      const measure = (text: string): number => {
+        let best = Number.POSITIVE_INFINITY;
+        for (let run = 0; run < 3; run += 1) {
+          const started = process.hrtime.bigint();
+          parseCommand({ text, mentions: [ADELE] });
+          best = Math.min(best, Number(process.hrtime.bigint() - started));
+        }
+        return best;
+      };
+      const small = measure(`revoke ${'&<at>.'.repeat(20_000)}`);
+      const large = measure(`revoke ${'&<at>.'.repeat(80_000)}`);
+      // Four times the input: linear is ~4x, quadratic ~16x. Allow generous noise.
+      assert.ok(large < small * 10, `small ${small} ns, large ${large} ns`);
+    });
+  });
+});
