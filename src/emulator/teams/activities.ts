@@ -3,7 +3,6 @@
  * §6.2, §7.2): Teams ids, tenant, team and channel data, clientInfo, mentions.
  */
 import type { DirectoryUser } from '../directory';
-import { baseConversationId } from './conversations';
 import type { JsonObject } from './json';
 import type { ChannelAccountRef, Conversation } from './types';
 
@@ -145,9 +144,4 @@ export function invokeActivity(
     entities: [clientInfo()],
     value,
   };
-}
-
-/** Whether two conversation ids name the same conversation (thread suffix ignored). */
-export function sameConversation(a: string, b: string): boolean {
-  return baseConversationId(a) === baseConversationId(b);
 }
