@@ -35,8 +35,10 @@ async function production(): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.env.MicrosoftAppId?.trim()) return production();
-  const { runDemo } = await import('./demo/demo');
-  await runDemo();
+  // Loaded only in demo mode: production never loads the emulator.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const demo = require('./demo/demo') as typeof import('./demo/demo');
+  await demo.runDemo();
 }
 
 main().catch((error: unknown) => {

@@ -23,7 +23,7 @@ export function explainDirectoryFailure(code: DirectoryFailureCode, targetName?:
       return {
         title: 'You can’t revoke this user’s sessions',
         message: `Microsoft Entra ID refused: your account lacks a directory role that may revoke ${who}'s sessions.`,
-        hint: 'If you have an eligible role in Privileged Identity Management, activate it and try again, or ask someone who holds one of the roles below.',
+        hint: 'If you have an eligible role in Privileged Identity Management, activate it and try again, or ask someone who holds one of the roles listed.',
         canRetry: true,
       };
     case 'not_found':

@@ -6,7 +6,7 @@ import type { UserRecord } from '../app/ports/directory';
 import type { WhoAmI } from '../app/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { TargetView } from '../cards/views';
-import type { RevocationRequest, TargetSnapshot } from '../domain/revocationRequest';
+import { canRetry, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
 import type { Explanation } from './explain';
 import { explainDirectoryFailure } from './explain';
@@ -58,7 +58,7 @@ export class Presenter {
           hint: why.hint,
           graphRequestId: request.outcome?.graphRequestId,
           correlationId,
-          canRetry: why.canRetry && isRetryable(request),
+          canRetry: canRetry(request, new Date()),
         });
       }
       case 'cancelled':
@@ -115,8 +115,4 @@ export class Presenter {
       canRetry: false,
     });
   }
-}
-
-function isRetryable(request: RevocationRequest): boolean {
-  return request.state === 'failed' && Date.parse(request.expiresAt) > Date.now();
 }

@@ -12,8 +12,9 @@ export interface SucceededCardData {
   /** date/time functions */
   revokedAt: string;
   revokedBy: string;
-  /** date/time functions, or a sentence saying it was not read back */
+  /** date/time functions; shown only when it was read back after the revoke */
   validFrom: string;
+  hasValidFrom: boolean;
   hasGraphRequestId: boolean;
   graphRequestId: string;
   fallbackText: string;
@@ -26,7 +27,8 @@ export function succeededCardData(view: SucceededView): SucceededCardData {
     target: targetText(view.target),
     revokedAt: localDateAndTime(view.revokedAt, 'Just now'),
     revokedBy: markdownText(view.revokedByName),
-    validFrom: localDateAndTime(view.verifiedValidFrom, 'Not read back yet'),
+    validFrom: localDateAndTime(view.verifiedValidFrom, ''),
+    hasValidFrom: view.verifiedValidFrom !== undefined,
     hasGraphRequestId: graphRequestId !== '',
     graphRequestId: markdownIdentifier(graphRequestId),
     fallbackText: markdownText(`Sessions revoked for ${targetPlainLabel(view.target)} by ${plainText(view.revokedByName)}.`),

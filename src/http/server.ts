@@ -52,7 +52,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   server.use(restify.plugins.bodyParser({ maxBodySize: maxBody, mapParams: false, rejectUnknown: false }));
 
-  server.get('/healthz', (_req: Request, res: Response) => {
+  server.get('/healthz', async (_req: Request, res: Response) => {
     res.send(200, { status: 'ok' });
   });
 
