@@ -133,8 +133,13 @@ export class RevokerBot extends TeamsActivityHandler {
       await this.runCommand(context, person, session, parked);
       return;
     }
+    await this.askToSignIn(context, person, parked, 'Sign in so Session Revoker can look this up as you.');
+  }
+
+  /** Parks the command and sends the sign-in card; the sign-in's invoke resumes it. */
+  private async askToSignIn(context: TurnContext, person: TurnPerson, parked: ParkedCommand, text: string): Promise<void> {
     await putLatest(this.options.store, 'parked-commands', parkKey(context, person), parked, new Date(Date.now() + 10 * 60_000));
-    const card = await this.options.gate.oauthCardActivity(context, 'Sign in so Session Revoker can look this up as you.');
+    const card = await this.options.gate.oauthCardActivity(context, text);
     if (!card) {
       const why = explainSignIn('sign_in_unavailable');
       await this.sendCard(context, this.options.presenter.notice(why.title, `${why.message} ${why.hint ?? ''}`.trim(), 'warning'));
@@ -143,12 +148,14 @@ export class RevokerBot extends TeamsActivityHandler {
     await context.sendActivity(card);
   }
 
-  private async runCommand(context: TurnContext, person: TurnPerson, session: DelegatedSession, parked: ParkedCommand): Promise<void> {
+  /** Runs a command; `justSignedIn` stops a sign-in loop when Entra keeps asking for more than a sign-in (e.g. MFA). */
+  private async runCommand(context: TurnContext, person: TurnPerson, session: DelegatedSession, parked: ParkedCommand, justSignedIn = false): Promise<void> {
+    const retry = justSignedIn ? undefined : parked;
     const acting = actingOf(person, session);
     const deadline = Date.now() + this.options.invokeBudgetInMs;
     if (parked.command.kind === 'whoami') {
       const me = await this.options.service.whoami(acting, { deadline });
-      if (!me.ok) return this.directoryFailure(context, person, me.failure.code, me.failure.graphRequestId);
+      if (!me.ok) return this.directoryFailure(context, person, me.failure.code, me.failure.graphRequestId, retry);
       await this.sendCard(context, this.options.presenter.whoami(me.value, person.tenantId));
       return;
     }
@@ -170,13 +177,17 @@ export class RevokerBot extends TeamsActivityHandler {
         );
         return;
       case 'failed':
-        return this.directoryFailure(context, person, found.failure.code, found.failure.graphRequestId);
+        return this.directoryFailure(context, person, found.failure.code, found.failure.graphRequestId, retry);
     }
   }
 
-  private async directoryFailure(context: TurnContext, person: TurnPerson, code: DirectoryFailureCode, graphRequestId?: string): Promise<void> {
-    if (code === 'sign_in_expired' || code === 'token_invalid' || code === 'interaction_required') this.options.gate.forget(person);
+  private async directoryFailure(context: TurnContext, person: TurnPerson, code: DirectoryFailureCode, graphRequestId?: string, parked?: ParkedCommand): Promise<void> {
     await this.sendCard(context, this.options.presenter.failure(explainDirectoryFailure(code), { graphRequestId }));
+    if (code === 'sign_in_expired' || code === 'token_invalid' || code === 'interaction_required') {
+      // Entra wants a fresh sign-in: forget the session and offer one; signing in resumes the command.
+      this.options.gate.forget(person);
+      if (parked) await this.askToSignIn(context, person, parked, 'Sign in again to continue.');
+    }
   }
 
   /** A mention becomes an object id through the conversation's roster; text targets pass through. */
@@ -249,7 +260,7 @@ export class RevokerBot extends TeamsActivityHandler {
     const parked = await this.options.store.get<ParkedCommand>('parked-commands', key);
     if (!parked) return;
     if (!(await this.options.store.delete('parked-commands', key, parked.etag))) return;
-    await this.runCommand(context, person, session, parked.value);
+    await this.runCommand(context, person, session, parked.value, true);
   }
 
   // ---- card actions ---------------------------------------------------------------------

@@ -197,6 +197,11 @@ export class EmulatedTeams {
 
   // ----- client behaviours -----
 
+  /** An invoke activity as the client would post it about a message (for replays and forged values with postActivity). */
+  invokeActivityFor(from: DirectoryUser, conversation: Conversation, message: PostedMessage, name: string, value: unknown): JsonObject {
+    return invokeActivity(this.context, from, conversation, message.conversationId, name, value, message.id);
+  }
+
   /** The activity the client would post for this message (for postActivity variants in auth tests). */
   messageActivity(from: DirectoryUser, conversation: Conversation, text: string, options: SendOptions = {}): JsonObject {
     return this.buildMessage(from, conversation, text, options).activity;
