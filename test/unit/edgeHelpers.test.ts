@@ -29,7 +29,7 @@ describe('logging never carries a token', function () {
 
 describe('Graph and Entra errors become directory failure codes', function () {
   function graphError(status: number, code: string, headers?: Record<string, string>): GraphError {
-    const e = new GraphError(status, 'message', new Date());
+    const e = new GraphError(status, 'message');
     e.code = code;
     e.requestId = 'rid-1';
     if (headers) e.headers = new Headers(headers);
