@@ -157,7 +157,7 @@ export class RevocationService {
       });
     } catch {
       // No unaudited action: give the request back and refuse.
-      await this.options.store.replace(NAMESPACE.requests, requestId, stored.value, won.etag, { expiresAt: this.expiry(stored.value) });
+      await this.options.store.replace(NAMESPACE.requests, requestId, stored.value, won.etag, { expiresAt: this.retention() });
       return { kind: 'storage_unavailable' };
     }
     const key: UserKey = started.value.target.id === acting.person.aadObjectId && isSelfRequest(started.value) ? { kind: 'self' } : { kind: 'objectId', id: started.value.target.id };
@@ -306,8 +306,8 @@ export class RevocationService {
     return this.options.newId?.() ?? randomUUID();
   }
 
-  private expiry(request?: RevocationRequest): Date {
-    return request ? new Date(request.expiresAt) : new Date(this.now().getTime() + this.options.requestTtlInMs);
+  private expiry(): Date {
+    return new Date(this.now().getTime() + this.options.requestTtlInMs);
   }
 
   /** Requests stay readable (for late clicks and card refreshes) well past their expiry. */
