@@ -7,6 +7,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { DestinationStream } from 'pino';
 import { AuditTrail } from './app/auditTrail';
 import { RevocationService } from './app/revocationService';
+import { RateLimiter } from './app/rateLimiter';
 import { RevokerAdapter } from './bot/adapter';
 import { createBotFrameworkAuthentication } from './bot/botFrameworkAuth';
 import { Presenter } from './bot/present';
@@ -49,7 +50,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     authorityHost: config.authorityHost,
     appId: config.appId,
     appPassword: config.appPassword,
-    makeGateway: (credential: TokenCredential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes }),
+    makeGateway: (credential: TokenCredential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
   });
   const gate = new SignInGate({
     validator: new SsoTokenValidator({ authorityHost: config.authorityHost, appId: config.appId, ssoAppIdUri: config.ssoAppIdUri, allowedTenants: config.allowedTenants }),
@@ -71,6 +72,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     logger,
     allowedTenants: config.allowedTenants,
     invokeBudgetInMs: config.invokeBudgetInMs,
+    rateLimiter: new RateLimiter({ limits: config.rateLimits }),
   });
   const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
     if (context.activity.type === 'message') {

@@ -25,6 +25,8 @@ import { explainDecision, explainDirectoryFailure, explainSignIn, STORAGE_UNAVAI
 import type { Presenter } from './present';
 import type { DelegatedSession } from '../identity/delegatedSessions';
 import type { SignInGate } from './signInGate';
+import { RateLimitGate } from './rateLimitGate';
+import type { RateLimiter } from '../app/rateLimiter';
 import { personOf, type TurnPerson } from './turnPerson';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -49,6 +51,8 @@ export interface RevokerBotOptions {
   readonly invokeBudgetInMs: number;
   /** How long Graph work may go on after the invoke was answered with "working…". */
   readonly backgroundBudgetInMs?: number;
+  /** Per-person and per-organisation limits on commands and revokes; none when absent. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 type VerbHandler = (context: TurnContext, person: TurnPerson, requestId: string, data: Record<string, unknown>) => Promise<InvokeResponse>;
@@ -56,9 +60,11 @@ type VerbHandler = (context: TurnContext, person: TurnPerson, requestId: string,
 export class RevokerBot extends TeamsActivityHandler {
   private readonly background = new Set<Promise<unknown>>();
   private readonly verbs: Readonly<Record<Verb, VerbHandler>>;
+  private readonly limits: RateLimitGate;
 
   constructor(private readonly options: RevokerBotOptions) {
     super();
+    this.limits = new RateLimitGate(options.rateLimiter, options.presenter, options.logger);
     this.verbs = {
       [VERB.confirm]: (c, p, id) => this.confirm(c, p, id),
       [VERB.retry]: (c, p, id) => this.confirm(c, p, id),
@@ -100,7 +106,7 @@ export class RevokerBot extends TeamsActivityHandler {
 
   private async message(context: TurnContext): Promise<void> {
     const person = await this.admit(context);
-    if (!person) return;
+    if (!person || !(await this.limits.admitMessage(context, person))) return;
     const activity = context.activity;
     const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
     const mentions = TurnContext.getMentions(activity)
@@ -286,6 +292,8 @@ export class RevokerBot extends TeamsActivityHandler {
       return messageResponse(explainDecision('not_requester', request.requester.name).message);
     }
     if (request.state !== 'pending' && request.state !== 'failed') return cardResponse(this.options.presenter.request(request));
+    const limited = this.limits.forInvoke('revoke', person);
+    if (limited) return limited;
     const session = await this.authenticate(context, person);
     if ('status' in session) return session;
     const acting = actingOf(person, session);
@@ -334,6 +342,8 @@ export class RevokerBot extends TeamsActivityHandler {
   }
 
   private async pick(context: TurnContext, person: TurnPerson, pickId: string, data: Record<string, unknown>): Promise<InvokeResponse> {
+    const limited = this.limits.forInvoke('command', person);
+    if (limited) return limited;
     const choice = typeof data.choice === 'number' ? data.choice : typeof data.choice === 'string' ? Number(data.choice) : Number.NaN;
     const session = await this.authenticate(context, person);
     if ('status' in session) return session;

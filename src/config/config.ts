@@ -3,6 +3,7 @@
  * contract with outside tools (deployment scripts, the emulator CLI); keep them stable.
  * Start-up fails with one clear line per problem rather than at the first use.
  */
+import { readRateLimits, type RateLimits } from './rateLimitConfig';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,6 +29,10 @@ export interface Config {
   readonly requestTtlInMs: number;
   /** How long an invoke may take before the bot answers "working…" and finishes in the background. */
   readonly invokeBudgetInMs: number;
+  /** Per-request time-out of Graph calls. */
+  readonly graphTimeoutInMs: number;
+  /** Per-person and per-organisation limits on commands and revokes (RATE_LIMIT_*). */
+  readonly rateLimits: RateLimits;
   readonly logLevel: string;
   /** The environment as given, for botbuilder's own keys (passed through untouched). */
   readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
@@ -104,6 +109,8 @@ export function readConfig(env: Env): ConfigResult {
 
   const requestTtlInMs = positiveNumber(env, 'REQUEST_TTL_MINUTES', 15, problems) * 60_000;
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
+  const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
+  const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -124,6 +131,8 @@ export function readConfig(env: Env): ConfigResult {
       dataDir: trimmed(env, 'DATA_DIR') ?? './data',
       requestTtlInMs,
       invokeBudgetInMs,
+      graphTimeoutInMs,
+      rateLimits,
       logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
