@@ -4,3 +4,7 @@ export { SqliteStateStore, type SqliteStateStoreOptions } from './sqliteStore';
 export { SqliteAuditLog, normalizeAuditEntry, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE } from './sqliteAuditLog';
 export { openDatabase, databaseFilePath, SqliteConnection, DATABASE_FILE_NAME, DEFAULT_BUSY_TIMEOUT_IN_MS, type OpenDatabaseOptions } from './openDatabase';
 export { findSecretLikeContent, serializeWithoutSecrets, assertNoSecretLikeContent } from './secretGuard';
+export { openStorage, type OpenedStorage } from './openStorage';
+export { openBlobStorage, CONTAINER_NAME, type BlobStorage, type BlobStorageOptions } from './blob/openBlobStorage';
+export { BlobStateStore, type BlobStateStoreOptions } from './blob/blobStateStore';
+export { BlobAuditLog, auditRecordName } from './blob/blobAuditLog';

@@ -5,6 +5,7 @@ import { SecretLikeValueError, StorageUnavailableError, type AuditEntry } from '
 import { databaseFilePath } from '../../src/storage/openDatabase';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/openSqliteStorage';
 import { SqliteAuditLog } from '../../src/storage/sqliteAuditLog';
+import { describeAuditLogContract } from './auditLogContract';
 import { fakeJwt } from './stateStoreContract';
 import { makeTempDir, openRaw, removeDir } from './storageTestHelpers';
 
@@ -25,6 +26,23 @@ function entry(overrides: Partial<AuditEntry> = {}): AuditEntry {
     ...overrides,
   };
 }
+
+describeAuditLogContract('SQLite', async () => {
+  const dataDir = makeTempDir();
+  const opened = [openSqliteStorage({ dataDir })];
+  return {
+    log: opened[0]!.audit,
+    second: async () => {
+      const other = openSqliteStorage({ dataDir });
+      opened.push(other);
+      return other.audit;
+    },
+    async dispose() {
+      for (const storage of opened) await storage.close();
+      removeDir(dataDir);
+    },
+  };
+});
 
 describe('SQLite audit log', function () {
   let dataDir: string;

@@ -1,0 +1,28 @@
+/** Opens the configured storage backend: SQLite under DATA_DIR (default) or Azure Blob Storage. */
+import type { AuditLog } from '../app/ports/auditLog';
+import type { StateStore } from '../app/ports/stateStore';
+import type { StorageSettings } from '../config/storageConfig';
+import { openBlobStorage } from './blob/openBlobStorage';
+import { openSqliteStorage } from './openSqliteStorage';
+
+export interface OpenedStorage {
+  readonly kind: StorageSettings['kind'];
+  readonly state: StateStore;
+  readonly audit: AuditLog;
+  /** Closes the state store and the audit log (idempotent). */
+  close(): Promise<void>;
+}
+
+/**
+ * The state store and audit log for `settings`.
+ *
+ * @throws StorageUnavailableError when the store cannot be opened or reached.
+ */
+export async function openStorage(settings: StorageSettings): Promise<OpenedStorage> {
+  if (settings.kind === 'blob') {
+    const blob = await openBlobStorage({ connectionString: settings.connectionString, container: settings.container });
+    return { kind: 'blob', state: blob.state, audit: blob.audit, close: () => blob.close() };
+  }
+  const sqlite = openSqliteStorage({ dataDir: settings.dataDir });
+  return { kind: 'sqlite', state: sqlite.state, audit: sqlite.audit, close: () => sqlite.close() };
+}
