@@ -37,6 +37,8 @@ export interface RecordedCall {
   readonly route: string;
   readonly method: string;
   readonly path: string;
+  /** The query string exactly as sent (not decoded, without '?'); empty when there was none. */
+  readonly query?: string;
   readonly status: number;
   readonly caller?: string;
   readonly at: number;
@@ -180,6 +182,7 @@ export class EmulatedServer {
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.base || 'http://127.0.0.1');
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const rawQuery = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
     const method = (req.method ?? 'GET').toUpperCase();
     let routeName = 'unmatched';
     let request: EmulatedRequest | undefined;
@@ -219,7 +222,7 @@ export class EmulatedServer {
       const fault = this.takeFault(routeName);
       if (fault?.latencyInMs) await new Promise((r) => setTimeout(r, fault.latencyInMs));
       if (fault?.resetConnection) {
-        this.record({ route: routeName, method, path: rawPath, status: 0, at: Date.now() });
+        this.record({ route: routeName, method, path: rawPath, query: rawQuery, status: 0, at: Date.now() });
         req.socket.destroy();
         return;
       }
@@ -227,7 +230,7 @@ export class EmulatedServer {
         fault?.status !== undefined
           ? { status: fault.status, headers: fault.headers, body: fault.body ?? { error: { code: 'InjectedFault', message: `Injected ${fault.status}` } } }
           : await match.r.handler(request);
-      this.record({ route: routeName, method, path: rawPath, status: response.status, caller: request.caller, at: Date.now() });
+      this.record({ route: routeName, method, path: rawPath, query: rawQuery, status: response.status, caller: request.caller, at: Date.now() });
       this.send(res, response);
     } catch (error) {
       this.record({ route: routeName, method, path: rawPath, status: 500, caller: request?.caller, at: Date.now() });

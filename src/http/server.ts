@@ -98,8 +98,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   // restify answers malformed JSON and oversized bodies itself (400 / 413); keep its errors terse.
-  server.on('restifyError', (_req: Request, _res: Response, error: { statusCode?: number; body?: unknown }, callback: () => void) => {
-    error.body = { error: (error.statusCode ?? 500) === 413 ? 'The request body is too large.' : 'The request could not be read.' };
+  server.on('restifyError', (_req: Request, _res: Response, error: { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
+    const body = { error: (error.statusCode ?? 500) === 413 ? 'The request body is too large.' : 'The request could not be read.' };
+    // restify serialises its errors through toJSON (setting .body alone sends "{}").
+    error.toJSON = () => body;
     callback();
   });
 
