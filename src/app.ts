@@ -7,6 +7,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { DestinationStream } from 'pino';
 import { AuditTrail } from './app/auditTrail';
 import { RevocationService } from './app/revocationService';
+import { ApprovalService } from './app/approvalService';
+import { SecurityChannel } from './bot/securityChannel';
 import { RateLimiter } from './app/rateLimiter';
 import { RevokerAdapter } from './bot/adapter';
 import { createBotFrameworkAuthentication } from './bot/botFrameworkAuth';
@@ -20,7 +22,7 @@ import { createHttpServer } from './http/server';
 import { DelegatedSessions } from './identity/delegatedSessions';
 import { SsoTokenValidator } from './identity/ssoTokenValidator';
 import { createLogger, type Logger } from './observability/logger';
-import { openSqliteStorage } from './storage';
+import { openStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
 
 export interface RunningBot {
@@ -39,13 +41,16 @@ export interface StartOptions {
 
 export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
   const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
-  const storage = openSqliteStorage({ dataDir: config.dataDir });
+  const storage = await openStorage(config.storage);
   const audit = new AuditTrail({
     log: storage.audit,
     onDeferred: (entry, error) =>
       logger.error({ action: entry.action, requestId: entry.requestId, err: error }, 'audit record deferred: the audit log refused it; retrying'),
   });
-  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs });
+  const securityChannel = config.securityChannelId ? new SecurityChannel(storage.state, config.securityChannelId, config.appId, logger) : undefined;
+  // Warm the channel's name so cards say where approvals go from the first turn after a restart.
+  await securityChannel?.get();
+  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, approvalRequired: securityChannel !== undefined });
   const sessions = new DelegatedSessions({
     authorityHost: config.authorityHost,
     appId: config.appId,
@@ -62,7 +67,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       void audit.after({ tenantId: person.tenantId, action: 'signin.refused', outcome: 'refused', actor: { aadObjectId: person.aadObjectId, name: person.name }, code: problem });
     },
   });
-  const presenter = new Presenter(CardRenderer.load(), 'Session Revoker');
+  const presenter = new Presenter(CardRenderer.load(), 'Session Revoker', securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
   const bot = new RevokerBot({
     appId: config.appId,
     service,
@@ -73,6 +78,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     allowedTenants: config.allowedTenants,
     invokeBudgetInMs: config.invokeBudgetInMs,
     rateLimiter: new RateLimiter({ limits: config.rateLimits }),
+    approvals: securityChannel ? { service: new ApprovalService({ store: storage.state, audit, approvalTtlInMs: config.approvalTtlInMs }), channel: securityChannel } : undefined,
   });
   const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
     if (context.activity.type === 'message') {

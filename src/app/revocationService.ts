@@ -10,6 +10,7 @@ import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { AuditTrail } from './auditTrail';
 import {
+  abandonStaleExecution,
   beginExecution,
   cancel as cancelRequest,
   complete,
@@ -21,6 +22,7 @@ import {
   type RevocationRequest,
   type TargetSnapshot,
 } from '../domain/revocationRequest';
+import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
 import { classifyTarget, rolesThatMayRevoke, type DirectoryRole } from '../domain/roles';
 
 /** Whom the agent asked for, after the bot edge resolved any @mention to an object id. */
@@ -70,8 +72,12 @@ export interface RevocationServiceOptions {
   readonly store: StateStore;
   readonly audit: AuditTrail;
   readonly requestTtlInMs: number;
+  /** Four eyes: nobody may revoke someone else without an approver (their own sessions excepted). */
+  readonly approvalRequired?: boolean;
   /** How many name matches a pick list shows. */
   readonly pickListSize?: number;
+  /** When an 'executing' request counts as interrupted (see staleExecution.ts); 2 minutes by default. */
+  readonly staleExecutionAfterInMs?: number;
   readonly now?: () => Date;
   readonly newId?: () => string;
 }
@@ -135,6 +141,16 @@ export class RevocationService {
     const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const now = this.now();
+    if (this.isStaleExecution(stored.value)) {
+      const recovered = await this.recoverStale(acting, stored);
+      if (recovered) return recovered;
+    }
+    if (this.options.approvalRequired && stored.value.target.self !== true) {
+      // Only an approver's approval runs a revoke of someone else, whatever the card or a forged invoke says.
+      const problem: DecisionProblem = stored.value.state === 'awaitingApproval' ? 'awaiting_approval' : 'approval_required';
+      await this.auditRefusal(acting.person, stored.value, problem);
+      return { kind: 'refused', problem, request: expireIfDue(stored.value, now) };
+    }
     const started = beginExecution(stored.value, acting.person, now);
     if (!started.ok) {
       await this.auditRefusal(acting.person, stored.value, started.error);
@@ -265,7 +281,39 @@ export class RevocationService {
     return { kind: 'failed', failure };
   }
 
-  private async auditRefusal(person: PersonRef, request: RevocationRequest, problem: DecisionProblem): Promise<void> {
+  /** Whether the request is an execution that was interrupted (older than the staleness): confirm then recovers it. */
+  isStaleExecution(request: RevocationRequest): boolean {
+    return isStaleExecution(request, this.now(), this.options.staleExecutionAfterInMs ?? DEFAULT_STALE_EXECUTION_AFTER_IN_MS);
+  }
+
+  /**
+   * An interrupted execution: read the target back and record what happened, never revoking again
+   * (src/app/staleExecution.ts). Only someone who could retry the request may trigger it; undefined
+   * when this person may not (the caller then refuses as usual).
+   */
+  private async recoverStale(acting: Acting, stored: StoredItem<RevocationRequest>): Promise<ConfirmOutcome | undefined> {
+    const staleAfterInMs = this.options.staleExecutionAfterInMs ?? DEFAULT_STALE_EXECUTION_AFTER_IN_MS;
+    const may = beginExecution(abandonStaleExecution(stored.value, this.now(), staleAfterInMs), acting.person, this.now());
+    if (!may.ok && may.error !== 'expired') return undefined;
+    const recovered = await recoverStaleExecution(
+      { store: this.options.store, audit: this.options.audit, namespace: NAMESPACE.requests, retention: () => this.retention(), now: () => this.now() },
+      acting,
+      stored,
+      staleAfterInMs,
+    );
+    switch (recovered.kind) {
+      case 'verified':
+      case 'abandoned':
+        return { kind: 'completed', request: recovered.request };
+      case 'overtaken':
+        return { kind: 'refused', problem: recovered.request?.state === 'executing' ? 'in_progress' : 'already_decided', request: recovered.request };
+      case 'undetermined':
+        return { kind: 'refused', problem: 'in_progress', request: stored.value };
+    }
+  }
+
+  /** Records a refusal (also for refusals decided at the Teams edge, e.g. a stranger's click). */
+  async auditRefusal(person: PersonRef, request: RevocationRequest, problem: DecisionProblem): Promise<void> {
     await this.options.audit.after({
       tenantId: person.tenantId,
       action: 'request.refused',

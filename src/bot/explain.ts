@@ -65,6 +65,42 @@ export function explainDecision(problem: DecisionProblem, requesterName?: string
       return { title: 'Request not found', message: 'This card refers to a request we no longer have. Look the user up again.', canRetry: false };
     case 'wrong_tenant':
       return { title: 'Not available here', message: 'This request belongs to another organisation.', canRetry: false };
+    case 'self_approval':
+      return { title: 'Someone else must approve', message: 'You asked for this revocation, so another member of the security team has to approve it.', canRetry: false };
+    case 'approval_required':
+      return { title: 'This needs an approver', message: 'Your organisation requires a second person to approve revocations. Use Request revocation to send it to the security team.', canRetry: false };
+    case 'awaiting_approval':
+      return { title: 'Waiting for approval', message: 'This request is with the security team. It runs when one of them approves it.', canRetry: false };
+  }
+}
+
+/** Why a request could not be sent to the security channel; the request stays open. */
+export type ApprovalRouteProblem = 'channel_unknown' | 'bot_not_in_team' | 'private_channel' | 'post_failed';
+
+export function explainApprovalRoute(problem: ApprovalRouteProblem, channelName: string): Explanation {
+  switch (problem) {
+    case 'channel_unknown':
+    case 'bot_not_in_team':
+      return {
+        title: 'Session Revoker isn’t in the security channel yet',
+        message: `Approval requests go to ${channelName}, but Session Revoker hasn’t been added to that team. Nothing was lost: your request is still open.`,
+        hint: 'Ask a Teams admin to add Session Revoker to the security team, then click Request revocation again.',
+        canRetry: true,
+      };
+    case 'private_channel':
+      return {
+        title: 'The security channel is a private channel',
+        message: 'Bots can’t post approval requests to private channels. Nothing was lost: your request is still open.',
+        hint: 'Ask your Teams admin to set SECURITY_CHANNEL_ID to a standard channel of the security team.',
+        canRetry: false,
+      };
+    case 'post_failed':
+      return {
+        title: 'Couldn’t post to the security channel',
+        message: `Teams didn’t accept the approval card for ${channelName}. Nothing was lost: your request is still open.`,
+        hint: 'Try again in a minute.',
+        canRetry: true,
+      };
   }
 }
 

@@ -5,7 +5,7 @@
 import type { UserRecord } from '../app/ports/directory';
 import type { WhoAmI } from '../app/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
-import type { TargetView } from '../cards/views';
+import type { ApprovalView, TargetView } from '../cards/views';
 import { canRetry, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
 import type { Explanation } from './explain';
@@ -28,15 +28,57 @@ export function targetView(target: TargetSnapshot): TargetView {
   };
 }
 
-export class Presenter {
-  constructor(private readonly cards: CardRenderer, private readonly botName: string) {}
+/** How one viewer sees a request: their role in it and extras for this rendering. */
+export interface ViewContext {
+  /** Four eyes is on: the security channel's name (pending cards then ask for approval). */
+  readonly approvalChannelName?: string;
+  readonly viewer?: ApprovalView['viewer'];
+  /** A line for this viewer only (e.g. why their approval did not go through). */
+  readonly notice?: string;
+  readonly refreshUserIds?: string[];
+  readonly correlationId?: string;
+}
 
-  /** The card for a request in whatever state the store holds it. */
-  request(request: RevocationRequest, correlationId?: string): AdaptiveCard {
+const APPROVAL_STATE: Record<RevocationRequest['state'], ApprovalView['state']> = {
+  pending: 'awaiting',
+  awaitingApproval: 'awaiting',
+  executing: 'running',
+  succeeded: 'approved',
+  failed: 'failed',
+  rejected: 'rejected',
+  expired: 'expired',
+  cancelled: 'withdrawn',
+};
+
+export class Presenter {
+  /**
+   * @param approvalChannelName Four eyes: the security channel's current name (pending cards then
+   * ask for approval); undefined when approvals are off.
+   */
+  constructor(
+    private readonly cards: CardRenderer,
+    private readonly botName: string,
+    private readonly approvalChannelName?: () => string,
+  ) {}
+
+  /** The card for a request in whatever state the store holds it, as this viewer sees it. */
+  request(request: RevocationRequest, context: ViewContext = {}): AdaptiveCard {
+    context = { approvalChannelName: this.approvalChannelName?.(), ...context };
+    if (request.approval) return this.approval(request, context);
+    const correlationId = context.correlationId;
     const target = targetView(request.target);
     switch (request.state) {
       case 'pending':
-        return this.cards.lookup({ requestId: request.id, target, requesterName: request.requester.name, expiresAt: request.expiresAt });
+        return this.cards.lookup({
+          requestId: request.id,
+          target,
+          requesterName: request.requester.name,
+          expiresAt: request.expiresAt,
+          approvalChannelName: request.target.self ? undefined : context.approvalChannelName,
+        });
+      case 'awaitingApproval':
+      case 'rejected':
+        return this.approval(request, context);
       case 'executing':
         return this.cards.working({ target, requesterName: request.requester.name, message: 'Revoking sessions…', requestId: request.id });
       case 'succeeded':
@@ -66,6 +108,30 @@ export class Presenter {
       case 'expired':
         return this.cards.closed({ target, title: 'Expired', message: 'This request expired before anyone confirmed it. Nothing was changed. Look the user up again to start over.' });
     }
+  }
+
+  /** The four-eyes card: in the security channel (approvers act on it) and the requester's copy. */
+  approval(request: RevocationRequest, context: ViewContext = {}): AdaptiveCard {
+    const approval = request.approval;
+    const lastOutcome = request.outcome;
+    return this.cards.approval({
+      requestId: request.id,
+      target: targetView(request.target),
+      requesterName: request.requester.name,
+      reason: approval?.reason,
+      requestedAt: approval?.requestedAt ?? request.createdAt,
+      expiresAt: request.expiresAt,
+      channelName: context.approvalChannelName ?? 'the security channel',
+      state: APPROVAL_STATE[request.state],
+      decidedByName: request.decidedBy?.name,
+      decidedAt: request.completedAt ?? request.decidedAt,
+      rejectReason: approval?.rejectReason,
+      graphRequestId: lastOutcome?.graphRequestId,
+      attempts: (approval?.failedAttempts ?? []).map((a) => `${a.by.name} — ${explainDirectoryFailure(a.code).title.toLowerCase()}`),
+      viewer: context.viewer ?? 'readOnly',
+      refreshUserIds: context.refreshUserIds,
+      notice: context.notice,
+    });
   }
 
   pickList(pickId: string, query: string, candidates: readonly UserRecord[], truncated: boolean): AdaptiveCard {

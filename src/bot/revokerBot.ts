@@ -8,9 +8,7 @@ import {
   TeamsActivityHandler,
   TeamsInfo,
   TurnContext,
-  type Activity,
   type CloudAdapter,
-  type ConversationReference,
   type InvokeResponse,
 } from 'botbuilder';
 import type { DirectoryFailureCode } from '../app/ports/directory';
@@ -19,7 +17,7 @@ import type { Acting, ConfirmOutcome, ResolvedTarget, RevocationService } from '
 import { asAttachment, type AdaptiveCard } from '../cards/render';
 import { isVerb, VERB, type Verb } from '../cards/verbs';
 import { parseCommand, type Command } from '../domain/command';
-import type { PersonRef } from '../domain/revocationRequest';
+import type { PersonRef, RevocationRequest } from '../domain/revocationRequest';
 import type { Logger } from '../observability/logger';
 import { explainDecision, explainDirectoryFailure, explainSignIn, STORAGE_UNAVAILABLE, UNEXPECTED } from './explain';
 import type { Presenter } from './present';
@@ -27,10 +25,12 @@ import type { DelegatedSession } from '../identity/delegatedSessions';
 import type { SignInGate } from './signInGate';
 import { RateLimitGate } from './rateLimitGate';
 import type { RateLimiter } from '../app/rateLimiter';
+import type { ApprovalService } from '../app/approvalService';
+import { ApprovalFlow } from './approvalFlow';
+import { cardResponse, messageResponse, publish, replaceForEveryone } from './cardUpdates';
+import type { SecurityChannel } from './securityChannel';
 import { personOf, type TurnPerson } from './turnPerson';
 
-const CARD = 'application/vnd.microsoft.card.adaptive';
-const MESSAGE = 'application/vnd.microsoft.activity.message';
 const LOGIN_REQUEST = 'application/vnd.microsoft.activity.loginRequest';
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -53,6 +53,8 @@ export interface RevokerBotOptions {
   readonly backgroundBudgetInMs?: number;
   /** Per-person and per-organisation limits on commands and revokes; none when absent. */
   readonly rateLimiter?: RateLimiter;
+  /** Four eyes: the approval use cases and the security channel; absent when SECURITY_CHANNEL_ID is unset. */
+  readonly approvals?: { readonly service: ApprovalService; readonly channel: SecurityChannel };
 }
 
 type VerbHandler = (context: TurnContext, person: TurnPerson, requestId: string, data: Record<string, unknown>) => Promise<InvokeResponse>;
@@ -65,7 +67,28 @@ export class RevokerBot extends TeamsActivityHandler {
   constructor(private readonly options: RevokerBotOptions) {
     super();
     this.limits = new RateLimitGate(options.rateLimiter, options.presenter, options.logger);
+    const approvals = options.approvals;
+    this.approvalFlow = approvals
+      ? new ApprovalFlow({
+          appId: options.appId,
+          approvals: approvals.service,
+          requests: options.service,
+          channel: approvals.channel,
+          presenter: options.presenter,
+          store: options.store,
+          logger: options.logger,
+          invokeBudgetInMs: options.invokeBudgetInMs,
+          backgroundBudgetInMs: options.backgroundBudgetInMs,
+          authenticate: (c, p) => this.authenticate(c, p),
+          track: (task) => this.track(task),
+        })
+      : undefined;
+    const flow = this.approvalFlow;
+    const noApprovals = async (): Promise<InvokeResponse> => messageResponse('Approvals are not set up here. Start again with a new command.');
     this.verbs = {
+      [VERB.request]: (c, p, id, data) => (flow ? flow.request(c, p, id, data) : noApprovals()),
+      [VERB.approve]: (c, p, id) => (flow ? flow.approve(c, p, id) : noApprovals()),
+      [VERB.reject]: (c, p, id, data) => (flow ? flow.reject(c, p, id, data) : noApprovals()),
       [VERB.confirm]: (c, p, id) => this.confirm(c, p, id),
       [VERB.retry]: (c, p, id) => this.confirm(c, p, id),
       [VERB.cancel]: (c, p, id) => this.cancel(c, p, id),
@@ -73,9 +96,28 @@ export class RevokerBot extends TeamsActivityHandler {
       [VERB.refresh]: (c, p, id) => this.refresh(c, p, id),
     };
     this.onMessage(async (context, next) => {
+      await options.approvals?.channel.learn(context);
       await this.guard(context, () => this.message(context));
       await next();
     });
+    // Installation in a team teaches the bot the security channel's conversation reference.
+    this.onConversationUpdate(async (context, next) => {
+      await options.approvals?.channel.learn(context);
+      await next();
+    });
+  }
+
+  private readonly approvalFlow: ApprovalFlow | undefined;
+
+  private track(task: Promise<unknown>): void {
+    const tracked = task.finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
+  /** A request as this person sees it here (approvers, the requester and others see four-eyes cards differently). */
+  private async render(context: TurnContext, person: TurnPerson, request: RevocationRequest): Promise<AdaptiveCard> {
+    const view = this.approvalFlow && (request.approval || request.state === 'awaitingApproval') ? await this.approvalFlow.viewFor(context, person, request) : {};
+    return this.options.presenter.request(request, view);
   }
 
   /** Waits for work that continues after its invoke was answered (graceful shutdown). */
@@ -289,9 +331,11 @@ export class RevokerBot extends TeamsActivityHandler {
     const request = await this.options.service.get(requestId);
     if (!request) return cardResponse(this.options.presenter.failure(explainDecision('not_found')));
     if (request.requester.aadObjectId !== person.aadObjectId || request.tenantId !== person.tenantId) {
+      await this.options.service.auditRefusal(toPersonRef(person), request, request.tenantId !== person.tenantId ? 'wrong_tenant' : 'not_requester');
       return messageResponse(explainDecision('not_requester', request.requester.name).message);
     }
-    if (request.state !== 'pending' && request.state !== 'failed') return cardResponse(this.options.presenter.request(request));
+    // An interrupted execution goes to the service too: it reads the target back (never revokes twice).
+    if (request.state !== 'pending' && request.state !== 'failed' && !this.options.service.isStaleExecution(request)) return cardResponse(await this.render(context, person, request));
     const limited = this.limits.forInvoke('revoke', person);
     if (limited) return limited;
     const session = await this.authenticate(context, person);
@@ -304,16 +348,16 @@ export class RevokerBot extends TeamsActivityHandler {
     if (first === 'slow') {
       const reference = TurnContext.getConversationReference(context.activity);
       const adapter = context.adapter as CloudAdapter;
-      const task = work
-        .then((outcome) => this.publish(adapter, reference, cardId, this.confirmCard(outcome, acting.person)))
-        .catch((error: unknown) => this.options.logger.error({ err: error }, 'background revoke failed'))
-        .finally(() => this.background.delete(task));
-      this.background.add(task);
+      this.track(
+        work
+          .then((outcome) => publish(adapter, this.options.appId, reference, cardId, this.confirmCard(outcome, acting.person), this.options.logger))
+          .catch((error: unknown) => this.options.logger.error({ err: error }, 'background revoke failed')),
+      );
       const current = await this.options.service.get(requestId);
       return cardResponse(current ? this.options.presenter.request(current) : this.options.presenter.notice('Working on it', 'Revoking sessions…'));
     }
     const card = this.confirmCard(first, acting.person);
-    if (first.kind === 'completed' && cardId) await this.replaceForEveryone(context, cardId, card);
+    if (first.kind === 'completed' && cardId) await replaceForEveryone(context, cardId, card, this.options.logger);
     return cardResponse(card);
   }
 
@@ -331,13 +375,14 @@ export class RevokerBot extends TeamsActivityHandler {
   }
 
   private async cancel(context: TurnContext, person: TurnPerson, requestId: string): Promise<InvokeResponse> {
+    if (this.approvalFlow && (await this.options.service.get(requestId))?.state === 'awaitingApproval') return this.approvalFlow.withdraw(context, person, requestId);
     const outcome = await this.options.service.cancel(toPersonRef(person), requestId);
     if (outcome.kind === 'refused') {
       if (outcome.problem === 'not_requester') return messageResponse(explainDecision('not_requester', outcome.request?.requester.name).message);
       return cardResponse(outcome.request ? this.options.presenter.request(outcome.request) : this.options.presenter.failure(explainDecision(outcome.problem)));
     }
     const card = this.options.presenter.request(outcome.request);
-    if (context.activity.replyToId) await this.replaceForEveryone(context, context.activity.replyToId, card);
+    if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, this.options.logger);
     return cardResponse(card);
   }
 
@@ -356,7 +401,7 @@ export class RevokerBot extends TeamsActivityHandler {
         const card = this.options.presenter.request(outcome.request);
         if (context.activity.replyToId) {
           await this.options.service.attachCard(outcome.request.id, { conversationId: context.activity.conversation.id, activityId: context.activity.replyToId });
-          await this.replaceForEveryone(context, context.activity.replyToId, card);
+          await replaceForEveryone(context, context.activity.replyToId, card, this.options.logger);
         }
         return cardResponse(card);
       }
@@ -368,9 +413,9 @@ export class RevokerBot extends TeamsActivityHandler {
     }
   }
 
-  private async refresh(_context: TurnContext, _person: TurnPerson, requestId: string): Promise<InvokeResponse> {
+  private async refresh(context: TurnContext, person: TurnPerson, requestId: string): Promise<InvokeResponse> {
     const request = await this.options.service.get(requestId);
-    return cardResponse(request ? this.options.presenter.request(request) : this.options.presenter.failure(explainDecision('not_found')));
+    return cardResponse(request ? await this.render(context, person, request) : this.options.presenter.failure(explainDecision('not_found')));
   }
 
   /** The delegated session for a click: the SSO token Teams re-sent, a magic code, or a warm session; else a 401 loginRequest. */
@@ -423,24 +468,6 @@ export class RevokerBot extends TeamsActivityHandler {
     return response?.id;
   }
 
-  /** Updates the card message for everyone; if that fails, posts the result as a new message so it is never lost. */
-  private async replaceForEveryone(context: TurnContext, activityId: string, card: AdaptiveCard): Promise<void> {
-    try {
-      await context.updateActivity({ id: activityId, type: 'message', attachments: [asAttachment(card)] } as Partial<Activity>);
-    } catch (error) {
-      this.options.logger.warn({ err: error }, 'card update failed; posting the result instead');
-      await context.sendActivity({ type: 'message', attachments: [asAttachment(card)] });
-    }
-  }
-
-  /** The proactive form of replaceForEveryone, for work that finished after its invoke was answered. */
-  private async publish(adapter: CloudAdapter, reference: Partial<ConversationReference>, activityId: string | undefined, card: AdaptiveCard): Promise<void> {
-    await adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
-      if (activityId) await this.replaceForEveryone(context, activityId, card);
-      else await context.sendActivity({ type: 'message', attachments: [asAttachment(card)] });
-    });
-  }
-
   /** Runs a message turn so that no error escapes without the user being told. */
   private async guard(context: TurnContext, work: () => Promise<void>): Promise<void> {
     try {
@@ -473,14 +500,6 @@ async function putLatest<T>(store: StateStore, namespace: string, key: string, v
 
 function parkKey(context: TurnContext, person: TurnPerson): string {
   return `${person.tenantId}|${person.aadObjectId}|${context.activity.conversation.id}`;
-}
-
-function cardResponse(card: AdaptiveCard): InvokeResponse {
-  return { status: 200, body: { statusCode: 200, type: CARD, value: card } };
-}
-
-function messageResponse(text: string): InvokeResponse {
-  return { status: 200, body: { statusCode: 200, type: MESSAGE, value: text } };
 }
 
 function delay(ms: number): Promise<void> {

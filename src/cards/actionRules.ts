@@ -12,6 +12,9 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.retry]: ['requestId'],
   [VERB.refresh]: ['requestId'],
   [VERB.pick]: ['requestId', 'choice'],
+  [VERB.request]: ['requestId'],
+  [VERB.approve]: ['requestId'],
+  [VERB.reject]: ['requestId'],
 };
 
 /** Oldest Adaptive Card schema version the templates may declare (Universal Actions + isEnabled etc.). */

@@ -15,6 +15,9 @@ export interface LookupCardData extends RefreshBinding {
   /** date/time function for the expiry */
   expiresAt: string;
   fallbackText: string;
+  /** Four eyes: ask for a reason and send to the security channel instead of revoking. */
+  needsApproval: boolean;
+  channelName: string;
 }
 
 /** Binds a {@link LookupView} for cards/lookup.json. */
@@ -25,6 +28,8 @@ export function lookupCardData(view: LookupView): LookupCardData {
     requester: markdownText(view.requesterName),
     expiresAt: localTime(view.expiresAt, 'soon'),
     fallbackText: markdownText(`Revoke sign-in sessions for ${targetPlainLabel(view.target)}? Requested by ${plainText(view.requesterName)}.`),
+    needsApproval: view.approvalChannelName !== undefined,
+    channelName: markdownText(view.approvalChannelName ?? ''),
     ...refreshBinding(view.requestId, view.refreshUserIds),
   };
 }

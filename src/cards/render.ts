@@ -3,6 +3,7 @@
  * start-up, then expanded with adaptivecards-templating against data that the typed binders
  * (lookupCard.ts, …) compute from the use cases' view models.
  */
+import { APPROVAL_TEMPLATE, approvalCardData } from './approvalCard';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Template } from 'adaptivecards-templating';
@@ -16,6 +17,7 @@ import { PICK_LIST_TEMPLATE, pickListCardData } from './pickListCard';
 import { SUCCEEDED_TEMPLATE, succeededCardData } from './succeededCard';
 import { isVerb } from './verbs';
 import type {
+  ApprovalView,
   ClosedView,
   FailedView,
   HelpView,
@@ -52,6 +54,7 @@ export const CARD_TEMPLATE_FILES = {
   whoami: WHOAMI_TEMPLATE,
   help: HELP_TEMPLATE,
   notice: NOTICE_TEMPLATE,
+  approval: APPROVAL_TEMPLATE,
 } as const;
 
 /** The name of one of the renderer's cards. */
@@ -180,6 +183,11 @@ export class CardRenderer {
   /** `help`, optionally saying which text was not understood. */
   help(view: HelpView): AdaptiveCard {
     return this.expand('help', helpCardData(view));
+  }
+
+  /** Four eyes: the approval card (in the security channel) and the requester's copy, for one viewer. */
+  approval(view: ApprovalView): AdaptiveCard {
+    return this.expand('approval', approvalCardData(view));
   }
 
   /** A one-off message with a tone (info, warning, error). */

@@ -8,6 +8,10 @@ export const VERB = {
   pick: 'revocation.pick',
   retry: 'revocation.retry',
   refresh: 'revocation.refresh',
+  /** Four eyes: the requester sends the request to the security channel. */
+  request: 'revocation.request',
+  approve: 'approval.approve',
+  reject: 'approval.reject',
 } as const;
 
 /** One of the verbs in {@link VERB}. */

@@ -38,6 +38,32 @@ export interface LookupView {
    * { requestId }). Omitted = no `refresh` on the card. `[]` = manual refresh only. At most 60 are used.
    */
   refreshUserIds?: string[];
+  /** Four eyes: the security channel's name; the card then asks for a reason and offers "Request revocation". */
+  approvalChannelName?: string;
+}
+
+/** A request in the four-eyes flow: the approval card in the security channel and the requester's copy. */
+export interface ApprovalView {
+  requestId: string;
+  target: TargetView;
+  requesterName: string;
+  reason?: string;
+  requestedAt: string;
+  expiresAt: string;
+  channelName: string;
+  state: 'awaiting' | 'running' | 'approved' | 'failed' | 'rejected' | 'expired' | 'withdrawn';
+  decidedByName?: string;
+  decidedAt?: string;
+  rejectReason?: string;
+  graphRequestId?: string;
+  /** Earlier approvals that did not go through, e.g. "Paul Password — lacks the directory role". */
+  attempts: string[];
+  /** What this viewer may do: approve/reject (an approver), withdraw (the requester), or nothing. */
+  viewer: 'approver' | 'requester' | 'readOnly';
+  /** Teams user ids whose clients refresh the card to their own view (at most 60); undefined = no refresh block. */
+  refreshUserIds?: string[];
+  /** A line for this viewer only, e.g. why their approval did not go through. */
+  notice?: string;
 }
 
 /** Several directory users match a query; choosing candidate i sends verb pick with data { requestId: pickId, choice: i }. */

@@ -4,6 +4,7 @@
  * Start-up fails with one clear line per problem rather than at the first use.
  */
 import { readRateLimits, type RateLimits } from './rateLimitConfig';
+import { readStorageSettings, type StorageSettings } from './storageConfig';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,8 +26,20 @@ export interface Config {
   readonly securityChannelId?: string;
   readonly allowedTenants: readonly string[];
   readonly dataDir: string;
+  /** Where state and the audit trail live: SQLite under dataDir (default) or Azure Blob Storage (src/config/storageConfig.ts). */
+  readonly storage: StorageSettings;
+  /**
+   * An execution (revoke) still 'executing' this long after it started is taken as interrupted
+   * (the process died mid-call); the next confirm reads the target back instead of revoking blindly.
+   * Must exceed the longest a Graph call can still be in flight (see RevocationService.confirm).
+   */
+  readonly executionStaleAfterInMs: number;
+  /** Members of this Entra group (transitively) may use the `audit` command. */
+  readonly auditAdminGroupId?: string;
   /** How long a lookup card may be confirmed. */
   readonly requestTtlInMs: number;
+  /** Four eyes: how long a request waits in the security channel for an approver. */
+  readonly approvalTtlInMs: number;
   /** How long an invoke may take before the bot answers "working…" and finishes in the background. */
   readonly invokeBudgetInMs: number;
   /** Per-request time-out of Graph calls. */
@@ -108,6 +121,11 @@ export function readConfig(env: Env): ConfigResult {
   for (const tenant of allowedTenants) if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANTS must list tenant ids (GUIDs); "${tenant}" is not one.`);
 
   const requestTtlInMs = positiveNumber(env, 'REQUEST_TTL_MINUTES', 15, problems) * 60_000;
+  const storage = readStorageSettings(env, problems);
+  const executionStaleAfterInMs = positiveNumber(env, 'EXECUTION_STALE_AFTER_SECONDS', 120, problems) * 1000;
+  const auditAdminGroupId = trimmed(env, 'AUDIT_ADMIN_GROUP_ID')?.toLowerCase();
+  if (auditAdminGroupId && !GUID.test(auditAdminGroupId)) problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
+  const approvalTtlInMs = positiveNumber(env, 'APPROVAL_TTL_HOURS', 24, problems) * 3_600_000;
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
   const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
@@ -129,7 +147,11 @@ export function readConfig(env: Env): ConfigResult {
       securityChannelId,
       allowedTenants: Object.freeze(allowedTenants),
       dataDir: trimmed(env, 'DATA_DIR') ?? './data',
+      storage,
+      executionStaleAfterInMs,
+      auditAdminGroupId,
       requestTtlInMs,
+      approvalTtlInMs,
       invokeBudgetInMs,
       graphTimeoutInMs,
       rateLimits,

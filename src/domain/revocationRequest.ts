@@ -29,7 +29,7 @@
 import { err, ok, type Result } from './result';
 import type { DirectoryRole, TargetTier } from './roles';
 
-export type RequestState = 'pending' | 'executing' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export type RequestState = 'pending' | 'awaitingApproval' | 'executing' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
 
 /** A person acting in Teams: their tenant and Entra object id identify them. */
 export interface PersonRef {
@@ -75,6 +75,8 @@ export interface RevocationRequest {
   completedAt?: string;
   /** How many executions have started (1 + retries). */
   attempts: number;
+  /** Four eyes: present once the requester asked the security channel for approval (src/domain/approval.ts). */
+  approval?: Approval;
   /** Grows by one on every state change: the compare-and-set token for stores. */
   version: number;
 }
@@ -96,7 +98,34 @@ export type RevocationFailureCode =
   | 'token_invalid'
   | 'unexpected';
 
-export type DecisionProblem = 'not_requester' | 'expired' | 'already_decided' | 'in_progress' | 'not_found' | 'wrong_tenant';
+export type DecisionProblem =
+  | 'not_requester'
+  | 'expired'
+  | 'already_decided'
+  | 'in_progress'
+  | 'not_found'
+  | 'wrong_tenant'
+  /** The requester tried to approve or reject their own request. */
+  | 'self_approval'
+  /** The requester tried to confirm a request that now waits for an approver. */
+  | 'awaiting_approval'
+  /** Four eyes is required here: the requester may not revoke someone else directly. */
+  | 'approval_required';
+
+/** The four-eyes part of a request. */
+export interface Approval {
+  /** The Teams channel the approval card went to. */
+  channelId: string;
+  /** What the requester gave as the reason (e.g. a ticket number). */
+  reason?: string;
+  requestedAt: string;
+  /** Where the approval card is, once posted. */
+  card?: { conversationId: string; activityId: string };
+  /** An approver's optional note when rejecting. */
+  rejectReason?: string;
+  /** Approvals that ran and failed in a way another approver may overcome (e.g. 403 for a missing role). */
+  failedAttempts: { by: PersonRef; at: string; code: RevocationFailureCode; graphRequestId?: string }[];
+}
 
 /** Failures after which the requester may try the same request again (see the module comment). */
 export const RETRYABLE_FAILURE_CODES: ReadonlySet<RevocationFailureCode> = new Set<RevocationFailureCode>([
@@ -179,9 +208,9 @@ export function complete(r: RevocationRequest, outcome: RevocationOutcome, now: 
   };
 }
 
-/** `pending` or retryable `failed` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
+/** `pending`, `awaitingApproval` or retryable `failed` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
 export function expireIfDue(r: RevocationRequest, now: Date): RevocationRequest {
-  if (!isOpen(r) || now.getTime() < Date.parse(r.expiresAt)) return r;
+  if (!(isOpen(r) || r.state === 'awaitingApproval') || now.getTime() < Date.parse(r.expiresAt)) return r;
   return { ...r, state: 'expired', version: r.version + 1 };
 }
 
@@ -219,6 +248,7 @@ function decisionProblem(r: RevocationRequest, by: PersonRef, now: Date): Decisi
   if (!sameId(by.aadObjectId, r.requester.aadObjectId)) return 'not_requester';
   if (r.state === 'executing') return 'in_progress';
   if (r.state === 'expired') return 'expired';
+  if (r.state === 'awaitingApproval') return 'awaiting_approval';
   if (!isOpen(r)) return 'already_decided';
   // Also refuses when `now` is invalid (NaN compares false): deny by default.
   if (!(now.getTime() < Date.parse(r.expiresAt))) return 'expired';

@@ -4,7 +4,7 @@
  * src/domain/odata.ts. Graph and Entra errors become DirectoryFailure codes here and nowhere else.
  */
 import type { TokenCredential } from '@azure/identity';
-import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { Client, GraphError, ResponseType, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { displayNameFilter, userPath } from '../domain/odata';
 import type {
@@ -17,7 +17,7 @@ import type {
   UserKey,
   UserRecord,
 } from '../app/ports/directory';
-import { failureFromError } from './graphErrors';
+import { failureFromError, failureFromResponse } from './graphErrors';
 
 export const USER_SELECT = 'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
 
@@ -124,8 +124,11 @@ export class GraphDirectory implements DirectoryGateway {
   async revokeSessions(key: UserKey, options?: CallOptions): Promise<DirectoryResult<void>> {
     return this.call(options, async (req) => {
       // Any 2xx is success: Graph documents 200 {value:true} but once meant 204; never read the body.
-      await req(`${pathOf(key)}/revokeSignInSessions`).post({});
-      return { ok: true, value: undefined };
+      // The raw response carries Graph's request-id, which the result card shows for support.
+      const response = (await req(`${pathOf(key)}/revokeSignInSessions`).responseType(ResponseType.RAW).post({})) as Response;
+      const graphRequestId = response.headers.get('request-id') ?? undefined;
+      if (response.ok) return { ok: true, value: undefined, graphRequestId };
+      return { ok: false, error: failureFromResponse(response.status, response.headers) };
     });
   }
 

@@ -40,6 +40,11 @@ function fromMessage(message: string): DirectoryFailureCode | undefined {
   return undefined;
 }
 
+/** A non-2xx Graph response read raw (status and headers). */
+export function failureFromResponse(status: number, headers: { get(name: string): string | null }): DirectoryFailure {
+  return { code: byStatus(status), status, graphRequestId: headers.get('request-id') ?? undefined, retryAfterInSeconds: retryAfter(headers) };
+}
+
 export function failureFromError(error: unknown): DirectoryFailure {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : '';

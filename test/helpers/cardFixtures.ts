@@ -5,6 +5,7 @@
  */
 import type { AdaptiveCard, CardName, CardRenderer } from '../../src/cards/render';
 import type {
+  ApprovalView,
   ClosedView,
   FailedView,
   LookupView,
@@ -294,4 +295,40 @@ export const CARD_CASES: readonly CardCase[] = [
     render: (r) => r.notice({ tone: 'error', title: 'Something went wrong', message: 'Nothing was revoked. Try again in a minute.', correlationId: IDS.correlationId }),
   },
   { card: 'notice', fixture: 'hostile', render: (r) => r.notice({ tone: 'error', title: HOSTILE.name, message: HOSTILE.department, correlationId: IDS.correlationId }) },
+  { card: 'lookup', fixture: 'member-needs-approval', render: (r) => r.lookup({ ...lookupView('member'), approvalChannelName: '#Revocation approvals' }) },
+  {
+    card: 'approval',
+    fixture: 'awaiting-approver-view',
+    render: (r) => r.approval({ ...approvalView('privileged'), viewer: 'approver', refreshUserIds: ['29:1DeFapprover'], reason: 'INC-4211 phishing report' }),
+  },
+  { card: 'approval', fixture: 'awaiting-read-only', render: (r) => r.approval({ ...approvalView('member'), refreshUserIds: ['29:1DeFapprover', '29:1GhIapprover'] }) },
+  { card: 'approval', fixture: 'awaiting-requester', render: (r) => r.approval({ ...approvalView('guest'), viewer: 'requester' }) },
+  {
+    card: 'approval',
+    fixture: 'awaiting-after-403',
+    render: (r) =>
+      r.approval({
+        ...approvalView('privileged'),
+        viewer: 'approver',
+        attempts: ['Paul Password — you can’t revoke this user’s sessions'],
+        notice: 'You can’t revoke this user’s sessions. It needs Privileged Authentication Administrator or Global Administrator. The request stays open for another approver.',
+      }),
+  },
+  { card: 'approval', fixture: 'approved', render: (r) => r.approval({ ...approvalView('member'), state: 'approved', decidedByName: 'Priya Privauth', decidedAt: '2024-07-01T10:07:00Z', graphRequestId: IDS.graphRequestId }) },
+  { card: 'approval', fixture: 'rejected-hostile', render: (r) => r.approval({ ...approvalView('hostile'), state: 'rejected', decidedByName: HOSTILE.requester, decidedAt: '2024-07-01T10:07:00Z', rejectReason: HOSTILE.query, reason: HOSTILE.department }) },
+  { card: 'approval', fixture: 'expired', render: (r) => r.approval({ ...approvalView('member'), state: 'expired' }) },
 ];
+
+function approvalView(fixture: TargetFixture): ApprovalView {
+  return {
+    requestId: IDS.requestId,
+    target: TARGETS[fixture],
+    requesterName: requesterFor(fixture),
+    requestedAt: '2024-07-01T10:00:00Z',
+    expiresAt: '2024-07-02T10:00:00Z',
+    channelName: '#Revocation approvals',
+    state: 'awaiting',
+    attempts: [],
+    viewer: 'readOnly',
+  };
+}

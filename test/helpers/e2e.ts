@@ -39,7 +39,14 @@ export async function freePort(): Promise<number> {
 let appCounter = 0;
 
 /** Starts a cloud and a bot. Each context gets its own bot app id: botbuilder caches connector tokens per app id for the whole process. */
-export async function startE2E(options: { env?: Record<string, string>; directory?: Directory } = {}): Promise<E2E> {
+export async function startE2E(
+  options: {
+    env?: Record<string, string>;
+    directory?: Directory;
+    /** Runs after the cloud starts and before the bot does: set up teams and channels, return more environment. */
+    prepare?: (cloud: EmulatedCloud) => Record<string, string> | Promise<Record<string, string>>;
+  } = {},
+): Promise<E2E> {
   const { ca } = await testTls();
   appCounter += 1;
   const botAppId = `3f1e2d4c-5b6a-4978-8a9b-${String(appCounter).padStart(12, '0')}`;
@@ -53,7 +60,8 @@ export async function startE2E(options: { env?: Record<string, string>; director
     },
   });
   const port = await freePort();
-  const env = cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env });
+  const prepared = (await options.prepare?.(cloud)) ?? {};
+  const env = cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env, ...prepared });
   const config = readConfig(env);
   if (!config.ok) throw new Error(`bad test config: ${config.problems.join('; ')}`);
   let bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1' });

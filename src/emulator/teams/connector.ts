@@ -133,6 +133,7 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
       // A new post in a channel (TeamsInfo.sendMessageToTeamsChannel).
       const channel = registry.find(channelId);
       if (!channel || channel.conversationType !== 'channel') return CONVERSATION_NOT_FOUND();
+      if (channel.team && !channel.team.botInstalled) return error(403, 'BotNotInConversationRoster', 'The bot is not part of the conversation roster.');
       if (!activity) return error(400, 'BadArgument', 'An activity is required to start a channel conversation.');
       const posted = postMessage(channel, channel.id, activity);
       if (posted.status >= 300) return posted;
@@ -241,7 +242,7 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
     const team = registry.findTeam(baseConversationId(req.params.teamId ?? ''));
     if (!team) return error(404, 'NotFound', 'Team not found.');
     // The General channel comes without a name, as in Teams.
-    return json(200, { conversations: team.channels.map((c) => (c.id === team.id ? { id: c.id } : { id: c.id, name: c.name })) });
+    return json(200, { conversations: team.channels.map((c) => (c.id === team.id ? { id: c.id } : { id: c.id, name: c.name, membershipType: c.membershipType ?? 'standard' })) });
   });
 
 }

@@ -40,6 +40,7 @@ export function teamsChannelAccount(user: DirectoryUser, tenantId: string): Reco
 
 class EmulatedTeam implements Team {
   readonly id = threadId('thread.tacv2');
+  botInstalled = true;
   readonly aadGroupId = randomUUID();
   readonly general: Conversation;
   private readonly byName = new Map<string, Conversation>();
@@ -127,8 +128,9 @@ export class ConversationRegistry {
     return conversation;
   }
 
-  team(name: string, members: readonly DirectoryUser[]): Team {
+  team(name: string, members: readonly DirectoryUser[], options: { botInstalled?: boolean } = {}): Team {
     const team = new EmulatedTeam(this, name, [...members], this.tenantId);
+    team.botInstalled = options.botInstalled ?? true;
     this.teamsById.set(team.id, team);
     return team;
   }

@@ -163,8 +163,25 @@ export class EmulatedTeams {
     return this.registry.groupChat(members, topic);
   }
 
-  team(name: string, members: DirectoryUser[]): Team {
-    return this.registry.team(name, members);
+  /** A team; with botInstalled false the bot is not in it until installBot (default: installed). */
+  team(name: string, members: DirectoryUser[], options: { botInstalled?: boolean } = {}): Team {
+    return this.registry.team(name, members, options);
+  }
+
+  /**
+   * Adds the bot to a team as Teams does: the bot is then in the roster and receives a
+   * conversationUpdate (membersAdded: the bot) in the team's General channel, from `by`.
+   */
+  async installBot(team: Team, by: DirectoryUser): Promise<{ status: number; body: unknown }> {
+    team.botInstalled = true;
+    const base = this.messageActivity(by, team.general, 'install', { mentionBot: false });
+    const { text: _text, entities: _entities, textFormat: _format, ...rest } = base as Record<string, unknown>;
+    return this.postActivity({
+      ...rest,
+      type: 'conversationUpdate',
+      membersAdded: [{ id: `28:${this.options.botAppId}` }],
+      channelData: { ...(rest.channelData as object), eventType: 'teamMemberAdded', team: { id: team.id, name: team.name, aadGroupId: team.aadGroupId } },
+    });
   }
 
   /** What the client shows in the conversation now, in order; cards as `viewer` sees them (user-specific views). */

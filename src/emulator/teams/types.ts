@@ -36,6 +36,8 @@ export interface Team {
   /** A private channel of that name with the given members (default: all team members). */
   privateChannel(name: string, members?: readonly DirectoryUser[]): Conversation;
   readonly channels: readonly Conversation[];
+  /** Whether the bot is installed in this team (channel posts from a bot that is not are refused with BotNotInConversationRoster). */
+  botInstalled: boolean;
 }
 
 export interface ChannelAccountRef {

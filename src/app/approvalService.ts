@@ -1,0 +1,237 @@
+/**
+ * Four-eyes use cases: submit a request to the security channel, approve it (the revoke runs
+ * with the approver's own delegated access), reject or withdraw it. Every change is a
+ * compare-and-set on the stored request, so two approvers clicking at once, replays and
+ * several instances still give exactly one revoke. An index per target keeps a second request
+ * for the same person from creating a second approval card.
+ */
+import {
+  attachApprovalCard,
+  beginApproval,
+  completeApproval,
+  reject as rejectRequest,
+  submitForApproval,
+  withdraw as withdrawRequest,
+  withdrawSubmission,
+} from '../domain/approval';
+import { expireIfDue, type DecisionProblem, type PersonRef, type RevocationOutcome, type RevocationRequest } from '../domain/revocationRequest';
+import { rolesThatMayRevoke } from '../domain/roles';
+import type { Result } from '../domain/result';
+import type { AuditTrail } from './auditTrail';
+import type { StateStore } from './ports/stateStore';
+import { NAMESPACE, type Acting } from './revocationService';
+
+const AWAITING_BY_TARGET = 'awaiting-approval-by-target';
+
+export type SubmitOutcome =
+  | { readonly kind: 'submitted'; readonly request: RevocationRequest; readonly previousExpiresAt: string }
+  | { readonly kind: 'duplicate'; readonly existing: RevocationRequest }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest };
+
+export type DecisionOutcome =
+  | { readonly kind: 'decided'; readonly request: RevocationRequest }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest }
+  | { readonly kind: 'storage_unavailable' };
+
+export interface ApprovalServiceOptions {
+  readonly store: StateStore;
+  readonly audit: AuditTrail;
+  readonly approvalTtlInMs: number;
+  /** How long decided requests stay readable for late clicks and refreshes. */
+  readonly retentionInMs?: number;
+  readonly now?: () => Date;
+}
+
+type Transition = { ok: true; request: RevocationRequest; etag: string } | { ok: false; problem: DecisionProblem; request?: RevocationRequest };
+
+export class ApprovalService {
+  constructor(private readonly options: ApprovalServiceOptions) {}
+
+  /** The requester sends a pending request to the security channel. */
+  async submit(person: PersonRef, requestId: string, input: { channelId: string; reason?: string }): Promise<SubmitOutcome> {
+    const current = await this.load(requestId);
+    if (!current) return { kind: 'refused', problem: 'not_found' };
+    const duplicate = await this.awaitingFor(current.value.tenantId, current.value.target.id);
+    if (duplicate && duplicate.id !== requestId) return { kind: 'duplicate', existing: duplicate };
+    const previousExpiresAt = current.value.expiresAt;
+    const moved = await this.transition(requestId, (r) => submitForApproval(r, person, this.now(), { ...input, ttlInMs: this.options.approvalTtlInMs }));
+    if (!moved.ok) return { kind: 'refused', problem: moved.problem, request: moved.request };
+    const key = targetKey(moved.request);
+    const claimed = await this.options.store.create(AWAITING_BY_TARGET, key, { requestId }, { expiresAt: new Date(moved.request.expiresAt) });
+    if (!claimed.ok) {
+      // Another request for the same person got there first (a race the read above missed).
+      const other = await this.awaitingFor(moved.request.tenantId, moved.request.target.id);
+      if (other && other.id !== requestId) {
+        await this.transition(requestId, (r) => ({ ok: true, value: withdrawSubmission(r, previousExpiresAt) }));
+        return { kind: 'duplicate', existing: other };
+      }
+      await this.options.store.replace(AWAITING_BY_TARGET, key, { requestId }, claimed.current.etag, { expiresAt: new Date(moved.request.expiresAt) });
+    }
+    await this.options.audit.after({
+      tenantId: person.tenantId,
+      action: 'approval.requested',
+      outcome: 'info',
+      actor: actorOf(person),
+      target: targetOf(moved.request),
+      requestId,
+      detail: moved.request.approval?.reason,
+    });
+    return { kind: 'submitted', request: moved.request, previousExpiresAt };
+  }
+
+  /** The approval card could not be posted: the request goes back to pending, nothing is lost. */
+  async unroute(person: PersonRef, requestId: string, previousExpiresAt: string, code: string): Promise<RevocationRequest | undefined> {
+    const moved = await this.transition(requestId, (r) => ({ ok: true, value: withdrawSubmission(r, previousExpiresAt) }));
+    if (moved.ok) await this.releaseTarget(moved.request, requestId);
+    await this.options.audit.after({
+      tenantId: person.tenantId,
+      action: 'approval.requested',
+      outcome: 'refused',
+      actor: actorOf(person),
+      target: moved.ok ? targetOf(moved.request) : undefined,
+      requestId,
+      code,
+    });
+    return moved.ok ? moved.request : undefined;
+  }
+
+  /** Remembers where the approval card is. */
+  async attachCard(requestId: string, card: { conversationId: string; activityId: string }): Promise<void> {
+    await this.transition(requestId, (r) => ({ ok: true, value: attachApprovalCard(r, card) }));
+  }
+
+  /**
+   * An approver approves; the revoke runs with their delegated access. A failure another approver
+   * may overcome (403 for a missing role, throttling, an outage) leaves the request waiting.
+   */
+  async approve(acting: Acting, requestId: string, options: { deadline?: number } = {}): Promise<DecisionOutcome> {
+    const started = await this.transition(requestId, (r) => beginApproval(r, acting.person, this.now()));
+    if (!started.ok) return { kind: 'refused', problem: started.problem, request: started.request };
+    try {
+      await this.options.audit.before({
+        tenantId: acting.person.tenantId,
+        action: 'approval.approved',
+        outcome: 'info',
+        actor: actorOf(acting.person),
+        target: targetOf(started.request),
+        requestId,
+      });
+    } catch {
+      // No unaudited revoke: give the request back to the approvers.
+      const waiting: RevocationRequest = { ...started.request, state: 'awaitingApproval', version: started.request.version + 1 };
+      await this.options.store.replace(NAMESPACE.requests, requestId, waiting, started.etag, { expiresAt: this.retention() });
+      return { kind: 'storage_unavailable' };
+    }
+    const result = await acting.directory.revokeSessions({ kind: 'objectId', id: started.request.target.id }, options);
+    const outcome: RevocationOutcome = result.ok
+      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId }
+      : {
+          kind: 'refused',
+          code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,
+          graphRequestId: result.error.graphRequestId,
+          rolesNeeded: result.error.code === 'forbidden' ? [...rolesThatMayRevoke(started.request.target.roles, started.request.target.inRoleAssignableGroup === true)] : undefined,
+        };
+    const finished = completeApproval(started.request, outcome, this.now());
+    await this.save(requestId, finished, started.etag);
+    if (finished.state !== 'awaitingApproval') await this.releaseTarget(finished, requestId);
+    await this.options.audit.after({
+      tenantId: acting.person.tenantId,
+      action: result.ok ? 'revocation.succeeded' : 'revocation.failed',
+      outcome: result.ok ? 'ok' : 'failed',
+      actor: actorOf(acting.person),
+      target: targetOf(finished),
+      requestId,
+      code: result.ok ? undefined : result.error.code,
+      graphRequestId: result.ok ? result.graphRequestId : result.error.graphRequestId,
+    });
+    return { kind: 'decided', request: finished };
+  }
+
+  /** An approver rejects, with an optional note for the requester. No Graph call. */
+  async reject(person: PersonRef, requestId: string, note?: string): Promise<DecisionOutcome> {
+    const moved = await this.transition(requestId, (r) => rejectRequest(r, person, this.now(), note));
+    if (!moved.ok) return { kind: 'refused', problem: moved.problem, request: moved.request };
+    await this.releaseTarget(moved.request, requestId);
+    await this.options.audit.after({
+      tenantId: person.tenantId,
+      action: 'approval.rejected',
+      outcome: 'refused',
+      actor: actorOf(person),
+      target: targetOf(moved.request),
+      requestId,
+      detail: moved.request.approval?.rejectReason,
+    });
+    return { kind: 'decided', request: moved.request };
+  }
+
+  /** The requester withdraws a request that is waiting for approval. */
+  async withdraw(person: PersonRef, requestId: string): Promise<DecisionOutcome> {
+    const moved = await this.transition(requestId, (r) => withdrawRequest(r, person, this.now()));
+    if (!moved.ok) return { kind: 'refused', problem: moved.problem, request: moved.request };
+    await this.releaseTarget(moved.request, requestId);
+    await this.options.audit.after({ tenantId: person.tenantId, action: 'request.cancelled', outcome: 'info', actor: actorOf(person), target: targetOf(moved.request), requestId });
+    return { kind: 'decided', request: moved.request };
+  }
+
+  /** The request waiting for approval about this person, if any. */
+  async awaitingFor(tenantId: string, targetId: string): Promise<RevocationRequest | undefined> {
+    const index = await this.options.store.get<{ requestId: string }>(AWAITING_BY_TARGET, `${tenantId}|${targetId}`);
+    if (!index) return undefined;
+    const request = await this.load(index.value.requestId);
+    return request && request.value.state === 'awaitingApproval' ? request.value : undefined;
+  }
+
+  private async releaseTarget(request: RevocationRequest, requestId: string): Promise<void> {
+    const key = targetKey(request);
+    const index = await this.options.store.get<{ requestId: string }>(AWAITING_BY_TARGET, key);
+    if (index?.value.requestId === requestId) await this.options.store.delete(AWAITING_BY_TARGET, key, index.etag);
+  }
+
+  private async load(requestId: string): Promise<{ value: RevocationRequest; etag: string } | undefined> {
+    const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+    return stored ? { value: expireIfDue(stored.value, this.now()), etag: stored.etag } : undefined;
+  }
+
+  /** Reads, decides and compare-and-sets; on a lost race, answers from what the winner made of it. */
+  private async transition(requestId: string, decide: (r: RevocationRequest) => Result<RevocationRequest, DecisionProblem>): Promise<Transition> {
+    const stored = await this.load(requestId);
+    if (!stored) return { ok: false, problem: 'not_found' };
+    const decided = decide(stored.value);
+    if (!decided.ok) return { ok: false, problem: decided.error, request: stored.value };
+    const saved = await this.options.store.replace(NAMESPACE.requests, requestId, decided.value, stored.etag, { expiresAt: this.retention() });
+    if (saved.ok) return { ok: true, request: decided.value, etag: saved.etag };
+    const latest = await this.load(requestId);
+    return { ok: false, problem: latest?.value.state === 'executing' ? 'in_progress' : 'already_decided', request: latest?.value };
+  }
+
+  private async save(requestId: string, request: RevocationRequest, etag: string): Promise<void> {
+    let current = etag;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const saved = await this.options.store.replace(NAMESPACE.requests, requestId, request, current, { expiresAt: this.retention() });
+      if (saved.ok || saved.reason === 'missing') return;
+      const latest = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+      if (!latest) return;
+      current = latest.etag;
+    }
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private retention(): Date {
+    return new Date(this.now().getTime() + (this.options.retentionInMs ?? Math.max(7 * 24 * 3600_000, 2 * this.options.approvalTtlInMs)));
+  }
+}
+
+function targetKey(request: RevocationRequest): string {
+  return `${request.tenantId}|${request.target.id}`;
+}
+
+function actorOf(person: PersonRef): { aadObjectId: string; userPrincipalName?: string; name?: string } {
+  return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };
+}
+
+function targetOf(request: RevocationRequest): { id: string; userPrincipalName: string; displayName: string } {
+  return { id: request.target.id, userPrincipalName: request.target.userPrincipalName, displayName: request.target.displayName };
+}

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { VERB } from '../../src/cards/verbs';
+import type { DirectoryUser } from '../../src/emulator/directory';
+import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import type { Conversation, PostedMessage, Team } from '../../src/emulator/teams';
+import { startE2E, type E2E } from '../helpers/e2e';
+import { currentCard, sendForCard, textOf } from '../helpers/flows';
+
+function requestIdOf(card: unknown): string {
+  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
+  assert.ok(match, 'the card carries a request id');
+  return match[1]!;
+}
+
+interface Security {
+  team: Team;
+  channel: Conversation;
+}
+
+/** A security team whose channel is SECURITY_CHANNEL_ID; the bot is not installed until the test says so. */
+async function startWithSecurityChannel(env: Record<string, string> = {}): Promise<{ e2e: E2E; security: Security }> {
+  let security: Security | undefined;
+  const e2e = await startE2E({
+    env,
+    prepare: (cloud) => {
+      const d = cloud.directory;
+      const team = cloud.teams.team('Security Operations', [d.user('priya'), d.user('paul'), d.user('grace'), d.user('sam'), d.user('uma')], { botInstalled: false });
+      security = { team, channel: team.channel('Revocation approvals') };
+      return { SECURITY_CHANNEL_ID: security.channel.id };
+    },
+  });
+  return { e2e, security: security! };
+}
+
+/** The approval card the bot posted in the channel for this target. */
+function approvalCardFor(e2e: E2E, channel: Conversation, targetName: string): PostedMessage {
+  const card = e2e.cloud.teams.messages(channel).filter((m) => m.fromBot && m.card && textOf(m.card).includes(targetName)).at(-1);
+  assert.ok(card, `no approval card for ${targetName} in the channel`);
+  return card;
+}
+
+/** An approver's own view of the card: Teams refreshes it for the listed users. */
+async function approverView(e2e: E2E, user: DirectoryUser, message: PostedMessage): Promise<void> {
+  const refreshed = await e2e.cloud.teams.refresh(user, message);
+  assert.ok(refreshed, `${user.displayName} is not in the card's refresh list`);
+  assert.match(textOf(refreshed.card), /Approve and revoke/);
+}
+
+describe('four eyes: approvals in the security channel, end to end', function () {
+  this.timeout(40_000);
+  let e2e: E2E;
+  let security: Security;
+
+  before(async function () {
+    ({ e2e, security } = await startWithSecurityChannel());
+  });
+
+  after(async function () {
+    await e2e?.stop();
+  });
+
+  it('when the bot is not in the security team yet, then a request says so clearly and stays open; once installed, the same card goes through', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const chat = teams.personalChat(uma);
+    const card = await sendForCard(teams, uma, chat, 'revoke adele@contoso.onmicrosoft.com');
+    assert.match(textOf(card.card), /Request revocation/);
+    assert.doesNotMatch(textOf(card.card), /"Revoke sessions"/);
+    const early = await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4211' } });
+    assert.match(textOf(early.card), /Request revocation/, 'the request is still open');
+    assert.ok(teams.messages(chat).some((m) => /isn’t in the security channel yet/.test(textOf(m.card))), 'the requester is told why');
+    assert.equal(teams.messages(security.channel).filter((m) => m.fromBot).length, 0);
+
+    await teams.installBot(security.team, directory.user('grace'));
+    const sent = await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4211' } });
+    assert.match(textOf(sent.card), /Waiting for an approver/);
+    assert.match(textOf(sent.card), /Withdraw request/);
+    const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+    assert.match(textOf(approval.card), /Approval needed/);
+    assert.match(textOf(approval.card), /INC-4211/);
+    assert.match(textOf(approval.card), /Uma Useradmin/);
+    assert.doesNotMatch(textOf(approval.card), /Approve and revoke/, 'the base card everyone sees is read-only');
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
+  });
+
+  it('when the requester tries to approve their own request, or to revoke directly, then it is refused', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+    const requestId = requestIdOf(approval.card);
+    const self = await teams.postActivity(teams.invokeActivityFor(uma, security.channel, approval, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.approve, data: { requestId } }, trigger: 'manual' }));
+    assert.match(textOf(self.body), /another member of the security team/);
+    const chat = teams.personalChat(uma);
+    const direct = await teams.postActivity(teams.invokeActivityFor(uma, chat, teams.messages(chat).filter((m) => m.card).at(-1)!, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } }, trigger: 'manual' }));
+    assert.doesNotMatch(textOf(direct.body), /Sessions revoked/);
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
+  });
+
+  it('when an approver lacks the role, then they see the 403 with the roles needed and the request stays open for another approver', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const paul = directory.user('paul');
+    const adele = directory.user('adele');
+    const before = adele.signInSessionsValidFromDateTime;
+    const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+    await approverView(e2e, paul, approval);
+    const refused = await teams.click(paul, approval, 'Approve and revoke', { signIn: true });
+    assert.match(textOf(refused.card), /can’t revoke|lacks/i, textOf(refused));
+    assert.match(textOf(refused.card), /stays open for another approver/);
+    assert.match(textOf(refused.card), /Approve and revoke/, 'Paul can still see the request');
+    assert.equal(adele.signInSessionsValidFromDateTime, before);
+    assert.equal(graph.count(GRAPH_ROUTES.revoke, paul.id), 1, 'the refused attempt was made with Paul’s own token');
+    assert.match(textOf(currentCard(teams, security.channel, approval.id)), /Approval needed/);
+  });
+
+  it('when two approvers approve at once, then exactly one revoke runs with one approver’s token, the channel card and the requester are updated', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const priya = directory.user('priya');
+    const grace = directory.user('grace');
+    const uma = directory.user('uma');
+    const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+    await approverView(e2e, priya, approval);
+    await approverView(e2e, grace, approval);
+    const before = graph.count(GRAPH_ROUTES.revoke);
+    const [a, b] = await Promise.all([teams.click(priya, approval, 'Approve and revoke', { signIn: true }), teams.click(grace, approval, 'Approve and revoke', { signIn: true })]);
+    assert.equal(graph.count(GRAPH_ROUTES.revoke) - before, 1, 'exactly one revoke');
+    const byPriya = graph.count(GRAPH_ROUTES.revoke, priya.id);
+    const byGrace = graph.count(GRAPH_ROUTES.revoke, grace.id);
+    assert.equal(byPriya + byGrace, 1);
+    for (const r of [a, b]) assert.match(textOf(r.card), /Approved/, textOf(r.card));
+    const everyone = textOf(currentCard(teams, security.channel, approval.id));
+    assert.match(everyone, /Approved — sessions revoked/);
+    assert.match(everyone, /Graph request id/);
+    const chat = teams.messages(teams.personalChat(uma));
+    assert.ok(chat.some((m) => /approved your request: Adele Vance's sessions are revoked/.test(m.text ?? '')), 'the requester was told');
+    assert.ok(chat.some((m) => /Approved — sessions revoked/.test(textOf(m.card))), 'the requester’s card was updated');
+  });
+
+  it('when an approver rejects with a note, then nothing is revoked, the channel card says who and why, and the requester is told', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const sam = directory.user('sam');
+    const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke alex@contoso.onmicrosoft.com');
+    await teams.click(uma, card, 'Request revocation');
+    const approval = approvalCardFor(e2e, security.channel, 'Alex Wilber');
+    await approverView(e2e, sam, approval);
+    const before = graph.count(GRAPH_ROUTES.revoke);
+    const rejected = await teams.click(sam, approval, 'Reject', { inputs: { note: 'Alex is on leave, no sign of compromise' } });
+    assert.match(textOf(rejected.card), /Rejected by Sam Secadmin/);
+    assert.match(textOf(currentCard(teams, security.channel, approval.id)), /no sign of compromise/);
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), before);
+    assert.ok(teams.messages(teams.personalChat(uma)).some((m) => /rejected your request to revoke Alex Wilber's sessions: “Alex is on leave/.test(m.text ?? '')));
+  });
+
+  it('when a second request comes for a target that already waits for approval, then it points to the first instead of posting again', async function () {
+    const { teams, directory } = e2e.cloud;
+    const uma = directory.user('uma');
+    const helen = directory.user('helen');
+    const first = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke megan.bowen@contoso.onmicrosoft.com');
+    await teams.click(uma, first, 'Request revocation');
+    const second = await sendForCard(teams, helen, teams.personalChat(helen), 'revoke megan.bowen@contoso.onmicrosoft.com');
+    const answer = await teams.click(helen, second, 'Request revocation');
+    assert.match(textOf(answer.card), /Already waiting for approval/);
+    assert.match(textOf(answer.card), /Uma Useradmin/);
+    assert.equal(teams.messages(security.channel).filter((m) => m.fromBot && textOf(m.card).includes('Megan Bowen')).length, 1);
+  });
+
+  it('when the requester withdraws, then the channel card says so and nobody can approve it', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const priya = directory.user('priya');
+    const chat = teams.personalChat(uma);
+    const waiting = teams.messages(chat).filter((m) => m.card && /Megan Bowen/.test(textOf(m.card)) && /Withdraw request/.test(textOf(m.card))).at(-1);
+    assert.ok(waiting);
+    const approval = approvalCardFor(e2e, security.channel, 'Megan Bowen');
+    const requestId = requestIdOf(approval.card);
+    const withdrawn = await teams.click(uma, waiting, 'Withdraw request');
+    assert.match(textOf(withdrawn.card), /Withdrawn/);
+    assert.match(textOf(currentCard(teams, security.channel, approval.id)), /Withdrawn/);
+    const before = graph.count(GRAPH_ROUTES.revoke);
+    const late = await teams.postActivity(teams.invokeActivityFor(priya, security.channel, approval, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.approve, data: { requestId } }, trigger: 'manual' }));
+    assert.match(textOf(late.body), /Withdrawn/);
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), before);
+  });
+
+  it('when the bot restarts between the request and the approval, then the approval still works from the stored record', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const priya = directory.user('priya');
+    const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke megan.bowman@contoso.onmicrosoft.com');
+    await teams.click(uma, card, 'Request revocation');
+    await e2e.restartBot();
+    const approval = approvalCardFor(e2e, security.channel, 'Megan Bowman');
+    await approverView(e2e, priya, approval);
+    const approved = await teams.click(priya, approval, 'Approve and revoke', { signIn: true });
+    assert.match(textOf(approved.card), /Approved — sessions revoked/);
+    assert.equal(graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.caller === priya.id && c.status === 200).length >= 1, true);
+  });
+
+  it('when the bot is removed from the security team, then a request says so and nothing is lost', async function () {
+    const { teams, directory } = e2e.cloud;
+    const uma = directory.user('uma');
+    security.team.botInstalled = false;
+    try {
+      const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke liam.o\'brien@contoso.onmicrosoft.com');
+      const answer = await teams.click(uma, card, 'Request revocation');
+      assert.match(textOf(answer.card), /Request revocation/, 'still open');
+      assert.ok(teams.messages(teams.personalChat(uma)).some((m) => /isn’t in the security channel yet/.test(textOf(m.card))));
+      security.team.botInstalled = true;
+      const retried = await teams.click(uma, card, 'Request revocation');
+      assert.match(textOf(retried.card), /Waiting for an approver/);
+    } finally {
+      security.team.botInstalled = true;
+    }
+  });
+
+  it('revoke me still needs no approver', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const rita = directory.user('rita');
+    const card = await sendForCard(teams, rita, teams.personalChat(rita), 'revoke me');
+    const done = await teams.click(rita, card, 'Revoke sessions');
+    assert.match(textOf(done.card), /Sessions revoked/);
+    assert.equal(graph.count(GRAPH_ROUTES.revokeMe, rita.id), 1);
+  });
+});
+
+describe('four eyes: expiry and a private channel, end to end', function () {
+  this.timeout(30_000);
+
+  it('when nobody approves in time, then the card says it expired and approving does nothing', async function () {
+    const { e2e, security } = await startWithSecurityChannel({ APPROVAL_TTL_HOURS: '0.0004' });
+    try {
+      const { teams, directory, graph } = e2e.cloud;
+      await teams.installBot(security.team, directory.user('grace'));
+      const uma = directory.user('uma');
+      const priya = directory.user('priya');
+      const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke adele@contoso.onmicrosoft.com');
+      await teams.click(uma, card, 'Request revocation');
+      const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+      await approverView(e2e, priya, approval);
+      await new Promise((r) => setTimeout(r, 1700));
+      const late = await teams.click(priya, approval, 'Approve and revoke', { signIn: true });
+      assert.match(textOf(late.card), /Expired/);
+      assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
+    } finally {
+      await e2e.stop();
+    }
+  });
+
+  it('when the security channel is private, then requests are refused with the reason and stay open', async function () {
+    let channel: Conversation | undefined;
+    const e2e = await startE2E({
+      prepare: (cloud) => {
+        const d = cloud.directory;
+        const team = cloud.teams.team('Security Operations', [d.user('priya'), d.user('uma')]);
+        channel = team.privateChannel('Secret approvals', [d.user('priya'), d.user('uma')]);
+        return { SECURITY_CHANNEL_ID: channel.id };
+      },
+    });
+    try {
+      const { teams, directory } = e2e.cloud;
+      const priya = directory.user('priya');
+      const uma = directory.user('uma');
+      await teams.send(priya, channel!, 'help');
+      const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke adele@contoso.onmicrosoft.com');
+      const answer = await teams.click(uma, card, 'Request revocation');
+      assert.match(textOf(answer.card), /Request revocation/);
+      assert.ok(teams.messages(teams.personalChat(uma)).some((m) => /private channel/.test(textOf(m.card))));
+    } finally {
+      await e2e.stop();
+    }
+  });
+});
