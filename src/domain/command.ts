@@ -3,11 +3,14 @@
  * entities, zero-width spaces); this module reads it in one linear pass with no backtracking
  * regular expression over the whole input, and never throws for any input.
  */
+import { bulkKind, parseBulkSource, type BulkSource } from './bulkCommand';
 import { parseTarget, type MentionedPerson, type TargetInputProblem, type TargetReference } from './targetReference';
 import { FORMATTING_NOISE, collapseWhitespace, forDisplay, takeCodePoints, trimTrailing } from './text';
 
 export type Command =
   | { kind: 'revoke'; target: TargetReference }
+  /** `revoke group "…"` / `revoke group <id>` / `revoke department "…"`. */
+  | { kind: 'revokeBulk'; source: BulkSource }
   | { kind: 'whoami' }
   /**
    * `help`, `?`, an empty message, or anything not understood. `unrecognised` is what was not
@@ -98,7 +101,11 @@ function parseRevoke(rest: string, found: readonly MentionedPerson[]): Command {
   const firstWord = (firstWordEnd === -1 ? targetText : targetText.slice(0, firstWordEnd)).toLowerCase();
   const bare = trimTrailing(firstWord, '.!?:,;');
   if (RESERVED_BULK_WORDS.has(bare) && !OPENING_QUOTES.has(targetText.charAt(0))) {
-    return { kind: 'help', unrecognised: `revoke ${bare}` };
+    const kind = bulkKind(bare);
+    // `revoke all` / `everyone` stays refused: no command revokes a whole organisation.
+    if (!kind) return { kind: 'help', unrecognised: `revoke ${bare}` };
+    const source = parseBulkSource(kind, firstWordEnd === -1 ? '' : targetText.slice(firstWordEnd).split(MENTION_MARK).join(' '));
+    return source.ok ? { kind: 'revokeBulk', source: source.value } : { kind: 'invalid', problem: source.error };
   }
   const parsed = parseTarget(targetText.split(MENTION_MARK).join(' '), found);
   return parsed.ok ? { kind: 'revoke', target: parsed.value } : { kind: 'invalid', problem: parsed.error };

@@ -86,9 +86,14 @@ const table: readonly Row[] = [
   { text: 'revokeadele', expected: unknown('revokeadele') },
   { text: `${'x'.repeat(100)} y`, expected: unknown('x'.repeat(40)) },
   { text: '<at>Adele Vance</at> revoke', mentions: [ADELE], expected: unknown('@Adele Vance') },
-  // Bulk words are reserved for the coming bulk commands, never read as a name
-  { text: 'revoke group "Finance Team"', expected: unknown('revoke group') },
-  { text: 'revoke department Sales', expected: unknown('revoke department') },
+  // Bulk forms: a group (by name or id) or a department; never read as a person's name
+  { text: 'revoke group "Finance Team"', expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'displayName', name: 'Finance Team' } } } },
+  { text: 'Revoke group “Finance Team”.', expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'displayName', name: 'Finance Team' } } } },
+  { text: 'revoke group D1E2F3A4-B5C6-4D7E-8F9A-0B1C2D3E4F01', expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'objectId', id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f01' } } } },
+  { text: 'revoke department Sales', expected: { kind: 'revokeBulk', source: { kind: 'department', name: 'Sales' } } },
+  { text: "revoke dept 'R&D (EMEA)'", expected: { kind: 'revokeBulk', source: { kind: 'department', name: 'R&D (EMEA)' } } },
+  { text: 'revoke group', expected: invalid('empty') },
+  { text: 'revoke department Fin‮ance', expected: invalid('bad_characters') },
   { text: 'revoke all', expected: unknown('revoke all') },
   { text: 'Revoke Everyone.', expected: unknown('revoke everyone') },
   // Hostile input
