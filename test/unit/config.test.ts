@@ -50,7 +50,7 @@ describe('configuration', function () {
   });
 
   it('every variable the config reads is documented in .env.example', function () {
-    const source = readFileSync(path.join(__dirname, '../../src/config/config.ts'), 'utf8');
+    const source = ['config.ts', 'storageConfig.ts'].map((file) => readFileSync(path.join(__dirname, '../../src/config', file), 'utf8')).join('\n');
     const example = readFileSync(path.join(__dirname, '../../.env.example'), 'utf8');
     const names = [...source.matchAll(/(?:trimmed|positiveNumber)\(env, '([A-Za-z_]+)'/g)].map((m) => m[1]!);
     assert.ok(names.length >= 15);

@@ -1,0 +1,86 @@
+/**
+ * Recovery of a revoke that never finished: the process died (kill -9, a crash, a lost VM) after
+ * the request went `executing` and before the result was stored. Nobody holds the request any
+ * more, so without recovery it would say "Revoking sessions…" for ever.
+ *
+ * Never revoke twice, and never claim a revoke that did not happen:
+ * - Only an execution older than `staleAfterInMs` is touched. That staleness must exceed the
+ *   longest a Graph call started by the dead process can still be in flight (the invoke budget
+ *   plus the background budget plus one request time-out, under a minute by default; the default
+ *   staleness is 2 minutes). After it, whatever that call did has landed in Entra, so reading the
+ *   target back is conclusive.
+ * - Read back with the clicking person's own delegated token: if the target's
+ *   signInSessionsValidFromDateTime is at or after the execution start (Graph stamps it in whole
+ *   seconds, so the start is compared truncated to the second), the revoke happened: record
+ *   success as verified, without calling revoke again.
+ * - Otherwise the call never reached Entra: the execution is abandoned (failed, `timeout`, which is
+ *   retryable) and the requester decides whether to retry — a new, explicit decision.
+ * - Both transitions are compare-and-set on the etag that was read, so of several instances (or
+ *   clicks) recovering at once exactly one records the result.
+ * Clock skew between the bot and Entra can only tilt the read-back toward "abandon" (then a retry
+ * re-stamps the time, which is harmless) or toward "verified" when another revoke landed within
+ * the skew of the start — in both cases the target's sessions are revoked since the request.
+ */
+import type { Acting } from './revocationService';
+import type { AuditTrail } from './auditTrail';
+import type { DirectoryFailure } from './ports/directory';
+import type { StateStore, StoredItem } from './ports/stateStore';
+import { abandonStaleExecution, complete, type RevocationRequest } from '../domain/revocationRequest';
+
+/** Two minutes: comfortably above invoke budget (8 s) + background budget (20 s) + Graph time-out (10 s). */
+export const DEFAULT_STALE_EXECUTION_AFTER_IN_MS = 120_000;
+
+export type StaleRecovery =
+  | { readonly kind: 'verified'; readonly request: RevocationRequest }
+  | { readonly kind: 'abandoned'; readonly request: RevocationRequest }
+  /** Someone else recovered (or finished) it first: the request as it now stands. */
+  | { readonly kind: 'overtaken'; readonly request?: RevocationRequest }
+  /** The read-back failed: nothing was changed; try again later. */
+  | { readonly kind: 'undetermined'; readonly failure: DirectoryFailure };
+
+/** Whether `r` is an execution that started at least `staleAfterInMs` before `now`. */
+export function isStaleExecution(r: RevocationRequest, now: Date, staleAfterInMs: number): boolean {
+  return abandonStaleExecution(r, now, staleAfterInMs) !== r;
+}
+
+export interface StaleRecoveryDeps {
+  readonly store: StateStore;
+  readonly audit: AuditTrail;
+  readonly namespace: string;
+  readonly retention: () => Date;
+  readonly now: () => Date;
+}
+
+/** Recovers one stale execution (see the module comment). The caller checked isStaleExecution and who may act. */
+export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Acting, stored: StoredItem<RevocationRequest>, staleAfterInMs: number): Promise<StaleRecovery> {
+  const request = stored.value;
+  const startedAt = Date.parse(request.decidedAt ?? request.createdAt);
+  const read = await acting.directory.getUser({ kind: 'objectId', id: request.target.id });
+  if (!read.ok && read.error.code !== 'not_found') return { kind: 'undetermined', failure: read.error };
+  const validFrom = read.ok && read.value.signInSessionsValidFrom ? Date.parse(read.value.signInSessionsValidFrom) : Number.NaN;
+  const revoked = Number.isFinite(validFrom) && validFrom >= Math.floor(startedAt / 1000) * 1000;
+  const now = deps.now();
+  const next = revoked
+    ? complete(request, { kind: 'revoked', at: new Date(validFrom).toISOString(), graphRequestId: read.ok ? read.graphRequestId : undefined }, now)
+    : abandonStaleExecution(request, now, staleAfterInMs);
+  const saved = await deps.store.replace(deps.namespace, request.id, next, stored.etag, { expiresAt: deps.retention() });
+  if (!saved.ok) {
+    const current = await deps.store.get<RevocationRequest>(deps.namespace, request.id);
+    return { kind: 'overtaken', request: current?.value };
+  }
+  const detail = revoked
+    ? `Execution started ${new Date(startedAt).toISOString()} was interrupted; the target's sessions are valid only from ${new Date(validFrom).toISOString()}, so the revoke had happened. Recorded without revoking again.`
+    : `Execution started ${new Date(startedAt).toISOString()} was interrupted before Entra revoked anything (read back ${read.ok ? 'unchanged' : 'target not found'}); abandoned, the requester may retry.`;
+  await deps.audit.after({
+    tenantId: request.tenantId,
+    action: revoked ? 'revocation.succeeded' : 'revocation.failed',
+    outcome: revoked ? 'ok' : 'failed',
+    actor: { aadObjectId: acting.person.aadObjectId, userPrincipalName: acting.person.userPrincipalName, name: acting.person.name },
+    target: { id: request.target.id, userPrincipalName: request.target.userPrincipalName, displayName: request.target.displayName },
+    requestId: request.id,
+    code: revoked ? 'verified_after_interruption' : 'timeout',
+    graphRequestId: read.ok ? read.graphRequestId : read.error.graphRequestId,
+    detail,
+  });
+  return revoked ? { kind: 'verified', request: next } : { kind: 'abandoned', request: next };
+}
