@@ -3,6 +3,7 @@
  * entities, zero-width spaces); this module reads it in one linear pass with no backtracking
  * regular expression over the whole input, and never throws for any input.
  */
+import { parseAuditArguments, type AuditQuery } from './auditCommand';
 import { bulkKind, parseBulkSource, type BulkSource } from './bulkCommand';
 import { parseTarget, type MentionedPerson, type TargetInputProblem, type TargetReference } from './targetReference';
 import { FORMATTING_NOISE, collapseWhitespace, forDisplay, takeCodePoints, trimTrailing } from './text';
@@ -12,6 +13,8 @@ export type Command =
   /** `revoke group "…"` / `revoke group <id>` / `revoke department "…"`. */
   | { kind: 'revokeBulk'; source: BulkSource }
   | { kind: 'whoami' }
+  /** `audit [export [csv|jsonl]] [N] [for|by <person>]` (src/domain/auditCommand.ts). */
+  | { kind: 'audit'; query: AuditQuery }
   /**
    * `help`, `?`, an empty message, or anything not understood. `unrecognised` is what was not
    * understood: the first word (≤ 40 characters, invisible characters shown as U+FFFD), or
@@ -85,6 +88,11 @@ export function parseCommand(input: IncomingText): Command {
       return { kind: 'help' };
     case 'whoami':
       return { kind: 'whoami' };
+    case 'audit': {
+      const parsed = parseAuditArguments(collapseWhitespace(rest.split(MENTION_MARK).join(' ')), found);
+      if (parsed.ok) return { kind: 'audit', query: parsed.query };
+      return 'problem' in parsed ? { kind: 'invalid', problem: parsed.problem } : { kind: 'help', unrecognised: unrecognisedWord(parsed.unrecognised) };
+    }
     case 'who':
       if (trimTrailing(rest.trim().toLowerCase(), '.!?') === 'am i') return { kind: 'whoami' };
       return { kind: 'help', unrecognised: unrecognisedWord(verb) };

@@ -213,3 +213,46 @@ describe('parsing a command', function () {
     });
   });
 });
+
+describe('the audit command', function () {
+  const audit = (query: Extract<Command, { kind: 'audit' }>['query']): Command => ({ kind: 'audit', query });
+  const rows: readonly Row[] = [
+    { text: 'audit', expected: audit({ mode: 'list', limit: 10 }) },
+    { text: '<p>Audit.</p>', expected: audit({ mode: 'list', limit: 10 }) },
+    { text: '/audit 25', expected: audit({ mode: 'list', limit: 25 }) },
+    { text: 'audit 5000', expected: audit({ mode: 'list', limit: 50, clamped: true }) },
+    { text: 'audit for adele@contoso.com', expected: audit({ mode: 'list', limit: 10, subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'adele@contoso.com' } } }) },
+    { text: 'audit 3 by uma@contoso.com', expected: audit({ mode: 'list', limit: 3, subject: { role: 'actor', who: { kind: 'userPrincipalName', upn: 'uma@contoso.com' } } }) },
+    { text: `audit by ${GUID}`, expected: audit({ mode: 'list', limit: 10, subject: { role: 'actor', who: { kind: 'objectId', id: GUID } } }) },
+    { text: 'audit for <at>Adele Vance</at>', mentions: [ADELE], expected: audit({ mode: 'list', limit: 10, subject: { role: 'target', who: { kind: 'mention', teamsId: '29:1adele', name: 'Adele Vance' } } }) },
+    { text: 'audit by me', expected: audit({ mode: 'list', limit: 10, subject: { role: 'actor', who: { kind: 'self' } } }) },
+    { text: 'audit export', expected: audit({ mode: 'export', format: 'csv', limit: 50 }) },
+    { text: 'AUDIT EXPORT JSONL', expected: audit({ mode: 'export', format: 'jsonl', limit: 50 }) },
+    { text: 'audit export json 20 for adele@contoso.com', expected: audit({ mode: 'export', format: 'jsonl', limit: 20, subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'adele@contoso.com' } } }) },
+    { text: 'audit export csv', expected: audit({ mode: 'export', format: 'csv', limit: 50 }) },
+    { text: 'audit everything', expected: unknown('audit everything') },
+    { text: 'audit 0', expected: unknown('audit 0') },
+    { text: 'audit export pdf', expected: unknown('audit pdf') },
+    { text: 'audit for', expected: invalid('empty') },
+    { text: 'audit for <at>Adele Vance</at> <at>Bob Kelly</at>', mentions: [ADELE, BOB], expected: invalid('too_many_targets') },
+    { text: 'audit <at>Adele Vance</at>', mentions: [ADELE], expected: unknown('audit @…') },
+  ];
+  for (const row of rows) {
+    it(`reads ${JSON.stringify(row.text)} as ${JSON.stringify(row.expected)}`, function () {
+      const command = parseCommand({ text: row.text, mentions: row.mentions ?? [] });
+      if (row.expected.kind === 'invalid' && 'code' in row.expected) {
+        assert.equal(command.kind, 'invalid');
+        assert.equal(command.kind === 'invalid' && command.problem.code, row.expected.code);
+      } else assert.deepEqual(command, row.expected);
+    });
+  }
+
+  it('never throws and always answers a command for random text after "audit"', function () {
+    const random = new RandomText(5);
+    for (let i = 0; i < 500; i += 1) {
+      const text = Array.from({ length: random.int(0, 60) }, () => random.character()).join('');
+      const command = parseCommand({ text: `audit ${text}`, mentions: [] });
+      assert.ok(['audit', 'help', 'invalid'].includes(command.kind));
+    }
+  });
+});
