@@ -18,6 +18,7 @@ import { expireIfDue, type DecisionProblem, type PersonRef, type RevocationOutco
 import { rolesThatMayRevoke } from '../domain/roles';
 import type { Result } from '../domain/result';
 import type { AuditTrail } from './auditTrail';
+import { verifyRevocation } from './verifyRevocation';
 import type { StateStore } from './ports/stateStore';
 import { NAMESPACE, type Acting } from './revocationService';
 
@@ -122,9 +123,12 @@ export class ApprovalService {
       await this.options.store.replace(NAMESPACE.requests, requestId, waiting, started.etag, { expiresAt: this.retention() });
       return { kind: 'storage_unavailable' };
     }
-    const result = await acting.directory.revokeSessions({ kind: 'objectId', id: started.request.target.id }, options);
+    const key = { kind: 'objectId', id: started.request.target.id } as const;
+    const revokeStartedAt = this.now();
+    const result = await acting.directory.revokeSessions(key, options);
+    const verification = result.ok ? await verifyRevocation(acting.directory, key, revokeStartedAt, options) : undefined;
     const outcome: RevocationOutcome = result.ok
-      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId }
+      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId, validFromAfter: verification?.validFromAfter, verified: verification?.verified }
       : {
           kind: 'refused',
           code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,

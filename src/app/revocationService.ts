@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './ports/directory';
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { AuditTrail } from './auditTrail';
+import { verifyRevocation } from './verifyRevocation';
 import {
   abandonStaleExecution,
   beginExecution,
@@ -177,9 +178,11 @@ export class RevocationService {
       return { kind: 'storage_unavailable' };
     }
     const key: UserKey = started.value.target.id === acting.person.aadObjectId && isSelfRequest(started.value) ? { kind: 'self' } : { kind: 'objectId', id: started.value.target.id };
+    const revokeStartedAt = this.now();
     const result = await acting.directory.revokeSessions(key, options);
+    const verification = result.ok ? await verifyRevocation(acting.directory, key, revokeStartedAt, options) : undefined;
     const outcome: RevocationOutcome = result.ok
-      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId }
+      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId, validFromAfter: verification?.validFromAfter, verified: verification?.verified }
       : {
           kind: 'refused',
           code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,

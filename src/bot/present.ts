@@ -87,6 +87,7 @@ export class Presenter {
           revokedAt: request.outcome?.kind === 'revoked' ? request.outcome.at : (request.decidedAt ?? new Date().toISOString()),
           revokedByName: request.decidedBy?.name ?? request.requester.name,
           graphRequestId: request.outcome?.graphRequestId,
+          ...verificationOf(request),
         });
       case 'failed': {
         const code = request.outcome?.kind === 'refused' ? request.outcome.code : 'unexpected';
@@ -131,6 +132,7 @@ export class Presenter {
       viewer: context.viewer ?? 'readOnly',
       refreshUserIds: context.refreshUserIds,
       notice: context.notice,
+      verification: verificationOf(request).verification,
     });
   }
 
@@ -181,4 +183,11 @@ export class Presenter {
       canRetry: false,
     });
   }
+}
+
+/** The read-back after a revoke, for the result card. */
+function verificationOf(request: RevocationRequest): { verifiedValidFrom?: string; verification?: 'verified' | 'notMoved' } {
+  const outcome = request.outcome;
+  if (outcome?.kind !== 'revoked' || outcome.validFromAfter === undefined) return {};
+  return { verifiedValidFrom: outcome.validFromAfter, verification: outcome.verified ? 'verified' : 'notMoved' };
 }

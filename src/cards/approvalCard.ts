@@ -49,7 +49,9 @@ function status(view: ApprovalView): string {
     case 'running':
       return `Approved by ${by}. Revoking sessions…`;
     case 'approved':
-      return `Approved by ${by} ${when}. Sessions revoked.`;
+      return `Approved by ${by} ${when}. Sessions revoked${
+        view.verification === 'verified' ? ' (verified: the directory shows it)' : view.verification === 'notMoved' ? '; not verified yet — the directory still shows the old time, look again in a few minutes' : ''
+      }.`;
     case 'failed':
       return `Approved by ${by} ${when}, but Microsoft Graph did not revoke the sessions.`;
     case 'rejected':

@@ -15,6 +15,7 @@ export interface SucceededCardData {
   /** date/time functions; shown only when it was read back after the revoke */
   validFrom: string;
   hasValidFrom: boolean;
+  notMoved: boolean;
   hasGraphRequestId: boolean;
   graphRequestId: string;
   fallbackText: string;
@@ -27,8 +28,9 @@ export function succeededCardData(view: SucceededView): SucceededCardData {
     target: targetText(view.target),
     revokedAt: localDateAndTime(view.revokedAt, 'Just now'),
     revokedBy: markdownText(view.revokedByName),
-    validFrom: localDateAndTime(view.verifiedValidFrom, ''),
+    validFrom: `${localDateAndTime(view.verifiedValidFrom, '')}${view.verification === 'verified' ? ' (verified)' : ''}`,
     hasValidFrom: view.verifiedValidFrom !== undefined,
+    notMoved: view.verification === 'notMoved',
     hasGraphRequestId: graphRequestId !== '',
     graphRequestId: markdownIdentifier(graphRequestId),
     fallbackText: markdownText(`Sessions revoked for ${targetPlainLabel(view.target)} by ${plainText(view.revokedByName)}.`),

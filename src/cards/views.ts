@@ -64,6 +64,8 @@ export interface ApprovalView {
   refreshUserIds?: string[];
   /** A line for this viewer only, e.g. why their approval did not go through. */
   notice?: string;
+  /** After an approved revoke: whether signInSessionsValidFromDateTime was read back and moved. */
+  verification?: 'verified' | 'notMoved';
 }
 
 /** Several directory users match a query; choosing candidate i sends verb pick with data { requestId: pickId, choice: i }. */
@@ -95,6 +97,8 @@ export interface SucceededView {
   graphRequestId?: string;
   /** the new signInSessionsValidFromDateTime read back, when verified (ISO) */
   verifiedValidFrom?: string;
+  /** Whether that read-back showed the revocation: 'verified', 'notMoved' (Graph still shows the old time), or undefined (not read). */
+  verification?: 'verified' | 'notMoved';
 }
 
 /** Something stopped the revocation (or the lookup). */

@@ -82,7 +82,15 @@ export interface RevocationRequest {
 }
 
 export type RevocationOutcome =
-  | { kind: 'revoked'; at: string; graphRequestId?: string }
+  | {
+      kind: 'revoked';
+      at: string;
+      graphRequestId?: string;
+      /** signInSessionsValidFromDateTime read back after the revoke, when it could be read. */
+      validFromAfter?: string;
+      /** Whether that value moved to (about) the revoke time: the revocation is visible in the directory. */
+      verified?: boolean;
+    }
   | { kind: 'refused'; code: RevocationFailureCode; graphRequestId?: string; rolesNeeded?: DirectoryRole[] };
 
 export type RevocationFailureCode =

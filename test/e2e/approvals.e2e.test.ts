@@ -129,6 +129,7 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     for (const r of [a, b]) assert.match(textOf(r.card), /Approved/, textOf(r.card));
     const everyone = textOf(currentCard(teams, security.channel, approval.id));
     assert.match(everyone, /Approved — sessions revoked/);
+    assert.match(everyone, /verified: the directory shows it/);
     assert.match(everyone, /Graph request id/);
     const chat = teams.messages(teams.personalChat(uma));
     assert.ok(chat.some((m) => /approved your request: Adele Vance's sessions are revoked/.test(m.text ?? '')), 'the requester was told');

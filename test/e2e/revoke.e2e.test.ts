@@ -31,6 +31,7 @@ describe('revoke, end to end through the emulated cloud', function () {
     const click = await teams.click(uma, card, 'Revoke sessions');
     assert.equal(click.status, 200, JSON.stringify(click));
     assert.match(cardText(click.card), /Sessions revoked/i);
+    assert.match(cardText(click.card), /\(verified\)/, 'the new valid-from time was read back');
     assert.equal(graph.count(GRAPH_ROUTES.revoke), 1);
     assert.equal(graph.count(GRAPH_ROUTES.revoke, uma.id), 1, 'the revoke was made with Uma’s token');
     assert.notEqual(adele.signInSessionsValidFromDateTime, before);

@@ -295,6 +295,8 @@ export const CARD_CASES: readonly CardCase[] = [
     render: (r) => r.notice({ tone: 'error', title: 'Something went wrong', message: 'Nothing was revoked. Try again in a minute.', correlationId: IDS.correlationId }),
   },
   { card: 'notice', fixture: 'hostile', render: (r) => r.notice({ tone: 'error', title: HOSTILE.name, message: HOSTILE.department, correlationId: IDS.correlationId }) },
+  { card: 'succeeded', fixture: 'member-verified', render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-07-01T10:05:42Z', verification: 'verified' }) },
+  { card: 'succeeded', fixture: 'member-not-moved', render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-06-12T17:05:09Z', verification: 'notMoved' }) },
   { card: 'lookup', fixture: 'member-needs-approval', render: (r) => r.lookup({ ...lookupView('member'), approvalChannelName: '#Revocation approvals' }) },
   {
     card: 'approval',
