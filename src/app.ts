@@ -22,7 +22,7 @@ import { createHttpServer } from './http/server';
 import { DelegatedSessions } from './identity/delegatedSessions';
 import { SsoTokenValidator } from './identity/ssoTokenValidator';
 import { createLogger, type Logger } from './observability/logger';
-import { openStorage } from './storage';
+import { openStorage, type OpenedStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
 
 export interface RunningBot {
@@ -37,11 +37,14 @@ export interface StartOptions {
   /** Where logs go (tests capture them to prove no token is logged). */
   readonly logDestination?: DestinationStream;
   readonly host?: string;
+  /** Tests: wraps the opened storage, e.g. to make it fail on demand (fault tests). */
+  readonly wrapStorage?: (storage: OpenedStorage) => OpenedStorage;
 }
 
 export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
   const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
-  const storage = await openStorage(config.storage);
+  const opened = await openStorage(config.storage);
+  const storage = options.wrapStorage ? options.wrapStorage(opened) : opened;
   const audit = new AuditTrail({
     log: storage.audit,
     onDeferred: (entry, error) =>

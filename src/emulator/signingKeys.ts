@@ -21,6 +21,21 @@ export interface SignOptions {
   readonly forge?: boolean;
 }
 
+/** Told about every token any key set signs (see onTokenSigned). */
+export type TokenSignedListener = (token: string) => void;
+
+const tokenListeners = new Set<TokenSignedListener>();
+
+/**
+ * Tells `listener` about every token the emulated cloud signs from now on (Entra's SSO, Graph
+ * and connector tokens, the channel's tokens): the suite-wide secret scan uses it to know
+ * exactly which tokens must never show up in logs, cards or storage. Returns the unsubscribe.
+ */
+export function onTokenSigned(listener: TokenSignedListener): () => void {
+  tokenListeners.add(listener);
+  return () => void tokenListeners.delete(listener);
+}
+
 export class SigningKeySet {
   private constructor(
     private readonly privateKey: KeyLike,
@@ -60,9 +75,11 @@ export class SigningKeySet {
   /** Signs the claims as a JWT (typ JWT, alg RS256). Claims are taken as given: set iat/exp yourself. */
   async sign(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
     const key = options.forge ? this.forgeryKey : this.privateKey;
-    return new SignJWT(claims)
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: options.kid ?? this.published.kid, ...options.header })
       .sign(key);
+    for (const listener of tokenListeners) listener(token);
+    return token;
   }
 
   /** Verifies a token signed by this key set; throws on a bad signature, expiry or unknown kid. */

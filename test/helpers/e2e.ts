@@ -8,10 +8,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { startBot, type RunningBot } from '../../src/app';
+import { startBot, type RunningBot, type StartOptions } from '../../src/app';
 import { readConfig } from '../../src/config/config';
 import { EmulatedCloud } from '../../src/emulator/cloud';
 import type { Directory } from '../../src/emulator/directory';
+import { produced } from './secretScan';
 import { testTls } from './tls';
 
 export interface E2E {
@@ -45,6 +46,8 @@ export async function startE2E(
     directory?: Directory;
     /** Runs after the cloud starts and before the bot does: set up teams and channels, return more environment. */
     prepare?: (cloud: EmulatedCloud) => Record<string, string> | Promise<Record<string, string>>;
+    /** Wraps the bot's storage (fault tests make it fail on demand). */
+    wrapStorage?: StartOptions['wrapStorage'];
   } = {},
 ): Promise<E2E> {
   const { ca } = await testTls();
@@ -59,12 +62,17 @@ export async function startE2E(
       done();
     },
   });
+  // Everything this bot produces goes to the run-wide secret scan (test/helpers/secretScan.ts).
+  const label = `e2e #${appCounter}`;
+  produced.addSecret(cloud.app.secret);
+  produced.watch('bot log', `bot log (${label})`, () => logs);
+  produced.watch('connector', `activities the bot sent (${label})`, () => cloud.teams.connectorLog.map((call) => JSON.stringify(call.body ?? null)));
   const port = await freePort();
   const prepared = (await options.prepare?.(cloud)) ?? {};
   const env = cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env, ...prepared });
   const config = readConfig(env);
   if (!config.ok) throw new Error(`bad test config: ${config.problems.join('; ')}`);
-  let bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1' });
+  let bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1', wrapStorage: options.wrapStorage });
   cloud.teams.botEndpoint = `${bot.url}/api/messages`;
   const context: E2E = {
     cloud,
@@ -75,13 +83,14 @@ export async function startE2E(
     logs,
     async restartBot() {
       await bot.close();
-      bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1' });
+      bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1', wrapStorage: options.wrapStorage });
       cloud.teams.botEndpoint = `${bot.url}/api/messages`;
       return bot;
     },
     async stop() {
       await bot.close();
       await cloud.stop();
+      produced.addDirectory('data dir', dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
