@@ -8,6 +8,8 @@ import type { DestinationStream } from 'pino';
 import { AuditTrail } from './app/auditTrail';
 import { RevocationService } from './app/revocationService';
 import { ApprovalService } from './app/approvalService';
+import { AuditQueryService } from './app/auditQueries';
+import { AuditCommandHandler } from './bot/auditCommand';
 import { SecurityChannel } from './bot/securityChannel';
 import { RateLimiter } from './app/rateLimiter';
 import { RevokerAdapter } from './bot/adapter';
@@ -71,7 +73,16 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     },
   });
   const presenter = new Presenter(CardRenderer.load(), 'Session Revoker', securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
+  const auditCommand = new AuditCommandHandler({
+    queries: new AuditQueryService({ log: storage.audit, audit, adminGroupId: config.auditAdminGroupId, securityChannelConfigured: config.securityChannelId !== undefined }),
+    cards: CardRenderer.load(),
+    presenter,
+    appId: config.appId,
+    logger,
+    securityChannel,
+  });
   const bot = new RevokerBot({
+    auditCommand,
     appId: config.appId,
     service,
     gate,

@@ -27,6 +27,7 @@ import { RateLimitGate } from './rateLimitGate';
 import type { RateLimiter } from '../app/rateLimiter';
 import type { ApprovalService } from '../app/approvalService';
 import { ApprovalFlow } from './approvalFlow';
+import type { AuditCommandHandler } from './auditCommand';
 import { cardResponse, messageResponse, publish, replaceForEveryone } from './cardUpdates';
 import type { SecurityChannel } from './securityChannel';
 import { personOf, type TurnPerson } from './turnPerson';
@@ -53,6 +54,8 @@ export interface RevokerBotOptions {
   readonly backgroundBudgetInMs?: number;
   /** Per-person and per-organisation limits on commands and revokes; none when absent. */
   readonly rateLimiter?: RateLimiter;
+  /** The `audit` command; absent: the bot says the audit trail can't be read here. */
+  readonly auditCommand?: AuditCommandHandler;
   /** Four eyes: the approval use cases and the security channel; absent when SECURITY_CHANNEL_ID is unset. */
   readonly approvals?: { readonly service: ApprovalService; readonly channel: SecurityChannel };
 }
@@ -163,6 +166,7 @@ export class RevokerBot extends TeamsActivityHandler {
         await this.sendCard(context, this.options.presenter.notice('That doesn’t look right', command.problem.detail, 'warning'));
         return;
       case 'whoami':
+      case 'audit':
         await this.withSession(context, person, { command });
         return;
       case 'revoke': {
@@ -205,6 +209,11 @@ export class RevokerBot extends TeamsActivityHandler {
       const me = await this.options.service.whoami(acting, { deadline });
       if (!me.ok) return this.directoryFailure(context, person, me.failure.code, me.failure.graphRequestId, retry);
       await this.sendCard(context, this.options.presenter.whoami(me.value, person.tenantId));
+      return;
+    }
+    if (parked.command.kind === 'audit') {
+      if (this.options.auditCommand) await this.options.auditCommand.run(context, acting, parked.command.query, deadline);
+      else await this.sendCard(context, this.options.presenter.notice('The audit trail isn’t available here', 'This bot was started without the audit command.', 'info'));
       return;
     }
     if (!parked.target) return;

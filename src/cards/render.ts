@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import { actionProblems, isVersionAtLeast, MIN_CARD_VERSION } from './actionRules';
+import { AUDIT_TEMPLATE, auditCardData, type AuditView } from './auditCard';
 import { CLOSED_TEMPLATE, closedCardData } from './closedCard';
 import { FAILED_TEMPLATE, failedCardData } from './failedCard';
 import { HELP_TEMPLATE, helpCardData } from './helpCard';
@@ -55,6 +56,7 @@ export const CARD_TEMPLATE_FILES = {
   help: HELP_TEMPLATE,
   notice: NOTICE_TEMPLATE,
   approval: APPROVAL_TEMPLATE,
+  audit: AUDIT_TEMPLATE,
 } as const;
 
 /** The name of one of the renderer's cards. */
@@ -193,6 +195,11 @@ export class CardRenderer {
   /** A one-off message with a tone (info, warning, error). */
   notice(view: NoticeView): AdaptiveCard {
     return this.expand('notice', noticeCardData(view));
+  }
+
+  /** `audit`: the newest audit records, newest first. */
+  audit(view: AuditView): AdaptiveCard {
+    return this.expand('audit', auditCardData(view));
   }
 
   private expand(name: CardName, data: object): AdaptiveCard {

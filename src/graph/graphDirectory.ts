@@ -133,6 +133,27 @@ export class GraphDirectory implements DirectoryGateway {
   }
 
   /**
+   * The signed-in person's transitive group memberships (GET /me/transitiveMemberOf/microsoft.graph.group,
+   * ids only), paged through @odata.nextLink, searched for the group. Needs only the person's own
+   * delegated token (User.Read suffices for their own memberships); a $filter on id would need
+   * Graph's advanced queries (ConsistencyLevel: eventual), so the pages are read instead.
+   */
+  async isMemberOfGroup(groupId: string, options?: CallOptions): Promise<DirectoryResult<boolean>> {
+    const wanted = groupId.toLowerCase();
+    return this.call(options, async (req) => {
+      let page = (await req('/me/transitiveMemberOf/microsoft.graph.group').select('id').top(999).get()) as { value?: unknown; '@odata.nextLink'?: unknown };
+      for (let pages = 1; ; pages += 1) {
+        const items = Array.isArray(page.value) ? (page.value as unknown[]) : [];
+        if (items.some((item) => typeof item === 'object' && item !== null && str((item as { id?: unknown }).id)?.toLowerCase() === wanted)) return { ok: true, value: true };
+        const next = str(page['@odata.nextLink']);
+        // Deny by default: a membership list longer than 50 pages is not searched further.
+        if (!next || pages >= 50) return { ok: true, value: false };
+        page = (await req(next).get()) as typeof page;
+      }
+    });
+  }
+
+  /**
    * Runs one Graph request with a deadline: the client's RetryHandler honours Retry-After
    * for 429/503/504 but only while the wait still fits before the deadline.
    */

@@ -4,6 +4,7 @@
  * are stable.
  */
 import type { AdaptiveCard, CardName, CardRenderer } from '../../src/cards/render';
+import type { AuditView } from '../../src/cards/auditCard';
 import type {
   ApprovalView,
   ClosedView,
@@ -217,6 +218,19 @@ const WHOAMI: WhoAmIView = {
   ],
 };
 
+const AUDIT: AuditView = {
+  scope: 'Last 10 actions',
+  entries: [
+    { at: '2024-07-01T10:05:42.318Z', action: 'revocation.succeeded', outcome: 'ok', actor: 'Uma Useradmin (uma@contoso.com)', target: 'Adele Vance (adele_vance@contoso.com)', requestRef: '1f2e3d4c', graphRequestId: IDS.graphRequestId },
+    { at: '2024-07-01T10:05:41Z', action: 'revocation.started', outcome: 'info', actor: 'Uma Useradmin (uma@contoso.com)', target: 'Adele Vance (adele_vance@contoso.com)', requestRef: '1f2e3d4c' },
+    { at: '2024-07-01T10:04:00Z', action: 'revocation.failed', outcome: 'failed', actor: 'Paul Password (paul@contoso.com)', target: 'Grace Global (grace@contoso.com)', code: 'forbidden', requestRef: '9a8b7c6d', graphRequestId: IDS.graphRequestId },
+    { at: '2024-07-01T10:03:00Z', action: 'request.refused', outcome: 'refused', actor: 'Helen Helpdesk (helen@contoso.com)', target: 'Megan Bowen (megan@contoso.com)', code: 'not_requester', requestRef: '5e4d3c2b' },
+    { at: '2024-07-01T10:02:00Z', action: 'signin.refused', outcome: 'refused', actor: 'Sam Secadmin', code: 'expired' },
+    { at: '2024-07-01T10:01:00Z', action: 'audit.viewed', outcome: 'info', actor: 'Priya Privauth (priya@contoso.com)', detail: 'viewed 10 records', code: 'admin_group' },
+  ],
+  more: false,
+};
+
 /** Every (card, fixture) pair the golden tests render. */
 export const CARD_CASES: readonly CardCase[] = [
   ...(Object.keys(TARGETS) as TargetFixture[]).flatMap((fixture): CardCase[] => [
@@ -319,6 +333,20 @@ export const CARD_CASES: readonly CardCase[] = [
   { card: 'approval', fixture: 'approved', render: (r) => r.approval({ ...approvalView('member'), state: 'approved', decidedByName: 'Priya Privauth', decidedAt: '2024-07-01T10:07:00Z', graphRequestId: IDS.graphRequestId }) },
   { card: 'approval', fixture: 'rejected-hostile', render: (r) => r.approval({ ...approvalView('hostile'), state: 'rejected', decidedByName: HOSTILE.requester, decidedAt: '2024-07-01T10:07:00Z', rejectReason: HOSTILE.query, reason: HOSTILE.department }) },
   { card: 'approval', fixture: 'expired', render: (r) => r.approval({ ...approvalView('member'), state: 'expired' }) },
+  { card: 'audit', fixture: 'recent', render: (r) => r.audit(AUDIT) },
+  { card: 'audit', fixture: 'empty', render: (r) => r.audit({ scope: 'Last 10 actions about Adele Vance (adele_vance@contoso.com)', entries: [], more: false }) },
+  {
+    card: 'audit',
+    fixture: 'hostile',
+    render: (r) =>
+      r.audit({
+        scope: HOSTILE.query,
+        entries: [{ at: '2024-07-01T10:05:42.318Z', action: HOSTILE.role, outcome: 'refused', actor: HOSTILE.requester, target: HOSTILE.name, code: HOSTILE.department, detail: HOSTILE.jobTitle, requestRef: '1f2e3d4c', graphRequestId: IDS.graphRequestId }],
+        more: true,
+        note: HOSTILE.jobTitle,
+      }),
+  },
+  { card: 'audit', fixture: 'full', render: (r) => r.audit({ scope: 'Last 50 actions', entries: Array.from({ length: 50 }, (_, i) => ({ ...AUDIT.entries[i % AUDIT.entries.length]! })), more: true, note: 'At most 50 records fit on a card.' }) },
 ];
 
 function approvalView(fixture: TargetFixture): ApprovalView {

@@ -9,6 +9,10 @@ export class FakeDirectory implements DirectoryGateway {
   revokeFailures: DirectoryFailure[] = [];
   /** Delay each revoke by this much (to let concurrent confirmations overlap). */
   revokeDelayInMs = 0;
+  /** Groups the signed-in person is in (transitively), by id. */
+  readonly groupIds = new Set<string>();
+  /** The next group-membership check answers this failure (once). */
+  memberOfFailure: DirectoryFailure | undefined;
   /** Whose /me this directory answers for. */
   constructor(readonly selfId: string) {}
 
@@ -44,6 +48,14 @@ export class FakeDirectory implements DirectoryGateway {
     this.calls.push({ method: 'getMemberships', key });
     const user = this.find(key);
     return user ? { ok: true, value: this.memberships.get(user.id) ?? { roles: [], inRoleAssignableGroup: false } } : { ok: false, error: { code: 'not_found' } };
+  }
+
+  async isMemberOfGroup(groupId: string): Promise<DirectoryResult<boolean>> {
+    this.calls.push({ method: 'isMemberOfGroup', text: groupId });
+    const failure = this.memberOfFailure;
+    this.memberOfFailure = undefined;
+    if (failure) return { ok: false, error: failure };
+    return { ok: true, value: this.groupIds.has(groupId.toLowerCase()) };
   }
 
   async revokeSessions(key: UserKey): Promise<DirectoryResult<void>> {

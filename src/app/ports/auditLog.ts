@@ -22,7 +22,13 @@ export type AuditAction =
   | 'approval.approved'
   | 'approval.rejected'
   | 'containment.succeeded'
-  | 'containment.failed';
+  | 'containment.failed'
+  /** Someone read the audit trail in Teams (`audit`, `audit for …`). */
+  | 'audit.viewed'
+  /** Someone exported the audit trail (`audit export`, or the export CLI). */
+  | 'audit.exported'
+  /** Someone who may not read the audit trail asked to. */
+  | 'audit.refused';
 
 /** Every audit action, for validation at the storage boundary. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -44,6 +50,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'approval.rejected',
   'containment.succeeded',
   'containment.failed',
+  'audit.viewed',
+  'audit.exported',
+  'audit.refused',
 ];
 
 export type AuditOutcome = 'ok' | 'refused' | 'failed' | 'info';

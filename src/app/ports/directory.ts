@@ -67,4 +67,6 @@ export interface DirectoryGateway {
   findByDisplayName(text: string, limit: number, options?: CallOptions): Promise<DirectoryResult<UserRecord[]>>;
   getMemberships(key: UserKey, options?: CallOptions): Promise<DirectoryResult<Memberships>>;
   revokeSessions(key: UserKey, options?: CallOptions): Promise<DirectoryResult<void>>;
+  /** Whether the signed-in person is a member of the group, directly or through nested groups. */
+  isMemberOfGroup(groupId: string, options?: CallOptions): Promise<DirectoryResult<boolean>>;
 }
