@@ -56,6 +56,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   // Warm the channel's name so cards say where approvals go from the first turn after a restart.
   await securityChannel?.get();
   const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, approvalRequired: securityChannel !== undefined });
+  // Expiries nobody clicked are recorded too (request.expired); a read records its own at once.
+  const expirySweep = setInterval(() => void service.expireDue().catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed')), 5 * 60_000);
+  expirySweep.unref();
   const sessions = new DelegatedSessions({
     authorityHost: config.authorityHost,
     appId: config.appId,
@@ -116,6 +119,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     url,
     logger,
     close: async () => {
+      clearInterval(expirySweep);
       await http.close();
       await bot.drain();
       await audit.close();

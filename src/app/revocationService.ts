@@ -126,7 +126,38 @@ export class RevocationService {
   /** Loads a request as it stands now (expired if its time has passed). */
   async get(requestId: string): Promise<RevocationRequest | undefined> {
     const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
-    return stored ? expireIfDue(stored.value, this.now()) : undefined;
+    if (!stored) return undefined;
+    const current = expireIfDue(stored.value, this.now());
+    if (current !== stored.value) await this.recordExpiry(stored, current);
+    return current;
+  }
+
+  /**
+   * Records expiries nobody has looked at yet (reading a request records its own): every open
+   * request past its time becomes `expired`, with one `request.expired` record. For a periodic sweep.
+   */
+  async expireDue(): Promise<number> {
+    let recorded = 0;
+    for (const item of await this.options.store.list<RevocationRequest>(NAMESPACE.requests)) {
+      const expired = expireIfDue(item.value, this.now());
+      if (expired !== item.value && (await this.recordExpiry(item, expired))) recorded += 1;
+    }
+    return recorded;
+  }
+
+  /** Stores the expiry (compare-and-set: of several readers and instances one records it) and audits it. */
+  private async recordExpiry(stored: StoredItem<RevocationRequest>, expired: RevocationRequest): Promise<boolean> {
+    const saved = await this.options.store.replace(NAMESPACE.requests, expired.id, expired, stored.etag, { expiresAt: this.retention() });
+    if (!saved.ok) return false;
+    await this.options.audit.after({
+      tenantId: expired.tenantId,
+      action: 'request.expired',
+      outcome: 'info',
+      target: targetOf(expired.target),
+      requestId: expired.id,
+      detail: `No decision before ${expired.expiresAt}; requested by ${expired.requester.userPrincipalName ?? expired.requester.name}.`,
+    });
+    return true;
   }
 
   /** Records where the request's card is, so later updates can replace it for everyone. */

@@ -344,7 +344,11 @@ export class RevokerBot extends TeamsActivityHandler {
       return messageResponse(explainDecision('not_requester', request.requester.name).message);
     }
     // An interrupted execution goes to the service too: it reads the target back (never revokes twice).
-    if (request.state !== 'pending' && request.state !== 'failed' && !this.options.service.isStaleExecution(request)) return cardResponse(await this.render(context, person, request));
+    if (request.state !== 'pending' && request.state !== 'failed' && !this.options.service.isStaleExecution(request)) {
+      // A click on an expired card is a refusal worth recording; a repeat click on a running or finished revoke is not.
+      if (request.state === 'expired') await this.options.service.auditRefusal(toPersonRef(person), request, 'expired');
+      return cardResponse(await this.render(context, person, request));
+    }
     const limited = this.limits.forInvoke('revoke', person);
     if (limited) return limited;
     const session = await this.authenticate(context, person);
