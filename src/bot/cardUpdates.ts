@@ -29,7 +29,12 @@ export async function replaceForEveryone(context: TurnContext, activityId: strin
     await context.updateActivity({ id: activityId, ...cardActivity(card) } as Partial<Activity>);
   } catch (error) {
     logger.warn({ err: error }, 'card update failed; posting the result instead');
-    await context.sendActivity(cardActivity(card));
+    try {
+      await context.sendActivity(cardActivity(card));
+    } catch (postError) {
+      // The outcome is already stored and audited; the clicker still gets it in the invoke answer.
+      logger.error({ err: postError }, 'posting the result failed too; it stays in the audit trail and on the clicker’s card');
+    }
   }
 }
 

@@ -143,7 +143,8 @@ export class RevokerBot extends TeamsActivityHandler {
       }
     } catch (error) {
       this.options.logger.error({ err: error, correlationId, invoke: context.activity.name }, 'invoke failed');
-      return cardResponse(this.options.presenter.failure(UNEXPECTED, { correlationId }));
+      const storage = (error as { code?: unknown } | undefined)?.code === 'storage_unavailable';
+      return cardResponse(this.options.presenter.failure(storage ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }));
     }
   }
 

@@ -169,7 +169,7 @@ export class GraphDirectory implements DirectoryGateway {
         .middlewareOptions([retry])
         .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, deadline - Date.now()))));
     try {
-      return await run(req);
+      return await Promise.race([run(req), timedOut]);
     } catch (error) {
       const failure: DirectoryFailure = failureFromError(error);
       return { ok: false, error: failure };
@@ -178,3 +178,12 @@ export class GraphDirectory implements DirectoryGateway {
 }
 
 export { GraphError };
+    // The signals reach the fetches only: getting the token (Entra, with @azure/identity's own
+    // retries) is not bounded by them, so the whole call is bounded by the deadline. A request
+    // whose token arrives after that is never sent: its signal has fired by then.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<DirectoryResult<T>>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, error: { code: 'timeout' } }), Math.max(deadline - Date.now(), this.timeoutInMs) + 50);
+    });
+    } finally {
+      clearTimeout(timer);

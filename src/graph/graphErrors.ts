@@ -48,7 +48,9 @@ export function failureFromResponse(status: number, headers: { get(name: string)
 export function failureFromError(error: unknown): DirectoryFailure {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : '';
-  if (name === 'TimeoutError' || name === 'AbortError' || /aborted|timed? ?out/i.test(name)) return { code: 'timeout' };
+  // The Graph client wraps an aborted fetch in a GraphError (statusCode -1) whose code is the abort's name.
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (name === 'TimeoutError' || name === 'AbortError' || /aborted|timed? ?out/i.test(name) || code === 'TimeoutError' || code === 'AbortError') return { code: 'timeout' };
   if (error instanceof GraphError && error.statusCode > 0) {
     return {
       code: byStatus(error.statusCode),
@@ -65,5 +67,8 @@ export function failureFromError(error: unknown): DirectoryFailure {
     return { code: 'graph_unavailable' };
   }
   if (name === 'AuthenticationRequiredError') return { code: 'sign_in_expired' };
+  // Entra itself failed (5xx after @azure/identity's own retries), without an AADSTS code we know.
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  if (name === 'AuthenticationError' && typeof status === 'number' && status >= 500) return { code: 'graph_unavailable' };
   return { code: 'unexpected' };
 }
