@@ -104,6 +104,28 @@ describe('Azure Blob storage (against Azurite)', function () {
     });
   });
 
+  describe('expired state blobs', function () {
+    it('when items have expired, then a later create sweeps them away in the background, and live items stay', async function () {
+      const container = uniqueContainer('sweep');
+      const first = await openBlobStorage({ connectionString: azurite.connectionString, container });
+      assert.ok((await first.state.create('pending', 'old-1', { n: 1 }, { expiresAt: new Date(Date.now() + 200) })).ok);
+      assert.ok((await first.state.create('pending', 'old-2', { n: 2 }, { expiresAt: new Date(Date.now() + 200) })).ok);
+      assert.ok((await first.state.create('pending', 'kept', { n: 3 })).ok);
+      await first.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = await openBlobStorage({ connectionString: azurite.connectionString, container });
+      try {
+        assert.ok((await second.state.create('other', 'new', { n: 4 })).ok);
+        await second.close(); // waits for the sweep it started
+        const names: string[] = [];
+        for await (const blob of second.container.listBlobsFlat({ prefix: 'state/' })) names.push(blob.name);
+        assert.deepEqual(names.sort(), ['state/other/new', 'state/pending/kept']);
+      } finally {
+        await second.container.deleteIfExists();
+      }
+    });
+  });
+
   describe('blob names', function () {
     it('when keys hold slashes, dots, percent signs or any Unicode, then each maps to one flat name that decodes back', function () {
       for (const key of ['a/b', 'a.', '..', 'a%2Fb', 'ключ 🔑', '\ud800', 'A~b', '']) {

@@ -24,6 +24,8 @@ const MAX_WRITE_ROUNDS = 10;
 /** Parallel downloads when listing. */
 const LIST_CONCURRENCY = 16;
 const HEALTH_BLOB = 'health/readiness';
+/** At most this often, a create also removes expired items in the background (like SQLite's lazy sweep). */
+const SWEEP_INTERVAL_IN_MS = 15 * 60_000;
 
 export interface BlobStateStoreOptions {
   /** The clock deciding expiry, in ms since the epoch; Date.now() (read at each call) by default. */
@@ -83,6 +85,8 @@ async function readStream(stream: NodeJS.ReadableStream | undefined): Promise<st
 export class BlobStateStore implements StateStore {
   private closed = false;
   private readonly now: () => number;
+  private lastSweepAt = 0;
+  private sweeping: Promise<unknown> | undefined;
 
   constructor(
     private readonly container: ContainerClient,
@@ -106,6 +110,7 @@ export class BlobStateStore implements StateStore {
     const json = serializeWithoutSecrets(value);
     const expiresAt = expiryOf(options);
     const name = stateBlobName(namespace, key);
+    this.sweepNowAndThen();
     for (let round = 0; round < MAX_WRITE_ROUNDS; round += 1) {
       const writeId = randomUUID();
       const created = await this.upload(name, json, { ifNoneMatch: '*' }, metadataFor(expiresAt, writeId), 'state create');
@@ -224,6 +229,19 @@ export class BlobStateStore implements StateStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.sweeping;
+  }
+
+  /** Starts a background sweep when the last one is old enough; expired blobs would otherwise pile up. */
+  private sweepNowAndThen(): void {
+    const now = Date.now();
+    if (this.sweeping || now - this.lastSweepAt < SWEEP_INTERVAL_IN_MS) return;
+    this.lastSweepAt = now;
+    this.sweeping = this.sweepExpired()
+      .catch(() => 0) // best effort: the next sweep tries again
+      .finally(() => {
+        this.sweeping = undefined;
+      });
   }
 
   private assertOpen(operation: string): void {
