@@ -20,6 +20,7 @@ import { SignInGate } from './bot/signInGate';
 import { asAttachment, CardRenderer } from './cards/render';
 import type { Config } from './config/config';
 import { GraphDirectory } from './graph/graphDirectory';
+import { GraphContainment } from './graph/graphContainment';
 import { createHttpServer } from './http/server';
 import { DelegatedSessions } from './identity/delegatedSessions';
 import { SsoTokenValidator } from './identity/ssoTokenValidator';
@@ -63,6 +64,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     authorityHost: config.authorityHost,
     appId: config.appId,
     appPassword: config.appPassword,
+    makeContainment: (credential: TokenCredential) => new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
     makeGateway: (credential: TokenCredential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
   });
   const gate = new SignInGate({

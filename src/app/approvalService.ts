@@ -14,11 +14,12 @@ import {
   withdraw as withdrawRequest,
   withdrawSubmission,
 } from '../domain/approval';
-import { expireIfDue, type DecisionProblem, type PersonRef, type RevocationOutcome, type RevocationRequest } from '../domain/revocationRequest';
+import { expireIfDue, type ContainmentChoice, type DecisionProblem, type PersonRef, type RevocationOutcome, type RevocationRequest } from '../domain/revocationRequest';
 import { rolesThatMayRevoke } from '../domain/roles';
 import type { Result } from '../domain/result';
 import type { AuditTrail } from './auditTrail';
 import { verifyRevocation } from './verifyRevocation';
+import { runContainment } from './containment';
 import type { StateStore } from './ports/stateStore';
 import { NAMESPACE, type Acting } from './revocationService';
 
@@ -49,13 +50,17 @@ export class ApprovalService {
   constructor(private readonly options: ApprovalServiceOptions) {}
 
   /** The requester sends a pending request to the security channel. */
-  async submit(person: PersonRef, requestId: string, input: { channelId: string; reason?: string }): Promise<SubmitOutcome> {
+  async submit(person: PersonRef, requestId: string, input: { channelId: string; reason?: string; containment?: ContainmentChoice }): Promise<SubmitOutcome> {
     const current = await this.load(requestId);
     if (!current) return { kind: 'refused', problem: 'not_found' };
     const duplicate = await this.awaitingFor(current.value.tenantId, current.value.target.id);
     if (duplicate && duplicate.id !== requestId) return { kind: 'duplicate', existing: duplicate };
     const previousExpiresAt = current.value.expiresAt;
-    const moved = await this.transition(requestId, (r) => submitForApproval(r, person, this.now(), { ...input, ttlInMs: this.options.approvalTtlInMs }));
+    const moved = await this.transition(requestId, (r) => {
+      const submitted = submitForApproval(r, person, this.now(), { channelId: input.channelId, reason: input.reason, ttlInMs: this.options.approvalTtlInMs });
+      // The steps the requester ticked are part of what the approver approves.
+      return submitted.ok && input.containment && r.target.self !== true ? { ok: true, value: { ...submitted.value, containment: input.containment } } : submitted;
+    });
     if (!moved.ok) return { kind: 'refused', problem: moved.problem, request: moved.request };
     const key = targetKey(moved.request);
     const claimed = await this.options.store.create(AWAITING_BY_TARGET, key, { requestId }, { expiresAt: new Date(moved.request.expiresAt) });
@@ -128,7 +133,22 @@ export class ApprovalService {
     const result = await acting.directory.revokeSessions(key, options);
     const verification = result.ok ? await verifyRevocation(acting.directory, key, revokeStartedAt, options) : undefined;
     const outcome: RevocationOutcome = result.ok
-      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId, validFromAfter: verification?.validFromAfter, verified: verification?.verified }
+      ? {
+          kind: 'revoked',
+          at: this.now().toISOString(),
+          graphRequestId: result.graphRequestId,
+          validFromAfter: verification?.validFromAfter,
+          verified: verification?.verified,
+          containment: await runContainment({
+            gateway: acting.containment,
+            choice: started.request.containment,
+            targetId: started.request.target.id,
+            actor: acting.person,
+            requestId,
+            audit: this.options.audit,
+            deadline: options.deadline,
+          }),
+        }
       : {
           kind: 'refused',
           code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,

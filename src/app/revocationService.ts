@@ -10,6 +10,8 @@ import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { AuditTrail } from './auditTrail';
 import { verifyRevocation } from './verifyRevocation';
+import { runContainment } from './containment';
+import type { ContainmentGateway } from './ports/containment';
 import {
   abandonStaleExecution,
   beginExecution,
@@ -18,6 +20,7 @@ import {
   createRequest,
   expireIfDue,
   type DecisionProblem,
+  type ContainmentChoice,
   type PersonRef,
   type RevocationOutcome,
   type RevocationRequest,
@@ -37,6 +40,8 @@ export type ResolvedTarget =
 export interface Acting {
   readonly person: PersonRef;
   readonly directory: DirectoryGateway;
+  /** Containment with the same delegated access (its own scopes); absent when not configured. */
+  readonly containment?: ContainmentGateway;
 }
 
 export type LookupOutcome =
@@ -169,7 +174,7 @@ export class RevocationService {
    * Confirms and runs the revoke, with the confirming person's own directory access. Exactly
    * one caller gets past the pending → executing compare-and-set; everyone else is told why not.
    */
-  async confirm(acting: Acting, requestId: string, options: { deadline?: number } = {}): Promise<ConfirmOutcome> {
+  async confirm(acting: Acting, requestId: string, options: { deadline?: number; containment?: ContainmentChoice } = {}): Promise<ConfirmOutcome> {
     const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const now = this.now();
@@ -188,7 +193,9 @@ export class RevocationService {
       await this.auditRefusal(acting.person, stored.value, started.error);
       return { kind: 'refused', problem: started.error, request: expireIfDue(stored.value, now) };
     }
-    const won = await this.options.store.replace(NAMESPACE.requests, requestId, started.value, stored.etag, { expiresAt: this.retention() });
+    // The steps ticked on the card the requester confirmed are part of what they confirmed (self: none).
+    const executing: RevocationRequest = options.containment && started.value.target.self !== true ? { ...started.value, containment: options.containment } : started.value;
+    const won = await this.options.store.replace(NAMESPACE.requests, requestId, executing, stored.etag, { expiresAt: this.retention() });
     if (!won.ok) {
       // Someone else moved it first: answer from what they made of it.
       const current = await this.get(requestId);
@@ -200,7 +207,7 @@ export class RevocationService {
         action: 'revocation.started',
         outcome: 'info',
         actor: actorOf(acting.person),
-        target: targetOf(started.value.target),
+        target: targetOf(executing.target),
         requestId,
       });
     } catch {
@@ -208,19 +215,34 @@ export class RevocationService {
       await this.options.store.replace(NAMESPACE.requests, requestId, stored.value, won.etag, { expiresAt: this.retention() });
       return { kind: 'storage_unavailable' };
     }
-    const key: UserKey = started.value.target.id === acting.person.aadObjectId && isSelfRequest(started.value) ? { kind: 'self' } : { kind: 'objectId', id: started.value.target.id };
+    const key: UserKey = executing.target.id === acting.person.aadObjectId && isSelfRequest(executing) ? { kind: 'self' } : { kind: 'objectId', id: executing.target.id };
     const revokeStartedAt = this.now();
     const result = await acting.directory.revokeSessions(key, options);
     const verification = result.ok ? await verifyRevocation(acting.directory, key, revokeStartedAt, options) : undefined;
     const outcome: RevocationOutcome = result.ok
-      ? { kind: 'revoked', at: this.now().toISOString(), graphRequestId: result.graphRequestId, validFromAfter: verification?.validFromAfter, verified: verification?.verified }
+      ? {
+          kind: 'revoked',
+          at: this.now().toISOString(),
+          graphRequestId: result.graphRequestId,
+          validFromAfter: verification?.validFromAfter,
+          verified: verification?.verified,
+          containment: await runContainment({
+            gateway: acting.containment,
+            choice: executing.containment,
+            targetId: executing.target.id,
+            actor: acting.person,
+            requestId,
+            audit: this.options.audit,
+            deadline: options.deadline,
+          }),
+        }
       : {
           kind: 'refused',
           code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,
           graphRequestId: result.error.graphRequestId,
-          rolesNeeded: result.error.code === 'forbidden' ? rolesNeededFor(started.value.target) : undefined,
+          rolesNeeded: result.error.code === 'forbidden' ? rolesNeededFor(executing.target) : undefined,
         };
-    const finished = complete(started.value, outcome, this.now());
+    const finished = complete(executing, outcome, this.now());
     await this.saveCompletion(requestId, finished, won.etag);
     await this.options.audit.after({
       tenantId: acting.person.tenantId,

@@ -14,6 +14,7 @@ import type { PersonRef, RevocationRequest } from '../domain/revocationRequest';
 import type { DelegatedSession } from '../identity/delegatedSessions';
 import type { Logger } from '../observability/logger';
 import { cardActivity, cardResponse, messageResponse, publish, replaceForEveryone } from './cardUpdates';
+import { containmentFrom } from './containmentChoice';
 import { explainApprovalRoute, explainDecision, explainDirectoryFailure, STORAGE_UNAVAILABLE } from './explain';
 import type { Presenter, ViewContext } from './present';
 import type { SecurityChannel } from './securityChannel';
@@ -67,7 +68,7 @@ export class ApprovalFlow {
       return this.keepOpen(context, request, explainApprovalRoute(known ? 'private_channel' : 'channel_unknown', channelName), channelName);
     }
     const reason = typeof data.reason === 'string' ? data.reason : undefined;
-    const submitted = await this.options.approvals.submit(toPersonRef(person), requestId, { channelId: known.channelId, reason });
+    const submitted = await this.options.approvals.submit(toPersonRef(person), requestId, { channelId: known.channelId, reason, containment: containmentFrom(data) });
     if (submitted.kind === 'duplicate') {
       const other = submitted.existing;
       return cardResponse(
@@ -102,7 +103,7 @@ export class ApprovalFlow {
     if ('status' in gate) return gate;
     const session = await this.options.authenticate(context, person);
     if ('status' in session) return session;
-    const acting: Acting = { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory: session.directory };
+    const acting: Acting = { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory: session.directory, containment: session.containment };
     const budget = this.options.invokeBudgetInMs;
     const work = this.options.approvals.approve(acting, requestId, { deadline: Date.now() + budget + (this.options.backgroundBudgetInMs ?? 20_000) });
     const first = await Promise.race([work, new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), budget).unref())]);

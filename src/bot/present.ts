@@ -5,8 +5,8 @@
 import type { UserRecord } from '../app/ports/directory';
 import type { WhoAmI } from '../app/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
-import type { ApprovalView, TargetView } from '../cards/views';
-import { canRetry, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
+import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
+import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
 import type { Explanation } from './explain';
 import { explainDirectoryFailure } from './explain';
@@ -88,6 +88,7 @@ export class Presenter {
           revokedByName: request.decidedBy?.name ?? request.requester.name,
           graphRequestId: request.outcome?.graphRequestId,
           ...verificationOf(request),
+          containment: containmentLines(request),
         });
       case 'failed': {
         const code = request.outcome?.kind === 'refused' ? request.outcome.code : 'unexpected';
@@ -133,6 +134,8 @@ export class Presenter {
       refreshUserIds: context.refreshUserIds,
       notice: context.notice,
       verification: verificationOf(request).verification,
+      containmentPlanned: plannedSteps(request),
+      containment: containmentLines(request),
     });
   }
 
@@ -183,6 +186,31 @@ export class Presenter {
       canRetry: false,
     });
   }
+}
+
+const STEP_DONE: Record<ContainmentStep, string> = { disableAccount: 'Account disabled', resetPassword: 'Password reset to a random one nobody saw', disableDevices: 'Devices' };
+/** Who Entra lets do each step (for users without admin roles; admin targets need more). */
+const STEP_ROLES: Record<ContainmentStep, string> = {
+  disableAccount: 'Entra refused: it needs User Administrator, Authentication Administrator, Privileged Authentication Administrator or Global Administrator',
+  resetPassword: 'Entra refused: it needs Helpdesk, Password, User, Authentication, Privileged Authentication or Global Administrator',
+  disableDevices: 'Entra refused: it needs Cloud Device Administrator, Intune Administrator or Global Administrator',
+};
+const STEP_PLANNED: Record<ContainmentStep, string> = { disableAccount: 'disable the account', resetPassword: 'reset the password', disableDevices: 'disable their devices' };
+
+/** What each containment step did, in words: done, or not done and why. */
+function containmentLines(request: RevocationRequest): ContainmentLine[] | undefined {
+  const results = request.outcome?.kind === 'revoked' ? request.outcome.containment : undefined;
+  return results?.map((r) => ({
+    label: r.step === 'disableDevices' ? 'Devices' : r.ok ? STEP_DONE[r.step] : STEP_PLANNED[r.step].replace(/^./, (c) => c.toUpperCase()),
+    ok: r.ok,
+    detail: r.ok ? r.detail : `${r.detail ? `${r.detail}; ` : ''}not done — ${r.code === 'forbidden' ? STEP_ROLES[r.step] : r.code ? explainDirectoryFailure(r.code).title.toLowerCase() : 'failed'}`,
+  }));
+}
+
+function plannedSteps(request: RevocationRequest): string[] | undefined {
+  const choice = request.containment;
+  if (!choice) return undefined;
+  return (Object.keys(STEP_PLANNED) as ContainmentStep[]).filter((step) => choice[step]).map((step) => STEP_PLANNED[step]);
 }
 
 /** The read-back after a revoke, for the result card. */

@@ -29,6 +29,7 @@ import type { ApprovalService } from '../app/approvalService';
 import { ApprovalFlow } from './approvalFlow';
 import type { AuditCommandHandler } from './auditCommand';
 import { cardResponse, messageResponse, publish, replaceForEveryone } from './cardUpdates';
+import { containmentFrom } from './containmentChoice';
 import type { SecurityChannel } from './securityChannel';
 import { personOf, type TurnPerson } from './turnPerson';
 
@@ -92,8 +93,8 @@ export class RevokerBot extends TeamsActivityHandler {
       [VERB.request]: (c, p, id, data) => (flow ? flow.request(c, p, id, data) : noApprovals()),
       [VERB.approve]: (c, p, id) => (flow ? flow.approve(c, p, id) : noApprovals()),
       [VERB.reject]: (c, p, id, data) => (flow ? flow.reject(c, p, id, data) : noApprovals()),
-      [VERB.confirm]: (c, p, id) => this.confirm(c, p, id),
-      [VERB.retry]: (c, p, id) => this.confirm(c, p, id),
+      [VERB.confirm]: (c, p, id, data) => this.confirm(c, p, id, data),
+      [VERB.retry]: (c, p, id) => this.confirm(c, p, id, {}),
       [VERB.cancel]: (c, p, id) => this.cancel(c, p, id),
       [VERB.pick]: (c, p, id, data) => this.pick(c, p, id, data),
       [VERB.refresh]: (c, p, id) => this.refresh(c, p, id),
@@ -337,7 +338,7 @@ export class RevokerBot extends TeamsActivityHandler {
     return this.verbs[verb](context, person, requestId, data);
   }
 
-  private async confirm(context: TurnContext, person: TurnPerson, requestId: string): Promise<InvokeResponse> {
+  private async confirm(context: TurnContext, person: TurnPerson, requestId: string, data: Record<string, unknown>): Promise<InvokeResponse> {
     const request = await this.options.service.get(requestId);
     if (!request) return cardResponse(this.options.presenter.failure(explainDecision('not_found')));
     if (request.requester.aadObjectId !== person.aadObjectId || request.tenantId !== person.tenantId) {
@@ -356,7 +357,7 @@ export class RevokerBot extends TeamsActivityHandler {
     if ('status' in session) return session;
     const acting = actingOf(person, session);
     const budget = this.options.invokeBudgetInMs;
-    const work = this.options.service.confirm(acting, requestId, { deadline: Date.now() + budget + (this.options.backgroundBudgetInMs ?? 20_000) });
+    const work = this.options.service.confirm(acting, requestId, { deadline: Date.now() + budget + (this.options.backgroundBudgetInMs ?? 20_000), containment: containmentFrom(data) });
     const first = await Promise.race([work, delay(budget).then(() => 'slow' as const)]);
     const cardId = context.activity.replyToId;
     if (first === 'slow') {
@@ -496,7 +497,7 @@ export class RevokerBot extends TeamsActivityHandler {
 }
 
 function actingOf(person: TurnPerson, session: DelegatedSession): Acting {
-  return { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory: session.directory };
+  return { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory: session.directory, containment: session.containment };
 }
 
 function toPersonRef(person: TurnPerson): PersonRef {

@@ -3,6 +3,7 @@ import { refreshBinding, type RefreshBinding } from './refresh';
 import { targetPlainLabel, targetText, type TargetText } from './targetText';
 import { localDateAndTime, localTime, markdownIdentifier, markdownText, plainText } from './text';
 import type { ApprovalView } from './views';
+import { containmentText } from './succeededCard';
 
 export const APPROVAL_TEMPLATE = 'approval.json';
 
@@ -22,6 +23,10 @@ export interface ApprovalCardData extends RefreshBinding {
   attempts: string;
   hasNotice: boolean;
   notice: string;
+  hasPlan: boolean;
+  plan: string;
+  hasContainment: boolean;
+  containment: string;
   isOpen: boolean;
   isApprover: boolean;
   isRequester: boolean;
@@ -81,6 +86,10 @@ export function approvalCardData(view: ApprovalView): ApprovalCardData {
     status: markdownText(status(view)),
     hasAttempts: view.attempts.length > 0,
     attempts: markdownText(view.attempts.map((a) => `Tried earlier: ${a}`).join('\r')),
+    hasPlan: (view.containmentPlanned?.length ?? 0) > 0 && !view.containment?.length,
+    plan: markdownText(`Also requested: ${(view.containmentPlanned ?? []).join(', ')}.`),
+    hasContainment: (view.containment?.length ?? 0) > 0,
+    containment: containmentText(view.containment),
     hasNotice: Boolean(view.notice),
     notice: markdownText(view.notice ?? ''),
     isOpen: open,

@@ -1,7 +1,12 @@
 /** Data for cards/succeeded.json: sessions revoked, the caveat, and what responders do next. */
 import { targetPlainLabel, targetText, type TargetText } from './targetText';
 import { localDateAndTime, markdownIdentifier, markdownText, plainText } from './text';
-import type { SucceededView } from './views';
+import type { ContainmentLine, SucceededView } from './views';
+
+/** Containment results as card lines: ✓ done, ✗ not done with why. */
+export function containmentText(lines: readonly ContainmentLine[] | undefined): string {
+  return (lines ?? []).map((l) => markdownText(`${l.ok ? '✓' : '✗'} ${l.label}${l.detail ? `: ${l.detail}` : ''}`)).join('\r');
+}
 
 /** Template file under cards/. */
 export const SUCCEEDED_TEMPLATE = 'succeeded.json';
@@ -16,6 +21,8 @@ export interface SucceededCardData {
   validFrom: string;
   hasValidFrom: boolean;
   notMoved: boolean;
+  hasContainment: boolean;
+  containment: string;
   hasGraphRequestId: boolean;
   graphRequestId: string;
   fallbackText: string;
@@ -31,6 +38,8 @@ export function succeededCardData(view: SucceededView): SucceededCardData {
     validFrom: `${localDateAndTime(view.verifiedValidFrom, '')}${view.verification === 'verified' ? ' (verified)' : ''}`,
     hasValidFrom: view.verifiedValidFrom !== undefined,
     notMoved: view.verification === 'notMoved',
+    hasContainment: (view.containment?.length ?? 0) > 0,
+    containment: containmentText(view.containment),
     hasGraphRequestId: graphRequestId !== '',
     graphRequestId: markdownIdentifier(graphRequestId),
     fallbackText: markdownText(`Sessions revoked for ${targetPlainLabel(view.target)} by ${plainText(view.revokedByName)}.`),

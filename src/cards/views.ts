@@ -66,6 +66,10 @@ export interface ApprovalView {
   notice?: string;
   /** After an approved revoke: whether signInSessionsValidFromDateTime was read back and moved. */
   verification?: 'verified' | 'notMoved';
+  /** Containment steps the requester ticked (what the approver approves). */
+  containmentPlanned?: string[];
+  /** Their results, once run. */
+  containment?: ContainmentLine[];
 }
 
 /** Several directory users match a query; choosing candidate i sends verb pick with data { requestId: pickId, choice: i }. */
@@ -99,6 +103,15 @@ export interface SucceededView {
   verifiedValidFrom?: string;
   /** Whether that read-back showed the revocation: 'verified', 'notMoved' (Graph still shows the old time), or undefined (not read). */
   verification?: 'verified' | 'notMoved';
+  /** One line per containment step that ran. */
+  containment?: ContainmentLine[];
+}
+
+/** A containment step's result, e.g. { label: 'Account disabled', ok: true } or { label: 'Devices', ok: false, detail: 'refused: …' }. */
+export interface ContainmentLine {
+  label: string;
+  ok: boolean;
+  detail?: string;
 }
 
 /** Something stopped the revocation (or the lookup). */

@@ -21,6 +21,8 @@ export interface Config {
   readonly graphEndpoint: string;
   /** Delegated Graph scopes asked for on behalf of the user, fully qualified. */
   readonly graphScopes: readonly string[];
+  /** Delegated scopes for the optional containment steps, asked for separately and only when a step runs. */
+  readonly containmentScopes: readonly string[];
   readonly ssoAppIdUri: string;
   readonly oauthConnectionName: string;
   readonly securityChannelId?: string;
@@ -108,6 +110,10 @@ export function readConfig(env: Env): ConfigResult {
 
   const scopeNames = (trimmed(env, 'GRAPH_SCOPES') ?? 'User.RevokeSessions.All User.Read.All').split(/\s+/).filter(Boolean);
   const graphScopes = scopeNames.map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
+  const containmentScopes = (trimmed(env, 'CONTAINMENT_SCOPES') ?? 'User.EnableDisableAccount.All User-PasswordProfile.ReadWrite.All Device.ReadWrite.All')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
 
   const ssoAppIdUri = trimmed(env, 'SSO_APP_ID_URI') ?? `api://botid-${appId}`;
   const oauthConnectionName = trimmed(env, 'OAUTH_CONNECTION_NAME') ?? 'revoker-sso';
@@ -142,6 +148,7 @@ export function readConfig(env: Env): ConfigResult {
       authorityHost,
       graphEndpoint,
       graphScopes: Object.freeze(graphScopes),
+      containmentScopes: Object.freeze(containmentScopes),
       ssoAppIdUri,
       oauthConnectionName,
       securityChannelId,

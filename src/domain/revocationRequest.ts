@@ -77,6 +77,8 @@ export interface RevocationRequest {
   attempts: number;
   /** Four eyes: present once the requester asked the security channel for approval (src/domain/approval.ts). */
   approval?: Approval;
+  /** Further containment the requester ticked, run after the revoke with the same delegated token. */
+  containment?: ContainmentChoice;
   /** Grows by one on every state change: the compare-and-set token for stores. */
   version: number;
 }
@@ -90,6 +92,8 @@ export type RevocationOutcome =
       validFromAfter?: string;
       /** Whether that value moved to (about) the revoke time: the revocation is visible in the directory. */
       verified?: boolean;
+      /** One line per containment step that ran. */
+      containment?: ContainmentResult[];
     }
   | { kind: 'refused'; code: RevocationFailureCode; graphRequestId?: string; rolesNeeded?: DirectoryRole[] };
 
@@ -119,6 +123,24 @@ export type DecisionProblem =
   | 'awaiting_approval'
   /** Four eyes is required here: the requester may not revoke someone else directly. */
   | 'approval_required';
+
+/** Steps beyond revocation a responder may tick: each makes CAE-aware apps drop sessions at once. */
+export interface ContainmentChoice {
+  disableAccount: boolean;
+  resetPassword: boolean;
+  disableDevices: boolean;
+}
+
+export type ContainmentStep = keyof ContainmentChoice;
+
+export interface ContainmentResult {
+  step: ContainmentStep;
+  ok: boolean;
+  code?: RevocationFailureCode;
+  graphRequestId?: string;
+  /** e.g. "2 of 2 devices disabled". */
+  detail?: string;
+}
 
 /** The four-eyes part of a request. */
 export interface Approval {

@@ -53,7 +53,14 @@ export class EmulatedCloud {
       secret,
       displayName: 'Session Revoker',
       appIdUri: `api://botid-${appId}`,
-      consentedGraphScopes: options.consentedGraphScopes ?? ['User.RevokeSessions.All', 'User.Read.All', 'User.Read'],
+      consentedGraphScopes: options.consentedGraphScopes ?? [
+        'User.RevokeSessions.All',
+        'User.Read.All',
+        'User.Read',
+        'User.EnableDisableAccount.All',
+        'User-PasswordProfile.ReadWrite.All',
+        'Device.ReadWrite.All',
+      ],
       redirectUris: [],
     };
     const entra = await EmulatedEntra.start({ tls, directory, apps: [app] });

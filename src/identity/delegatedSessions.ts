@@ -6,11 +6,14 @@
  */
 import { OnBehalfOfCredential, type MultiTenantTokenCredentialOptions, type OnBehalfOfCredentialSecretOptions, type TokenCredential } from '@azure/identity';
 import type { DirectoryGateway } from '../app/ports/directory';
+import type { ContainmentGateway } from '../app/ports/containment';
 import type { VerifiedUser } from './ssoTokenValidator';
 
 export interface DelegatedSession {
   readonly user: VerifiedUser;
   readonly directory: DirectoryGateway;
+  /** Containment (disable account, reset password, disable devices) with the same credential. */
+  readonly containment?: ContainmentGateway;
 }
 
 export interface DelegatedSessionsOptions {
@@ -18,6 +21,7 @@ export interface DelegatedSessionsOptions {
   readonly appId: string;
   readonly appPassword: string;
   readonly makeGateway: (credential: TokenCredential) => DirectoryGateway;
+  readonly makeContainment?: (credential: TokenCredential) => ContainmentGateway;
   /** Sessions kept at most; the least recently used goes first. */
   readonly maxSessions?: number;
   /** Stop using a session this long before its SSO token expires. */
@@ -57,7 +61,7 @@ export class DelegatedSessions {
       disableInstanceDiscovery: true,
     };
     const credential = new OnBehalfOfCredential(credentialOptions);
-    const session: DelegatedSession = { user, directory: this.options.makeGateway(credential) };
+    const session: DelegatedSession = { user, directory: this.options.makeGateway(credential), containment: this.options.makeContainment?.(credential) };
     this.touch(key, { session, tokenFingerprint: fingerprint });
     return session;
   }

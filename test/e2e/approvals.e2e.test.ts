@@ -214,6 +214,24 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     }
   });
 
+  it('when the requester ticks containment steps, then the approval card shows the plan and the approver’s approval runs them with the approver’s token', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const priya = directory.user('priya');
+    const lee = directory.user('lee.gu');
+    const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke lee.gu@contoso.onmicrosoft.com');
+    await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4300', disableAccount: 'true' } });
+    const approval = approvalCardFor(e2e, security.channel, 'Lee Gu');
+    assert.match(textOf(approval.card), /Also requested: disable the account/);
+    await approverView(e2e, priya, approval);
+    const approved = await teams.click(priya, approval, 'Approve and revoke', { signIn: true });
+    assert.match(textOf(approved.card), /✓ Account disabled/);
+    assert.equal(lee.accountEnabled, false);
+    assert.equal(graph.count(GRAPH_ROUTES.updateUser, priya.id), 1, 'the approver’s token disabled the account');
+    assert.equal(graph.count(GRAPH_ROUTES.updateUser, uma.id), 0);
+    lee.accountEnabled = true;
+  });
+
   it('revoke me still needs no approver', async function () {
     const { teams, directory, graph } = e2e.cloud;
     const rita = directory.user('rita');

@@ -310,6 +310,24 @@ export const CARD_CASES: readonly CardCase[] = [
   },
   { card: 'notice', fixture: 'hostile', render: (r) => r.notice({ tone: 'error', title: HOSTILE.name, message: HOSTILE.department, correlationId: IDS.correlationId }) },
   { card: 'succeeded', fixture: 'member-verified', render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-07-01T10:05:42Z', verification: 'verified' }) },
+  {
+    card: 'succeeded',
+    fixture: 'member-with-containment',
+    render: (r) =>
+      r.succeeded({
+        ...succeededView('member'),
+        containment: [
+          { label: 'Account disabled', ok: true },
+          { label: 'Password reset to a random one nobody saw', ok: true },
+          { label: 'Devices', ok: false, detail: '0 of 2 devices disabled; not done — Entra refused: it needs Cloud Device Administrator, Intune Administrator or Global Administrator' },
+        ],
+      }),
+  },
+  {
+    card: 'approval',
+    fixture: 'awaiting-with-containment-plan',
+    render: (r) => r.approval({ ...approvalView('member'), viewer: 'approver', containmentPlanned: ['disable the account', 'reset the password'] }),
+  },
   { card: 'succeeded', fixture: 'member-not-moved', render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-06-12T17:05:09Z', verification: 'notMoved' }) },
   { card: 'lookup', fixture: 'member-needs-approval', render: (r) => r.lookup({ ...lookupView('member'), approvalChannelName: '#Revocation approvals' }) },
   {

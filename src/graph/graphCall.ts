@@ -1,0 +1,40 @@
+/**
+ * Building Graph clients for one delegated credential, and running one request with a
+ * deadline: the client's RetryHandler honours Retry-After for 429/503/504 only while the wait
+ * still fits before the deadline, and each attempt has a time-out.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/ports/directory';
+import { failureFromError } from './graphErrors';
+
+export type GraphRequestFor = (path: string) => ReturnType<Client['api']>;
+
+/** A Graph client that sends the credential's token (for these scopes) to GRAPH_ENDPOINT's host. */
+export function createGraphClient(credential: TokenCredential, graphEndpoint: string, scopes: readonly string[]): Client {
+  return Client.initWithMiddleware({
+    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [...scopes] }),
+    baseUrl: `${graphEndpoint}/`,
+    defaultVersion: 'v1.0',
+    // The client attaches the token only to Graph hosts it knows, or to these.
+    customHosts: new Set([new URL(graphEndpoint).hostname]),
+  });
+}
+
+/** Runs Graph requests under one deadline; errors become DirectoryFailure values. */
+export async function graphCall<T>(client: Client, timeoutInMs: number, options: CallOptions | undefined, run: (req: GraphRequestFor) => Promise<DirectoryResult<T>>): Promise<DirectoryResult<T>> {
+  const deadline = options?.deadline ?? Date.now() + 3 * timeoutInMs;
+  const retry = new RetryHandlerOptions(1, 3, (delayInSeconds: number) => Date.now() + delayInSeconds * 1000 < deadline);
+  const req: GraphRequestFor = (path) =>
+    client
+      .api(path)
+      .middlewareOptions([retry])
+      .option('signal', AbortSignal.timeout(Math.max(1, Math.min(timeoutInMs, deadline - Date.now()))));
+  try {
+    return await run(req);
+  } catch (error) {
+    const failure: DirectoryFailure = failureFromError(error);
+    return { ok: false, error: failure };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Containment over Graph with the person's delegated token, on its own client whose scopes
+ * are the containment permissions: a tenant that has not consented to them loses only these
+ * steps (consent_required), never revocation.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { ContainmentGateway, DevicesDisabled } from '../app/ports/containment';
+import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/ports/directory';
+import { userPath } from '../domain/odata';
+import { createGraphClient, graphCall } from './graphCall';
+
+export interface GraphContainmentOptions {
+  readonly graphEndpoint: string;
+  /** Fully qualified containment scopes. */
+  readonly scopes: readonly string[];
+  readonly requestTimeoutInMs?: number;
+}
+
+/**
+ * A random password nobody sees: 32 characters from four classes (Entra's complexity rule needs
+ * three of four), from the OS's CSPRNG.
+ */
+export function randomPassword(): string {
+  const classes = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '!@#$%^&*-_=+?'];
+  const all = classes.join('');
+  const chars = classes.map((c) => c[randomInt(c.length)]!);
+  const bytes = randomBytes(28);
+  for (const b of bytes) chars.push(all[b % all.length]!);
+  for (let i = chars.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+  }
+  return chars.join('');
+}
+
+export class GraphContainment implements ContainmentGateway {
+  private readonly client: Client;
+  private readonly timeoutInMs: number;
+
+  constructor(credential: TokenCredential, options: GraphContainmentOptions) {
+    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
+    this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
+  }
+
+  disableAccount(userId: string, options?: CallOptions): Promise<DirectoryResult<void>> {
+    return graphCall(this.client, this.timeoutInMs, options, async (req) => {
+      await req(userPath({ kind: 'objectId', id: userId })).patch({ accountEnabled: false });
+      return { ok: true, value: undefined };
+    });
+  }
+
+  resetPassword(userId: string, options?: CallOptions): Promise<DirectoryResult<void>> {
+    return graphCall(this.client, this.timeoutInMs, options, async (req) => {
+      await req(userPath({ kind: 'objectId', id: userId })).patch({ passwordProfile: { password: randomPassword(), forceChangePasswordNextSignIn: true } });
+      return { ok: true, value: undefined };
+    });
+  }
+
+  disableDevices(userId: string, options?: CallOptions): Promise<DirectoryResult<DevicesDisabled>> {
+    return graphCall(this.client, this.timeoutInMs, options, async (req) => {
+      const raw = (await req(`${userPath({ kind: 'objectId', id: userId })}/registeredDevices`).select('id,accountEnabled').top(999).get()) as { value?: unknown };
+      const devices = (Array.isArray(raw.value) ? raw.value : []).filter(
+        (d): d is { id: string; accountEnabled?: unknown } => typeof d === 'object' && d !== null && typeof (d as { id?: unknown }).id === 'string' && /^[0-9a-f-]{36}$/i.test((d as { id: string }).id),
+      );
+      let disabled = 0;
+      let firstFailure: DirectoryFailure | undefined;
+      for (const device of devices) {
+        if (device.accountEnabled === false) {
+          disabled += 1;
+          continue;
+        }
+        const result = await graphCall(this.client, this.timeoutInMs, options, async (inner) => {
+          await inner(`/devices/${device.id.toLowerCase()}`).patch({ accountEnabled: false });
+          return { ok: true, value: undefined };
+        });
+        if (result.ok) disabled += 1;
+        else firstFailure ??= result.error;
+      }
+      return { ok: true, value: { total: devices.length, disabled, firstFailure } };
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import { startE2E, type E2E } from '../helpers/e2e';
+import { sendForCard, textOf } from '../helpers/flows';
+
+describe('containment beyond revocation, end to end', function () {
+  this.timeout(30_000);
+  let e2e: E2E;
+
+  before(async function () {
+    e2e = await startE2E();
+  });
+
+  after(async function () {
+    await e2e?.stop();
+  });
+
+  it('when a User Administrator ticks every step, then the account is disabled and the password reset with their token, and the device step reports Entra’s refusal on its own line', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const adele = directory.user('adele');
+    const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke adele@contoso.onmicrosoft.com');
+    assert.match(textOf(card.card), /Also contain the account/);
+    const done = await teams.click(uma, card, 'Revoke sessions', { inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+    const text = textOf(done.card);
+    assert.match(text, /Sessions revoked/);
+    assert.match(text, /✓ Account disabled/);
+    assert.match(text, /✓ Password reset to a random one nobody saw/);
+    assert.match(text, /✗ Devices: 0 of 2 devices disabled; not done — Entra refused: it needs Cloud Device Administrator/);
+    assert.equal(adele.accountEnabled, false);
+    assert.equal(adele.passwordProfile?.forceChangePasswordNextSignIn, true);
+    assert.equal(graph.count(GRAPH_ROUTES.updateUser, uma.id), 2, 'both writes used Uma’s own token');
+    const devices = [...directory.devices.values()].filter((d) => d.ownerId === adele.id);
+    assert.ok(devices.every((d) => d.accountEnabled), 'a User Administrator may not disable devices');
+    const audit = e2e.logs.join('');
+    assert.doesNotMatch(audit, /"password":"[^[]/, 'the password never reaches the log');
+    adele.accountEnabled = true;
+  });
+
+  it('when a Global Administrator ticks “disable devices”, then every registered device is disabled and the card counts them', async function () {
+    const { teams, directory } = e2e.cloud;
+    const grace = directory.user('grace');
+    const adele = directory.user('adele');
+    const card = await sendForCard(teams, grace, teams.personalChat(grace), 'revoke adele@contoso.onmicrosoft.com');
+    const done = await teams.click(grace, card, 'Revoke sessions', { inputs: { disableDevices: 'true' } });
+    assert.match(textOf(done.card), /✓ Devices: 2 of 2 devices disabled/);
+    assert.ok([...directory.devices.values()].filter((d) => d.ownerId === adele.id).every((d) => !d.accountEnabled));
+    assert.equal(adele.accountEnabled, true, 'steps not ticked do not run');
+  });
+
+  it('when the tenant has not consented to the containment permissions, then revocation still works and only the steps say why not', async function () {
+    const { teams, directory, app } = e2e.cloud;
+    const consented = app.consentedGraphScopes.splice(0);
+    app.consentedGraphScopes.push('User.RevokeSessions.All', 'User.Read.All', 'User.Read');
+    try {
+      const aaron = directory.user('aaron');
+      const card = await sendForCard(teams, aaron, teams.personalChat(aaron), 'revoke alex@contoso.onmicrosoft.com');
+      const done = await teams.click(aaron, card, 'Revoke sessions', { inputs: { disableAccount: 'true' } });
+      assert.match(textOf(done.card), /Sessions revoked/);
+      assert.match(textOf(done.card), /✗ Disable the account: not done — the app isn’t approved/);
+      assert.equal(directory.user('alex').accountEnabled, true);
+    } finally {
+      app.consentedGraphScopes.splice(0, app.consentedGraphScopes.length, ...consented);
+    }
+  });
+});
