@@ -116,8 +116,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }),
     close: async () => {
       closing = true;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+      // Keep-alive connections that served the last turns would otherwise hold the close for
+      // the client's idle time-out (seconds): nothing is in flight on them any more.
+      (server.server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      await closed;
     },
   };
 }
