@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseCommand, type Command, type IncomingMention } from '../../src/domain/command';
-import { displayNameFilter, parseOdataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
+import { displayNameFilter, parseOdataString, odataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
 import { parseTarget, type TargetReference } from '../../src/domain/targetReference';
 import { hostileCommand, hostileText, hugeText } from '../helpers/hostileArbitraries';
 
@@ -60,8 +60,15 @@ function checkTarget(target: TargetReference): void {
 }
 
 function checkCommand(command: Command): void {
-  assert.ok(['revoke', 'whoami', 'help', 'invalid'].includes(command.kind), JSON.stringify(command));
+  assert.ok(['revoke', 'revokeBulk', 'audit', 'whoami', 'help', 'invalid'].includes(command.kind), JSON.stringify(command));
   if (command.kind === 'revoke') checkTarget(command.target);
+  if (command.kind === 'revokeBulk') {
+    // A group or department name only ever reaches Graph as an OData string literal.
+    const source = command.source;
+    const name = source.kind === 'department' ? source.name : source.ref.kind === 'displayName' ? source.ref.name : undefined;
+    if (name !== undefined) assert.equal(parseOdataString(odataString(name)), name);
+    else if (source.kind === 'group' && source.ref.kind === 'objectId') assert.match(source.ref.id, /^[0-9a-f-]{36}$/);
+  }
   if (command.kind === 'invalid') assert.ok(command.problem.detail.length > 0 && command.problem.detail.length < 2000);
   if (command.kind === 'help' && command.unrecognised !== undefined) assert.ok([...command.unrecognised].length <= 60, command.unrecognised);
 }
