@@ -1,5 +1,5 @@
 /**
- * `npm run package [-- --env-file path]`: writes build/session-revoker.zip (and the filled
+ * `npm run package [-- --dotenv path]`: writes build/session-revoker.zip (and the filled
  * manifest in build/appPackage/) from appPackage/ and the environment or .env. Exit code 1
  * with one line per problem when a value is missing or the manifest fails the schema.
  */
@@ -11,7 +11,7 @@ import { environmentWithDotEnv } from '../src/appPackage/envFile';
 const ROOT = path.join(__dirname, '..');
 
 async function main(): Promise<number> {
-  const flag = process.argv.indexOf('--env-file');
+  const flag = process.argv.indexOf('--dotenv');
   const envFile = path.resolve(flag >= 0 ? (process.argv[flag + 1] ?? '.env') : path.join(ROOT, '.env'));
   const { env, loadedFrom } = environmentWithDotEnv(process.env, envFile);
   if (loadedFrom) console.log(`Reading ${path.relative(process.cwd(), loadedFrom) || loadedFrom} (the environment wins where both set a value).`);

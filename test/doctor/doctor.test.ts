@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildAppPackage } from '../../src/appPackage/buildPackage';
+import type { CheckResult } from '../../src/doctor/checks';
+import { formatReport, runDoctor } from '../../src/doctor/doctor';
+import { EmulatedCloud } from '../../src/emulator/cloud';
+import type { Conversation, Team } from '../../src/emulator/teams';
+import { freePort, startE2E, type E2E } from '../helpers/e2e';
+import { testTls } from '../helpers/tls';
+
+const ROOT = path.join(__dirname, '..', '..');
+const PACKAGE_SETTINGS = {
+  BOT_DOMAIN: 'revoker.contoso.example',
+  APP_DEVELOPER_NAME: 'Contoso IT Security',
+  APP_WEBSITE_URL: 'https://it.contoso.example/revoker',
+  APP_PRIVACY_URL: 'https://it.contoso.example/privacy',
+  APP_TERMS_URL: 'https://it.contoso.example/terms',
+};
+
+function statusOf(results: readonly CheckResult[], name: string): CheckResult {
+  const found = results.find((r) => r.name === name);
+  assert.ok(found, `no check named ${name}`);
+  return found;
+}
+
+/** Builds the app package an admin would upload for this environment; returns the zip's path. */
+async function packageFor(env: Record<string, string>, outDir: string): Promise<string> {
+  const built = await buildAppPackage({ env: { ...env, ...PACKAGE_SETTINGS }, sourceDir: path.join(ROOT, 'appPackage'), outDir, packageVersion: '0.1.0' });
+  if (!built.ok) assert.fail(built.problems.join('; '));
+  return built.zipPath;
+}
+
+/** Runs `npm run doctor`'s entry point as a process; resolves with its exit code and output. */
+function runCli(env: Record<string, string>, manifest: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'doctor', 'cli.ts'), '--manifest', manifest, '--dotenv', path.join(tmpdir(), 'no-such.env')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm run doctor against the emulated cloud', function () {
+  this.timeout(30_000);
+  let cloud: EmulatedCloud;
+  let work: string;
+  let env: Record<string, string>;
+  let zip: string;
+
+  before(async function () {
+    const { ca } = await testTls();
+    cloud = await EmulatedCloud.start({ ca, botAppId: '6d0c9b8a-7f6e-4d5c-9b4a-3f2e1d0c9b8a' });
+    work = mkdtempSync(path.join(tmpdir(), 'revoker-doctor-'));
+    env = cloud.botEnvironment({ DATA_DIR: path.join(work, 'data') });
+    zip = await packageFor(env, path.join(work, 'build'));
+  });
+
+  after(async function () {
+    await cloud?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('when everything is right, then every check passes (the security channel is skipped when not configured)', async function () {
+    const report = await runDoctor({ env, manifestPath: zip });
+    const text = formatReport(report);
+    assert.equal(report.ok, true, text);
+    for (const name of ['Configuration', 'Entra ID metadata', "Bot's own token (client credentials)", 'App package matches the bot', 'Microsoft Graph reachable']) {
+      assert.equal(statusOf(report.results, name).status, 'pass', `${name}\n${text}`);
+    }
+    assert.equal(statusOf(report.results, 'Security channel').status, 'skip');
+    assert.match(text, /All checks passed/);
+    assert.ok(cloud.entra.server.calls.some((c) => c.route.includes('token')), 'a token was really requested from the emulated Entra');
+  });
+
+  it('when the client secret is wrong, then the token check fails with AADSTS7000215 and says to create a new secret, without printing any secret', async function () {
+    const report = await runDoctor({ env: { ...env, MicrosoftAppPassword: 'a-wrong-secret-value' }, manifestPath: zip });
+    const token = statusOf(report.results, "Bot's own token (client credentials)");
+    assert.equal(report.ok, false);
+    assert.equal(token.status, 'fail');
+    assert.match(token.detail, /AADSTS7000215/);
+    assert.match(token.fix ?? '', /new client secret/);
+    const text = formatReport(report);
+    assert.ok(!text.includes('a-wrong-secret-value') && !text.includes(cloud.app.secret), 'no secret in the output');
+    assert.doesNotMatch(text, /eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    assert.equal(statusOf(report.results, 'Entra ID metadata').status, 'pass', 'the other checks still run');
+  });
+
+  it('when the authority host is unreachable, then the Entra metadata check fails and names AZURE_AUTHORITY_HOST', async function () {
+    const closed = await freePort();
+    const report = await runDoctor({ env: { ...env, AZURE_AUTHORITY_HOST: `https://127.0.0.1:${closed}` }, manifestPath: zip, timeoutInMs: 5_000 });
+    const metadata = statusOf(report.results, 'Entra ID metadata');
+    assert.equal(report.ok, false);
+    assert.equal(metadata.status, 'fail');
+    assert.match(metadata.detail, /unreachable/);
+    assert.match(metadata.fix ?? '', /AZURE_AUTHORITY_HOST/);
+  });
+
+  it('when the tenant id is one Entra does not know, then the metadata check says to fix MicrosoftAppTenantId', async function () {
+    const report = await runDoctor({ env: { ...env, MicrosoftAppTenantId: '0f0f0f0f-1e1e-4d4d-8c8c-2b2b2b2b2b2b', ALLOWED_TENANTS: '0f0f0f0f-1e1e-4d4d-8c8c-2b2b2b2b2b2b' }, manifestPath: zip });
+    const metadata = statusOf(report.results, 'Entra ID metadata');
+    assert.equal(metadata.status, 'fail');
+    assert.match(metadata.fix ?? '', /MicrosoftAppTenantId/);
+  });
+
+  it('when the bot accepts another App ID URI than the uploaded manifest names, then the package check fails naming both', async function () {
+    const other = `api://revoker.contoso.example/botid-${cloud.app.appId}`;
+    const report = await runDoctor({ env: { ...env, SSO_APP_ID_URI: other }, manifestPath: zip });
+    const manifest = statusOf(report.results, 'App package matches the bot');
+    assert.equal(report.ok, false);
+    assert.equal(manifest.status, 'fail');
+    assert.ok(manifest.detail.includes(other) && manifest.detail.includes(`api://botid-${cloud.app.appId}`), manifest.detail);
+    assert.match(manifest.fix ?? '', /npm run package/);
+  });
+
+  it('when there is no app package, then the package check says to run npm run package', async function () {
+    const report = await runDoctor({ env, manifestPath: path.join(work, 'nowhere', 'manifest.json') });
+    assert.match(statusOf(report.results, 'App package matches the bot').fix ?? '', /npm run package/);
+  });
+
+  it('when a variable is missing or malformed, then each is one failing line and the network checks are skipped', async function () {
+    const report = await runDoctor({ env: { ...env, MicrosoftAppTenantId: '', GRAPH_ENDPOINT: 'http://graph.example' }, manifestPath: zip });
+    const config = report.results.filter((r) => r.name === 'Configuration');
+    assert.equal(report.ok, false);
+    assert.ok(config.some((r) => /MicrosoftAppTenantId is not set/.test(r.detail)));
+    assert.ok(config.some((r) => /GRAPH_ENDPOINT must be an https URL/.test(r.detail)));
+    assert.ok(config.every((r) => r.status === 'fail' && r.fix));
+    assert.equal(statusOf(report.results, 'Entra ID metadata').status, 'skip');
+  });
+
+  it('the command exits 0 when all checks pass and 1 on a failure', async function () {
+    const good = await runCli(env, zip);
+    assert.equal(good.code, 0, good.output);
+    const bad = await runCli({ ...env, MicrosoftAppPassword: 'a-wrong-secret-value' }, zip);
+    assert.equal(bad.code, 1, bad.output);
+    assert.match(bad.output, /✗ Bot's own token/);
+    assert.ok(!bad.output.includes('a-wrong-secret-value'));
+  });
+});
+
+describe('npm run doctor: the security channel', function () {
+  this.timeout(40_000);
+  let e2e: E2E;
+  let team: Team;
+  let channel: Conversation;
+  let zip: string;
+  let work: string;
+
+  before(async function () {
+    e2e = await startE2E({
+      prepare: (cloud) => {
+        const d = cloud.directory;
+        team = cloud.teams.team('Security Operations', [d.user('priya'), d.user('grace'), d.user('uma')], { botInstalled: false });
+        channel = team.channel('Revocation approvals');
+        return { SECURITY_CHANNEL_ID: channel.id };
+      },
+    });
+    work = mkdtempSync(path.join(tmpdir(), 'revoker-doctor-'));
+    zip = await packageFor(e2e.cloud.botEnvironment(), work);
+  });
+
+  after(async function () {
+    await e2e?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  function doctorEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return e2e.cloud.botEnvironment({ DATA_DIR: e2e.dataDir, SECURITY_CHANNEL_ID: channel.id, ...extra });
+  }
+
+  it('when the bot has not been added to the security team, then the check fails and says to add it', async function () {
+    const report = await runDoctor({ env: doctorEnv(), manifestPath: zip });
+    const security = statusOf(report.results, 'Security channel');
+    assert.equal(security.status, 'fail');
+    assert.match(security.detail, /has not seen channel/);
+    assert.match(security.fix ?? '', /Add the app to the security team/);
+  });
+
+  it('when the bot is installed in the team, then the doctor finds the stored channel and Teams confirms it through the connector', async function () {
+    await e2e.cloud.teams.installBot(team, e2e.cloud.directory.user('grace'));
+    const before = e2e.cloud.teams.connectorLog.length;
+    const report = await runDoctor({ env: doctorEnv(), manifestPath: zip });
+    const security = statusOf(report.results, 'Security channel');
+    assert.equal(security.status, 'pass', formatReport(report));
+    const asked = e2e.cloud.teams.connectorLog.slice(before);
+    assert.ok(asked.some((call) => call.operation === 'teamChannels' && call.authorized), 'the doctor asked the connector with the bot token');
+    // What the doctor reported matches reality: the bot answers an @mention in that channel.
+    const answered = await e2e.cloud.teams.send(e2e.cloud.directory.user('grace'), channel, 'help');
+    assert.equal(answered.status, 200);
+  });
+
+  it('when SECURITY_CHANNEL_ID names a channel the bot never saw, then the check fails', async function () {
+    const other = e2e.cloud.teams.team('Elsewhere', [e2e.cloud.directory.user('uma')]).channel('Somewhere');
+    const report = await runDoctor({ env: doctorEnv({ SECURITY_CHANNEL_ID: other.id }), manifestPath: zip });
+    assert.equal(statusOf(report.results, 'Security channel').status, 'fail');
+  });
+});
