@@ -7,6 +7,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EmulatedCloud } from '../../src/emulator/cloud';
+import { produced } from './secretScan';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -34,6 +35,7 @@ export async function startChildBot(cloud: EmulatedCloud, options: { port: numbe
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  produced.watch('process output', `bot process ${child.pid ?? '?'} on port ${options.port}`, () => [output]);
   const url = `http://127.0.0.1:${options.port}`;
   const bot: ChildBot = {
     url,

@@ -11,16 +11,27 @@ import { Writable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startBot, type RunningBot } from '../../src/app';
 import { readConfig } from '../../src/config/config';
+import type { EmulatedCloud } from '../../src/emulator/cloud';
 import type { Directory } from '../../src/emulator/directory';
 import { openBlobStorage, type BlobStorage } from '../../src/storage/blob/openBlobStorage';
 import { startAzurite, uniqueContainer, type Azurite } from './azurite';
 import { freePort, startE2E, type E2E } from './e2e';
 import { startLoadBalancer, type LoadBalancer } from './loadBalancer';
+import { produced } from './secretScan';
+
+/** Hands every blob the bots wrote (state and audit records) to the suite-wide secret scan, as their data directory. */
+async function collectForSecretScan(connectionString: string, container: string): Promise<void> {
+  const client = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(container);
+  for await (const blob of client.listBlobsFlat({ includeMetadata: true })) {
+    const body = await client.getBlobClient(blob.name).downloadToBuffer();
+    produced.add('data dir', `blob ${container}/${blob.name}`, `${JSON.stringify(blob.metadata ?? {})}\n${body.toString('utf8')}`);
+  }
+}
 
 export interface ScaleOut {
   readonly e2e: E2E;
   readonly azurite: Azurite;
-  /** The environment both instances share (STORAGE=blob, the connection string, container, and what the caller gave). */
+  /** The environment both instances share (STORAGE=blob, the connection string, container, and what the caller gave; not what prepare returned). */
   readonly env: Readonly<Record<string, string>>;
   /** Instance A (the E2E's own bot) and instance B. */
   readonly bots: readonly [RunningBot, RunningBot];
@@ -32,7 +43,14 @@ export interface ScaleOut {
   stop(): Promise<void>;
 }
 
-export async function startScaleOut(options: { env?: Record<string, string>; directory?: Directory } = {}): Promise<ScaleOut> {
+export async function startScaleOut(
+  options: {
+    env?: Record<string, string>;
+    directory?: Directory;
+    /** As startE2E's: set up teams and channels before the bots start; the environment it returns goes to both instances. */
+    prepare?: (cloud: EmulatedCloud) => Record<string, string> | Promise<Record<string, string>>;
+  } = {},
+): Promise<ScaleOut> {
   const azurite = await startAzurite();
   const container = uniqueContainer('scale-out');
   const env = { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: container, ...options.env };
@@ -42,10 +60,18 @@ export async function startScaleOut(options: { env?: Record<string, string>; dir
   let balancer: LoadBalancer | undefined;
   let storage: BlobStorage | undefined;
   try {
-    e2e = await startE2E({ env, directory: options.directory });
+    let prepared: Record<string, string> = {};
+    e2e = await startE2E({
+      env,
+      directory: options.directory,
+      prepare: async (cloud) => {
+        prepared = (await options.prepare?.(cloud)) ?? {};
+        return prepared;
+      },
+    });
     const started = e2e;
     dataDirB = mkdtempSync(path.join(tmpdir(), 'revoker-e2e-b-'));
-    const config = readConfig(started.cloud.botEnvironment({ PORT: String(await freePort()), DATA_DIR: dataDirB, LOG_LEVEL: 'debug', ...env }));
+    const config = readConfig(started.cloud.botEnvironment({ PORT: String(await freePort()), DATA_DIR: dataDirB, LOG_LEVEL: 'debug', ...env, ...prepared }));
     if (!config.ok) throw new Error(`bad test config: ${config.problems.join('; ')}`);
     const sink = new Writable({
       write(chunk, _encoding, done) {
@@ -77,6 +103,7 @@ export async function startScaleOut(options: { env?: Record<string, string>; dir
         await lb.stop();
         await b.close();
         await storage?.close();
+        await collectForSecretScan(azurite.connectionString, container);
         await started.stop();
         await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container).deleteIfExists().catch(() => undefined);
         await azurite.stop();
