@@ -1,13 +1,20 @@
 /**
  * The local demo (`npm start` with no MicrosoftAppId): the embedded emulated Microsoft cloud
  * in this process, and the bot as a child process configured exactly as in production — only
- * its environment points at the emulator and trusts the emulator's CA. Then a terminal Teams
- * client (src/demo/terminalTeams.ts) lets you chat with the bot as any demo user.
+ * its environment points at the emulator and trusts the emulator's CA. People talk to it in
+ *  - the browser: the Microsoft 365 Agents Playground, through the demo relay (src/demo/playgroundRelay.ts);
+ *  - the terminal: the terminal Teams client (src/demo/terminalTeams.ts), when stdin is a terminal.
+ * Without a terminal the browser demo runs until stopped; with CI=true or --walkthrough a short
+ * scripted walkthrough plays in the terminal client and the demo exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { EmulatedCloud } from '../emulator/cloud';
+import { ROLE_NAMES, type DirectoryUser } from '../emulator/directory';
+import { parseDemoOptions, DEMO_USAGE, type DemoOptions } from './demoOptions';
+import { DEMO_TEAM, playgroundCli, playgroundConfig, startPlayground, type RunningPlayground } from './playground';
+import { PlaygroundRelay } from './playgroundRelay';
 import { runTerminalTeams } from './terminalTeams';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -27,31 +34,108 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutInMs: numb
   throw new Error('the bot did not become healthy in time; see .demo/bot.log');
 }
 
-export async function runDemo(): Promise<void> {
+export async function runDemo(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   if (process.env.MicrosoftAppId?.trim()) throw new Error('The demo runs only without MicrosoftAppId (it would otherwise sign in demo users against a real tenant).');
+  const parsed = parseDemoOptions(argv, { isTTY: Boolean(process.stdin.isTTY), ci: process.env.CI === 'true' });
+  if (!parsed.ok) {
+    console.error(`${parsed.problem}\n\n${DEMO_USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const options = parsed.options;
+  if (options.help) {
+    console.log(DEMO_USAGE);
+    return;
+  }
   const stateDir = path.join(ROOT, '.demo');
   mkdirSync(stateDir, { recursive: true });
   const port = Number(process.env.PORT ?? 3978);
   console.log('Starting the emulated Microsoft cloud (Entra ID, Graph, Teams) on 127.0.0.1…');
   const cloud = await EmulatedCloud.start({ botEndpoint: `http://127.0.0.1:${port}/api/messages` });
+  let me: DirectoryUser;
+  try {
+    me = cloud.directory.user(options.as);
+  } catch {
+    await cloud.stop();
+    throw new Error(`There is no "${options.as}" in the demo directory (try uma, paul, priya, helen, grace, adele).`);
+  }
   const caFile = cloud.writeCaFile(path.join(stateDir, 'emulator-ca.pem'));
   const log = openSync(path.join(stateDir, 'bot.log'), 'w');
-  const env = { ...process.env, ...cloud.botEnvironment({ PORT: String(port), DATA_DIR: path.join(stateDir, 'data') }), NODE_EXTRA_CA_CERTS: caFile };
+  const approvals: Record<string, string> = options.approvals ? { SECURITY_CHANNEL_ID: DEMO_TEAM.securityChannel.id } : {};
+  const env = { ...process.env, ...cloud.botEnvironment({ PORT: String(port), DATA_DIR: path.join(stateDir, 'data'), ...approvals }), NODE_EXTRA_CA_CERTS: caFile };
   const bot = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], { env, stdio: ['ignore', log, log], cwd: ROOT });
+  let relay: PlaygroundRelay | undefined;
+  let playground: RunningPlayground | undefined;
+  let stopped = false;
   const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await playground?.stop().catch(() => undefined);
+    await relay?.stop().catch(() => undefined);
     bot.kill('SIGTERM');
     await cloud.stop();
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+  const stopped$ = new Promise<void>((resolve) => {
+    const onSignal = (): void => void stop().then(resolve);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
   try {
     await waitForHealth(`http://127.0.0.1:${port}`, bot, 30_000);
+    console.log(`Session Revoker is running at http://127.0.0.1:${port}/api/messages (logs: .demo/bot.log)`);
+    console.log(`  Entra ID  ${cloud.entra.authorityHost}   Graph  ${cloud.graph.endpoint}   Teams  ${cloud.teams.serviceUrl}`);
+    if (options.playground) {
+      if (!playgroundCli()) {
+        console.log('The Microsoft 365 Agents Playground is not installed (dev dependency): browser demo skipped.');
+      } else {
+        relay = await PlaygroundRelay.start({ cloud, initialUser: me, playgroundUserId: me.teamsId, env: process.env, log: (line) => console.log(`  ${line}`) });
+        playground = await startPlayground({
+          appEndpoint: relay.messagesUrl,
+          serviceUrl: relay.serviceUrl,
+          configFile: path.join(stateDir, '.m365agentsplayground.yml'),
+          configText: playgroundConfig(cloud.directory, cloud.app.appId, me),
+          logFile: path.join(stateDir, 'playground.log'),
+          port: options.playgroundPort,
+        });
+        relay.playgroundConnector = playground.connectorUrl;
+        if (options.approvals) await relay.announceTeamInstall(DEMO_TEAM, cloud.directory.user('grace'));
+        printBrowserInstructions(playground.url, me.displayName, rolesOf(me), options);
+      }
+    }
   } catch (error) {
     await stop();
     throw error;
   }
-  console.log(`Session Revoker is running at http://127.0.0.1:${port}/api/messages (logs: .demo/bot.log)`);
-  console.log(`  Entra ID  ${cloud.entra.authorityHost}   Graph  ${cloud.graph.endpoint}   Teams  ${cloud.teams.serviceUrl}`);
-  await runTerminalTeams(cloud, { interactive: Boolean(process.stdin.isTTY) && process.env.CI !== 'true' });
-  await stop();
+  if (options.terminal === 'interactive' || options.terminal === 'walkthrough') {
+    await runTerminalTeams(cloud, { interactive: options.terminal === 'interactive', as: me });
+    await stop();
+    return;
+  }
+  if (!playground) {
+    await stop();
+    return;
+  }
+  console.log('Press Ctrl-C to stop the demo.');
+  await stopped$;
+}
+
+function rolesOf(user: { roles: readonly string[] }): string {
+  return user.roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || 'no admin role';
+}
+
+function printBrowserInstructions(url: string, name: string, roles: string, options: DemoOptions): void {
+  const lines = [
+    '',
+    `In your browser: ${url}  (Microsoft 365 Agents Playground, offline)`,
+    `  You are ${name} (${roles}). Open "Personal Chat" and type:  revoke adele   then click Revoke sessions.`,
+    '  Become someone else by typing in any chat:  /as paul  (Password Administrator)   /as priya  (Privileged Authentication Administrator)   /users',
+    '  Sign-in happens by itself: the demo stands in for Teams SSO with the emulated Entra ID (never with MicrosoftAppId set).',
+  ];
+  if (options.approvals) {
+    lines.push(`  Four eyes is on: your lookup card says Request revocation; the approval card appears in IT Operations › ${DEMO_TEAM.securityChannel.name}.`);
+    lines.push('  There, /as priya and click Refresh on the card, then Approve and revoke.');
+  } else {
+    lines.push('  For the four-eyes flow (approvals in a security channel), start with:  npm start -- --approvals');
+  }
+  console.log(lines.join('\n'));
 }

@@ -25,13 +25,13 @@ const HELP = [
   '  /users          list the demo directory       /quit   stop the demo',
 ].join('\n');
 
-export async function runTerminalTeams(cloud: EmulatedCloud, options: { interactive: boolean }): Promise<void> {
+export async function runTerminalTeams(cloud: EmulatedCloud, options: { interactive: boolean; as?: DirectoryUser }): Promise<void> {
   const { teams, directory } = cloud;
   const everyone = [...directory.users.values()].filter((u) => u.userType === 'Member');
   const team = teams.team('IT Ops', everyone);
   const channel = team.channel('Helpdesk');
   const chats = new Map<string, Conversation>();
-  const session: Session = { user: directory.user('uma'), where: 'chat' };
+  const session: Session = { user: options.as ?? directory.user('uma'), where: 'chat' };
   const conversation = (): Conversation => {
     if (session.where === 'channel') return channel;
     let chat = chats.get(session.user.id);
@@ -102,7 +102,8 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     return;
   }
 
-  console.log(`\nYou are ${session.user.displayName} (User Administrator) in a 1:1 chat with Session Revoker.\n${HELP}\n`);
+  const roles = session.user.roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || 'no admin roles';
+  console.log(`\nIn this terminal: you are ${session.user.displayName} (${roles}) in a 1:1 chat with Session Revoker.\n${HELP}\n`);
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   try {
     for (;;) {
