@@ -168,16 +168,6 @@ export class GraphDirectory implements DirectoryGateway {
         .api(path)
         .middlewareOptions([retry])
         .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, deadline - Date.now()))));
-    try {
-      return await Promise.race([run(req), timedOut]);
-    } catch (error) {
-      const failure: DirectoryFailure = failureFromError(error);
-      return { ok: false, error: failure };
-    }
-  }
-}
-
-export { GraphError };
     // The signals reach the fetches only: getting the token (Entra, with @azure/identity's own
     // retries) is not bounded by them, so the whole call is bounded by the deadline. A request
     // whose token arrives after that is never sent: its signal has fired by then.
@@ -185,5 +175,15 @@ export { GraphError };
     const timedOut = new Promise<DirectoryResult<T>>((resolve) => {
       timer = setTimeout(() => resolve({ ok: false, error: { code: 'timeout' } }), Math.max(deadline - Date.now(), this.timeoutInMs) + 50);
     });
+    try {
+      return await Promise.race([run(req), timedOut]);
+    } catch (error) {
+      const failure: DirectoryFailure = failureFromError(error);
+      return { ok: false, error: failure };
     } finally {
       clearTimeout(timer);
+    }
+  }
+}
+
+export { GraphError };
