@@ -65,6 +65,8 @@ export interface BulkApproval {
   channelId: string;
   reason?: string;
   requestedAt: string;
+  /** The run's expiry before it was submitted (restored if the submission is withdrawn). */
+  previousExpiresAt?: string;
   card?: { conversationId: string; activityId: string };
   rejectReason?: string;
 }
@@ -209,9 +211,19 @@ export function submitBulkForApproval(run: BulkRun, by: PersonRef, now: Date, in
     ...run,
     state: 'awaitingApproval',
     expiresAt: new Date(now.getTime() + Math.max(0, input.ttlInMs)).toISOString(),
-    approval: { channelId: input.channelId, ...(reason ? { reason } : {}), requestedAt: now.toISOString() },
+    approval: { channelId: input.channelId, ...(reason ? { reason } : {}), requestedAt: now.toISOString(), previousExpiresAt: run.expiresAt },
     version: run.version + 1,
   });
+}
+
+/**
+ * The approval card could not be posted: `awaitingApproval` → `pending` again, with its old
+ * expiry, so nothing is lost and the requester may try again. Anything else unchanged.
+ */
+export function withdrawBulkSubmission(run: BulkRun): BulkRun {
+  if (run.state !== 'awaitingApproval') return run;
+  const { approval, ...rest } = run;
+  return { ...rest, state: 'pending', expiresAt: approval?.previousExpiresAt ?? run.expiresAt, version: run.version + 1 };
 }
 
 /** Records where the approval card is. */

@@ -3,7 +3,7 @@
  * reads it to mint tokens (oid, upn, wids) and emulated Graph serves and enforces it. It is
  * also the demo tenant, so its people are named for what they show.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** Built-in directory role template ids (graph.md §1.4). */
 export const ROLE = {
@@ -239,4 +239,78 @@ export function seedDirectory(tenantId: string = DEMO_TENANT_ID, domain: string 
   d.addDevice({ displayName: 'ADELE-LAPTOP', ownerId: adele.id });
   d.addDevice({ displayName: "Adele's iPhone", ownerId: adele.id });
   return d;
+}
+
+/** Options of addBulkPopulation. */
+export interface BulkPopulationOptions {
+  /** How many users to add (the privileged and limited admins among them). */
+  readonly count: number;
+  /** Their department (searchable with $filter=department eq '…'). */
+  readonly department?: string;
+  /** A group to put them in: an existing group with this display name gets them, otherwise one is created. */
+  readonly group?: string;
+  /** How many of them hold a privileged role (Security Administrator: a User Administrator gets 403). Default 1. */
+  readonly privileged?: number;
+  /** How many hold a limited admin role (Password Administrator: revocable by Helpdesk/User Administrators). Default 0. */
+  readonly limitedAdmins?: number;
+  /** How many of the group's users sit in a nested subgroup instead of the group itself. Default 0. */
+  readonly nested?: number;
+  /** Distinguishes the generated names and ids of several populations. Default the department or group name. */
+  readonly label?: string;
+}
+
+export interface BulkPopulation {
+  readonly users: DirectoryUser[];
+  readonly privileged: DirectoryUser[];
+  readonly limitedAdmins: DirectoryUser[];
+  readonly group?: DirectoryGroup;
+  readonly nestedGroup?: DirectoryGroup;
+}
+
+/** A GUID derived from text, so generated populations are the same on every run. */
+function stableGuid(text: string): string {
+  const hex = createHash('sha256').update(text).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Adds `count` generated users for bulk runs (issue 7): in a department and/or a group, the first
+ * `privileged` of them Security Administrators (privileged targets) and the next `limitedAdmins`
+ * Password Administrators; the last `nested` of a group's users in a nested subgroup. Names and
+ * ids are stable for the same label: "HP User 007", hp.user007@domain.
+ */
+export function addBulkPopulation(directory: Directory, options: BulkPopulationOptions): BulkPopulation {
+  const label = options.label ?? options.department ?? options.group ?? 'Bulk';
+  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '') || 'bulk';
+  const privilegedCount = Math.min(options.count, Math.max(0, options.privileged ?? 1));
+  const limitedCount = Math.min(options.count - privilegedCount, Math.max(0, options.limitedAdmins ?? 0));
+  const width = Math.max(3, String(options.count).length);
+  const users: DirectoryUser[] = [];
+  for (let i = 1; i <= options.count; i += 1) {
+    const n = String(i).padStart(width, '0');
+    const roles = i <= privilegedCount ? [ROLE.SecurityAdministrator] : i <= privilegedCount + limitedCount ? [ROLE.PasswordAdministrator] : [];
+    users.push(
+      directory.addUser({
+        id: stableGuid(`bulk:${directory.tenantId}:${slug}:${i}`),
+        userPrincipalName: `${slug}.user${n}@${directory.domain}`,
+        displayName: `${label} User ${n}`,
+        jobTitle: roles.length > 0 ? 'Administrator' : 'Staff',
+        department: options.department,
+        roles,
+      }),
+    );
+  }
+  let group: DirectoryGroup | undefined;
+  let nestedGroup: DirectoryGroup | undefined;
+  if (options.group !== undefined) {
+    const nestedCount = Math.min(users.length, Math.max(0, options.nested ?? 0));
+    const direct = users.slice(0, users.length - nestedCount).map((u) => u.id);
+    const inner = users.slice(users.length - nestedCount).map((u) => u.id);
+    if (inner.length > 0) nestedGroup = directory.addGroup({ id: stableGuid(`bulk-group:${slug}:nested`), displayName: `${options.group} (nested)`, members: inner });
+    const members = [...direct, ...(nestedGroup ? [nestedGroup.id] : [])];
+    group = [...directory.groups.values()].find((g) => g.displayName === options.group);
+    if (group) group.members.push(...members);
+    else group = directory.addGroup({ id: stableGuid(`bulk-group:${slug}`), displayName: options.group, description: `Generated for bulk runs (${options.count} users)`, members });
+  }
+  return { users, privileged: users.slice(0, privilegedCount), limitedAdmins: users.slice(privilegedCount, privilegedCount + limitedCount), group, nestedGroup };
 }

@@ -18,6 +18,8 @@ import type {
   UserRecord,
 } from '../app/ports/directory';
 import { failureFromError, failureFromResponse } from './graphErrors';
+import type { BulkDirectoryGateway, GroupRef, GroupUserListing, ItemOutcome, ListCallOptions, UserListing } from '../app/ports/directory';
+import { GraphBulk } from './graphBulk';
 
 export const USER_SELECT = 'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
 
@@ -68,7 +70,7 @@ function pathOf(key: UserKey): string {
   return key.kind === 'self' ? '/me' : userPath(key);
 }
 
-export class GraphDirectory implements DirectoryGateway {
+export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
   private readonly client: Client;
   private readonly timeoutInMs: number;
 
@@ -151,6 +153,30 @@ export class GraphDirectory implements DirectoryGateway {
         page = (await req(next).get()) as typeof page;
       }
     });
+  }
+
+  // Bulk runs (issue 7): src/graph/graphBulk.ts, on this directory's client and token.
+  private bulkOperations: GraphBulk | undefined;
+
+  private get bulk(): GraphBulk {
+    this.bulkOperations ??= new GraphBulk(this.client, this.timeoutInMs);
+    return this.bulkOperations;
+  }
+
+  listGroupUsers(group: GroupRef, limit: number, options?: ListCallOptions): Promise<DirectoryResult<GroupUserListing>> {
+    return this.bulk.listGroupUsers(group, limit, options);
+  }
+
+  listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {
+    return this.bulk.listDepartmentUsers(department, limit, options);
+  }
+
+  getMembershipsMany(ids: readonly string[], options?: ListCallOptions & { readonly concurrency?: number }): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>> {
+    return this.bulk.getMembershipsMany(ids, options);
+  }
+
+  revokeMany(ids: readonly string[], options?: CallOptions): Promise<DirectoryResult<Map<string, ItemOutcome>>> {
+    return this.bulk.revokeMany(ids, options);
   }
 
   /**

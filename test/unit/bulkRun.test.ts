@@ -19,6 +19,7 @@ import {
   reportOf,
   submitBulkForApproval,
   summarize,
+  withdrawBulkSubmission,
   type BulkRun,
   type BulkTarget,
 } from '../../src/domain/bulkRun';
@@ -100,6 +101,18 @@ describe('bulk run (domain)', function () {
       assert.equal(approved.value.state, 'running');
       assert.equal(approved.value.decidedBy?.aadObjectId, PRIYA.aadObjectId);
       assert.deepEqual(approveRun(approved.value, SAM, at(3)), { ok: false, error: 'in_progress' });
+    });
+
+    it('when the approval card cannot be posted, then the submission is withdrawn and the run is pending again with its old expiry', function () {
+      const run = pendingRun();
+      const submitted = submitBulkForApproval(run, UMA, at(1), { channelId: 'sec', ttlInMs: 3_600_000 });
+      assert.ok(submitted.ok);
+      const back = withdrawBulkSubmission(submitted.value);
+      assert.equal(back.state, 'pending');
+      assert.equal(back.expiresAt, run.expiresAt);
+      assert.equal(back.approval, undefined);
+      assert.ok(beginRun(back, UMA, at(2)).ok);
+      assert.equal(withdrawBulkSubmission(back), back);
     });
 
     it('when an approver rejects with a note, then the run is rejected and final', function () {
