@@ -12,6 +12,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { EmulatedCloud } from '../emulator/cloud';
 import { ROLE_NAMES, type DirectoryUser } from '../emulator/directory';
+import { rerunTrustingNewCa, trustedDemoCa } from './demoTrust';
 import { parseDemoOptions, DEMO_USAGE, type DemoOptions } from './demoOptions';
 import { DEMO_TEAM, playgroundCli, playgroundConfig, startPlayground, type RunningPlayground } from './playground';
 import { PlaygroundRelay } from './playgroundRelay';
@@ -47,11 +48,17 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
     console.log(DEMO_USAGE);
     return;
   }
-  const stateDir = path.join(ROOT, '.demo');
+  // DEMO_STATE_DIR: where the demo keeps its data and logs (tests use a temporary folder).
+  const stateDir = process.env.DEMO_STATE_DIR?.trim() || path.join(ROOT, '.demo');
   mkdirSync(stateDir, { recursive: true });
+  const ca = trustedDemoCa();
+  if (!ca) {
+    process.exitCode = await rerunTrustingNewCa(stateDir);
+    return;
+  }
   const port = Number(process.env.PORT ?? 3978);
   console.log('Starting the emulated Microsoft cloud (Entra ID, Graph, Teams) on 127.0.0.1…');
-  const cloud = await EmulatedCloud.start({ botEndpoint: `http://127.0.0.1:${port}/api/messages` });
+  const cloud = await EmulatedCloud.start({ ca, botEndpoint: `http://127.0.0.1:${port}/api/messages` });
   let me: DirectoryUser;
   try {
     me = cloud.directory.user(options.as);
