@@ -8,6 +8,7 @@ import type { DestinationStream } from 'pino';
 import { AuditTrail } from './app/auditTrail';
 import { RevocationService } from './app/revocationService';
 import { ApprovalService } from './app/approvalService';
+import { BulkRevocationService } from './app/bulk/bulkRevocationService';
 import { AuditQueryService } from './app/auditQueries';
 import { AuditCommandHandler } from './bot/auditCommand';
 import { SecurityChannel } from './bot/securityChannel';
@@ -77,10 +78,12 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       void audit.after({ tenantId: person.tenantId, action: 'signin.refused', outcome: 'refused', actor: { aadObjectId: person.aadObjectId, name: person.name }, code: problem });
     },
   });
-  const presenter = new Presenter(CardRenderer.load(), 'Session Revoker', securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
+  // Templates are read once at start-up; every renderer shares them.
+  const cards = CardRenderer.load();
+  const presenter = new Presenter(cards, 'Session Revoker', securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
   const auditCommand = new AuditCommandHandler({
     queries: new AuditQueryService({ log: storage.audit, audit, adminGroupId: config.auditAdminGroupId, securityChannelConfigured: config.securityChannelId !== undefined }),
-    cards: CardRenderer.load(),
+    cards,
     presenter,
     appId: config.appId,
     logger,
@@ -97,6 +100,19 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     allowedTenants: config.allowedTenants,
     invokeBudgetInMs: config.invokeBudgetInMs,
     rateLimiter: new RateLimiter({ limits: config.rateLimits }),
+    bulk: {
+      service: new BulkRevocationService({
+        store: storage.state,
+        audit,
+        requestTtlInMs: config.requestTtlInMs,
+        approvalTtlInMs: config.approvalTtlInMs,
+        approvalRequired: securityChannel !== undefined,
+        maxTargets: config.bulkMaxTargets,
+        onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
+      }),
+      cards,
+      maxTargets: config.bulkMaxTargets,
+    },
     approvals: securityChannel ? { service: new ApprovalService({ store: storage.state, audit, approvalTtlInMs: config.approvalTtlInMs }), channel: securityChannel } : undefined,
   });
   const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {

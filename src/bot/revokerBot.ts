@@ -27,6 +27,9 @@ import { RateLimitGate } from './rateLimitGate';
 import type { RateLimiter } from '../app/rateLimiter';
 import type { ApprovalService } from '../app/approvalService';
 import { ApprovalFlow } from './approvalFlow';
+import { BulkFlow } from './bulkFlow';
+import type { BulkRevocationService } from '../app/bulk/bulkRevocationService';
+import type { CardRenderer } from '../cards/render';
 import type { AuditCommandHandler } from './auditCommand';
 import { cardResponse, messageResponse, publish, replaceForEveryone } from './cardUpdates';
 import { containmentFrom } from './containmentChoice';
@@ -57,6 +60,8 @@ export interface RevokerBotOptions {
   readonly rateLimiter?: RateLimiter;
   /** The `audit` command; absent: the bot says the audit trail can't be read here. */
   readonly auditCommand?: AuditCommandHandler;
+  /** Bulk runs (groups, departments); absent: the bot says bulk revocation isn't available. */
+  readonly bulk?: { readonly service: BulkRevocationService; readonly cards: CardRenderer; readonly maxTargets: number };
   /** Four eyes: the approval use cases and the security channel; absent when SECURITY_CHANNEL_ID is unset. */
   readonly approvals?: { readonly service: ApprovalService; readonly channel: SecurityChannel };
 }
@@ -87,10 +92,32 @@ export class RevokerBot extends TeamsActivityHandler {
           track: (task) => this.track(task),
         })
       : undefined;
+    this.bulkFlow = options.bulk
+      ? new BulkFlow({
+          appId: options.appId,
+          service: options.bulk.service,
+          cards: options.bulk.cards,
+          presenter: options.presenter,
+          store: options.store,
+          logger: options.logger,
+          channel: approvals?.channel,
+          maxTargets: options.bulk.maxTargets,
+          authenticate: (c, p) => this.authenticate(c, p),
+          track: (task) => this.track(task),
+        })
+      : undefined;
+    const bulk = this.bulkFlow;
+    const noBulk = async (): Promise<InvokeResponse> => messageResponse('Bulk revocation is not set up here.');
     const flow = this.approvalFlow;
     const noApprovals = async (): Promise<InvokeResponse> => messageResponse('Approvals are not set up here. Start again with a new command.');
     this.verbs = {
       [VERB.request]: (c, p, id, data) => (flow ? flow.request(c, p, id, data) : noApprovals()),
+      [VERB.bulkStart]: (c, p, id) => (bulk ? bulk.start(c, p, id) : noBulk()),
+      [VERB.bulkRequest]: (c, p, id, data) => (bulk ? bulk.request(c, p, id, data) : noBulk()),
+      [VERB.bulkApprove]: (c, p, id) => (bulk ? bulk.approve(c, p, id) : noBulk()),
+      [VERB.bulkReject]: (c, p, id, data) => (bulk ? bulk.reject(c, p, id, data) : noBulk()),
+      [VERB.bulkCancel]: (c, p, id) => (bulk ? bulk.cancel(c, p, id) : noBulk()),
+      [VERB.bulkRefresh]: (c, p, id) => (bulk ? bulk.refresh(c, p, id) : noBulk()),
       [VERB.approve]: (c, p, id) => (flow ? flow.approve(c, p, id) : noApprovals()),
       [VERB.reject]: (c, p, id, data) => (flow ? flow.reject(c, p, id, data) : noApprovals()),
       [VERB.confirm]: (c, p, id, data) => this.confirm(c, p, id, data),
@@ -112,6 +139,7 @@ export class RevokerBot extends TeamsActivityHandler {
   }
 
   private readonly approvalFlow: ApprovalFlow | undefined;
+  private readonly bulkFlow: BulkFlow | undefined;
 
   private track(task: Promise<unknown>): void {
     const tracked = task.finally(() => this.background.delete(tracked));
@@ -169,6 +197,7 @@ export class RevokerBot extends TeamsActivityHandler {
         return;
       case 'whoami':
       case 'audit':
+      case 'revokeBulk':
         await this.withSession(context, person, { command });
         return;
       case 'revoke': {
@@ -211,6 +240,11 @@ export class RevokerBot extends TeamsActivityHandler {
       const me = await this.options.service.whoami(acting, { deadline });
       if (!me.ok) return this.directoryFailure(context, person, me.failure.code, me.failure.graphRequestId, retry);
       await this.sendCard(context, this.options.presenter.whoami(me.value, person.tenantId));
+      return;
+    }
+    if (parked.command.kind === 'revokeBulk') {
+      if (this.bulkFlow) await this.bulkFlow.prepare(context, person, session, parked.command.source);
+      else await this.sendCard(context, this.options.presenter.notice('Bulk revocation isn’t available here', 'This bot was started without bulk revocation.', 'info'));
       return;
     }
     if (parked.command.kind === 'audit') {

@@ -15,6 +15,12 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.request]: ['requestId'],
   [VERB.approve]: ['requestId'],
   [VERB.reject]: ['requestId'],
+  [VERB.bulkStart]: ['requestId'],
+  [VERB.bulkRequest]: ['requestId'],
+  [VERB.bulkApprove]: ['requestId'],
+  [VERB.bulkReject]: ['requestId'],
+  [VERB.bulkCancel]: ['requestId'],
+  [VERB.bulkRefresh]: ['requestId'],
 };
 
 /** Oldest Adaptive Card schema version the templates may declare (Universal Actions + isEnabled etc.). */

@@ -46,7 +46,8 @@ const TITLES: Record<ApprovalView['state'], [string, ApprovalCardData['titleColo
 };
 
 function status(view: ApprovalView): string {
-  const by = plainText(view.decidedByName ?? 'someone');
+  // Names are escaped here; the sentence itself carries {{DATE()}} functions and must not be.
+  const by = markdownText(view.decidedByName ?? 'someone');
   const when = localDateAndTime(view.decidedAt, '');
   switch (view.state) {
     case 'awaiting':
@@ -60,7 +61,7 @@ function status(view: ApprovalView): string {
     case 'failed':
       return `Approved by ${by} ${when}, but Microsoft Graph did not revoke the sessions.`;
     case 'rejected':
-      return view.rejectReason ? `Rejected by ${by} ${when}: “${plainText(view.rejectReason)}”` : `Rejected by ${by} ${when}. Nothing was changed.`;
+      return view.rejectReason ? `Rejected by ${by} ${when}: “${markdownText(view.rejectReason)}”` : `Rejected by ${by} ${when}. Nothing was changed.`;
     case 'expired':
       return 'Nobody approved this request in time. Nothing was changed. Ask again if it is still needed.';
     case 'withdrawn':
@@ -83,7 +84,7 @@ export function approvalCardData(view: ApprovalView): ApprovalCardData {
     requestedAt: localDateAndTime(view.requestedAt, 'just now'),
     expiresAt: localTime(view.expiresAt, 'soon'),
     channelName: markdownText(view.channelName),
-    status: markdownText(status(view)),
+    status: status(view),
     hasAttempts: view.attempts.length > 0,
     attempts: markdownText(view.attempts.map((a) => `Tried earlier: ${a}`).join('\r')),
     hasPlan: (view.containmentPlanned?.length ?? 0) > 0 && !view.containment?.length,

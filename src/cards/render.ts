@@ -4,6 +4,7 @@
  * (lookupCard.ts, …) compute from the use cases' view models.
  */
 import { APPROVAL_TEMPLATE, approvalCardData } from './approvalCard';
+import { BULK_TEMPLATE, bulkCardData } from './bulkCard';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Template } from 'adaptivecards-templating';
@@ -19,6 +20,7 @@ import { SUCCEEDED_TEMPLATE, succeededCardData } from './succeededCard';
 import { isVerb } from './verbs';
 import type {
   ApprovalView,
+  BulkView,
   ClosedView,
   FailedView,
   HelpView,
@@ -56,6 +58,7 @@ export const CARD_TEMPLATE_FILES = {
   help: HELP_TEMPLATE,
   notice: NOTICE_TEMPLATE,
   approval: APPROVAL_TEMPLATE,
+  bulk: BULK_TEMPLATE,
   audit: AUDIT_TEMPLATE,
 } as const;
 
@@ -185,6 +188,11 @@ export class CardRenderer {
   /** `help`, optionally saying which text was not understood. */
   help(view: HelpView): AdaptiveCard {
     return this.expand('help', helpCardData(view));
+  }
+
+  /** A bulk run: confirmation, approval, progress and final report. */
+  bulk(view: BulkView): AdaptiveCard {
+    return this.expand('bulk', bulkCardData(view));
   }
 
   /** Four eyes: the approval card (in the security channel) and the requester's copy, for one viewer. */

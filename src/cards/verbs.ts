@@ -12,6 +12,13 @@ export const VERB = {
   request: 'revocation.request',
   approve: 'approval.approve',
   reject: 'approval.reject',
+  /** Bulk runs (group or department): data { requestId: runId }. */
+  bulkStart: 'bulk.start',
+  bulkRequest: 'bulk.request',
+  bulkApprove: 'bulk.approve',
+  bulkReject: 'bulk.reject',
+  bulkCancel: 'bulk.cancel',
+  bulkRefresh: 'bulk.refresh',
 } as const;
 
 /** One of the verbs in {@link VERB}. */

@@ -162,3 +162,33 @@ export interface NoticeView {
   tone: 'info' | 'warning' | 'error';
   correlationId?: string;
 }
+
+/** A bulk run (a group or a department): confirmation, approval, progress and final report in one card. */
+export interface BulkView {
+  runId: string;
+  /** e.g. group “Finance Team” */
+  sourceLabel: string;
+  requesterName: string;
+  state: 'pending' | 'awaiting' | 'running' | 'completed' | 'cancelled' | 'rejected' | 'expired';
+  total: number;
+  /** A few names, to show who is in it. */
+  sample: string[];
+  tierCounts: { nonAdmin: number; limitedAdmin: number; privilegedAdmin: number; unknown: number };
+  /** Admins by name with their tier, e.g. "Grace Global (privileged admin)"; at most 10 shown. */
+  admins: string[];
+  progress?: { done: number; failed: number; remaining: number };
+  /** Every user not revoked, and why, for the report. */
+  failures: { name: string; userPrincipalName: string; reason: string }[];
+  /** Revoked as found by reading back after an interruption. */
+  verified?: number;
+  decidedByName?: string;
+  decidedAt?: string;
+  reason?: string;
+  rejectReason?: string;
+  expiresAt: string;
+  viewer: 'requester' | 'approver' | 'readOnly';
+  /** Four eyes: where the request goes (bulk runs always need approval when a channel is configured). */
+  approvalChannelName?: string;
+  refreshUserIds?: string[];
+  notice?: string;
+}

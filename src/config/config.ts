@@ -42,6 +42,8 @@ export interface Config {
   readonly requestTtlInMs: number;
   /** Four eyes: how long a request waits in the security channel for an approver. */
   readonly approvalTtlInMs: number;
+  /** The most users one bulk run (group or department) may hold. */
+  readonly bulkMaxTargets: number;
   /** How long an invoke may take before the bot answers "working…" and finishes in the background. */
   readonly invokeBudgetInMs: number;
   /** Per-request time-out of Graph calls. */
@@ -108,7 +110,7 @@ export function readConfig(env: Env): ConfigResult {
   const graphEndpoint = httpsUrl(trimmed(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com', 'GRAPH_ENDPOINT', problems);
   if (/\/v1\.0$|\/beta$/.test(graphEndpoint)) problems.push('GRAPH_ENDPOINT must not include the version (drop /v1.0).');
 
-  const scopeNames = (trimmed(env, 'GRAPH_SCOPES') ?? 'User.RevokeSessions.All User.Read.All').split(/\s+/).filter(Boolean);
+  const scopeNames = (trimmed(env, 'GRAPH_SCOPES') ?? 'User.RevokeSessions.All User.Read.All GroupMember.Read.All').split(/\s+/).filter(Boolean);
   const graphScopes = scopeNames.map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
   const containmentScopes = (trimmed(env, 'CONTAINMENT_SCOPES') ?? 'User.EnableDisableAccount.All User-PasswordProfile.ReadWrite.All Device.ReadWrite.All')
     .split(/\s+/)
@@ -132,6 +134,7 @@ export function readConfig(env: Env): ConfigResult {
   const auditAdminGroupId = trimmed(env, 'AUDIT_ADMIN_GROUP_ID')?.toLowerCase();
   if (auditAdminGroupId && !GUID.test(auditAdminGroupId)) problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
   const approvalTtlInMs = positiveNumber(env, 'APPROVAL_TTL_HOURS', 24, problems) * 3_600_000;
+  const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', 1000, problems));
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
   const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
@@ -159,6 +162,7 @@ export function readConfig(env: Env): ConfigResult {
       auditAdminGroupId,
       requestTtlInMs,
       approvalTtlInMs,
+      bulkMaxTargets,
       invokeBudgetInMs,
       graphTimeoutInMs,
       rateLimits,

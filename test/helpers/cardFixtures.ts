@@ -7,6 +7,7 @@ import type { AdaptiveCard, CardName, CardRenderer } from '../../src/cards/rende
 import type { AuditView } from '../../src/cards/auditCard';
 import type {
   ApprovalView,
+  BulkView,
   ClosedView,
   FailedView,
   LookupView,
@@ -328,6 +329,25 @@ export const CARD_CASES: readonly CardCase[] = [
     fixture: 'awaiting-with-containment-plan',
     render: (r) => r.approval({ ...approvalView('member'), viewer: 'approver', containmentPlanned: ['disable the account', 'reset the password'] }),
   },
+  { card: 'bulk', fixture: 'pending-direct', render: (r) => r.bulk(bulkView()) },
+  { card: 'bulk', fixture: 'pending-needs-approval', render: (r) => r.bulk({ ...bulkView(), approvalChannelName: '#Revocation approvals' }) },
+  { card: 'bulk', fixture: 'awaiting-approver', render: (r) => r.bulk({ ...bulkView(), state: 'awaiting', viewer: 'approver', reason: 'Phishing wave INC-77', refreshUserIds: ['29:1DeFapprover'] }) },
+  { card: 'bulk', fixture: 'running', render: (r) => r.bulk({ ...bulkView(), state: 'running', viewer: 'readOnly', decidedByName: 'Priya Privauth', progress: { done: 20, failed: 1, remaining: 24 } }) },
+  {
+    card: 'bulk',
+    fixture: 'completed-with-failures',
+    render: (r) =>
+      r.bulk({
+        ...bulkView(),
+        state: 'completed',
+        decidedByName: 'Priya Privauth',
+        decidedAt: '2024-07-01T10:09:00Z',
+        progress: { done: 44, failed: 1, remaining: 0 },
+        verified: 2,
+        failures: [{ name: 'Grace Global', userPrincipalName: 'grace@contoso.com', reason: 'you can’t revoke this user’s sessions' }],
+      }),
+  },
+  { card: 'bulk', fixture: 'rejected-hostile', render: (r) => r.bulk({ ...bulkView(), sourceLabel: HOSTILE.query, state: 'rejected', decidedByName: HOSTILE.requester, rejectReason: HOSTILE.department, sample: [HOSTILE.name] }) },
   { card: 'succeeded', fixture: 'member-not-moved', render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-06-12T17:05:09Z', verification: 'notMoved' }) },
   { card: 'lookup', fixture: 'member-needs-approval', render: (r) => r.lookup({ ...lookupView('member'), approvalChannelName: '#Revocation approvals' }) },
   {
@@ -366,6 +386,22 @@ export const CARD_CASES: readonly CardCase[] = [
   },
   { card: 'audit', fixture: 'full', render: (r) => r.audit({ scope: 'Last 50 actions', entries: Array.from({ length: 50 }, (_, i) => ({ ...AUDIT.entries[i % AUDIT.entries.length]! })), more: true, note: 'At most 50 records fit on a card.' }) },
 ];
+
+function bulkView(): BulkView {
+  return {
+    runId: IDS.requestId,
+    sourceLabel: 'group “Finance Team”',
+    requesterName: REQUESTER,
+    state: 'pending',
+    total: 45,
+    sample: ['Adele Vance', 'Lee Gu', 'Megan Bowman'],
+    tierCounts: { nonAdmin: 43, limitedAdmin: 1, privilegedAdmin: 1, unknown: 0 },
+    admins: ['Grace Global (privileged admin)', 'Rita Reader (limited admin)'],
+    failures: [],
+    expiresAt: '2024-07-01T10:15:00Z',
+    viewer: 'requester',
+  };
+}
 
 function approvalView(fixture: TargetFixture): ApprovalView {
   return {
