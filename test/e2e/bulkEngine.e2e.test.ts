@@ -33,6 +33,8 @@ describe('bulk revocation engine against the emulated cloud', function () {
   let hp: BulkPopulation;
   let restartOne: BulkPopulation;
   let restartTwo: BulkPopulation;
+  let throttledBatch: BulkPopulation;
+  let gatewayTimeout: BulkPopulation;
   const services: BulkRevocationService[] = [];
 
   function service(overrides: Partial<BulkRevocationServiceOptions> = {}): BulkRevocationService {
@@ -51,6 +53,8 @@ describe('bulk revocation engine against the emulated cloud', function () {
     restartOne = addBulkPopulation(directory, { department: 'Restart One', count: 45, privileged: 1 });
     restartTwo = addBulkPopulation(directory, { department: 'Restart Two', count: 45, privileged: 1 });
     addBulkPopulation(directory, { department: 'Big', count: 30, privileged: 0 });
+    throttledBatch = addBulkPopulation(directory, { department: 'Throttled Batch', count: 20, privileged: 0 });
+    gatewayTimeout = addBulkPopulation(directory, { department: 'Gateway Timeout', count: 20, privileged: 0 });
     cloud = await EmulatedCloud.start({ ca, directory, consentedGraphScopes: BULK_GRAPH_SCOPES });
     dataDir = mkdtempSync(path.join(tmpdir(), 'revoker-bulk-e2e-'));
     storage = openSqliteStorage({ dataDir });
@@ -213,6 +217,28 @@ describe('bulk revocation engine against the emulated cloud', function () {
     assert.deepEqual(result?.kind === 'completed' && { done: result.report.done, failed: result.report.failed, verified: result.report.verified }, { done: 44, failed: 1, verified: 20 });
     const records = await storage.audit.list({ requestId: run.id, limit: 1000 });
     assert.equal(records.filter((r) => r.action === 'revocation.succeeded' && /verified by reading the user back/.test(r.detail ?? '')).length, 20);
+  });
+
+  it("when Graph throttles a whole batch, then the client's retry handler sends it again; when a gateway times out, then the users are read back first and sent again once", async function () {
+    const directory = await delegatedBulkDirectory(cloud, config, 'uma');
+    const svc = service();
+    const throttledRun = await prepare(svc, directory, { kind: 'department', department: 'Throttled Batch' });
+    let batches = cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId);
+    cloud.graph.injectFault({ route: GRAPH_ROUTES.batch, status: 429, retryAfterInSeconds: 0.1, times: 1 });
+    const throttled = await (await start(svc, directory, throttledRun.id, []));
+    assert.equal(throttled.kind, 'completed');
+    assert.equal(cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId) - batches, 2, 'the outer 429 was retried by the Graph client (two HTTP requests)');
+    assertEachRevokedOnce(throttledBatch);
+
+    const timeoutRun = await prepare(svc, directory, { kind: 'department', department: 'Gateway Timeout' });
+    batches = cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId);
+    const gets = cloud.graph.count(GRAPH_ROUTES.getUser, uma.aadObjectId);
+    cloud.graph.injectFault({ route: GRAPH_ROUTES.batch, status: 504, times: 1 });
+    const timedOut = await (await start(svc, directory, timeoutRun.id, []));
+    assert.equal(timedOut.kind, 'completed');
+    assert.equal(cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId) - batches, 2, 'a 504 is not re-sent blindly: one batch, then one after reading back');
+    assert.equal(cloud.graph.count(GRAPH_ROUTES.getUser, uma.aadObjectId) - gets, 20);
+    assertEachRevokedOnce(gatewayTimeout);
   });
 
   it('when a source is larger than the limit, unknown, or paged, then Graph is asked the way the docs say and the answer is exact', async function () {
