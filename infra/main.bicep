@@ -129,7 +129,9 @@ resource teamsChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
 }
 
 // The visible sign-in where Teams has no SSO (channels): the Bot Framework token service signs
-// the person in with this registration; token exchange URL = the Application ID URI.
+// the person in with this registration and hands the bot a token for the bot's OWN API
+// (access_as_user), which the bot checks and exchanges on-behalf-of for Graph, exactly like a
+// Teams SSO token. Token exchange URL = the Application ID URI.
 resource oauthConnection 'Microsoft.BotService/botServices/connections@2022-09-15' = {
   parent: bot
   name: oauthConnectionName
@@ -139,7 +141,7 @@ resource oauthConnection 'Microsoft.BotService/botServices/connections@2022-09-1
     serviceProviderId: '30dd229c-58e3-4a48-bdfd-91ec48eb906c'
     clientId: microsoftAppId
     clientSecret: microsoftAppPassword
-    scopes: 'openid profile offline_access User.RevokeSessions.All User.Read.All'
+    scopes: '${ssoAppIdUri}/access_as_user'
     parameters: [
       { key: 'tenantID', value: microsoftAppTenantId }
       { key: 'tokenExchangeUrl', value: ssoAppIdUri }

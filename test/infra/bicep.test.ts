@@ -85,9 +85,9 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
     assert.match(bicep, /param oauthConnectionName string = 'revoker-sso'/, 'the same default as OAUTH_CONNECTION_NAME');
   });
 
-  it('the OAuth connection asks for the Graph scopes the bot uses, and the web app is HTTPS-only with the bot’s health check', function () {
-    const scopes = /scopes: '([^']+)'/.exec(bicep)?.[1]?.split(' ') ?? [];
-    for (const scope of ['User.RevokeSessions.All', 'User.Read.All']) assert.ok(scopes.includes(scope), `${scope} missing from the connection`);
+  it('the OAuth connection asks for the bot’s own API (the token the bot checks and exchanges), and the web app is HTTPS-only with the bot’s health check', function () {
+    // A token for Graph would fail the bot's audience check: the bot wants a token for its own API and does OBO itself.
+    assert.match(bicep, /scopes: '\$\{ssoAppIdUri\}\/access_as_user'/);
     assert.match(bicep, /httpsOnly: true/);
     assert.match(bicep, /healthCheckPath: '\/healthz'/);
     assert.match(bicep, /minTlsVersion: '1\.2'/);
