@@ -14,12 +14,10 @@ import {
   withdraw as withdrawRequest,
   withdrawSubmission,
 } from '../domain/approval';
-import { expireIfDue, type ContainmentChoice, type DecisionProblem, type PersonRef, type RevocationOutcome, type RevocationRequest } from '../domain/revocationRequest';
-import { rolesThatMayRevoke } from '../domain/roles';
+import { expireIfDue, type ContainmentChoice, type DecisionProblem, type PersonRef, type RevocationRequest } from '../domain/revocationRequest';
 import type { Result } from '../domain/result';
 import type { AuditTrail } from './auditTrail';
-import { verifyRevocation } from './verifyRevocation';
-import { runContainment } from './containment';
+import { runRevocation } from './runRevocation';
 import type { StateStore } from './ports/stateStore';
 import { NAMESPACE, type Acting } from './revocationService';
 
@@ -128,33 +126,14 @@ export class ApprovalService {
       await this.options.store.replace(NAMESPACE.requests, requestId, waiting, started.etag, { expiresAt: this.retention() });
       return { kind: 'storage_unavailable' };
     }
-    const key = { kind: 'objectId', id: started.request.target.id } as const;
-    const revokeStartedAt = this.now();
-    const result = await acting.directory.revokeSessions(key, options);
-    const verification = result.ok ? await verifyRevocation(acting.directory, key, revokeStartedAt, options) : undefined;
-    const outcome: RevocationOutcome = result.ok
-      ? {
-          kind: 'revoked',
-          at: this.now().toISOString(),
-          graphRequestId: result.graphRequestId,
-          validFromAfter: verification?.validFromAfter,
-          verified: verification?.verified,
-          containment: await runContainment({
-            gateway: acting.containment,
-            choice: started.request.containment,
-            targetId: started.request.target.id,
-            actor: acting.person,
-            requestId,
-            audit: this.options.audit,
-            deadline: options.deadline,
-          }),
-        }
-      : {
-          kind: 'refused',
-          code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,
-          graphRequestId: result.error.graphRequestId,
-          rolesNeeded: result.error.code === 'forbidden' ? [...rolesThatMayRevoke(started.request.target.roles, started.request.target.inRoleAssignableGroup === true)] : undefined,
-        };
+    const { outcome, result } = await runRevocation({
+      acting,
+      key: { kind: 'objectId', id: started.request.target.id },
+      request: started.request,
+      audit: this.options.audit,
+      now: () => this.now(),
+      deadline: options.deadline,
+    });
     const finished = completeApproval(started.request, outcome, this.now());
     await this.save(requestId, finished, started.etag);
     if (finished.state !== 'awaitingApproval') await this.releaseTarget(finished, requestId);

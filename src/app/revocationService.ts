@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './ports/directory';
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { AuditTrail } from './auditTrail';
-import { verifyRevocation } from './verifyRevocation';
-import { runContainment } from './containment';
+import { runRevocation } from './runRevocation';
 import type { ContainmentGateway } from './ports/containment';
 import {
   abandonStaleExecution,
@@ -22,12 +21,11 @@ import {
   type DecisionProblem,
   type ContainmentChoice,
   type PersonRef,
-  type RevocationOutcome,
   type RevocationRequest,
   type TargetSnapshot,
 } from '../domain/revocationRequest';
 import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
-import { classifyTarget, rolesThatMayRevoke, type DirectoryRole } from '../domain/roles';
+import { classifyTarget, type DirectoryRole } from '../domain/roles';
 
 /** Whom the agent asked for, after the bot edge resolved any @mention to an object id. */
 export type ResolvedTarget =
@@ -216,32 +214,7 @@ export class RevocationService {
       return { kind: 'storage_unavailable' };
     }
     const key: UserKey = executing.target.id === acting.person.aadObjectId && isSelfRequest(executing) ? { kind: 'self' } : { kind: 'objectId', id: executing.target.id };
-    const revokeStartedAt = this.now();
-    const result = await acting.directory.revokeSessions(key, options);
-    const verification = result.ok ? await verifyRevocation(acting.directory, key, revokeStartedAt, options) : undefined;
-    const outcome: RevocationOutcome = result.ok
-      ? {
-          kind: 'revoked',
-          at: this.now().toISOString(),
-          graphRequestId: result.graphRequestId,
-          validFromAfter: verification?.validFromAfter,
-          verified: verification?.verified,
-          containment: await runContainment({
-            gateway: acting.containment,
-            choice: executing.containment,
-            targetId: executing.target.id,
-            actor: acting.person,
-            requestId,
-            audit: this.options.audit,
-            deadline: options.deadline,
-          }),
-        }
-      : {
-          kind: 'refused',
-          code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,
-          graphRequestId: result.error.graphRequestId,
-          rolesNeeded: result.error.code === 'forbidden' ? rolesNeededFor(executing.target) : undefined,
-        };
+    const { outcome, result } = await runRevocation({ acting, key, request: executing, audit: this.options.audit, now: () => this.now(), deadline: options.deadline });
     const finished = complete(executing, outcome, this.now());
     await this.saveCompletion(requestId, finished, won.etag);
     await this.options.audit.after({
@@ -432,9 +405,6 @@ function targetOf(target: TargetSnapshot): { id: string; userPrincipalName: stri
   return { id: target.id, userPrincipalName: target.userPrincipalName, displayName: target.displayName };
 }
 
-function rolesNeededFor(target: TargetSnapshot): DirectoryRole[] {
-  return [...rolesThatMayRevoke(target.roles, target.inRoleAssignableGroup === true)];
-}
 
 function describeKey(key: UserKey): string {
   return key.kind === 'self' ? 'you' : key.kind === 'objectId' ? key.id : key.upn;
