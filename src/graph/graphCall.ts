@@ -31,10 +31,19 @@ export async function graphCall<T>(client: Client, timeoutInMs: number, options:
       .api(path)
       .middlewareOptions([retry])
       .option('signal', AbortSignal.timeout(Math.max(1, Math.min(timeoutInMs, deadline - Date.now()))));
+  // The signals reach the fetches only: getting the token (Entra, with @azure/identity's own
+  // retries) is not bounded by them, so the whole call is bounded by the deadline. A request
+  // whose token arrives after that is never sent: its signal has fired by then.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<DirectoryResult<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: { code: 'timeout' } }), Math.max(deadline - Date.now(), timeoutInMs) + 50);
+  });
   try {
-    return await run(req);
+    return await Promise.race([run(req), timedOut]);
   } catch (error) {
     const failure: DirectoryFailure = failureFromError(error);
     return { ok: false, error: failure };
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,12 +4,10 @@
  * src/domain/odata.ts. Graph and Entra errors become DirectoryFailure codes here and nowhere else.
  */
 import type { TokenCredential } from '@azure/identity';
-import { Client, GraphError, ResponseType, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { type Client, GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
 import { displayNameFilter, userPath } from '../domain/odata';
 import type {
   CallOptions,
-  DirectoryFailure,
   DirectoryGateway,
   DirectoryResult,
   Memberships,
@@ -17,7 +15,8 @@ import type {
   UserKey,
   UserRecord,
 } from '../app/ports/directory';
-import { failureFromError, failureFromResponse } from './graphErrors';
+import { failureFromResponse } from './graphErrors';
+import { createGraphClient, graphCall, type GraphRequestFor } from './graphCall';
 import type { BulkDirectoryGateway, GroupRef, GroupUserListing, ItemOutcome, ListCallOptions, UserListing } from '../app/ports/directory';
 import { GraphBulk } from './graphBulk';
 
@@ -76,13 +75,7 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
 
   constructor(credential: TokenCredential, options: GraphDirectoryOptions) {
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
-    this.client = Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [...options.scopes] }),
-      baseUrl: `${options.graphEndpoint}/`,
-      defaultVersion: 'v1.0',
-      // The client attaches the token only to Graph hosts it knows, or to these.
-      customHosts: new Set([new URL(options.graphEndpoint).hostname]),
-    });
+    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
   }
 
   async getUser(key: UserKey, options?: CallOptions): Promise<DirectoryResult<UserRecord>> {
@@ -183,33 +176,11 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
    * Runs one Graph request with a deadline: the client's RetryHandler honours Retry-After
    * for 429/503/504 but only while the wait still fits before the deadline.
    */
-  private async call<T>(
-    options: CallOptions | undefined,
-    run: (req: (path: string) => ReturnType<Client['api']>) => Promise<DirectoryResult<T>>,
-  ): Promise<DirectoryResult<T>> {
-    const deadline = options?.deadline ?? Date.now() + 3 * this.timeoutInMs;
-    const retry = new RetryHandlerOptions(1, 3, (delayInSeconds: number) => Date.now() + delayInSeconds * 1000 < deadline);
-    const req = (path: string): ReturnType<Client['api']> =>
-      this.client
-        .api(path)
-        .middlewareOptions([retry])
-        .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, deadline - Date.now()))));
-    // The signals reach the fetches only: getting the token (Entra, with @azure/identity's own
-    // retries) is not bounded by them, so the whole call is bounded by the deadline. A request
-    // whose token arrives after that is never sent: its signal has fired by then.
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<DirectoryResult<T>>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, error: { code: 'timeout' } }), Math.max(deadline - Date.now(), this.timeoutInMs) + 50);
-    });
-    try {
-      return await Promise.race([run(req), timedOut]);
-    } catch (error) {
-      const failure: DirectoryFailure = failureFromError(error);
-      return { ok: false, error: failure };
-    } finally {
-      clearTimeout(timer);
-    }
+  /** One Graph call under a deadline (src/graph/graphCall.ts). */
+  private call<T>(options: CallOptions | undefined, run: (req: GraphRequestFor) => Promise<DirectoryResult<T>>): Promise<DirectoryResult<T>> {
+    return graphCall(this.client, this.timeoutInMs, options, run);
   }
+
 }
 
 export { GraphError };
