@@ -4,27 +4,11 @@
  * also the demo tenant, so its people are named for what they show.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { ROLE_DISPLAY_NAMES, ROLE_TEMPLATE } from './graph/entraRoles';
 
-/** Built-in directory role template ids (graph.md §1.4). */
-export const ROLE = {
-  GlobalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
-  PrivilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
-  PrivilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-  AuthenticationAdministrator: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
-  UserAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
-  HelpdeskAdministrator: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
-  PasswordAdministrator: '966707d0-3269-4727-9be2-8c3a10f19b9d',
-  GroupsAdministrator: 'fdd7a751-b60b-444a-984c-02652fe8fa1c',
-  SecurityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
-  DirectoryReaders: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
-  GuestInviter: '95e79109-95c0-4d8e-aee3-d01accf2d47b',
-  MessageCenterReader: '790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b',
-  ReportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
-} as const;
-
-export const ROLE_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(ROLE).map(([key, id]) => [id, key.replace(/([a-z])([A-Z])/g, '$1 $2')]),
-);
+/** Built-in directory role template ids and names: one table for the whole emulator (graph/entraRoles.ts). */
+export const ROLE = ROLE_TEMPLATE;
+export const ROLE_NAMES: Readonly<Record<string, string>> = ROLE_DISPLAY_NAMES;
 
 /** The default-user role template id Entra adds to every member's wids. */
 export const DEFAULT_USER_ROLE = 'b79fbf4d-3ef9-4689-8143-76b194e85509';
