@@ -89,6 +89,15 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     logger,
     securityChannel,
   });
+  const bulkService = new BulkRevocationService({
+    store: storage.state,
+    audit,
+    requestTtlInMs: config.requestTtlInMs,
+    approvalTtlInMs: config.approvalTtlInMs,
+    approvalRequired: securityChannel !== undefined,
+    maxTargets: config.bulkMaxTargets,
+    onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
+  });
   const bot = new RevokerBot({
     auditCommand,
     appId: config.appId,
@@ -101,15 +110,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     invokeBudgetInMs: config.invokeBudgetInMs,
     rateLimiter: new RateLimiter({ limits: config.rateLimits }),
     bulk: {
-      service: new BulkRevocationService({
-        store: storage.state,
-        audit,
-        requestTtlInMs: config.requestTtlInMs,
-        approvalTtlInMs: config.approvalTtlInMs,
-        approvalRequired: securityChannel !== undefined,
-        maxTargets: config.bulkMaxTargets,
-        onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
-      }),
+      service: bulkService,
       cards,
       maxTargets: config.bulkMaxTargets,
     },
@@ -139,6 +140,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     close: async () => {
       clearInterval(expirySweep);
       await http.close();
+      // Before draining: no new batch goes out; batches already out are recorded and the run's
+      // lease released, so the next start resumes it at once.
+      await bulkService.close();
       await bot.drain();
       await audit.close();
       await storage.close();

@@ -172,7 +172,8 @@ export class BulkFlow {
   async refresh(context: TurnContext, person: TurnPerson, runId: string): Promise<InvokeResponse> {
     const run = await this.options.service.get(runId);
     if (!run) return cardResponse(this.options.presenter.failure(explainDecision('not_found')));
-    if (run.state === 'running' && run.stopped && run.decidedBy?.aadObjectId === person.aadObjectId) {
+    // A run no instance is executing (a restart, an expired sign-in) continues when the person whose token runs it clicks.
+    if (run.state === 'running' && !this.options.service.isExecuting(runId) && run.decidedBy?.aadObjectId === person.aadObjectId) {
       const session = await this.options.authenticate(context, person);
       if ('status' in session) return session;
       const directory = session.directory;
@@ -315,7 +316,10 @@ export class BulkFlow {
       rejectReason: run.approval?.rejectReason,
       expiresAt: run.expiresAt,
       approvalChannelName: this.options.channel ? this.options.channel.cachedDisplayName() : undefined,
-      notice: run.stopped && run.state === 'running' ? `Paused: ${run.decidedBy?.name ?? 'the person who started it'} must sign in again. They can click Refresh to continue.` : undefined,
+      notice:
+        run.state === 'running' && !this.options.service.isExecuting(run.id) && (run.stopped || !run.execution || Date.parse(run.execution.leaseUntil) < Date.now())
+          ? `Paused: ${run.decidedBy?.name ?? 'the person who started it'} can click Refresh to continue (their sign-in is needed again).`
+          : undefined,
       ...extra,
     };
   }

@@ -66,6 +66,28 @@ describe('bulk revocation from chat, end to end', function () {
     assert.ok(card.updatedCount >= 0);
   });
 
+  it('when the bot restarts in the middle of a run, then the person who started it resumes it with Refresh and nobody is revoked twice', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const grace = directory.user('grace');
+    const chat = teams.personalChat(grace);
+    // 10 batches, at most 4 in flight: the restart comes while most are still to be sent.
+    const population = addBulkPopulation(directory, { department: 'Ops', count: 200, privileged: 0 }).users;
+    const card = await sendForCard(teams, grace, chat, 'revoke department Ops');
+    graph.injectFault({ route: GRAPH_ROUTES.batch, latencyInMs: 600, times: 100 });
+    await teams.click(grace, card, 'Revoke all 200');
+    await new Promise((r) => setTimeout(r, 300));
+    await e2e.restartBot();
+    graph.clearFaults();
+    assert.doesNotMatch(textOf(currentCard(teams, chat, card.id)), /Bulk revocation finished/, 'the restart interrupted the run');
+    assert.ok(revokesPerUser(e2e).size < population.length, 'some users were still to do');
+    const refreshed = await teams.click(grace, card, 'Refresh');
+    assert.match(textOf(refreshed.card), /Revoking sessions|Bulk revocation finished/, textOf(refreshed));
+    await waitForCard(e2e, chat, card.id, /Bulk revocation finished/);
+    assert.match(textOf(currentCard(teams, chat, card.id)), /200 revoked/);
+    const perUser = revokesPerUser(e2e);
+    for (const user of population) assert.equal(perUser.get(user.id), 1, `${user.displayName} revoked exactly once`);
+  });
+
   it('when the group is too big for one run, then the agent is told the limit', async function () {
     const small = await startE2E({
       env: { BULK_MAX_TARGETS: '10' },
