@@ -4,6 +4,7 @@
  * conversations (sending, clicking Action.Execute buttons, silent SSO and visible sign-in,
  * card refresh). Facts: /work/shared/reference/teams-bot.md, offline-sdk-notes.md.
  */
+import { randomUUID } from 'node:crypto';
 import type { Directory, DirectoryUser } from '../directory';
 import type { EmulatedEntra } from '../entra';
 import { EmulatedServer } from '../httpServer';
@@ -92,6 +93,8 @@ export class EmulatedTeams {
   botEndpoint: string;
 
   private readonly registry: ConversationRegistry;
+  /** Distinguishes this instance's metadata URL (see openIdMetadataUrl). */
+  private readonly instanceId = randomUUID();
   private readonly transcript = new Transcript();
   private readonly context: ActivityContext;
 
@@ -134,9 +137,14 @@ export class EmulatedTeams {
     return teams;
   }
 
-  /** ToBotFromChannelOpenIdMetadataUrl. */
+  /**
+   * ToBotFromChannelOpenIdMetadataUrl. The query names this instance: botbuilder caches channel
+   * keys per metadata URL for the whole process and refetches on an unknown kid at most once an
+   * hour, so a later emulator on a reused port must not share an earlier one's cache entry (its
+   * new keys would be refused with 401).
+   */
   get openIdMetadataUrl(): string {
-    return ChannelAuthority.metadataUrl(this.server);
+    return `${ChannelAuthority.metadataUrl(this.server)}?instance=${this.instanceId}`;
   }
 
   /** The connector's base URL, with a trailing slash (activities' serviceUrl and the token's serviceurl claim). */
