@@ -54,6 +54,8 @@ describe('bulk revocation from chat, end to end', function () {
     const started = await teams.click(uma, card, 'Revoke all 45');
     assert.match(textOf(started.card), /Revoking sessions|Bulk revocation finished/);
     await waitForCard(e2e, chat, card.id, /Bulk revocation finished/);
+    const updates = teams.connectorLog.filter((call) => call.operation === 'update' && call.activityId === card.id && call.status < 300);
+    assert.ok(updates.length >= 2, `the card was updated as the run went (running, then the report): ${updates.length} updates`);
     const report = textOf(currentCard(teams, chat, card.id));
     assert.match(report, /44 revoked/);
     assert.match(report, /1 not revoked/);
