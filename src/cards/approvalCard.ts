@@ -1,7 +1,7 @@
 /** Data for cards/approval.json: a request waiting for (or decided by) a second person. */
 import { refreshBinding, type RefreshBinding } from './refresh';
 import { targetPlainLabel, targetText, type TargetText } from './targetText';
-import { localDateAndTime, localTime, markdownIdentifier, markdownText, plainText } from './text';
+import { localDateAndTime, markdownIdentifier, markdownText, plainText } from './text';
 import type { ApprovalView } from './views';
 import { containmentText } from './succeededCard';
 
@@ -82,7 +82,8 @@ export function approvalCardData(view: ApprovalView): ApprovalCardData {
     hasReason: Boolean(view.reason),
     reason: markdownText(view.reason ?? ''),
     requestedAt: localDateAndTime(view.requestedAt, 'just now'),
-    expiresAt: localTime(view.expiresAt, 'soon'),
+    // Approvals wait up to a day: show the date too.
+    expiresAt: localDateAndTime(view.expiresAt, 'soon'),
     channelName: markdownText(view.channelName),
     status: status(view),
     hasAttempts: view.attempts.length > 0,

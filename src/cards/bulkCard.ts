@@ -1,6 +1,6 @@
 /** Data for cards/bulk.json: a bulk run from confirmation to final report. */
 import { refreshBinding, type RefreshBinding } from './refresh';
-import { listText, localDateAndTime, localTime, markdownIdentifier, markdownText, plainText } from './text';
+import { listText, localDateAndTime, markdownIdentifier, markdownText, plainText } from './text';
 import type { BulkView } from './views';
 
 export const BULK_TEMPLATE = 'bulk.json';
@@ -117,7 +117,7 @@ export function bulkCardData(view: BulkView): BulkCardData {
     canRequest: view.state === 'pending' && isRequester && view.approvalChannelName !== undefined,
     canCancel: isRequester && (open || view.state === 'running'),
     canRefresh: view.state === 'awaiting' || view.state === 'running',
-    expiresAt: localTime(view.expiresAt, 'soon'),
+    expiresAt: localDateAndTime(view.expiresAt, 'soon'),
     fallbackText: markdownText(`${title}: ${view.total} users in ${plainText(view.sourceLabel)}.`),
     ...refreshBinding(open || view.state === 'running' ? view.runId : undefined, view.refreshUserIds),
   };
