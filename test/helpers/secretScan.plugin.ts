@@ -50,7 +50,9 @@ export const mochaHooks = {
     }
     if (!produced.coverage.has('bot log')) return; // no end-to-end test ran: nothing to scan
     const missing = EXPECTED_KINDS.filter((kind) => !bytes.get(kind));
-    if (missing.length > 0) throw new Error(`secret scan: the run produced no ${missing.join(', ')} to scan; the collector is broken`);
+    // A whole-suite run must have produced every kind of output, or the collector is broken; a run of a
+    // few named files may legitimately produce only some (the scan below still covers what they did).
+    if (missing.length > 0 && process.env.REVOKER_WHOLE_SUITE === '1') throw new Error(`secret scan: the run produced no ${missing.join(', ')} to scan; the collector is broken`);
     const findings = produced.scan();
     const sizes = [...bytes].map(([kind, n]) => `${kind} ${(n / 1e6).toFixed(1)} MB`).join(', ');
     console.log(`\n  secret scan: ${items.length} items (${sizes}) against ${produced.signatureCount} issued-token signatures: ${findings.length === 0 ? 'clean' : `${findings.length} findings`}`);
