@@ -57,6 +57,12 @@ export function cardToText(card: unknown): TextCard {
           lines.push(`${indent}${plain(String(fact.title ?? ''))}: ${plain(String(fact.value ?? ''))}`);
         }
         return;
+      case 'Input.Toggle':
+        lines.push(`${indent}[ ] ${plain(String((n as { title?: unknown }).title ?? ''))}`);
+        return;
+      case 'Input.Text':
+        lines.push(`${indent}(${plain(String((n as { label?: unknown }).label ?? 'text'))})`);
+        return;
       case 'Action.Execute':
       case 'Action.Submit':
       case 'Action.OpenUrl':
