@@ -4,13 +4,7 @@ import type { DirectoryUser } from '../../src/emulator/directory';
 import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import type { Conversation, PostedMessage, Team } from '../../src/emulator/teams';
 import { startE2E, type E2E } from '../helpers/e2e';
-import { currentCard, sendForCard, textOf } from '../helpers/flows';
-
-function requestIdOf(card: unknown): string {
-  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
-  assert.ok(match, 'the card carries a request id');
-  return match[1]!;
-}
+import { currentCard, sendForCard, textOf, requestIdOf } from '../helpers/flows';
 
 interface Security {
   team: Team;

@@ -12,16 +12,10 @@ import { VERB } from '../../src/cards/verbs';
 import type { DirectoryUser } from '../../src/emulator/directory';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
-import { sendForCard, textOf } from '../helpers/flows';
+import { sendForCard, textOf, requestIdOf } from '../helpers/flows';
 
 const GRAPH_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FULL_JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
-
-function requestIdOf(card: unknown): string {
-  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
-  assert.ok(match, 'the card carries a request id');
-  return match[1]!;
-}
 
 async function recordsOf(e2e: E2E, filter: { requestId?: string; actorId?: string } = {}): Promise<AuditRecord[]> {
   const storage = openSqliteStorage({ dataDir: e2e.dataDir });

@@ -15,14 +15,8 @@ import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startChildBot, type ChildBot } from '../helpers/childBot';
 import { freePort } from '../helpers/e2e';
-import { sendForCard, textOf } from '../helpers/flows';
+import { sendForCard, textOf, requestIdOf } from '../helpers/flows';
 import { testTls } from '../helpers/tls';
-
-function requestIdOf(card: unknown): string {
-  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
-  assert.ok(match, 'the card carries a request id');
-  return match[1]!;
-}
 
 async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutInMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutInMs;

@@ -14,7 +14,7 @@ import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import { createCertificateAuthority, issueServerCertificate } from '../../src/emulator/tls';
 import type { OpenedStorage } from '../../src/storage';
 import { startE2E, type E2E } from '../helpers/e2e';
-import { currentCard, sendForCard, textOf } from '../helpers/flows';
+import { currentCard, sendForCard, textOf, requestIdOf } from '../helpers/flows';
 
 /** Storage that fails on demand with the error the real backends throw when they cannot be used. */
 class FailingStorage {
@@ -42,12 +42,6 @@ class FailingStorage {
       },
     });
   }
-}
-
-function requestIdOf(card: unknown): string {
-  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
-  assert.ok(match, 'the card carries a request id');
-  return match[1]!;
 }
 
 async function actionsOf(storage: FailingStorage, requestId: string): Promise<string[]> {

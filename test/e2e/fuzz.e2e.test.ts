@@ -12,7 +12,7 @@ import { displayNameFilter, parseOdataString, userPath } from '../../src/domain/
 import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import type { RecordedCall } from '../../src/emulator/httpServer';
 import { startE2E, type E2E } from '../helpers/e2e';
-import { sendForCard, textOf } from '../helpers/flows';
+import { sendForCard, textOf, requestIdOf } from '../helpers/flows';
 import { hostileCommand, hostileText, hugeText } from '../helpers/hostileArbitraries';
 
 const SEED = 8_080_808;
@@ -87,12 +87,6 @@ function expandHuge(value: unknown, depth = 0): unknown {
   if (depth > 50 || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => expandHuge(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandHuge(v, depth + 1)]));
-}
-
-function requestIdOf(card: unknown): string {
-  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
-  assert.ok(match, `no request id in ${textOf(card)}`);
-  return match[1]!;
 }
 
 describe('hostile messages and card actions, end to end (property-based)', function () {

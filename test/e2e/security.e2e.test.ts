@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { VERB } from '../../src/cards/verbs';
 import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import { startE2E, type E2E } from '../helpers/e2e';
-import { sendForCard, textOf } from '../helpers/flows';
-
-function requestIdOf(card: unknown): string {
-  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
-  assert.ok(match, 'the card carries a request id');
-  return match[1]!;
-}
+import { sendForCard, textOf, requestIdOf } from '../helpers/flows';
 
 describe('exactly once, and only for the right person, end to end', function () {
   this.timeout(30_000);

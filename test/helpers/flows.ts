@@ -23,3 +23,10 @@ export async function sendForCard(teams: EmulatedTeams, from: DirectoryUser, con
 export function currentCard(teams: EmulatedTeams, conversation: Conversation, messageId: string): unknown {
   return teams.messages(conversation).find((m) => m.id === messageId)?.card;
 }
+
+/** The opaque request id a card's actions carry. */
+export function requestIdOf(card: unknown): string {
+  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
+  assert.ok(match, `no request id in ${textOf(card).slice(0, 300)}`);
+  return match[1]!;
+}
