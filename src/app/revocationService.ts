@@ -163,11 +163,6 @@ export class RevocationService {
     return true;
   }
 
-  /** Records where the request's card is, so later updates can replace it for everyone. */
-  async attachCard(requestId: string, card: { conversationId: string; activityId: string }): Promise<void> {
-    await this.update(requestId, (r) => ({ ...r, card }));
-  }
-
   /**
    * Confirms and runs the revoke, with the confirming person's own directory access. Exactly
    * one caller gets past the pending → executing compare-and-set; everyone else is told why not.
@@ -363,15 +358,6 @@ export class RevocationService {
       const latest = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
       if (!latest) return;
       current = latest.etag;
-    }
-  }
-
-  private async update(requestId: string, change: (r: RevocationRequest) => RevocationRequest): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const stored: StoredItem<RevocationRequest> | undefined = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
-      if (!stored) return;
-      const saved = await this.options.store.replace(NAMESPACE.requests, requestId, change(stored.value), stored.etag, { expiresAt: this.retention() });
-      if (saved.ok) return;
     }
   }
 

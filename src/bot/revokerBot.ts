@@ -256,8 +256,8 @@ export class RevokerBot extends TeamsActivityHandler {
     const found = await this.options.service.lookup(acting, parked.target, { deadline });
     switch (found.kind) {
       case 'found': {
-        const sent = await this.sendCard(context, this.options.presenter.request(found.request));
-        if (sent) await this.options.service.attachCard(found.request.id, { conversationId: context.activity.conversation.id, activityId: sent });
+        // Card updates address the message a click came from (replyToId): nothing to store here.
+        await this.sendCard(context, this.options.presenter.request(found.request));
         return;
       }
       case 'several':
@@ -448,10 +448,7 @@ export class RevokerBot extends TeamsActivityHandler {
         return cardResponse(this.options.presenter.failure(explainDecision(outcome.problem)));
       case 'found': {
         const card = this.options.presenter.request(outcome.request);
-        if (context.activity.replyToId) {
-          await this.options.service.attachCard(outcome.request.id, { conversationId: context.activity.conversation.id, activityId: context.activity.replyToId });
-          await replaceForEveryone(context, context.activity.replyToId, card, this.options.logger);
-        }
+        if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, this.options.logger);
         return cardResponse(card);
       }
       case 'several':

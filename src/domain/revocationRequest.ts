@@ -70,7 +70,6 @@ export interface RevocationRequest {
   decidedAt?: string;
   /** The last execution's result (kept when a retryable failure later expires). */
   outcome?: RevocationOutcome;
-  card?: { conversationId: string; activityId: string };
   /** When the last execution finished. */
   completedAt?: string;
   /** How many executions have started (1 + retries). */
