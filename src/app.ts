@@ -66,7 +66,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     appId: config.appId,
     appPassword: config.appPassword,
     makeContainment: (credential: TokenCredential) => new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
-    makeGateway: (credential: TokenCredential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
+    makeGateway: (credential: TokenCredential) =>
+      new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, groupScopes: config.groupScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
   });
   const gate = new SignInGate({
     validator: new SsoTokenValidator({ authorityHost: config.authorityHost, appId: config.appId, ssoAppIdUri: config.ssoAppIdUri, allowedTenants: config.allowedTenants }),

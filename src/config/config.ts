@@ -23,6 +23,8 @@ export interface Config {
   readonly graphScopes: readonly string[];
   /** Delegated scopes for the optional containment steps, asked for separately and only when a step runs. */
   readonly containmentScopes: readonly string[];
+  /** Delegated scopes for reading group members (bulk runs by group), asked for separately. */
+  readonly groupScopes: readonly string[];
   readonly ssoAppIdUri: string;
   readonly oauthConnectionName: string;
   readonly securityChannelId?: string;
@@ -110,8 +112,12 @@ export function readConfig(env: Env): ConfigResult {
   const graphEndpoint = httpsUrl(trimmed(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com', 'GRAPH_ENDPOINT', problems);
   if (/\/v1\.0$|\/beta$/.test(graphEndpoint)) problems.push('GRAPH_ENDPOINT must not include the version (drop /v1.0).');
 
-  const scopeNames = (trimmed(env, 'GRAPH_SCOPES') ?? 'User.RevokeSessions.All User.Read.All GroupMember.Read.All').split(/\s+/).filter(Boolean);
+  const scopeNames = (trimmed(env, 'GRAPH_SCOPES') ?? 'User.RevokeSessions.All User.Read.All').split(/\s+/).filter(Boolean);
   const graphScopes = scopeNames.map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
+  const groupScopes = (trimmed(env, 'GROUP_SCOPES') ?? 'GroupMember.Read.All')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
   const containmentScopes = (trimmed(env, 'CONTAINMENT_SCOPES') ?? 'User.EnableDisableAccount.All User-PasswordProfile.ReadWrite.All Device.ReadWrite.All')
     .split(/\s+/)
     .filter(Boolean)
@@ -152,6 +158,7 @@ export function readConfig(env: Env): ConfigResult {
       graphEndpoint,
       graphScopes: Object.freeze(graphScopes),
       containmentScopes: Object.freeze(containmentScopes),
+      groupScopes: Object.freeze(groupScopes),
       ssoAppIdUri,
       oauthConnectionName,
       securityChannelId,

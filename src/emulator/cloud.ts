@@ -115,7 +115,7 @@ export class EmulatedCloud {
       CallerId: 'urn:botframework:azure',
       AZURE_AUTHORITY_HOST: this.entra.authorityHost,
       GRAPH_ENDPOINT: this.graph.endpoint,
-      GRAPH_SCOPES: 'User.RevokeSessions.All User.Read.All GroupMember.Read.All',
+      GRAPH_SCOPES: 'User.RevokeSessions.All User.Read.All',
       SSO_APP_ID_URI: this.app.appIdUri ?? `api://botid-${this.app.appId}`,
       OAUTH_CONNECTION_NAME: this.connectionName,
       ALLOWED_TENANTS: this.directory.tenantId,

@@ -27,6 +27,11 @@ export interface GraphDirectoryOptions {
   readonly graphEndpoint: string;
   /** Fully qualified delegated scopes. */
   readonly scopes: readonly string[];
+  /**
+   * Extra scopes for reading group members (bulk runs by group), asked for in their own
+   * on-behalf-of exchange: a tenant that has not consented to them loses only group runs.
+   */
+  readonly groupScopes?: readonly string[];
   /** Per-request time-out. */
   readonly requestTimeoutInMs?: number;
 }
@@ -76,7 +81,12 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
   constructor(credential: TokenCredential, options: GraphDirectoryOptions) {
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
     this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
+    const groupScopes = options.groupScopes ?? [];
+    this.groupClient = groupScopes.length > 0 ? createGraphClient(credential, options.graphEndpoint, [...options.scopes, ...groupScopes]) : this.client;
   }
+
+  /** The client for group reads: its own token when group scopes are configured. */
+  private readonly groupClient: Client;
 
   async getUser(key: UserKey, options?: CallOptions): Promise<DirectoryResult<UserRecord>> {
     return this.call(options, async (req) => {
@@ -151,13 +161,16 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
   // Bulk runs (issue 7): src/graph/graphBulk.ts, on this directory's client and token.
   private bulkOperations: GraphBulk | undefined;
 
+  private groupOperations: GraphBulk | undefined;
+
   private get bulk(): GraphBulk {
     this.bulkOperations ??= new GraphBulk(this.client, this.timeoutInMs);
     return this.bulkOperations;
   }
 
   listGroupUsers(group: GroupRef, limit: number, options?: ListCallOptions): Promise<DirectoryResult<GroupUserListing>> {
-    return this.bulk.listGroupUsers(group, limit, options);
+    this.groupOperations ??= this.groupClient === this.client ? this.bulk : new GraphBulk(this.groupClient, this.timeoutInMs);
+    return this.groupOperations.listGroupUsers(group, limit, options);
   }
 
   listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {

@@ -108,6 +108,22 @@ describe('bulk revocation from chat, end to end', function () {
     }
   });
 
+  it('when the tenant has not consented to GroupMember.Read.All, then only group runs are refused and single revokes keep working', async function () {
+    const { teams, directory, app } = e2e.cloud;
+    const consented = app.consentedGraphScopes.splice(0);
+    app.consentedGraphScopes.push(...consented.filter((scope) => scope !== 'GroupMember.Read.All'));
+    try {
+      const aaron = directory.user('aaron');
+      const chat = teams.personalChat(aaron);
+      const group = await sendForCard(teams, aaron, chat, 'revoke group "Finance Team"');
+      assert.match(textOf(group.card), /isn’t approved/);
+      const single = await sendForCard(teams, aaron, chat, 'revoke megan.bowen@contoso.onmicrosoft.com');
+      assert.match(textOf(single.card), /Revoke sessions/);
+    } finally {
+      app.consentedGraphScopes.splice(0, app.consentedGraphScopes.length, ...consented);
+    }
+  });
+
   it('when nobody is in it or the group does not exist, then the agent is told so', async function () {
     const { teams, directory } = e2e.cloud;
     const uma = directory.user('uma');

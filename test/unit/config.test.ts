@@ -17,7 +17,8 @@ describe('configuration', function () {
     assert.equal(c.appType, 'SingleTenant');
     assert.equal(c.authorityHost, 'https://login.microsoftonline.com');
     assert.equal(c.graphEndpoint, 'https://graph.microsoft.com');
-    assert.deepEqual(c.graphScopes, ['https://graph.microsoft.com/User.RevokeSessions.All', 'https://graph.microsoft.com/User.Read.All', 'https://graph.microsoft.com/GroupMember.Read.All']);
+    assert.deepEqual(c.graphScopes, ['https://graph.microsoft.com/User.RevokeSessions.All', 'https://graph.microsoft.com/User.Read.All']);
+    assert.deepEqual(c.groupScopes, ['https://graph.microsoft.com/GroupMember.Read.All']);
     assert.equal(c.ssoAppIdUri, `api://botid-${APP}`);
     assert.deepEqual(c.allowedTenants, [TENANT]);
     assert.equal(c.requestTtlInMs, 15 * 60_000);
