@@ -19,7 +19,8 @@ import type { Result } from '../domain/result';
 import type { AuditTrail } from './auditTrail';
 import { runRevocation } from './runRevocation';
 import type { StateStore } from './ports/stateStore';
-import { NAMESPACE, type Acting } from './revocationService';
+import type { Acting } from './revocationService';
+import { auditActor, auditTarget, NAMESPACE, saveHeldRequest } from './requestRecords';
 
 const AWAITING_BY_TARGET = 'awaiting-approval-by-target';
 
@@ -75,8 +76,8 @@ export class ApprovalService {
       tenantId: person.tenantId,
       action: 'approval.requested',
       outcome: 'info',
-      actor: actorOf(person),
-      target: targetOf(moved.request),
+      actor: auditActor(person),
+      target: auditTarget(moved.request.target),
       requestId,
       detail: moved.request.approval?.reason,
     });
@@ -91,8 +92,8 @@ export class ApprovalService {
       tenantId: person.tenantId,
       action: 'approval.requested',
       outcome: 'refused',
-      actor: actorOf(person),
-      target: moved.ok ? targetOf(moved.request) : undefined,
+      actor: auditActor(person),
+      target: moved.ok ? auditTarget(moved.request.target) : undefined,
       requestId,
       code,
     });
@@ -116,8 +117,8 @@ export class ApprovalService {
         tenantId: acting.person.tenantId,
         action: 'approval.approved',
         outcome: 'info',
-        actor: actorOf(acting.person),
-        target: targetOf(started.request),
+        actor: auditActor(acting.person),
+        target: auditTarget(started.request.target),
         requestId,
       });
     } catch {
@@ -135,14 +136,14 @@ export class ApprovalService {
       deadline: options.deadline,
     });
     const finished = completeApproval(started.request, outcome, this.now());
-    await this.save(requestId, finished, started.etag);
+    await saveHeldRequest(this.options.store, finished, started.etag, this.retention());
     if (finished.state !== 'awaitingApproval') await this.releaseTarget(finished, requestId);
     await this.options.audit.after({
       tenantId: acting.person.tenantId,
       action: result.ok ? 'revocation.succeeded' : 'revocation.failed',
       outcome: result.ok ? 'ok' : 'failed',
-      actor: actorOf(acting.person),
-      target: targetOf(finished),
+      actor: auditActor(acting.person),
+      target: auditTarget(finished.target),
       requestId,
       code: result.ok ? undefined : result.error.code,
       graphRequestId: result.ok ? result.graphRequestId : result.error.graphRequestId,
@@ -159,8 +160,8 @@ export class ApprovalService {
       tenantId: person.tenantId,
       action: 'approval.rejected',
       outcome: 'refused',
-      actor: actorOf(person),
-      target: targetOf(moved.request),
+      actor: auditActor(person),
+      target: auditTarget(moved.request.target),
       requestId,
       detail: moved.request.approval?.rejectReason,
     });
@@ -172,7 +173,7 @@ export class ApprovalService {
     const moved = await this.transition(requestId, (r) => withdrawRequest(r, person, this.now()));
     if (!moved.ok) return { kind: 'refused', problem: moved.problem, request: moved.request };
     await this.releaseTarget(moved.request, requestId);
-    await this.options.audit.after({ tenantId: person.tenantId, action: 'request.cancelled', outcome: 'info', actor: actorOf(person), target: targetOf(moved.request), requestId });
+    await this.options.audit.after({ tenantId: person.tenantId, action: 'request.cancelled', outcome: 'info', actor: auditActor(person), target: auditTarget(moved.request.target), requestId });
     return { kind: 'decided', request: moved.request };
   }
 
@@ -207,17 +208,6 @@ export class ApprovalService {
     return { ok: false, problem: latest?.value.state === 'executing' ? 'in_progress' : 'already_decided', request: latest?.value };
   }
 
-  private async save(requestId: string, request: RevocationRequest, etag: string): Promise<void> {
-    let current = etag;
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const saved = await this.options.store.replace(NAMESPACE.requests, requestId, request, current, { expiresAt: this.retention() });
-      if (saved.ok || saved.reason === 'missing') return;
-      const latest = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
-      if (!latest) return;
-      current = latest.etag;
-    }
-  }
-
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
@@ -231,10 +221,4 @@ function targetKey(request: RevocationRequest): string {
   return `${request.tenantId}|${request.target.id}`;
 }
 
-function actorOf(person: PersonRef): { aadObjectId: string; userPrincipalName?: string; name?: string } {
-  return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };
-}
 
-function targetOf(request: RevocationRequest): { id: string; userPrincipalName: string; displayName: string } {
-  return { id: request.target.id, userPrincipalName: request.target.userPrincipalName, displayName: request.target.displayName };
-}

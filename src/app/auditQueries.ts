@@ -7,6 +7,7 @@
  * Records are always scoped to the reader's own tenant. A view names whom it was about in its
  * detail, not as its target: `target` means the person whose sessions an action touched.
  */
+import { auditActor } from './requestRecords';
 import type { AuditTrail } from './auditTrail';
 import { auditCsv, auditJsonl } from './auditExport';
 import type { AuditFilter, AuditLog, AuditRecord } from './ports/auditLog';
@@ -83,7 +84,7 @@ export class AuditQueryService {
         tenantId: acting.person.tenantId,
         action: 'audit.refused',
         outcome: access.kind === 'failed' ? 'failed' : 'refused',
-        actor: actorOf(acting),
+        actor: auditActor(acting.person),
         code: access.kind === 'failed' ? `membership_check_${access.failure.code}` : access.reason,
         graphRequestId: access.kind === 'failed' ? access.failure.graphRequestId : undefined,
       });
@@ -105,7 +106,7 @@ export class AuditQueryService {
         tenantId: acting.person.tenantId,
         action: request.mode === 'export' ? 'audit.exported' : 'audit.viewed',
         outcome: 'info',
-        actor: actorOf(acting),
+        actor: auditActor(acting.person),
         code: access.basis,
         detail: describe(request, records.length, subject),
       });
@@ -184,9 +185,6 @@ export class AuditQueryService {
   }
 }
 
-function actorOf(acting: Acting): { aadObjectId: string; userPrincipalName?: string; name?: string } {
-  return { aadObjectId: acting.person.aadObjectId, userPrincipalName: acting.person.userPrincipalName, name: acting.person.name };
-}
 
 function describe(request: AuditRequest, count: number, subject: AuditSubject | undefined): string {
   const what = request.mode === 'export' ? `exported ${count} record${count === 1 ? '' : 's'} as ${request.format === 'jsonl' ? 'JSON Lines' : 'CSV'}` : `viewed ${count} record${count === 1 ? '' : 's'}`;

@@ -10,6 +10,7 @@ import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { AuditTrail } from './auditTrail';
 import { runRevocation } from './runRevocation';
+import { auditActor, auditTarget, NAMESPACE, saveHeldRequest } from './requestRecords';
 import type { ContainmentGateway } from './ports/containment';
 import {
   abandonStaleExecution,
@@ -70,7 +71,7 @@ interface PickList {
   readonly candidateIds: readonly string[];
 }
 
-export const NAMESPACE = { requests: 'revocation-requests', picks: 'pick-lists' } as const;
+export { NAMESPACE } from './requestRecords';
 
 export interface RevocationServiceOptions {
   readonly store: StateStore;
@@ -156,7 +157,7 @@ export class RevocationService {
       tenantId: expired.tenantId,
       action: 'request.expired',
       outcome: 'info',
-      target: targetOf(expired.target),
+      target: auditTarget(expired.target),
       requestId: expired.id,
       detail: `No decision before ${expired.expiresAt}; requested by ${expired.requester.userPrincipalName ?? expired.requester.name}.`,
     });
@@ -199,8 +200,8 @@ export class RevocationService {
         tenantId: acting.person.tenantId,
         action: 'revocation.started',
         outcome: 'info',
-        actor: actorOf(acting.person),
-        target: targetOf(executing.target),
+        actor: auditActor(acting.person),
+        target: auditTarget(executing.target),
         requestId,
       });
     } catch {
@@ -211,13 +212,13 @@ export class RevocationService {
     const key: UserKey = executing.target.id === acting.person.aadObjectId && isSelfRequest(executing) ? { kind: 'self' } : { kind: 'objectId', id: executing.target.id };
     const { outcome, result } = await runRevocation({ acting, key, request: executing, audit: this.options.audit, now: () => this.now(), deadline: options.deadline });
     const finished = complete(executing, outcome, this.now());
-    await this.saveCompletion(requestId, finished, won.etag);
+    await saveHeldRequest(this.options.store, finished, won.etag, this.retention());
     await this.options.audit.after({
       tenantId: acting.person.tenantId,
       action: result.ok ? 'revocation.succeeded' : 'revocation.failed',
       outcome: result.ok ? 'ok' : 'failed',
-      actor: actorOf(acting.person),
-      target: targetOf(finished.target),
+      actor: auditActor(acting.person),
+      target: auditTarget(finished.target),
       requestId,
       code: result.ok ? undefined : result.error.code,
       graphRequestId: result.ok ? result.graphRequestId : result.error.graphRequestId,
@@ -243,8 +244,8 @@ export class RevocationService {
       tenantId: person.tenantId,
       action: 'request.cancelled',
       outcome: 'info',
-      actor: actorOf(person),
-      target: targetOf(cancelled.value.target),
+      actor: auditActor(person),
+      target: auditTarget(cancelled.value.target),
       requestId,
     });
     return { kind: 'cancelled', request: cancelled.value };
@@ -286,8 +287,8 @@ export class RevocationService {
       tenantId: acting.person.tenantId,
       action: 'request.created',
       outcome: 'info',
-      actor: actorOf(acting.person),
-      target: targetOf(target),
+      actor: auditActor(acting.person),
+      target: auditTarget(target),
       requestId: request.id,
     });
     return { kind: 'found', request };
@@ -298,7 +299,7 @@ export class RevocationService {
       tenantId: acting.person.tenantId,
       action: 'lookup.failed',
       outcome: 'failed',
-      actor: actorOf(acting.person),
+      actor: auditActor(acting.person),
       code: failure.code,
       graphRequestId: failure.graphRequestId,
     });
@@ -342,23 +343,11 @@ export class RevocationService {
       tenantId: person.tenantId,
       action: 'request.refused',
       outcome: 'refused',
-      actor: actorOf(person),
-      target: targetOf(request.target),
+      actor: auditActor(person),
+      target: auditTarget(request.target),
       requestId: request.id,
       code: problem,
     });
-  }
-
-  /** The executing → done write; only this caller holds the request, so a conflict means a sweep touched it. */
-  private async saveCompletion(requestId: string, finished: RevocationRequest, etag: string): Promise<void> {
-    let current = etag;
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const saved = await this.options.store.replace(NAMESPACE.requests, requestId, finished, current, { expiresAt: this.retention() });
-      if (saved.ok || saved.reason === 'missing') return;
-      const latest = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
-      if (!latest) return;
-      current = latest.etag;
-    }
   }
 
   private now(): Date {
@@ -383,13 +372,7 @@ function isSelfRequest(request: RevocationRequest): boolean {
   return request.target.self === true;
 }
 
-function actorOf(person: PersonRef): { aadObjectId: string; userPrincipalName?: string; name?: string } {
-  return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };
-}
 
-function targetOf(target: TargetSnapshot): { id: string; userPrincipalName: string; displayName: string } {
-  return { id: target.id, userPrincipalName: target.userPrincipalName, displayName: target.displayName };
-}
 
 
 function describeKey(key: UserKey): string {
