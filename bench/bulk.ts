@@ -16,8 +16,7 @@
  * BENCH_SEQUENTIAL_SAMPLE (default: all users; a smaller number runs the baseline on that many
  * and extrapolates its wall time linearly, and says so).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AuditTrail } from '../src/app/auditTrail';
@@ -26,7 +25,8 @@ import type { BulkDirectoryGateway } from '../src/app/ports/directory';
 import { EmulatedCloud } from '../src/emulator/cloud';
 import { addBulkPopulation, seedDirectory } from '../src/emulator/directory';
 import { GRAPH_ROUTES } from '../src/emulator/graph';
-import { createCertificateAuthority, type PemPair } from '../src/emulator/tls';
+import { type PemPair } from '../src/emulator/tls';
+import { rerunTrustingNewCa, trustedOwnCa } from '../src/emulator/selfTrust';
 import { openSqliteStorage } from '../src/storage';
 import { BULK_GRAPH_SCOPES, bulkConfig, delegatedBulkDirectory, revokeStatusesByUser, successfulRevokes } from '../test/helpers/bulkCloud';
 
@@ -143,21 +143,11 @@ async function run(ca: PemPair): Promise<void> {
 
 /** Like scripts/test.ts: Node reads NODE_EXTRA_CA_CERTS only at start-up, so make the CA first and re-run with it. */
 async function main(): Promise<void> {
-  const caFile = process.env.BENCH_CA_CERT_FILE;
-  const keyFile = process.env.BENCH_CA_KEY_FILE;
-  if (caFile && keyFile) {
-    const { readFileSync } = await import('node:fs');
-    return run({ certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') });
-  }
+  const trusted = trustedOwnCa();
+  if (trusted) return run(trusted.ca);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'revoker-bench-ca-'));
   try {
-    const ca = await createCertificateAuthority('Session Revoker bench CA');
-    const certFile = path.join(dir, 'ca.pem');
-    const caKeyFile = path.join(dir, 'ca-key.pem');
-    writeFileSync(certFile, ca.certPem);
-    writeFileSync(caKeyFile, ca.keyPem, { mode: 0o600 });
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename], { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile, BENCH_CA_CERT_FILE: certFile, BENCH_CA_KEY_FILE: caKeyFile } });
-    process.exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    process.exitCode = await rerunTrustingNewCa(dir, 'bench');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

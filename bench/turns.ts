@@ -11,7 +11,7 @@
  * the bots run with --cpu-prof and write their profiles there).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,8 @@ import type { DirectoryUser } from '../src/emulator/directory';
 import { ENTRA_ROUTE } from '../src/emulator/entra';
 import { GRAPH_ROUTES } from '../src/emulator/graph';
 import type { PostedMessage } from '../src/emulator/teams';
-import { createCertificateAuthority } from '../src/emulator/tls';
+import { rerunTrustingNewCa, trustedOwnCa } from '../src/emulator/selfTrust';
+import type { PemPair } from '../src/emulator/tls';
 
 const ROOT = path.join(__dirname, '..');
 const TURNS = Number(process.env.BENCH_TURNS ?? 400);
@@ -132,8 +133,7 @@ function isCard(m: PostedMessage | undefined, pattern: RegExp): m is PostedMessa
   return m !== undefined && pattern.test(JSON.stringify(m.card ?? {}));
 }
 
-async function run(caFile: string, caKeyFile: string): Promise<void> {
-  const ca = { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(caKeyFile, 'utf8') };
+async function run(caFile: string, ca: PemPair): Promise<void> {
   const cloud = await EmulatedCloud.start({ ca });
   const dataDir = mkdtempSync(path.join(process.env.BENCH_DATA_DIR ?? os.tmpdir(), 'revoker-bench-'));
   const children: ChildProcess[] = [];
@@ -245,18 +245,11 @@ function report(phases: Phase[], extra: { botRss: number; echoRss: number; botRs
 
 /** Like scripts/test.ts: Node reads NODE_EXTRA_CA_CERTS only at start-up, so make the CA first and re-run with it. */
 async function main(): Promise<void> {
-  const caFile = process.env.BENCH_CA_CERT_FILE;
-  const keyFile = process.env.BENCH_CA_KEY_FILE;
-  if (caFile && keyFile) return run(caFile, keyFile);
+  const trusted = trustedOwnCa();
+  if (trusted) return run(trusted.certFile, trusted.ca);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'revoker-bench-ca-'));
   try {
-    const ca = await createCertificateAuthority('Session Revoker bench CA');
-    const certFile = path.join(dir, 'ca.pem');
-    const caKeyFile = path.join(dir, 'ca-key.pem');
-    writeFileSync(certFile, ca.certPem);
-    writeFileSync(caKeyFile, ca.keyPem, { mode: 0o600 });
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename], { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile, BENCH_CA_CERT_FILE: certFile, BENCH_CA_KEY_FILE: caKeyFile } });
-    process.exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    process.exitCode = await rerunTrustingNewCa(dir, 'bench');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

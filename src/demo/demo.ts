@@ -12,7 +12,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { EmulatedCloud } from '../emulator/cloud';
 import { ROLE_NAMES, type DirectoryUser } from '../emulator/directory';
-import { rerunTrustingNewCa, trustedDemoCa } from './demoTrust';
+import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
 import { parseDemoOptions, DEMO_USAGE, type DemoOptions } from './demoOptions';
 import { DEMO_TEAM, playgroundCli, playgroundConfig, startPlayground, type RunningPlayground } from './playground';
 import { PlaygroundRelay } from './playgroundRelay';
@@ -51,9 +51,9 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
   // DEMO_STATE_DIR: where the demo keeps its data and logs (tests use a temporary folder).
   const stateDir = process.env.DEMO_STATE_DIR?.trim() || path.join(ROOT, '.demo');
   mkdirSync(stateDir, { recursive: true });
-  const ca = trustedDemoCa();
+  const ca = trustedOwnCa()?.ca;
   if (!ca) {
-    process.exitCode = await rerunTrustingNewCa(stateDir);
+    process.exitCode = await rerunTrustingNewCa(stateDir, 'demo');
     return;
   }
   const port = Number(process.env.PORT ?? 3978);
