@@ -29,6 +29,7 @@ import { type PemPair } from '../src/emulator/tls';
 import { rerunTrustingNewCa, trustedOwnCa } from '../src/emulator/selfTrust';
 import { openSqliteStorage } from '../src/storage';
 import { BULK_GRAPH_SCOPES, bulkConfig, delegatedBulkDirectory, revokeStatusesByUser, successfulRevokes } from '../test/helpers/bulkCloud';
+import { systemClock } from '../src/domain/clock';
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
@@ -56,8 +57,8 @@ async function run(ca: PemPair): Promise<void> {
   const loopUsers = addBulkPopulation(directory, { department: 'Bench Sequential', count: SAMPLE, privileged: 0 }).users;
   const cloud = await EmulatedCloud.start({ ca, directory, consentedGraphScopes: BULK_GRAPH_SCOPES });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'revoker-bench-bulk-'));
-  const storage = openSqliteStorage({ dataDir });
-  const audit = new AuditTrail({ log: storage.audit });
+  const storage = openSqliteStorage({ dataDir, clock: systemClock });
+  const audit = new AuditTrail({ log: storage.audit, clock: systemClock });
   const fetches = countFetches(new URL(cloud.graph.endpoint).host);
   try {
     const config = bulkConfig(cloud, dataDir);
@@ -71,7 +72,7 @@ async function run(ca: PemPair): Promise<void> {
       if (!me.ok) throw new Error(`warm-up failed: ${me.error.code}`);
     }
 
-    const service = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, maxTargets: USERS });
+    const service = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, maxTargets: USERS, clock: systemClock });
     let start = performance.now();
     let before = fetches.count();
     const prepared = await service.prepare({ person, directory: engineDirectory }, { kind: 'department', department: 'Bench Engine' });

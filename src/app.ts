@@ -28,6 +28,7 @@ import { SsoTokenValidator } from './identity/ssoTokenValidator';
 import { createLogger, type Logger } from './observability/logger';
 import { openStorage, type OpenedStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
+import { systemClock, type Clock } from './domain/clock';
 
 export interface RunningBot {
   /** Base URL, e.g. http://127.0.0.1:3978 (messages at /api/messages). */
@@ -43,21 +44,25 @@ export interface StartOptions {
   readonly host?: string;
   /** Tests: wraps the opened storage, e.g. to make it fail on demand (fault tests). */
   readonly wrapStorage?: (storage: OpenedStorage) => OpenedStorage;
+  /** The one clock every decision reads; the machine's by default (tests pass a controllable one). */
+  readonly clock?: Clock;
 }
 
 export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
+  const clock = options.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
-  const opened = await openStorage(config.storage);
+  const opened = await openStorage(config.storage, clock);
   const storage = options.wrapStorage ? options.wrapStorage(opened) : opened;
   const audit = new AuditTrail({
     log: storage.audit,
+    clock,
     onDeferred: (entry, error) =>
       logger.error({ action: entry.action, requestId: entry.requestId, err: error }, 'audit record deferred: the audit log refused it; retrying'),
   });
-  const securityChannel = config.securityChannelId ? new SecurityChannel(storage.state, config.securityChannelId, config.appId, logger) : undefined;
+  const securityChannel = config.securityChannelId ? new SecurityChannel(storage.state, config.securityChannelId, config.appId, logger, clock) : undefined;
   // Warm the channel's name so cards say where approvals go from the first turn after a restart.
   await securityChannel?.get();
-  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, approvalRequired: securityChannel !== undefined });
+  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, approvalRequired: securityChannel !== undefined, clock });
   // Expiries nobody clicked are recorded too (request.expired); a read records its own at once.
   const expirySweep = setInterval(() => void service.expireDue().catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed')), 5 * 60_000);
   expirySweep.unref();
@@ -65,12 +70,13 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     authorityHost: config.authorityHost,
     appId: config.appId,
     appPassword: config.appPassword,
+    clock,
     makeContainment: (credential: TokenCredential) => new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
     makeGateway: (credential: TokenCredential) =>
       new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, groupScopes: config.groupScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
   });
   const gate = new SignInGate({
-    validator: new SsoTokenValidator({ authorityHost: config.authorityHost, appId: config.appId, ssoAppIdUri: config.ssoAppIdUri, allowedTenants: config.allowedTenants }),
+    validator: new SsoTokenValidator({ authorityHost: config.authorityHost, appId: config.appId, ssoAppIdUri: config.ssoAppIdUri, allowedTenants: config.allowedTenants, clock }),
     sessions,
     connectionName: config.oauthConnectionName,
     ssoAppIdUri: config.ssoAppIdUri,
@@ -81,7 +87,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   });
   // Templates are read once at start-up; every renderer shares them.
   const cards = CardRenderer.load();
-  const presenter = new Presenter(cards, 'Session Revoker', securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
+  const presenter = new Presenter(cards, 'Session Revoker', clock, securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
   const auditCommand = new AuditCommandHandler({
     queries: new AuditQueryService({ log: storage.audit, audit, adminGroupId: config.auditAdminGroupId, securityChannelConfigured: config.securityChannelId !== undefined }),
     cards,
@@ -97,6 +103,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     approvalTtlInMs: config.approvalTtlInMs,
     approvalRequired: securityChannel !== undefined,
     maxTargets: config.bulkMaxTargets,
+    clock,
     onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
   });
   const bot = new RevokerBot({
@@ -109,13 +116,14 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     logger,
     allowedTenants: config.allowedTenants,
     invokeBudgetInMs: config.invokeBudgetInMs,
-    rateLimiter: new RateLimiter({ limits: config.rateLimits }),
+    clock,
+    rateLimiter: new RateLimiter({ limits: config.rateLimits, clock }),
     bulk: {
       service: bulkService,
       cards,
       maxTargets: config.bulkMaxTargets,
     },
-    approvals: securityChannel ? { service: new ApprovalService({ store: storage.state, audit, approvalTtlInMs: config.approvalTtlInMs }), channel: securityChannel } : undefined,
+    approvals: securityChannel ? { service: new ApprovalService({ store: storage.state, audit, approvalTtlInMs: config.approvalTtlInMs, clock }), channel: securityChannel } : undefined,
   });
   const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
     if (context.activity.type === 'message') {

@@ -16,6 +16,7 @@ import {
 } from '../domain/approval';
 import { expireIfDue, type ContainmentChoice, type DecisionProblem, type PersonRef, type RevocationRequest } from '../domain/revocationRequest';
 import type { Result } from '../domain/result';
+import type { Clock } from '../domain/clock';
 import type { AuditTrail } from './auditTrail';
 import { runRevocation } from './runRevocation';
 import type { StateStore } from './ports/stateStore';
@@ -40,7 +41,7 @@ export interface ApprovalServiceOptions {
   readonly approvalTtlInMs: number;
   /** How long decided requests stay readable for late clicks and refreshes. */
   readonly retentionInMs?: number;
-  readonly now?: () => Date;
+  readonly clock: Clock;
 }
 
 type Transition = { ok: true; request: RevocationRequest; etag: string } | { ok: false; problem: DecisionProblem; request?: RevocationRequest };
@@ -132,7 +133,7 @@ export class ApprovalService {
       key: { kind: 'objectId', id: started.request.target.id },
       request: started.request,
       audit: this.options.audit,
-      now: () => this.now(),
+      clock: this.options.clock,
       deadline: options.deadline,
     });
     const finished = completeApproval(started.request, outcome, this.now());
@@ -209,7 +210,7 @@ export class ApprovalService {
   }
 
   private now(): Date {
-    return this.options.now?.() ?? new Date();
+    return this.options.clock.now();
   }
 
   private retention(): Date {

@@ -4,6 +4,7 @@
  * if the log still refuses it is kept in memory and retried until it lands — never dropped
  * silently (the process log says so meanwhile).
  */
+import type { Clock } from '../domain/clock';
 import type { AuditEntry, AuditLog } from './ports/auditLog';
 
 export interface AuditTrailOptions {
@@ -11,7 +12,7 @@ export interface AuditTrailOptions {
   /** Told when a record could not be written yet (for the process log; no values that could be secrets). */
   readonly onDeferred?: (entry: AuditEntry, error: unknown) => void;
   readonly retryDelaysInMs?: readonly number[];
-  readonly now?: () => Date;
+  readonly clock: Clock;
 }
 
 export class AuditTrail {
@@ -88,6 +89,6 @@ export class AuditTrail {
   }
 
   private stamp(entry: Omit<AuditEntry, 'at'>): AuditEntry {
-    return { ...entry, at: (this.options.now?.() ?? new Date()).toISOString() };
+    return { ...entry, at: this.options.clock.now().toISOString() };
   }
 }

@@ -5,6 +5,7 @@
  * bounded: at most `maxBuckets` buckets per limit, least recently used dropped first (a
  * dropped bucket comes back full, which only ever errs towards letting someone through).
  */
+import type { Clock } from '../domain/clock';
 
 /** What is limited. Commands: messages and card actions that read the directory; revokes: confirmed revocations. */
 export type RateLimitedAction = 'command' | 'revoke';
@@ -35,8 +36,7 @@ export type RateDecision =
 
 export interface RateLimiterOptions {
   readonly limits?: Partial<RateLimits>;
-  /** Milliseconds since the epoch (tests pass a fake clock). */
-  readonly now?: () => number;
+  readonly clock: Clock;
   /** Most buckets kept per limit. */
   readonly maxBuckets?: number;
 }
@@ -106,15 +106,15 @@ class BucketTable {
 
 export class RateLimiter {
   readonly limits: RateLimits;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly tables: Readonly<Record<RateLimitedAction, { readonly user: BucketTable; readonly tenant: BucketTable }>>;
 
-  constructor(options: RateLimiterOptions = {}) {
+  constructor(options: RateLimiterOptions) {
     this.limits = Object.freeze({ ...DEFAULT_RATE_LIMITS, ...options.limits });
     for (const [name, value] of Object.entries(this.limits)) {
       if (!Number.isFinite(value) || value <= 0) throw new RangeError(`rate limit ${name} must be a positive number`);
     }
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock;
     const max = options.maxBuckets ?? 10_000;
     this.tables = {
       command: { user: new BucketTable(this.limits.userCommandsPerMinute, max), tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max) },
@@ -127,7 +127,7 @@ export class RateLimiter {
    * organisation's limits allow it; otherwise takes nothing and says when to try again.
    */
   take(action: RateLimitedAction, person: { readonly tenantId: string; readonly aadObjectId: string }): RateDecision {
-    const now = this.now();
+    const now = this.clock.now().getTime();
     const { user, tenant } = this.tables[action];
     const tenantKey = person.tenantId.toLowerCase();
     const userKey = `${tenantKey}|${person.aadObjectId.toLowerCase()}`;

@@ -27,6 +27,7 @@ import {
 } from '../domain/revocationRequest';
 import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
 import { classifyTarget, type DirectoryRole } from '../domain/roles';
+import type { Clock } from '../domain/clock';
 
 /** Whom the agent asked for, after the bot edge resolved any @mention to an object id. */
 export type ResolvedTarget =
@@ -83,7 +84,7 @@ export interface RevocationServiceOptions {
   readonly pickListSize?: number;
   /** When an 'executing' request counts as interrupted (see staleExecution.ts); 2 minutes by default. */
   readonly staleExecutionAfterInMs?: number;
-  readonly now?: () => Date;
+  readonly clock: Clock;
   readonly newId?: () => string;
 }
 
@@ -210,7 +211,7 @@ export class RevocationService {
       return { kind: 'storage_unavailable' };
     }
     const key: UserKey = executing.target.id === acting.person.aadObjectId && isSelfRequest(executing) ? { kind: 'self' } : { kind: 'objectId', id: executing.target.id };
-    const { outcome, result } = await runRevocation({ acting, key, request: executing, audit: this.options.audit, now: () => this.now(), deadline: options.deadline });
+    const { outcome, result } = await runRevocation({ acting, key, request: executing, audit: this.options.audit, clock: this.options.clock, deadline: options.deadline });
     const finished = complete(executing, outcome, this.now());
     await saveHeldRequest(this.options.store, finished, won.etag, this.retention());
     await this.options.audit.after({
@@ -321,7 +322,7 @@ export class RevocationService {
     const may = beginExecution(abandonStaleExecution(stored.value, this.now(), staleAfterInMs), acting.person, this.now());
     if (!may.ok && may.error !== 'expired') return undefined;
     const recovered = await recoverStaleExecution(
-      { store: this.options.store, audit: this.options.audit, namespace: NAMESPACE.requests, retention: () => this.retention(), now: () => this.now() },
+      { store: this.options.store, audit: this.options.audit, namespace: NAMESPACE.requests, retention: () => this.retention(), clock: this.options.clock },
       acting,
       stored,
       staleAfterInMs,
@@ -351,7 +352,7 @@ export class RevocationService {
   }
 
   private now(): Date {
-    return this.options.now?.() ?? new Date();
+    return this.options.clock.now();
   }
 
   private newId(): string {

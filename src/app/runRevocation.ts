@@ -3,6 +3,7 @@
  * person's delegated access, read the result back, run the ticked containment steps, and
  * describe it all as the request's outcome (with the roles that would do, on a 403).
  */
+import type { Clock, Deadline } from '../domain/clock';
 import type { RevocationOutcome, RevocationRequest } from '../domain/revocationRequest';
 import { rolesThatMayRevoke } from '../domain/roles';
 import type { AuditTrail } from './auditTrail';
@@ -16,12 +17,12 @@ export async function runRevocation(input: {
   key: UserKey;
   request: RevocationRequest;
   audit: AuditTrail;
-  now: () => Date;
-  deadline?: number;
+  clock: Clock;
+  deadline?: Deadline;
 }): Promise<{ outcome: RevocationOutcome; result: DirectoryResult<void> }> {
   const { acting, key, request } = input;
   const options = { deadline: input.deadline };
-  const startedAt = input.now();
+  const startedAt = input.clock.now();
   const result = await acting.directory.revokeSessions(key, options);
   if (!result.ok) {
     return {
@@ -48,7 +49,7 @@ export async function runRevocation(input: {
     result,
     outcome: {
       kind: 'revoked',
-      at: input.now().toISOString(),
+      at: input.clock.now().toISOString(),
       graphRequestId: result.graphRequestId,
       validFromAfter: verification.validFromAfter,
       verified: verification.verified,

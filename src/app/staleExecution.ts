@@ -25,6 +25,7 @@ import type { Acting } from './revocationService';
 import type { AuditTrail } from './auditTrail';
 import type { DirectoryFailure } from './ports/directory';
 import type { StateStore, StoredItem } from './ports/stateStore';
+import type { Clock } from '../domain/clock';
 import { abandonStaleExecution, complete, type RevocationRequest } from '../domain/revocationRequest';
 
 /** Two minutes: comfortably above invoke budget (8 s) + background budget (20 s) + Graph time-out (10 s). */
@@ -48,7 +49,7 @@ export interface StaleRecoveryDeps {
   readonly audit: AuditTrail;
   readonly namespace: string;
   readonly retention: () => Date;
-  readonly now: () => Date;
+  readonly clock: Clock;
 }
 
 /** Recovers one stale execution (see the module comment). The caller checked isStaleExecution and who may act. */
@@ -59,7 +60,7 @@ export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Act
   if (!read.ok && read.error.code !== 'not_found') return { kind: 'undetermined', failure: read.error };
   const validFrom = read.ok && read.value.signInSessionsValidFrom ? Date.parse(read.value.signInSessionsValidFrom) : Number.NaN;
   const revoked = Number.isFinite(validFrom) && validFrom >= Math.floor(startedAt / 1000) * 1000;
-  const now = deps.now();
+  const now = deps.clock.now();
   const next = revoked
     ? complete(request, { kind: 'revoked', at: new Date(validFrom).toISOString(), graphRequestId: read.ok ? read.graphRequestId : undefined }, now)
     : abandonStaleExecution(request, now, staleAfterInMs);

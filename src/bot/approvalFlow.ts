@@ -10,6 +10,7 @@ import type { ApprovalService, DecisionOutcome } from '../app/approvalService';
 import type { StateStore } from '../app/ports/stateStore';
 import type { Acting, RevocationService } from '../app/revocationService';
 import type { AdaptiveCard } from '../cards/render';
+import { deadlineIn } from '../domain/clock';
 import type { PersonRef, RevocationRequest } from '../domain/revocationRequest';
 import type { DelegatedSession } from '../identity/delegatedSessions';
 import type { Logger } from '../observability/logger';
@@ -105,7 +106,7 @@ export class ApprovalFlow {
     if ('status' in session) return session;
     const acting: Acting = { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory: session.directory, containment: session.containment };
     const budget = this.options.invokeBudgetInMs;
-    const work = this.options.approvals.approve(acting, requestId, { deadline: Date.now() + budget + (this.options.backgroundBudgetInMs ?? 20_000) });
+    const work = this.options.approvals.approve(acting, requestId, { deadline: deadlineIn(budget + (this.options.backgroundBudgetInMs ?? 20_000)) });
     const first = await Promise.race([work, new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), budget).unref())]);
     if (first === 'slow') {
       const reference = TurnContext.getConversationReference(context.activity);

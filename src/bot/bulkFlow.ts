@@ -10,6 +10,7 @@ import { supportsBulk, type BulkDirectoryGateway } from '../app/ports/directory'
 import type { StateStore } from '../app/ports/stateStore';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { BulkView } from '../cards/views';
+import { deadlineIn, msUntil, type Clock, type Deadline } from '../domain/clock';
 import type { BulkSource } from '../domain/bulkCommand';
 import { describeBulkSource } from '../domain/bulkCommand';
 import { progressOf, reportOf, summarize, type BulkRun } from '../domain/bulkRun';
@@ -39,6 +40,7 @@ export interface BulkFlowOptions {
   readonly logger: Logger;
   readonly channel?: SecurityChannel;
   readonly maxTargets: number;
+  readonly clock: Clock;
   readonly authenticate: (context: TurnContext, person: TurnPerson) => Promise<DelegatedSession | InvokeResponse>;
   readonly track: (task: Promise<unknown>) => void;
   /** Least time between two progress updates of one card (Teams limits message updates per conversation). */
@@ -216,12 +218,11 @@ export class BulkFlow {
 
   /** Progress: update the run's cards as batches finish, at most once per interval. */
   private observer(adapter: CloudAdapter): { onProgress: (progress: unknown, run: BulkRun) => Promise<void> } {
-    let last = 0;
+    let next: Deadline = 0;
     return {
       onProgress: async (_progress, run) => {
-        const now = Date.now();
-        if (now - last < (this.options.progressIntervalInMs ?? 1000) && progressOf(run).remaining > 0) return;
-        last = now;
+        if (msUntil(next) > 0 && progressOf(run).remaining > 0) return;
+        next = deadlineIn(this.options.progressIntervalInMs ?? 1000);
         await this.updateCards(adapter, run);
       },
     };
@@ -317,7 +318,7 @@ export class BulkFlow {
       expiresAt: run.expiresAt,
       approvalChannelName: this.options.channel ? this.options.channel.cachedDisplayName() : undefined,
       notice:
-        run.state === 'running' && !this.options.service.isExecuting(run.id) && (run.stopped || !run.execution || Date.parse(run.execution.leaseUntil) < Date.now())
+        run.state === 'running' && !this.options.service.isExecuting(run.id) && (run.stopped || !run.execution || Date.parse(run.execution.leaseUntil) < this.options.clock.now().getTime())
           ? `Paused: ${run.decidedBy?.name ?? 'the person who started it'} can click Refresh to continue (their sign-in is needed again).`
           : undefined,
       ...extra,

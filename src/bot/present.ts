@@ -8,6 +8,7 @@ import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
 import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
+import type { Clock } from '../domain/clock';
 import type { Explanation } from './explain';
 import { explainDirectoryFailure } from './explain';
 
@@ -58,6 +59,7 @@ export class Presenter {
   constructor(
     private readonly cards: CardRenderer,
     private readonly botName: string,
+    private readonly clock: Clock,
     private readonly approvalChannelName?: () => string,
   ) {}
 
@@ -84,7 +86,7 @@ export class Presenter {
       case 'succeeded':
         return this.cards.succeeded({
           target,
-          revokedAt: request.outcome?.kind === 'revoked' ? request.outcome.at : (request.decidedAt ?? new Date().toISOString()),
+          revokedAt: request.outcome?.kind === 'revoked' ? request.outcome.at : (request.decidedAt ?? this.clock.now().toISOString()),
           revokedByName: request.decidedBy?.name ?? request.requester.name,
           graphRequestId: request.outcome?.graphRequestId,
           ...verificationOf(request),
@@ -102,7 +104,7 @@ export class Presenter {
           hint: why.hint,
           graphRequestId: request.outcome?.graphRequestId,
           correlationId,
-          canRetry: canRetry(request, new Date()),
+          canRetry: canRetry(request, this.clock.now()),
         });
       }
       case 'cancelled':

@@ -16,6 +16,7 @@ import type { StateStore } from '../app/ports/stateStore';
 import type { Acting, ConfirmOutcome, ResolvedTarget, RevocationService } from '../app/revocationService';
 import { asAttachment, type AdaptiveCard } from '../cards/render';
 import { isVerb, VERB, type Verb } from '../cards/verbs';
+import { deadlineIn, type Clock } from '../domain/clock';
 import { parseCommand, type Command } from '../domain/command';
 import type { PersonRef, RevocationRequest } from '../domain/revocationRequest';
 import type { Logger } from '../observability/logger';
@@ -54,6 +55,7 @@ export interface RevokerBotOptions {
   readonly logger: Logger;
   readonly allowedTenants: readonly string[];
   readonly invokeBudgetInMs: number;
+  readonly clock: Clock;
   /** How long Graph work may go on after the invoke was answered with "working…". */
   readonly backgroundBudgetInMs?: number;
   /** Per-person and per-organisation limits on commands and revokes; none when absent. */
@@ -102,6 +104,7 @@ export class RevokerBot extends TeamsActivityHandler {
           logger: options.logger,
           channel: approvals?.channel,
           maxTargets: options.bulk.maxTargets,
+          clock: options.clock,
           authenticate: (c, p) => this.authenticate(c, p),
           track: (task) => this.track(task),
         })
@@ -221,7 +224,7 @@ export class RevokerBot extends TeamsActivityHandler {
 
   /** Parks the command and sends the sign-in card; the sign-in's invoke resumes it. */
   private async askToSignIn(context: TurnContext, person: TurnPerson, parked: ParkedCommand, text: string): Promise<void> {
-    await putLatest(this.options.store, 'parked-commands', parkKey(context, person), parked, new Date(Date.now() + 10 * 60_000));
+    await putLatest(this.options.store, 'parked-commands', parkKey(context, person), parked, this.inMinutes(10));
     const card = await this.options.gate.oauthCardActivity(context, text);
     if (!card) {
       const why = explainSignIn('sign_in_unavailable');
@@ -235,7 +238,7 @@ export class RevokerBot extends TeamsActivityHandler {
   private async runCommand(context: TurnContext, person: TurnPerson, session: DelegatedSession, parked: ParkedCommand, justSignedIn = false): Promise<void> {
     const retry = justSignedIn ? undefined : parked;
     const acting = actingOf(person, session);
-    const deadline = Date.now() + this.options.invokeBudgetInMs;
+    const deadline = deadlineIn(this.options.invokeBudgetInMs);
     if (parked.command.kind === 'whoami') {
       const me = await this.options.service.whoami(acting, { deadline });
       if (!me.ok) return this.directoryFailure(context, person, me.failure.code, me.failure.graphRequestId, retry);
@@ -328,7 +331,7 @@ export class RevokerBot extends TeamsActivityHandler {
     const session = await this.options.gate.fromToken(person, value.token);
     if (!session.ok) return failed('The sign-in could not be used. Proceed with regular sign-in.');
     // Teams sends the same exchange from every client the person has open: act once.
-    const first = await this.options.store.create('token-exchanges', `${context.activity.conversation.id}|${id}`, { at: Date.now() }, { expiresAt: new Date(Date.now() + 10 * 60_000) });
+    const first = await this.options.store.create('token-exchanges', `${context.activity.conversation.id}|${id}`, { at: this.options.clock.now().toISOString() }, { expiresAt: this.inMinutes(10) });
     if (first.ok) await this.resume(context, person, session.session);
     return { status: 200, body: { id, connectionName } };
   }
@@ -391,7 +394,7 @@ export class RevokerBot extends TeamsActivityHandler {
     if ('status' in session) return session;
     const acting = actingOf(person, session);
     const budget = this.options.invokeBudgetInMs;
-    const work = this.options.service.confirm(acting, requestId, { deadline: Date.now() + budget + (this.options.backgroundBudgetInMs ?? 20_000), containment: containmentFrom(data) });
+    const work = this.options.service.confirm(acting, requestId, { deadline: deadlineIn(budget + (this.options.backgroundBudgetInMs ?? 20_000)), containment: containmentFrom(data) });
     const first = await Promise.race([work, delay(budget).then(() => 'slow' as const)]);
     const cardId = context.activity.replyToId;
     if (first === 'slow') {
@@ -502,6 +505,10 @@ export class RevokerBot extends TeamsActivityHandler {
       return undefined;
     }
     return person;
+  }
+
+  private inMinutes(minutes: number): Date {
+    return new Date(this.options.clock.now().getTime() + minutes * 60_000);
   }
 
   private isAllowedTenant(person: TurnPerson): boolean {

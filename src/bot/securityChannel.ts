@@ -7,6 +7,7 @@
 import { TeamsInfo, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import type { StateStore } from '../app/ports/stateStore';
 import type { Logger } from '../observability/logger';
+import type { Clock } from '../domain/clock';
 
 const NAMESPACE = 'channel-references';
 
@@ -34,6 +35,7 @@ export class SecurityChannel {
     readonly channelId: string | undefined,
     private readonly appId: string,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   get configured(): boolean {
@@ -133,7 +135,7 @@ export class SecurityChannel {
       bot: base.bot,
       conversation: { id: channelId, isGroup: true, conversationType: 'channel', tenantId: base.conversation?.tenantId, name: '' },
     };
-    const value: KnownChannel = { channelId, name: name ?? known?.name, isPrivate, teamId: teamId ?? known?.teamId, reference, learnedAt: new Date().toISOString() };
+    const value: KnownChannel = { channelId, name: name ?? known?.name, isPrivate, teamId: teamId ?? known?.teamId, reference, learnedAt: this.clock.now().toISOString() };
     const key = channelId.toLowerCase();
     const existing = await this.store.get<KnownChannel>(NAMESPACE, key);
     if (existing) await this.store.replace(NAMESPACE, key, value, existing.etag);

@@ -12,6 +12,7 @@ import { auditCsv, auditJsonl } from '../app/auditExport';
 import type { AuditLog, AuditRecord } from '../app/ports/auditLog';
 import { readStorageSettings } from '../config/storageConfig';
 import type { AuditExportFormat } from '../domain/auditCommand';
+import { systemClock } from '../domain/clock';
 import { openStorage } from '../storage/openStorage';
 
 export interface ExportArguments {
@@ -77,12 +78,14 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     for (const problem of problems) console.error(`config: ${problem}`);
     return 2;
   }
-  const storage = await openStorage(settings);
+  // A command line is its own composition root: the machine's clock.
+  const clock = systemClock;
+  const storage = await openStorage(settings, clock);
   try {
     const records = await collectRecords(storage.audit, args);
     const content = args.format === 'csv' ? auditCsv(records) : auditJsonl(records);
     await storage.audit.append({
-      at: new Date().toISOString(),
+      at: clock.now().toISOString(),
       tenantId: args.tenantId ?? env.MicrosoftAppTenantId?.trim().toLowerCase() ?? 'unknown',
       action: 'audit.exported',
       outcome: 'info',

@@ -5,6 +5,7 @@
  */
 import { readConfig } from '../config/config';
 import { openStorage } from '../storage/openStorage';
+import { systemClock } from '../domain/clock';
 import { checkBotToken, checkEntraMetadata, checkGraph, checkManifest, checkSecurityChannel, type CheckContext, type CheckResult } from './checks';
 
 export interface DoctorOptions {
@@ -39,7 +40,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     manifestPath: options.manifestPath,
     timeoutInMs: options.timeoutInMs ?? 15_000,
     openState: async () => {
-      const storage = await openStorage(config.storage);
+      const storage = await openStorage(config.storage, systemClock);
       return { state: storage.state, close: () => storage.close() };
     },
   };

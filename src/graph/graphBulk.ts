@@ -23,6 +23,7 @@
  */
 import { ResponseType, RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { odataString, userPath } from '../domain/odata';
+import { deadlineIn, fitsBefore, msUntil, type Deadline } from '../domain/clock';
 import type {
   CallOptions,
   DirectoryFailure,
@@ -82,7 +83,7 @@ export class GraphBulk {
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
     const bad = unique.find((id) => !GUID.test(id));
     if (bad !== undefined) return { ok: false, error: { code: 'bad_request' } };
-    const deadline = options?.deadline ?? Date.now() + 3 * this.timeoutInMs;
+    const deadline = options?.deadline ?? deadlineIn(3 * this.timeoutInMs);
     const result = new Map<string, DirectoryResult<Memberships>>();
     let todo = unique;
     for (let round = 0; round < 3 && todo.length > 0; round += 1) {
@@ -113,7 +114,7 @@ export class GraphBulk {
         });
       });
       if (failure) return { ok: false, error: failure };
-      if (again.length === 0 || Date.now() + waitInSeconds * 1000 >= deadline) break;
+      if (again.length === 0 || !fitsBefore(deadline, waitInSeconds * 1000)) break;
       await sleep(waitInSeconds * 1000);
       todo = again;
     }
@@ -137,7 +138,7 @@ export class GraphBulk {
         body: {},
       }),
     );
-    const answer = await this.postBatch(requests, options?.deadline ?? Date.now() + 3 * this.timeoutInMs);
+    const answer = await this.postBatch(requests, options?.deadline ?? deadlineIn(3 * this.timeoutInMs));
     if (!answer.ok) return answer;
     const outcomes = new Map<string, ItemOutcome>();
     wanted.forEach((id, i) => outcomes.set(id, revokeOutcome(answer.value.get(String(i + 1)))));
@@ -145,17 +146,17 @@ export class GraphBulk {
   }
 
   /** One POST /$batch (read raw, for the outer request-id); see the module comment for its retries. */
-  private async postBatch(requests: readonly BatchStepRequest[], deadline: number): Promise<DirectoryResult<Map<string, BatchStepAnswer>>> {
+  private async postBatch(requests: readonly BatchStepRequest[], deadline: Deadline): Promise<DirectoryResult<Map<string, BatchStepAnswer>>> {
     const retry = new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) => {
       if (response.status === 504) return false;
       const after = Number(response.headers.get('retry-after') ?? '1');
-      return Date.now() + (Number.isFinite(after) ? after : 1) * 1000 < deadline;
+      return fitsBefore(deadline, (Number.isFinite(after) ? after : 1) * 1000);
     });
     try {
       const response = (await this.client
         .api('/$batch')
         .middlewareOptions([retry])
-        .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, deadline - Date.now()))))
+        .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, msUntil(deadline)))))
         .responseType(ResponseType.RAW)
         .post({ requests })) as Response;
       const graphRequestId = response.headers.get('request-id') ?? undefined;
@@ -218,16 +219,16 @@ export class GraphBulk {
 
   /** Runs reads with a deadline, like GraphDirectory.call: retries only while the wait fits. */
   private async run<T>(options: CallOptions | undefined, body: (req: Requester) => Promise<DirectoryResult<T>>): Promise<DirectoryResult<T>> {
-    const deadline = options?.deadline ?? Date.now() + 3 * this.timeoutInMs;
+    const deadline = options?.deadline ?? deadlineIn(3 * this.timeoutInMs);
     const retry = new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) => {
       const after = Number(response.headers.get('retry-after') ?? '1');
-      return Date.now() + (Number.isFinite(after) ? after : 1) * 1000 < deadline;
+      return fitsBefore(deadline, (Number.isFinite(after) ? after : 1) * 1000);
     });
     const req: Requester = (path) =>
       this.client
         .api(path)
         .middlewareOptions([retry])
-        .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, deadline - Date.now()))));
+        .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, msUntil(deadline)))));
     try {
       return await body(req);
     } catch (error) {

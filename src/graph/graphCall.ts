@@ -7,6 +7,7 @@ import type { TokenCredential } from '@azure/identity';
 import { Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/ports/directory';
+import { deadlineIn, fitsBefore, msUntil } from '../domain/clock';
 import { failureFromError } from './graphErrors';
 
 export type GraphRequestFor = (path: string) => ReturnType<Client['api']>;
@@ -24,19 +25,19 @@ export function createGraphClient(credential: TokenCredential, graphEndpoint: st
 
 /** Runs Graph requests under one deadline; errors become DirectoryFailure values. */
 export async function graphCall<T>(client: Client, timeoutInMs: number, options: CallOptions | undefined, run: (req: GraphRequestFor) => Promise<DirectoryResult<T>>): Promise<DirectoryResult<T>> {
-  const deadline = options?.deadline ?? Date.now() + 3 * timeoutInMs;
-  const retry = new RetryHandlerOptions(1, 3, (delayInSeconds: number) => Date.now() + delayInSeconds * 1000 < deadline);
+  const deadline = options?.deadline ?? deadlineIn(3 * timeoutInMs);
+  const retry = new RetryHandlerOptions(1, 3, (delayInSeconds: number) => fitsBefore(deadline, delayInSeconds * 1000));
   const req: GraphRequestFor = (path) =>
     client
       .api(path)
       .middlewareOptions([retry])
-      .option('signal', AbortSignal.timeout(Math.max(1, Math.min(timeoutInMs, deadline - Date.now()))));
+      .option('signal', AbortSignal.timeout(Math.max(1, Math.min(timeoutInMs, msUntil(deadline)))));
   // The signals reach the fetches only: getting the token (Entra, with @azure/identity's own
   // retries) is not bounded by them, so the whole call is bounded by the deadline. A request
   // whose token arrives after that is never sent: its signal has fired by then.
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<DirectoryResult<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: { code: 'timeout' } }), Math.max(deadline - Date.now(), timeoutInMs) + 50);
+    timer = setTimeout(() => resolve({ ok: false, error: { code: 'timeout' } }), Math.max(msUntil(deadline), timeoutInMs) + 50);
   });
   try {
     return await Promise.race([run(req), timedOut]);

@@ -27,12 +27,17 @@ function byStatus(status: number): DirectoryFailureCode {
 
 function retryAfter(headers: unknown): number | undefined {
   const get = (headers as { get?: (name: string) => string | null } | undefined)?.get;
-  const raw = typeof get === 'function' ? get.call(headers, 'retry-after') : undefined;
+  if (typeof get !== 'function') return undefined;
+  const header = (name: string): string | null => get.call(headers, name);
+  const raw = header('retry-after');
   if (!raw) return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  // An HTTP-date is read against the response's own Date header, so neither our clock nor its
+  // skew from Graph's matters; without one the wait is unknown and the caller's default applies.
   const at = Date.parse(raw);
-  return Number.isFinite(at) ? Math.max(0, (at - Date.now()) / 1000) : undefined;
+  const sent = Date.parse(header('date') ?? '');
+  return Number.isFinite(at) && Number.isFinite(sent) ? Math.max(0, (at - sent) / 1000) : undefined;
 }
 
 function fromMessage(message: string): DirectoryFailureCode | undefined {

@@ -7,6 +7,7 @@
 import { OnBehalfOfCredential, type MultiTenantTokenCredentialOptions, type OnBehalfOfCredentialSecretOptions, type TokenCredential } from '@azure/identity';
 import type { DirectoryGateway } from '../app/ports/directory';
 import type { ContainmentGateway } from '../app/ports/containment';
+import type { Clock } from '../domain/clock';
 import type { VerifiedUser } from './ssoTokenValidator';
 
 export interface DelegatedSession {
@@ -26,7 +27,9 @@ export interface DelegatedSessionsOptions {
   readonly maxSessions?: number;
   /** Stop using a session this long before its SSO token expires. */
   readonly expiryMarginInSeconds?: number;
-  readonly now?: () => number;
+  /** Decides when a warm session's SSO token is too old to use. (msal-node's own token cache
+   * judges the tokens it holds by the machine's clock: a library edge.) */
+  readonly clock: Clock;
 }
 
 interface Entry {
@@ -89,7 +92,7 @@ export class DelegatedSessions {
   }
 
   private isFresh(session: DelegatedSession): boolean {
-    const now = (this.options.now ?? Date.now)() / 1000;
+    const now = this.options.clock.now().getTime() / 1000;
     return session.user.expiresAt - (this.options.expiryMarginInSeconds ?? 120) > now;
   }
 

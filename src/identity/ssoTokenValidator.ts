@@ -4,6 +4,7 @@
  * authority, meant for this app, not expired, a delegated user token, and for the same
  * Entra object id the channel vouched for in the activity. Deny by default.
  */
+import type { Clock } from '../domain/clock';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 
 export type TokenProblem =
@@ -43,6 +44,8 @@ export interface SsoTokenValidatorOptions {
   readonly allowedTenants: readonly string[];
   /** Clock skew tolerated on exp/nbf. */
   readonly clockToleranceInSeconds?: number;
+  /** Decides exp/nbf: the bot's one clock. */
+  readonly clock: Clock;
 }
 
 const PUBLIC_AUTHORITY = 'https://login.microsoftonline.com';
@@ -74,6 +77,7 @@ export class SsoTokenValidator {
         issuer: issuers,
         audience: [this.options.appId, this.options.ssoAppIdUri],
         clockTolerance: this.options.clockToleranceInSeconds ?? 60,
+        currentDate: this.options.clock.now(),
         requiredClaims: ['exp', 'iat', 'tid', 'oid'],
       }));
     } catch (error) {

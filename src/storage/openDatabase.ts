@@ -6,6 +6,7 @@ import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, ope
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageUnavailableError } from '../app/ports/stateStore';
+import { deadlineIn, msUntil } from '../domain/clock';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { toStorageError } from './sqliteErrors';
 
@@ -170,14 +171,14 @@ function createPrivateFile(filePath: string): boolean {
  * starting together hit exactly that.
  */
 function retryWhileBusy(timeoutInMs: number, fn: () => void): void {
-  const deadline = Date.now() + timeoutInMs;
+  const deadline = deadlineIn(timeoutInMs);
   for (;;) {
     try {
       fn();
       return;
     } catch (error) {
       const busy = error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
-      if (!busy || Date.now() >= deadline) throw error;
+      if (!busy || msUntil(deadline) <= 0) throw error;
       sleepSync(10 + Math.floor(Math.random() * 20));
     }
   }

@@ -2,6 +2,7 @@
 import type { AuditLog } from '../app/ports/auditLog';
 import type { StateStore } from '../app/ports/stateStore';
 import type { StorageSettings } from '../config/storageConfig';
+import type { Clock } from '../domain/clock';
 import { openBlobStorage } from './blob/openBlobStorage';
 import { openSqliteStorage } from './openSqliteStorage';
 
@@ -14,15 +15,15 @@ export interface OpenedStorage {
 }
 
 /**
- * The state store and audit log for `settings`.
+ * The state store and audit log for `settings`; `clock` decides what has expired.
  *
  * @throws StorageUnavailableError when the store cannot be opened or reached.
  */
-export async function openStorage(settings: StorageSettings): Promise<OpenedStorage> {
+export async function openStorage(settings: StorageSettings, clock: Clock): Promise<OpenedStorage> {
   if (settings.kind === 'blob') {
-    const blob = await openBlobStorage({ connectionString: settings.connectionString, container: settings.container });
+    const blob = await openBlobStorage({ connectionString: settings.connectionString, container: settings.container, clock });
     return { kind: 'blob', state: blob.state, audit: blob.audit, close: () => blob.close() };
   }
-  const sqlite = openSqliteStorage({ dataDir: settings.dataDir });
+  const sqlite = openSqliteStorage({ dataDir: settings.dataDir, clock });
   return { kind: 'sqlite', state: sqlite.state, audit: sqlite.audit, close: () => sqlite.close() };
 }

@@ -8,13 +8,14 @@ import type Database from 'better-sqlite3';
 import { StorageUnavailableError, type CreateResult, type ListOptions, type ReplaceResult, type StateStore, type StoredItem, type WriteOptions } from '../app/ports/stateStore';
 import { openDatabase, type OpenDatabaseOptions, type SqliteConnection } from './openDatabase';
 import { assertNoSecretLikeContent, serializeWithoutSecrets } from './secretGuard';
+import type { Clock } from '../domain/clock';
 
 /** How many expired items of a namespace a create removes on the way (lazy sweeping). */
 const SWEEP_BATCH_SIZE = 100;
 
 export interface SqliteStateStoreOptions {
-  /** The clock deciding expiry, in ms since the epoch; Date.now() (read at each call) by default. */
-  readonly now?: () => number;
+  /** The clock deciding expiry: the one the use cases read, so both agree on what has expired. */
+  readonly clock: Clock;
 }
 
 interface ItemRow {
@@ -116,11 +117,10 @@ export class SqliteStateStore implements StateStore {
   /** Takes ownership of `connection` (close() closes it). */
   constructor(
     private readonly connection: SqliteConnection,
-    options: SqliteStateStoreOptions = {},
+    options: SqliteStateStoreOptions,
   ) {
     this.statements = prepareStatements(connection.db);
-    // Looked up per call, so fake timers installed later (sinon) still move expiry.
-    this.now = options.now ?? (() => Date.now());
+    this.now = () => options.clock.now().getTime();
   }
 
   async get<T>(namespace: string, key: string): Promise<StoredItem<T> | undefined> {

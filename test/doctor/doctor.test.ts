@@ -10,6 +10,7 @@ import { EmulatedCloud } from '../../src/emulator/cloud';
 import type { Conversation, Team } from '../../src/emulator/teams';
 import { freePort, startE2E, type E2E } from '../helpers/e2e';
 import { testTls } from '../helpers/tls';
+import { childEnv } from '../helpers/childEnv';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PACKAGE_SETTINGS = {
@@ -38,7 +39,7 @@ function runCli(env: Record<string, string>, manifest: string): Promise<{ code: 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'doctor', 'cli.ts'), '--manifest', manifest, '--dotenv', path.join(tmpdir(), 'no-such.env')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env },
+      env: childEnv({ NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -5,12 +5,13 @@ import type { Conversation, PostedMessage } from '../../src/emulator/teams';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';
+import { systemClock } from '../../src/domain/clock';
 
 /** The seeded "Security Operations" group: Priya and Sam. */
 const SECURITY_OPERATIONS = 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f03';
 
 async function auditRecords(e2e: E2E): Promise<AuditRecord[]> {
-  const storage = openSqliteStorage({ dataDir: e2e.dataDir });
+  const storage = openSqliteStorage({ dataDir: e2e.dataDir, clock: systemClock });
   try {
     return await storage.audit.list({ limit: 1000 });
   } finally {

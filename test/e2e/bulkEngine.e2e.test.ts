@@ -20,6 +20,7 @@ import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { BULK_GRAPH_SCOPES, bulkConfig, delegatedBulkDirectory, revokeStatusesByUser, successfulRevokes } from '../helpers/bulkCloud';
 import { testTls } from '../helpers/tls';
+import { systemClock } from '../../src/domain/clock';
 
 describe('bulk revocation engine against the emulated cloud', function () {
   this.timeout(60_000);
@@ -38,7 +39,7 @@ describe('bulk revocation engine against the emulated cloud', function () {
   const services: BulkRevocationService[] = [];
 
   function service(overrides: Partial<BulkRevocationServiceOptions> = {}): BulkRevocationService {
-    const created = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 200, ...overrides });
+    const created = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 200, clock: systemClock, ...overrides });
     services.push(created);
     return created;
   }
@@ -57,8 +58,9 @@ describe('bulk revocation engine against the emulated cloud', function () {
     gatewayTimeout = addBulkPopulation(directory, { department: 'Gateway Timeout', count: 20, privileged: 0 });
     cloud = await EmulatedCloud.start({ ca, directory, consentedGraphScopes: BULK_GRAPH_SCOPES });
     dataDir = mkdtempSync(path.join(tmpdir(), 'revoker-bulk-e2e-'));
-    storage = openSqliteStorage({ dataDir });
-    audit = new AuditTrail({ log: storage.audit });
+    // The emulated Graph stamps revokes with the machine's time: the engine reads the same clock.
+    storage = openSqliteStorage({ dataDir, clock: systemClock });
+    audit = new AuditTrail({ log: storage.audit, clock: systemClock });
     config = bulkConfig(cloud, dataDir);
     const user = directory.user('uma');
     uma = { tenantId: directory.tenantId, aadObjectId: user.id, name: user.displayName, userPrincipalName: user.userPrincipalName };
@@ -195,7 +197,7 @@ describe('bulk revocation engine against the emulated cloud', function () {
     let died = false;
     // The second batch reaches Graph and is carried out; then the process "dies" before it hears the answer.
     const dying = dieAfterAnswer(directory, 1, () => (died = true));
-    const first = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, maxInFlight: 1, leaseInMs: 800 });
+    const first = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, maxInFlight: 1, leaseInMs: 800, clock: systemClock });
     const run = await prepare(first, directory, { kind: 'department', department: 'Restart Two' });
     const started = await first.start({ person: uma, directory: dying }, run.id);
     assert.equal(started.kind, 'started');

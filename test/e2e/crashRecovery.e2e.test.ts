@@ -17,6 +17,7 @@ import { startChildBot, type ChildBot } from '../helpers/childBot';
 import { freePort } from '../helpers/e2e';
 import { sendForCard, textOf, requestIdOf } from '../helpers/flows';
 import { testTls } from '../helpers/tls';
+import { systemClock } from '../../src/domain/clock';
 
 async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutInMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutInMs;
@@ -66,7 +67,7 @@ describe('kill -9 of the bot process, end to end', function () {
 
   /** Reads the store as it is on disk (another connection; the bot may be running). */
   async function onDisk<T>(read: (storage: ReturnType<typeof openSqliteStorage>) => Promise<T>): Promise<T> {
-    const storage = openSqliteStorage({ dataDir });
+    const storage = openSqliteStorage({ dataDir, clock: systemClock });
     try {
       return await read(storage);
     } finally {

@@ -125,8 +125,10 @@ describe('when Entra or Graph says no, or is slow, end to end', function () {
     const chat = teams.personalChat(uma);
     const card = await sendForCard(teams, uma, chat, 'revoke alex@contoso.onmicrosoft.com');
     graph.injectFault({ route: GRAPH_ROUTES.revoke, latencyInMs: 2500, times: 1 });
+    const before = graph.count(GRAPH_ROUTES.revoke);
     const click = await teams.click(uma, card, 'Revoke sessions');
-    assert.ok(click.elapsedInMs < 2400, `answered in ${click.elapsedInMs} ms`);
+    // The emulator logs the revoke when it answers: the clicker was answered while Graph still held it.
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), before, 'answered before Graph did');
     assert.match(textOf(click.card), /Revoking sessions/);
     const updated = await teams.waitForMessage(chat, (m) => m.id === card.id && /Sessions revoked/.test(textOf(m.card)), 10_000);
     assert.ok(updated);

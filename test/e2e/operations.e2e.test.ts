@@ -14,6 +14,7 @@ import { freePort } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';
 import { produced } from '../helpers/secretScan';
 import { testTls } from '../helpers/tls';
+import { childEnv } from '../helpers/childEnv';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -23,11 +24,11 @@ interface Child {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `node --import tsx src/main.ts` with exactly this environment (plus PATH). */
+/** Starts `node --import tsx src/main.ts` with exactly this environment (plus PATH and the clock's). */
 function startMain(env: Record<string, string>): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -10,6 +10,7 @@ import type { EmulatedCloud } from '../../src/emulator/cloud';
 import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import { GraphDirectory } from '../../src/graph/graphDirectory';
 import { DelegatedSessions } from '../../src/identity/delegatedSessions';
+import { systemClock } from '../../src/domain/clock';
 
 /** What a bulk run needs delegated: revoke, read users (and their memberships), read group members. */
 export const BULK_GRAPH_SCOPES = ['User.RevokeSessions.All', 'User.Read.All', 'GroupMember.Read.All', 'User.Read'];
@@ -32,9 +33,10 @@ export async function delegatedBulkDirectory(cloud: EmulatedCloud, config: Confi
     authorityHost: config.authorityHost,
     appId: config.appId,
     appPassword: config.appPassword,
+    clock: systemClock,
     makeGateway: (credential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
   });
-  const session = sessions.open({ tenantId: cloud.directory.tenantId, aadObjectId: user.id, name: user.displayName, userPrincipalName: user.userPrincipalName, expiresAt: Math.floor(Date.now() / 1000) + 3600 }, sso);
+  const session = sessions.open({ tenantId: cloud.directory.tenantId, aadObjectId: user.id, name: user.displayName, userPrincipalName: user.userPrincipalName, expiresAt: Math.floor(systemClock.now().getTime() / 1000) + 3600 }, sso);
   if (!supportsBulk(session.directory)) throw new Error('GraphDirectory does not serve bulk runs');
   return session.directory;
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EmulatedCloud } from '../../src/emulator/cloud';
 import { produced } from './secretScan';
+import { childEnv } from './childEnv';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -25,8 +26,7 @@ export interface ChildBot {
 /** Starts a bot process on `port` with `env` over the cloud's bot environment; resolves once /healthz answers. */
 export async function startChildBot(cloud: EmulatedCloud, options: { port: number; caFile: string; env: Record<string, string> }): Promise<ChildBot> {
   const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
+    ...childEnv(),
     ...cloud.botEnvironment({ PORT: String(options.port), LOG_LEVEL: 'debug', ...options.env }),
     NODE_EXTRA_CA_CERTS: options.caFile,
   };

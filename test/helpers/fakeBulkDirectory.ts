@@ -17,6 +17,7 @@ import type {
   UserRecord,
 } from '../../src/app/ports/directory';
 import { FakeDirectory } from './fakeDirectory';
+import type { Clock } from '../../src/domain/clock';
 
 export interface FakeGroup {
   readonly id: string;
@@ -49,7 +50,7 @@ export class FakeBulkDirectory extends FakeDirectory implements BulkDirectoryGat
 
   constructor(
     selfId: string,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock,
   ) {
     super(selfId);
   }
@@ -122,7 +123,7 @@ export class FakeBulkDirectory extends FakeDirectory implements BulkDirectoryGat
     if (failure) return { ok: false, error: failure };
     this.revocations.push(id);
     // Graph stamps whole seconds.
-    const stamp = `${this.clock().toISOString().slice(0, 19)}Z`;
+    const stamp = `${this.clock.now().toISOString().slice(0, 19)}Z`;
     this.users[index] = { ...this.users[index]!, signInSessionsValidFrom: stamp };
     return { ok: true, status: 200, graphRequestId: `req-ok-${id.slice(0, 4)}` };
   }

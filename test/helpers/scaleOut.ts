@@ -18,6 +18,7 @@ import { startAzurite, uniqueContainer, type Azurite } from './azurite';
 import { freePort, startE2E, type E2E } from './e2e';
 import { startLoadBalancer, type LoadBalancer } from './loadBalancer';
 import { produced } from './secretScan';
+import { systemClock } from '../../src/domain/clock';
 
 /** Hands every blob the bots wrote (state and audit records) to the suite-wide secret scan, as their data directory. */
 async function collectForSecretScan(connectionString: string, container: string): Promise<void> {
@@ -96,7 +97,7 @@ export async function startScaleOut(
         started.cloud.teams.botEndpoint = lb.endpoint;
       },
       async store() {
-        storage ??= await openBlobStorage({ connectionString: azurite.connectionString, container });
+        storage ??= await openBlobStorage({ connectionString: azurite.connectionString, container, clock: systemClock });
         return storage;
       },
       async stop() {

@@ -4,6 +4,7 @@ import { StorageUnavailableError } from '../../src/app/ports/stateStore';
 import { decodeSegment, encodeSegment, stateBlobName } from '../../src/storage/blob/blobNames';
 import { AUDIT_HEAD, auditRecordName } from '../../src/storage/blob/blobAuditLog';
 import { openBlobStorage, type BlobStorage } from '../../src/storage/blob/openBlobStorage';
+import { ManualClock } from '../helpers/clock';
 import { startAzurite, uniqueContainer, type Azurite } from '../helpers/azurite';
 import { auditEntry, describeAuditLogContract } from './auditLogContract';
 import { describeStateStoreContract } from './stateStoreContract';
@@ -11,6 +12,7 @@ import { describeStateStoreContract } from './stateStoreContract';
 describe('Azure Blob storage (against Azurite)', function () {
   this.timeout(60_000);
   let azurite: Azurite;
+  const clock = new ManualClock();
 
   before(async function () {
     azurite = await startAzurite();
@@ -22,10 +24,11 @@ describe('Azure Blob storage (against Azurite)', function () {
 
   describeStateStoreContract('Blob', async () => {
     const container = uniqueContainer('contract');
-    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container });
+    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container, clock });
     return {
       store: storage.state,
-      second: async () => (await openBlobStorage({ connectionString: azurite.connectionString, container })).state,
+      clock,
+      second: async () => (await openBlobStorage({ connectionString: azurite.connectionString, container, clock })).state,
       async dispose() {
         await storage.close();
         await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container).deleteIfExists();
@@ -35,10 +38,10 @@ describe('Azure Blob storage (against Azurite)', function () {
 
   describeAuditLogContract('Blob', async () => {
     const container = uniqueContainer('audit');
-    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container });
+    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container, clock });
     return {
       log: storage.audit,
-      second: async () => (await openBlobStorage({ connectionString: azurite.connectionString, container })).audit,
+      second: async () => (await openBlobStorage({ connectionString: azurite.connectionString, container, clock })).audit,
       async dispose() {
         await storage.close();
         await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container).deleteIfExists();
@@ -50,7 +53,7 @@ describe('Azure Blob storage (against Azurite)', function () {
     let storage: BlobStorage;
 
     beforeEach(async function () {
-      storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('audit-log') });
+      storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('audit-log'), clock });
     });
 
     afterEach(async function () {
@@ -76,12 +79,12 @@ describe('Azure Blob storage (against Azurite)', function () {
     it('when the head hint is stale or lost, then a new instance still appends after the last record and lists from it', async function () {
       for (let i = 0; i < 20; i += 1) await storage.audit.append(auditEntry({ requestId: `req-${i}` }));
       await writeHead(3);
-      const fresh = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName });
+      const fresh = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName, clock });
       try {
         assert.equal((await fresh.audit.list({ limit: 1 }))[0]?.seq, 20);
         assert.equal((await fresh.audit.append(auditEntry({ requestId: 'after' }))).seq, 21);
         await storage.container.getBlobClient(AUDIT_HEAD).delete();
-        const another = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName });
+        const another = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName, clock });
         assert.equal((await another.audit.append(auditEntry({ requestId: 'after-lost-head' }))).seq, 22);
         await another.close();
       } finally {
@@ -92,7 +95,7 @@ describe('Azure Blob storage (against Azurite)', function () {
     it('when a record blob exists, then appending never overwrites it: the record keeps its content and the next append takes the next number', async function () {
       const first = await storage.audit.append(auditEntry({ requestId: 'original' }));
       await writeHead(0);
-      const other = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName });
+      const other = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName, clock });
       try {
         const second = await other.audit.append(auditEntry({ requestId: 'second' }));
         assert.equal(second.seq, first.seq + 1);
@@ -107,13 +110,13 @@ describe('Azure Blob storage (against Azurite)', function () {
   describe('expired state blobs', function () {
     it('when items have expired, then a later create sweeps them away in the background, and live items stay', async function () {
       const container = uniqueContainer('sweep');
-      const first = await openBlobStorage({ connectionString: azurite.connectionString, container });
-      assert.ok((await first.state.create('pending', 'old-1', { n: 1 }, { expiresAt: new Date(Date.now() + 200) })).ok);
-      assert.ok((await first.state.create('pending', 'old-2', { n: 2 }, { expiresAt: new Date(Date.now() + 200) })).ok);
+      const first = await openBlobStorage({ connectionString: azurite.connectionString, container, clock });
+      assert.ok((await first.state.create('pending', 'old-1', { n: 1 }, { expiresAt: new Date(clock.now().getTime() + 200) })).ok);
+      assert.ok((await first.state.create('pending', 'old-2', { n: 2 }, { expiresAt: new Date(clock.now().getTime() + 200) })).ok);
       assert.ok((await first.state.create('pending', 'kept', { n: 3 })).ok);
       await first.close();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const second = await openBlobStorage({ connectionString: azurite.connectionString, container });
+      clock.advance(300);
+      const second = await openBlobStorage({ connectionString: azurite.connectionString, container, clock });
       try {
         assert.ok((await second.state.create('other', 'new', { n: 4 })).ok);
         await second.close(); // waits for the sweep it started
@@ -160,7 +163,7 @@ describe('Azure Blob storage (against Azurite)', function () {
 
     it('when the account key is wrong, then opening rejects with StorageUnavailableError and never echoes the connection string', async function () {
       const wrongKey = azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.from('not the key at all, not at all!').toString('base64')}`);
-      await assert.rejects(openBlobStorage({ connectionString: wrongKey, container: uniqueContainer('denied'), retryOptions: { maxTries: 1 } }), (error: unknown) => {
+      await assert.rejects(openBlobStorage({ connectionString: wrongKey, container: uniqueContainer('denied'), retryOptions: { maxTries: 1 }, clock }), (error: unknown) => {
         assert.ok(error instanceof StorageUnavailableError);
         assert.ok(!error.message.includes('AccountKey'));
         return true;
@@ -169,13 +172,13 @@ describe('Azure Blob storage (against Azurite)', function () {
 
     it('when nothing listens at the endpoint, then opening rejects with StorageUnavailableError', async function () {
       const dead = azurite.connectionString.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9');
-      await assert.rejects(openBlobStorage({ connectionString: dead, container: uniqueContainer('gone'), retryOptions: { maxTries: 1 } }), StorageUnavailableError);
+      await assert.rejects(openBlobStorage({ connectionString: dead, container: uniqueContainer('gone'), retryOptions: { maxTries: 1 }, clock }), StorageUnavailableError);
     });
 
     it('when the service goes away under a running store, then reads, writes, appends and the readiness check reject with StorageUnavailableError', async function () {
       const doomed = await startAzurite();
       try {
-        storage = await openBlobStorage({ connectionString: doomed.connectionString, container: uniqueContainer('doomed'), retryOptions: { maxTries: 2, retryDelayInMs: 50, maxRetryDelayInMs: 100 } });
+        storage = await openBlobStorage({ connectionString: doomed.connectionString, container: uniqueContainer('doomed'), retryOptions: { maxTries: 2, retryDelayInMs: 50, maxRetryDelayInMs: 100 }, clock });
         assert.ok((await storage.state.create('pending', 'r1', { step: 1 })).ok);
       } finally {
         await doomed.stop();
@@ -188,7 +191,7 @@ describe('Azure Blob storage (against Azurite)', function () {
     });
 
     it('when the container is deleted under a running store, then calls reject with StorageUnavailableError', async function () {
-      storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('deleted'), retryOptions: { maxTries: 1 } });
+      storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('deleted'), retryOptions: { maxTries: 1 }, clock });
       assert.ok((await storage.state.create('pending', 'r1', { step: 1 })).ok);
       await storage.container.delete();
       await assert.rejects(storage.state.create('pending', 'r2', { step: 1 }), StorageUnavailableError);
@@ -196,8 +199,8 @@ describe('Azure Blob storage (against Azurite)', function () {
     });
 
     it('when a connection string is malformed, then opening fails with a TypeError that does not quote it', async function () {
-      await assert.rejects(openBlobStorage({ connectionString: 'AccountKey=abc;nonsense', container: 'fine-name' }), (error: unknown) => error instanceof TypeError && !error.message.includes('abc'));
-      await assert.rejects(openBlobStorage({ connectionString: azurite.connectionString, container: 'Bad_Name' }), TypeError);
+      await assert.rejects(openBlobStorage({ connectionString: 'AccountKey=abc;nonsense', container: 'fine-name', clock }), (error: unknown) => error instanceof TypeError && !error.message.includes('abc'));
+      await assert.rejects(openBlobStorage({ connectionString: azurite.connectionString, container: 'Bad_Name', clock }), TypeError);
     });
   });
 });

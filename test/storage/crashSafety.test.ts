@@ -10,6 +10,7 @@ import { databaseFilePath } from '../../src/storage/openDatabase';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/openSqliteStorage';
 import type { AuditEntry } from '../../src/app/ports/auditLog';
 import { integrityOf, makeTempDir, openRaw, removeDir, startWriter, stopWriter, waitFor, type Writer } from './storageTestHelpers';
+import { ManualClock } from '../helpers/clock';
 
 function walOf(dataDir: string): string {
   return `${databaseFilePath(dataDir)}-wal`;
@@ -58,7 +59,7 @@ describe('SQLite storage crash safety', function () {
   });
 
   function open(dir: string): SqliteStorage {
-    const storage = openSqliteStorage({ dataDir: dir });
+    const storage = openSqliteStorage({ dataDir: dir, clock: new ManualClock() });
     opened.push(storage);
     return storage;
   }

@@ -8,6 +8,7 @@ import { SqliteAuditLog } from '../../src/storage/sqliteAuditLog';
 import { describeAuditLogContract } from './auditLogContract';
 import { fakeJwt } from './stateStoreContract';
 import { makeTempDir, openRaw, removeDir } from './storageTestHelpers';
+import { ManualClock } from '../helpers/clock';
 
 const TENANT = 'c0ffee00-0000-4000-8000-000000000001';
 const ADELE = '0a1b2c3d-0000-4000-8000-00000000ade1';
@@ -29,11 +30,11 @@ function entry(overrides: Partial<AuditEntry> = {}): AuditEntry {
 
 describeAuditLogContract('SQLite', async () => {
   const dataDir = makeTempDir();
-  const opened = [openSqliteStorage({ dataDir })];
+  const opened = [openSqliteStorage({ dataDir, clock: new ManualClock() })];
   return {
     log: opened[0]!.audit,
     second: async () => {
-      const other = openSqliteStorage({ dataDir });
+      const other = openSqliteStorage({ dataDir, clock: new ManualClock() });
       opened.push(other);
       return other.audit;
     },
@@ -50,7 +51,7 @@ describe('SQLite audit log', function () {
 
   beforeEach(function () {
     dataDir = makeTempDir();
-    storage = openSqliteStorage({ dataDir });
+    storage = openSqliteStorage({ dataDir, clock: new ManualClock() });
   });
 
   afterEach(async function () {
@@ -107,7 +108,7 @@ describe('SQLite audit log', function () {
     it('when the log is closed and reopened, then every appended record is still there', async function () {
       const records = [await storage.audit.append(entry()), await storage.audit.append(entry({ outcome: 'failed', action: 'revocation.failed' }))];
       await storage.close();
-      storage = openSqliteStorage({ dataDir });
+      storage = openSqliteStorage({ dataDir, clock: new ManualClock() });
       assert.deepEqual(await storage.audit.list(), records.reverse());
     });
   });

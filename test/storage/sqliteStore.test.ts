@@ -8,15 +8,18 @@ import { databaseFilePath, openDatabase } from '../../src/storage/openDatabase';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { SCHEMA_VERSION } from '../../src/storage/schema';
 import { SqliteStateStore } from '../../src/storage/sqliteStore';
+import { ManualClock } from '../helpers/clock';
 import { describeStateStoreContract } from './stateStoreContract';
 import { makeTempDir, openRaw, removeDir, startWriter, stopWriter, waitFor, type Writer } from './storageTestHelpers';
 
 describeStateStoreContract('SQLite state store', async function () {
   const dataDir = makeTempDir();
-  const store = SqliteStateStore.open({ dataDir });
+  const clock = new ManualClock();
+  const store = SqliteStateStore.open({ dataDir, clock });
   return {
     store,
-    second: async () => SqliteStateStore.open({ dataDir }),
+    clock,
+    second: async () => SqliteStateStore.open({ dataDir, clock }),
     async dispose() {
       await store.close();
       removeDir(dataDir);
@@ -50,8 +53,8 @@ describe('SQLite state store', function () {
     removeDir(root);
   });
 
-  function openStore(options: { busyTimeoutInMs?: number; now?: () => number } = {}): SqliteStateStore {
-    const store = SqliteStateStore.open({ dataDir, ...options });
+  function openStore(options: { busyTimeoutInMs?: number; clock?: ManualClock } = {}): SqliteStateStore {
+    const store = SqliteStateStore.open({ dataDir, clock: new ManualClock(), ...options });
     closers.push(() => store.close());
     return store;
   }
@@ -83,7 +86,7 @@ describe('SQLite state store', function () {
     });
 
     it('when the database is reopened, then earlier items are there and the schema version is unchanged', async function () {
-      const first = SqliteStateStore.open({ dataDir });
+      const first = SqliteStateStore.open({ dataDir, clock: new ManualClock() });
       const created = await first.create('pending', 'r1', { step: 1 });
       assert.ok(created.ok);
       await first.close();
@@ -97,23 +100,23 @@ describe('SQLite state store', function () {
       const db = new Database(databaseFilePath(dataDir));
       db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
       db.close();
-      assert.throws(() => SqliteStateStore.open({ dataDir }), StorageUnavailableError);
+      assert.throws(() => SqliteStateStore.open({ dataDir, clock: new ManualClock() }), StorageUnavailableError);
     });
 
     it('when the data directory path is a regular file, then opening throws StorageUnavailableError', function () {
       writeFileSync(dataDir, 'not a directory');
-      assert.throws(() => openSqliteStorage({ dataDir }), StorageUnavailableError);
+      assert.throws(() => openSqliteStorage({ dataDir, clock: new ManualClock() }), StorageUnavailableError);
     });
 
     it('when the database file is not a SQLite database, then opening throws StorageUnavailableError', function () {
       mkdirSync(dataDir);
       writeFileSync(databaseFilePath(dataDir), Buffer.alloc(8192, 'garbage!'));
-      assert.throws(() => SqliteStateStore.open({ dataDir }), unavailableWithCause('SQLITE_NOTADB'));
+      assert.throws(() => SqliteStateStore.open({ dataDir, clock: new ManualClock() }), unavailableWithCause('SQLITE_NOTADB'));
     });
 
     it('when the database path is a directory, then opening throws StorageUnavailableError', function () {
       mkdirSync(databaseFilePath(dataDir), { recursive: true });
-      assert.throws(() => SqliteStateStore.open({ dataDir }), StorageUnavailableError);
+      assert.throws(() => SqliteStateStore.open({ dataDir, clock: new ManualClock() }), StorageUnavailableError);
     });
   });
 
@@ -124,11 +127,12 @@ describe('SQLite state store', function () {
     }
 
     it('when an item is created, then expired items of its namespace are removed from the file', async function () {
-      let now = 1_000_000;
-      const store = openStore({ now: () => now });
+      const clock = new ManualClock(new Date(1_000_000));
+      const now = clock.now().getTime();
+      const store = openStore({ clock });
       for (const key of ['a', 'b', 'c']) assert.ok((await store.create('pending', key, { key }, { expiresAt: new Date(now + 10) })).ok);
       assert.ok((await store.create('other', 'x', {}, { expiresAt: new Date(now + 10) })).ok);
-      now += 10;
+      clock.advance(10);
       assert.equal(rowCount('pending'), 3, 'expired rows linger until a write comes by');
       assert.equal(await store.get('pending', 'a'), undefined);
       assert.ok((await store.create('pending', 'live', {})).ok);
@@ -136,24 +140,26 @@ describe('SQLite state store', function () {
       assert.equal(rowCount('other'), 1, 'other namespaces are left to their own creates');
     });
 
-    it('when Date is faked with sinon after the store opened, then expiry follows the fake clock', async function () {
-      const store = openStore();
-      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
-      closers.push(() => clock.restore());
-      assert.ok((await store.create('pending', 'r1', {}, { expiresAt: new Date(Date.now() + 60_000) })).ok);
-      clock.tick(59_999);
-      assert.notEqual(await store.get('pending', 'r1'), undefined);
-      clock.tick(1);
+    it('when the machine’s clock says otherwise, then expiry follows the store’s clock alone', async function () {
+      const clock = new ManualClock();
+      const store = openStore({ clock });
+      const machine = sinon.useFakeTimers({ now: Date.parse('2031-01-01T00:00:00Z'), toFake: ['Date'] });
+      closers.push(() => machine.restore());
+      assert.ok((await store.create('pending', 'r1', {}, { expiresAt: new Date(clock.now().getTime() + 60_000) })).ok);
+      clock.advance(59_999);
+      assert.notEqual(await store.get('pending', 'r1'), undefined, 'years ahead on the machine, still live by the clock');
+      clock.advance(1);
       assert.equal(await store.get('pending', 'r1'), undefined);
     });
 
     it('when sweepExpired runs, then expired items of every namespace go and live ones stay', async function () {
-      let now = 1_000_000;
-      const store = openStore({ now: () => now });
+      const clock = new ManualClock(new Date(1_000_000));
+      const now = clock.now().getTime();
+      const store = openStore({ clock });
       assert.ok((await store.create('pending', 'short', {}, { expiresAt: new Date(now + 10) })).ok);
       assert.ok((await store.create('other', 'short', {}, { expiresAt: new Date(now + 10) })).ok);
       assert.ok((await store.create('pending', 'long', {}, { expiresAt: new Date(now + 10_000) })).ok);
-      now += 10;
+      clock.advance(10);
       assert.equal(await store.sweepExpired(), 2);
       assert.equal(rowCount('pending'), 1);
       assert.equal(rowCount('other'), 0);
@@ -183,7 +189,7 @@ describe('SQLite state store', function () {
 
     it('when the disk is full, then a write rejects with StorageUnavailableError and the earlier data stays', async function () {
       const connection = openDatabase({ dataDir });
-      const store = new SqliteStateStore(connection);
+      const store = new SqliteStateStore(connection, { clock: new ManualClock() });
       closers.push(() => store.close());
       assert.ok((await store.create('pending', 'r1', { step: 1 })).ok);
       // max_page_count is how SQLite models a full disk: growing past it fails with SQLITE_FULL.

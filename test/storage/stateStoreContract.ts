@@ -3,12 +3,14 @@
  * test file calls describeStateStoreContract with a factory for a fresh, empty store.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SecretLikeValueError, StorageUnavailableError, type StateStore } from '../../src/app/ports/stateStore';
+import type { ManualClock } from '../helpers/clock';
 
 export interface StateStoreContractFixture {
   /** A store on fresh, empty data. */
   readonly store: StateStore;
+  /** The clock `store` (and `second`'s stores) decide expiry by. */
+  readonly clock: ManualClock;
   /** Closes `store` (the contract may already have closed it) and removes the data. */
   dispose(): Promise<void>;
   /**
@@ -46,11 +48,13 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
   describe(`${name}: StateStore contract`, function () {
     let fixture: StateStoreContractFixture;
     let store: StateStore;
+    let clock: ManualClock;
     const opened: StateStore[] = [];
 
     beforeEach(async function () {
       fixture = await makeStore();
       store = fixture.store;
+      clock = fixture.clock;
     });
 
     afterEach(async function () {
@@ -223,7 +227,7 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
 
     describe('expiry', function () {
       it('when an item has expired, then get, list, replace and delete treat it as absent and create succeeds over it', async function () {
-        const past = new Date(Date.now() - 1000);
+        const past = new Date(clock.now().getTime() - 1000);
         const created = await store.create('pending', 'old', { step: 1 }, { expiresAt: past });
         assert.ok(created.ok);
         assert.equal(await store.get('pending', 'old'), undefined);
@@ -237,28 +241,28 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       });
 
       it('when an item expires later, then it is visible until its expiry and absent after it', async function () {
-        const created = await store.create('pending', 'soon', { step: 1 }, { expiresAt: new Date(Date.now() + 400) });
+        const created = await store.create('pending', 'soon', { step: 1 }, { expiresAt: new Date(clock.now().getTime() + 400) });
         assert.ok(created.ok);
         assert.ok((await store.create('pending', 'forever', { step: 1 })).ok);
         assert.deepEqual((await store.get('pending', 'soon'))?.value, { step: 1 });
         assert.equal((await store.list('pending')).length, 2);
-        await sleep(600);
+        clock.advance(600);
         assert.equal(await store.get('pending', 'soon'), undefined);
         assert.deepEqual((await store.list('pending')).map((item) => item.key), ['forever']);
         assert.deepEqual((await store.create('pending', 'soon', { step: 2 })).ok, true);
       });
 
       it('when replace gives a new expiry, then it applies; when replace gives none, then the item no longer expires', async function () {
-        const created = await store.create('pending', 'a', { step: 1 }, { expiresAt: new Date(Date.now() + 60_000) });
+        const created = await store.create('pending', 'a', { step: 1 }, { expiresAt: new Date(clock.now().getTime() + 60_000) });
         assert.ok(created.ok);
-        const shortened = await store.replace('pending', 'a', { step: 2 }, created.etag, { expiresAt: new Date(Date.now() - 1) });
+        const shortened = await store.replace('pending', 'a', { step: 2 }, created.etag, { expiresAt: new Date(clock.now().getTime() - 1) });
         assert.ok(shortened.ok);
         assert.equal(await store.get('pending', 'a'), undefined);
 
-        const b = await store.create('pending', 'b', { step: 1 }, { expiresAt: new Date(Date.now() + 400) });
+        const b = await store.create('pending', 'b', { step: 1 }, { expiresAt: new Date(clock.now().getTime() + 400) });
         assert.ok(b.ok);
         assert.ok((await store.replace('pending', 'b', { step: 2 }, b.etag)).ok);
-        await sleep(600);
+        clock.advance(600);
         assert.deepEqual((await store.get('pending', 'b'))?.value, { step: 2 });
       });
     });

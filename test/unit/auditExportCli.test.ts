@@ -8,13 +8,15 @@ import { parseExportArguments } from '../../src/cli/auditExport';
 import { openStorage } from '../../src/storage/openStorage';
 import type { StorageSettings } from '../../src/config/storageConfig';
 import { startAzurite, uniqueContainer, type Azurite } from '../helpers/azurite';
+import { ManualClock } from '../helpers/clock';
+import { childEnv } from '../helpers/childEnv';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'auditExport.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'auditExport.ts'), ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -65,7 +67,7 @@ describe('npm run audit:export', function () {
   for (const [name, backend] of backends) {
     it(`when run against ${name}, then it writes every record since the given time, oldest first, and records the export`, async function () {
       const { settings, env } = backend();
-      const storage = await openStorage(settings);
+      const storage = await openStorage(settings, new ManualClock());
       try {
         for (const [i, at] of ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z'].entries()) {
           await storage.audit.append({ at, tenantId: TENANT, action: 'request.created', outcome: 'info', requestId: `r${i}`, detail: 'Name, with "quotes"' });

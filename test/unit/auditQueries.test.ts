@@ -10,6 +10,7 @@ import type { Acting } from '../../src/app/revocationService';
 import type { PersonRef } from '../../src/domain/revocationRequest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';
+import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
@@ -23,11 +24,12 @@ describe('reading the audit trail (use case)', function () {
   let storage: SqliteStorage;
   let trail: AuditTrail;
   let directory: FakeDirectory;
+  const clock = new ManualClock();
 
   beforeEach(async function () {
     dir = mkdtempSync(path.join(tmpdir(), 'revoker-audit-'));
-    storage = openSqliteStorage({ dataDir: dir });
-    trail = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1] });
+    storage = openSqliteStorage({ dataDir: dir, clock });
+    trail = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
     directory = new FakeDirectory(PRIYA.aadObjectId);
     directory.add({ ...ADELE });
     const at = '2026-11-22T10:00:00.000Z';
@@ -86,7 +88,7 @@ describe('reading the audit trail (use case)', function () {
   it('when the view cannot be recorded, then nothing is shown', async function () {
     directory.groupIds.add(GROUP);
     const failing: AuditLog = { list: (filter) => storage.audit.list(filter), append: async () => Promise.reject(new Error('disk full')) };
-    const outcome = await new AuditQueryService({ log: storage.audit, audit: new AuditTrail({ log: failing, retryDelaysInMs: [] }), adminGroupId: GROUP, securityChannelConfigured: false }).run(
+    const outcome = await new AuditQueryService({ log: storage.audit, audit: new AuditTrail({ log: failing, retryDelaysInMs: [], clock }), adminGroupId: GROUP, securityChannelConfigured: false }).run(
       acting(),
       { mode: 'list', limit: 10 },
       { inSecurityChannel: false },

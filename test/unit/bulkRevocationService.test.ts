@@ -9,6 +9,7 @@ import type { PersonRef } from '../../src/domain/revocationRequest';
 import { ROLE_TEMPLATE_ID } from '../../src/domain/roles';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeBulkDirectory } from '../helpers/fakeBulkDirectory';
+import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
@@ -26,19 +27,18 @@ describe('bulk revocation use cases', function () {
   let storage: SqliteStorage;
   let audit: AuditTrail;
   let graph: FakeBulkDirectory;
-  let clock: Date | undefined;
+  let clock: ManualClock;
   const services: BulkRevocationService[] = [];
-  const now = (): Date => clock ?? new Date();
 
   function service(overrides: Partial<BulkRevocationServiceOptions> = {}): BulkRevocationService {
-    const created = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 0, now, ...overrides });
+    const created = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 0, clock, ...overrides });
     services.push(created);
     return created;
   }
 
   /** An instance that will "die": never closed (its execution hangs on a Graph call that never answers, holding no timers). */
   function doomedService(overrides: Partial<BulkRevocationServiceOptions> = {}): BulkRevocationService {
-    return new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 0, now, ...overrides });
+    return new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 0, clock, ...overrides });
   }
 
   function acting(person: PersonRef = UMA, directory: FakeBulkDirectory = graph): BulkActing {
@@ -77,10 +77,10 @@ describe('bulk revocation use cases', function () {
 
   beforeEach(function () {
     dir = mkdtempSync(path.join(tmpdir(), 'revoker-bulk-'));
-    storage = openSqliteStorage({ dataDir: dir });
-    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1] });
-    clock = undefined;
-    graph = new FakeBulkDirectory(UMA.aadObjectId, now);
+    clock = new ManualClock();
+    storage = openSqliteStorage({ dataDir: dir, clock });
+    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
+    graph = new FakeBulkDirectory(UMA.aadObjectId, clock);
     graph.add({ id: UMA.aadObjectId, displayName: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com', department: 'IT' });
   });
 
@@ -191,7 +191,7 @@ describe('bulk revocation use cases', function () {
       population(60);
       const starts: number[] = [];
       graph.beforeSend = () => {
-        starts.push(Date.now());
+        starts.push(performance.now());
         return true;
       };
       graph.itemFailures.set(userId(5), [{ code: 'throttled', status: 429, retryAfterInSeconds: 0.3 }]);
@@ -268,7 +268,7 @@ describe('bulk revocation use cases', function () {
     it('when four eyes are required, then the requester cannot start it, and an approver runs it with their own sign-in', async function () {
       population(5);
       const approverGraph = graph;
-      const requesterGraph = new FakeBulkDirectory(UMA.aadObjectId, now);
+      const requesterGraph = new FakeBulkDirectory(UMA.aadObjectId, clock);
       const svc = service({ approvalRequired: true });
       const run = await prepared(svc);
       const refused = await svc.start(acting(UMA, requesterGraph), run.id);
@@ -324,7 +324,7 @@ describe('bulk revocation use cases', function () {
 
   describe('restarts', function () {
     it('when the instance dies after a batch was sent but before its result was stored, then the resumed run reads those users back and revokes nobody twice', async function () {
-      clock = new Date('2026-11-22T10:00:00.000Z');
+      clock.set('2026-11-22T10:00:00.000Z');
       const ids = population(45);
       const first = doomedService({ maxInFlight: 1 });
       const run = await prepared(first);
@@ -339,7 +339,7 @@ describe('bulk revocation use cases', function () {
       graph.beforeAnswer = undefined;
       const second = service();
       assert.equal((await second.resume(run.id, () => graph)).kind, 'leased', 'the dead instance still holds the lease');
-      clock = new Date('2026-11-22T10:01:30.000Z');
+      clock.set('2026-11-22T10:01:30.000Z');
       const outcomes = await second.resumeAll(() => graph);
       assert.equal(outcomes.length, 1);
       const resumed = outcomes[0]!;
@@ -355,7 +355,7 @@ describe('bulk revocation use cases', function () {
     });
 
     it('when the instance dies after marking a batch sent but before sending it, then the resumed run finds those users untouched and sends them once', async function () {
-      clock = new Date('2026-11-22T10:00:00.000Z');
+      clock.set('2026-11-22T10:00:00.000Z');
       const ids = population(30);
       const first = doomedService({ maxInFlight: 1 });
       const run = await prepared(first);
@@ -363,7 +363,7 @@ describe('bulk revocation use cases', function () {
       void launched(first, run.id);
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
       graph.beforeSend = undefined;
-      clock = new Date('2026-11-22T10:05:00.000Z');
+      clock.set('2026-11-22T10:05:00.000Z');
       const second = service();
       const [resumed] = await second.resumeAll(() => graph);
       assert.equal(resumed?.kind, 'resumed');
@@ -402,7 +402,7 @@ describe('bulk revocation use cases', function () {
       void launched(first, run.id);
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
       graph.beforeSend = undefined;
-      clock = new Date(Date.now() + 5 * 60_000);
+      clock.advance(5 * 60_000);
       const [a, b] = await Promise.all([service().resume(run.id, () => graph), service().resume(run.id, () => graph)]);
       const kinds = [a.kind, b.kind].sort();
       assert.deepEqual(kinds, ['leased', 'resumed']);

@@ -8,6 +8,7 @@ import { jsonDepth } from '../../src/http/server';
 import { DelegatedSessions } from '../../src/identity/delegatedSessions';
 import { createLogger, maskSecrets } from '../../src/observability/logger';
 import { FakeDirectory } from '../helpers/fakeDirectory';
+import { ManualClock } from '../helpers/clock';
 
 const FAKE_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGVsZSJ9.c2lnbmF0dXJlLXBhcnQtaGVyZQ';
 
@@ -73,12 +74,12 @@ describe('request bodies are held to a nesting depth', function () {
 
 describe('delegated sessions', function () {
   const user = (oid: string, exp: number) => ({ tenantId: 't', aadObjectId: oid, expiresAt: exp });
-  function sessions(now: () => number, max = 2): DelegatedSessions {
-    return new DelegatedSessions({ authorityHost: 'https://login.example', appId: 'a', appPassword: 'p', makeGateway: () => new FakeDirectory('x'), maxSessions: max, now });
+  function sessions(clock: ManualClock, max = 2): DelegatedSessions {
+    return new DelegatedSessions({ authorityHost: 'https://login.example', appId: 'a', appPassword: 'p', makeGateway: () => new FakeDirectory('x'), maxSessions: max, clock });
   }
 
   it('reuses the session for the same person and token, and replaces it for a new token', function () {
-    const s = sessions(() => 1_000_000);
+    const s = sessions(new ManualClock(new Date(1_000_000)));
     const first = s.open(user('o1', 5000), 'a.b.signature-one');
     assert.equal(s.open(user('o1', 5000), 'a.b.signature-one'), first);
     assert.notEqual(s.open(user('o1', 5000), 'a.b.signature-two'), first);
@@ -86,14 +87,14 @@ describe('delegated sessions', function () {
   });
 
   it('forgets sessions near their expiry, and the least recently used beyond the bound', function () {
-    let now = 1_000_000;
-    const s = sessions(() => now);
+    const clock = new ManualClock(new Date(1_000_000));
+    const s = sessions(clock);
     s.open(user('o1', 1000 + 3600), 'x.y.z1');
     s.open(user('o2', 1000 + 3600), 'x.y.z2');
     s.find('t', 'o1');
     s.open(user('o3', 1000 + 3600), 'x.y.z3');
     assert.equal(s.find('t', 'o2'), undefined, 'o2 was least recently used');
-    now = (1000 + 3600 - 60) * 1000;
+    clock.set(new Date((1000 + 3600 - 60) * 1000));
     assert.equal(s.find('t', 'o1'), undefined, 'within the expiry margin');
   });
 });
@@ -111,7 +112,7 @@ describe('audit trail', function () {
       list: async () => [],
     };
     const deferred: string[] = [];
-    const trail = new AuditTrail({ log, retryDelaysInMs: [1, 1], onDeferred: (e) => deferred.push(e.action) });
+    const trail = new AuditTrail({ log, retryDelaysInMs: [1, 1], onDeferred: (e) => deferred.push(e.action), clock: new ManualClock() });
     await trail.after({ tenantId: 't', action: 'revocation.succeeded', outcome: 'ok' });
     assert.equal(trail.pending, 1);
     assert.deepEqual(deferred, ['revocation.succeeded']);
@@ -123,6 +124,6 @@ describe('audit trail', function () {
 
   it('refuses to go ahead when a before-the-fact record cannot be written', async function () {
     const log: AuditLog = { append: async () => { throw new Error('disk full'); }, list: async () => [] };
-    await assert.rejects(new AuditTrail({ log }).before({ tenantId: 't', action: 'revocation.started', outcome: 'info' }));
+    await assert.rejects(new AuditTrail({ log, clock: new ManualClock() }).before({ tenantId: 't', action: 'revocation.started', outcome: 'info' }));
   });
 });

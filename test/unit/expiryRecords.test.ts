@@ -7,6 +7,7 @@ import { RevocationService, type Acting } from '../../src/app/revocationService'
 import type { PersonRef } from '../../src/domain/revocationRequest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';
+import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
@@ -16,15 +17,15 @@ describe('recording expiries', function () {
   let storage: SqliteStorage;
   let audit: AuditTrail;
   let directory: FakeDirectory;
-  let now: Date;
+  let clock: ManualClock;
   let service: RevocationService;
 
   beforeEach(function () {
     dir = mkdtempSync(path.join(tmpdir(), 'revoker-expiry-'));
-    storage = openSqliteStorage({ dataDir: dir });
-    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1] });
-    now = new Date('2026-11-22T10:00:00Z');
-    service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, now: () => now });
+    clock = new ManualClock('2026-11-22T10:00:00Z');
+    storage = openSqliteStorage({ dataDir: dir, clock });
+    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
+    service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, clock });
     directory = new FakeDirectory(UMA.aadObjectId);
     for (const i of [1, 2, 3]) directory.add({ id: `00000000-0000-4000-8000-00000000000${i}`, displayName: `User ${i}`, userPrincipalName: `user${i}@contoso.com` });
   });
@@ -48,7 +49,7 @@ describe('recording expiries', function () {
     const stale = await open(1);
     const cancelled = await open(2);
     assert.equal((await service.cancel(UMA, cancelled)).kind, 'cancelled');
-    now = new Date(now.getTime() + 16 * 60_000);
+    clock.advance(16 * 60_000);
     const fresh = await open(3);
     assert.equal(await service.expireDue(), 1);
     assert.equal(await service.expireDue(), 0, 'a second sweep finds nothing new');
@@ -60,7 +61,7 @@ describe('recording expiries', function () {
 
   it('when an expired request is read by several at once, then its expiry is recorded once', async function () {
     const id = await open(1);
-    now = new Date(now.getTime() + 16 * 60_000);
+    clock.advance(16 * 60_000);
     const read = await Promise.all([service.get(id), service.get(id), service.get(id), service.expireDue()]);
     assert.ok(read.slice(0, 3).every((r) => r !== undefined && typeof r === 'object' && r.state === 'expired'));
     assert.deepEqual(await expiries(), [id]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_RATE_LIMITS, describeWait, RateLimiter, type RateDecision } from '../../src/app/rateLimiter';
+import { ManualClock } from '../helpers/clock';
 import { readConfig } from '../../src/config/config';
 import { RATE_LIMIT_VARIABLES } from '../../src/config/rateLimitConfig';
 
@@ -14,20 +15,19 @@ function takeMany(limiter: RateLimiter, action: 'command' | 'revoke', who: { ten
 }
 
 describe('the rate limiter', function () {
-  let nowInMs: number;
-  const clock = (): number => nowInMs;
+  let clock: ManualClock;
 
   beforeEach(function () {
-    nowInMs = 1_700_000_000_000;
+    clock = new ManualClock();
   });
 
   it('when a person stays within their limit, then every command is allowed', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 5 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 5 }, clock });
     assert.ok(takeMany(limiter, 'command', person(1), 5).every((d) => d.allowed));
   });
 
   it('when a person goes over their limit, then the next one is refused with the time until one more is allowed, and told once', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 6 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 6 }, clock });
     takeMany(limiter, 'command', person(1), 6);
     const first = limiter.take('command', person(1));
     const second = limiter.take('command', person(1));
@@ -37,24 +37,24 @@ describe('the rate limiter', function () {
   });
 
   it('when time passes, then the bucket refills at the steady rate and the person is told again after the next refusal', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 6 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 6 }, clock });
     takeMany(limiter, 'command', person(1), 7);
-    nowInMs += 9_999;
+    clock.advance(9_999);
     assert.equal(limiter.take('command', person(1)).allowed, false);
-    nowInMs += 1;
+    clock.advance(1);
     assert.equal(limiter.take('command', person(1)).allowed, true);
     const refused = limiter.take('command', person(1));
     assert.ok(!refused.allowed && refused.firstRefusal);
   });
 
   it('when one person floods, then another person in the same organisation is not limited', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 3, tenantCommandsPerMinute: 100 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 3, tenantCommandsPerMinute: 100 }, clock });
     takeMany(limiter, 'command', person(1), 50);
     assert.equal(limiter.take('command', person(2)).allowed, true);
   });
 
   it('when an organisation reaches its limit, then its people are refused with scope tenant, and another organisation is not', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 10, tenantCommandsPerMinute: 4 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 10, tenantCommandsPerMinute: 4 }, clock });
     for (let n = 0; n < 4; n += 1) assert.equal(limiter.take('command', person(n)).allowed, true);
     const refused = limiter.take('command', person(9));
     assert.equal(refused.allowed, false);
@@ -63,34 +63,34 @@ describe('the rate limiter', function () {
   });
 
   it('when a person is refused by their own limit, then their organisation’s budget is not spent', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 2, tenantCommandsPerMinute: 3 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 2, tenantCommandsPerMinute: 3 }, clock });
     takeMany(limiter, 'command', person(1), 20);
     assert.equal(limiter.take('command', person(2)).allowed, true);
   });
 
   it('when revokes and commands are counted, then they have separate limits', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 2, userRevokesPerMinute: 1 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 2, userRevokesPerMinute: 1 }, clock });
     assert.equal(limiter.take('revoke', person(1)).allowed, true);
     assert.equal(limiter.take('revoke', person(1)).allowed, false);
     assert.equal(limiter.take('command', person(1)).allowed, true);
   });
 
   it('when ids differ only in case, then they are the same person', function () {
-    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 1 }, now: clock });
+    const limiter = new RateLimiter({ limits: { userCommandsPerMinute: 1 }, clock });
     limiter.take('command', person(1));
     const upper = { tenantId: TENANT.toUpperCase(), aadObjectId: person(1).aadObjectId.toUpperCase() };
     assert.equal(limiter.take('command', upper).allowed, false);
   });
 
   it('when a hundred thousand people each send one command, then memory stays bounded', function () {
-    const limiter = new RateLimiter({ maxBuckets: 1000, limits: { tenantCommandsPerMinute: 1e9 }, now: clock });
+    const limiter = new RateLimiter({ maxBuckets: 1000, limits: { tenantCommandsPerMinute: 1e9 }, clock });
     for (let n = 0; n < 100_000; n += 1) limiter.take('command', person(n));
     assert.ok(limiter.bucketCount <= 2 * 1000 + 2, `${limiter.bucketCount} buckets`);
   });
 
   it('when a limit is not a positive number, then it refuses to start', function () {
-    assert.throws(() => new RateLimiter({ limits: { userRevokesPerMinute: 0 } }), /userRevokesPerMinute/);
-    assert.throws(() => new RateLimiter({ limits: { tenantRevokesPerMinute: Number.NaN } }), /tenantRevokesPerMinute/);
+    assert.throws(() => new RateLimiter({ limits: { userRevokesPerMinute: 0 }, clock }), /userRevokesPerMinute/);
+    assert.throws(() => new RateLimiter({ limits: { tenantRevokesPerMinute: Number.NaN }, clock }), /tenantRevokesPerMinute/);
   });
 
   it('when the wait is told to people, then it is in whole seconds or minutes', function () {

@@ -9,6 +9,7 @@ import { RevocationService, type Acting } from '../../src/app/revocationService'
 import type { PersonRef } from '../../src/domain/revocationRequest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';
+import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
@@ -22,7 +23,7 @@ describe('revocation use cases', function () {
   let directory: FakeDirectory;
   let service: RevocationService;
   let audit: AuditTrail;
-  let now: Date;
+  let clock: ManualClock;
   const sandbox = sinon.createSandbox();
 
   function acting(person: PersonRef = UMA, gateway: FakeDirectory = directory): Acting {
@@ -31,10 +32,10 @@ describe('revocation use cases', function () {
 
   beforeEach(function () {
     dir = mkdtempSync(path.join(tmpdir(), 'revoker-usecase-'));
-    storage = openSqliteStorage({ dataDir: dir });
-    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1] });
-    now = new Date('2026-11-22T10:00:00Z');
-    service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, now: () => now });
+    clock = new ManualClock('2026-11-22T10:00:00Z');
+    storage = openSqliteStorage({ dataDir: dir, clock });
+    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
+    service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, clock });
     directory = new FakeDirectory(UMA.aadObjectId);
     directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', department: 'Finance' });
     directory.add({ id: UMA.aadObjectId, displayName: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' });
@@ -115,10 +116,28 @@ describe('revocation use cases', function () {
 
   it('when the card has expired, then confirming is refused without a Graph call', async function () {
     const id = await openRequestFor();
-    now = new Date(now.getTime() + 16 * 60_000);
+    clock.advance(16 * 60_000);
     const outcome = await service.confirm(acting(), id);
     assert.equal(outcome.kind === 'refused' && outcome.problem, 'expired');
     assert.equal(directory.count('revokeSessions'), 0);
+  });
+
+  it('when the machine’s calendar is a year away from the bot’s clock, then a fresh request is still found and confirmed (one clock decides)', async function () {
+    for (const machineOffsetInMs of [365 * 24 * 3600_000, -365 * 24 * 3600_000]) {
+      const machine = sinon.useFakeTimers({ now: clock.now().getTime() + machineOffsetInMs, toFake: ['Date'] });
+      try {
+        const found = await service.lookup(acting(), { kind: 'displayName', text: 'Megan' });
+        assert.equal(found.kind, 'several', 'the pick list is stored and read on the bot’s clock');
+        const picked = found.kind === 'several' ? await service.pick(acting(), found.pickId, 0) : undefined;
+        assert.equal(picked?.kind, 'found');
+        const id = picked?.kind === 'found' ? picked.request.id : '';
+        const outcome = await service.confirm(acting(), id);
+        assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
+      } finally {
+        machine.restore();
+      }
+    }
+    assert.equal(directory.count('revokeSessions'), 2);
   });
 
   it('when Entra refuses the revoke, then the request fails with the roles that would be needed and may be retried', async function () {
@@ -141,7 +160,7 @@ describe('revocation use cases', function () {
   it('when the audit trail cannot be written before the revoke, then nothing is revoked and the request stays confirmable', async function () {
     const id = await openRequestFor();
     const failing: AuditLog = { append: async () => { throw Object.assign(new Error('disk full'), { code: 'storage_unavailable' }); }, list: async () => [] };
-    const broken = new RevocationService({ store: storage.state, audit: new AuditTrail({ log: failing, retryDelaysInMs: [1] }), requestTtlInMs: 15 * 60_000, now: () => now });
+    const broken = new RevocationService({ store: storage.state, audit: new AuditTrail({ log: failing, retryDelaysInMs: [1], clock }), requestTtlInMs: 15 * 60_000, clock });
     assert.deepEqual(await broken.confirm(acting(), id), { kind: 'storage_unavailable' });
     assert.equal(directory.count('revokeSessions'), 0);
     assert.equal((await service.get(id))?.state, 'pending');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { JWTPayload } from 'jose';
 import { EmulatedServer, json } from '../../src/emulator/httpServer';
-import { epochSeconds, SigningKeySet } from '../../src/emulator/signingKeys';
+import { SigningKeySet } from '../../src/emulator/signingKeys';
 import { SsoTokenValidator } from '../../src/identity/ssoTokenValidator';
+import { ManualClock } from '../helpers/clock';
 import { testTls } from '../helpers/tls';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
@@ -14,6 +15,9 @@ describe('SSO token validator', function () {
   let server: EmulatedServer;
   let keys: SigningKeySet;
   let validator: SsoTokenValidator;
+  // Tokens are stamped and checked on one fixed clock: the calendar plays no part.
+  const clock = new ManualClock();
+  const epochSeconds = (): number => Math.floor(clock.now().getTime() / 1000);
 
   before(async function () {
     const { server: cert } = await testTls();
@@ -21,7 +25,7 @@ describe('SSO token validator', function () {
     server = new EmulatedServer({ name: 'keys', tls: cert });
     server.route('keys', 'GET', '/:tenant/discovery/v2.0/keys', () => json(200, keys.jwks()));
     await server.listen();
-    validator = new SsoTokenValidator({ authorityHost: server.baseUrl, appId: APP, ssoAppIdUri: `api://botid-${APP}`, allowedTenants: [TENANT] });
+    validator = new SsoTokenValidator({ authorityHost: server.baseUrl, appId: APP, ssoAppIdUri: `api://botid-${APP}`, allowedTenants: [TENANT], clock });
   });
 
   after(async function () {

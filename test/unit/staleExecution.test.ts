@@ -7,6 +7,7 @@ import { NAMESPACE, RevocationService, type Acting } from '../../src/app/revocat
 import { beginExecution, type PersonRef, type RevocationRequest } from '../../src/domain/revocationRequest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';
+import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
@@ -20,14 +21,14 @@ describe('an execution interrupted by a crash (stale executing request)', functi
   let directory: FakeDirectory;
   let service: RevocationService;
   let audit: AuditTrail;
-  let now: Date;
+  let clock: ManualClock;
 
   beforeEach(function () {
     dir = mkdtempSync(path.join(tmpdir(), 'revoker-stale-'));
-    storage = openSqliteStorage({ dataDir: dir });
-    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1] });
-    now = new Date('2026-11-22T10:00:00.400Z');
-    service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, now: () => now });
+    clock = new ManualClock('2026-11-22T10:00:00.400Z');
+    storage = openSqliteStorage({ dataDir: dir, clock });
+    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
+    service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, clock });
     directory = new FakeDirectory(UMA.aadObjectId);
     directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', signInSessionsValidFrom: '2026-01-01T00:00:00Z' });
   });
@@ -42,14 +43,14 @@ describe('an execution interrupted by a crash (stale executing request)', functi
     return { person, directory };
   }
 
-  /** A request whose execution started at `now` and whose process then died (nothing else written). */
+  /** A request whose execution started at the clock's now and whose process then died (nothing else written). */
   async function interruptedRequest(): Promise<RevocationRequest> {
     const found = await service.lookup(acting(), { kind: 'objectId', id: ADELE_ID });
     assert.equal(found.kind, 'found');
     const id = found.kind === 'found' ? found.request.id : '';
     const stored = await storage.state.get<RevocationRequest>(NAMESPACE.requests, id);
     assert.ok(stored);
-    const started = beginExecution(stored.value, UMA, now);
+    const started = beginExecution(stored.value, UMA, clock.now());
     assert.ok(started.ok);
     assert.ok((await storage.state.replace(NAMESPACE.requests, id, started.value, stored.etag)).ok);
     return started.value;
@@ -67,7 +68,7 @@ describe('an execution interrupted by a crash (stale executing request)', functi
 
   it('when the execution is younger than the staleness, then a confirm is told it is in progress and nothing is read or revoked', async function () {
     const request = await interruptedRequest();
-    now = new Date(now.getTime() + STALE_AFTER_IN_MS - 1);
+    clock.advance(STALE_AFTER_IN_MS - 1);
     assert.equal(service.isStaleExecution(request), false);
     const before = directory.calls.length;
     const outcome = await service.confirm(acting(), request.id);
@@ -78,7 +79,7 @@ describe('an execution interrupted by a crash (stale executing request)', functi
   it('when the target’s sessions became valid after the execution started (same second, Graph’s whole-second stamp), then success is recorded as verified and revoke is not called again', async function () {
     const request = await interruptedRequest();
     targetRevokedAt('2026-11-22T10:00:00Z');
-    now = new Date(now.getTime() + STALE_AFTER_IN_MS);
+    clock.advance(STALE_AFTER_IN_MS);
     const outcome = await service.confirm(acting(), request.id);
     assert.equal(outcome.kind, 'completed');
     assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
@@ -88,7 +89,7 @@ describe('an execution interrupted by a crash (stale executing request)', functi
 
   it('when the target’s sessions did not move, then the execution is abandoned as a retryable time-out and a retry revokes exactly once', async function () {
     const request = await interruptedRequest();
-    now = new Date(now.getTime() + STALE_AFTER_IN_MS);
+    clock.advance(STALE_AFTER_IN_MS);
     const outcome = await service.confirm(acting(), request.id);
     assert.equal(outcome.kind === 'completed' && outcome.request.state, 'failed');
     assert.equal(outcome.kind === 'completed' && outcome.request.outcome?.kind === 'refused' && outcome.request.outcome.code, 'timeout');
@@ -101,7 +102,7 @@ describe('an execution interrupted by a crash (stale executing request)', functi
 
   it('when someone other than the requester clicks a stale execution, then it is refused and left as it was', async function () {
     const request = await interruptedRequest();
-    now = new Date(now.getTime() + STALE_AFTER_IN_MS);
+    clock.advance(STALE_AFTER_IN_MS);
     const outcome = await service.confirm(acting(HELEN), request.id);
     assert.equal(outcome.kind === 'refused' && outcome.problem, 'not_requester');
     assert.equal((await service.get(request.id))?.state, 'executing');
@@ -111,7 +112,7 @@ describe('an execution interrupted by a crash (stale executing request)', functi
   it('when two clicks recover the same stale execution at once, then exactly one records the result', async function () {
     const request = await interruptedRequest();
     targetRevokedAt('2026-11-22T10:00:01Z');
-    now = new Date(now.getTime() + STALE_AFTER_IN_MS + 5000);
+    clock.advance(STALE_AFTER_IN_MS + 5000);
     const outcomes = await Promise.all([service.confirm(acting(), request.id), service.confirm(acting(), request.id)]);
     assert.equal(outcomes.filter((o) => o.kind === 'completed').length, 1);
     assert.deepEqual(await actions(request.id), ['request.created', 'revocation.succeeded:verified_after_interruption']);
@@ -121,7 +122,7 @@ describe('an execution interrupted by a crash (stale executing request)', functi
   it('when the request expired while it was stuck, then the requester can still have it verified', async function () {
     const request = await interruptedRequest();
     targetRevokedAt('2026-11-22T10:00:02Z');
-    now = new Date(now.getTime() + 60 * 60_000);
+    clock.advance(60 * 60_000);
     const outcome = await service.confirm(acting(), request.id);
     assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
   });

@@ -47,6 +47,7 @@ import {
   type ItemResult,
 } from '../../domain/bulkRun';
 import type { PersonRef, RevocationFailureCode } from '../../domain/revocationRequest';
+import { deadlineIn, msUntil, type Clock, type Deadline } from '../../domain/clock';
 
 /** How an execution ended. */
 export type ExecutionOutcome =
@@ -85,7 +86,7 @@ export interface ExecutionDeps {
   readonly audit: AuditTrail;
   readonly settings: ExecutionSettings;
   readonly retention: () => Date;
-  readonly now: () => Date;
+  readonly clock: Clock;
   /** Told when an observer or an audit write failed (no values that could be secrets). */
   readonly onError?: (error: unknown, context: string) => void;
 }
@@ -112,8 +113,8 @@ export class BulkExecution {
   private writing: Promise<unknown> = Promise.resolve();
   private halt: Halt | undefined;
   private readonly stopSignal = new AbortController();
-  /** No batch starts before this (epoch ms): the largest Retry-After seen. */
-  private notBefore = 0;
+  /** No batch starts before this (monotonic): the largest Retry-After seen. */
+  private notBefore: Deadline = 0;
   /** Why an item's fate is unknown (for its code if it ends failed), and read-back failures per item. */
   private readonly unknownCodes = new Map<string, RevocationFailureCode>();
   private readonly readBackFailures = new Map<string, number>();
@@ -202,11 +203,11 @@ export class BulkExecution {
 
   private async sendBatch(ids: readonly string[]): Promise<void> {
     const { settings } = this.deps;
-    const marked = await this.write((run) => markSent(run, this.executionId, ids, this.deps.now(), settings.leaseInMs));
+    const marked = await this.write((run) => markSent(run, this.executionId, ids, this.deps.clock.now(), settings.leaseInMs));
     if (marked.state !== 'running') return;
     const sending = ids.filter((id) => marked.items.find((i) => i.id === id)?.status === 'sent');
     if (sending.length === 0) return;
-    const answer = await this.directory.revokeMany(sending, { deadline: Date.now() + settings.batchBudgetInMs });
+    const answer = await this.directory.revokeMany(sending, { deadline: deadlineIn(settings.batchBudgetInMs) });
     const results: ItemResult[] = [];
     let waitInSeconds: number | undefined;
     const throttledFor = (failure: DirectoryFailure): void => {
@@ -229,7 +230,7 @@ export class BulkExecution {
         if (!outcome.ok && outcome.error.code === 'graph_unavailable') waitInSeconds = Math.max(waitInSeconds ?? 0, 1);
       }
     }
-    if (waitInSeconds !== undefined) this.notBefore = Math.max(this.notBefore, Date.now() + waitInSeconds * 1000);
+    if (waitInSeconds !== undefined) this.notBefore = Math.max(this.notBefore, deadlineIn(waitInSeconds * 1000));
     await this.record(results);
   }
 
@@ -269,7 +270,7 @@ export class BulkExecution {
       while (next < items.length) {
         const item = items[next]!;
         next += 1;
-        const read = await this.directory.getUser({ kind: 'objectId', id: item.id }, { deadline: Date.now() + this.deps.settings.batchBudgetInMs });
+        const read = await this.directory.getUser({ kind: 'objectId', id: item.id }, { deadline: deadlineIn(this.deps.settings.batchBudgetInMs) });
         if (read.ok) {
           const validFrom = Date.parse(read.value.signInSessionsValidFrom ?? '');
           const sentAt = Date.parse(item.sentAt ?? '');
@@ -300,7 +301,7 @@ export class BulkExecution {
     if (results.length === 0) return;
     const { settings } = this.deps;
     const before = new Map(this.current.value.items.map((i) => [i.id, i.status]));
-    const run = await this.write((r) => recordResults(r, this.executionId, results, this.deps.now(), { maxAttempts: settings.maxAttempts, leaseInMs: settings.leaseInMs }));
+    const run = await this.write((r) => recordResults(r, this.executionId, results, this.deps.clock.now(), { maxAttempts: settings.maxAttempts, leaseInMs: settings.leaseInMs }));
     for (const item of run.items) {
       if (before.get(item.id) !== 'sent' || (item.status !== 'revoked' && item.status !== 'failed')) continue;
       this.auditItem(run, item);
@@ -334,7 +335,7 @@ export class BulkExecution {
   }
 
   private async finish(): Promise<ExecutionOutcome> {
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     const halt = this.halt;
     let run: BulkRun;
     if (halt?.kind === 'stopped') run = await this.write((r) => markStopped(r, this.executionId, revocationCode(halt.failure.code), now));
@@ -357,9 +358,9 @@ export class BulkExecution {
 
   /** Waits until the throttling gate opens, renewing the lease first when the wait is long. */
   private async waitForGate(): Promise<void> {
-    for (let waitInMs = this.notBefore - Date.now(); waitInMs > 0 && !this.halt; waitInMs = this.notBefore - Date.now()) {
+    for (let waitInMs = msUntil(this.notBefore); waitInMs > 0 && !this.halt; waitInMs = msUntil(this.notBefore)) {
       if (waitInMs > this.deps.settings.leaseInMs / 3) {
-        await this.write((r) => renewLease(r, this.executionId, new Date(this.deps.now().getTime() + waitInMs), this.deps.settings.leaseInMs));
+        await this.write((r) => renewLease(r, this.executionId, new Date(this.deps.clock.now().getTime() + waitInMs), this.deps.settings.leaseInMs));
       }
       await this.sleep(waitInMs);
     }

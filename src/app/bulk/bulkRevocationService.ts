@@ -39,6 +39,7 @@ import {
 } from '../../domain/bulkRun';
 import type { DecisionProblem, PersonRef } from '../../domain/revocationRequest';
 import { classifyTarget } from '../../domain/roles';
+import type { Clock } from '../../domain/clock';
 import { BulkExecution, type BulkObserver, type ExecutionOutcome, type ExecutionSettings } from './bulkExecution';
 
 export { type BulkObserver, type ExecutionOutcome } from './bulkExecution';
@@ -109,7 +110,7 @@ export interface BulkRevocationServiceOptions {
   readonly sampleSize?: number;
   /** Told when an observer or an audit write failed. */
   readonly onError?: (error: unknown, context: string) => void;
-  readonly now?: () => Date;
+  readonly clock: Clock;
   readonly newId?: () => string;
 }
 
@@ -388,7 +389,7 @@ export class BulkRevocationService {
         audit: this.options.audit,
         settings: this.settings,
         retention: () => this.retention(),
-        now: () => this.now(),
+        clock: this.options.clock,
         onError: this.options.onError,
       },
       claimed,
@@ -442,7 +443,7 @@ export class BulkRevocationService {
   }
 
   private now(): Date {
-    return this.options.now?.() ?? new Date();
+    return this.options.clock.now();
   }
 
   private newId(): string {

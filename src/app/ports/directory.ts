@@ -3,6 +3,7 @@
  * person's delegated token. Failures are typed values with a closed set of codes; the
  * adapter maps Graph and Entra errors onto them at its boundary.
  */
+import type { Deadline } from '../../domain/clock';
 
 export interface UserRecord {
   readonly id: string;
@@ -56,8 +57,8 @@ export interface DirectoryFailure {
 export type DirectoryResult<T> = { readonly ok: true; readonly value: T; readonly graphRequestId?: string } | { readonly ok: false; readonly error: DirectoryFailure };
 
 export interface CallOptions {
-  /** Epoch ms after which no retry is started and the call gives up as a time-out. */
-  readonly deadline?: number;
+  /** When no retry is started any more and the call gives up as a time-out (monotonic: see domain/clock). */
+  readonly deadline?: Deadline;
 }
 
 /** The directory as seen by one signed-in person. */

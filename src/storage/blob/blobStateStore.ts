@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient, Metadata } from '@azure/storage-blob';
 import { StorageUnavailableError, type CreateResult, type ListOptions, type ReplaceResult, type StateStore, type StoredItem, type WriteOptions } from '../../app/ports/stateStore';
+import type { Clock } from '../../domain/clock';
 import { assertNoSecretLikeContent, serializeWithoutSecrets } from '../secretGuard';
 import { attempt, unavailable } from './blobErrors';
 import { encodeSegment, keyOfStateBlob, stateBlobName, stateFolder } from './blobNames';
@@ -28,8 +29,8 @@ const HEALTH_BLOB = 'health/readiness';
 const SWEEP_INTERVAL_IN_MS = 15 * 60_000;
 
 export interface BlobStateStoreOptions {
-  /** The clock deciding expiry, in ms since the epoch; Date.now() (read at each call) by default. */
-  readonly now?: () => number;
+  /** The clock deciding expiry: the one the use cases read, so both agree on what has expired. */
+  readonly clock: Clock;
 }
 
 /** A blob as read: its JSON body (when downloaded), etag and our metadata. */
@@ -47,9 +48,9 @@ let writeCounter = 0;
  * A sortable write stamp (ms since the epoch, then a per-process counter), so `list` can return
  * the most recently written first. Across instances it orders by each instance's clock.
  */
-function writeStamp(): string {
+function writeStamp(nowInMs: number): string {
   writeCounter = (writeCounter + 1) % 1_000_000;
-  return `${String(Date.now()).padStart(15, '0')}${String(writeCounter).padStart(6, '0')}`;
+  return `${String(nowInMs).padStart(15, '0')}${String(writeCounter).padStart(6, '0')}`;
 }
 
 function assertName(what: string, name: unknown): asserts name is string {
@@ -64,8 +65,8 @@ function expiryOf(options: WriteOptions | undefined): number | undefined {
   return expiresAt.getTime();
 }
 
-function metadataFor(expiresAt: number | undefined, writeId: string): Metadata {
-  return { writeid: writeId, writtenat: writeStamp(), ...(expiresAt === undefined ? {} : { expiresat: String(expiresAt) }) };
+function metadataFor(expiresAt: number | undefined, writeId: string, nowInMs: number): Metadata {
+  return { writeid: writeId, writtenat: writeStamp(nowInMs), ...(expiresAt === undefined ? {} : { expiresat: String(expiresAt) }) };
 }
 
 function rawFrom(etag: string | undefined, metadata: Metadata | undefined, json?: string): RawItem {
@@ -90,9 +91,9 @@ export class BlobStateStore implements StateStore {
 
   constructor(
     private readonly container: ContainerClient,
-    options: BlobStateStoreOptions = {},
+    options: BlobStateStoreOptions,
   ) {
-    this.now = options.now ?? (() => Date.now());
+    this.now = () => options.clock.now().getTime();
   }
 
   async get<T>(namespace: string, key: string): Promise<StoredItem<T> | undefined> {
@@ -113,7 +114,7 @@ export class BlobStateStore implements StateStore {
     this.sweepNowAndThen();
     for (let round = 0; round < MAX_WRITE_ROUNDS; round += 1) {
       const writeId = randomUUID();
-      const created = await this.upload(name, json, { ifNoneMatch: '*' }, metadataFor(expiresAt, writeId), 'state create');
+      const created = await this.upload(name, json, { ifNoneMatch: '*' }, metadataFor(expiresAt, writeId, this.now()), 'state create');
       if (created.ok) return { ok: true, etag: created.etag };
       const current = await this.download(name, 'state create');
       if (!current) continue; // deleted in between: create again
@@ -121,7 +122,7 @@ export class BlobStateStore implements StateStore {
       if (this.isLive(current)) return { ok: false, reason: 'exists', current: toItem<T>(current) };
       // An expired item is absent: take its place, unless someone else does first.
       const overWriteId = randomUUID();
-      const replaced = await this.upload(name, json, { ifMatch: current.etag }, metadataFor(expiresAt, overWriteId), 'state create');
+      const replaced = await this.upload(name, json, { ifMatch: current.etag }, metadataFor(expiresAt, overWriteId, this.now()), 'state create');
       if (replaced.ok) return { ok: true, etag: replaced.etag };
       const after = await this.properties(name, 'state create');
       if (after?.writeId === overWriteId) return { ok: true, etag: after.etag };
@@ -142,7 +143,7 @@ export class BlobStateStore implements StateStore {
     if (!current || !this.isLive(current)) return { ok: false, reason: 'missing' };
     if (current.etag !== etag) return { ok: false, reason: 'conflict' };
     const writeId = randomUUID();
-    const written = await this.upload(name, json, { ifMatch: etag }, metadataFor(expiresAt, writeId), 'state replace');
+    const written = await this.upload(name, json, { ifMatch: etag }, metadataFor(expiresAt, writeId, this.now()), 'state replace');
     if (written.ok) return { ok: true, etag: written.etag };
     const after = await this.properties(name, 'state replace');
     if (after?.writeId === writeId) return { ok: true, etag: after.etag };
@@ -234,7 +235,7 @@ export class BlobStateStore implements StateStore {
 
   /** Starts a background sweep when the last one is old enough; expired blobs would otherwise pile up. */
   private sweepNowAndThen(): void {
-    const now = Date.now();
+    const now = this.now();
     if (this.sweeping || now - this.lastSweepAt < SWEEP_INTERVAL_IN_MS) return;
     this.lastSweepAt = now;
     this.sweeping = this.sweepExpired()
