@@ -11,7 +11,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The delegated Graph permissions each feature asks for by default, one on-behalf-of exchange
  * per set, so a tenant that withholds consent from one set loses only that feature. Why each
- * permission: docs/going-live.md §3 and src/config/graphPermissions.ts.
+ * permission: docs/going-live.md §3 (and `npm run doctor`, src/doctor/graphPermissions.ts).
  */
 export const DEFAULT_SCOPES = {
   /** Lookups and revocation. */
