@@ -519,6 +519,26 @@ describe('emulated Microsoft Graph', function () {
       return { id, method: 'POST', url: `/users/${user.id}/revokeSignInSessions`, headers: { 'Content-Type': 'application/json' }, body: {} };
     }
 
+    it('checks each step against its own row of the permission table: a token without User.RevokeSessions.All reads in a batch but cannot revoke or update devices', async function () {
+      const adele = directory.user('adele');
+      const [laptop] = [...directory.devices.values()].filter((d) => d.ownerId === adele.id);
+      const client = await clientFor('grace', 'User.Read.All');
+      const answer = (await client.api('/$batch').post({
+        requests: [
+          revokeStep('revoke', adele),
+          { id: 'read', method: 'GET', url: `/users/${adele.id}?$select=id,displayName` },
+          { id: 'device', method: 'PATCH', url: `/devices/${laptop!.id}`, headers: { 'Content-Type': 'application/json' }, body: { accountEnabled: false } },
+        ],
+      })) as BatchAnswer;
+      assert.deepEqual(answer.responses.map((r) => [r.id, r.status, r.body?.error?.code]), [
+        ['revoke', 403, 'Authorization_RequestDenied'],
+        ['read', 200, undefined],
+        ['device', 403, 'Authorization_RequestDenied'],
+      ]);
+      assert.equal(adele.signInSessionsValidFromDateTime, SEEDED_SESSIONS_VALID_FROM);
+      assert.equal(laptop!.accountEnabled, true);
+    });
+
     it('refuses a batch of 21 requests as a whole with 400', async function () {
       const bulk = addBulkUsers(21);
       const client = await clientFor('uma', REVOKE);
