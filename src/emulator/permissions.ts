@@ -6,7 +6,9 @@
  *
  * Entra reads the table to know which delegated permissions exist (asking for any other one
  * on-behalf-of is AADSTS70011), Graph to decide whether a token may call an operation. Rows
- * without an endpoint in the emulator yet are data for the features that will need them.
+ * without an endpoint in the emulator yet are data for the features that will need them. A real
+ * delegated permission no row names is refused too: stricter than Entra, so a feature that needs
+ * one fails its tests until its row is added, rather than passing on a permission nobody checked.
  *
  * Permission lists run from least to most privileged, as the pages print them. A grant that is
  * an array is a combination: every permission in it is needed (the page lists them together).
@@ -41,9 +43,9 @@ export interface Refusal {
 export interface PermissionRow {
   /** Method and path, as the reference page writes them. */
   readonly request: string;
-  /** Delegated (work or school account), least privileged first; empty: not supported. */
+  /** Delegated (work or school account), least privileged first; empty: not supported (for $batch: none of its own). */
   readonly delegated: readonly Grant[];
-  /** Application, least privileged first; empty: not supported. */
+  /** Application, least privileged first; empty: not supported (for $batch: none of its own). */
   readonly application: readonly Grant[];
   /**
    * Directory roles, one of which the signed-in user must hold (least privileged first). Absent:
