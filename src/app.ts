@@ -19,7 +19,7 @@ import { Presenter } from './bot/present';
 import { RevokerBot } from './bot/revokerBot';
 import { SignInGate } from './bot/signInGate';
 import { asAttachment, CardRenderer } from './cards/render';
-import type { Config } from './config/config';
+import { permissionName, type Config } from './config/config';
 import { GraphDirectory } from './graph/graphDirectory';
 import { GraphContainment } from './graph/graphContainment';
 import { createHttpServer } from './http/server';
@@ -71,7 +71,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     appId: config.appId,
     appPassword: config.appPassword,
     clock,
-    makeContainment: (credential: TokenCredential) => new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
+    makeContainment: (credential: TokenCredential) =>
+      new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, deviceScopes: config.deviceScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
     makeGateway: (credential: TokenCredential) =>
       new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, groupScopes: config.groupScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
   });
@@ -87,7 +88,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   });
   // Templates are read once at start-up; every renderer shares them.
   const cards = CardRenderer.load();
-  const presenter = new Presenter(cards, 'Session Revoker', clock, securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
+  const account = config.containmentScopes.map(permissionName);
+  const stepPermissions = { disableAccount: account, resetPassword: account, disableDevices: config.deviceScopes.map(permissionName) };
+  const presenter = new Presenter(cards, 'Session Revoker', clock, stepPermissions, securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
   const auditCommand = new AuditCommandHandler({
     queries: new AuditQueryService({ log: storage.audit, audit, adminGroupId: config.auditAdminGroupId, securityChannelConfigured: config.securityChannelId !== undefined }),
     cards,

@@ -6,7 +6,7 @@ import type { UserRecord } from '../app/ports/directory';
 import type { WhoAmI } from '../app/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
-import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
+import { canRetry, type ContainmentStep, type RevocationFailureCode, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
 import type { Clock } from '../domain/clock';
 import type { Explanation } from './explain';
@@ -51,8 +51,13 @@ const APPROVAL_STATE: Record<RevocationRequest['state'], ApprovalView['state']> 
   cancelled: 'withdrawn',
 };
 
+/** The delegated Graph permissions each containment step asks for (names such as Directory.AccessAsUser.All). */
+export type StepPermissions = Readonly<Record<ContainmentStep, readonly string[]>>;
+
 export class Presenter {
   /**
+   * @param stepPermissions What each containment step asks Entra for, so a step refused for want
+   * of consent names what an admin must grant.
    * @param approvalChannelName Four eyes: the security channel's current name (pending cards then
    * ask for approval); undefined when approvals are off.
    */
@@ -60,6 +65,7 @@ export class Presenter {
     private readonly cards: CardRenderer,
     private readonly botName: string,
     private readonly clock: Clock,
+    private readonly stepPermissions: StepPermissions,
     private readonly approvalChannelName?: () => string,
   ) {}
 
@@ -90,7 +96,7 @@ export class Presenter {
           revokedByName: request.decidedBy?.name ?? request.requester.name,
           graphRequestId: request.outcome?.graphRequestId,
           ...verificationOf(request),
-          containment: containmentLines(request),
+          containment: containmentLines(request, this.stepPermissions),
         });
       case 'failed': {
         const code = request.outcome?.kind === 'refused' ? request.outcome.code : 'unexpected';
@@ -137,7 +143,7 @@ export class Presenter {
       notice: context.notice,
       verification: verificationOf(request).verification,
       containmentPlanned: plannedSteps(request),
-      containment: containmentLines(request),
+      containment: containmentLines(request, this.stepPermissions),
     });
   }
 
@@ -199,13 +205,27 @@ const STEP_ROLES: Record<ContainmentStep, string> = {
 };
 const STEP_PLANNED: Record<ContainmentStep, string> = { disableAccount: 'disable the account', resetPassword: 'reset the password', disableDevices: 'disable their devices' };
 
+/** "A", "A and B", "A, B and C". */
+function listOf(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** Why a step was not done, in words the person (or the admin they forward it to) can act on. */
+function whyNotDone(step: ContainmentStep, code: RevocationFailureCode | undefined, permissions: StepPermissions): string {
+  if (code === 'forbidden') return STEP_ROLES[step];
+  if (code === 'consent_required' && permissions[step].length > 0) {
+    return `the app isn’t approved for this step yet: an Entra admin can grant admin consent for ${listOf(permissions[step])}`;
+  }
+  return code ? explainDirectoryFailure(code).title.toLowerCase() : 'failed';
+}
+
 /** What each containment step did, in words: done, or not done and why. */
-function containmentLines(request: RevocationRequest): ContainmentLine[] | undefined {
+function containmentLines(request: RevocationRequest, permissions: StepPermissions): ContainmentLine[] | undefined {
   const results = request.outcome?.kind === 'revoked' ? request.outcome.containment : undefined;
   return results?.map((r) => ({
     label: r.step === 'disableDevices' ? 'Devices' : r.ok ? STEP_DONE[r.step] : STEP_PLANNED[r.step].replace(/^./, (c) => c.toUpperCase()),
     ok: r.ok,
-    detail: r.ok ? r.detail : `${r.detail ? `${r.detail}; ` : ''}not done — ${r.code === 'forbidden' ? STEP_ROLES[r.step] : r.code ? explainDirectoryFailure(r.code).title.toLowerCase() : 'failed'}`,
+    detail: r.ok ? r.detail : `${r.detail ? `${r.detail}; ` : ''}not done — ${whyNotDone(r.step, r.code, permissions)}`,
   }));
 }
 

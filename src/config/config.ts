@@ -8,6 +8,27 @@ import { readStorageSettings, type StorageSettings } from './storageConfig';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The delegated Graph permissions each feature asks for by default, one on-behalf-of exchange
+ * per set, so a tenant that withholds consent from one set loses only that feature. Why each
+ * permission: docs/going-live.md §3 (and `npm run doctor`, src/doctor/graphPermissions.ts).
+ */
+export const DEFAULT_SCOPES = {
+  /** Lookups and revocation. */
+  GRAPH_SCOPES: ['User.RevokeSessions.All', 'User.Read.All'],
+  /** Reading a group's members for bulk runs. */
+  GROUP_SCOPES: ['GroupMember.Read.All'],
+  /** Disabling the account (the documented least privileged pair) and resetting the password. */
+  CONTAINMENT_SCOPES: ['User.EnableDisableAccount.All', 'User.Read.All', 'User-PasswordProfile.ReadWrite.All'],
+  /**
+   * Disabling the target's devices: reading their registered devices and the devices' state, and
+   * PATCH /devices/{id}, whose only delegated permission is Directory.AccessAsUser.All.
+   */
+  DEVICE_SCOPES: ['User.Read.All', 'Device.Read.All', 'Directory.AccessAsUser.All'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ScopeSetName = keyof typeof DEFAULT_SCOPES;
+
 export interface Config {
   readonly port: number;
   /** The bot's app (client) id; also the SSO token's audience. */
@@ -21,8 +42,10 @@ export interface Config {
   readonly graphEndpoint: string;
   /** Delegated Graph scopes asked for on behalf of the user, fully qualified. */
   readonly graphScopes: readonly string[];
-  /** Delegated scopes for the optional containment steps, asked for separately and only when a step runs. */
+  /** Delegated scopes for disabling the account and resetting the password, asked for separately and only when a step runs. */
   readonly containmentScopes: readonly string[];
+  /** Delegated scopes for disabling the target's devices, asked for in their own on-behalf-of exchange and only when that step runs. */
+  readonly deviceScopes: readonly string[];
   /** Delegated scopes for reading group members (bulk runs by group), asked for separately. */
   readonly groupScopes: readonly string[];
   readonly ssoAppIdUri: string;
@@ -112,16 +135,12 @@ export function readConfig(env: Env): ConfigResult {
   const graphEndpoint = httpsUrl(trimmed(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com', 'GRAPH_ENDPOINT', problems);
   if (/\/v1\.0$|\/beta$/.test(graphEndpoint)) problems.push('GRAPH_ENDPOINT must not include the version (drop /v1.0).');
 
-  const scopeNames = (trimmed(env, 'GRAPH_SCOPES') ?? 'User.RevokeSessions.All User.Read.All').split(/\s+/).filter(Boolean);
-  const graphScopes = scopeNames.map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
-  const groupScopes = (trimmed(env, 'GROUP_SCOPES') ?? 'GroupMember.Read.All')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
-  const containmentScopes = (trimmed(env, 'CONTAINMENT_SCOPES') ?? 'User.EnableDisableAccount.All User-PasswordProfile.ReadWrite.All Device.ReadWrite.All')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
+  const scopes = (name: ScopeSetName): string[] =>
+    (trimmed(env, name)?.split(/\s+/).filter(Boolean) ?? [...DEFAULT_SCOPES[name]]).map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
+  const graphScopes = scopes('GRAPH_SCOPES');
+  const groupScopes = scopes('GROUP_SCOPES');
+  const containmentScopes = scopes('CONTAINMENT_SCOPES');
+  const deviceScopes = scopes('DEVICE_SCOPES');
 
   const ssoAppIdUri = trimmed(env, 'SSO_APP_ID_URI') ?? `api://botid-${appId}`;
   const oauthConnectionName = trimmed(env, 'OAUTH_CONNECTION_NAME') ?? 'revoker-sso';
@@ -158,6 +177,7 @@ export function readConfig(env: Env): ConfigResult {
       graphEndpoint,
       graphScopes: Object.freeze(graphScopes),
       containmentScopes: Object.freeze(containmentScopes),
+      deviceScopes: Object.freeze(deviceScopes),
       groupScopes: Object.freeze(groupScopes),
       ssoAppIdUri,
       oauthConnectionName,
@@ -177,6 +197,11 @@ export function readConfig(env: Env): ConfigResult {
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
   };
+}
+
+/** A scope as the permission is named, without its resource (https://graph.microsoft.com/User.Read.All → User.Read.All). */
+export function permissionName(scope: string): string {
+  return scope.slice(scope.lastIndexOf('/') + 1);
 }
 
 /**

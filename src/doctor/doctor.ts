@@ -1,12 +1,14 @@
 /**
  * `npm run doctor`: checks a deployment's configuration the way an admin would, one line per
- * check with the fix for each failure. Runs the checks the configuration allows; any failure
- * makes the run fail.
+ * check with the fix for each failure, and names every Graph permission the bot asks for, what it
+ * is for and what a tenant without consent for it loses. Runs the checks the configuration
+ * allows; any failure makes the run fail.
  */
-import { readConfig } from '../config/config';
+import { DEFAULT_SCOPES, readConfig, type ScopeSetName } from '../config/config';
 import { openStorage } from '../storage/openStorage';
 import { systemClock } from '../domain/clock';
 import { checkBotToken, checkEntraMetadata, checkGraph, checkManifest, checkSecurityChannel, type CheckContext, type CheckResult } from './checks';
+import { checkGraphPermissions, permissionCheckName } from './graphPermissions';
 
 export interface DoctorOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -21,7 +23,14 @@ export interface DoctorReport {
   readonly ok: boolean;
 }
 
-const NETWORK_CHECKS = ['Entra ID metadata', "Bot's own token (client credentials)", 'App package matches the bot', 'Microsoft Graph reachable', 'Security channel'];
+const LATER_CHECKS = [
+  ...(Object.keys(DEFAULT_SCOPES) as ScopeSetName[]).map(permissionCheckName),
+  'Entra ID metadata',
+  "Bot's own token (client credentials)",
+  'App package matches the bot',
+  'Microsoft Graph reachable',
+  'Security channel',
+];
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const results: CheckResult[] = [];
@@ -30,7 +39,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     for (const problem of read.problems) {
       results.push({ name: 'Configuration', status: 'fail', detail: problem, fix: 'Set it in .env or the host’s app settings; .env.example explains every variable.' });
     }
-    for (const name of NETWORK_CHECKS) results.push({ name, status: 'skip', detail: 'needs a valid configuration first.' });
+    for (const name of LATER_CHECKS) results.push({ name, status: 'skip', detail: 'needs a valid configuration first.' });
     return { results, ok: false };
   }
   const config = read.config;
@@ -44,6 +53,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       return { state: storage.state, close: () => storage.close() };
     },
   };
+  results.push(...checkGraphPermissions(config));
   results.push(await checkEntraMetadata(context));
   results.push(await checkBotToken(context));
   results.push(checkManifest(context));

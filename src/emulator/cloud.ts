@@ -60,7 +60,8 @@ export class EmulatedCloud {
         'GroupMember.Read.All',
         'User.EnableDisableAccount.All',
         'User-PasswordProfile.ReadWrite.All',
-        'Device.ReadWrite.All',
+        'Device.Read.All',
+        'Directory.AccessAsUser.All',
       ],
       redirectUris: [],
     };

@@ -1,7 +1,10 @@
 /**
- * Containment over Graph with the person's delegated token, on its own client whose scopes
- * are the containment permissions: a tenant that has not consented to them loses only these
- * steps (consent_required), never revocation.
+ * Containment over Graph with the person's delegated token, on clients of its own: one whose
+ * scopes are the account permissions (disable, password reset) and one for the devices step,
+ * whose PATCH /devices/{id} has Directory.AccessAsUser.All as its only delegated permission
+ * (https://learn.microsoft.com/graph/api/device-update). Each is its own on-behalf-of exchange,
+ * so a tenant that has not consented to one set loses only those steps (consent_required),
+ * never revocation and never the other steps.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
@@ -13,8 +16,10 @@ import { createGraphClient, graphCall } from './graphCall';
 
 export interface GraphContainmentOptions {
   readonly graphEndpoint: string;
-  /** Fully qualified containment scopes. */
+  /** Fully qualified scopes for disabling the account and resetting the password. */
   readonly scopes: readonly string[];
+  /** Fully qualified scopes for the devices step. */
+  readonly deviceScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
 }
 
@@ -37,10 +42,12 @@ export function randomPassword(): string {
 
 export class GraphContainment implements ContainmentGateway {
   private readonly client: Client;
+  private readonly deviceClient: Client;
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphContainmentOptions) {
     this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
+    this.deviceClient = createGraphClient(credential, options.graphEndpoint, options.deviceScopes);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 
@@ -59,7 +66,7 @@ export class GraphContainment implements ContainmentGateway {
   }
 
   disableDevices(userId: string, options?: CallOptions): Promise<DirectoryResult<DevicesDisabled>> {
-    return graphCall(this.client, this.timeoutInMs, options, async (req) => {
+    return graphCall(this.deviceClient, this.timeoutInMs, options, async (req) => {
       const raw = (await req(`${userPath({ kind: 'objectId', id: userId })}/registeredDevices`).select('id,accountEnabled').top(999).get()) as { value?: unknown };
       const devices = (Array.isArray(raw.value) ? raw.value : []).filter(
         (d): d is { id: string; accountEnabled?: unknown } => typeof d === 'object' && d !== null && typeof (d as { id?: unknown }).id === 'string' && /^[0-9a-f-]{36}$/i.test((d as { id: string }).id),
@@ -71,7 +78,7 @@ export class GraphContainment implements ContainmentGateway {
           disabled += 1;
           continue;
         }
-        const result = await graphCall(this.client, this.timeoutInMs, options, async (inner) => {
+        const result = await graphCall(this.deviceClient, this.timeoutInMs, options, async (inner) => {
           await inner(`/devices/${device.id.toLowerCase()}`).patch({ accountEnabled: false });
           return { ok: true, value: undefined };
         });

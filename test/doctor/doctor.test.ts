@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildAppPackage } from '../../src/appPackage/buildPackage';
 import type { CheckResult } from '../../src/doctor/checks';
+import { DEFAULT_SCOPES, readConfig, type Config, type ScopeSetName } from '../../src/config/config';
 import { formatReport, runDoctor } from '../../src/doctor/doctor';
+import { checkGraphPermissions, permissionCheckName } from '../../src/doctor/graphPermissions';
 import { EmulatedCloud } from '../../src/emulator/cloud';
 import type { Conversation, Team } from '../../src/emulator/teams';
 import { freePort, startE2E, type E2E } from '../helpers/e2e';
@@ -77,6 +79,7 @@ describe('npm run doctor against the emulated cloud', function () {
       assert.equal(statusOf(report.results, name).status, 'pass', `${name}\n${text}`);
     }
     assert.equal(statusOf(report.results, 'Security channel').status, 'skip');
+    for (const set of Object.keys(DEFAULT_SCOPES) as ScopeSetName[]) assert.equal(statusOf(report.results, permissionCheckName(set)).status, 'pass', text);
     assert.match(text, /All checks passed/);
     assert.ok(cloud.entra.server.calls.some((c) => c.route.includes('token')), 'a token was really requested from the emulated Entra');
   });
@@ -201,5 +204,55 @@ describe('npm run doctor: the security channel', function () {
     const other = e2e.cloud.teams.team('Elsewhere', [e2e.cloud.directory.user('uma')]).channel('Somewhere');
     const report = await runDoctor({ env: doctorEnv({ SECURITY_CHANNEL_ID: other.id }), manifestPath: zip });
     assert.equal(statusOf(report.results, 'Security channel').status, 'fail');
+  });
+});
+
+describe('npm run doctor: the Graph permissions it asks for', function () {
+  function configWith(env: Record<string, string> = {}): Config {
+    const read = readConfig({ MicrosoftAppId: '6d0c9b8a-7f6e-4d5c-9b4a-3f2e1d0c9b8a', MicrosoftAppPassword: 'x', MicrosoftAppTenantId: '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10', ...env });
+    assert.ok(read.ok);
+    return read.config;
+  }
+
+  it('when the defaults apply, then each scope set passes and names every permission, what it is for and what happens without it', function () {
+    const results = checkGraphPermissions(configWith());
+    assert.equal(results.length, Object.keys(DEFAULT_SCOPES).length);
+    for (const set of Object.keys(DEFAULT_SCOPES) as ScopeSetName[]) {
+      const result = statusOf(results, permissionCheckName(set));
+      assert.equal(result.status, 'pass');
+      for (const permission of DEFAULT_SCOPES[set]) assert.match(result.detail, new RegExp(`${permission.replace(/\./g, '\\.')} — \\w+`), `${set}: ${permission}`);
+      assert.match(result.detail, /Without admin consent for all of them: /);
+    }
+    const devices = statusOf(results, permissionCheckName('DEVICE_SCOPES'));
+    assert.match(devices.detail, /Directory\.AccessAsUser\.All — disables each device: the only delegated permission Microsoft documents/);
+    assert.match(devices.detail, /only the devices step says the app isn’t approved; everything else still runs/);
+  });
+
+  it('when a scope set still asks for Device.ReadWrite.All, then that check fails: it is an application permission that Entra refuses on behalf of a user', function () {
+    for (const [set, value] of [
+      ['DEVICE_SCOPES', 'User.Read.All Device.ReadWrite.All'],
+      ['CONTAINMENT_SCOPES', 'User.EnableDisableAccount.All User.Read.All User-PasswordProfile.ReadWrite.All Device.ReadWrite.All'],
+    ] as const) {
+      const results = checkGraphPermissions(configWith({ [set]: value }));
+      const result = statusOf(results, permissionCheckName(set));
+      assert.equal(result.status, 'fail', set);
+      assert.match(result.detail, /Device\.ReadWrite\.All exists only as an application permission/);
+      assert.match(result.detail, /AADSTS70011/);
+      assert.match(result.fix ?? '', new RegExp(`Set ${set}=${DEFAULT_SCOPES[set].join(' ').replace(/\./g, '\\.')}`));
+      assert.ok(results.filter((r) => r !== result).every((r) => r.status === 'pass'), 'the other sets are unaffected');
+    }
+  });
+
+  it('when a set lacks a permission its feature needs, then the check fails naming it and what it is for', function () {
+    const result = statusOf(checkGraphPermissions(configWith({ CONTAINMENT_SCOPES: 'User.EnableDisableAccount.All User-PasswordProfile.ReadWrite.All' })), permissionCheckName('CONTAINMENT_SCOPES'));
+    assert.equal(result.status, 'fail');
+    assert.match(result.detail, /lacks User\.Read\.All, which completes that pair/);
+    assert.match(result.fix ?? '', /Add User\.Read\.All to CONTAINMENT_SCOPES/);
+  });
+
+  it('when a set asks for more than the bot uses, then the check passes and says so', function () {
+    const result = statusOf(checkGraphPermissions(configWith({ GROUP_SCOPES: 'GroupMember.Read.All Group.Read.All' })), permissionCheckName('GROUP_SCOPES'));
+    assert.equal(result.status, 'pass');
+    assert.match(result.detail, /Group\.Read\.All — not used by Session Revoker/);
   });
 });

@@ -52,7 +52,7 @@ describe('containment beyond revocation, end to end', function () {
     const { teams, directory, app } = e2e.cloud;
     const consented = app.consentedGraphScopes.splice(0);
     // Everything but the containment permissions.
-    app.consentedGraphScopes.push(...consented.filter((scope) => !['User.EnableDisableAccount.All', 'User-PasswordProfile.ReadWrite.All', 'Device.ReadWrite.All'].includes(scope)));
+    app.consentedGraphScopes.push(...consented.filter((scope) => !['User.EnableDisableAccount.All', 'User-PasswordProfile.ReadWrite.All', 'Directory.AccessAsUser.All'].includes(scope)));
     try {
       const aaron = directory.user('aaron');
       const card = await sendForCard(teams, aaron, teams.personalChat(aaron), 'revoke alex@contoso.onmicrosoft.com');
@@ -63,5 +63,65 @@ describe('containment beyond revocation, end to end', function () {
     } finally {
       app.consentedGraphScopes.splice(0, app.consentedGraphScopes.length, ...consented);
     }
+  });
+  /** Withholds consent for these permissions while `run` runs (as a tenant admin who never granted them). */
+  async function withoutConsentFor(permissions: string[], run: () => Promise<void>): Promise<void> {
+    const { app } = e2e.cloud;
+    const consented = app.consentedGraphScopes.splice(0);
+    app.consentedGraphScopes.push(...consented.filter((scope) => !permissions.includes(scope)));
+    try {
+      await run();
+    } finally {
+      app.consentedGraphScopes.splice(0, app.consentedGraphScopes.length, ...consented);
+    }
+  }
+
+  /** The card's text with markdown's escaped dots (User\\.Read\\.All) shown as Teams shows them. */
+  function shownText(card: unknown): string {
+    return textOf(card).replaceAll('\\\\.', '.');
+  }
+
+  function adeleDevices() {
+    const { directory } = e2e.cloud;
+    return [...directory.devices.values()].filter((d) => d.ownerId === directory.user('adele').id);
+  }
+
+  it('when the tenant has not consented to Directory.AccessAsUser.All, then only the devices step is not done, and the card names what an admin must grant', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const grace = directory.user('grace');
+    const adele = directory.user('adele');
+    for (const device of adeleDevices()) device.accountEnabled = true;
+    await withoutConsentFor(['Directory.AccessAsUser.All'], async () => {
+      const card = await sendForCard(teams, grace, teams.personalChat(grace), 'revoke adele@contoso.onmicrosoft.com');
+      const deviceWrites = graph.count(GRAPH_ROUTES.updateDevice);
+      const done = await teams.click(grace, card, 'Revoke sessions', { inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+      const text = shownText(done.card);
+      assert.match(text, /Sessions revoked/);
+      assert.match(text, /✓ Account disabled/);
+      assert.match(text, /✓ Password reset to a random one nobody saw/);
+      assert.match(text, /✗ Devices: not done — the app isn’t approved for this step yet: an Entra admin can grant admin consent for User\.Read\.All, Device\.Read\.All and Directory\.AccessAsUser\.All/);
+      assert.equal(adele.accountEnabled, false);
+      assert.ok(adeleDevices().every((d) => d.accountEnabled), 'no device was touched');
+      assert.equal(graph.count(GRAPH_ROUTES.updateDevice), deviceWrites, 'without a token for the devices step nothing reached Graph');
+    });
+    adele.accountEnabled = true;
+  });
+
+  it('when the tenant has not consented to the account permissions, then the devices step still runs with its own scopes', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const grace = directory.user('grace');
+    const adele = directory.user('adele');
+    for (const device of adeleDevices()) device.accountEnabled = true;
+    await withoutConsentFor(['User.EnableDisableAccount.All', 'User-PasswordProfile.ReadWrite.All'], async () => {
+      const card = await sendForCard(teams, grace, teams.personalChat(grace), 'revoke adele@contoso.onmicrosoft.com');
+      const done = await teams.click(grace, card, 'Revoke sessions', { inputs: { disableAccount: 'true', disableDevices: 'true' } });
+      const text = shownText(done.card);
+      assert.match(text, /Sessions revoked/);
+      assert.match(text, /✗ Disable the account: not done — the app isn’t approved for this step yet: an Entra admin can grant admin consent for User\.EnableDisableAccount\.All, User\.Read\.All and User-PasswordProfile\.ReadWrite\.All/);
+      assert.match(text, /✓ Devices: 2 of 2 devices disabled/);
+      assert.equal(adele.accountEnabled, true);
+      assert.ok(adeleDevices().every((d) => !d.accountEnabled));
+      assert.equal(graph.count(GRAPH_ROUTES.updateDevice, grace.id), 2 + 2, 'Grace’s own token, in this test and the earlier one');
+    });
   });
 });

@@ -343,6 +343,14 @@ describe('emulated Entra ID', function () {
       assert.match(error.message, /AADSTS65001/);
     });
 
+    it('when a scope names no delegated Graph permission, then @azure/identity reports AADSTS70011', async function () {
+      const cred = credential(await entra.issueSsoToken(uma.id, { appId: bot.appId }));
+      await assert.rejects(cred.getToken(`${GRAPH_RESOURCE}/Device.ReadWrite.All`), (error: unknown) => {
+        assert.match(error instanceof Error ? error.message : String(error), /AADSTS70011/);
+        return true;
+      });
+    });
+
     it('when the user is switched to need consent, then it is refused with AADSTS65001', async function () {
       uma.oboFailure = 'consent_required';
       const error = await refusalOf(credential(await entra.issueSsoToken(uma.id, { appId: bot.appId })));
@@ -442,6 +450,30 @@ describe('emulated Entra ID', function () {
         const unknown = await obo(sso, REVOKE, { ...bot, appId: randomUUID() });
         assert.equal(unknown.status, 400);
         assert.equal(aadstsOf(await jsonOf(unknown)), 700016);
+      });
+
+      it('when Device.ReadWrite.All is asked for on-behalf-of, then it is refused with invalid_scope AADSTS70011 even if the app lists it: Graph has it as an application permission only', async function () {
+        const listed = bot.consentedGraphScopes.slice();
+        bot.consentedGraphScopes.push('Device.ReadWrite.All', 'Directory.AccessAsUser.All');
+        try {
+          const sso = await entra.issueSsoToken(uma.id, { appId: bot.appId });
+          const res = await obo(sso, `${GRAPH_RESOURCE}/Device.ReadWrite.All`);
+          assert.equal(res.status, 400);
+          const body = await jsonOf(res);
+          assert.equal(body.error, 'invalid_scope');
+          assert.equal(aadstsOf(body), 70011);
+          assert.match(stringOf(body, 'error_description'), /Device\.ReadWrite\.All/);
+          const bare = await jsonOf(await obo(sso, 'device.readwrite.all'));
+          assert.equal(aadstsOf(bare), 70011, 'bare and differently cased names too');
+
+          const documented = await obo(sso, `${GRAPH_RESOURCE}/Directory.AccessAsUser.All`);
+          assert.equal(documented.status, 200, 'the delegated permission Microsoft documents for device updates is granted');
+          const everything = await jsonOf(await obo(sso, `${GRAPH_RESOURCE}/.default`));
+          assert.doesNotMatch(stringOf(everything, 'scope'), /Device\.ReadWrite\.All/, '.default never grants what cannot be consented');
+          assert.doesNotMatch(String(decodeJwt(stringOf(everything, 'access_token')).scp), /Device\.ReadWrite\.All/);
+        } finally {
+          bot.consentedGraphScopes.splice(0, bot.consentedGraphScopes.length, ...listed);
+        }
       });
 
       it('refuses an assertion from another tenant with AADSTS50013 and mixed .default with AADSTS70011', async function () {
@@ -551,7 +583,7 @@ describe('emulated Entra ID', function () {
 
     it('when the app lacks consent for a Graph scope, then it redirects with consent_required and AADSTS65001', async function () {
       const res = await fetch(
-        authorizeUrl({ client_id: bot.appId, redirect_uri: CALLBACK, response_type: 'code', scope: `${GRAPH_RESOURCE}/Mail.Read`, login_hint: uma.userPrincipalName }),
+        authorizeUrl({ client_id: bot.appId, redirect_uri: CALLBACK, response_type: 'code', scope: `${GRAPH_RESOURCE}/AuditLog.Read.All`, login_hint: uma.userPrincipalName }),
         { redirect: 'manual' },
       );
       const location = new URL(res.headers.get('location') ?? '');

@@ -519,6 +519,26 @@ describe('emulated Microsoft Graph', function () {
       return { id, method: 'POST', url: `/users/${user.id}/revokeSignInSessions`, headers: { 'Content-Type': 'application/json' }, body: {} };
     }
 
+    it('checks each step against its own row of the permission table: a token without User.RevokeSessions.All reads in a batch but cannot revoke or update devices', async function () {
+      const adele = directory.user('adele');
+      const [laptop] = [...directory.devices.values()].filter((d) => d.ownerId === adele.id);
+      const client = await clientFor('grace', 'User.Read.All');
+      const answer = (await client.api('/$batch').post({
+        requests: [
+          revokeStep('revoke', adele),
+          { id: 'read', method: 'GET', url: `/users/${adele.id}?$select=id,displayName` },
+          { id: 'device', method: 'PATCH', url: `/devices/${laptop!.id}`, headers: { 'Content-Type': 'application/json' }, body: { accountEnabled: false } },
+        ],
+      })) as BatchAnswer;
+      assert.deepEqual(answer.responses.map((r) => [r.id, r.status, r.body?.error?.code]), [
+        ['revoke', 403, 'Authorization_RequestDenied'],
+        ['read', 200, undefined],
+        ['device', 403, 'Authorization_RequestDenied'],
+      ]);
+      assert.equal(adele.signInSessionsValidFromDateTime, SEEDED_SESSIONS_VALID_FROM);
+      assert.equal(laptop!.accountEnabled, true);
+    });
+
     it('refuses a batch of 21 requests as a whole with 400', async function () {
       const bulk = addBulkUsers(21);
       const client = await clientFor('uma', REVOKE);
@@ -617,21 +637,54 @@ describe('emulated Microsoft Graph', function () {
       await assert.rejects(client.api(`/users/${directory.user('alex').id}`).patch({ displayName: 'Renamed' }), isGraphError(400, 'Request_BadRequest'));
     });
 
-    it("lists a user's registered devices and lets only device administrators (or the owner, to disable) change them", async function () {
-      const reader = await clientFor('uma', 'User.Read.All Device.ReadWrite.All');
+    it("lists a user's registered devices and lets only device administrators (or the owner, to disable) change them, with Directory.AccessAsUser.All", async function () {
+      const reader = await clientFor('uma', 'User.Read.All Device.Read.All Directory.AccessAsUser.All');
       const devices = (await reader.api(`/users/${directory.user('adele').id}/registeredDevices`).get()) as Collection<{ id: string; displayName: string; accountEnabled: boolean }>;
       assert.deepEqual(devices.value.map((d) => d.displayName).sort(), ['ADELE-LAPTOP', "Adele's iPhone"]);
       const laptop = devices.value.find((d) => d.displayName === 'ADELE-LAPTOP');
       const phone = devices.value.find((d) => d.displayName === "Adele's iPhone");
-      await assert.rejects(reader.api(`/devices/${laptop!.id}`).patch({ accountEnabled: false }), isGraphError(403));
-      const global = await clientFor('grace', 'Device.ReadWrite.All');
+      await assert.rejects(reader.api(`/devices/${laptop!.id}`).patch({ accountEnabled: false }), isGraphError(403, 'Authorization_RequestDenied'), 'a User Administrator holds no device role');
+      const global = await clientFor('grace', 'Directory.AccessAsUser.All');
       await global.api(`/devices/${laptop!.id}`).patch({ accountEnabled: false });
       assert.equal(directory.devices.get(laptop!.id)?.accountEnabled, false);
-      const owner = await clientFor('adele', 'Device.ReadWrite.All');
+      const owner = await clientFor('adele', 'Directory.AccessAsUser.All');
       await owner.api(`/devices/${phone!.id}`).patch({ accountEnabled: false });
       assert.equal(directory.devices.get(phone!.id)?.accountEnabled, false);
       await assert.rejects(owner.api(`/devices/${phone!.id}`).patch({ accountEnabled: true }), isGraphError(403));
       await assert.rejects(global.api(`/devices/${randomUUID()}`).patch({ accountEnabled: false }), isGraphError(404));
+    });
+
+    it('when a delegated token carries Device.ReadWrite.All, then a Global Administrator still cannot update a device: that permission is application-only', async function () {
+      const [laptop] = [...directory.devices.values()].filter((d) => d.ownerId === directory.user('adele').id);
+      const delegated = await clientFor('grace', 'User.Read.All Device.ReadWrite.All Directory.ReadWrite.All');
+      await assert.rejects(delegated.api(`/devices/${laptop!.id}`).patch({ accountEnabled: false }), isGraphError(403, 'Authorization_RequestDenied'));
+      assert.equal(directory.devices.get(laptop!.id)?.accountEnabled, true);
+      const app = clientWith(await appToken(['Device.ReadWrite.All'])).client;
+      await app.api(`/devices/${laptop!.id}`).patch({ accountEnabled: false });
+      assert.equal(directory.devices.get(laptop!.id)?.accountEnabled, false, 'as an application permission it works');
+    });
+
+    it('when the token may read users but not devices, then registered devices come back with only their type and id (limited information)', async function () {
+      const client = await clientFor('uma', 'User.Read.All');
+      const devices = (await client.api(`/users/${directory.user('adele').id}/registeredDevices`).select('id,displayName,accountEnabled').get()) as Collection<Record<string, unknown>>;
+      assert.equal(devices.value.length, 2);
+      for (const device of devices.value) {
+        assert.equal(device['@odata.type'], '#microsoft.graph.device');
+        assert.match(String(device.id), /^[0-9a-f-]{36}$/);
+        assert.equal(device.displayName, null);
+        assert.equal(device.accountEnabled, null);
+      }
+      const withoutUsers = await clientFor('uma', 'Device.Read.All');
+      await assert.rejects(withoutUsers.api(`/users/${directory.user('adele').id}/registeredDevices`).get(), isGraphError(403, 'Authorization_RequestDenied'));
+    });
+
+    it('when the token holds User.EnableDisableAccount.All without User.Read.All, then disabling is refused: the documented grant is the pair', async function () {
+      const alone = await clientFor('uma', 'User.EnableDisableAccount.All');
+      await assert.rejects(alone.api(`/users/${directory.user('adele').id}`).patch({ accountEnabled: false }), isGraphError(403, 'Authorization_RequestDenied'));
+      assert.equal(directory.user('adele').accountEnabled, true);
+      const pair = await clientFor('uma', 'User.EnableDisableAccount.All User.Read.All');
+      await pair.api(`/users/${directory.user('adele').id}`).patch({ accountEnabled: false });
+      assert.equal(directory.user('adele').accountEnabled, false);
     });
   });
 });

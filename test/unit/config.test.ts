@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readConfig } from '../../src/config/config';
+import { DEFAULT_SCOPES, readConfig } from '../../src/config/config';
 
 const APP = '3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
@@ -19,10 +19,20 @@ describe('configuration', function () {
     assert.equal(c.graphEndpoint, 'https://graph.microsoft.com');
     assert.deepEqual(c.graphScopes, ['https://graph.microsoft.com/User.RevokeSessions.All', 'https://graph.microsoft.com/User.Read.All']);
     assert.deepEqual(c.groupScopes, ['https://graph.microsoft.com/GroupMember.Read.All']);
+    assert.deepEqual(c.containmentScopes, ['User.EnableDisableAccount.All', 'User.Read.All', 'User-PasswordProfile.ReadWrite.All'].map((s) => `https://graph.microsoft.com/${s}`));
+    assert.deepEqual(c.deviceScopes, ['User.Read.All', 'Device.Read.All', 'Directory.AccessAsUser.All'].map((s) => `https://graph.microsoft.com/${s}`));
     assert.equal(c.ssoAppIdUri, `api://botid-${APP}`);
     assert.deepEqual(c.allowedTenants, [TENANT]);
     assert.equal(c.requestTtlInMs, 15 * 60_000);
     assert.ok(Object.isFrozen(c));
+  });
+
+  it('when a scope set is configured, then it replaces that set only, names kept as given', function () {
+    const result = readConfig({ ...base, DEVICE_SCOPES: ' Directory.AccessAsUser.All  https://graph.microsoft.com/User.Read.All ' });
+    assert.equal(result.ok, true);
+    if (!result.ok) return;
+    assert.deepEqual(result.config.deviceScopes, ['https://graph.microsoft.com/Directory.AccessAsUser.All', 'https://graph.microsoft.com/User.Read.All']);
+    assert.deepEqual(result.config.containmentScopes, DEFAULT_SCOPES.CONTAINMENT_SCOPES.map((s) => `https://graph.microsoft.com/${s}`));
   });
 
   it('when an emulated Graph host is configured, then scopes still name the Graph resource', function () {
@@ -53,7 +63,7 @@ describe('configuration', function () {
   it('every variable the config reads is documented in .env.example', function () {
     const source = ['config.ts', 'storageConfig.ts'].map((file) => readFileSync(path.join(__dirname, '../../src/config', file), 'utf8')).join('\n');
     const example = readFileSync(path.join(__dirname, '../../.env.example'), 'utf8');
-    const names = [...source.matchAll(/(?:trimmed|positiveNumber)\(env, '([A-Za-z_]+)'/g)].map((m) => m[1]!);
+    const names = [...source.matchAll(/(?:trimmed|positiveNumber)\(env, '([A-Za-z_]+)'/g)].map((m) => m[1]!).concat(Object.keys(DEFAULT_SCOPES));
     assert.ok(names.length >= 15);
     for (const name of names) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is missing from .env.example`);
   });

@@ -1,8 +1,9 @@
 /**
  * Containment beyond revocation, with one person's delegated access: disable the account,
  * reset the password to a random one nobody sees, disable the user's registered devices.
- * Each needs its own least-privileged Graph permission (User.EnableDisableAccount.All,
- * User-PasswordProfile.ReadWrite.All, Device.ReadWrite.All), asked for only when a step runs.
+ * Each needs its own Graph permissions (User.EnableDisableAccount.All with User.Read.All;
+ * User-PasswordProfile.ReadWrite.All; Directory.AccessAsUser.All for devices), asked for only
+ * when a step runs.
  */
 import type { CallOptions, DirectoryFailure, DirectoryResult } from './directory';
 

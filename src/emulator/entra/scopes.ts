@@ -1,9 +1,11 @@
 /**
  * Reading the `scope` parameter as Entra does: OpenID scopes aside, every scope names one
  * resource (Microsoft Graph, or a registered app's API such as api://botid-{appId}); one
- * resource per token; `.default` means "whatever is consented"; and Graph scopes need
- * the app's (admin) consent.
+ * resource per token; a Graph scope must be a delegated permission Graph has (the permission
+ * table, ../permissions.ts), else AADSTS70011; `.default` means "whatever is consented"; and
+ * Graph scopes need the app's (admin) consent.
  */
+import { delegatedPermission } from '../permissions';
 import { AADSTS, type EntraError } from './errors';
 import { fail, GRAPH_APP_ID, GRAPH_RESOURCE, ok, type AppRegistration, type Outcome } from './model';
 
@@ -54,6 +56,8 @@ export function parseScopes(raw: string, apps: Iterable<AppRegistration>, tenant
       // Bare names ("User.Read") are Graph's, as in Entra.
       const name = graphPrefix ? scope.slice(graphPrefix.length) : scope;
       if (name.length === 0 || name.includes('/')) return fail(AADSTS.invalidScope(scope));
+      // An application-only permission (Device.ReadWrite.All) is no delegated scope either.
+      if (name !== '.default' && delegatedPermission(name) === undefined) return fail(AADSTS.invalidScope(scope));
       graphNames.push(name);
       resources.add('graph');
       continue;
@@ -79,10 +83,11 @@ export function parseScopes(raw: string, apps: Iterable<AppRegistration>, tenant
 
 /**
  * The Graph scopes granted to an app: `.default` is everything consented; otherwise every
- * requested scope must be consented (case-insensitively), else AADSTS65001.
+ * requested scope must be consented (case-insensitively), else AADSTS65001. Only delegated
+ * permissions Graph has can be consented, so nothing else on the app's list is ever granted.
  */
 export function grantGraphScopes(request: { readonly names: readonly string[]; readonly isDefault: boolean }, app: AppRegistration): Outcome<string[], EntraError> {
-  const consented = app.consentedGraphScopes;
+  const consented = app.consentedGraphScopes.filter((name) => delegatedPermission(name) !== undefined);
   if (request.isDefault) {
     return consented.length > 0 ? ok([...new Set(consented)]) : fail(AADSTS.consentRequired(app.appId, app.displayName));
   }

@@ -1,8 +1,10 @@
 /**
  * Who is calling the emulated Graph: bearer-token checks (signature by the emulated Entra's
- * keys, lifetime, audience, issuer, tenant) and the Graph permissions (delegated `scp`,
- * application `roles`) each operation accepts. Tokens are never logged or echoed.
+ * keys, lifetime, audience, issuer, tenant) and whether its permissions (delegated `scp`,
+ * application `roles`) are ones the permission table (../permissions.ts) accepts for an
+ * operation. Tokens are never logged or echoed.
  */
+import { permissionRow, satisfies, type Operation } from '../permissions';
 import type { SigningKeySet } from '../signingKeys';
 
 /** The audiences Graph accepts: its App ID URI and its application id. */
@@ -83,58 +85,11 @@ export async function authenticate(authorization: string | undefined, keys: Sign
   return { ok: true, caller: { kind: 'app', appId, appRoles, roles } };
 }
 
-/** The Graph permissions (delegated and application) that allow an operation. */
-export interface Permission {
-  readonly delegated: readonly string[];
-  readonly application: readonly string[];
-}
-
-const READ_USERS_FULL = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'];
-const READ_MEMBERSHIPS = [...READ_USERS_FULL, 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'];
-
 /**
- * Per operation, from the Graph permission pages (graph.md §1.3, §2.2, §2.5, §2.6). Higher
- * privileged permissions that include the least one are listed too.
+ * Does the token carry a permission the operation's row accepts (delegated `scp` for user
+ * tokens, application `roles` for app tokens)? The one permission check of the emulated Graph.
  */
-export const PERMISSIONS = {
-  /** Full profile of other users. */
-  readUsers: { delegated: READ_USERS_FULL, application: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] },
-  /** Basic profile of other users (and listing them). */
-  readUsersBasic: { delegated: ['User.ReadBasic.All'], application: ['User.ReadBasic.All'] },
-  /** The signed-in user's own profile. */
-  readSelf: { delegated: ['User.Read', 'User.ReadWrite', 'User.ReadBasic.All', ...READ_USERS_FULL], application: [] },
-  /** memberOf / transitiveMemberOf of other users. */
-  readMemberships: { delegated: READ_MEMBERSHIPS, application: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'GroupMember.Read.All', 'Group.Read.All'] },
-  /** memberOf / transitiveMemberOf of the signed-in user. */
-  readOwnMemberships: { delegated: ['User.Read', 'User.ReadWrite', ...READ_MEMBERSHIPS], application: [] },
-  readRoleAssignments: {
-    delegated: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'],
-    application: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  },
-  readGroups: {
-    delegated: ['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'],
-    application: ['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  },
-  revokeSessions: {
-    delegated: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'],
-    application: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
-  },
-  enableDisableUsers: {
-    delegated: ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'],
-    application: ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
-  },
-  /** passwordProfile: Directory.ReadWrite.All does not include password reset. */
-  resetPasswords: { delegated: ['User-PasswordProfile.ReadWrite.All', 'User.ReadWrite.All', 'Directory.AccessAsUser.All'], application: ['User-PasswordProfile.ReadWrite.All', 'User.ReadWrite.All'] },
-  readDevices: {
-    delegated: ['Device.Read.All', 'Device.ReadWrite.All', ...READ_USERS_FULL],
-    application: ['Device.Read.All', 'Device.ReadWrite.All', 'User.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  },
-  writeDevices: { delegated: ['Device.ReadWrite.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'], application: ['Device.ReadWrite.All', 'Directory.ReadWrite.All'] },
-} as const satisfies Record<string, Permission>;
-
-/** Does the token carry one of the permissions that allow this operation? */
-export function granted(caller: GraphCaller, permission: Permission): boolean {
-  const held = caller.kind === 'user' ? caller.scopes : caller.appRoles;
-  const accepted = caller.kind === 'user' ? permission.delegated : permission.application;
-  return accepted.some((name) => held.has(name.toLowerCase()));
+export function permits(caller: GraphCaller, operation: Operation): boolean {
+  const row = permissionRow(operation);
+  return caller.kind === 'user' ? satisfies(caller.scopes, row.delegated) : satisfies(caller.appRoles, row.application);
 }

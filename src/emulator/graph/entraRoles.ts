@@ -3,7 +3,7 @@
  * independently of the bot's own policy (src/domain): this module is the oracle the bot is
  * tested against, so it follows Microsoft's published tables, not the bot's reading of them.
  *
- * Sources (graph.md §1.4, §1.5 and entra-docs privileged-roles-permissions.md):
+ * Sources (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions):
  * - "Who can reset passwords": columns are the roles that can reset passwords AND invalidate
  *   refresh tokens; rows are the target's roles.
  * - "Who can perform sensitive actions" (accountEnabled, passwordProfile, ...): the same rows,
@@ -11,6 +11,7 @@
  * - Role definitions: Password Administrator lacks users/invalidateAllRefreshTokens, so it is
  *   no column for revocation; Helpdesk Administrator lacks users/disable and users/enable.
  */
+import { permissionRow } from '../permissions';
 
 /** Built-in role template ids (= `wids` values = `roleTemplateId` = built-in `roleDefinitionId`). */
 export const ROLE_TEMPLATE = {
@@ -31,7 +32,18 @@ export const ROLE_TEMPLATE = {
   SecurityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
   CloudDeviceAdministrator: '7698a772-787b-4ac8-901f-60d6b08affd2',
   IntuneAdministrator: '3a2c62db-5318-420d-8d74-23affee5d9d5',
+  GlobalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+  SecurityReader: '5d6b6bb7-de71-4623-b4af-96380a352509',
+  SecurityOperator: '5f2222b1-57c3-48ba-8ad5-d4759f1fde6f',
 } as const;
+
+/** A built-in role by its name in ROLE_TEMPLATE (how the permission table names roles). */
+export type RoleName = keyof typeof ROLE_TEMPLATE;
+
+/** The template ids of roles named in the permission table. */
+export function roleIds(names: readonly RoleName[] | undefined): ReadonlySet<string> {
+  return new Set((names ?? []).map((name) => ROLE_TEMPLATE[name]));
+}
 
 /**
  * Template ids Entra puts in `wids` for every member or guest ("User", "Guest User",
@@ -62,6 +74,9 @@ export const ROLE_DISPLAY_NAMES: Readonly<Record<string, string>> = {
   [ROLE_TEMPLATE.SecurityAdministrator]: 'Security Administrator',
   [ROLE_TEMPLATE.CloudDeviceAdministrator]: 'Cloud Device Administrator',
   [ROLE_TEMPLATE.IntuneAdministrator]: 'Intune Administrator',
+  [ROLE_TEMPLATE.GlobalReader]: 'Global Reader',
+  [ROLE_TEMPLATE.SecurityReader]: 'Security Reader',
+  [ROLE_TEMPLATE.SecurityOperator]: 'Security Operator',
 };
 
 /** What a caller wants to do to another user. */
@@ -108,21 +123,20 @@ const COLUMNS: ReadonlyMap<string, ReadonlySet<TargetRow> | 'everyone'> = new Ma
 ]);
 
 /**
- * Which caller roles hold the permission behind each action at all:
+ * Which caller roles hold the permission behind each action at all: the roles column of the
+ * operation's row in the permission table (../permissions.ts):
  * - revokeSessions: microsoft.directory/users/invalidateAllRefreshTokens. Not Password
  *   Administrator (its definition is only users/password/update).
  * - resetPassword: microsoft.directory/users/password/update: every column of the table.
  * - enableDisable: microsoft.directory/users/disable and /enable: the "sensitive actions"
  *   table's columns (Auth Admin, User Admin, PAA, GA). Helpdesk and Password Admin lack it.
- *   (The brief guessed "User Admin and GA only"; the published table and the Authentication
- *   Administrator role definition say Auth Admin and PAA may too, so this follows them.)
  * Deprecated Partner Tier1/Tier2 Support and the newer SOC Identity Responder role are not
  * modelled: they get no rights here (deny by default).
  */
 const ACTION_ROLES: Readonly<Record<UserAction, ReadonlySet<string>>> = {
-  revokeSessions: new Set([R.HelpdeskAdministrator, R.AuthenticationAdministrator, R.UserAdministrator, R.PrivilegedAuthenticationAdministrator, R.GlobalAdministrator]),
-  resetPassword: new Set([R.PasswordAdministrator, R.HelpdeskAdministrator, R.AuthenticationAdministrator, R.UserAdministrator, R.PrivilegedAuthenticationAdministrator, R.GlobalAdministrator]),
-  enableDisable: new Set([R.AuthenticationAdministrator, R.UserAdministrator, R.PrivilegedAuthenticationAdministrator, R.GlobalAdministrator]),
+  revokeSessions: roleIds(permissionRow('users.revokeSignInSessions').roles),
+  resetPassword: roleIds(permissionRow('users.update.passwordProfile').roles),
+  enableDisable: roleIds(permissionRow('users.update.accountEnabled').roles),
 };
 
 /** Roles named as rows of the table; any other role is "any other built-in or custom role". */
@@ -185,13 +199,12 @@ export function decide(action: UserAction, callerRoles: readonly string[], targe
 }
 
 /**
- * Roles holding microsoft.directory/devices/disable and /enable (Cloud Device Administrator,
- * Intune Administrator, Global Administrator). A device's registered owner may disable it too
- * (Entra's "owned devices" user permissions); that is checked by the caller of this function.
+ * May a caller with these roles enable or disable devices they do not own? The roles column of
+ * PATCH /devices/{id} (Cloud Device Administrator, Intune Administrator, Global Administrator).
+ * A device's registered owner may disable it too (Entra's "owned devices" user permissions);
+ * that is checked by the caller of this function.
  */
-export const DEVICE_ENABLE_DISABLE_ROLES: ReadonlySet<string> = new Set([R.CloudDeviceAdministrator, R.IntuneAdministrator, R.GlobalAdministrator]);
-
-/** May a caller with these roles enable or disable devices they do not own? */
 export function mayEnableDisableDevices(callerRoles: readonly string[]): boolean {
-  return callerRoles.some((role) => DEVICE_ENABLE_DISABLE_ROLES.has(role.toLowerCase()));
+  const allowed = roleIds(permissionRow('devices.update').roles);
+  return callerRoles.some((role) => allowed.has(role.toLowerCase()));
 }

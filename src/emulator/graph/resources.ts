@@ -210,7 +210,11 @@ export function shapeRoleDefinition(templateId: string, select: readonly string[
 
 export const DEVICE_PROPERTIES: readonly string[] = ['id', 'displayName', 'accountEnabled'];
 
-export function shapeDevice(device: DirectoryDevice, select: readonly string[] | undefined): Json {
+/** 'limited': Graph's shape for a device the token may not read (id only, other properties null). */
+export type DeviceAccess = 'full' | 'limited';
+
+export function shapeDevice(device: DirectoryDevice, select: readonly string[] | undefined, access: DeviceAccess): Json {
+  if (access === 'limited') return pick({ id: device.id, displayName: null, accountEnabled: null }, select);
   return pick({ id: device.id, displayName: device.displayName, accountEnabled: device.accountEnabled }, select);
 }
 

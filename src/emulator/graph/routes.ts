@@ -1,10 +1,12 @@
 /**
  * The emulated Graph's operations: one handler per route, registered in one table that both
- * the HTTP server and $batch dispatch through. Each handler checks the token's permissions,
- * then Entra's role rules where the operation touches another user, then acts on the directory.
+ * the HTTP server and $batch dispatch through. Each handler checks the token's permissions
+ * against the permission table (../permissions.ts), then Entra's role rules where the
+ * operation touches another user, then acts on the directory.
  */
 import type { Directory, DirectoryDevice, DirectoryGroup, DirectoryUser } from '../directory';
-import { granted, PERMISSIONS, type GraphCaller } from './auth';
+import { permissionRow, type Operation } from '../permissions';
+import { permits, type GraphCaller } from './auth';
 import { getEntity, listCollection, type QueryContext } from './collections';
 import { classifyTarget, decide, mayEnableDisableDevices, type UserAction } from './entraRoles';
 import { parseSelect, parseStringLiteral, type Parsed } from './odata';
@@ -34,6 +36,7 @@ import {
   USER_TYPE_NAME,
   type Json,
   type RoleAssignment,
+  type DeviceAccess,
   type UserAccess,
 } from './resources';
 import { badRequest, denied, failure, notFound, success, type GraphError, type GraphResult } from './responses';
@@ -119,15 +122,21 @@ function resolveMe(ctx: RouteContext, env: GraphEnvironment): Found<DirectoryUse
   return user ? { ok: true, value: user } : { ok: false, error: notFound(ctx.caller.oid) };
 }
 
+/** Graph's answer to a token without the operation's permission (403 Authorization_RequestDenied unless its row says otherwise). */
+function refused(operation: Operation): GraphError {
+  const refusal = permissionRow(operation).refusal;
+  return refusal ? failure(refusal.status, refusal.code, refusal.message) : denied();
+}
+
 function isSelf(caller: GraphCaller, user: DirectoryUser): boolean {
   return caller.kind === 'user' && caller.oid === user.id.toLowerCase();
 }
 
 /** How much of a user the caller may read, if anything. */
 function userAccess(caller: GraphCaller, user: DirectoryUser | undefined): UserAccess | undefined {
-  if (granted(caller, PERMISSIONS.readUsers)) return 'full';
-  if (user && isSelf(caller, user) && granted(caller, PERMISSIONS.readSelf)) return 'full';
-  if (granted(caller, PERMISSIONS.readUsersBasic)) return 'basic';
+  if (permits(caller, 'users.read')) return 'full';
+  if (user && isSelf(caller, user) && permits(caller, 'me.read')) return 'full';
+  if (permits(caller, 'users.readBasic')) return 'basic';
   return undefined;
 }
 
@@ -185,24 +194,24 @@ function meetsComplexity(password: string): boolean {
 // users
 
 function getUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
-  if (!granted(ctx.caller, PERMISSIONS.readUsers) && !granted(ctx.caller, PERMISSIONS.readUsersBasic) && !granted(ctx.caller, PERMISSIONS.readSelf)) return denied();
+  if (!permits(ctx.caller, 'users.read') && !permits(ctx.caller, 'users.readBasic') && !permits(ctx.caller, 'me.read')) return refused('users.read');
   const found = resolveUser(ctx, env);
   if (!found.ok) return found.error;
   const access = userAccess(ctx.caller, found.value);
-  if (!access) return denied();
+  if (!access) return refused('users.read');
   return getEntity(ctx, { typeName: USER_TYPE_NAME, properties: USER_PROPERTIES, entitySet: 'users' }, (select) => shapeUser(found.value, select, access));
 }
 
 function getMe(ctx: RouteContext, env: GraphEnvironment): GraphResult {
   const found = resolveMe(ctx, env);
   if (!found.ok) return found.error;
-  if (!granted(ctx.caller, PERMISSIONS.readSelf)) return denied();
+  if (!permits(ctx.caller, 'me.read')) return refused('me.read');
   return getEntity(ctx, { typeName: USER_TYPE_NAME, properties: USER_PROPERTIES, entitySet: 'users' }, (select) => shapeUser(found.value, select, 'full'));
 }
 
 function listUsers(ctx: RouteContext, env: GraphEnvironment): GraphResult {
   const access = userAccess(ctx.caller, undefined);
-  if (!access) return denied();
+  if (!access) return refused('users.readBasic');
   return listCollection(ctx, [...env.directory.users.values()], {
     typeName: USER_TYPE_NAME,
     properties: USER_PROPERTIES,
@@ -217,7 +226,7 @@ function listUsers(ctx: RouteContext, env: GraphEnvironment): GraphResult {
 }
 
 function revokeUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
-  if (!granted(ctx.caller, PERMISSIONS.revokeSessions)) return denied();
+  if (!permits(ctx.caller, 'users.revokeSignInSessions')) return refused('users.revokeSignInSessions');
   const found = resolveUser(ctx, env);
   if (!found.ok) return found.error;
   return revokeSessions(ctx, env, found.value);
@@ -226,7 +235,7 @@ function revokeUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
 function revokeMe(ctx: RouteContext, env: GraphEnvironment): GraphResult {
   const found = resolveMe(ctx, env);
   if (!found.ok) return found.error;
-  if (!granted(ctx.caller, PERMISSIONS.revokeSessions)) return denied();
+  if (!permits(ctx.caller, 'me.revokeSignInSessions')) return refused('me.revokeSignInSessions');
   return revokeSessions(ctx, env, found.value);
 }
 
@@ -245,7 +254,8 @@ function updateUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
   const { accountEnabled, passwordProfile } = body.value;
   if (accountEnabled !== undefined) {
     if (typeof accountEnabled !== 'boolean') return badRequest("Invalid value for property 'accountEnabled': a boolean is expected.");
-    if (!granted(ctx.caller, PERMISSIONS.enableDisableUsers) || !mayActOn(env, ctx.caller, 'enableDisable', target)) return denied();
+    if (!permits(ctx.caller, 'users.update.accountEnabled')) return refused('users.update.accountEnabled');
+    if (!mayActOn(env, ctx.caller, 'enableDisable', target)) return denied();
   }
   let profile: { password: string; forceChangePasswordNextSignIn: boolean } | undefined;
   if (passwordProfile !== undefined) {
@@ -255,7 +265,8 @@ function updateUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
     if (forceChangePasswordNextSignIn !== undefined && typeof forceChangePasswordNextSignIn !== 'boolean') {
       return badRequest("Invalid value for property 'forceChangePasswordNextSignIn': a boolean is expected.");
     }
-    if (!granted(ctx.caller, PERMISSIONS.resetPasswords) || !mayActOn(env, ctx.caller, 'resetPassword', target)) return denied();
+    if (!permits(ctx.caller, 'users.update.passwordProfile')) return refused('users.update.passwordProfile');
+    if (!mayActOn(env, ctx.caller, 'resetPassword', target)) return denied();
     if (!meetsComplexity(password)) return badRequest('The specified password does not comply with password complexity requirements. Please provide a different password.');
     profile = { password, forceChangePasswordNextSignIn: forceChangePasswordNextSignIn ?? true };
   }
@@ -317,7 +328,7 @@ function memberOfHandler(transitive: boolean, me: boolean) {
     const found = me ? resolveMe(ctx, env) : resolveUser(ctx, env);
     if (!found.ok) return found.error;
     const own = isSelf(ctx.caller, found.value);
-    if (!granted(ctx.caller, PERMISSIONS.readMemberships) && !(own && granted(ctx.caller, PERMISSIONS.readOwnMemberships))) return denied();
+    if (!permits(ctx.caller, 'users.memberOf') && !(own && permits(ctx.caller, 'me.memberOf'))) return refused('users.memberOf');
     return objectCollection(ctx, env, membershipsOf(env, found.value, transitive), ['group', 'role'], 'full');
   };
 }
@@ -336,7 +347,7 @@ function expandRoleDefinition(text: string): Parsed<(assignment: RoleAssignment)
 }
 
 function listRoleAssignments(ctx: RouteContext, env: GraphEnvironment): GraphResult {
-  if (!granted(ctx.caller, PERMISSIONS.readRoleAssignments)) return denied();
+  if (!permits(ctx.caller, 'roleAssignments.list')) return refused('roleAssignments.list');
   return listCollection(ctx, roleAssignments(env.directory), {
     typeName: 'microsoft.graph.unifiedRoleAssignment',
     properties: ROLE_ASSIGNMENT_PROPERTIES,
@@ -365,7 +376,7 @@ function findGroup(ctx: RouteContext, env: GraphEnvironment): Found<DirectoryGro
 }
 
 function listGroups(ctx: RouteContext, env: GraphEnvironment): GraphResult {
-  if (!granted(ctx.caller, PERMISSIONS.readGroups)) return denied();
+  if (!permits(ctx.caller, 'groups.read')) return refused('groups.read');
   return listCollection(ctx, [...env.directory.groups.values()], {
     typeName: GROUP_TYPE_NAME,
     properties: GROUP_PROPERTIES,
@@ -380,7 +391,7 @@ function listGroups(ctx: RouteContext, env: GraphEnvironment): GraphResult {
 }
 
 function getGroup(ctx: RouteContext, env: GraphEnvironment): GraphResult {
-  if (!granted(ctx.caller, PERMISSIONS.readGroups)) return denied();
+  if (!permits(ctx.caller, 'groups.read')) return refused('groups.read');
   const found = findGroup(ctx, env);
   if (!found.ok) return found.error;
   return getEntity(ctx, { typeName: GROUP_TYPE_NAME, properties: GROUP_PROPERTIES, entitySet: 'groups' }, (select) => shapeGroup(found.value, select));
@@ -408,11 +419,11 @@ function membersOf(env: GraphEnvironment, group: DirectoryGroup, transitive: boo
 
 function groupMembersHandler(transitive: boolean) {
   return (ctx: RouteContext, env: GraphEnvironment): GraphResult => {
-    if (!granted(ctx.caller, PERMISSIONS.readGroups)) return denied();
+    if (!permits(ctx.caller, 'groups.members')) return refused('groups.members');
     const found = findGroup(ctx, env);
     if (!found.ok) return found.error;
     // Member user objects carry full profiles only with a User.Read.All-class permission.
-    const access: UserAccess = granted(ctx.caller, PERMISSIONS.readUsers) ? 'full' : 'basic';
+    const access: UserAccess = permits(ctx.caller, 'users.read') ? 'full' : 'basic';
     return objectCollection(ctx, env, membersOf(env, found.value, transitive), ['user', 'group'], access);
   };
 }
@@ -424,14 +435,17 @@ function listRegisteredDevices(ctx: RouteContext, env: GraphEnvironment): GraphR
   const found = resolveUser(ctx, env);
   if (!found.ok) return found.error;
   const own = isSelf(ctx.caller, found.value);
-  if (!granted(ctx.caller, PERMISSIONS.readDevices) && !(own && granted(ctx.caller, PERMISSIONS.readSelf))) return denied();
+  if (!permits(ctx.caller, 'users.registeredDevices') && !(own && permits(ctx.caller, 'me.registeredDevices'))) return refused('users.registeredDevices');
   const devices = [...env.directory.devices.values()].filter((d) => d.ownerId === found.value.id);
+  // Graph's limited-information rule: without permission to read devices, each comes back with
+  // only its type and id, every other property null.
+  const access: DeviceAccess = permits(ctx.caller, 'devices.read') ? 'full' : 'limited';
   return listCollection<DirectoryDevice>(ctx, devices, {
     typeName: 'microsoft.graph.device',
     properties: DEVICE_PROPERTIES,
     contextFragment: 'directoryObjects',
-    read: (device, property) => shapeDevice(device, [property])[property],
-    shape: (device, select) => ({ '@odata.type': '#microsoft.graph.device', ...shapeDevice(device, select) }),
+    read: (device, property) => shapeDevice(device, [property], access)[property],
+    shape: (device, select) => ({ '@odata.type': '#microsoft.graph.device', ...shapeDevice(device, select, access) }),
   });
 }
 
@@ -440,7 +454,7 @@ function listRegisteredDevices(ctx: RouteContext, env: GraphEnvironment): GraphR
  * Administrator or Global Administrator; a device's owner may disable (not enable) it.
  */
 function updateDevice(ctx: RouteContext, env: GraphEnvironment): GraphResult {
-  if (!granted(ctx.caller, PERMISSIONS.writeDevices)) return denied();
+  if (!permits(ctx.caller, 'devices.update')) return refused('devices.update');
   const id = ctx.params.device ?? '';
   const device = env.directory.devices.get(id.toLowerCase()) ?? env.directory.devices.get(id);
   if (!device) return notFound(id);
