@@ -10,7 +10,8 @@ import path from 'node:path';
 import { createCertificateAuthority } from '../src/emulator/tls';
 
 async function main(): Promise<number> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'revoker-test-ca-'));
+  // This run's own temporary folder (the CA, the browser test's extracted Chromium), removed at the end.
+  const dir = mkdtempSync(path.join(tmpdir(), 'revoker-test-run-'));
   try {
     const ca = await createCertificateAuthority('Session Revoker test CA');
     const certFile = path.join(dir, 'ca.pem');
@@ -25,7 +26,7 @@ async function main(): Promise<number> {
     const child = spawn(process.execPath, [mocha, ...specs, ...args], {
       stdio: 'inherit',
       // REVOKER_WHOLE_SUITE: the secret scan then also checks it saw every kind of output.
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile, EMULATOR_CA_CERT_FILE: certFile, EMULATOR_CA_KEY_FILE: keyFile, REVOKER_WHOLE_SUITE: wholeSuite ? '1' : '' },
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile, EMULATOR_CA_CERT_FILE: certFile, EMULATOR_CA_KEY_FILE: keyFile, REVOKER_WHOLE_SUITE: wholeSuite ? '1' : '', REVOKER_TEST_RUN_DIR: dir },
     });
     const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
     process.on('SIGINT', forward).on('SIGTERM', forward);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { BrowserContext } from 'playwright-core';
-import { launchChromium, PlaygroundPage, requireChromium, startDemo, type RunningDemo } from '../helpers/browserDemo';
+import { launchChromium, PlaygroundPage, startDemo, type RunningDemo } from '../helpers/browserDemo';
 
 describe('the browser demo: npm start with the Microsoft 365 Agents Playground in headless chromium', function () {
   this.timeout(120_000);
@@ -9,7 +9,6 @@ describe('the browser demo: npm start with the Microsoft 365 Agents Playground i
   let playground: PlaygroundPage;
 
   before(async function () {
-    requireChromium();
     demo = await startDemo();
     browser = await launchChromium();
     playground = new PlaygroundPage(await browser.newPage());
@@ -69,7 +68,6 @@ describe('the browser demo with four eyes (npm start -- --approvals)', function 
   let playground: PlaygroundPage;
 
   before(async function () {
-    requireChromium();
     demo = await startDemo(['--approvals']);
     browser = await launchChromium();
     playground = new PlaygroundPage(await browser.newPage());

@@ -1,29 +1,19 @@
 /**
  * The browser demo as a newcomer runs it: `npm start`'s entry point as a process (emulated cloud,
- * bot, demo relay, Microsoft 365 Agents Playground), driven by headless Debian chromium through
- * playwright-core. Screenshots of each card go to test-output/screenshots/.
+ * bot, demo relay, Microsoft 365 Agents Playground), driven by headless Chromium through
+ * playwright-core (which Chromium: chromiumBinary.ts). Screenshots of each card go to test-output/screenshots/.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { findChromium } from './chromiumBinary';
 import { freePort } from './e2e';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const SCREENSHOTS = path.join(ROOT, 'test-output', 'screenshots');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Fails with how to install chromium, rather than skipping: the browser test is part of the suite. */
-export function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}. The browser test drives Debian's chromium: install it with ` +
-        '`apt-get update && apt-get install -y chromium` (as root; .ci/run does this), or set CHROMIUM_PATH.',
-    );
-  }
-}
 
 export interface RunningDemo {
   readonly url: string;
@@ -68,15 +58,27 @@ export async function startDemo(args: readonly string[] = []): Promise<RunningDe
   }
 }
 
-/** Headless chromium with a fresh profile (removed on close). */
+/**
+ * Headless chromium with a fresh profile (removed on close). The same flags for every Chromium: the
+ * ones @sparticuz/chromium recommends for serverless hosts (single process, web security off) are not
+ * needed here and would make the browser behave less like a person's.
+ */
 export async function launchChromium(): Promise<BrowserContext> {
+  const binary = await findChromium();
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'revoker-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: binary.executablePath,
+      env: binary.env,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  } catch (error) {
+    rmSync(userDataDir, { recursive: true, force: true });
+    throw new Error(`Chromium (${binary.source}, ${binary.executablePath}) did not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
   context.on('close', () => {
     try {
       rmSync(userDataDir, { recursive: true, force: true, maxRetries: 3 });
