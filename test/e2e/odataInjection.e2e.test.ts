@@ -46,6 +46,7 @@ describe('OData injection through names, end to end', function () {
           departments.set(department, addBulkPopulation(cloud.directory, { department, count, privileged: 0, label: `Department ${i}` }).users);
         }
         guild = addBulkPopulation(cloud.directory, { group: 'C# Guild', count: 3, privileged: 0, label: 'Guild members' }).users;
+        cloud.directory.addGroup({ id: '../users', displayName: 'Odd Ids', members: [guild[0]!.id] });
         return {};
       },
     });
@@ -106,5 +107,15 @@ describe('OData injection through names, end to end', function () {
     assert.match(textOf(answer.card), /Not found/);
     assert.ok(wireOptions(e2e, GRAPH_ROUTES.listGroups, from)[0]?.includes(`$filter=${groupNameFilter(HOSTILE_GROUP)}`));
     assert.deepEqual(wireOptions(e2e, GRAPH_ROUTES.groupTransitiveMembers, from), [], 'no group’s members were read');
+  });
+
+  it('Path traversal through an id Graph returns: a group whose id is not a GUID never becomes a path', async function () {
+    const { teams, directory } = e2e.cloud;
+    const uma = directory.user('uma');
+    const from = e2e.cloud.graph.server.calls.length;
+    const answer = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke group "Odd Ids"');
+    assert.match(textOf(answer.card), /Not found/);
+    const paths = e2e.cloud.graph.server.calls.slice(from).map((call) => call.path);
+    assert.deepEqual(paths, ['/v1.0/groups'], 'only the lookup by name');
   });
 });
