@@ -39,6 +39,12 @@ import { personOf, type TurnPerson } from './turnPerson';
 
 const LOGIN_REQUEST = 'application/vnd.microsoft.activity.loginRequest';
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * The `id` of a signin/tokenExchange: Teams echoes our OAuthCard's tokenExchangeResource.id (a
+ * UUID we chose), but the client sends it and it becomes part of a store key, so it is bounded and
+ * plain: at most 128 letters, digits, `-`, `_` or `:` (no dot or space, so no token fits in it).
+ */
+const TOKEN_EXCHANGE_ID = /^[A-Za-z0-9_:-]{1,128}$/;
 
 /** A command waiting for its sender to sign in. */
 interface ParkedCommand {
@@ -325,9 +331,11 @@ export class RevokerBot extends TeamsActivityHandler {
     const value = (context.activity.value ?? {}) as { id?: unknown; connectionName?: unknown; token?: unknown };
     const id = typeof value.id === 'string' ? value.id : '';
     const connectionName = typeof value.connectionName === 'string' ? value.connectionName : '';
+    // A malformed exchange (OAuthPrompt's 400), answered before any token check or store write, and never echoed.
+    if (!TOKEN_EXCHANGE_ID.test(id)) return { status: 400, body: { failureDetail: 'The sign-in request was malformed.' } };
     const person = personOf(context.activity);
     const failed = (detail: string): InvokeResponse => ({ status: 412, body: { id, connectionName, failureDetail: detail } });
-    if (!person || !this.isAllowedTenant(person) || typeof value.token !== 'string' || !id) return failed('The sign-in could not be used.');
+    if (!person || !this.isAllowedTenant(person) || typeof value.token !== 'string') return failed('The sign-in could not be used.');
     const session = await this.options.gate.fromToken(person, value.token);
     if (!session.ok) return failed('The sign-in could not be used. Proceed with regular sign-in.');
     // Teams sends the same exchange from every client the person has open: act once.

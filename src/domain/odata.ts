@@ -1,7 +1,8 @@
 /**
- * Safe Microsoft Graph addressing: the only place where text that came from a person becomes part
- * of a URL path or an OData filter (graph.md §2.3, §2.4). Everything else passes object ids or
- * already-built strings from here. The Graph JS client does not encode path segments, so this does.
+ * Safe Microsoft Graph addressing: the only place where text that came from a person (or from
+ * the directory) becomes part of a URL path or a query string. Everything else passes object ids
+ * or already-built values from here. The Graph JS client encodes neither: it writes `.api(path)`
+ * and `.filter(value)` into the URL exactly as given (docs/graph-query-encoding.md), so this does.
  */
 
 const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
@@ -11,7 +12,7 @@ const encoder = new TextEncoder();
  * The Graph path of one user, e.g. `/users/62e90394-69f5-4237-9190-012177145e10`,
  * `/users/adele@contoso.com`, `/users/adele_fabrikam.com%23EXT%23@contoso.onmicrosoft.com`, or for a
  * `$`-prefixed UPN the key form `/users('$adele@contoso.com')` (the path form is read by OData as a
- * system segment and fails with 400, graph.md §2.3).
+ * system segment and fails with 400: https://learn.microsoft.com/graph/api/user-get).
  *
  * Path form keeps only A–Z a–z 0–9 - _ . ~ and @ as they are and percent-encodes every other
  * UTF-8 byte (`#` → %23, `'` → %27, `%` → %25, `/` → %2F, space → %20…). Key form additionally
@@ -26,7 +27,11 @@ export function userPath(ref: { kind: 'objectId'; id: string } | { kind: 'userPr
   return `/users/${percentEncode(key, PATH_FORM_SAFE)}`;
 }
 
-/** An OData string literal: `o'brien` → `'o''brien'` (single quotes doubled, graph.md §2.4). */
+/**
+ * An OData string literal: `o'brien` → `'o''brien'` (single quotes doubled, OData URL conventions:
+ * https://docs.oasis-open.org/odata/odata/v4.01/odata-v4.01-part2-url-conventions.html). Not yet
+ * URL-encoded: query values go through {@link odataQuery}.
+ */
 export function odataString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
@@ -50,27 +55,54 @@ export function parseOdataString(literal: string): string | undefined {
   return out;
 }
 
-/**
- * The `$filter` value for a display-name prefix search: `startswith(displayName,'Adele')`.
- * Unencoded: the Graph adapter puts it in the query string with URL encoding.
- */
-export function displayNameFilter(text: string): string {
-  return `startswith(displayName,${odataString(text)})`;
-}
+/** A query option's value, percent-encoded for the query string; only {@link odataQuery} makes one. */
+export type QueryValue = string & { readonly __encodedForTheQueryString: true };
 
 /**
- * The `$filter` value that finds a user by sign-in name or mail address:
- * `userPrincipalName eq 'x' or mail eq 'x'`. Unencoded, like {@link displayNameFilter}.
+ * The one way a query option's value is built, as a tagged template:
+ * odataQuery`department eq ${name}` → `department%20eq%20%27R%26D%27` for `R&D`.
+ *
+ * Each interpolated value becomes an OData string literal (single quotes doubled, see
+ * {@link odataString}); then the whole expression is percent-encoded as UTF-8, keeping only the
+ * unreserved characters of RFC 3986 (A–Z a–z 0–9 - _ . ~). So `&` cannot end the option, `#`
+ * cannot start a fragment, `+` is not read as a space and `%27` is data, not a quote: Graph
+ * decodes the query once and reads exactly the expression written here
+ * (https://learn.microsoft.com/graph/query-parameters#encoding-query-parameters).
  */
-export function userPrincipalNameOrMailFilter(value: string): string {
-  const literal = odataString(value);
-  return `userPrincipalName eq ${literal} or mail eq ${literal}`;
+export function odataQuery(parts: TemplateStringsArray, ...values: readonly string[]): QueryValue {
+  let expression = parts[0] ?? '';
+  values.forEach((value, i) => {
+    expression += odataString(value) + (parts[i + 1] ?? '');
+  });
+  return percentEncode(expression, QUERY_SAFE) as QueryValue;
+}
+
+/** `$filter` for a display-name prefix search: startswith(displayName,'Adele'), encoded. */
+export function displayNameFilter(text: string): QueryValue {
+  return odataQuery`startswith(displayName,${text})`;
+}
+
+/** `$filter` for the users of one department: department eq 'R&D', encoded. */
+export function departmentFilter(department: string): QueryValue {
+  return odataQuery`department eq ${department}`;
+}
+
+/** `$filter` for groups by exact display name: displayName eq 'C# Guild', encoded. */
+export function groupNameFilter(name: string): QueryValue {
+  return odataQuery`displayName eq ${name}`;
+}
+
+/** `$filter` for a user by sign-in name or mail address: userPrincipalName eq 'x' or mail eq 'x', encoded. */
+export function userPrincipalNameOrMailFilter(value: string): QueryValue {
+  return odataQuery`userPrincipalName eq ${value} or mail eq ${value}`;
 }
 
 /** Unreserved characters of RFC 3986 plus '@', which Graph's own examples leave raw in user paths. */
 const PATH_FORM_SAFE = /^[A-Za-z0-9\-_.~@]$/;
 /** As above plus '$', which the documented key form `/users('$adele@…')` leaves raw. */
 const KEY_FORM_SAFE = /^[A-Za-z0-9\-_.~@$]$/;
+/** Only the unreserved characters of RFC 3986: everything else in a query value is %XX. */
+const QUERY_SAFE = /^[A-Za-z0-9\-_.~]$/;
 
 function percentEncode(value: string, safe: RegExp): string {
   let out = '';

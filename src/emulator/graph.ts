@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Directory } from './directory';
 import { EmulatedServer, type EmulatedRequest, type EmulatedResponse } from './httpServer';
+import { decodeQuery, splitRequestTarget } from './queryString';
 import type { SigningKeySet } from './signingKeys';
 import type { PemPair } from './tls';
 import { authenticate, callerId, type Authentication, type GraphCaller } from './graph/auth';
@@ -185,8 +186,9 @@ export class EmulatedGraph {
   /** One $batch step: same token, same handlers and faults, logged under its own route. */
   private async runStep(step: BatchStep, caller: GraphCaller): Promise<BatchStepResponse> {
     const ids = { requestId: randomUUID(), clientRequestId: step.headers['client-request-id'] ?? randomUUID() };
+    const { rawQuery } = splitRequestTarget(step.url);
     const answer = (result: GraphResult, route: string, path: string): BatchStepResponse => {
-      this.server.calls.push({ route, method: step.method, path: `/v1.0${path}`, status: result.status, caller: callerId(caller), at: Date.now() });
+      this.server.calls.push({ route, method: step.method, path: `/v1.0${path}`, ...(rawQuery ? { query: rawQuery } : {}), status: result.status, caller: callerId(caller), at: Date.now() });
       const wire = toWire(result, ids, false);
       return { id: step.id, status: wire.status, headers: canonicalHeaders(wire.headers), ...(wire.body === undefined ? {} : { body: wire.body }) };
     };
@@ -202,7 +204,7 @@ export class EmulatedGraph {
     const call: IncomingCall = {
       method: step.method,
       rawPath: url.pathname,
-      query: url.searchParams,
+      query: decodeQuery(rawQuery),
       header: (name) => step.headers[name.toLowerCase()],
       body: step.body,
       params,

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { decodeQuery, splitRequestTarget } from './queryString';
 import type { PemPair } from './tls';
 
 export interface EmulatedRequest {
@@ -13,6 +14,7 @@ export interface EmulatedRequest {
   /** The path exactly as sent (not percent-decoded), without the query. */
   readonly rawPath: string;
   readonly url: URL;
+  /** The query options, decoded as Microsoft's services decode them (src/emulator/queryString.ts). */
   readonly query: URLSearchParams;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
@@ -181,8 +183,7 @@ export class EmulatedServer {
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.base || 'http://127.0.0.1');
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const rawQuery = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
+    const { rawPath, rawQuery } = splitRequestTarget(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
     let routeName = 'unmatched';
     let request: EmulatedRequest | undefined;
@@ -208,7 +209,7 @@ export class EmulatedServer {
         method,
         rawPath,
         url,
-        query: url.searchParams,
+        query: decodeQuery(rawQuery),
         headers: req.headers,
         body,
         params,

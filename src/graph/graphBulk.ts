@@ -1,9 +1,11 @@
 /**
  * The bulk half of the Graph adapter (issue 7): members of a group or department, memberships of
- * many users, and revokes in JSON batches (graph.md §2.6, §3). GraphDirectory delegates here; it
- * shares that directory's Graph client (so the same delegated token and middleware chain).
+ * many users, and revokes in JSON batches (https://learn.microsoft.com/graph/json-batching).
+ * GraphDirectory delegates here; it shares that directory's Graph client (so the same delegated
+ * token and middleware chain). Names in $filter are built by src/domain/odata.ts only.
  *
- * Graph cost, per call (identity-service resource units, graph.md §4.3):
+ * Graph cost, per call (identity-service resource units,
+ * https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits):
  * - listGroupUsers: 1 GET /groups?$filter (by name) or GET /groups/{id}, then one
  *   GET /groups/{id}/transitiveMembers/microsoft.graph.user page per 999 users (5 RU each); when the
  *   group holds more than `limit` users, one more GET with $count=true (ConsistencyLevel: eventual)
@@ -22,7 +24,7 @@
  * blind re-send of revokes is exactly what the bulk engine must not do (it verifies instead).
  */
 import { ResponseType, RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
-import { odataString, userPath } from '../domain/odata';
+import { departmentFilter, groupNameFilter, userPath } from '../domain/odata';
 import { deadlineIn, fitsBefore, msUntil, type Deadline } from '../domain/clock';
 import type {
   CallOptions,
@@ -72,7 +74,7 @@ export class GraphBulk {
   }
 
   async listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {
-    const filter = `department eq ${odataString(department)}`;
+    const filter = departmentFilter(department);
     return this.run(options, async (req) => {
       const listing = await this.collect(req, req('/users').filter(filter).select(MEMBER_SELECT).top(pageSize(options)), limit, () => req('/users').filter(filter).select('id'));
       return { ok: true, value: listing };
@@ -174,13 +176,14 @@ export class GraphBulk {
       if (!GUID.test(group.id)) return { ok: false, error: { code: 'bad_request' } };
       const raw = (await req(`/groups/${group.id.toLowerCase()}`).select('id,displayName').get()) as Record<string, unknown>;
       const id = str(raw.id);
-      return id ? { ok: true, value: { id: id.toLowerCase(), displayName: str(raw.displayName) ?? id } } : { ok: false, error: { code: 'unexpected' } };
+      return id && GUID.test(id) ? { ok: true, value: { id: id.toLowerCase(), displayName: str(raw.displayName) ?? id } } : { ok: false, error: { code: 'unexpected' } };
     }
-    const page = (await req('/groups').filter(`displayName eq ${odataString(group.name)}`).select('id,displayName').top(10).get()) as Page;
+    const page = (await req('/groups').filter(groupNameFilter(group.name)).select('id,displayName').top(10).get()) as Page;
     const found = (Array.isArray(page.value) ? page.value : [])
       .map((g: unknown) => (typeof g === 'object' && g !== null ? (g as Record<string, unknown>) : {}))
       .map((g) => ({ id: str(g.id)?.toLowerCase(), displayName: str(g.displayName) ?? '' }))
-      .filter((g): g is { id: string; displayName: string } => g.id !== undefined);
+      // The id becomes a path segment (/groups/{id}/…): only a GUID may.
+      .filter((g): g is { id: string; displayName: string } => g.id !== undefined && GUID.test(g.id));
     if (found.length === 0) return { ok: false, error: { code: 'not_found', status: 404 } };
     if (found.length === 1) return { ok: true, value: found[0]! };
     // Graph's eq is case-insensitive; an exact match among several still identifies one group.

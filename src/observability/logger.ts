@@ -1,18 +1,20 @@
 /**
  * Structured JSON logs (pino) for log collectors. Defence in depth against leaking
- * credentials: known secret-bearing fields are redacted, and any string that looks like a
- * JWT or a bearer header is masked before it is written, whatever field it hides in.
+ * credentials: known secret-bearing fields are redacted, and credential-shaped text (JWTs,
+ * `Bearer`/`Basic` credentials, private keys, client secrets) is masked before it is written,
+ * whatever field it hides in: directory data and free text included, which storage keeps as they are.
  */
 import pino, { type Logger } from 'pino';
+import { maskCredentials } from '../domain/credentialText';
 
 export type { Logger };
 
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-
-/** Masks token-like substrings in a string. */
+/**
+ * Masks credential-shaped substrings (src/domain/credentialText.ts; linear in the text's length).
+ * `Bearer`/`Basic` credentials from 8 characters: a word masked by mistake costs nothing here.
+ */
 export function maskSecrets(text: string): string {
-  return text.replace(JWT_LIKE, '[jwt redacted]').replace(BEARER, '$1 [redacted]');
+  return maskCredentials(text, { minBearerLength: 8 });
 }
 
 /** Field names whose values are credentials, wherever they appear. */

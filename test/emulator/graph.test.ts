@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { BatchRequestContent, BatchResponseContent, Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { departmentFilter } from '../../src/domain/odata';
 import { DEFAULT_USER_ROLE, DEMO_TENANT_ID, seedDirectory, type Directory, type DirectoryUser } from '../../src/emulator/directory';
 import { EmulatedGraph, GRAPH_ROUTES } from '../../src/emulator/graph';
 import { directoryRoleId } from '../../src/emulator/graph/resources';
@@ -275,6 +276,75 @@ describe('emulated Microsoft Graph', function () {
       assert.deepEqual(pageSizes, [7, 7, 6]);
       assert.deepEqual(seen.sort(), bulk.map((u) => u.id).sort());
       await assert.rejects(client.api('/users').top(1000).get(), isGraphError(400, 'Request_BadRequest'));
+    });
+  });
+
+  describe('query strings, read as Graph reads them', function () {
+    /** Two users in each awkwardly named department (next to the seeded ones, e.g. Sales); every department's user ids. */
+    function addDepartments(): Record<string, string[]> {
+      for (const [i, department] of ['Sales', 'R&D', 'Sales & Marketing', 'C# Guild', 'A+B', 'A B'].entries()) {
+        for (const n of [0, 1]) directory.addUser({ userPrincipalName: `dept${i}.${n}@${directory.domain}`, displayName: `Dept ${i} User ${n}`, department });
+      }
+      const byName: Record<string, string[]> = {};
+      for (const user of directory.users.values()) if (user.department) byName[user.department] = [...(byName[user.department] ?? []), user.id];
+      return byName;
+    }
+
+    const lastQuery = (): string => graph.server.calls.at(-1)?.query ?? '';
+
+    it('when the Graph JS client is given a filter, then it writes it into the URL as given: a raw & cuts it and a raw # ends the query, and Graph answers 400', async function () {
+      addDepartments();
+      const client = await clientFor('helen', READ);
+      await assert.rejects(client.api('/users').filter("department eq 'R&D'").select('id').get(), isGraphError(400, 'Request_BadRequest'));
+      // Only the URL parser's own escapes (space, quote) are applied; the & stays a separator.
+      assert.equal(lastQuery(), "$filter=department%20eq%20%27R&D%27&$select=id");
+      await assert.rejects(client.api('/users').filter("department eq 'C# Guild'").select('id').get(), isGraphError(400, 'Request_BadRequest'));
+      assert.equal(lastQuery(), '$filter=department%20eq%20%27C', 'the rest went into the fragment, which is never sent');
+    });
+
+    it('OData injection through a department name: with the value left unencoded, %27 closes the literal and every enabled user matches', async function () {
+      const departments = addDepartments();
+      const client = await clientFor('helen', READ);
+      const page = (await client.api('/users').filter("department eq 'Sales%27 or accountEnabled eq true or department eq %27x'").select('id').top(999).get()) as Collection<UserJson>;
+      assert.ok(page.value.length > departments.Sales!.length + 10, `the emulated Graph decodes %27 to a quote, as Graph does: ${page.value.length} users`);
+    });
+
+    it('when the filter is built by odata.ts, then each department name selects exactly its own users and the hostile one selects nobody', async function () {
+      const departments = addDepartments();
+      const client = await clientFor('helen', READ);
+      for (const [name, ids] of Object.entries(departments)) {
+        const page = (await client.api('/users').filter(departmentFilter(name)).select('id').get()) as Collection<UserJson>;
+        assert.deepEqual(page.value.map((u) => u.id).sort(), [...ids].sort(), name);
+        assert.equal(lastQuery(), `$filter=${departmentFilter(name)}&$select=id`, 'on the wire exactly as built');
+      }
+      const hostile = (await client.api('/users').filter(departmentFilter('Sales%27 or accountEnabled eq true or department eq %27x')).select('id').get()) as Collection<UserJson>;
+      assert.deepEqual(hostile.value, []);
+    });
+
+    it('when a raw + is sent, then it is a space; %2B is the plus sign', async function () {
+      const departments = addDepartments();
+      const client = await clientFor('helen', READ);
+      const spaced = (await (await rawFetch("/v1.0/users?$filter=department+eq+'A+B'&$select=id", { token: await tokenFor(directory.user('helen'), READ) })).json()) as Collection<UserJson>;
+      assert.deepEqual(spaced.value.map((u) => u.id).sort(), [...departments['A B']!].sort());
+      const plus = (await client.api('/users').filter(departmentFilter('A+B')).select('id').get()) as Collection<UserJson>;
+      assert.deepEqual(plus.value.map((u) => u.id).sort(), [...departments['A+B']!].sort());
+    });
+
+    it('when a system query option comes twice (a smuggled second $filter), then Graph refuses the request', async function () {
+      const response = await rawFetch("/v1.0/users?$filter=department%20eq%20'x'&$FILTER=accountEnabled%20eq%20true", { token: await tokenFor(directory.user('helen'), READ) });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: { message: string } };
+      assert.equal(body.error.message, "Query option '$FILTER' was specified more than once, but it must be specified at most once.");
+    });
+
+    it('when a $batch step carries a query, then it is decoded the same way and recorded as sent', async function () {
+      const departments = addDepartments();
+      const token = await tokenFor(directory.user('helen'), READ);
+      const url = `/users?$filter=${departmentFilter('R&D')}&$select=id`;
+      const response = await rawFetch('/v1.0/$batch', { token, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ requests: [{ id: '1', method: 'GET', url }] }) });
+      const answer = (await response.json()) as { responses: { status: number; body: Collection<UserJson> }[] };
+      assert.deepEqual(answer.responses[0]?.body.value.map((u) => u.id).sort(), [...departments['R&D']!].sort());
+      assert.equal(graph.server.calls.find((c) => c.route === GRAPH_ROUTES.listUsers)?.query, `$filter=${departmentFilter('R&D')}&$select=id`);
     });
   });
 

@@ -64,7 +64,13 @@ export function hostileCommand(maxPieces = 30): fc.Arbitrary<string> {
   );
 }
 
+/** The makings of a huge hostile text: an optional command word and a hostile chunk to repeat. */
+export const hugeTextParts: fc.Arbitrary<readonly [string, string]> = fc.tuple(fc.constantFrom('', 'revoke ', 'revoke <at>', 'whoami '), hostileText(12).filter((s) => s.length > 0));
+
+/** The command word, then the chunk repeated to `size` characters. */
+export function hugeTextOf([prefix, chunk]: readonly [string, string], size: number): string {
+  return prefix + chunk.repeat(Math.ceil(size / chunk.length)).slice(0, size);
+}
+
 /** About 100 kB of hostile text: a repeated hostile chunk, optionally after a command word. */
-export const hugeText: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom('', 'revoke ', 'revoke <at>', 'whoami '), hostileText(12).filter((s) => s.length > 0))
-  .map(([prefix, chunk]) => prefix + chunk.repeat(Math.ceil(100_000 / chunk.length)).slice(0, 100_000));
+export const hugeText: fc.Arbitrary<string> = hugeTextParts.map((parts) => hugeTextOf(parts, 100_000));

@@ -69,12 +69,26 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
       assert.deepEqual(await log.list(), []);
     });
 
-    it('when any field holds a JWT or a private key, then append throws SecretLikeValueError and appends nothing', async function () {
+    it('when a field the bot fills itself (code, request id, correlation id, Graph request id) holds a JWT or a private key, then append throws SecretLikeValueError and appends nothing', async function () {
       const jwt = fakeJwt();
-      for (const leaky of [auditEntry({ detail: `assertion ${jwt}` }), auditEntry({ target: { id: ADELE, displayName: jwt } }), auditEntry({ detail: '-----BEGIN PRIVATE KEY-----\nMII' })]) {
+      for (const leaky of [auditEntry({ code: jwt }), auditEntry({ requestId: `req ${jwt}` }), auditEntry({ correlationId: jwt }), auditEntry({ graphRequestId: '-----BEGIN PRIVATE KEY-----\nMII' })]) {
         await assert.rejects(log.append(leaky), SecretLikeValueError);
       }
       assert.deepEqual(await log.list(), []);
+    });
+
+    it('when directory data or free text looks like a credential (job titles, names, reasons in detail), then it is appended as it is', async function () {
+      const jwt = fakeJwt();
+      const entries = [
+        auditEntry({ detail: 'Reason: Basic auth/IMAP abuse' }),
+        auditEntry({ target: { id: ADELE, displayName: `Basic Telecommunications Lead ${jwt}` } }),
+        auditEntry({ actor: { aadObjectId: AGENT, name: 'Bearer Operations Coordinator', userPrincipalName: 'agent@contoso.com' } }),
+      ];
+      for (const entry of entries) await log.append(entry);
+      assert.deepEqual(
+        (await log.list()).map((r) => [r.detail, r.target?.displayName, r.actor?.name]).reverse(),
+        entries.map((e) => [e.detail, e.target?.displayName, e.actor?.name]),
+      );
     });
 
     it('when filtered by target, actor, request or tenant, then only matching records come back, newest first', async function () {

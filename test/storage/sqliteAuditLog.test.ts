@@ -114,16 +114,14 @@ describe('SQLite audit log', function () {
   });
 
   describe('refusing secrets', function () {
-    it('when any field holds a JWT, a bearer credential or a private key, then append throws SecretLikeValueError and appends nothing', async function () {
+    it('when a field the bot fills itself holds a JWT, a bearer credential or a private key, then append throws SecretLikeValueError and appends nothing', async function () {
       const jwt = fakeJwt();
       const leaky: AuditEntry[] = [
-        entry({ detail: `OBO failed for assertion ${jwt}` }),
-        entry({ detail: `Authorization: Bearer ${'A'.repeat(40)}` }),
         entry({ code: jwt }),
-        entry({ target: { id: ADELE, displayName: jwt } }),
-        entry({ actor: { aadObjectId: AGENT, name: `x ${jwt} y` } }),
+        entry({ code: `Bearer ${'A'.repeat(40)}` }),
         entry({ correlationId: jwt }),
-        entry({ detail: '-----BEGIN RSA PRIVATE KEY-----\nMIIEow...' }),
+        entry({ graphRequestId: `x ${jwt} y` }),
+        entry({ requestId: '-----BEGIN RSA PRIVATE KEY-----\nMIIEow...' }),
       ];
       for (const candidate of leaky) {
         await assert.rejects(storage.audit.append(candidate), (error: unknown) => {
@@ -133,6 +131,18 @@ describe('SQLite audit log', function () {
         });
       }
       assert.deepEqual(await storage.audit.list(), []);
+    });
+
+    it('when directory data or free text holds credential-shaped text, then it is appended as it is: whoever controls a name or a reason cannot stop the audit', async function () {
+      const jwt = fakeJwt();
+      const entries: AuditEntry[] = [
+        entry({ detail: 'Reason: Basic auth/IMAP abuse' }),
+        entry({ target: { id: ADELE, displayName: jwt } }),
+        entry({ actor: { aadObjectId: AGENT, name: `x ${jwt} y` } }),
+        entry({ detail: '-----BEGIN RSA PRIVATE KEY-----\nMIIEow...' }),
+      ];
+      for (const candidate of entries) await storage.audit.append(candidate);
+      assert.equal((await storage.audit.list()).length, entries.length);
     });
 
     it('when the detail talks about tokens without holding one, then it is appended', async function () {

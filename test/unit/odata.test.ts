@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { displayNameFilter, odataString, parseOdataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
+import fc from 'fast-check';
+import { departmentFilter, displayNameFilter, groupNameFilter, odataQuery, odataString, parseOdataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
+import { evaluateFilter, parseFilter } from '../../src/emulator/graph/odata';
+import { decodeQuery } from '../../src/emulator/queryString';
 import { RandomText } from './randomText';
 
 /** The key inside a path: what follows '/users/', or the inside of a key form's quotes. */
@@ -106,13 +109,64 @@ describe('OData string literals and filters', function () {
     }
   });
 
-  it('when filtering by display name, then the text is a quoted startswith argument', function () {
-    assert.equal(displayNameFilter('Adele'), "startswith(displayName,'Adele')");
-    assert.equal(displayNameFilter("O'Brien"), "startswith(displayName,'O''Brien')");
-    assert.equal(displayNameFilter("x') or true or startswith(displayName,'"), "startswith(displayName,'x'') or true or startswith(displayName,''')");
+  it('when filtering by display name, then the text is a quoted startswith argument, percent-encoded', function () {
+    assert.equal(displayNameFilter('Adele'), 'startswith%28displayName%2C%27Adele%27%29');
+    assert.equal(decodeURIComponent(displayNameFilter("O'Brien")), "startswith(displayName,'O''Brien')");
+    assert.equal(decodeURIComponent(displayNameFilter("x') or true or startswith(displayName,'")), "startswith(displayName,'x'') or true or startswith(displayName,''')");
   });
 
   it('when filtering by sign-in name or mail, then both sides use the same quoted literal', function () {
-    assert.equal(userPrincipalNameOrMailFilter("o'b@contoso.com"), "userPrincipalName eq 'o''b@contoso.com' or mail eq 'o''b@contoso.com'");
+    assert.equal(decodeURIComponent(userPrincipalNameOrMailFilter("o'b@contoso.com")), "userPrincipalName eq 'o''b@contoso.com' or mail eq 'o''b@contoso.com'");
+  });
+});
+
+/** What Graph reads as the $filter of `?$filter=<value>&$select=id`: decoded once, as the emulator (and Graph) decode it. */
+function filterGraphReads(value: string): string | null {
+  return decodeQuery(`$filter=${value}&$select=id`).get('$filter');
+}
+
+describe('query values on the wire', function () {
+  it('when a department or group name holds &, #, + or %, then they reach Graph encoded and read back as the name', function () {
+    assert.equal(departmentFilter('R&D'), 'department%20eq%20%27R%26D%27');
+    assert.equal(departmentFilter('Sales & Marketing'), 'department%20eq%20%27Sales%20%26%20Marketing%27');
+    assert.equal(groupNameFilter('C# Guild'), 'displayName%20eq%20%27C%23%20Guild%27');
+    assert.equal(departmentFilter('A+B'), 'department%20eq%20%27A%2BB%27');
+    for (const name of ['R&D', 'Sales & Marketing', 'C# Guild', 'A+B', '100% Sales', 'Zoë’s Team']) {
+      assert.equal(filterGraphReads(departmentFilter(name)), `department eq ${odataString(name)}`, name);
+    }
+  });
+
+  it('OData injection through a department name: percent-escapes in the name stay data, and the filter still names one department', function () {
+    const hostile = 'Sales%27 or accountEnabled eq true or department eq %27x';
+    const value = departmentFilter(hostile);
+    assert.equal(value, 'department%20eq%20%27Sales%2527%20or%20accountEnabled%20eq%20true%20or%20department%20eq%20%2527x%27');
+    const read = filterGraphReads(value);
+    assert.equal(read, "department eq 'Sales%27 or accountEnabled eq true or department eq %27x'");
+    const parsed = parseFilter(read ?? '');
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.value, { kind: 'compare', op: 'eq', property: 'department', value: hostile });
+  });
+
+  it('OData injection through a group name: a quote in the name is doubled before encoding, so the expression keeps its shape', function () {
+    const parsed = parseFilter(filterGraphReads(groupNameFilter("x' or displayName eq 'Finance Team")) ?? '');
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.value, { kind: 'compare', op: 'eq', property: 'displayName', value: "x' or displayName eq 'Finance Team" });
+  });
+
+  it('for any values, a built query value holds only unreserved characters and %XX, and Graph reads back exactly the expression with each value quoted (fast-check)', function () {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }), (a, b) => {
+        const value = odataQuery`userPrincipalName eq ${a} or mail eq ${b}`;
+        assert.match(value, /^(?:[A-Za-z0-9\-_.~]|%[0-9A-F]{2})*$/);
+        const read = filterGraphReads(value);
+        assert.equal(read, `userPrincipalName eq ${odataString(wellFormed(a))} or mail eq ${odataString(wellFormed(b))}`);
+        const parsed = parseFilter(read ?? '');
+        assert.ok(parsed.ok);
+        // It selects by exactly these values: `a` matches, `a` with anything after it does not.
+        assert.equal(evaluateFilter(parsed.value, (p) => (p === 'userPrincipalName' ? wellFormed(a) : undefined)), true);
+        assert.equal(evaluateFilter(parsed.value, (p) => (p === 'userPrincipalName' ? `${wellFormed(a)}'x` : p === 'mail' ? `${wellFormed(b)}x` : undefined)), false);
+      }),
+      { seed: 120_001, numRuns: 1000 },
+    );
   });
 });

@@ -39,10 +39,19 @@ function consistencyEventual(ctx: QueryContext): boolean {
   return ctx.header('consistencylevel')?.trim().toLowerCase() === 'eventual';
 }
 
-/** Refuses system query options the operation does not support. */
+/**
+ * Refuses system query options the operation does not support, and any given twice (OData's
+ * rule: a client that leaves a raw `&` in a value can smuggle in a second `$filter`, which Graph
+ * refuses rather than picking one).
+ */
 function checkOptions(ctx: QueryContext, allowed: readonly string[]): GraphError | undefined {
-  for (const name of new Set(ctx.query.keys())) {
-    if (name.startsWith('$') && !allowed.includes(name.toLowerCase())) return badRequest(`The query parameter '${name}' is not supported.`);
+  const seen = new Set<string>();
+  for (const name of ctx.query.keys()) {
+    const option = name.toLowerCase();
+    if (!option.startsWith('$')) continue;
+    if (!allowed.includes(option)) return badRequest(`The query parameter '${name}' is not supported.`);
+    if (seen.has(option)) return badRequest(`Query option '${name}' was specified more than once, but it must be specified at most once.`);
+    seen.add(option);
   }
   return undefined;
 }
