@@ -105,6 +105,7 @@ export class Presenter {
           graphRequestId: request.outcome?.graphRequestId,
           correlationId,
           canRetry: canRetry(request, this.clock.now()),
+          containment: containmentLines(request),
         });
       }
       case 'cancelled':
@@ -201,7 +202,7 @@ const STEP_PLANNED: Record<ContainmentStep, string> = { disableAccount: 'disable
 
 /** What each containment step did, in words: done, or not done and why. */
 function containmentLines(request: RevocationRequest): ContainmentLine[] | undefined {
-  const results = request.outcome?.kind === 'revoked' ? request.outcome.containment : undefined;
+  const results = request.outcome?.containment;
   return results?.map((r) => ({
     label: r.step === 'disableDevices' ? 'Devices' : r.ok ? STEP_DONE[r.step] : STEP_PLANNED[r.step].replace(/^./, (c) => c.toUpperCase()),
     ok: r.ok,

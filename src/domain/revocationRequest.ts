@@ -76,7 +76,7 @@ export interface RevocationRequest {
   attempts: number;
   /** Four eyes: present once the requester asked the security channel for approval (src/domain/approval.ts). */
   approval?: Approval;
-  /** Further containment the requester ticked, run after the revoke with the same delegated token. */
+  /** Further containment the requester ticked, run with the same delegated token (account steps before the revoke, devices after). */
   containment?: ContainmentChoice;
   /** Grows by one on every state change: the compare-and-set token for stores. */
   version: number;
@@ -94,7 +94,14 @@ export type RevocationOutcome =
       /** One line per containment step that ran. */
       containment?: ContainmentResult[];
     }
-  | { kind: 'refused'; code: RevocationFailureCode; graphRequestId?: string; rolesNeeded?: DirectoryRole[] };
+  | {
+      kind: 'refused';
+      code: RevocationFailureCode;
+      graphRequestId?: string;
+      rolesNeeded?: DirectoryRole[];
+      /** Containment steps that ran before the revoke was refused (they run first: see src/app/runRevocation.ts). */
+      containment?: ContainmentResult[];
+    };
 
 export type RevocationFailureCode =
   | 'forbidden'

@@ -229,6 +229,29 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     lee.accountEnabled = true;
   });
 
+  it('sign-in with a known password between the revoke and the disable, approved request: on the wire the approver’s token disables the account and resets the password before the revoke', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const grace = directory.user('grace');
+    const alex = directory.user('alex');
+    const card = await sendForCard(teams, uma, teams.personalChat(uma), `revoke ${alex.userPrincipalName}`);
+    await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4301', disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+    const approval = approvalCardFor(e2e, security.channel, 'Alex Wilber');
+    await approverView(e2e, grace, approval);
+    const before = graph.server.calls.length;
+    const approved = await teams.click(grace, approval, 'Approve and revoke', { signIn: true });
+    assert.match(textOf(approved.card), /Approved — sessions revoked/, textOf(approved));
+    assert.deepEqual(
+      graph.server.calls
+        .slice(before)
+        .filter((c) => c.caller === grace.id)
+        .map((c) => `${c.route} ${c.status}`),
+      [`${GRAPH_ROUTES.updateUser} 204`, `${GRAPH_ROUTES.updateUser} 204`, `${GRAPH_ROUTES.revoke} 200`, `${GRAPH_ROUTES.getUser} 200`, `${GRAPH_ROUTES.registeredDevices} 200`],
+    );
+    assert.equal(alex.accountEnabled, false);
+    alex.accountEnabled = true;
+  });
+
   it('revoke me still needs no approver', async function () {
     const { teams, directory, graph } = e2e.cloud;
     const rita = directory.user('rita');
