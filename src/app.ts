@@ -126,7 +126,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       cards,
       maxTargets: config.bulkMaxTargets,
     },
-    approvals: securityChannel ? { service: new ApprovalService({ store: storage.state, audit, approvalTtlInMs: config.approvalTtlInMs, clock }), channel: securityChannel } : undefined,
+    approvals: securityChannel ? { service: new ApprovalService({ store: storage.state, audit, approvalTtlInMs: config.approvalTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, clock }), channel: securityChannel } : undefined,
   });
   const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
     if (context.activity.type === 'message') {

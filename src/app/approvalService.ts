@@ -22,6 +22,8 @@ import { runRevocation } from './runRevocation';
 import type { StateStore } from './ports/stateStore';
 import type { Acting } from './revocationService';
 import { auditActor, auditTarget, NAMESPACE, saveHeldRequest } from './requestRecords';
+import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
+import type { StoredItem } from './ports/stateStore';
 
 const AWAITING_BY_TARGET = 'awaiting-approval-by-target';
 
@@ -41,6 +43,8 @@ export interface ApprovalServiceOptions {
   readonly approvalTtlInMs: number;
   /** How long decided requests stay readable for late clicks and refreshes. */
   readonly retentionInMs?: number;
+  /** When an approved execution counts as interrupted (see staleExecution.ts); 2 minutes by default. */
+  readonly staleExecutionAfterInMs?: number;
   readonly clock: Clock;
 }
 
@@ -111,6 +115,8 @@ export class ApprovalService {
    * may overcome (403 for a missing role, throttling, an outage) leaves the request waiting.
    */
   async approve(acting: Acting, requestId: string, options: { deadline?: number } = {}): Promise<DecisionOutcome> {
+    const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
+    if (stored && stored.value.approval && this.isStaleExecution(stored.value)) return this.recoverStale(acting, stored);
     const started = await this.transition(requestId, (r) => beginApproval(r, acting.person, this.now()));
     if (!started.ok) return { kind: 'refused', problem: started.problem, request: started.request };
     try {
@@ -176,6 +182,44 @@ export class ApprovalService {
     await this.releaseTarget(moved.request, requestId);
     await this.options.audit.after({ tenantId: person.tenantId, action: 'request.cancelled', outcome: 'info', actor: auditActor(person), target: auditTarget(moved.request.target), requestId });
     return { kind: 'decided', request: moved.request };
+  }
+
+  /** Whether the request is an approved execution that was interrupted (older than the staleness): approving then recovers it. */
+  isStaleExecution(request: RevocationRequest): boolean {
+    return isStaleExecution(request, this.now(), this.staleAfterInMs());
+  }
+
+  /**
+   * An approved revoke that never finished (the process died): read the target back with this
+   * approver's token and record what happened, never revoking again (src/app/staleExecution.ts).
+   * Revoked → succeeded; not revoked → back to the approvers. Only someone who could approve it may.
+   */
+  private async recoverStale(acting: Acting, stored: StoredItem<RevocationRequest>): Promise<DecisionOutcome> {
+    const now = this.now();
+    const waiting = completeApproval(stored.value, { kind: 'refused', code: 'timeout' }, now);
+    const may = beginApproval(waiting, acting.person, now);
+    if (!may.ok && may.error !== 'expired') return { kind: 'refused', problem: may.error, request: stored.value };
+    const recovered = await recoverStaleExecution(
+      { store: this.options.store, audit: this.options.audit, namespace: NAMESPACE.requests, retention: () => this.retention(), clock: this.options.clock },
+      acting,
+      stored,
+    );
+    switch (recovered.kind) {
+      case 'verified':
+      case 'abandoned': {
+        const current = expireIfDue(recovered.request, this.now());
+        if (current.state !== 'awaitingApproval') await this.releaseTarget(current, stored.value.id);
+        return { kind: 'decided', request: current };
+      }
+      case 'overtaken':
+        return { kind: 'refused', problem: recovered.request?.state === 'executing' ? 'in_progress' : 'already_decided', request: recovered.request };
+      case 'undetermined':
+        return { kind: 'refused', problem: 'in_progress', request: stored.value };
+    }
+  }
+
+  private staleAfterInMs(): number {
+    return this.options.staleExecutionAfterInMs ?? DEFAULT_STALE_EXECUTION_AFTER_IN_MS;
   }
 
   /** The request waiting for approval about this person, if any. */

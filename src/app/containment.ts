@@ -1,27 +1,33 @@
 /**
- * Runs the containment steps a responder ticked, after a successful revoke and with the same
- * person's delegated access: disable the account first (no new sign-ins), then reset the
- * password, then disable devices. Each step has its own result and its own audit record; a
- * failed step does not stop the others.
+ * Runs the containment steps a responder ticked, with the same person's delegated access, in two
+ * phases around the revoke (src/app/runRevocation.ts): disable the account and reset the password
+ * BEFORE it, so that nobody who knows the password can sign in between the revoke and the
+ * disable and keep that new session; disable the devices after it. Each step has its own result
+ * and its own audit record; a failed step does not stop the others, nor the revoke.
  */
 import type { ContainmentChoice, ContainmentResult, ContainmentStep, PersonRef, RevocationFailureCode } from '../domain/revocationRequest';
 import type { AuditTrail } from './auditTrail';
 import type { ContainmentGateway } from './ports/containment';
 import type { DirectoryFailureCode } from './ports/directory';
 
-const ORDER: readonly ContainmentStep[] = ['disableAccount', 'resetPassword', 'disableDevices'];
+/** Steps that shut the door before the revoke: no new sign-in, no known password. */
+export const BEFORE_REVOKE: readonly ContainmentStep[] = ['disableAccount', 'resetPassword'];
+/** Steps that follow a successful revoke. */
+export const AFTER_REVOKE: readonly ContainmentStep[] = ['disableDevices'];
 
 function failureCode(code: DirectoryFailureCode): RevocationFailureCode {
   return code === 'bot_misconfigured' ? 'unexpected' : code;
 }
 
-export function anyStep(choice: ContainmentChoice | undefined): boolean {
-  return choice !== undefined && ORDER.some((step) => choice[step]);
+function anyStep(choice: ContainmentChoice | undefined, steps: readonly ContainmentStep[]): boolean {
+  return choice !== undefined && steps.some((step) => choice[step]);
 }
 
+/** Runs the ticked steps among `steps`, in that order; undefined when none of them was ticked. */
 export async function runContainment(input: {
   gateway: ContainmentGateway | undefined;
   choice: ContainmentChoice | undefined;
+  steps: readonly ContainmentStep[];
   targetId: string;
   actor: PersonRef;
   requestId: string;
@@ -29,9 +35,9 @@ export async function runContainment(input: {
   deadline?: number;
 }): Promise<ContainmentResult[] | undefined> {
   const { gateway, choice } = input;
-  if (!anyStep(choice)) return undefined;
+  if (!anyStep(choice, input.steps)) return undefined;
   const results: ContainmentResult[] = [];
-  for (const step of ORDER) {
+  for (const step of input.steps) {
     if (!choice![step]) continue;
     let result: ContainmentResult;
     if (!gateway) {

@@ -173,13 +173,14 @@ export class RevocationService {
     const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const now = this.now();
-    if (this.isStaleExecution(stored.value)) {
+    // A request sent for approval is the approvers' to recover (ApprovalService.approve), not the requester's.
+    if (this.isStaleExecution(stored.value) && !stored.value.approval) {
       const recovered = await this.recoverStale(acting, stored);
       if (recovered) return recovered;
     }
     if (this.options.approvalRequired && stored.value.target.self !== true) {
       // Only an approver's approval runs a revoke of someone else, whatever the card or a forged invoke says.
-      const problem: DecisionProblem = stored.value.state === 'awaitingApproval' ? 'awaiting_approval' : 'approval_required';
+      const problem: DecisionProblem = stored.value.state === 'awaitingApproval' ? 'awaiting_approval' : stored.value.state === 'executing' ? 'in_progress' : 'approval_required';
       await this.auditRefusal(acting.person, stored.value, problem);
       return { kind: 'refused', problem, request: expireIfDue(stored.value, now) };
     }
@@ -325,7 +326,6 @@ export class RevocationService {
       { store: this.options.store, audit: this.options.audit, namespace: NAMESPACE.requests, retention: () => this.retention(), clock: this.options.clock },
       acting,
       stored,
-      staleAfterInMs,
     );
     switch (recovered.kind) {
       case 'verified':

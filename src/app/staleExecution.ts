@@ -14,7 +14,8 @@
  *   seconds, so the start is compared truncated to the second), the revoke happened: record
  *   success as verified, without calling revoke again.
  * - Otherwise the call never reached Entra: the execution is abandoned (failed, `timeout`, which is
- *   retryable) and the requester decides whether to retry — a new, explicit decision.
+ *   retryable) and the requester decides whether to retry — a new, explicit decision. An approved
+ *   request goes back to waiting for an approver instead: only the flow that owns a request moves it.
  * - Both transitions are compare-and-set on the etag that was read, so of several instances (or
  *   clicks) recovering at once exactly one records the result.
  * Clock skew between the bot and Entra can only tilt the read-back toward "abandon" (then a retry
@@ -26,7 +27,8 @@ import type { AuditTrail } from './auditTrail';
 import type { DirectoryFailure } from './ports/directory';
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { Clock } from '../domain/clock';
-import { abandonStaleExecution, complete, type RevocationRequest } from '../domain/revocationRequest';
+import { completeApproval } from '../domain/approval';
+import { abandonStaleExecution, complete, type RevocationOutcome, type RevocationRequest } from '../domain/revocationRequest';
 
 /** Two minutes: comfortably above invoke budget (8 s) + background budget (20 s) + Graph time-out (10 s). */
 export const DEFAULT_STALE_EXECUTION_AFTER_IN_MS = 120_000;
@@ -52,8 +54,13 @@ export interface StaleRecoveryDeps {
   readonly clock: Clock;
 }
 
-/** Recovers one stale execution (see the module comment). The caller checked isStaleExecution and who may act. */
-export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Acting, stored: StoredItem<RevocationRequest>, staleAfterInMs: number): Promise<StaleRecovery> {
+/**
+ * Recovers one stale execution (see the module comment). The caller checked isStaleExecution and
+ * who may act: the requester for a direct request, an approver for one sent for approval. The
+ * result is recorded the way the request's own flow records it, so an approved request whose
+ * revoke never happened goes back to its approvers (src/domain/approval.ts), never to the requester.
+ */
+export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Acting, stored: StoredItem<RevocationRequest>): Promise<StaleRecovery> {
   const request = stored.value;
   const startedAt = Date.parse(request.decidedAt ?? request.createdAt);
   const read = await acting.directory.getUser({ kind: 'objectId', id: request.target.id });
@@ -61,9 +68,10 @@ export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Act
   const validFrom = read.ok && read.value.signInSessionsValidFrom ? Date.parse(read.value.signInSessionsValidFrom) : Number.NaN;
   const revoked = Number.isFinite(validFrom) && validFrom >= Math.floor(startedAt / 1000) * 1000;
   const now = deps.clock.now();
+  const finish = (outcome: RevocationOutcome): RevocationRequest => (request.approval ? completeApproval(request, outcome, now) : complete(request, outcome, now));
   const next = revoked
-    ? complete(request, { kind: 'revoked', at: new Date(validFrom).toISOString(), graphRequestId: read.ok ? read.graphRequestId : undefined }, now)
-    : abandonStaleExecution(request, now, staleAfterInMs);
+    ? finish({ kind: 'revoked', at: new Date(validFrom).toISOString(), graphRequestId: read.ok ? read.graphRequestId : undefined })
+    : finish({ kind: 'refused', code: 'timeout' });
   const saved = await deps.store.replace(deps.namespace, request.id, next, stored.etag, { expiresAt: deps.retention() });
   if (!saved.ok) {
     const current = await deps.store.get<RevocationRequest>(deps.namespace, request.id);
@@ -71,7 +79,7 @@ export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Act
   }
   const detail = revoked
     ? `Execution started ${new Date(startedAt).toISOString()} was interrupted; the target's sessions are valid only from ${new Date(validFrom).toISOString()}, so the revoke had happened. Recorded without revoking again.`
-    : `Execution started ${new Date(startedAt).toISOString()} was interrupted before Entra revoked anything (read back ${read.ok ? 'unchanged' : 'target not found'}); abandoned, the requester may retry.`;
+    : `Execution started ${new Date(startedAt).toISOString()} was interrupted before Entra revoked anything (read back ${read.ok ? 'unchanged' : 'target not found'}); abandoned, ${request.approval ? 'an approver may approve again' : 'the requester may retry'}.`;
   await deps.audit.after({
     tenantId: request.tenantId,
     action: revoked ? 'revocation.succeeded' : 'revocation.failed',

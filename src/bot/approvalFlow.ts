@@ -165,7 +165,8 @@ export class ApprovalFlow {
     if (!request) return cardResponse(this.options.presenter.failure(explainDecision('not_found')));
     if (request.requester.aadObjectId === person.aadObjectId) return messageResponse(explainDecision('self_approval').message);
     if (!this.options.channel.isHere(context.activity)) return messageResponse(`Approvals happen in ${await this.options.channel.displayName()}.`);
-    if (request.state !== 'awaitingApproval') return cardResponse(this.options.presenter.request(request, await this.viewFor(context, person, request)));
+    // An approved revoke interrupted by a crash is the approvers' to recover (ApprovalService.approve).
+    if (request.state !== 'awaitingApproval' && !this.options.approvals.isStaleExecution(request)) return cardResponse(this.options.presenter.request(request, await this.viewFor(context, person, request)));
     return request;
   }
 

@@ -111,6 +111,7 @@ export class Presenter {
           graphRequestId: request.outcome?.graphRequestId,
           correlationId,
           canRetry: canRetry(request, this.clock.now()),
+          containment: containmentLines(request, this.stepPermissions),
         });
       }
       case 'cancelled':
@@ -221,7 +222,7 @@ function whyNotDone(step: ContainmentStep, code: RevocationFailureCode | undefin
 
 /** What each containment step did, in words: done, or not done and why. */
 function containmentLines(request: RevocationRequest, permissions: StepPermissions): ContainmentLine[] | undefined {
-  const results = request.outcome?.kind === 'revoked' ? request.outcome.containment : undefined;
+  const results = request.outcome?.containment;
   return results?.map((r) => ({
     label: r.step === 'disableDevices' ? 'Devices' : r.ok ? STEP_DONE[r.step] : STEP_PLANNED[r.step].replace(/^./, (c) => c.toUpperCase()),
     ok: r.ok,

@@ -38,6 +38,8 @@ import type { SecurityChannel } from './securityChannel';
 import { personOf, type TurnPerson } from './turnPerson';
 
 const LOGIN_REQUEST = 'application/vnd.microsoft.activity.loginRequest';
+/** turnState key: the delegated session a click acted with (see cardAction). */
+const SESSION_USED = Symbol('delegated session used by this turn');
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /**
  * The `id` of a signin/tokenExchange: Teams echoes our OAuthCard's tokenExchangeResource.id (a
@@ -380,7 +382,13 @@ export class RevokerBot extends TeamsActivityHandler {
     const person = personOf(context.activity);
     if (!person) return messageResponse('Teams didn’t say who clicked, so nothing was done.');
     if (!this.isAllowedTenant(person)) return messageResponse(explainSignIn('tenant').message);
-    return this.verbs[verb](context, person, requestId, data);
+    const answer = await this.verbs[verb](context, person, requestId, data);
+    // Graph challenged the clicker's token during this click (Continuous Access Evaluation: their own
+    // sessions were revoked or their account disabled). Nothing more runs with it: ask them to sign
+    // in again; Teams then repeats the click with a fresh sign-in, or the person cannot act at all.
+    const used = context.turnState.get<DelegatedSession | undefined>(SESSION_USED);
+    if (used?.challenged()) return (await this.signInRequest(context)) ?? answer;
+    return answer;
   }
 
   private async confirm(context: TurnContext, person: TurnPerson, requestId: string, data: Record<string, unknown>): Promise<InvokeResponse> {
@@ -477,6 +485,12 @@ export class RevokerBot extends TeamsActivityHandler {
 
   /** The delegated session for a click: the SSO token Teams re-sent, a magic code, or a warm session; else a 401 loginRequest. */
   private async authenticate(context: TurnContext, person: TurnPerson): Promise<DelegatedSession | InvokeResponse> {
+    const session = await this.sessionFor(context, person);
+    if (!('status' in session)) context.turnState.set(SESSION_USED, session);
+    return session;
+  }
+
+  private async sessionFor(context: TurnContext, person: TurnPerson): Promise<DelegatedSession | InvokeResponse> {
     const value = (context.activity.value ?? {}) as { authentication?: { token?: unknown }; state?: unknown };
     if (typeof value.authentication?.token === 'string') {
       const result = await this.options.gate.fromToken(person, value.authentication.token);
@@ -490,9 +504,13 @@ export class RevokerBot extends TeamsActivityHandler {
     }
     const warm = this.options.gate.warm(person);
     if (warm) return warm;
+    return (await this.signInRequest(context)) ?? cardResponse(this.signInFailure('sign_in_unavailable'));
+  }
+
+  /** The 401 loginRequest answer: Teams signs the person in (silently where it can) and repeats the click. */
+  private async signInRequest(context: TurnContext): Promise<InvokeResponse | undefined> {
     const card = await this.options.gate.oauthCard(context, 'Sign in to continue');
-    if (!card) return cardResponse(this.signInFailure('sign_in_unavailable'));
-    return { status: 401, body: { statusCode: 401, type: LOGIN_REQUEST, value: card } };
+    return card ? { status: 401, body: { statusCode: 401, type: LOGIN_REQUEST, value: card } } : undefined;
   }
 
   private signInFailure(problem: Parameters<typeof explainSignIn>[0]): AdaptiveCard {

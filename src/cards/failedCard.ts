@@ -1,5 +1,6 @@
 /** Data for cards/failed.json: what went wrong, which roles would do, what to try, Retry. */
 import { targetText, type TargetText } from './targetText';
+import { containmentText } from './succeededCard';
 import { listText, markdownIdentifier, markdownText, plainText } from './text';
 import type { FailedView } from './views';
 
@@ -24,6 +25,9 @@ export interface FailedCardData {
   hasCorrelationId: boolean;
   correlationId: string;
   canRetry: boolean;
+  hasContainment: boolean;
+  /** ✓/✗ lines of the containment steps that ran before the revoke was refused */
+  containment: string;
   fallbackText: string;
 }
 
@@ -49,6 +53,8 @@ export function failedCardData(view: FailedView): FailedCardData {
     hasCorrelationId: correlationId !== '',
     correlationId: markdownIdentifier(correlationId),
     canRetry: view.canRetry && view.requestId !== undefined && view.requestId !== '',
+    hasContainment: (view.containment?.length ?? 0) > 0,
+    containment: containmentText(view.containment),
     fallbackText: markdownText(`${plainText(view.title)}: ${plainText(view.message)}`),
   };
 }

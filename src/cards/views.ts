@@ -127,6 +127,8 @@ export interface FailedView {
   correlationId?: string;
   /** shows Retry (verb retry, data { requestId }) — only when requestId is set too */
   canRetry: boolean;
+  /** Containment steps that ran before the revoke was refused (e.g. the account is disabled already). */
+  containment?: ContainmentLine[];
 }
 
 /** The request ended without a revocation. */

@@ -76,7 +76,7 @@ export interface RevocationRequest {
   attempts: number;
   /** Four eyes: present once the requester asked the security channel for approval (src/domain/approval.ts). */
   approval?: Approval;
-  /** Further containment the requester ticked, run after the revoke with the same delegated token. */
+  /** Further containment the requester ticked, run with the same delegated token (account steps before the revoke, devices after). */
   containment?: ContainmentChoice;
   /** Grows by one on every state change: the compare-and-set token for stores. */
   version: number;
@@ -94,7 +94,14 @@ export type RevocationOutcome =
       /** One line per containment step that ran. */
       containment?: ContainmentResult[];
     }
-  | { kind: 'refused'; code: RevocationFailureCode; graphRequestId?: string; rolesNeeded?: DirectoryRole[] };
+  | {
+      kind: 'refused';
+      code: RevocationFailureCode;
+      graphRequestId?: string;
+      rolesNeeded?: DirectoryRole[];
+      /** Containment steps that ran before the revoke was refused (they run first: see src/app/runRevocation.ts). */
+      containment?: ContainmentResult[];
+    };
 
 export type RevocationFailureCode =
   | 'forbidden'
@@ -197,8 +204,9 @@ export function createRequest(input: { id: string; requester: PersonRef; target:
 /**
  * The requester confirms (or retries after a retryable failure): `pending`/retryable `failed` →
  * `executing`. Refused for another tenant (`wrong_tenant`), anyone but the requester
- * (`not_requester`), a running execution (`in_progress`), a final state (`already_decided`), and
- * at or after `expiresAt` (`expired`). Checked in that order, so a stranger learns nothing more.
+ * (`not_requester`), a running execution (`in_progress`), a request the four-eyes flow owns
+ * (`awaiting_approval`, else `already_decided`), a final state (`already_decided`), and at or after
+ * `expiresAt` (`expired`). Checked in that order, so a stranger learns nothing more.
  */
 export function beginExecution(r: RevocationRequest, by: PersonRef, now: Date): Result<RevocationRequest, DecisionProblem> {
   const problem = decisionProblem(r, by, now);
@@ -276,6 +284,9 @@ function decisionProblem(r: RevocationRequest, by: PersonRef, now: Date): Decisi
   if (!sameId(by.tenantId, r.tenantId)) return 'wrong_tenant';
   if (!sameId(by.aadObjectId, r.requester.aadObjectId)) return 'not_requester';
   if (r.state === 'executing') return 'in_progress';
+  // A request sent for approval belongs to the four-eyes flow (src/domain/approval.ts): whatever
+  // state it is in, only that flow moves it on, never the requester's confirm or cancel.
+  if (r.approval) return r.state === 'expired' ? 'expired' : r.state === 'awaitingApproval' ? 'awaiting_approval' : 'already_decided';
   if (r.state === 'expired') return 'expired';
   if (r.state === 'awaitingApproval') return 'awaiting_approval';
   if (!isOpen(r)) return 'already_decided';

@@ -15,6 +15,7 @@ import type { SigningKeySet } from './signingKeys';
 import type { PemPair } from './tls';
 import { authenticate, callerId, type Authentication, type GraphCaller } from './graph/auth';
 import { parseBatch, runBatch, type BatchStep, type BatchStepResponse } from './graph/batch';
+import { continuousAccessChallenge } from './graph/continuousAccess';
 import { badRequest, failure, faultError, success, toWire, type GraphResult } from './graph/responses';
 import { GRAPH_ROUTES, matchRoute, ROUTE_TABLE, UNKNOWN_ROUTE, type GraphEnvironment, type GraphRoute, type RouteContext } from './graph/routes';
 
@@ -156,14 +157,19 @@ export class EmulatedGraph {
       return faultError(fault.status, fault.retryAfterInSeconds === undefined ? undefined : { 'Retry-After': String(fault.retryAfterInSeconds) });
     }
     if (!auth.ok) return failure(401, 'InvalidAuthenticationToken', auth.message);
-    const ctx: RouteContext = { ...call, caller: auth.caller, endpoint: this.endpoint };
+    const challenged = auth.caller.kind === 'user' ? continuousAccessChallenge(auth.caller, this.options.directory.users.get(auth.caller.oid), this.environment.now()) : undefined;
+    if (challenged) return challenged;
+    const ctx: RouteContext = { ...call, caller: auth.caller, tokenId: auth.tokenId, endpoint: this.endpoint };
     return route.handle(ctx, this.environment);
   }
 
   private async serveHttp(route: GraphRoute, req: EmulatedRequest): Promise<EmulatedResponse> {
     const ids = { requestId: randomUUID(), clientRequestId: headerValue(req.headers, 'client-request-id') ?? randomUUID() };
     const auth = await authenticate(headerValue(req.headers, 'authorization'), this.options.tokenKeys, this.options.directory.tenantId);
-    if (auth.ok) req.caller = callerId(auth.caller);
+    if (auth.ok) {
+      req.caller = callerId(auth.caller);
+      req.tokenId = auth.tokenId;
+    }
     const call: IncomingCall = {
       method: req.method,
       rawPath: req.rawPath.replace(/^\/v1\.0(?=\/|$)/i, '') || '/',
@@ -179,16 +185,16 @@ export class EmulatedGraph {
   private async batch(ctx: RouteContext): Promise<GraphResult> {
     const parsed = parseBatch(ctx.body);
     if (!parsed.ok) return parsed.error;
-    const responses = await runBatch(parsed.steps, (step) => this.runStep(step, ctx.caller));
+    const responses = await runBatch(parsed.steps, (step) => this.runStep(step, ctx.caller, ctx.tokenId));
     return success(200, { responses });
   }
 
   /** One $batch step: same token, same handlers and faults, logged under its own route. */
-  private async runStep(step: BatchStep, caller: GraphCaller): Promise<BatchStepResponse> {
+  private async runStep(step: BatchStep, caller: GraphCaller, tokenId: string | undefined): Promise<BatchStepResponse> {
     const ids = { requestId: randomUUID(), clientRequestId: step.headers['client-request-id'] ?? randomUUID() };
     const { rawQuery } = splitRequestTarget(step.url);
     const answer = (result: GraphResult, route: string, path: string): BatchStepResponse => {
-      this.server.calls.push({ route, method: step.method, path: `/v1.0${path}`, ...(rawQuery ? { query: rawQuery } : {}), status: result.status, caller: callerId(caller), at: Date.now() });
+      this.server.calls.push({ route, method: step.method, path: `/v1.0${path}`, ...(rawQuery ? { query: rawQuery } : {}), status: result.status, caller: callerId(caller), tokenId, at: Date.now() });
       const wire = toWire(result, ids, false);
       return { id: step.id, status: wire.status, headers: canonicalHeaders(wire.headers), ...(wire.body === undefined ? {} : { body: wire.body }) };
     };
@@ -209,6 +215,6 @@ export class EmulatedGraph {
       body: step.body,
       params,
     };
-    return answer(await this.execute(route, call, { ok: true, caller }), route.name, url.pathname);
+    return answer(await this.execute(route, call, { ok: true, caller, tokenId }), route.name, url.pathname);
   }
 }

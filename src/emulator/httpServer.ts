@@ -22,6 +22,8 @@ export interface EmulatedRequest {
   readonly params: Readonly<Record<string, string>>;
   /** Set by a handler to name who made the call (e.g. the token's oid) in the call log. */
   caller?: string;
+  /** Set by a handler to name the token the call carried (its `uti`, never the token) in the call log. */
+  tokenId?: string;
   json<T = unknown>(): T;
   form(): URLSearchParams;
 }
@@ -43,6 +45,8 @@ export interface RecordedCall {
   readonly query?: string;
   readonly status: number;
   readonly caller?: string;
+  /** Which token the call carried (its `uti` claim), when the service read one. */
+  readonly tokenId?: string;
   readonly at: number;
 }
 
@@ -231,7 +235,7 @@ export class EmulatedServer {
         fault?.status !== undefined
           ? { status: fault.status, headers: fault.headers, body: fault.body ?? { error: { code: 'InjectedFault', message: `Injected ${fault.status}` } } }
           : await match.r.handler(request);
-      this.record({ route: routeName, method, path: rawPath, query: rawQuery, status: response.status, caller: request.caller, at: Date.now() });
+      this.record({ route: routeName, method, path: rawPath, query: rawQuery, status: response.status, caller: request.caller, tokenId: request.tokenId, at: Date.now() });
       this.send(res, response);
     } catch (error) {
       this.record({ route: routeName, method, path: rawPath, status: 500, caller: request?.caller, at: Date.now() });

@@ -40,7 +40,9 @@ import type {
 } from '../app/ports/directory';
 import { MAX_BATCH_REQUESTS, readBatchAnswer, readMemberships, revokeOutcome, stepFailure, type BatchStepAnswer, type BatchStepRequest } from './batchAnswers';
 import { failureFromError, failureFromResponse } from './graphErrors';
-import { toUserRecord } from './graphDirectory';
+import { toUserRecords } from './graphDirectory';
+import { hasForgedId, NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
+import { isObjectId } from '../domain/targetReference';
 
 /** What a bulk listing reads of each user (toUserRecord needs id and userPrincipalName). */
 export const MEMBER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,department';
@@ -48,7 +50,6 @@ const MEMBERSHIP_QUERY = '$select=id,displayName,roleTemplateId,isAssignableToRo
 const MAX_PAGE_SIZE = 999;
 /** A guard against a nextLink that never ends. */
 const MAX_PAGES = 1000;
-const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
 /** `{ code: 'bad_request', status: 300 }`: several groups have the display name asked for (use the group id). */
 export const SEVERAL_GROUPS: DirectoryFailure = Object.freeze({ code: 'bad_request', status: 300 });
@@ -69,21 +70,20 @@ export class GraphBulk {
       if (!found.ok) return found;
       const path = `/groups/${found.value.id}/transitiveMembers/microsoft.graph.user`;
       const listing = await this.collect(req, req(path).select(MEMBER_SELECT).top(pageSize(options)), limit, () => req(path).select('id'));
-      return { ok: true, value: { group: found.value, ...listing } };
+      return listing.ok ? { ok: true, value: { group: found.value, ...listing.value } } : listing;
     });
   }
 
   async listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {
     const filter = departmentFilter(department);
     return this.run(options, async (req) => {
-      const listing = await this.collect(req, req('/users').filter(filter).select(MEMBER_SELECT).top(pageSize(options)), limit, () => req('/users').filter(filter).select('id'));
-      return { ok: true, value: listing };
+      return this.collect(req, req('/users').filter(filter).select(MEMBER_SELECT).top(pageSize(options)), limit, () => req('/users').filter(filter).select('id'));
     });
   }
 
   async getMembershipsMany(ids: readonly string[], options?: ListCallOptions & { readonly concurrency?: number }): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>> {
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
-    const bad = unique.find((id) => !GUID.test(id));
+    const bad = unique.find((id) => !isObjectId(id));
     if (bad !== undefined) return { ok: false, error: { code: 'bad_request' } };
     const deadline = options?.deadline ?? deadlineIn(3 * this.timeoutInMs);
     const result = new Map<string, DirectoryResult<Memberships>>();
@@ -127,7 +127,7 @@ export class GraphBulk {
     const wanted = ids.map((id) => id.toLowerCase());
     if (wanted.length === 0) return { ok: true, value: new Map() };
     // Deny by default: only object ids, never twice in one batch, never more than Graph takes.
-    if (wanted.length > MAX_BATCH_REQUESTS || new Set(wanted).size !== wanted.length || wanted.some((id) => !GUID.test(id))) {
+    if (wanted.length > MAX_BATCH_REQUESTS || new Set(wanted).size !== wanted.length || wanted.some((id) => !isObjectId(id))) {
       return { ok: false, error: { code: 'bad_request' } };
     }
     const requests = wanted.map(
@@ -170,20 +170,23 @@ export class GraphBulk {
     }
   }
 
-  /** A group by id (GET /groups/{id}) or by exact display name (several → SEVERAL_GROUPS unless one matches case-sensitively). */
+  /**
+   * A group by id (GET /groups/{id}) or by exact display name (several → SEVERAL_GROUPS unless one
+   * matches case-sensitively). The id Graph answers with becomes the members path: only an object id will do.
+   */
   private async resolveGroup(req: Requester, group: GroupRef): Promise<DirectoryResult<{ id: string; displayName: string }>> {
     if (group.kind === 'objectId') {
-      if (!GUID.test(group.id)) return { ok: false, error: { code: 'bad_request' } };
+      if (!isObjectId(group.id)) return { ok: false, error: { code: 'bad_request' } };
       const raw = (await req(`/groups/${group.id.toLowerCase()}`).select('id,displayName').get()) as Record<string, unknown>;
-      const id = str(raw.id);
-      return id && GUID.test(id) ? { ok: true, value: { id: id.toLowerCase(), displayName: str(raw.displayName) ?? id } } : { ok: false, error: { code: 'unexpected' } };
+      const id = objectIdOf(raw);
+      return id ? { ok: true, value: { id, displayName: str(raw.displayName) ?? id } } : { ok: false, error: NOT_AN_OBJECT_ID };
     }
     const page = (await req('/groups').filter(groupNameFilter(group.name)).select('id,displayName').top(10).get()) as Page;
-    const found = (Array.isArray(page.value) ? page.value : [])
-      .map((g: unknown) => (typeof g === 'object' && g !== null ? (g as Record<string, unknown>) : {}))
-      .map((g) => ({ id: str(g.id)?.toLowerCase(), displayName: str(g.displayName) ?? '' }))
-      // The id becomes a path segment (/groups/{id}/…): only a GUID may.
-      .filter((g): g is { id: string; displayName: string } => g.id !== undefined && GUID.test(g.id));
+    const items: unknown[] = Array.isArray(page.value) ? page.value : [];
+    if (items.some(hasForgedId)) return { ok: false, error: NOT_AN_OBJECT_ID };
+    const found = items
+      .map((g) => ({ id: objectIdOf(g), displayName: str((g as { displayName?: unknown }).displayName) ?? '' }))
+      .filter((g): g is { id: string; displayName: string } => g.id !== undefined);
     if (found.length === 0) return { ok: false, error: { code: 'not_found', status: 404 } };
     if (found.length === 1) return { ok: true, value: found[0]! };
     // Graph's eq is case-insensitive; an exact match among several still identifies one group.
@@ -191,23 +194,25 @@ export class GraphBulk {
     return exact.length === 1 ? { ok: true, value: exact[0]! } : { ok: false, error: SEVERAL_GROUPS };
   }
 
-  /** Follows @odata.nextLink until the end or until more than `limit` users were seen; then asks for the total. */
-  private async collect(req: Requester, first: GraphRequest, limit: number, countQuery: () => GraphRequest): Promise<UserListing> {
+  /**
+   * Follows @odata.nextLink until the end or until more than `limit` users were seen; then asks for
+   * the total. A page naming an id that is not an object id fails the listing (NOT_AN_OBJECT_ID).
+   */
+  private async collect(req: Requester, first: GraphRequest, limit: number, countQuery: () => GraphRequest): Promise<DirectoryResult<UserListing>> {
     const users = new Map<string, UserRecord>();
     let page = (await first.get()) as Page;
     for (let pages = 1; ; pages += 1) {
-      for (const raw of Array.isArray(page.value) ? page.value : []) {
-        const user = toUserRecord(raw);
-        if (user) users.set(user.id, user);
-      }
+      const read = toUserRecords(page.value);
+      if (!read.ok) return read;
+      for (const user of read.value) users.set(user.id, user);
       if (users.size > limit) {
-        return { users: [...users.values()].slice(0, Math.max(0, limit)), truncated: true, ...(await this.total(countQuery)) };
+        return { ok: true, value: { users: [...users.values()].slice(0, Math.max(0, limit)), truncated: true, ...(await this.total(countQuery)) } };
       }
       const next = str(page['@odata.nextLink']);
       if (!next || pages >= MAX_PAGES) break;
       page = (await req(next).get()) as Page;
     }
-    return { users: [...users.values()], truncated: false };
+    return { ok: true, value: { users: [...users.values()], truncated: false } };
   }
 
   /** The source's size, for "4,213 users; the limit is 1,000". Best effort: a failure leaves it unknown. */

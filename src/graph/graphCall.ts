@@ -4,18 +4,26 @@
  * still fits before the deadline, and each attempt has a time-out.
  */
 import type { TokenCredential } from '@azure/identity';
-import { Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { Client, MiddlewareFactory, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/ports/directory';
 import { deadlineIn, fitsBefore, msUntil } from '../domain/clock';
+import { challengeListenerOf, ClaimsChallengeHandler } from './claimsChallenge';
 import { failureFromError } from './graphErrors';
 
 export type GraphRequestFor = (path: string) => ReturnType<Client['api']>;
 
-/** A Graph client that sends the credential's token (for these scopes) to GRAPH_ENDPOINT's host. */
+/**
+ * A Graph client that sends the credential's token (for these scopes) to GRAPH_ENDPOINT's host:
+ * the SDK's default middleware chain, plus, right after authentication, a handler that tells the
+ * credential of Graph's claims challenges (src/graph/claimsChallenge.ts) when it listens for them.
+ */
 export function createGraphClient(credential: TokenCredential, graphEndpoint: string, scopes: readonly string[]): Client {
+  const middleware = MiddlewareFactory.getDefaultMiddlewareChain(new TokenCredentialAuthenticationProvider(credential, { scopes: [...scopes] }));
+  const listener = challengeListenerOf(credential);
+  if (listener) middleware.splice(1, 0, new ClaimsChallengeHandler(listener));
   return Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [...scopes] }),
+    middleware,
     baseUrl: `${graphEndpoint}/`,
     defaultVersion: 'v1.0',
     // The client attaches the token only to Graph hosts it knows, or to these.

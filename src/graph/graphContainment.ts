@@ -13,6 +13,7 @@ import type { ContainmentGateway, DevicesDisabled } from '../app/ports/containme
 import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/ports/directory';
 import { userPath } from '../domain/odata';
 import { createGraphClient, graphCall } from './graphCall';
+import { NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
 
 export interface GraphContainmentOptions {
   readonly graphEndpoint: string;
@@ -68,18 +69,22 @@ export class GraphContainment implements ContainmentGateway {
   disableDevices(userId: string, options?: CallOptions): Promise<DirectoryResult<DevicesDisabled>> {
     return graphCall(this.deviceClient, this.timeoutInMs, options, async (req) => {
       const raw = (await req(`${userPath({ kind: 'objectId', id: userId })}/registeredDevices`).select('id,accountEnabled').top(999).get()) as { value?: unknown };
-      const devices = (Array.isArray(raw.value) ? raw.value : []).filter(
-        (d): d is { id: string; accountEnabled?: unknown } => typeof d === 'object' && d !== null && typeof (d as { id?: unknown }).id === 'string' && /^[0-9a-f-]{36}$/i.test((d as { id: string }).id),
-      );
+      const devices: unknown[] = Array.isArray(raw.value) ? raw.value : [];
       let disabled = 0;
       let firstFailure: DirectoryFailure | undefined;
       for (const device of devices) {
-        if (device.accountEnabled === false) {
+        // The id becomes the PATCH path: a device whose id is not an object id is counted as not disabled, never patched.
+        const id = objectIdOf(device);
+        if (!id) {
+          firstFailure ??= NOT_AN_OBJECT_ID;
+          continue;
+        }
+        if ((device as { accountEnabled?: unknown }).accountEnabled === false) {
           disabled += 1;
           continue;
         }
         const result = await graphCall(this.deviceClient, this.timeoutInMs, options, async (inner) => {
-          await inner(`/devices/${device.id.toLowerCase()}`).patch({ accountEnabled: false });
+          await inner(`/devices/${id}`).patch({ accountEnabled: false });
           return { ok: true, value: undefined };
         });
         if (result.ok) disabled += 1;

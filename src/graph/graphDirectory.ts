@@ -16,6 +16,7 @@ import type {
   UserRecord,
 } from '../app/ports/directory';
 import { failureFromResponse } from './graphErrors';
+import { hasForgedId, NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
 import { createGraphClient, graphCall, type GraphRequestFor } from './graphCall';
 import type { BulkDirectoryGateway, GroupRef, GroupUserListing, ItemOutcome, ListCallOptions, UserListing } from '../app/ports/directory';
 import { GraphBulk } from './graphBulk';
@@ -50,15 +51,25 @@ interface GraphUser {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
-/** Reads a Graph user defensively: a reply missing its id or UPN is not a user. */
+/**
+ * The users of a reply's `value`. Items without an id or UPN are skipped; an item whose id is not
+ * an object id makes the whole reply untrusted (NOT_AN_OBJECT_ID): its ids would become URL paths.
+ */
+export function toUserRecords(list: unknown): DirectoryResult<UserRecord[]> {
+  const items = Array.isArray(list) ? list : [];
+  if (items.some(hasForgedId)) return { ok: false, error: NOT_AN_OBJECT_ID };
+  return { ok: true, value: items.map(toUserRecord).filter((u): u is UserRecord => u !== undefined) };
+}
+
+/** Reads a Graph user defensively: a reply missing its UPN, or whose id is not an object id, is not a user. */
 export function toUserRecord(raw: unknown): UserRecord | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const u = raw as GraphUser;
-  const id = str(u.id);
+  const id = objectIdOf(raw);
   const upn = str(u.userPrincipalName);
   if (!id || !upn) return undefined;
   return {
-    id: id.toLowerCase(),
+    id,
     displayName: str(u.displayName) ?? upn,
     userPrincipalName: upn,
     mail: str(u.mail),
@@ -92,15 +103,14 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
     return this.call(options, async (req) => {
       const raw: unknown = await req(pathOf(key)).select(USER_SELECT).get();
       const user = toUserRecord(raw);
-      return user ? { ok: true, value: user } : { ok: false, error: { code: 'unexpected' } };
+      return user ? { ok: true, value: user } : { ok: false, error: NOT_AN_OBJECT_ID };
     });
   }
 
   async findByDisplayName(text: string, limit: number, options?: CallOptions): Promise<DirectoryResult<UserRecord[]>> {
     return this.call(options, async (req) => {
       const raw = (await req('/users').filter(displayNameFilter(text)).select(USER_SELECT).top(limit).get()) as { value?: unknown };
-      const list = Array.isArray(raw.value) ? raw.value : [];
-      return { ok: true, value: list.map(toUserRecord).filter((u): u is UserRecord => u !== undefined) };
+      return toUserRecords(raw.value);
     });
   }
 

@@ -3,11 +3,17 @@
  * token and a directory gateway that uses it. Kept warm until the SSO token expires, so a
  * returning user costs no sign-in round trip and, while MSAL's cache holds the Graph token,
  * no token-endpoint call. Keyed by tenant and object id taken from the verified token.
+ *
+ * Tokens are requested as a Continuous Access Evaluation client (continuousAccessCredential.ts):
+ * when Graph challenges one (the person's own sessions were revoked, or their account disabled),
+ * the session stops being warm at once, the person is asked to sign in again, and the next
+ * session redeems the challenge's claims in its first on-behalf-of request.
  */
 import { OnBehalfOfCredential, type MultiTenantTokenCredentialOptions, type OnBehalfOfCredentialSecretOptions, type TokenCredential } from '@azure/identity';
 import type { DirectoryGateway } from '../app/ports/directory';
 import type { ContainmentGateway } from '../app/ports/containment';
 import type { Clock } from '../domain/clock';
+import { ContinuousAccessCredential } from './continuousAccessCredential';
 import type { VerifiedUser } from './ssoTokenValidator';
 
 export interface DelegatedSession {
@@ -15,6 +21,8 @@ export interface DelegatedSession {
   readonly directory: DirectoryGateway;
   /** Containment (disable account, reset password, disable devices) with the same credential. */
   readonly containment?: ContainmentGateway;
+  /** Whether Graph challenged this session's tokens (Continuous Access Evaluation): the person must sign in again. */
+  readonly challenged: () => boolean;
 }
 
 export interface DelegatedSessionsOptions {
@@ -34,11 +42,14 @@ export interface DelegatedSessionsOptions {
 
 interface Entry {
   readonly session: DelegatedSession;
+  readonly credential: ContinuousAccessCredential;
   readonly tokenFingerprint: string;
 }
 
 export class DelegatedSessions {
   private readonly entries = new Map<string, Entry>();
+  /** Claims a challenged session left for the person's next one to redeem. */
+  private readonly owed = new Map<string, string>();
 
   constructor(private readonly options: DelegatedSessionsOptions) {}
 
@@ -48,10 +59,13 @@ export class DelegatedSessions {
     // The signature part identifies the token without keeping the token itself as a key.
     const fingerprint = ssoToken.slice(-43);
     const existing = this.entries.get(key);
-    if (existing && existing.tokenFingerprint === fingerprint && this.isFresh(existing.session)) {
+    if (existing && existing.tokenFingerprint === fingerprint && this.isFresh(existing.session) && !existing.credential.challenged) {
       this.touch(key, existing);
       return existing.session;
     }
+    if (existing) this.drop(key, existing);
+    const owedClaims = this.owed.get(key);
+    this.owed.delete(key);
     // disableInstanceDiscovery is honoured by OnBehalfOfCredential (its options reach MSAL)
     // but missing from its option types; without it MSAL asks login.microsoftonline.com
     // about any other authority host (sovereign clouds, the emulator) and fails offline.
@@ -63,9 +77,14 @@ export class DelegatedSessions {
       authorityHost: this.options.authorityHost,
       disableInstanceDiscovery: true,
     };
-    const credential = new OnBehalfOfCredential(credentialOptions);
-    const session: DelegatedSession = { user, directory: this.options.makeGateway(credential), containment: this.options.makeContainment?.(credential) };
-    this.touch(key, { session, tokenFingerprint: fingerprint });
+    const credential = new ContinuousAccessCredential(new OnBehalfOfCredential(credentialOptions), owedClaims);
+    const session: DelegatedSession = {
+      user,
+      directory: this.options.makeGateway(credential),
+      containment: this.options.makeContainment?.(credential),
+      challenged: () => credential.challenged,
+    };
+    this.touch(key, { session, credential, tokenFingerprint: fingerprint });
     return session;
   }
 
@@ -74,8 +93,8 @@ export class DelegatedSessions {
     const key = keyOf(tenantId, aadObjectId);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (!this.isFresh(entry.session)) {
-      this.entries.delete(key);
+    if (!this.isFresh(entry.session) || entry.credential.challenged) {
+      this.drop(key, entry);
       return undefined;
     }
     this.touch(key, entry);
@@ -84,7 +103,24 @@ export class DelegatedSessions {
 
   /** Drops a session, e.g. after Entra said the sign-in is no longer good. */
   forget(tenantId: string, aadObjectId: string): void {
-    this.entries.delete(keyOf(tenantId, aadObjectId));
+    const key = keyOf(tenantId, aadObjectId);
+    const entry = this.entries.get(key);
+    if (entry) this.drop(key, entry);
+  }
+
+  /** Removes a session, keeping any claims it still owed for the person's next one. */
+  private drop(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    const claims = entry.credential.owedClaims;
+    if (claims === undefined) return;
+    this.owed.delete(key);
+    this.owed.set(key, claims);
+    const max = this.options.maxSessions ?? 5000;
+    while (this.owed.size > max) {
+      const oldest = this.owed.keys().next().value;
+      if (oldest === undefined) break;
+      this.owed.delete(oldest);
+    }
   }
 
   get size(): number {

@@ -3,6 +3,11 @@ import { VERB } from '../../src/cards/verbs';
 import type { DirectoryUser } from '../../src/emulator/directory';
 import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import type { Conversation, PostedMessage, Team } from '../../src/emulator/teams';
+import { NAMESPACE } from '../../src/app/revocationService';
+import { systemClock } from '../../src/domain/clock';
+import { beginApproval } from '../../src/domain/approval';
+import type { RevocationRequest } from '../../src/domain/revocationRequest';
+import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { currentCard, sendForCard, textOf, requestIdOf } from '../helpers/flows';
 
@@ -229,6 +234,29 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     lee.accountEnabled = true;
   });
 
+  it('sign-in with a known password between the revoke and the disable, approved request: on the wire the approver’s token disables the account and resets the password before the revoke', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const grace = directory.user('grace');
+    const alex = directory.user('alex');
+    const card = await sendForCard(teams, uma, teams.personalChat(uma), `revoke ${alex.userPrincipalName}`);
+    await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4301', disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+    const approval = approvalCardFor(e2e, security.channel, 'Alex Wilber');
+    await approverView(e2e, grace, approval);
+    const before = graph.server.calls.length;
+    const approved = await teams.click(grace, approval, 'Approve and revoke', { signIn: true });
+    assert.match(textOf(approved.card), /Approved — sessions revoked/, textOf(approved));
+    assert.deepEqual(
+      graph.server.calls
+        .slice(before)
+        .filter((c) => c.caller === grace.id)
+        .map((c) => `${c.route} ${c.status}`),
+      [`${GRAPH_ROUTES.updateUser} 204`, `${GRAPH_ROUTES.updateUser} 204`, `${GRAPH_ROUTES.revoke} 200`, `${GRAPH_ROUTES.getUser} 200`, `${GRAPH_ROUTES.registeredDevices} 200`],
+    );
+    assert.equal(alex.accountEnabled, false);
+    alex.accountEnabled = true;
+  });
+
   it('revoke me still needs no approver', async function () {
     const { teams, directory, graph } = e2e.cloud;
     const rita = directory.user('rita');
@@ -236,6 +264,82 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const done = await teams.click(rita, card, 'Revoke sessions');
     assert.match(textOf(done.card), /Sessions revoked/);
     assert.equal(graph.count(GRAPH_ROUTES.revokeMe, rita.id), 1);
+  });
+});
+
+describe('four eyes: an approved revoke interrupted by a crash, end to end', function () {
+  this.timeout(40_000);
+  let e2e: E2E;
+  let security: Security;
+
+  before(async function () {
+    ({ e2e, security } = await startWithSecurityChannel());
+    await e2e.cloud.teams.installBot(security.team, e2e.cloud.directory.user('grace'));
+  });
+
+  after(async function () {
+    await e2e?.stop();
+  });
+
+  /** Rewrites the stored request as if `approver` had approved it ten minutes ago and the process had died mid-revoke. */
+  async function crashMidApproval(requestId: string, approver: DirectoryUser): Promise<RevocationRequest> {
+    const storage = openSqliteStorage({ dataDir: e2e.dataDir, clock: systemClock });
+    try {
+      const stored = await storage.state.get<RevocationRequest>(NAMESPACE.requests, requestId);
+      assert.ok(stored);
+      const person = { tenantId: e2e.cloud.directory.tenantId, aadObjectId: approver.id, name: approver.displayName };
+      const started = beginApproval(stored.value, person, new Date(Date.now() - 10 * 60_000));
+      assert.ok(started.ok, 'the approval could start');
+      assert.ok((await storage.state.replace(NAMESPACE.requests, requestId, started.value, stored.etag)).ok);
+      return started.value;
+    } finally {
+      await storage.close();
+    }
+  }
+
+  async function storedRequest(requestId: string): Promise<RevocationRequest | undefined> {
+    const storage = openSqliteStorage({ dataDir: e2e.dataDir, clock: systemClock });
+    try {
+      return (await storage.state.get<RevocationRequest>(NAMESPACE.requests, requestId))?.value;
+    } finally {
+      await storage.close();
+    }
+  }
+
+  it('forged confirm by the requester on a stale approved execution: refused and nothing changes; an approver recovers it and approves again', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const priya = directory.user('priya');
+    const grace = directory.user('grace');
+    const adele = directory.user('adele');
+    const chat = teams.personalChat(uma);
+    const card = await sendForCard(teams, uma, chat, `revoke ${adele.userPrincipalName}`);
+    await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4400' } });
+    const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+    const requestId = requestIdOf(approval.card);
+    await approverView(e2e, grace, approval);
+    const crashed = await crashMidApproval(requestId, priya);
+
+    const before = graph.server.calls.length;
+    const forged = await teams.postActivity(
+      teams.invokeActivityFor(uma, chat, teams.messages(chat).filter((m) => m.card).at(-1)!, 'adaptiveCard/action', {
+        action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } },
+        trigger: 'manual',
+      }),
+    );
+    assert.equal(forged.status, 200);
+    assert.doesNotMatch(textOf(forged.body), /Sessions revoked|took too long/);
+    assert.deepEqual(await storedRequest(requestId), crashed, 'the request is exactly as the crash left it');
+    assert.equal(graph.server.calls.length, before, 'no Graph call at all');
+
+    const recovered = await teams.click(grace, approval, 'Approve and revoke', { signIn: true });
+    assert.match(textOf(recovered.card), /took too long/, textOf(recovered));
+    assert.match(textOf(recovered.card), /stays open for another approver/);
+    assert.equal((await storedRequest(requestId))?.state, 'awaitingApproval');
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), 0, 'the recovery read the target back and revoked nothing');
+    const approved = await teams.click(grace, approval, 'Approve and revoke', { signIn: true });
+    assert.match(textOf(approved.card), /Approved — sessions revoked/, textOf(approved));
+    assert.equal(graph.count(GRAPH_ROUTES.revoke, grace.id), 1);
   });
 });
 

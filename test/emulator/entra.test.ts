@@ -377,6 +377,26 @@ describe('emulated Entra ID', function () {
       assert.match(error.message, /AADSTS50173/);
     });
 
+    it('when the client declares CAE capability (enableCae → msal clientCapabilities cp1), then the Graph token records xms_cc; without it, none', async function () {
+      const sso = await entra.issueSsoToken(uma.id, { appId: bot.appId });
+      const cae = await credential(sso).getToken([REVOKE, READ_ALL], { enableCae: true });
+      assert.deepEqual(decodeJwt(cae.token).xms_cc, ['cp1']);
+      const plain = await credential(sso).getToken([REVOKE, READ_ALL]);
+      assert.equal(decodeJwt(plain.token).xms_cc, undefined);
+    });
+
+    it('when a CAE client redeems a claims challenge with an assertion from after the revocation, then a fresh cp1 token is issued; with one from before it, AADSTS50173', async function () {
+      const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: String(Math.floor(Date.now() / 1000)) } } });
+      const before = await entra.issueSsoToken(uma.id, { appId: bot.appId });
+      clockOffsetInMs = 5_000;
+      uma.signInSessionsValidFromDateTime = new Date(Date.now() + clockOffsetInMs).toISOString();
+      const refused = await credential(before).getToken([REVOKE, READ_ALL], { enableCae: true, claims }).catch((error: unknown) => error);
+      assert.match(String((refused as Error).message), /AADSTS50173/);
+      const after = await entra.issueSsoToken(uma.id, { appId: bot.appId });
+      const fresh = await credential(after).getToken([REVOKE, READ_ALL], { enableCae: true, claims });
+      assert.deepEqual(decodeJwt(fresh.token).xms_cc, ['cp1']);
+    });
+
     it('when the assertion is an app-only token or has no scp, then it is refused with AADSTS50013', async function () {
       const appOnly = await entra.issueAppToken(TEAMS_DESKTOP_CLIENT_ID, { audience: bot.appId });
       assert.match((await refusalOf(credential(appOnly))).message, /AADSTS50013/);

@@ -8,6 +8,7 @@ import { DEFAULT_USER_ROLE, DEMO_TENANT_ID, seedDirectory, type Directory, type 
 import { EmulatedGraph, GRAPH_ROUTES } from '../../src/emulator/graph';
 import { directoryRoleId } from '../../src/emulator/graph/resources';
 import { epochSeconds, SigningKeySet } from '../../src/emulator/signingKeys';
+import { claimsFromChallenge } from '../../src/graph/claimsChallenge';
 import type { PemPair } from '../../src/emulator/tls';
 import { testTls } from '../helpers/tls';
 
@@ -581,6 +582,65 @@ describe('emulated Microsoft Graph', function () {
       assert.ok(unknown.headers.get('request-id'));
       const wrongMethod = await rawFetch('/v1.0/users/adele@contoso.onmicrosoft.com', { method: 'DELETE', token: await tokenFor(directory.user('helen'), READ) });
       assert.equal(wrongMethod.status, 405);
+    });
+  });
+
+  describe('continuous access evaluation (CAE-capable clients)', function () {
+    /** A cp1 token for Helen, issued `ageInSeconds` ago. */
+    function caeToken(user: DirectoryUser, ageInSeconds: number, claims: Record<string, unknown> = {}): Promise<string> {
+      const iat = epochSeconds() - ageInSeconds;
+      return tokenFor(user, READ, { iat, nbf: iat, xms_cc: ['CP1'], uti: 'uti-of-this-token', ...claims });
+    }
+
+    function revokedNow(user: DirectoryUser): number {
+      const seconds = epochSeconds();
+      user.signInSessionsValidFromDateTime = new Date(seconds * 1000).toISOString();
+      return seconds;
+    }
+
+    it('when a cp1 token was issued before its user’s sessions were revoked, then Graph answers 401 with the documented claims challenge', async function () {
+      const helen = directory.user('helen');
+      const token = await caeToken(helen, 10);
+      const revokedAt = revokedNow(helen);
+      const response = await rawFetch('/v1.0/me', { token });
+      assert.equal(response.status, 401);
+      const header = response.headers.get('www-authenticate') ?? '';
+      assert.match(header, /^Bearer realm="", authorization_uri="[^"]+", client_id="00000003-0000-0000-c000-000000000000", error_description="Continuous access evaluation resulted in challenge[^"]*TokenIssuedBeforeRevocationTimestamp", error="insufficient_claims", claims="[A-Za-z0-9+/=]+"$/);
+      assert.deepEqual(JSON.parse(claimsFromChallenge(header) ?? 'null'), { access_token: { nbf: { essential: true, value: String(revokedAt) } } });
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'InvalidAuthenticationToken');
+      assert.match(body.error.message, /Continuous access evaluation/);
+      assert.deepEqual(graph.server.calls.map((c) => [c.status, c.caller, c.tokenId]), [[401, helen.id, 'uti-of-this-token']], 'the call log names the token, never holds it');
+    });
+
+    it('when the same token does not declare cp1, then Graph keeps honouring it until it expires', async function () {
+      const helen = directory.user('helen');
+      const token = await caeToken(helen, 10, { xms_cc: undefined });
+      revokedNow(helen);
+      assert.equal((await rawFetch('/v1.0/me', { token })).status, 200);
+    });
+
+    it('when a cp1 token was issued in the same second as the revocation, or after it, then it is honoured', async function () {
+      const helen = directory.user('helen');
+      revokedNow(helen);
+      assert.equal((await rawFetch('/v1.0/me', { token: await caeToken(helen, 0) })).status, 200);
+    });
+
+    it('when the account behind a cp1 token is disabled, then every call is challenged, $batch too (before any step runs)', async function () {
+      const helen = directory.user('helen');
+      const token = await caeToken(helen, 0);
+      helen.accountEnabled = false;
+      const me = await rawFetch('/v1.0/me', { token });
+      assert.equal(me.status, 401);
+      assert.match(me.headers.get('www-authenticate') ?? '', /error="insufficient_claims"/);
+      const batch = await rawFetch('/v1.0/$batch', {
+        token,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ requests: [{ id: '1', method: 'GET', url: '/me' }] }),
+      });
+      assert.equal(batch.status, 401);
+      assert.equal(graph.count(GRAPH_ROUTES.me), 1, 'no step ran');
     });
   });
 

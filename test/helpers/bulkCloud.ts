@@ -8,8 +8,9 @@ import { supportsBulk } from '../../src/app/ports/directory';
 import { readConfig, type Config } from '../../src/config/config';
 import type { EmulatedCloud } from '../../src/emulator/cloud';
 import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import { GraphContainment } from '../../src/graph/graphContainment';
 import { GraphDirectory } from '../../src/graph/graphDirectory';
-import { DelegatedSessions } from '../../src/identity/delegatedSessions';
+import { DelegatedSessions, type DelegatedSession } from '../../src/identity/delegatedSessions';
 import { systemClock } from '../../src/domain/clock';
 
 /** What a bulk run needs delegated: revoke, read users (and their memberships), read group members. */
@@ -24,9 +25,9 @@ export function bulkConfig(cloud: EmulatedCloud, dataDir: string): Config {
 
 /**
  * A fresh delegated session for one person of the directory (a new SSO token, a new OBO
- * credential: what the bot has after the person signs in again).
+ * credential: what the bot has after the person signs in again), with directory and containment.
  */
-export async function delegatedBulkDirectory(cloud: EmulatedCloud, config: Config, who: string): Promise<BulkDirectoryGateway> {
+export async function delegatedSession(cloud: EmulatedCloud, config: Config, who: string): Promise<DelegatedSession> {
   const user = cloud.directory.user(who);
   const sso = await cloud.entra.issueSsoToken(user.id, { appId: cloud.app.appId });
   const sessions = new DelegatedSessions({
@@ -35,8 +36,14 @@ export async function delegatedBulkDirectory(cloud: EmulatedCloud, config: Confi
     appPassword: config.appPassword,
     clock: systemClock,
     makeGateway: (credential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
+    makeContainment: (credential) => new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, deviceScopes: config.deviceScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
   });
-  const session = sessions.open({ tenantId: cloud.directory.tenantId, aadObjectId: user.id, name: user.displayName, userPrincipalName: user.userPrincipalName, expiresAt: Math.floor(systemClock.now().getTime() / 1000) + 3600 }, sso);
+  return sessions.open({ tenantId: cloud.directory.tenantId, aadObjectId: user.id, name: user.displayName, userPrincipalName: user.userPrincipalName, expiresAt: Math.floor(systemClock.now().getTime() / 1000) + 3600 }, sso);
+}
+
+/** The bulk directory of a fresh delegated session (see delegatedSession). */
+export async function delegatedBulkDirectory(cloud: EmulatedCloud, config: Config, who: string): Promise<BulkDirectoryGateway> {
+  const session = await delegatedSession(cloud, config, who);
   if (!supportsBulk(session.directory)) throw new Error('GraphDirectory does not serve bulk runs');
   return session.directory;
 }

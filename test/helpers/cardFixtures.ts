@@ -325,6 +325,18 @@ export const CARD_CASES: readonly CardCase[] = [
       }),
   },
   {
+    card: 'failed',
+    fixture: 'forbidden-after-containment',
+    render: (r) =>
+      r.failed({
+        ...FORBIDDEN,
+        containment: [
+          { label: 'Disable the account', ok: false, detail: 'not done — Entra refused: it needs User Administrator, Authentication Administrator, Privileged Authentication Administrator or Global Administrator' },
+          { label: 'Password reset to a random one nobody saw', ok: true },
+        ],
+      }),
+  },
+  {
     card: 'approval',
     fixture: 'awaiting-with-containment-plan',
     render: (r) => r.approval({ ...approvalView('member'), viewer: 'approver', containmentPlanned: ['disable the account', 'reset the password'] }),

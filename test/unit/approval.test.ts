@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { attachApprovalCard, beginApproval, completeApproval, reject, submitForApproval, withdraw, withdrawSubmission } from '../../src/domain/approval';
-import { beginExecution, createRequest, expireIfDue, type PersonRef, type RevocationRequest } from '../../src/domain/revocationRequest';
+import { beginExecution, cancel, createRequest, expireIfDue, type PersonRef, type RevocationRequest } from '../../src/domain/revocationRequest';
 
 const T = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const helen: PersonRef = { tenantId: T, aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', name: 'Helen Helpdesk' };
@@ -48,6 +48,16 @@ describe('four-eyes approval rules', function () {
 
   it('when the requester tries to confirm it directly, then they are told it waits for an approver', function () {
     assert.deepEqual(beginExecution(submitted(), helen, at(2)), { ok: false, error: 'awaiting_approval' });
+  });
+
+  it('forged confirm or cancel by the requester on an approved request, even one left failed and retryable: refused, only the four-eyes flow moves it', function () {
+    const running = beginApproval(submitted(), priya, at(2));
+    assert.ok(running.ok);
+    assert.deepEqual(beginExecution(running.value, helen, at(3)), { ok: false, error: 'in_progress' });
+    // The state an interrupted approval was once abandoned to by the requester's confirm.
+    const abandoned: RevocationRequest = { ...running.value, state: 'failed', outcome: { kind: 'refused', code: 'timeout' } };
+    assert.deepEqual(beginExecution(abandoned, helen, at(3)), { ok: false, error: 'already_decided' });
+    assert.deepEqual(cancel(abandoned, helen, at(3)), { ok: false, error: 'already_decided' });
   });
 
   it('when an approver approves, then it runs once; a second approver is told it is in progress', function () {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ApprovalService } from '../../src/app/approvalService';
 import { AuditTrail } from '../../src/app/auditTrail';
 import { NAMESPACE, RevocationService, type Acting } from '../../src/app/revocationService';
+import { beginApproval } from '../../src/domain/approval';
 import { beginExecution, type PersonRef, type RevocationRequest } from '../../src/domain/revocationRequest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';
@@ -125,5 +127,110 @@ describe('an execution interrupted by a crash (stale executing request)', functi
     clock.advance(60 * 60_000);
     const outcome = await service.confirm(acting(), request.id);
     assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
+  });
+});
+
+describe('an approved execution interrupted by a crash (four eyes)', function () {
+  const GRACE: PersonRef = { tenantId: TENANT, aadObjectId: '8091a2b3-c4d5-4f0a-9b6c-7d8e9fa0b1dd', name: 'Grace Global' };
+  let dir: string;
+  let storage: SqliteStorage;
+  let directory: FakeDirectory;
+  let requests: RevocationService;
+  let approvals: ApprovalService;
+  let audit: AuditTrail;
+  let clock: ManualClock;
+
+  beforeEach(function () {
+    dir = mkdtempSync(path.join(tmpdir(), 'revoker-stale-approval-'));
+    clock = new ManualClock('2026-11-22T10:00:00.400Z');
+    storage = openSqliteStorage({ dataDir: dir, clock });
+    audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
+    requests = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, approvalRequired: true, clock });
+    approvals = new ApprovalService({ store: storage.state, audit, approvalTtlInMs: 24 * 3600_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, clock });
+    directory = new FakeDirectory(UMA.aadObjectId);
+    directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', signInSessionsValidFrom: '2026-01-01T00:00:00Z' });
+  });
+
+  afterEach(async function () {
+    await audit.close();
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function acting(person: PersonRef): Acting {
+    return { person, directory };
+  }
+
+  /** Helen asked, Uma approved, and the process died while Uma's revoke was running. */
+  async function interruptedApproval(): Promise<RevocationRequest> {
+    const found = await requests.lookup(acting(HELEN), { kind: 'objectId', id: ADELE_ID });
+    assert.equal(found.kind, 'found');
+    const id = found.kind === 'found' ? found.request.id : '';
+    assert.equal((await approvals.submit(HELEN, id, { channelId: '19:security@thread.tacv2' })).kind, 'submitted');
+    const stored = await storage.state.get<RevocationRequest>(NAMESPACE.requests, id);
+    assert.ok(stored);
+    const started = beginApproval(stored.value, UMA, clock.now());
+    assert.ok(started.ok);
+    assert.ok((await storage.state.replace(NAMESPACE.requests, id, started.value, stored.etag)).ok);
+    return started.value;
+  }
+
+  async function stored(id: string): Promise<RevocationRequest | undefined> {
+    return (await storage.state.get<RevocationRequest>(NAMESPACE.requests, id))?.value;
+  }
+
+  it('forged confirm by the requester on a stale approved execution: it is refused, nothing is read, revoked or changed, and approvers can still act', async function () {
+    const request = await interruptedApproval();
+    clock.advance(STALE_AFTER_IN_MS);
+    const before = directory.calls.length;
+    const outcome = await requests.confirm(acting(HELEN), request.id);
+    assert.equal(outcome.kind === 'refused' && outcome.problem, 'in_progress');
+    assert.deepEqual(directory.calls.slice(before), []);
+    assert.deepEqual(await stored(request.id), request, 'the stored request is exactly as the crash left it');
+    const recovered = await approvals.approve(acting(GRACE), request.id);
+    assert.equal(recovered.kind === 'decided' && recovered.request.state, 'awaitingApproval');
+  });
+
+  it('forged confirm by the requester when approvals are optional: still refused and unchanged', async function () {
+    const optional = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, clock });
+    const request = await interruptedApproval();
+    clock.advance(STALE_AFTER_IN_MS);
+    const outcome = await optional.confirm(acting(HELEN), request.id);
+    assert.equal(outcome.kind === 'refused' && outcome.problem, 'in_progress');
+    assert.deepEqual(await stored(request.id), request);
+  });
+
+  it('when an approver clicks a stale approved execution whose revoke never landed, then it goes back to the approvers with the attempt recorded, and approving again revokes once', async function () {
+    const request = await interruptedApproval();
+    clock.advance(STALE_AFTER_IN_MS);
+    const recovered = await approvals.approve(acting(GRACE), request.id);
+    assert.equal(recovered.kind, 'decided');
+    const waiting = recovered.kind === 'decided' ? recovered.request : undefined;
+    assert.equal(waiting?.state, 'awaitingApproval');
+    assert.deepEqual(waiting?.approval?.failedAttempts.map((a) => [a.by.name, a.code]), [['Uma Useradmin', 'timeout']]);
+    assert.equal(directory.count('revokeSessions'), 0, 'the recovery itself revoked nothing');
+    const approved = await approvals.approve(acting(GRACE), request.id);
+    assert.equal(approved.kind === 'decided' && approved.request.state, 'succeeded');
+    assert.equal(directory.count('revokeSessions'), 1);
+  });
+
+  it('when an approver clicks a stale approved execution whose revoke landed, then success is recorded as verified without revoking again', async function () {
+    const request = await interruptedApproval();
+    const user = directory.users.find((u) => u.id === ADELE_ID)!;
+    directory.users.splice(directory.users.indexOf(user), 1, { ...user, signInSessionsValidFrom: '2026-11-22T10:00:00Z' });
+    clock.advance(STALE_AFTER_IN_MS);
+    const recovered = await approvals.approve(acting(GRACE), request.id);
+    assert.equal(recovered.kind === 'decided' && recovered.request.state, 'succeeded');
+    assert.equal(directory.count('revokeSessions'), 0);
+    const trail = (await storage.audit.list({ requestId: request.id })).map((r) => `${r.action}${r.code ? `:${r.code}` : ''}`);
+    assert.equal(trail[0], 'revocation.succeeded:verified_after_interruption');
+  });
+
+  it('when the requester clicks Approve on their own stale approved execution, then it is refused and left as it was', async function () {
+    const request = await interruptedApproval();
+    clock.advance(STALE_AFTER_IN_MS);
+    const outcome = await approvals.approve(acting(HELEN), request.id);
+    assert.equal(outcome.kind === 'refused' && outcome.problem, 'self_approval');
+    assert.deepEqual(await stored(request.id), request);
   });
 });

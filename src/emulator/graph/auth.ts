@@ -19,6 +19,10 @@ export type GraphCaller =
       readonly scopes: ReadonlySet<string>;
       /** Directory role template ids from `wids`. */
       readonly roles: readonly string[];
+      /** The token's `iat`: Continuous Access Evaluation compares it with the user's revocation time. */
+      readonly issuedAtInSeconds: number;
+      /** Client capabilities from `xms_cc`, lower-case (`cp1`: the client handles claims challenges). */
+      readonly clientCapabilities: readonly string[];
     }
   | {
       readonly kind: 'app';
@@ -28,7 +32,7 @@ export type GraphCaller =
       readonly roles: readonly string[];
     };
 
-export type Authentication = { readonly ok: true; readonly caller: GraphCaller } | { readonly ok: false; readonly message: string };
+export type Authentication = { readonly ok: true; readonly caller: GraphCaller; readonly tokenId?: string } | { readonly ok: false; readonly message: string };
 
 /** The id the call log records: the user's oid for delegated tokens, the appid for app tokens. */
 export function callerId(caller: GraphCaller): string {
@@ -78,7 +82,9 @@ export async function authenticate(authorization: string | undefined, keys: Sign
     const oid = stringClaim(payload, 'oid');
     if (oid === undefined) return { ok: false, message: 'Access token validation failure. The token has no oid.' };
     const scopes = new Set(scp.split(' ').filter((s) => s.length > 0).map((s) => s.toLowerCase()));
-    return { ok: true, caller: { kind: 'user', oid: oid.toLowerCase(), appId, scopes, roles } };
+    const issuedAtInSeconds = typeof payload.iat === 'number' ? payload.iat : 0;
+    const clientCapabilities = stringList(payload.xms_cc).map((c) => c.toLowerCase());
+    return { ok: true, caller: { kind: 'user', oid: oid.toLowerCase(), appId, scopes, roles, issuedAtInSeconds, clientCapabilities }, tokenId: stringClaim(payload, 'uti') };
   }
   if (appId === undefined) return { ok: false, message: 'Access token validation failure. The token has no appid.' };
   const appRoles = new Set(stringList(payload.roles).map((r) => r.toLowerCase()));

@@ -71,6 +71,8 @@ export type GraphRouteName = (typeof GRAPH_ROUTES)[keyof typeof GRAPH_ROUTES];
 export interface RouteContext extends QueryContext {
   readonly method: string;
   readonly caller: GraphCaller;
+  /** The bearer token's own id (`uti`), for the call log. */
+  readonly tokenId?: string;
   /** Named groups of the route pattern, percent-decoded. */
   readonly params: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
