@@ -209,7 +209,8 @@ function migrate(db: Database.Database): void {
     for (let next = version; next < SCHEMA_VERSION; next += 1) {
       const migration = MIGRATIONS[next];
       if (migration === undefined) break;
-      db.exec(migration);
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
     }
     if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

@@ -107,7 +107,7 @@ describe('audit trail', function () {
       async append(entry: AuditEntry): Promise<AuditRecord> {
         if (failing) throw new Error('disk full');
         written.push(entry);
-        return { ...entry, seq: written.length, id: String(written.length) };
+        return { ...entry, seq: written.length, id: String(written.length), prevHash: '0'.repeat(64), hash: '0'.repeat(64) };
       },
       list: async () => [],
     };
