@@ -58,7 +58,7 @@ describe('npm run audit:export', function () {
       () => {
         const container = uniqueContainer('export');
         return {
-          settings: { kind: 'blob', connectionString: azurite.connectionString, container },
+          settings: { kind: 'blob', connectionString: azurite.connectionString, container, auditContainer: `${container}-audit`, dataDir: path.join(dir, 'blob') },
           env: { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: container },
         };
       },
