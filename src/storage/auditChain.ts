@@ -77,6 +77,8 @@ export interface AuditChainSource {
   guardProblems(): Promise<string[]>;
   /** Every stored record, in ascending position order. */
   stored(): AsyncIterable<StoredAuditRecord>;
+  /** Facts worth knowing that are not breaks (e.g. whether a WORM policy covers the records). */
+  notes(): Promise<string[]>;
 }
 
 /** The first place where the chain does not hold. */
@@ -93,10 +95,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** What is wrong with `stored` as record `expectedSeq` following `prevHash`, or undefined when it holds. */
+/** What is wrong with `stored` as record `expectedSeq` following `prevHash`, or its hash when it holds. */
 function problemOf(stored: StoredAuditRecord, expectedSeq: number, prevHash: string): { problem: string } | { hash: string } {
-  if (stored.problem) return { problem: stored.problem };
   const record = stored.record;
+  if (record === undefined) return { problem: stored.problem ?? 'the record could not be read' };
   if (!isObject(record)) return { problem: 'the record is not a JSON object' };
   if (record.seq !== expectedSeq) return { problem: `the record stored here says it is record ${String(record.seq)} (records were moved or reordered)` };
   if (typeof record.id !== 'string' || !UUID.test(record.id)) return { problem: 'the record has no valid id' };
@@ -110,7 +112,7 @@ function problemOf(stored: StoredAuditRecord, expectedSeq: number, prevHash: str
     return { problem: `the record is malformed (${error instanceof Error ? error.message : 'unreadable'})` };
   }
   const recomputed = recordHash(record as unknown as AuditRecord);
-  if (recomputed !== record.hash) return { problem: 'the content does not match its hash (the record was rewritten)' };
+  if (recomputed !== record.hash) return { problem: 'the content does not match its hash (the record was rewritten or moved)' };
   if (record.prevHash !== prevHash) {
     return {
       problem:
@@ -119,11 +121,22 @@ function problemOf(stored: StoredAuditRecord, expectedSeq: number, prevHash: str
           : `prevHash does not match record ${expectedSeq - 1}'s hash (a record before it was rewritten, removed, inserted or reordered)`,
     };
   }
-  return { hash: record.hash };
+  // The record itself holds; what the backend found around it (index columns, metadata) comes last.
+  return stored.problem ? { problem: stored.problem } : { hash: record.hash };
 }
 
-/** Walks the stored records in order and reports the first break, if any. */
-export async function verifyChain(source: AsyncIterable<StoredAuditRecord>): Promise<ChainVerdict> {
+/** A record's hash noted earlier (e.g. the last line of an earlier audit:verify), to check against. */
+export interface ChainAnchor {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/**
+ * Walks the stored records in order and reports the first break, if any. With an anchor, the chain
+ * must also reach record `anchor.seq` with exactly that hash: this is what shows records cut from
+ * the end, which the chain alone cannot.
+ */
+export async function verifyChain(source: AsyncIterable<StoredAuditRecord>, anchor?: ChainAnchor): Promise<ChainVerdict> {
   let expected = 1;
   let prevHash = GENESIS_HASH;
   for await (const stored of source) {
@@ -136,8 +149,14 @@ export async function verifyChain(source: AsyncIterable<StoredAuditRecord>): Pro
     }
     const verdict = problemOf(stored, expected, prevHash);
     if ('problem' in verdict) return { intact: false, checked: expected - 1, firstBreak: { seq: expected, problem: verdict.problem } };
+    if (anchor?.seq === expected && anchor.hash !== verdict.hash) {
+      return { intact: false, checked: expected - 1, firstBreak: { seq: expected, problem: `the record's hash is not the one you noted (${anchor.hash}): the chain was rewritten from here or before` } };
+    }
     prevHash = verdict.hash;
     expected += 1;
+  }
+  if (anchor && anchor.seq >= expected) {
+    return { intact: false, checked: expected - 1, firstBreak: { seq: expected, problem: `the trail ends at record ${expected - 1}, but you noted record ${anchor.seq}: records were cut from the end` } };
   }
   return { intact: true, records: expected - 1, lastSeq: expected - 1, lastHash: prevHash };
 }

@@ -159,6 +159,10 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
     );
   }
 
+  async notes(): Promise<string[]> {
+    return [];
+  }
+
   async *stored(): AsyncIterable<StoredAuditRecord> {
     const page = this.connection.db.prepare<[number], FullAuditRow>('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000');
     for (let after = 0; ; ) {

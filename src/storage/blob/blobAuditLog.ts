@@ -223,11 +223,16 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     return strays.map((name) => `the audit container holds a blob the bot never writes: ${JSON.stringify(name)}`);
   }
 
-  /** Whether the audit container has a time-based retention policy or a legal hold (for the verifier's report). */
-  async immutability(): Promise<{ readonly policy: boolean; readonly legalHold: boolean }> {
+  /** Whether a time-based retention policy or a legal hold covers the audit container. */
+  async notes(): Promise<string[]> {
+    this.assertOpen('audit verify');
     const result = await attempt('audit verify', () => this.container.getProperties());
     if (!result.ok) throw unavailable(undefined, 'audit verify');
-    return { policy: result.value.hasImmutabilityPolicy === true, legalHold: result.value.hasLegalHold === true };
+    const { hasImmutabilityPolicy, hasLegalHold } = result.value;
+    if (hasImmutabilityPolicy || hasLegalHold) {
+      return [`the audit container ${this.container.containerName} is under ${hasImmutabilityPolicy ? 'a time-based retention policy' : 'a legal hold'}: the service refuses to change or delete its records.`];
+    }
+    return [`the audit container ${this.container.containerName} has no immutability policy: anyone with the account key can change or delete records (the chain shows it). docs/going-live.md says how to add one.`];
   }
 
   async *stored(): AsyncIterable<StoredAuditRecord> {
