@@ -216,7 +216,8 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function fsyncDirectory(dir: string): void {
+/** fsyncs a directory, so a file created or renamed in it survives power loss. */
+export function fsyncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
