@@ -27,8 +27,7 @@ import { createHttpServer } from './http/server';
 import { DelegatedSessions } from './identity/delegatedSessions';
 import { SsoTokenValidator } from './identity/ssoTokenValidator';
 import { createLogger, type Logger } from './observability/logger';
-import { openStorage, type OpenedStorage } from './storage';
-import { FileAuditSetAside } from './storage/auditSetAsideFiles';
+import { FileAuditSetAside, openStorage, type OpenedStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
 import { systemClock, type Clock } from './domain/clock';
 
