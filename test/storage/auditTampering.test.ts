@@ -275,6 +275,19 @@ describe('Azure Blob (against Azurite)', function () {
     };
   });
 
+  it('a forged record far beyond the end: the walk stops at the first empty stretch instead of walking to it', async function () {
+    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('far'), clock: new ManualClock() });
+    try {
+      await storage.audit.append(auditEntry());
+      await storage.auditContainer.getBlockBlobClient(auditRecordName(999_999_999_999)).upload('{}', 2);
+      assert.equal(await firstBreak(storage.audit), '2: record 2 is missing (nothing is stored from there to 1999)');
+    } finally {
+      await storage.close();
+      await storage.container.deleteIfExists();
+      await storage.auditContainer.deleteIfExists();
+    }
+  });
+
   it('when the audit container has no immutability policy, then the report notes it', async function () {
     const storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('notes'), clock: new ManualClock() });
     try {

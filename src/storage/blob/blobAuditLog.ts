@@ -249,7 +249,8 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     } catch (error) {
       throw unavailable(error, 'audit verify');
     }
-    for (let bucket = 0; bucket <= Math.floor(top / BUCKET_SIZE); bucket += 1) {
+    let expected = 1;
+    for (let bucket = 0; top > 0 && bucket <= Math.floor(top / BUCKET_SIZE); bucket += 1) {
       const listed: { seq: number; name: string; metadata?: Metadata }[] = [];
       try {
         for await (const blob of this.container.listBlobsFlat({ prefix: bucketPrefix(bucket), includeMetadata: true })) {
@@ -260,6 +261,12 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
         throw unavailable(error, 'audit verify');
       }
       listed.sort((a, b) => a.seq - b.seq);
+      if (listed.length === 0) {
+        // A whole bucket gone: report it here rather than walk on through empty buckets to the top
+        // (a forged blob with a huge number must not make the walk endless).
+        yield { position: expected, problem: `record ${expected} is missing (nothing is stored from there to ${bucket * BUCKET_SIZE + BUCKET_SIZE - 1})` };
+        return;
+      }
       for (let i = 0; i < listed.length; i += DOWNLOAD_CONCURRENCY) {
         const batch = listed.slice(i, i + DOWNLOAD_CONCURRENCY);
         const texts = await Promise.all(batch.map((item) => this.readBody(item.name)));
@@ -268,9 +275,11 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
           try {
             body = JSON.parse(texts[index] ?? '') as unknown;
           } catch {
+            expected = item.seq + 1;
             yield { position: item.seq, problem: 'the record is not valid JSON' };
             continue;
           }
+          expected = item.seq + 1;
           const wrong = typeof body === 'object' && body !== null ? disagreeingMetadata(item.metadata, body as AuditRecord) : [];
           yield wrong.length > 0 ? { position: item.seq, record: body, problem: `the blob's metadata disagrees with the record (${wrong.join(', ')}): filters would be misled` } : { position: item.seq, record: body };
         }
