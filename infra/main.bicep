@@ -96,6 +96,8 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'STORAGE', value: 'blob' }
         { name: 'AZURE_STORAGE_CONNECTION_STRING', value: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}' }
         { name: 'AZURE_STORAGE_CONTAINER', value: 'session-revoker' }
+        // The audit trail's own container: put a time-based retention (WORM) policy on it (docs/going-live.md).
+        { name: 'AZURE_STORAGE_AUDIT_CONTAINER', value: 'session-revoker-audit' }
         { name: 'PORT', value: '8080' }
         { name: 'WEBSITES_PORT', value: '8080' }
         { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' }

@@ -5,7 +5,8 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import type { DestinationStream } from 'pino';
-import { AuditTrail } from './app/auditTrail';
+import path from 'node:path';
+import { AuditTrail, type SetAsideEvent } from './app/auditTrail';
 import { RevocationService } from './app/revocationService';
 import { ApprovalService } from './app/approvalService';
 import { BulkRevocationService } from './app/bulk/bulkRevocationService';
@@ -26,7 +27,7 @@ import { createHttpServer } from './http/server';
 import { DelegatedSessions } from './identity/delegatedSessions';
 import { SsoTokenValidator } from './identity/ssoTokenValidator';
 import { createLogger, type Logger } from './observability/logger';
-import { openStorage, type OpenedStorage } from './storage';
+import { FileAuditSetAside, openStorage, type OpenedStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
 import { systemClock, type Clock } from './domain/clock';
 
@@ -56,9 +57,12 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   const audit = new AuditTrail({
     log: storage.audit,
     clock,
+    setAside: new FileAuditSetAside(path.join(config.storage.dataDir, 'audit-set-aside'), clock),
     onDeferred: (entry, error) =>
       logger.error({ action: entry.action, requestId: entry.requestId, err: error }, 'audit record deferred: the audit log refused it; retrying'),
+    onSetAside: (event) => logSetAside(logger, event),
   });
+  void audit.resume();
   const securityChannel = config.securityChannelId ? new SecurityChannel(storage.state, config.securityChannelId, config.appId, logger, clock) : undefined;
   // Warm the channel's name so cards say where approvals go from the first turn after a restart.
   await securityChannel?.get();
@@ -138,6 +142,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     host: options.host,
     logger,
     readiness: () => storage.state.check(),
+    degradation: () => audit.degradation(),
     handleActivity: (authHeader, activity, turnStarted) =>
       adapter.handle(authHeader, activity, async (context) => {
         turnStarted();
@@ -160,4 +165,12 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       await storage.close();
     },
   };
+}
+
+/** One error line per audit record set aside; when it could not even be kept, the line carries the whole record. */
+function logSetAside(logger: Logger, event: SetAsideEvent): void {
+  const about = { action: event.entry.action, requestId: event.entry.requestId, reason: event.reason, err: event.error };
+  if (event.failure !== undefined) logger.error({ ...about, record: event.entry, failure: event.failure }, 'audit record could not be set aside: this log line is the only copy');
+  else if (event.reason === 'refused') logger.error({ ...about, file: event.where }, 'audit record refused by the audit log for good: set aside for an operator');
+  else logger.error({ ...about, file: event.where }, 'audit record not written yet: set aside, to be written when the audit log takes records again');
 }

@@ -4,10 +4,22 @@
  *
  * - STORAGE=sqlite (default): one SQLite file under DATA_DIR.
  * - STORAGE=blob: Azure Blob Storage, for several instances behind a load balancer;
- *   AZURE_STORAGE_CONNECTION_STRING (required) and AZURE_STORAGE_CONTAINER (default session-revoker).
+ *   AZURE_STORAGE_CONNECTION_STRING (required), AZURE_STORAGE_CONTAINER (state; default
+ *   session-revoker) and AZURE_STORAGE_AUDIT_CONTAINER (the audit trail's own container, so a
+ *   WORM policy can be put on it; default: the state container's name + "-audit").
+ *
+ * DATA_DIR is read for both: with blob it holds only audit records set aside (see AuditTrail).
  */
 
 export const DEFAULT_BLOB_CONTAINER = 'session-revoker';
+
+/** Azure's container naming rule. */
+export const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** The audit container's default name for a state container: `<state>-audit`. */
+export function auditContainerFor(stateContainer: string): string {
+  return `${stateContainer}-audit`;
+}
 
 export type StorageSettings =
   | { readonly kind: 'sqlite'; readonly dataDir: string }
@@ -16,6 +28,9 @@ export type StorageSettings =
       /** Holds the account key or a SAS: never log it. */
       readonly connectionString: string;
       readonly container: string;
+      readonly auditContainer: string;
+      /** Local directory for audit records set aside while the store could not take them. */
+      readonly dataDir: string;
     };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -40,8 +55,19 @@ export function readStorageSettings(env: Env, problems: string[]): StorageSettin
     problems.push('AZURE_STORAGE_CONNECTION_STRING does not look like an Azure Storage connection string (no AccountName or BlobEndpoint).');
   }
   const container = trimmed(env, 'AZURE_STORAGE_CONTAINER') ?? DEFAULT_BLOB_CONTAINER;
-  if (!/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/.test(container)) {
+  if (!CONTAINER_NAME.test(container)) {
     problems.push(`AZURE_STORAGE_CONTAINER must be 3–63 lower-case letters, digits and single hyphens (got "${container}").`);
   }
-  return { kind: 'blob', connectionString, container };
+  const explicitAudit = trimmed(env, 'AZURE_STORAGE_AUDIT_CONTAINER');
+  const auditContainer = explicitAudit ?? auditContainerFor(container);
+  if (!CONTAINER_NAME.test(auditContainer)) {
+    problems.push(
+      explicitAudit
+        ? `AZURE_STORAGE_AUDIT_CONTAINER must be 3–63 lower-case letters, digits and single hyphens (got "${auditContainer}").`
+        : `AZURE_STORAGE_AUDIT_CONTAINER is not set and "${auditContainer}" (AZURE_STORAGE_CONTAINER + "-audit") is not a valid container name: set it.`,
+    );
+  } else if (auditContainer === container) {
+    problems.push('AZURE_STORAGE_AUDIT_CONTAINER must differ from AZURE_STORAGE_CONTAINER: the audit trail needs its own container.');
+  }
+  return { kind: 'blob', connectionString, container, auditContainer, dataDir };
 }

@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** Resolves when the bot can serve (storage reachable); rejects otherwise. */
   readonly readiness: () => Promise<void>;
+  /** What is not right though the bot can serve (e.g. audit records set aside): listed by /readyz, which still answers 200. */
+  readonly degradation?: () => readonly string[];
   readonly maxBodyInBytes?: number;
   readonly maxJsonDepth?: number;
 }
@@ -60,7 +62,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (closing) return void res.send(503, { status: 'shutting down' });
     try {
       await options.readiness();
-      res.send(200, { status: 'ready' });
+      const degraded = options.degradation?.() ?? [];
+      res.send(200, degraded.length > 0 ? { status: 'ready', degraded } : { status: 'ready' });
     } catch {
       res.send(503, { status: 'not ready', reason: 'storage unavailable' });
     }

@@ -8,3 +8,5 @@ export { openStorage, type OpenedStorage } from './openStorage';
 export { openBlobStorage, CONTAINER_NAME, type BlobStorage, type BlobStorageOptions } from './blob/openBlobStorage';
 export { BlobStateStore, type BlobStateStoreOptions } from './blob/blobStateStore';
 export { BlobAuditLog, auditRecordName } from './blob/blobAuditLog';
+export { FileAuditSetAside } from './auditSetAsideFiles';
+export { verifyChain, type AuditChainSource, type ChainVerdict } from './auditChain';

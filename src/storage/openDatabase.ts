@@ -209,13 +209,15 @@ function migrate(db: Database.Database): void {
     for (let next = version; next < SCHEMA_VERSION; next += 1) {
       const migration = MIGRATIONS[next];
       if (migration === undefined) break;
-      db.exec(migration);
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
     }
     if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
 
-function fsyncDirectory(dir: string): void {
+/** fsyncs a directory, so a file created or renamed in it survives power loss. */
+export function fsyncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

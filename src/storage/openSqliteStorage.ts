@@ -1,5 +1,4 @@
 /** Wires the bot's durable state and audit trail onto one SQLite file under DATA_DIR. */
-import type { AuditLog } from '../app/ports/auditLog';
 import type { StateStore } from '../app/ports/stateStore';
 import type { OpenDatabaseOptions } from './openDatabase';
 import { SqliteAuditLog } from './sqliteAuditLog';
@@ -7,7 +6,7 @@ import { SqliteStateStore, type SqliteStateStoreOptions } from './sqliteStore';
 
 export interface SqliteStorage {
   readonly state: StateStore;
-  readonly audit: AuditLog;
+  readonly audit: SqliteAuditLog;
   /** Closes both connections (idempotent). */
   close(): Promise<void>;
 }

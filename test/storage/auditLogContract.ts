@@ -3,11 +3,14 @@
  * calls describeAuditLogContract with a factory for a fresh, empty log.
  */
 import assert from 'node:assert/strict';
-import { SecretLikeValueError, type AuditEntry, type AuditLog } from '../../src/app/ports/auditLog';
+import { SecretLikeValueError, type AuditEntry, type AuditLog, type AuditRecord } from '../../src/app/ports/auditLog';
+import { GENESIS_HASH, recordHash, verifyChain, type AuditChainSource } from '../../src/storage/auditChain';
 import { fakeJwt } from './stateStoreContract';
 
 export interface AuditLogContractFixture {
   readonly log: AuditLog;
+  /** The same log's stored records, for verification. */
+  readonly chain: AuditChainSource;
   /** Another instance/connection on the same data; the contract does not close it. */
   readonly second: () => Promise<AuditLog>;
   dispose(): Promise<void>;
@@ -51,8 +54,29 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
       assert.equal(first.seq, 1);
       assert.equal(second.seq, 2);
       assert.match(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      assert.deepEqual(second, { ...auditEntry({ action: 'revocation.succeeded', code: 'x', graphRequestId: 'g-1', correlationId: 'c-1', detail: 'Ádèle 👩‍💻 "quoted"\nline' }), seq: 2, id: second.id });
+      assert.deepEqual(second, {
+        ...auditEntry({ action: 'revocation.succeeded', code: 'x', graphRequestId: 'g-1', correlationId: 'c-1', detail: 'Ádèle 👩‍💻 "quoted"\nline' }),
+        seq: 2,
+        id: second.id,
+        prevHash: first.hash,
+        hash: second.hash,
+      });
       assert.deepEqual(await log.list(), [second, first]);
+    });
+
+    it('when records are appended, then each carries the previous record’s hash and the hash of its own canonical form, and the chain verifies', async function () {
+      const records: AuditRecord[] = [];
+      for (let i = 0; i < 5; i += 1) records.push(await log.append(auditEntry({ requestId: `req-${i}`, detail: i === 2 ? 'ünïcødé "quotes" \u2028' : undefined })));
+      assert.equal(records[0]?.prevHash, GENESIS_HASH);
+      for (const [i, record] of records.entries()) {
+        assert.match(record.hash, /^[0-9a-f]{64}$/);
+        assert.equal(record.hash, recordHash(record));
+        if (i > 0) assert.equal(record.prevHash, records[i - 1]?.hash);
+      }
+      assert.deepEqual(await log.list(), [...records].reverse(), 'read back with the same hashes');
+      const verdict = await verifyChain(fixture.chain.stored());
+      assert.deepEqual(verdict, { intact: true, records: 5, lastSeq: 5, lastHash: records[4]?.hash });
+      assert.deepEqual(await fixture.chain.guardProblems(), []);
     });
 
     it('when the entry carries properties the port does not define, then they are not stored', async function () {
@@ -131,6 +155,10 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
       const listed = await other.list({ limit: 100 });
       assert.equal(listed.length, 30);
       for (const record of results) assert.deepEqual(listed.find((r) => r.seq === record.seq), record);
+      // One linear chain: every record chains onto the one before it, whoever wrote either.
+      const verdict = await verifyChain(fixture.chain.stored());
+      assert.ok(verdict.intact, JSON.stringify(verdict));
+      assert.equal(verdict.records, 30);
     });
   });
 }

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, unlinkSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SecretLikeValueError, StorageUnavailableError, type AuditEntry } from '../../src/app/ports/auditLog';
+import { randomUUID } from 'node:crypto';
+import { GENESIS_HASH, verifyChain } from '../../src/storage/auditChain';
 import { databaseFilePath } from '../../src/storage/openDatabase';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/schema';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/openSqliteStorage';
 import { SqliteAuditLog } from '../../src/storage/sqliteAuditLog';
 import { describeAuditLogContract } from './auditLogContract';
@@ -33,6 +36,7 @@ describeAuditLogContract('SQLite', async () => {
   const opened = [openSqliteStorage({ dataDir, clock: new ManualClock() })];
   return {
     log: opened[0]!.audit,
+    chain: opened[0]!.audit,
     second: async () => {
       const other = openSqliteStorage({ dataDir, clock: new ManualClock() });
       opened.push(other);
@@ -70,6 +74,8 @@ describe('SQLite audit log', function () {
         ...entry({ action: 'request.confirmed', code: 'confirmed_by_requester', graphRequestId: 'g-1', correlationId: 'c-1', detail: 'clicked confirm' }),
         seq: second.seq,
         id: second.id,
+        prevHash: first.hash,
+        hash: second.hash,
       });
       assert.deepEqual(await storage.audit.list(), [second, first]);
     });
@@ -168,6 +174,68 @@ describe('SQLite audit log', function () {
         raw.close();
       }
       assert.deepEqual(await storage.audit.list(), [record]);
+    });
+
+    it('a record rewritten with INSERT OR REPLACE: the database refuses, whatever the conflict clause, and record 1 is unchanged', async function () {
+      const first = await storage.audit.append(entry({ outcome: 'ok', action: 'revocation.succeeded' }));
+      const second = await storage.audit.append(entry({ requestId: 'req-2' }));
+      const raw = openRaw(dataDir);
+      try {
+        const forged = JSON.stringify({ ...entry({ outcome: 'failed', action: 'revocation.failed' }) });
+        const columns = '(seq, id, at, tenant_id, action, outcome, entry, prev_hash, hash)';
+        const refused = (sql: string, ...params: unknown[]): void =>
+          assert.throws(() => raw.prepare(sql).run(...params), (error: unknown) => error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_TRIGGER', sql);
+        // The attack: REPLACE deletes the old row without running the delete trigger.
+        refused(`INSERT OR REPLACE INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`, first.id, first.at, TENANT, forged, first.prevHash, first.hash);
+        refused(`REPLACE INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`, randomUUID(), first.at, TENANT, forged, first.prevHash, first.hash);
+        // The same id at the next seq would replace record 1 through its UNIQUE id.
+        refused(`INSERT OR REPLACE INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`, first.id, first.at, TENANT, forged, second.hash, 'f'.repeat(64));
+        // An upsert, an insert that skips ahead, one that does not chain onto the last record, one without a hash.
+        refused(`INSERT INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'x', 'failed', ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET outcome = 'failed'`, randomUUID(), first.at, TENANT, forged, first.prevHash, first.hash);
+        refused(`INSERT INTO audit_records ${columns} VALUES (5, ?, ?, ?, 'x', 'failed', ?, ?, ?)`, randomUUID(), first.at, TENANT, forged, second.hash, 'f'.repeat(64));
+        refused(`INSERT INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'x', 'failed', ?, ?, ?)`, randomUUID(), first.at, TENANT, forged, first.hash, 'f'.repeat(64));
+        refused(`INSERT INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'x', 'failed', ?, ?, NULL)`, randomUUID(), first.at, TENANT, forged, second.hash);
+        refused(`INSERT INTO audit_records (id, at, tenant_id, action, outcome, entry) VALUES (?, ?, ?, 'x', 'failed', ?)`, randomUUID(), first.at, TENANT, forged);
+      } finally {
+        raw.close();
+      }
+      assert.deepEqual(await storage.audit.list(), [second, first]);
+      assert.deepEqual(await verifyChain(storage.audit.stored()), { intact: true, records: 2, lastSeq: 2, lastHash: second.hash });
+    });
+
+    it('when a database from before the hash chain is opened, then its records are chained in order and guarded, and new records extend the chain', async function () {
+      await storage.close();
+      removeDir(dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      // Version 1 exactly as an older build left it, with records it wrote.
+      const legacy = new Database(databaseFilePath(dataDir));
+      legacy.pragma('journal_mode = WAL');
+      legacy.exec(MIGRATIONS[0] as string);
+      legacy.pragma('user_version = 1');
+      const insert = legacy.prepare('INSERT INTO audit_records (id, at, tenant_id, action, outcome, actor_id, target_id, request_id, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const old = [entry({ requestId: 'old-1' }), entry({ requestId: 'old-2', action: 'revocation.succeeded' }), entry({ requestId: 'old-3', detail: 'ünïcødé' })];
+      const ids = old.map(() => randomUUID());
+      old.forEach((e, i) => insert.run(ids[i], e.at, e.tenantId, e.action, e.outcome, e.actor?.aadObjectId ?? null, e.target?.id ?? null, e.requestId ?? null, JSON.stringify(e)));
+      legacy.close();
+
+      storage = openSqliteStorage({ dataDir, clock: new ManualClock() });
+      const migrated = (await storage.audit.list()).reverse();
+      assert.deepEqual(migrated.map((r) => [r.seq, r.id, r.requestId]), [[1, ids[0], 'old-1'], [2, ids[1], 'old-2'], [3, ids[2], 'old-3']]);
+      assert.equal(migrated[0]?.prevHash, GENESIS_HASH);
+      assert.equal(migrated[1]?.prevHash, migrated[0]?.hash);
+      const next = await storage.audit.append(entry({ requestId: 'new-1' }));
+      assert.equal(next.seq, 4);
+      assert.equal(next.prevHash, migrated[2]?.hash);
+      assert.deepEqual(await verifyChain(storage.audit.stored()), { intact: true, records: 4, lastSeq: 4, lastHash: next.hash });
+      assert.deepEqual(await storage.audit.guardProblems(), []);
+      const raw = openRaw(dataDir);
+      try {
+        assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+        assert.throws(() => raw.prepare("UPDATE audit_records SET outcome = 'refused' WHERE seq = 1").run(), Database.SqliteError);
+        assert.throws(() => raw.prepare('INSERT OR REPLACE INTO audit_records (seq, id, at, tenant_id, action, outcome, entry, prev_hash, hash) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)').run(ids[0], 'x', 'x', 'x', 'x', '{}', GENESIS_HASH, 'f'.repeat(64)), Database.SqliteError);
+      } finally {
+        raw.close();
+      }
     });
   });
 

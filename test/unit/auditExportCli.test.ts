@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,20 +8,12 @@ import { openStorage } from '../../src/storage/openStorage';
 import type { StorageSettings } from '../../src/config/storageConfig';
 import { startAzurite, uniqueContainer, type Azurite } from '../helpers/azurite';
 import { ManualClock } from '../helpers/clock';
-import { childEnv } from '../helpers/childEnv';
+import { runCli, type CliResult } from '../helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'auditExport.ts'), ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runExport(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runCli('auditExport.ts', args, env);
 }
 
 describe('npm run audit:export', function () {
@@ -58,7 +49,7 @@ describe('npm run audit:export', function () {
       () => {
         const container = uniqueContainer('export');
         return {
-          settings: { kind: 'blob', connectionString: azurite.connectionString, container },
+          settings: { kind: 'blob', connectionString: azurite.connectionString, container, auditContainer: `${container}-audit`, dataDir: path.join(dir, 'blob') },
           env: { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: container },
         };
       },
@@ -72,11 +63,11 @@ describe('npm run audit:export', function () {
         for (const [i, at] of ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z'].entries()) {
           await storage.audit.append({ at, tenantId: TENANT, action: 'request.created', outcome: 'info', requestId: `r${i}`, detail: 'Name, with "quotes"' });
         }
-        const jsonl = await runCli(['--format', 'jsonl', '--since', '2026-01-15T00:00:00Z'], env);
+        const jsonl = await runExport(['--format', 'jsonl', '--since', '2026-01-15T00:00:00Z'], env);
         assert.equal(jsonl.code, 0, jsonl.stderr);
         assert.deepEqual(jsonl.stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as AuditRecord).requestId), ['r1', 'r2']);
         const out = path.join(dir, `${name}.csv`);
-        const csv = await runCli(['--out', out], env);
+        const csv = await runExport(['--out', out], env);
         assert.equal(csv.code, 0, csv.stderr);
         const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
         assert.equal(lines.length, 1 + 3 + 1, 'header, three records and the first export’s own record');
@@ -91,7 +82,7 @@ describe('npm run audit:export', function () {
   }
 
   it('when the storage settings are wrong, then it says so and exits 2 without echoing the connection string', async function () {
-    const result = await runCli([], { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=c2VjcmV0;nonsense' });
+    const result = await runExport([], { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=c2VjcmV0;nonsense' });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /AZURE_STORAGE_CONNECTION_STRING/);
     assert.ok(!result.stderr.includes('c2VjcmV0'));

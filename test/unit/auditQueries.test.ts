@@ -117,7 +117,7 @@ describe('reading the audit trail (use case)', function () {
 });
 
 describe('audit export formats', function () {
-  const record = (overrides: Partial<AuditRecord>): AuditRecord => ({ at: '2026-11-22T10:00:00.000Z', tenantId: TENANT, action: 'request.created', outcome: 'info', seq: 1, id: 'id-1', ...overrides });
+  const record = (overrides: Partial<AuditRecord>): AuditRecord => ({ at: '2026-11-22T10:00:00.000Z', tenantId: TENANT, action: 'request.created', outcome: 'info', seq: 1, id: 'id-1', prevHash: '0'.repeat(64), hash: 'a'.repeat(64), ...overrides });
 
   it('quotes CSV cells with commas, quotes and line breaks, and defuses spreadsheet formulas', function () {
     assert.equal(csvCell('plain'), 'plain');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { AuditTrail } from '../../src/app/auditTrail';
-import type { AuditEntry, AuditLog, AuditRecord } from '../../src/app/ports/auditLog';
+import { StorageUnavailableError, type AuditEntry, type AuditLog, type AuditRecord } from '../../src/app/ports/auditLog';
 import { failureFromError } from '../../src/graph/graphErrors';
 import { jsonDepth } from '../../src/http/server';
 import { DelegatedSessions } from '../../src/identity/delegatedSessions';
@@ -105,9 +105,9 @@ describe('audit trail', function () {
     let failing = true;
     const log: AuditLog = {
       async append(entry: AuditEntry): Promise<AuditRecord> {
-        if (failing) throw new Error('disk full');
+        if (failing) throw new StorageUnavailableError('disk full');
         written.push(entry);
-        return { ...entry, seq: written.length, id: String(written.length) };
+        return { ...entry, seq: written.length, id: String(written.length), prevHash: '0'.repeat(64), hash: '0'.repeat(64) };
       },
       list: async () => [],
     };

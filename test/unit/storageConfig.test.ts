@@ -15,17 +15,34 @@ describe('storage settings', function () {
     assert.deepEqual(readStorageSettings({ DATA_DIR: '/var/lib/revoker' }, []), { kind: 'sqlite', dataDir: '/var/lib/revoker' });
   });
 
-  it('when STORAGE=blob with a connection string, then the blob backend is chosen with the default container', function () {
+  it('when STORAGE=blob with a connection string, then the blob backend is chosen with the default containers for state and audit', function () {
     const problems: string[] = [];
-    assert.deepEqual(readStorageSettings({ STORAGE: 'Blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION }, problems), { kind: 'blob', connectionString: CONNECTION, container: 'session-revoker' });
+    assert.deepEqual(readStorageSettings({ STORAGE: 'Blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION }, problems), {
+      kind: 'blob',
+      connectionString: CONNECTION,
+      container: 'session-revoker',
+      auditContainer: 'session-revoker-audit',
+      dataDir: './data',
+    });
     assert.deepEqual(problems, []);
+  });
+
+  it('when AZURE_STORAGE_CONTAINER is set, then the audit container follows it unless AZURE_STORAGE_AUDIT_CONTAINER names one', function () {
+    const blob = { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION };
+    const derived = readStorageSettings({ ...blob, AZURE_STORAGE_CONTAINER: 'revoker-prod' }, []);
+    assert.ok(derived.kind === 'blob' && derived.container === 'revoker-prod' && derived.auditContainer === 'revoker-prod-audit');
+    const explicit = readStorageSettings({ ...blob, AZURE_STORAGE_CONTAINER: 'revoker-prod', AZURE_STORAGE_AUDIT_CONTAINER: 'revoker-worm' }, []);
+    assert.ok(explicit.kind === 'blob' && explicit.auditContainer === 'revoker-worm');
   });
 
   it('when the blob settings are missing or malformed, then each problem is one line that never quotes the connection string', function () {
     const cases: [Record<string, string>, RegExp][] = [
       [{ STORAGE: 'blob' }, /AZURE_STORAGE_CONNECTION_STRING is not set/],
       [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=c2VjcmV0LWtleQ==' }, /does not look like/],
-      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'Bad_Name' }, /AZURE_STORAGE_CONTAINER must be/],
+      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'Bad_Name', AZURE_STORAGE_AUDIT_CONTAINER: 'fine-audit' }, /AZURE_STORAGE_CONTAINER must be/],
+      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_AUDIT_CONTAINER: 'Bad_Name' }, /AZURE_STORAGE_AUDIT_CONTAINER must be/],
+      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_AUDIT_CONTAINER: 'session-revoker' }, /must differ from AZURE_STORAGE_CONTAINER/],
+      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'x'.repeat(60) }, /AZURE_STORAGE_AUDIT_CONTAINER is not set/],
       [{ STORAGE: 'cosmos' }, /STORAGE must be sqlite or blob/],
     ];
     for (const [env, says] of cases) {

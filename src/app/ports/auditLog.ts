@@ -2,6 +2,8 @@
  * The append-only audit trail: who asked to revoke whom, what the bot and Entra decided, and
  * how it ended. Entries are facts, never credentials.
  */
+import { StorageUnavailableError } from './stateStore';
+
 export { SecretLikeValueError, StorageUnavailableError } from './stateStore';
 
 export type AuditAction =
@@ -86,10 +88,40 @@ export interface AuditEntry {
   readonly correlationId?: string;
 }
 
-/** A stored entry: `seq` grows with every append (the paging cursor); `id` is a UUID. */
+/**
+ * A stored entry: `seq` grows by one with every append (the paging cursor); `id` is a UUID.
+ * Records form a hash chain: `prevHash` is the previous record's `hash` (64 zeros for seq 1) and
+ * `hash` is the SHA-256 of this record's canonical form (src/storage/auditChain.ts says exactly
+ * what is hashed), so `npm run audit:verify` finds any record changed, removed or reordered.
+ */
 export interface AuditRecord extends AuditEntry {
   readonly seq: number;
   readonly id: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/**
+ * Thrown by append when the log refuses this record for what it is (the store's own limits or
+ * constraints), so writing it again can never succeed. The message never quotes the record.
+ */
+export class AuditRecordRejectedError extends Error {
+  readonly code = 'audit_record_rejected';
+
+  constructor(message = 'The audit log refused this record.', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuditRecordRejectedError';
+  }
+}
+
+/**
+ * Whether a failed append can never succeed for this record (set it aside) rather than "not now"
+ * (keep it and retry). Only StorageUnavailableError means "not now": every backend maps each
+ * outage to it. Everything else — SecretLikeValueError, TypeError for a malformed entry,
+ * AuditRecordRejectedError — is the log answering "no" to this record.
+ */
+export function isPermanentAuditFailure(error: unknown): boolean {
+  return !(error instanceof StorageUnavailableError);
 }
 
 export interface AuditFilter {
@@ -105,9 +137,10 @@ export interface AuditFilter {
 
 export interface AuditLog {
   /**
-   * Appends durably (fsync'd) before resolving; throws StorageUnavailableError if it cannot.
-   * Refuses (throws SecretLikeValueError) an entry that contains anything that looks like a JWT
-   * or a secret — defence in depth — and throws TypeError for a malformed entry. Only the
+   * Appends durably (fsync'd) at the end of the chain before resolving; throws
+   * StorageUnavailableError if it cannot now. Refuses (throws SecretLikeValueError) an entry that
+   * contains anything that looks like a JWT or a secret — defence in depth — throws TypeError for
+   * a malformed entry and AuditRecordRejectedError for one the store will never take. Only the
    * fields of {@link AuditEntry} are stored; anything else on the object is dropped.
    */
   append(entry: AuditEntry): Promise<AuditRecord>;

@@ -1,18 +1,21 @@
 /**
- * AuditLog on Azure Blob Storage: append-only, ordered, and shared by every instance.
+ * AuditLog on Azure Blob Storage: append-only, hash-chained, ordered, and shared by every instance.
  *
- * Design: one block blob per record, named by its sequence number and created with
- * `If-None-Match: *`. A record can therefore be written once and never overwritten: two instances
- * that pick the same number race on a create that only one wins; the loser moves to the next
- * number. Nothing in this module ever issues an unconditional write or a delete under `audit/`
- * (production: add a container immutability policy or version-level WORM to make that a
- * guarantee of the service, not only of this code).
+ * Design: the audit trail has its own container (so an immutability policy can be put on it
+ * without freezing state). One block blob per record, named by its sequence number and created
+ * with `If-None-Match: *`. A record can therefore be written once and never overwritten: two
+ * instances that pick the same number race on a create that only one wins. Nothing in this module
+ * ever issues an unconditional write or a delete in the audit container; a time-based retention
+ * (WORM) policy on it makes that a guarantee of the service, not only of this code
+ * (docs/going-live.md says how).
  *
- * - Order: an appender only takes number n+1 after seeing n exist (a 409), so numbers are dense
- *   and follow real time: record n+1 was created after record n.
- * - Finding the end: `audit-head` holds a hint (the last number some instance appended),
- *   advanced with compare-and-set after each append and never relied on: the true end is found by
- *   probing the record blobs forward from the hint (doubling, then bisecting).
+ * - Chain: record n carries record n-1's hash (src/storage/auditChain.ts). An appender reads record
+ *   n before it creates n+1, so numbers are dense and the chain is linear: the loser of a race for
+ *   n+1 reads the winner's record and chains onto it at n+2.
+ * - Finding the end: a hint blob in the *state* container (it is rewritten, which a WORM policy
+ *   would refuse) holds the last number some instance appended, advanced with compare-and-set
+ *   after each append and never relied on: the true end is found by probing the record blobs
+ *   from the hint (doubling, then bisecting).
  * - Names: `audit/<12-digit inverted bucket>/<15-digit inverted seq>`, buckets of 1000. Inverting
  *   makes the service's ascending name order newest-first, and a bucket is one prefix listing, so
  *   `before` paging jumps straight to its bucket instead of scanning from the start.
@@ -25,19 +28,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient, Metadata } from '@azure/storage-blob';
-import type { AuditEntry, AuditFilter, AuditLog, AuditRecord } from '../../app/ports/auditLog';
+import { AuditRecordRejectedError, type AuditEntry, type AuditFilter, type AuditLog, type AuditRecord } from '../../app/ports/auditLog';
 import { StorageUnavailableError } from '../../app/ports/stateStore';
+import { chainRecord, GENESIS_HASH, type AuditChainSource, type StoredAuditRecord } from '../auditChain';
+import { auditCursor, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, normalizeAuditEntry } from '../auditEntry';
 import { serializeWithoutSecrets } from '../secretGuard';
-import { DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, normalizeAuditEntry } from '../sqliteAuditLog';
-import { attempt, unavailable } from './blobErrors';
+import { attempt, refusalOf, statusOf, unavailable } from './blobErrors';
+import { readStream } from './blobStateStore';
 
 export const AUDIT_PREFIX = 'audit/';
-export const AUDIT_HEAD = 'audit-head';
 const BUCKET_SIZE = 1000;
 const MAX_SEQ = 999_999_999_999_999; // 15 digits
 const MAX_BUCKET = Math.floor(MAX_SEQ / BUCKET_SIZE);
 const MAX_APPEND_ROUNDS = 10_000;
 const DOWNLOAD_CONCURRENCY = 16;
+const RECORD_NAME = /^audit\/(\d{12})\/(\d{15})$/;
+
+/** The hint blob's name in the state container, one per audit container. */
+export function auditHeadName(auditContainer: string): string {
+  return `audit-head/${auditContainer}`;
+}
 
 function bucketPrefix(bucket: number): string {
   return `${AUDIT_PREFIX}${String(MAX_BUCKET - bucket).padStart(12, '0')}/`;
@@ -48,15 +58,20 @@ export function auditRecordName(seq: number): string {
   return `${bucketPrefix(Math.floor(seq / BUCKET_SIZE))}${String(MAX_SEQ - seq).padStart(15, '0')}`;
 }
 
-function seqOfName(name: string): number {
-  return MAX_SEQ - Number(name.slice(name.lastIndexOf('/') + 1));
+/** The record number a blob name stands for, or undefined for a name the log never writes. */
+export function seqOfRecordName(name: string): number | undefined {
+  const match = RECORD_NAME.exec(name);
+  if (!match) return undefined;
+  const seq = MAX_SEQ - Number(match[2]);
+  return seq >= 1 && MAX_BUCKET - Number(match[1]) === Math.floor(seq / BUCKET_SIZE) ? seq : undefined;
 }
 
 function encodeMeta(value: string | undefined): string | undefined {
   return value === undefined ? undefined : encodeURIComponent(value);
 }
 
-function metadataOf(record: AuditRecord): Metadata {
+/** The metadata a record's blob carries. */
+export function auditMetadataOf(record: AuditRecord): Metadata {
   const entries: [string, string | undefined][] = [
     ['recordid', record.id],
     ['seq', String(record.seq)],
@@ -69,6 +84,13 @@ function metadataOf(record: AuditRecord): Metadata {
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
+/** The metadata keys that disagree with the record (they decide what filters find). */
+function disagreeingMetadata(metadata: Metadata | undefined, record: AuditRecord): string[] {
+  const expected = auditMetadataOf(record);
+  const keys = new Set([...Object.keys(expected), ...Object.keys(metadata ?? {})]);
+  return [...keys].filter((key) => metadata?.[key] !== expected[key]).sort();
+}
+
 function matches(metadata: Metadata | undefined, filter: AuditFilter): boolean {
   const is = (field: string, wanted: string | undefined): boolean => {
     if (wanted === undefined) return true;
@@ -79,62 +101,54 @@ function matches(metadata: Metadata | undefined, filter: AuditFilter): boolean {
   return is('tenant', filter.tenantId) && is('actor', filter.actorId) && is('target', filter.targetId) && is('request', filter.requestId);
 }
 
-function cursor(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`${name} must be an integer.`);
-  return value;
+/** A record's place in the chain: what the next record chains onto. */
+interface Link {
+  readonly seq: number;
+  readonly hash: string;
 }
 
-async function readStream(stream: NodeJS.ReadableStream | undefined): Promise<string> {
-  if (!stream) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
+const GENESIS: Link = { seq: 0, hash: GENESIS_HASH };
 
-/** {@link AuditLog} on one blob container. */
-export class BlobAuditLog implements AuditLog {
+/** {@link AuditLog} on its own blob container; the end-of-log hint lives in `hints` (the state container). */
+export class BlobAuditLog implements AuditLog, AuditChainSource {
   private closed = false;
-  /** The last number this instance appended or saw: where the next append starts looking. */
-  private lastSeq: number | undefined;
+  /** The last record this instance appended or read: where the next append starts. */
+  private lastLink: Link | undefined;
 
-  constructor(private readonly container: ContainerClient) {}
+  constructor(
+    readonly container: ContainerClient,
+    private readonly hints: ContainerClient,
+  ) {}
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
     this.assertOpen('audit append');
     const normalized = normalizeAuditEntry(entry);
     serializeWithoutSecrets(normalized); // refuses secrets (SecretLikeValueError) before anything is written
     const id = randomUUID();
-    let seq = (this.lastSeq ?? (await this.readHead())) + 1;
+    let prev = this.lastLink ?? (await this.linkAt(await this.top()));
     for (let round = 0; round < MAX_APPEND_ROUNDS; round += 1) {
+      const seq = prev.seq + 1;
       if (seq > MAX_SEQ) throw new StorageUnavailableError('Storage unavailable during audit append (sequence exhausted).');
-      const record: AuditRecord = { ...normalized, seq, id };
-      const body = JSON.stringify(record);
-      const name = auditRecordName(seq);
-      const created = await attempt('audit append', () =>
-        this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
-          conditions: { ifNoneMatch: '*' },
-          metadata: metadataOf(record),
-          blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
-        }),
-      );
-      if (created.ok || (await this.recordIdAt(name)) === id) {
-        this.lastSeq = Math.max(this.lastSeq ?? 0, seq);
+      const record = chainRecord(normalized, seq, id, prev.hash);
+      const created = await this.create(auditRecordName(seq), record);
+      // A 409 on a record holding our id: the SDK's retry met our own first attempt, which landed.
+      const winner = created ? record : await this.readRecord(auditRecordName(seq));
+      if (winner === record || (winner as { id?: unknown }).id === id) {
+        this.lastLink = { seq, hash: record.hash };
         await this.advanceHead(seq);
         return record;
       }
-      // Taken: try the next number; after a few misses, jump to what the hint says.
-      seq += 1;
-      if (round % 4 === 3) seq = Math.max(seq, (await this.readHead()) + 1);
+      // Taken by another instance: chain onto the record that won; after a few misses, jump to the end.
+      prev = round % 4 === 3 ? await this.linkAt(await this.top()) : this.linkOf(seq, winner);
     }
     throw new StorageUnavailableError('Storage unavailable during audit append (no free sequence number found).');
   }
 
   async list(filter: AuditFilter = {}): Promise<AuditRecord[]> {
     this.assertOpen('audit list');
-    const limit = cursor('limit', filter.limit) ?? DEFAULT_AUDIT_PAGE_SIZE;
+    const limit = auditCursor('limit', filter.limit) ?? DEFAULT_AUDIT_PAGE_SIZE;
     if (limit < 0) throw new TypeError('limit must not be negative.');
-    const before = cursor('before', filter.before);
+    const before = auditCursor('before', filter.before);
     const wanted = Math.min(limit, MAX_AUDIT_PAGE_SIZE);
     matches(undefined, { ...filter }); // validates the filter's types even when nothing is stored
     if (wanted === 0) return [];
@@ -143,7 +157,8 @@ export class BlobAuditLog implements AuditLog {
     for (let bucket = Math.floor(Math.max(start, 0) / BUCKET_SIZE); start >= 1 && bucket >= 0 && names.length < wanted; bucket -= 1) {
       try {
         for await (const blob of this.container.listBlobsFlat({ prefix: bucketPrefix(bucket), includeMetadata: true })) {
-          if (seqOfName(blob.name) > start || !matches(blob.metadata, filter)) continue;
+          const seq = seqOfRecordName(blob.name);
+          if (seq === undefined || seq > start || !matches(blob.metadata, filter)) continue;
           names.push(blob.name);
           if (names.length >= wanted) break;
         }
@@ -153,7 +168,7 @@ export class BlobAuditLog implements AuditLog {
     }
     const records: AuditRecord[] = [];
     for (let i = 0; i < names.length; i += DOWNLOAD_CONCURRENCY) {
-      records.push(...(await Promise.all(names.slice(i, i + DOWNLOAD_CONCURRENCY).map((name) => this.readRecord(name)))));
+      records.push(...(await Promise.all(names.slice(i, i + DOWNLOAD_CONCURRENCY).map(async (name) => (await this.readRecord(name)) as AuditRecord))));
     }
     return records;
   }
@@ -164,7 +179,18 @@ export class BlobAuditLog implements AuditLog {
 
   /** The highest record number that exists (0 when the log is empty). */
   async top(): Promise<number> {
-    let low = Math.max(await this.readHead(), this.lastSeq ?? 0);
+    let low = Math.max(await this.readHead(), this.lastLink?.seq ?? 0);
+    if (low > 0 && !(await this.exists(low))) {
+      // The hint is ahead of the records (it is only a hint): bisect below it.
+      let high = low;
+      low = 0;
+      while (high - low > 1) {
+        const middle = Math.floor((low + high) / 2);
+        if (await this.exists(middle)) low = middle;
+        else high = middle;
+      }
+      return low;
+    }
     if (!(await this.exists(low + 1))) return low;
     // Gallop forward from the hint, then bisect: `low` exists, `high` does not.
     low += 1;
@@ -180,12 +206,182 @@ export class BlobAuditLog implements AuditLog {
       if (await this.exists(middle)) low = middle;
       else high = middle;
     }
-    this.lastSeq = Math.max(this.lastSeq ?? 0, low);
     return low;
+  }
+
+  async guardProblems(): Promise<string[]> {
+    this.assertOpen('audit verify');
+    const strays: string[] = [];
+    try {
+      for await (const blob of this.container.listBlobsFlat()) {
+        if (seqOfRecordName(blob.name) === undefined) strays.push(blob.name);
+        if (strays.length >= 10) break;
+      }
+    } catch (error) {
+      throw unavailable(error, 'audit verify');
+    }
+    return strays.map((name) => `the audit container holds a blob the bot never writes: ${JSON.stringify(name)}`);
+  }
+
+  /** Whether a time-based retention policy or a legal hold covers the audit container. */
+  async notes(): Promise<string[]> {
+    this.assertOpen('audit verify');
+    const result = await attempt('audit verify', () => this.container.getProperties());
+    if (!result.ok) throw unavailable(undefined, 'audit verify');
+    const { hasImmutabilityPolicy, hasLegalHold } = result.value;
+    if (hasImmutabilityPolicy || hasLegalHold) {
+      return [`the audit container ${this.container.containerName} is under ${hasImmutabilityPolicy ? 'a time-based retention policy' : 'a legal hold'}: the service refuses to change or delete its records.`];
+    }
+    return [`the audit container ${this.container.containerName} has no immutability policy: anyone with the account key can change or delete records (the chain shows it). docs/going-live.md says how to add one.`];
+  }
+
+  async *stored(): AsyncIterable<StoredAuditRecord> {
+    this.assertOpen('audit verify');
+    let top = 0;
+    try {
+      // Inverted names list newest first: the first record name is the highest number.
+      for await (const blob of this.container.listBlobsFlat({ prefix: AUDIT_PREFIX })) {
+        const seq = seqOfRecordName(blob.name);
+        if (seq === undefined) continue;
+        top = seq;
+        break;
+      }
+    } catch (error) {
+      throw unavailable(error, 'audit verify');
+    }
+    let expected = 1;
+    for (let bucket = 0; top > 0 && bucket <= Math.floor(top / BUCKET_SIZE); bucket += 1) {
+      const listed: { seq: number; name: string; metadata?: Metadata }[] = [];
+      try {
+        for await (const blob of this.container.listBlobsFlat({ prefix: bucketPrefix(bucket), includeMetadata: true })) {
+          const seq = seqOfRecordName(blob.name);
+          if (seq !== undefined) listed.push({ seq, name: blob.name, metadata: blob.metadata });
+        }
+      } catch (error) {
+        throw unavailable(error, 'audit verify');
+      }
+      listed.sort((a, b) => a.seq - b.seq);
+      if (listed.length === 0) {
+        // A whole bucket gone: report it here rather than walk on through empty buckets to the top
+        // (a forged blob with a huge number must not make the walk endless).
+        yield { position: expected, problem: `record ${expected} is missing (nothing is stored from there to ${bucket * BUCKET_SIZE + BUCKET_SIZE - 1})` };
+        return;
+      }
+      for (let i = 0; i < listed.length; i += DOWNLOAD_CONCURRENCY) {
+        const batch = listed.slice(i, i + DOWNLOAD_CONCURRENCY);
+        const texts = await Promise.all(batch.map((item) => this.readBody(item.name)));
+        for (const [index, item] of batch.entries()) {
+          let body: unknown;
+          try {
+            body = JSON.parse(texts[index] ?? '') as unknown;
+          } catch {
+            expected = item.seq + 1;
+            yield { position: item.seq, problem: 'the record is not valid JSON' };
+            continue;
+          }
+          expected = item.seq + 1;
+          const wrong = typeof body === 'object' && body !== null ? disagreeingMetadata(item.metadata, body as AuditRecord) : [];
+          yield wrong.length > 0 ? { position: item.seq, record: body, problem: `the blob's metadata disagrees with the record (${wrong.join(', ')}): filters would be misled` } : { position: item.seq, record: body };
+        }
+      }
+    }
+  }
+
+  /**
+   * Before the audit trail had its own container, its records lived under `audit/` in the state
+   * container, without hashes. This copies them into this container as the start of the chain:
+   * same numbers, ids and content, each now with prevHash and hash. The copy is deterministic, so
+   * instances starting together write identical blobs, and it is done once: when record N (the
+   * last legacy one) is already here with the same id, nothing is read. The legacy blobs are left
+   * where they are. Returns how many records it copied.
+   *
+   * @throws StorageUnavailableError when a legacy record is missing or unreadable, or this
+   *   container already holds a different record at one of their numbers (an old instance kept
+   *   writing to the state container after an upgraded one started: stop old instances first).
+   */
+  async adoptLegacyRecords(state: ContainerClient): Promise<number> {
+    this.assertOpen('audit adopt');
+    let last: number | undefined;
+    try {
+      for await (const blob of state.listBlobsFlat({ prefix: AUDIT_PREFIX })) {
+        last = seqOfRecordName(blob.name);
+        if (last !== undefined) break;
+      }
+    } catch (error) {
+      throw unavailable(error, 'audit adopt');
+    }
+    if (last === undefined) return 0;
+    const legacyIdAtLast = await attempt('audit adopt', () => state.getBlobClient(auditRecordName(last)).getProperties());
+    if (legacyIdAtLast.ok && (await this.recordIdAt(auditRecordName(last))) === legacyIdAtLast.value.metadata?.recordid) return 0;
+    const legacy = new BlobAuditLog(state, this.hints);
+    let prevHash = GENESIS_HASH;
+    let copied = 0;
+    for (let first = 1; first <= last; first += DOWNLOAD_CONCURRENCY) {
+      const seqs = Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, last - first + 1) }, (_, i) => first + i);
+      const bodies = await Promise.all(seqs.map((seq) => legacy.readRecord(auditRecordName(seq))));
+      const records = seqs.map((seq, i) => {
+        const { seq: _seq, id, prevHash: _prev, hash: _hash, ...entry } = (bodies[i] ?? {}) as Record<string, unknown>;
+        if (typeof id !== 'string') throw new StorageUnavailableError(`Storage unavailable during audit adopt (legacy record ${seq} has no id).`);
+        const record = chainRecord(normalizeAuditEntry(entry as unknown as AuditEntry), seq, id, prevHash);
+        prevHash = record.hash;
+        return record;
+      });
+      const created = await Promise.all(records.map((record) => this.create(auditRecordName(record.seq), record)));
+      for (const [i, record] of records.entries()) {
+        if (created[i]) {
+          copied += 1;
+          continue;
+        }
+        const existing = (await this.readRecord(auditRecordName(record.seq))) as Partial<AuditRecord>;
+        if (existing.id !== record.id || existing.hash !== record.hash) {
+          throw new StorageUnavailableError(
+            `Storage unavailable during audit adopt (the audit container already holds a different record ${record.seq}; an instance of an older version kept writing audit records to the state container).`,
+          );
+        }
+      }
+    }
+    return copied;
   }
 
   private assertOpen(operation: string): void {
     if (this.closed) throw new StorageUnavailableError(`Storage unavailable during ${operation} (closed).`);
+  }
+
+  /**
+   * Creates record `name` if absent; false when it exists. A refusal of the record itself (400:
+   * metadata or headers the service will not take; 413: too large) is AuditRecordRejectedError.
+   */
+  private async create(name: string, record: AuditRecord): Promise<boolean> {
+    const body = JSON.stringify(record);
+    try {
+      await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        metadata: auditMetadataOf(record),
+        blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
+      });
+      return true;
+    } catch (error) {
+      if (refusalOf(error) === 'already_exists' || refusalOf(error) === 'condition_not_met') return false;
+      const status = statusOf(error);
+      if (status === 400 || status === 413) throw new AuditRecordRejectedError(`The audit log refused the record (HTTP ${status}).`, { cause: error });
+      throw unavailable(error, 'audit append');
+    }
+  }
+
+  /** The link of record `seq` (read back), or the genesis link for 0. */
+  private async linkAt(seq: number): Promise<Link> {
+    return seq === 0 ? GENESIS : this.linkOf(seq, await this.readRecord(auditRecordName(seq)));
+  }
+
+  /** What the next record chains onto, from record `seq`'s body. */
+  private linkOf(seq: number, record: unknown): Link {
+    const hash = typeof record === 'object' && record !== null ? (record as { hash?: unknown }).hash : undefined;
+    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) {
+      throw new StorageUnavailableError(`Storage unavailable during audit append (record ${seq} has no hash to chain onto; run npm run audit:verify).`);
+    }
+    const link = { seq, hash };
+    if (seq > (this.lastLink?.seq ?? 0)) this.lastLink = link;
+    return link;
   }
 
   private async exists(seq: number): Promise<boolean> {
@@ -200,14 +396,20 @@ export class BlobAuditLog implements AuditLog {
     throw unavailable(undefined, 'audit read');
   }
 
-  private async readRecord(name: string): Promise<AuditRecord> {
-    const result = await attempt('audit list', async () => readStream((await this.container.getBlobClient(name).download(0)).readableStreamBody));
-    if (!result.ok) throw new StorageUnavailableError('Storage unavailable during audit list (a listed record could not be read).');
+  /** A record's body, parsed (not checked: the verifier decides what is wrong with it). */
+  private async readRecord(name: string): Promise<unknown> {
     try {
-      return JSON.parse(result.value) as AuditRecord;
+      return JSON.parse(await this.readBody(name)) as unknown;
     } catch (error) {
-      throw new StorageUnavailableError('Storage unavailable during audit list (a record is not valid JSON).', { cause: error });
+      if (error instanceof StorageUnavailableError) throw error;
+      throw new StorageUnavailableError('Storage unavailable during audit read (a record is not valid JSON).', { cause: error });
     }
+  }
+
+  private async readBody(name: string): Promise<string> {
+    const result = await attempt('audit read', async () => readStream((await this.container.getBlobClient(name).download(0)).readableStreamBody));
+    if (!result.ok) throw new StorageUnavailableError(`Storage unavailable during audit read (${result.refused === 'not_found' ? 'a record vanished while it was read' : 'a record could not be read'}).`);
+    return result.value;
   }
 
   private async readHead(): Promise<number> {
@@ -216,15 +418,20 @@ export class BlobAuditLog implements AuditLog {
 
   private async head(): Promise<{ seq: number; etag?: string }> {
     const result = await attempt('audit head', async () => {
-      const response = await this.container.getBlobClient(AUDIT_HEAD).download(0);
+      const response = await this.hints.getBlobClient(auditHeadName(this.container.containerName)).download(0);
       return { text: await readStream(response.readableStreamBody), etag: response.etag };
     });
     if (!result.ok) {
       if (result.refused === 'not_found') return { seq: 0 };
       throw unavailable(undefined, 'audit head');
     }
-    const seq = Number((JSON.parse(result.value.text) as { seq?: unknown }).seq);
-    return { seq: Number.isSafeInteger(seq) && seq >= 0 ? seq : 0, etag: result.value.etag };
+    let seq = 0;
+    try {
+      seq = Number((JSON.parse(result.value.text) as { seq?: unknown }).seq);
+    } catch {
+      // a mangled hint is no hint
+    }
+    return { seq: Number.isSafeInteger(seq) && seq >= 0 && seq <= MAX_SEQ ? seq : 0, etag: result.value.etag };
   }
 
   /** Moves the hint forward to `seq` (compare-and-set; never backwards). Best effort: the hint is never trusted. */
@@ -235,7 +442,9 @@ export class BlobAuditLog implements AuditLog {
         if (current.seq >= seq) return;
         const body = JSON.stringify({ seq });
         const written = await attempt('audit head', () =>
-          this.container.getBlockBlobClient(AUDIT_HEAD).upload(body, Buffer.byteLength(body), { conditions: current.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' } }),
+          this.hints
+            .getBlockBlobClient(auditHeadName(this.container.containerName))
+            .upload(body, Buffer.byteLength(body), { conditions: current.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' } }),
         );
         if (written.ok) return;
       }

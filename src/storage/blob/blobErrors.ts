@@ -10,7 +10,8 @@ import { StorageUnavailableError } from '../../app/ports/stateStore';
 /** What a failed blob request tells the caller. */
 export type BlobRefusal = 'not_found' | 'already_exists' | 'condition_not_met';
 
-function statusOf(error: unknown): number | undefined {
+/** The HTTP status of a failed request, when it had one. */
+export function statusOf(error: unknown): number | undefined {
   if (error instanceof RestError) return error.statusCode;
   if (typeof error === 'object' && error !== null && typeof (error as { statusCode?: unknown }).statusCode === 'number') return (error as { statusCode: number }).statusCode;
   return undefined;

@@ -75,7 +75,8 @@ function rawFrom(etag: string | undefined, metadata: Metadata | undefined, json?
   return { etag, expiresAt: Number.isFinite(expires) ? expires : undefined, writeId: metadata?.writeid, writtenAt: metadata?.writtenat ?? '', json };
 }
 
-async function readStream(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+/** A download's body as UTF-8 text. */
+export async function readStream(stream: NodeJS.ReadableStream | undefined): Promise<string> {
   if (!stream) return '';
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
