@@ -9,6 +9,7 @@
 import restify, { type Request, type Response } from 'restify';
 import type { Logger } from '../observability/logger';
 import { dropRest, readJsonObject, refuse, type Linger } from './boundedBody';
+import { cachedReadiness } from './readiness';
 
 /** What a refused client may still send before its connection is closed. */
 const LINGER: Linger = { maxBytes: 1024 * 1024, maxMs: 2_000 };
@@ -22,7 +23,7 @@ export interface HttpServerOptions {
    */
   readonly handleActivity: (authHeader: string, activity: Record<string, unknown>, turnStarted: () => void) => Promise<{ status?: number; body?: unknown } | undefined>;
   readonly logger: Logger;
-  /** Resolves when the bot can serve (storage reachable); rejects otherwise. */
+  /** Resolves when the bot can serve (storage reachable); rejects otherwise. Called at most once per few seconds while it succeeds. */
   readonly readiness: () => Promise<void>;
   /** Most bytes of an activity (default 256 kB); no content coding is accepted, so these are decoded bytes. */
   readonly maxBodyInBytes?: number;
@@ -40,6 +41,7 @@ export interface HttpServer {
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger } = options;
   const limits = { maxBytes: options.maxBodyInBytes ?? 256 * 1024, maxDepth: options.maxJsonDepth ?? 32 };
+  const readiness = cachedReadiness(options.readiness);
   const server = restify.createServer({ name: 'session-revoker', handleUncaughtExceptions: false });
   let inFlight = 0;
   let closing = false;
@@ -51,7 +53,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   server.get('/readyz', async (_req: Request, res: Response) => {
     if (closing) return void res.send(503, { status: 'shutting down' });
     try {
-      await options.readiness();
+      await readiness();
       res.send(200, { status: 'ready' });
     } catch {
       res.send(503, { status: 'not ready', reason: 'storage unavailable' });

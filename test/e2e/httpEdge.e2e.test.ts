@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EmulatedCloud } from '../../src/emulator/cloud';
+import { READY_FRESH_FOR_MS } from '../../src/http/readiness';
 import { startChildBot, type ChildBot } from '../helpers/childBot';
-import { freePort } from '../helpers/e2e';
+import { freePort, startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';
 import { testTls } from '../helpers/tls';
 
@@ -208,5 +209,44 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     const card = await sendForCard(cloud.teams, helen, cloud.teams.personalChat(helen), 'revoke alex@contoso.onmicrosoft.com');
     assert.match(textOf(card.card), /Revoke sessions/);
     assert.doesNotMatch(bot.output(), /"level":(50|60)/, 'no error was logged');
+  });
+});
+
+describe('readiness probes do not write to storage on every call, end to end', function () {
+  this.timeout(30_000);
+  let e2e: E2E;
+  let checks = 0;
+
+  before(async function () {
+    e2e = await startE2E({
+      wrapStorage: (storage) => ({
+        ...storage,
+        state: new Proxy(storage.state, {
+          get(target, property, receiver) {
+            const value: unknown = Reflect.get(target, property, receiver);
+            if (property !== 'check' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return () => {
+              checks += 1;
+              return (value as () => Promise<void>).call(target);
+            };
+          },
+        }),
+      }),
+    });
+  });
+
+  after(async function () {
+    await e2e?.stop();
+  });
+
+  it('readyz flood: when 200 unauthenticated probes arrive at once and one after another, then storage takes one readiness write and every probe is answered ready', async function () {
+    const probe = async (): Promise<number> => (await fetch(`${e2e.bot.url}/readyz`)).status;
+    const startedAt = performance.now();
+    const statuses = await Promise.all(Array.from({ length: 100 }, probe));
+    for (let i = 0; i < 100; i += 1) statuses.push(await probe());
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    // One write per window the probes spanned (one, unless this machine took seconds over them).
+    const windows = 1 + Math.floor((performance.now() - startedAt) / READY_FRESH_FOR_MS);
+    assert.ok(checks >= 1 && checks <= windows, `${checks} readiness writes for 200 probes over ${windows} window(s)`);
   });
 });
