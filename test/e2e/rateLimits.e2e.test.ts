@@ -191,6 +191,29 @@ describe('floods of card actions and sign-in invokes, end to end', function () {
       assert.match(textOf(approved.body), /Approved/, textOf(approved.body));
       assert.equal(graph.count(GRAPH_ROUTES.revoke, grace.id), 1);
     });
+
+    it('sign-in floods: when one person floods token exchanges and magic codes, then the sign-in invokes beyond their limit are refused before any token check, and another person signs in at once', async function () {
+      const { teams, directory, entra, app } = e2e.cloud;
+      const helen = directory.user('helen');
+      const chat = teams.personalChat(helen);
+      const card = await sendForCard(teams, helen, chat, 'revoke adele@contoso.onmicrosoft.com');
+      const expired = await entra.issueSsoToken(helen.id, { appId: app.appId, expired: true });
+      const exchanges = [];
+      for (let i = 0; i < 25; i += 1) {
+        exchanges.push(await teams.postActivity(teams.invokeActivityFor(helen, chat, card, 'signin/tokenExchange', { id: `exchange-${i}`, connectionName: 'revoker-sso', token: expired })));
+      }
+      assert.ok(exchanges.every((a) => a.status === 412), 'the token exchange protocol’s “could not exchange”, every time');
+      const limited = exchanges.filter((a) => /sign-ins faster than Session Revoker allows/.test(textOf(a.body)));
+      // Helen's own sign-in before the flood took one of her ten.
+      assert.equal(limited.length, 25 - 9);
+      const code = await teams.postActivity(teams.invokeActivityFor(helen, chat, card, 'signin/verifyState', { state: '123456' }));
+      assert.equal(code.status, 429);
+      assert.equal((await auditRecords(e2e, { actorId: helen.id })).filter((r) => r.action === 'signin.refused').length, 1, 'one refusal on record while the flood goes on');
+
+      const grace = directory.user('grace');
+      const graces = await sendForCard(teams, grace, teams.personalChat(grace), 'revoke alex@contoso.onmicrosoft.com');
+      assert.match(textOf(graces.card), /Revoke sessions|Request revocation/);
+    });
   });
 });
 
