@@ -51,11 +51,22 @@ function post(url: string, headers: Record<string, string>, body: Buffer | Buffe
     const write = async (): Promise<void> => {
       for (const chunk of Array.isArray(body) ? body : [body]) {
         if (request.destroyed) return;
-        if (!request.write(chunk)) await new Promise((r) => request.once('drain', r).once('close', r));
+        if (!request.write(chunk)) await drained(request);
       }
       request.end();
     };
     void write();
+  });
+}
+
+/** Resolves when `stream` can take more, or is closed. */
+function drained(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done).off('close', done);
+      resolve();
+    };
+    stream.once('drain', done).once('close', done);
   });
 }
 
@@ -194,7 +205,7 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     socket.write('1a\r\n{"type":"message","text":"\r\n');
     while (sent < total && !socket.destroyed) {
       sent += 64 * 1024;
-      if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r).once('close', r));
+      if (!socket.write(chunk)) await drained(socket);
     }
     if (!socket.destroyed) socket.end('0\r\n\r\n');
     await closed;
