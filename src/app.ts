@@ -42,6 +42,7 @@ export interface RunningBot {
 export interface StartOptions {
   /** Where logs go (tests capture them to prove no token is logged). */
   readonly logDestination?: DestinationStream;
+  /** Overrides config.listenAddress (tests listen on 127.0.0.1). */
   readonly host?: string;
   /** Tests: wraps the opened storage, e.g. to make it fail on demand (fault tests). */
   readonly wrapStorage?: (storage: OpenedStorage) => OpenedStorage;
@@ -139,7 +140,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   });
   const http = createHttpServer({
     port: config.port,
-    host: options.host,
+    host: options.host ?? config.listenAddress,
     logger,
     readiness: () => storage.state.check(),
     degradation: () => audit.degradation(),

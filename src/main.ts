@@ -1,9 +1,11 @@
 /**
  * `npm start`. With MicrosoftAppId set: production — validate the environment (one line per
  * problem), start the bot, stop gracefully on SIGTERM/SIGINT. Without it: the local demo —
- * the embedded emulated Microsoft cloud plus a bot process pointed at it (src/demo/).
+ * the embedded emulated Microsoft cloud plus a bot process pointed at it (src/demo/) — unless
+ * any production setting is present, which stops start-up with one line naming them.
  */
 import { readConfig } from './config/config';
+import { missingAppIdProblem, productionSettingsIn } from './config/productionSettings';
 import { startBot } from './app';
 
 async function production(): Promise<void> {
@@ -35,6 +37,11 @@ async function production(): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.env.MicrosoftAppId?.trim()) return production();
+  const found = productionSettingsIn(process.env);
+  if (found.length > 0) {
+    console.error(`config: ${missingAppIdProblem(found)}`);
+    process.exit(2);
+  }
   // Loaded only in demo mode: production never loads the emulator.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const demo = require('./demo/demo') as typeof import('./demo/demo');

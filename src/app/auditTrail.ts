@@ -12,11 +12,16 @@
  *   and the records behind it keep flowing: one poisoned record cannot hold up the rest.
  *
  * Every set-aside is logged; if even that store fails, the whole record goes to the process log.
- * `degradation()` says what is not right, for /readyz.
+ * `degradation()` says what is not right, for /readyz. Repeated refusals of one person are
+ * coalesced (src/app/refusalWindows.ts): the first of a window in full, the rest as one summary.
  */
 import type { Clock } from '../domain/clock';
 import { isPermanentAuditFailure, type AuditEntry, type AuditLog } from './ports/auditLog';
 import type { AuditSetAside } from './ports/auditSetAside';
+import { RefusalWindows } from './refusalWindows';
+
+/** How long one window of coalesced refusals lasts. */
+export const REFUSAL_WINDOW_IN_MS = 60_000;
 
 /** What happened to a record that left the trail's hands without reaching the log. */
 export interface SetAsideEvent {
@@ -45,6 +50,8 @@ export interface AuditTrailOptions {
   /** Told whenever a record is set aside, or could not even be (then it must be logged whole). */
   readonly onSetAside?: (event: SetAsideEvent) => void;
   readonly retryDelaysInMs?: readonly number[];
+  /** How long one window of coalesced refusals lasts (default a minute). */
+  readonly refusalWindowInMs?: number;
 }
 
 interface Waiting {
@@ -68,16 +75,37 @@ export class AuditTrail {
   private keptRefused = 0;
   /** Records that could not even be set aside since start (they are in the process log only). */
   private lost = 0;
+  private readonly refusals: RefusalWindows;
+  private readonly refusalSweep: NodeJS.Timeout;
 
-  constructor(private readonly options: AuditTrailOptions) {}
+  constructor(private readonly options: AuditTrailOptions) {
+    const windowInMs = options.refusalWindowInMs ?? REFUSAL_WINDOW_IN_MS;
+    this.refusals = new RefusalWindows({ windowInMs });
+    // Summaries of windows that ended while nobody was refused any more.
+    this.refusalSweep = setInterval(() => void this.writeDueSummaries(), Math.min(windowInMs, REFUSAL_WINDOW_IN_MS));
+    this.refusalSweep.unref();
+  }
 
   /** Writes a record that must exist before the action; throws if it cannot (the caller refuses). */
   async before(entry: Omit<AuditEntry, 'at'>): Promise<void> {
     await this.options.log.append(this.stamp(entry));
   }
 
-  /** Writes a record of something that already happened; retried, set aside if need be, never dropped. */
+  /**
+   * Writes a record of something that already happened; retried, set aside if need be, never
+   * dropped. A repeated refusal may be counted into a summary instead.
+   */
   async after(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+    const { write, due } = this.refusals.take(entry, this.options.clock.now().getTime());
+    for (const summary of due) await this.append(summary);
+    if (write) await this.append(entry);
+  }
+
+  private async writeDueSummaries(): Promise<void> {
+    for (const summary of this.refusals.due(this.options.clock.now().getTime())) await this.append(summary);
+  }
+
+  private async append(entry: Omit<AuditEntry, 'at'>): Promise<void> {
     const stamped = this.stamp(entry);
     const delays = [0, ...(this.options.retryDelaysInMs ?? [50, 250])];
     let lastError: unknown;
@@ -123,8 +151,11 @@ export class AuditTrail {
    * At shutdown: stops the timer, writes what waits for up to closeBudgetInMs, and sets aside as
    * unwritten whatever the log did not take (the next start writes it). A record whose write was
    * still in flight at the deadline is set aside too: it may then land twice, never zero times.
+   * The summaries of refusal windows still open are written first.
    */
   async close(): Promise<void> {
+    clearInterval(this.refusalSweep);
+    for (const summary of this.refusals.drain()) await this.append(summary);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     let budget: NodeJS.Timeout | undefined;

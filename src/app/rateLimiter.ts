@@ -7,8 +7,12 @@
  */
 import type { Clock } from '../domain/clock';
 
-/** What is limited. Commands: messages and card actions that read the directory; revokes: confirmed revocations. */
-export type RateLimitedAction = 'command' | 'revoke';
+/**
+ * What is limited. Commands: messages and card actions; revokes: confirmed revocations;
+ * sign-ins: the sign-in invokes (and any other invoke) Teams sends, in their own buckets of the
+ * commands' size, so signing in never uses up someone's commands.
+ */
+export type RateLimitedAction = 'command' | 'revoke' | 'signin';
 
 export interface RateLimits {
   readonly userCommandsPerMinute: number;
@@ -119,6 +123,7 @@ export class RateLimiter {
     this.tables = {
       command: { user: new BucketTable(this.limits.userCommandsPerMinute, max), tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max) },
       revoke: { user: new BucketTable(this.limits.userRevokesPerMinute, max), tenant: new BucketTable(this.limits.tenantRevokesPerMinute, max) },
+      signin: { user: new BucketTable(this.limits.userCommandsPerMinute, max), tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max) },
     };
   }
 

@@ -1,10 +1,12 @@
 /**
  * Rate limits at the Teams edge: a person over their limit (or in an organisation over its
  * limit) is told plainly when to try again — a notice card once per flood for messages, a
- * toast for every card action — and nothing reaches Graph. Refusals are decided before any
- * sign-in, storage or Graph work, so a flood costs little and does not slow others down.
+ * toast for every card action — and nothing reaches Graph. Every message and every invoke
+ * counts: messages and card actions as commands, sign-in invokes (and anything else Teams
+ * sends) in buckets of their own; confirmed revocations count against the revoke limit too. Refusals are decided before any sign-in,
+ * storage, audit or Graph work, so a flood costs little and does not slow others down.
  */
-import type { InvokeResponse, TurnContext } from 'botbuilder';
+import type { Activity, InvokeResponse, TurnContext } from 'botbuilder';
 import { describeWait, type RateDecision, type RateLimitedAction, type RateLimiter } from '../app/rateLimiter';
 import { asAttachment } from '../cards/render';
 import type { Logger } from '../observability/logger';
@@ -15,7 +17,7 @@ const MESSAGE = 'application/vnd.microsoft.activity.message';
 
 /** What the person is told when refused. */
 export function rateLimitText(action: RateLimitedAction, decision: Extract<RateDecision, { allowed: false }>): { title: string; message: string } {
-  const what = action === 'revoke' ? 'revocations' : 'requests';
+  const what = action === 'revoke' ? 'revocations' : action === 'signin' ? 'sign-ins' : 'requests';
   const whose = decision.scope === 'user' ? 'You are sending' : 'Your organisation is sending';
   return {
     title: 'Slow down a little',
@@ -39,6 +41,23 @@ export class RateLimitGate {
       await context.sendActivity({ type: 'message', attachments: [asAttachment(this.presenter.notice(title, message, 'warning'))] });
     }
     return false;
+  }
+
+  /**
+   * For any invoke, before its handler runs: undefined to go on; otherwise the answer, in the
+   * shape that kind of invoke expects.
+   */
+  forInvokeActivity(activity: Activity, person: TurnPerson): InvokeResponse | undefined {
+    if (activity.name === 'adaptiveCard/action') return this.forInvoke('command', person);
+    const decision = this.decide('signin', person);
+    if (decision.allowed) return undefined;
+    const { message } = rateLimitText('signin', decision);
+    if (activity.name === 'signin/tokenExchange') {
+      // The token exchange protocol's "could not exchange" answer; Teams then offers the sign-in button.
+      const value = (activity.value ?? {}) as { id?: unknown; connectionName?: unknown };
+      return { status: 412, body: { id: typeof value.id === 'string' ? value.id : '', connectionName: typeof value.connectionName === 'string' ? value.connectionName : '', failureDetail: message } };
+    }
+    return { status: 429, body: { error: message } };
   }
 
   /** For a card action: undefined to go on; otherwise the toast that answers the invoke. */

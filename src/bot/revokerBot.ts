@@ -171,6 +171,8 @@ export class RevokerBot extends TeamsActivityHandler {
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     const correlationId = randomUUID();
     try {
+      const limited = this.limitInvoke(context);
+      if (limited) return limited;
       switch (context.activity.name) {
         case 'adaptiveCard/action':
           return await this.cardAction(context);
@@ -186,6 +188,17 @@ export class RevokerBot extends TeamsActivityHandler {
       const storage = (error as { code?: unknown } | undefined)?.code === 'storage_unavailable';
       return cardResponse(this.options.presenter.failure(storage ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }));
     }
+  }
+
+  /**
+   * Every invoke takes one command from its sender's limits, here and nowhere else, before any
+   * store, audit or Graph work. Activities that name no person, or a tenant not served, are
+   * not charged: their handlers refuse them without any such work.
+   */
+  private limitInvoke(context: TurnContext): InvokeResponse | undefined {
+    const person = personOf(context.activity);
+    if (!person || !this.isAllowedTenant(person)) return undefined;
+    return this.limits.forInvokeActivity(context.activity, person);
   }
 
   // ---- messages -------------------------------------------------------------------------
@@ -455,8 +468,6 @@ export class RevokerBot extends TeamsActivityHandler {
   }
 
   private async pick(context: TurnContext, person: TurnPerson, pickId: string, data: Record<string, unknown>): Promise<InvokeResponse> {
-    const limited = this.limits.forInvoke('command', person);
-    if (limited) return limited;
     const choice = typeof data.choice === 'number' ? data.choice : typeof data.choice === 'string' ? Number(data.choice) : Number.NaN;
     const session = await this.authenticate(context, person);
     if ('status' in session) return session;

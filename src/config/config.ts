@@ -3,6 +3,7 @@
  * contract with outside tools (deployment scripts, the emulator CLI); keep them stable.
  * Start-up fails with one clear line per problem rather than at the first use.
  */
+import { isIP } from 'node:net';
 import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
 
@@ -31,6 +32,8 @@ export type ScopeSetName = keyof typeof DEFAULT_SCOPES;
 
 export interface Config {
   readonly port: number;
+  /** The address the HTTP edge listens on: every interface (0.0.0.0) unless LISTEN_ADDRESS says otherwise (the demo: 127.0.0.1). */
+  readonly listenAddress: string;
   /** The bot's app (client) id; also the SSO token's audience. */
   readonly appId: string;
   readonly appPassword: string;
@@ -130,6 +133,8 @@ export function readConfig(env: Env): ConfigResult {
 
   const port = positiveNumber(env, 'PORT', 3978, problems);
   if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT}").`);
+  const listenAddress = trimmed(env, 'LISTEN_ADDRESS') ?? '0.0.0.0';
+  if (isIP(listenAddress) === 0) problems.push(`LISTEN_ADDRESS must be an IP address such as 127.0.0.1 (got "${listenAddress}").`);
 
   const authorityHost = httpsUrl(trimmed(env, 'AZURE_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com', 'AZURE_AUTHORITY_HOST', problems);
   const graphEndpoint = httpsUrl(trimmed(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com', 'GRAPH_ENDPOINT', problems);
@@ -169,6 +174,7 @@ export function readConfig(env: Env): ConfigResult {
     ok: true,
     config: Object.freeze({
       port,
+      listenAddress,
       appId: appId.toLowerCase(),
       appPassword,
       appTenantId: appTenantId.toLowerCase(),

@@ -1,7 +1,9 @@
 /**
  * The local demo (`npm start` with no MicrosoftAppId): the embedded emulated Microsoft cloud
  * in this process, and the bot as a child process configured exactly as in production — only
- * its environment points at the emulator and trusts the emulator's CA. People talk to it in
+ * its environment points at the emulator and trusts the emulator's CA, and it listens on
+ * 127.0.0.1. The child's environment is allow-listed (src/demo/childEnvironment.ts), never
+ * this process's own. People talk to it in
  *  - the browser: the Microsoft 365 Agents Playground, through the demo relay (src/demo/playgroundRelay.ts);
  *  - the terminal: the terminal Teams client (src/demo/terminalTeams.ts), when stdin is a terminal.
  * Without a terminal the browser demo runs until stopped; with CI=true or --walkthrough a short
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { EmulatedCloud } from '../emulator/cloud';
 import { ROLE_NAMES, type DirectoryUser } from '../emulator/directory';
 import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
+import { demoChildEnvironment } from './childEnvironment';
 import { parseDemoOptions, DEMO_USAGE, type DemoOptions } from './demoOptions';
 import { DEMO_TEAM, playgroundCli, playgroundConfig, startPlayground, type RunningPlayground } from './playground';
 import { PlaygroundRelay } from './playgroundRelay';
@@ -69,7 +72,12 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
   const caFile = cloud.writeCaFile(path.join(stateDir, 'emulator-ca.pem'));
   const log = openSync(path.join(stateDir, 'bot.log'), 'w');
   const approvals: Record<string, string> = options.approvals ? { SECURITY_CHANNEL_ID: DEMO_TEAM.securityChannel.id } : {};
-  const env = { ...process.env, ...cloud.botEnvironment({ PORT: String(port), DATA_DIR: path.join(stateDir, 'data'), ...approvals }), NODE_EXTRA_CA_CERTS: caFile };
+  // Never the demo's own environment: only what the allow-list lets through, and the emulator's settings.
+  const env = {
+    ...demoChildEnvironment(process.env, 'bot'),
+    ...cloud.botEnvironment({ PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', DATA_DIR: path.join(stateDir, 'data'), ...approvals }),
+    NODE_EXTRA_CA_CERTS: caFile,
+  };
   const bot = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], { env, stdio: ['ignore', log, log], cwd: ROOT });
   let relay: PlaygroundRelay | undefined;
   let playground: RunningPlayground | undefined;

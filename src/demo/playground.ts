@@ -1,12 +1,15 @@
 /**
  * The Microsoft 365 Agents Playground (npm @microsoft/m365agentsplayground, a dev dependency) as
  * the demo's browser client: its mock tenant is the demo directory (config file), it posts to the
- * relay and names the relay as its service URL, no browser is opened, telemetry is off.
+ * relay and names the relay as its service URL, no browser is opened, telemetry is off. It runs
+ * with an allow-listed environment and listens on 127.0.0.1 only (src/demo/loopbackOnly.ts).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Directory, DirectoryUser } from '../emulator/directory';
+import { demoChildEnvironment } from './childEnvironment';
 
 /** The demo's team in the Playground; its second channel is the security channel in `--approvals` mode. */
 export const DEMO_TEAM = {
@@ -54,6 +57,8 @@ export function playgroundConfig(directory: Directory, botAppId: string, me: Dir
 }
 
 export interface RunningPlayground {
+  /** Its process id. */
+  readonly pid: number;
   /** The web UI, e.g. http://127.0.0.1:56150 */
   readonly url: string;
   /** Its mocked Bot Connector. */
@@ -90,10 +95,11 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
   writeFileSync(options.configFile, options.configText);
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
     process.execPath,
-    [cli, 'start', '--app-endpoint', options.appEndpoint, '--channel-id', 'msteams', '--service-url', options.serviceUrl, '--port', String(options.port ?? 56150), '--disable-telemetry'],
+    // tsx loads the TypeScript preload; the preload keeps every listener on loopback.
+    ['--import', 'tsx', '--import', path.join(__dirname, 'loopbackOnly.ts'), cli, 'start', '--app-endpoint', options.appEndpoint, '--channel-id', 'msteams', '--service-url', options.serviceUrl, '--port', String(options.port ?? 56150), '--disable-telemetry'],
     {
       env: {
-        ...process.env,
+        ...demoChildEnvironment(process.env, 'playground'),
         // No browser to open here (without this it dies silently where xdg-open is missing).
         TEAMSAPPTESTER_BROWSER: 'none',
         M365_AGENTS_PLAYGROUND_CONFIG_PATH: options.configFile,
@@ -125,6 +131,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
     else child.once('exit', () => resolve());
   });
   return {
+    pid: child.pid!,
     url: `http://127.0.0.1:${port}`,
     connectorUrl: `http://127.0.0.1:${port}/_connector`,
     async stop() {

@@ -1,11 +1,18 @@
 /**
  * The HTTP edge (the only restify importer): POST /api/messages for the Teams channel,
- * GET /healthz (liveness) and GET /readyz (storage reachable). Requests are held to a size
- * and shape before botbuilder sees them; an activity that fails authentication is answered
- * 401 and never processed (CloudAdapter itself answers 500 for a forged signature).
+ * GET /healthz (liveness) and GET /readyz (storage reachable). There is no generic body
+ * parser: /api/messages reads its body itself with bounded work (src/http/boundedBody.ts) —
+ * type and coding checked first, at most the limit read, then parsed — before botbuilder
+ * authenticates it; an activity that fails authentication is answered 401 and never processed
+ * (CloudAdapter itself answers 500 for a forged signature).
  */
 import restify, { type Request, type Response } from 'restify';
 import type { Logger } from '../observability/logger';
+import { dropRest, readJsonObject, refuse, type Linger } from './boundedBody';
+import { cachedReadiness } from './readiness';
+
+/** What a refused client may still send before its connection is closed. */
+const LINGER: Linger = { maxBytes: 1024 * 1024, maxMs: 2_000 };
 
 export interface HttpServerOptions {
   readonly port: number;
@@ -16,11 +23,13 @@ export interface HttpServerOptions {
    */
   readonly handleActivity: (authHeader: string, activity: Record<string, unknown>, turnStarted: () => void) => Promise<{ status?: number; body?: unknown } | undefined>;
   readonly logger: Logger;
-  /** Resolves when the bot can serve (storage reachable); rejects otherwise. */
+  /** Resolves when the bot can serve (storage reachable); rejects otherwise. Called at most once per few seconds while it succeeds. */
   readonly readiness: () => Promise<void>;
   /** What is not right though the bot can serve (e.g. audit records set aside): listed by /readyz, which still answers 200. */
   readonly degradation?: () => readonly string[];
+  /** Most bytes of an activity (default 256 kB); no content coding is accepted, so these are decoded bytes. */
   readonly maxBodyInBytes?: number;
+  /** Deepest nesting of an activity's JSON (default 32). */
   readonly maxJsonDepth?: number;
 }
 
@@ -31,28 +40,13 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** How deep a JSON value nests (arrays and objects); stops counting past the limit. */
-export function jsonDepth(value: unknown, limit: number): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > limit) return deepest;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger } = options;
-  const maxBody = options.maxBodyInBytes ?? 256 * 1024;
+  const limits = { maxBytes: options.maxBodyInBytes ?? 256 * 1024, maxDepth: options.maxJsonDepth ?? 32 };
+  const readiness = cachedReadiness(options.readiness);
   const server = restify.createServer({ name: 'session-revoker', handleUncaughtExceptions: false });
   let inFlight = 0;
   let closing = false;
-
-  server.use(restify.plugins.bodyParser({ maxBodySize: maxBody, mapParams: false, rejectUnknown: false }));
 
   server.get('/healthz', async (_req: Request, res: Response) => {
     res.send(200, { status: 'ok' });
@@ -61,7 +55,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   server.get('/readyz', async (_req: Request, res: Response) => {
     if (closing) return void res.send(503, { status: 'shutting down' });
     try {
-      await options.readiness();
+      await readiness();
       const degraded = options.degradation?.() ?? [];
       res.send(200, degraded.length > 0 ? { status: 'ready', degraded } : { status: 'ready' });
     } catch {
@@ -70,12 +64,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   server.post('/api/messages', async (req: Request, res: Response) => {
-    if (closing) return void res.send(503, { error: 'shutting down' });
-    if (!/^application\/json\b/i.test(req.header('content-type') ?? '')) return void res.send(415, { error: 'Content-Type must be application/json.' });
-    const body: unknown = req.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return void res.send(400, { error: 'The body must be a JSON object.' });
-    if (jsonDepth(body, 32) > 32) return void res.send(400, { error: 'The body nests too deeply.' });
-    const activity = body as Record<string, unknown>;
+    if (closing) return refuse(req, res, { status: 503, error: 'shutting down' }, LINGER);
+    const body = await readJsonObject(req, limits);
+    if (!body.ok) return refuse(req, res, body.refusal, LINGER);
+    const activity = body.value;
     if (typeof activity.type !== 'string' || activity.type.length === 0) return void res.send(400, { error: 'The activity has no type.' });
     const authHeader = req.header('authorization') ?? '';
     let reachedTurn = false;
@@ -100,11 +92,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
   });
 
-  // restify answers malformed JSON and oversized bodies itself (400 / 413); keep its errors terse.
-  server.on('restifyError', (_req: Request, _res: Response, error: { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
-    const body = { error: (error.statusCode ?? 500) === 413 ? 'The request body is too large.' : 'The request could not be read.' };
+  // restify's own errors (unknown route, wrong method): terse, and no body is read for them.
+  server.on('restifyError', (req: Request, _res: Response, error: { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
+    const body = { error: 'The request could not be served.' };
     // restify serialises its errors through toJSON (setting .body alone sends "{}").
     error.toJSON = () => body;
+    dropRest(req, LINGER);
     callback();
   });
 

@@ -14,6 +14,7 @@ describe('configuration', function () {
     if (!result.ok) return;
     const c = result.config;
     assert.equal(c.port, 3978);
+    assert.equal(c.listenAddress, '0.0.0.0');
     assert.equal(c.appType, 'SingleTenant');
     assert.equal(c.authorityHost, 'https://login.microsoftonline.com');
     assert.equal(c.graphEndpoint, 'https://graph.microsoft.com');
@@ -50,11 +51,12 @@ describe('configuration', function () {
       GRAPH_ENDPOINT: 'https://graph.microsoft.com/v1.0',
       SECURITY_CHANNEL_ID: 'security',
       ALLOWED_TENANTS: 'contoso',
+      LISTEN_ADDRESS: 'localhost',
     });
     assert.equal(result.ok, false);
     if (result.ok) return;
     const text = result.problems.join('\n');
-    for (const name of ['MicrosoftAppId', 'MicrosoftAppPassword', 'PORT', 'AZURE_AUTHORITY_HOST', 'GRAPH_ENDPOINT', 'SECURITY_CHANNEL_ID', 'ALLOWED_TENANTS']) {
+    for (const name of ['MicrosoftAppId', 'MicrosoftAppPassword', 'PORT', 'AZURE_AUTHORITY_HOST', 'GRAPH_ENDPOINT', 'SECURITY_CHANNEL_ID', 'ALLOWED_TENANTS', 'LISTEN_ADDRESS']) {
       assert.match(text, new RegExp(name), `expected a line about ${name}`);
     }
     assert.ok(!text.includes('s3cret'), 'no secret is echoed');

@@ -4,7 +4,7 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import { AuditTrail } from '../../src/app/auditTrail';
 import { StorageUnavailableError, type AuditEntry, type AuditLog, type AuditRecord } from '../../src/app/ports/auditLog';
 import { failureFromError } from '../../src/graph/graphErrors';
-import { jsonDepth } from '../../src/http/server';
+import { jsonDepth } from '../../src/http/boundedBody';
 import { DelegatedSessions } from '../../src/identity/delegatedSessions';
 import { createLogger, maskSecrets } from '../../src/observability/logger';
 import { FakeDirectory } from '../helpers/fakeDirectory';
