@@ -1,7 +1,7 @@
-/** Writes appPackage/color.png and appPackage/outline.png from src/appPackage/icons.ts (committed; rerun after changing the drawing). */
+/** Writes appPackage/color.png and appPackage/outline.png from scripts/appPackage/icons.ts, their source (the PNGs are committed; rerun after changing the drawing). */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { iconFiles } from '../src/appPackage/icons';
+import { iconFiles } from './appPackage/icons';
 
 const dir = path.join(__dirname, '..', 'appPackage');
 for (const [name, png] of Object.entries(iconFiles())) {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildAppPackage } from '../src/appPackage/buildPackage';
+import { buildAppPackage } from './appPackage/buildPackage';
 import { environmentWithDotEnv } from '../src/appPackage/envFile';
 
 const ROOT = path.join(__dirname, '..');

@@ -3,7 +3,7 @@
  * enough to look inside a Teams app package without trusting the tool that wrote it.
  */
 import { inflateRawSync } from 'node:zlib';
-import { crc32 } from './png';
+import { crc32 } from './crc32';
 
 export interface ZipEntry {
   /** The path inside the zip, as stored ('/' separated). */
