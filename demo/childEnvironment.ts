@@ -3,8 +3,6 @@
  * never the demo's own environment as a whole: whatever else is set where the demo runs —
  * storage connection strings, a security channel, secrets of other tools — stays out of them.
  */
-import { RATE_LIMIT_VARIABLES } from '../config/rateLimitConfig';
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -14,7 +12,11 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 const SYSTEM = /^(PATH|PATHEXT|HOME|USER|LOGNAME|USERPROFILE|APPDATA|LOCALAPPDATA|SystemRoot|SYSTEMROOT|windir|WINDIR|ComSpec|COMSPEC|TMPDIR|TEMP|TMP|TZ|LANG|LANGUAGE|LC_[A-Z]+|LD_PRELOAD|FAKETIME[A-Z_]*|DONT_FAKE_MONOTONIC|NO_FAKE_STAT)$/;
 
-/** The bot's own knobs that reach nothing outside the demo (time limits, rate limits, logging). */
+/**
+ * The bot's own knobs that reach nothing outside the demo (time limits, rate limits, logging).
+ * Named here because the demo imports nothing from the product; a test checks that every rate
+ * limit the bot reads (src/config/rateLimitConfig.ts) is among them.
+ */
 const BOT_KNOBS: ReadonlySet<string> = new Set([
   'LOG_LEVEL',
   'REQUEST_TTL_MINUTES',
@@ -23,7 +25,10 @@ const BOT_KNOBS: ReadonlySet<string> = new Set([
   'INVOKE_BUDGET_SECONDS',
   'GRAPH_TIMEOUT_SECONDS',
   'EXECUTION_STALE_AFTER_SECONDS',
-  ...Object.keys(RATE_LIMIT_VARIABLES),
+  'RATE_LIMIT_USER_COMMANDS_PER_MINUTE',
+  'RATE_LIMIT_USER_REVOKES_PER_MINUTE',
+  'RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE',
+  'RATE_LIMIT_TENANT_REVOKES_PER_MINUTE',
 ]);
 
 /** Whether a child may take `name` from the demo's environment (`bot`: the bot child, which also takes its knobs). */

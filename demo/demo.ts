@@ -1,11 +1,12 @@
 /**
- * The local demo (`npm start` with no MicrosoftAppId): the embedded emulated Microsoft cloud
- * in this process, and the bot as a child process configured exactly as in production — only
- * its environment points at the emulator and trusts the emulator's CA, and it listens on
- * 127.0.0.1. The child's environment is allow-listed (src/demo/childEnvironment.ts), never
- * this process's own. People talk to it in
- *  - the browser: the Microsoft 365 Agents Playground, through the demo relay (src/demo/playgroundRelay.ts);
- *  - the terminal: the terminal Teams client (src/demo/terminalTeams.ts), when stdin is a terminal.
+ * The local demo (`npm start`, which builds the bot first): the embedded emulated Microsoft cloud
+ * in this process, and the production bot — the compiled build, started as `node .` starts it —
+ * as a child process. Only its environment differs from production: it points at the emulator,
+ * trusts the emulator's CA and listens on 127.0.0.1. The child's environment is allow-listed
+ * (demo/childEnvironment.ts), never this process's own. The demo imports nothing from the
+ * product: the package's entry point is the one interface between them. People talk to it in
+ *  - the browser: the Microsoft 365 Agents Playground, through the demo relay (demo/playgroundRelay.ts);
+ *  - the terminal: the terminal Teams client (demo/terminalTeams.ts), when stdin is a terminal.
  * Without a terminal the browser demo runs until stopped; with CI=true or --walkthrough a short
  * scripted walkthrough plays in the terminal client and the demo exits.
  */
@@ -21,7 +22,16 @@ import { DEMO_TEAM, playgroundCli, playgroundConfig, startPlayground, type Runni
 import { PlaygroundRelay } from './playgroundRelay';
 import { runTerminalTeams } from './terminalTeams';
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = path.join(__dirname, '..');
+
+/** The compiled bot that `node .` runs (package.json's main); `npm run build` makes it. */
+function builtBot(): string {
+  try {
+    return require.resolve(ROOT);
+  } catch {
+    throw new Error('The bot is not built: run npm run build first (npm start does).');
+  }
+}
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutInMs: number): Promise<void> {
   const until = Date.now() + timeoutInMs;
@@ -51,6 +61,7 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
     console.log(DEMO_USAGE);
     return;
   }
+  const botEntry = builtBot();
   // DEMO_STATE_DIR: where the demo keeps its data and logs (tests use a temporary folder).
   const stateDir = process.env.DEMO_STATE_DIR?.trim() || path.join(ROOT, '.demo');
   mkdirSync(stateDir, { recursive: true });
@@ -78,7 +89,7 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
     ...cloud.botEnvironment({ PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', DATA_DIR: path.join(stateDir, 'data'), ...approvals }),
     NODE_EXTRA_CA_CERTS: caFile,
   };
-  const bot = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], { env, stdio: ['ignore', log, log], cwd: ROOT });
+  const bot = spawn(process.execPath, [botEntry], { env, stdio: ['ignore', log, log], cwd: ROOT });
   let relay: PlaygroundRelay | undefined;
   let playground: RunningPlayground | undefined;
   let stopped = false;

@@ -2,7 +2,7 @@
  * The Microsoft 365 Agents Playground (npm @microsoft/m365agentsplayground, a dev dependency) as
  * the demo's browser client: its mock tenant is the demo directory (config file), it posts to the
  * relay and names the relay as its service URL, no browser is opened, telemetry is off. It runs
- * with an allow-listed environment and listens on 127.0.0.1 only (src/demo/loopbackOnly.ts).
+ * with an allow-listed environment and listens on 127.0.0.1 only (demo/loopbackOnly.ts).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

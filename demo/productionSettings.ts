@@ -3,7 +3,7 @@
  * its MicrosoftAppId (a deleted app setting, a typo) must not silently become a demo: the demo
  * would serve demo people from that host, and a demo started with production storage would
  * write demo actions into the production audit trail. These are the settings only a production
- * bot has; with any of them present and no MicrosoftAppId, start-up refuses.
+ * bot has; with any of them present and no MicrosoftAppId, `npm start` refuses (demo/main.ts).
  */
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   console.log(`  CA certificate              ${caFile}`);
   console.log(`\nThe bot's environment (also written to ${envFile}):\n`);
   console.log(envText);
-  console.log('Start a bot against it:  node --env-file=' + path.relative(process.cwd(), envFile) + ' --import tsx src/main.ts');
+  console.log('Start the bot against it (after npm run build):  node --env-file=' + path.relative(process.cwd(), envFile) + ' .');
   console.log('\nDemo directory:');
   for (const u of cloud.directory.users.values()) {
     const roles = u.roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || '-';

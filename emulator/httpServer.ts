@@ -14,7 +14,7 @@ export interface EmulatedRequest {
   /** The path exactly as sent (not percent-decoded), without the query. */
   readonly rawPath: string;
   readonly url: URL;
-  /** The query options, decoded as Microsoft's services decode them (src/emulator/queryString.ts). */
+  /** The query options, decoded as Microsoft's services decode them (queryString.ts). */
   readonly query: URLSearchParams;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;

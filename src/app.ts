@@ -1,6 +1,6 @@
 /**
  * The composition root: builds every adapter, the use cases, the bot and the HTTP server
- * from one Config. Nothing else knows every class. Used by main.ts (npm start) and by the
+ * from one Config. Nothing else knows every class. Used by main.ts (node .) and by the
  * end-to-end tests, which start real bots against the emulated cloud.
  */
 import type { TokenCredential } from '@azure/identity';

@@ -1,14 +1,13 @@
 /**
- * `npm start`. With MicrosoftAppId set: production — validate the environment (one line per
- * problem), start the bot, stop gracefully on SIGTERM/SIGINT. Without it: the local demo —
- * the embedded emulated Microsoft cloud plus a bot process pointed at it (src/demo/) — unless
- * any production setting is present, which stops start-up with one line naming them.
+ * The production entry point (`node .` after `npm run build`; package.json's main): validate the
+ * environment (one `config:` line per problem, exit code 2), start the bot, stop gracefully on
+ * SIGTERM/SIGINT. It never starts the demo: without MicrosoftAppId it stops like any other
+ * missing setting. The demo is `npm start` (demo/).
  */
 import { readConfig } from './config/config';
-import { missingAppIdProblem, productionSettingsIn } from './config/productionSettings';
 import { startBot } from './app';
 
-async function production(): Promise<void> {
+async function main(): Promise<void> {
   const result = readConfig(process.env);
   if (!result.ok) {
     for (const problem of result.problems) console.error(`config: ${problem}`);
@@ -33,19 +32,6 @@ async function production(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-}
-
-async function main(): Promise<void> {
-  if (process.env.MicrosoftAppId?.trim()) return production();
-  const found = productionSettingsIn(process.env);
-  if (found.length > 0) {
-    console.error(`config: ${missingAppIdProblem(found)}`);
-    process.exit(2);
-  }
-  // Loaded only in demo mode: production never loads the emulator.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const demo = require('./demo/demo') as typeof import('./demo/demo');
-  await demo.runDemo();
 }
 
 main().catch((error: unknown) => {

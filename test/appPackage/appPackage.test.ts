@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildAppPackage, PACKAGE_ICONS } from '../../src/appPackage/buildPackage';
-import { iconFiles } from '../../src/appPackage/icons';
-import { PACKAGE_VARIABLES, placeholdersIn } from '../../src/appPackage/manifestTemplate';
-import { decodeRgbaPng, readPngHeader } from '../../src/appPackage/png';
-import { bundledSchemaPath, validateTeamsManifest } from '../../src/appPackage/validateManifest';
+import { buildAppPackage, PACKAGE_ICONS } from '../../scripts/appPackage/buildPackage';
+import { iconFiles } from '../../scripts/appPackage/icons';
+import { PACKAGE_VARIABLES, placeholdersIn } from '../../scripts/appPackage/manifestTemplate';
+import { decodeRgbaPng, readPngHeader } from '../../scripts/appPackage/png';
+import { bundledSchemaPath, validateTeamsManifest } from '../../scripts/appPackage/validateManifest';
 import { readZip } from '../../src/appPackage/zipReader';
 import { readConfig } from '../../src/config/config';
 

@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { productionSettingsIn } from '../../src/config/productionSettings';
-import { allowedInDemoChild, demoChildEnvironment } from '../../src/demo/childEnvironment';
-import { playgroundCli, playgroundConfig, startPlayground, type RunningPlayground } from '../../src/demo/playground';
-import { EmulatedCloud } from '../../src/emulator/cloud';
+import { productionSettingsIn } from '../../demo/productionSettings';
+import { RATE_LIMIT_VARIABLES } from '../../src/config/rateLimitConfig';
+import { allowedInDemoChild, demoChildEnvironment } from '../../demo/childEnvironment';
+import { playgroundCli, playgroundConfig, startPlayground, type RunningPlayground } from '../../demo/playground';
+import { EmulatedCloud } from '../../emulator/cloud';
 import { childEnv } from '../helpers/childEnv';
 import { freePort } from '../helpers/e2e';
 import { isLoopback, listeningAddresses } from '../helpers/listeners';
@@ -19,6 +20,8 @@ import { produced } from '../helpers/secretScan';
 import { testTls } from '../helpers/tls';
 
 const ROOT = path.join(__dirname, '..', '..');
+/** `npm start` without its build step (scripts/test.ts has built the bot already). */
+const NPM_START = ['--import', 'tsx', path.join(ROOT, 'demo', 'main.ts')];
 
 /** Settings of a production bot (values as an operator would have them). */
 const PRODUCTION: Readonly<Record<string, string>> = {
@@ -82,6 +85,13 @@ describe('the demo is isolated from production settings', function () {
     const playground = demoChildEnvironment(parent, 'playground');
     assert.deepEqual(Object.keys(playground).sort(), ['FAKETIME', 'HOME', 'LC_ALL', 'LD_PRELOAD', 'PATH', 'TZ']);
   });
+
+  it('when the bot reads a rate limit from its environment, then the demo lets that variable through to its bot', function () {
+    const names = Object.keys(RATE_LIMIT_VARIABLES);
+    assert.ok(names.length >= 4);
+    for (const name of names) assert.ok(allowedInDemoChild(name, 'bot'), `${name} reaches the demo's bot`);
+    for (const name of names) assert.ok(!allowedInDemoChild(name, 'playground'), `${name} is none of the Playground's business`);
+  });
 });
 
 describe('the demo, as npm start runs it', function () {
@@ -103,7 +113,7 @@ describe('the demo, as npm start runs it', function () {
 
   it('when the demo runs, then its bot child has no variable the allow-list or the demo did not give it, and it listens on 127.0.0.1 only', async function () {
     const setByDemo = new Set([...Object.keys(cloud.botEnvironment({ PORT: '1', LISTEN_ADDRESS: '127.0.0.1', DATA_DIR: 'x' })), 'NODE_EXTRA_CA_CERTS']);
-    const demo = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts'), '--walkthrough'], {
+    const demo = spawn(process.execPath, [...NPM_START, '--walkthrough'], {
       cwd: ROOT,
       // Variables that are no production setting, but are none of the demo bot's business either.
       env: childEnv({ DEMO_STATE_DIR: stateDir, PORT: String(await freePort()), GITHUB_TOKEN: 'ghp_notForTheDemoBot', SOME_TOOL_SECRET: 'not-for-the-demo-bot', LOG_LEVEL: 'debug' }),
@@ -146,20 +156,36 @@ describe('the demo, as npm start runs it', function () {
     }
   });
 
-  it('when a production setting is present and MicrosoftAppId is not, then npm start prints one config line naming them, exits 2 and starts no demo', async function () {
-    const demoDir = path.join(stateDir, 'never');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env: childEnv({ ...PRODUCTION, DEMO_STATE_DIR: demoDir }), stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Runs npm start's demo with exactly this environment (plus PATH and the clock's); resolves when it exits. */
+  async function npmStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+    const child = spawn(process.execPath, NPM_START, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
     produced.watch('process output', `npm start ${child.pid ?? '?'}`, () => [output]);
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    return { code, output };
+  }
+
+  it('when a production setting is present and MicrosoftAppId is not, then npm start prints one config line naming them, exits 2 and starts no demo', async function () {
+    const demoDir = path.join(stateDir, 'never');
+    const { code, output } = await npmStart({ ...PRODUCTION, DEMO_STATE_DIR: demoDir });
     assert.equal(code, 2, output);
     const lines = output.trim().split('\n');
     assert.equal(lines.length, 1, output);
     assert.match(lines[0]!, /^config: MicrosoftAppId is not set, but production settings are \(/);
     for (const name of Object.keys(PRODUCTION)) assert.ok(lines[0]!.includes(name), `${name} named in: ${lines[0]}`);
     for (const [name, value] of Object.entries(PRODUCTION)) if (name !== 'STORAGE' && name !== 'NODE_ENV') assert.ok(!output.includes(value), `the value of ${name} is never printed`);
+    assert.equal(existsSync(demoDir), false, 'no demo state was made');
+  });
+
+  it('when MicrosoftAppId is set, then npm start prints one config line pointing to node ., exits 2 and starts no demo', async function () {
+    const demoDir = path.join(stateDir, 'never-with-app-id');
+    const { code, output } = await npmStart({ MicrosoftAppId: '3f1e2d4c-5b6a-4978-8a9b-00000000beef', DEMO_STATE_DIR: demoDir });
+    assert.equal(code, 2, output);
+    const lines = output.trim().split('\n');
+    assert.equal(lines.length, 1, output);
+    assert.match(lines[0]!, /^config: MicrosoftAppId is set, .*node \.$/);
     assert.equal(existsSync(demoDir), false, 'no demo state was made');
   });
 });

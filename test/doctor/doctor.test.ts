@@ -3,18 +3,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildAppPackage } from '../../src/appPackage/buildPackage';
+import { buildAppPackage } from '../../scripts/appPackage/buildPackage';
 import type { CheckResult } from '../../src/doctor/checks';
 import { DEFAULT_SCOPES, readConfig, type Config, type ScopeSetName } from '../../src/config/config';
 import { formatReport, runDoctor } from '../../src/doctor/doctor';
 import { checkGraphPermissions, permissionCheckName } from '../../src/doctor/graphPermissions';
-import { EmulatedCloud } from '../../src/emulator/cloud';
-import type { Conversation, Team } from '../../src/emulator/teams';
+import { EmulatedCloud } from '../../emulator/cloud';
+import type { Conversation, Team } from '../../emulator/teams';
 import { freePort, startE2E, type E2E } from '../helpers/e2e';
 import { testTls } from '../helpers/tls';
 import { childEnv } from '../helpers/childEnv';
-
-const ROOT = path.join(__dirname, '..', '..');
+import { npmScriptCommand, ROOT } from '../helpers/built';
 const PACKAGE_SETTINGS = {
   BOT_DOMAIN: 'revoker.contoso.example',
   APP_DEVELOPER_NAME: 'Contoso IT Security',
@@ -36,10 +35,10 @@ async function packageFor(env: Record<string, string>, outDir: string): Promise<
   return built.zipPath;
 }
 
-/** Runs `npm run doctor`'s entry point as a process; resolves with its exit code and output. */
+/** Runs `npm run doctor`'s entry point (compiled) as a process; resolves with its exit code and output. */
 function runCli(env: Record<string, string>, manifest: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'doctor', 'cli.ts'), '--manifest', manifest, '--dotenv', path.join(tmpdir(), 'no-such.env')], {
+    const child = spawn(process.execPath, [...npmScriptCommand('doctor'), '--manifest', manifest, '--dotenv', path.join(tmpdir(), 'no-such.env')], {
       cwd: ROOT,
       env: childEnv({ NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],

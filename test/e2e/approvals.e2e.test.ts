@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { VERB } from '../../src/cards/verbs';
-import type { DirectoryUser } from '../../src/emulator/directory';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
-import type { Conversation, PostedMessage, Team } from '../../src/emulator/teams';
+import type { DirectoryUser } from '../../emulator/directory';
+import { GRAPH_ROUTES } from '../../emulator/graph';
+import type { Conversation, PostedMessage, Team } from '../../emulator/teams';
 import { NAMESPACE } from '../../src/app/revocationService';
 import { systemClock } from '../../src/domain/clock';
 import { beginApproval } from '../../src/domain/approval';

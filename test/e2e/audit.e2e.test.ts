@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AuditRecord } from '../../src/app/ports/auditLog';
 import { AUDIT_CSV_COLUMNS } from '../../src/app/auditExport';
-import type { Conversation, PostedMessage } from '../../src/emulator/teams';
+import type { Conversation, PostedMessage } from '../../emulator/teams';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';

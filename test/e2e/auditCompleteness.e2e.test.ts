@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditRecord } from '../../src/app/ports/auditLog';
 import { VERB } from '../../src/cards/verbs';
-import type { DirectoryUser } from '../../src/emulator/directory';
+import type { DirectoryUser } from '../../emulator/directory';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf, requestIdOf } from '../helpers/flows';

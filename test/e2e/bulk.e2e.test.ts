@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { addBulkPopulation, type DirectoryUser } from '../../src/emulator/directory';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
-import type { Conversation, PostedMessage, Team } from '../../src/emulator/teams';
+import { addBulkPopulation, type DirectoryUser } from '../../emulator/directory';
+import { GRAPH_ROUTES } from '../../emulator/graph';
+import type { Conversation, PostedMessage, Team } from '../../emulator/teams';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { currentCard, sendForCard, textOf } from '../helpers/flows';
 

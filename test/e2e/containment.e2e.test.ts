@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import { GRAPH_ROUTES } from '../../emulator/graph';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';
 

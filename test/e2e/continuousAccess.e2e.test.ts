@@ -7,8 +7,8 @@
  * the challenged token never reaches Graph again.
  */
 import assert from 'node:assert/strict';
-import type { RecordedCall } from '../../src/emulator/httpServer';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import type { RecordedCall } from '../../emulator/httpServer';
+import { GRAPH_ROUTES } from '../../emulator/graph';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';
 

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import type { AuditRecord } from '../../src/app/ports/auditLog';
 import { systemClock } from '../../src/domain/clock';
-import type { DirectoryUser } from '../../src/emulator/directory';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
-import type { Conversation, PostedMessage, Team } from '../../src/emulator/teams';
+import type { DirectoryUser } from '../../emulator/directory';
+import { GRAPH_ROUTES } from '../../emulator/graph';
+import type { Conversation, PostedMessage, Team } from '../../emulator/teams';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { currentCard, sendForCard, textOf } from '../helpers/flows';

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { supportsBulk, type BulkDirectoryGateway } from '../../src/app/ports/directory';
 import type { ContainmentGateway } from '../../src/app/ports/containment';
 import type { Config } from '../../src/config/config';
-import { EmulatedCloud } from '../../src/emulator/cloud';
-import { GRAPH_ROUTES, type GraphRouteName } from '../../src/emulator/graph';
+import { EmulatedCloud } from '../../emulator/cloud';
+import { GRAPH_ROUTES, type GraphRouteName } from '../../emulator/graph';
 import { BULK_GRAPH_SCOPES, bulkConfig, delegatedSession } from '../helpers/bulkCloud';
 import { testTls } from '../helpers/tls';
 

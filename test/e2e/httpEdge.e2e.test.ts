@@ -1,6 +1,6 @@
 /**
  * Hostile bodies at the HTTP edge, before anyone is authenticated, against the bot as a real
- * process (`node --import tsx src/main.ts`): its memory is its own to measure (/proc), and its
+ * process (`node .`, the compiled build): its memory is its own to measure (/proc), and its
  * TMPDIR points at a folder this test watches.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { EmulatedCloud } from '../../src/emulator/cloud';
+import { EmulatedCloud } from '../../emulator/cloud';
 import { READY_FRESH_FOR_MS } from '../../src/http/readiness';
 import { startChildBot, type ChildBot } from '../helpers/childBot';
 import { freePort, startE2E, type E2E } from '../helpers/e2e';
@@ -151,7 +151,6 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     const answer = await post(messages, { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(part.length) }, part);
     assert.equal(answer.status, 415, answer.body);
     assert.match(answer.body, /Content-Type must be application\/json/);
-    // (tsx keeps its compile cache there too: only new files count.)
     assert.deepEqual(filesUnder(botTmp), before, 'no new file in the bot’s TMPDIR');
   });
 

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { departmentFilter, groupNameFilter } from '../../src/domain/odata';
-import { addBulkPopulation, type DirectoryUser } from '../../src/emulator/directory';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
-import type { RecordedCall } from '../../src/emulator/httpServer';
+import { addBulkPopulation, type DirectoryUser } from '../../emulator/directory';
+import { GRAPH_ROUTES } from '../../emulator/graph';
+import type { RecordedCall } from '../../emulator/httpServer';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { currentCard, sendForCard, textOf } from '../helpers/flows';
 

@@ -1,22 +1,21 @@
 /**
- * Operations, with the bot as a real child process (`node --import tsx src/main.ts`, as
- * `npm start` runs it): configuration checked at start-up with one line per problem and exit
+ * Operations, with the bot as a real child process (`node .`, the compiled build, as
+ * production runs it): configuration checked at start-up with one line per problem and exit
  * code 2, and a graceful stop on SIGTERM that lets an in-flight revoke finish first.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EmulatedCloud } from '../../src/emulator/cloud';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import { EmulatedCloud } from '../../emulator/cloud';
+import { GRAPH_ROUTES } from '../../emulator/graph';
 import { freePort } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';
 import { produced } from '../helpers/secretScan';
 import { testTls } from '../helpers/tls';
 import { childEnv } from '../helpers/childEnv';
-
-const ROOT = path.join(__dirname, '..', '..');
+import { BOT_COMMAND, ROOT } from '../helpers/built';
 
 interface Child {
   readonly process: ChildProcess;
@@ -24,9 +23,9 @@ interface Child {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `node --import tsx src/main.ts` with exactly this environment (plus PATH and the clock's). */
+/** Starts `node .` with exactly this environment (plus PATH and the clock's). */
 function startMain(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, BOT_COMMAND, {
     cwd: ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,6 +64,21 @@ describe('operations, with the bot as a child process', function () {
       assert.equal(lines.filter((l) => l.includes(name)).length, 1, `one line about ${name} in:\n${child.output()}`);
     }
     assert.match(child.output(), /did not start/);
+  });
+
+  it('when MicrosoftAppId is unset, then node . stops like for any missing setting (config lines, exit code 2) and never starts the demo', async function () {
+    const demoDir = mkdtempSync(path.join(tmpdir(), 'revoker-no-demo-'));
+    try {
+      const child = startMain({ DEMO_STATE_DIR: demoDir });
+      assert.equal(await child.exited, 2, child.output());
+      const lines = child.output().split('\n').filter((l) => l.trim());
+      assert.ok(lines.some((l) => /^config: MicrosoftAppId is not set/.test(l)), child.output());
+      assert.ok(lines.every((l) => l.startsWith('config: ') || /did not start/.test(l)), child.output());
+      assert.doesNotMatch(child.output(), /emulat|demo|Playground/i);
+      assert.deepEqual(readdirSync(demoDir), [], 'no demo state was made');
+    } finally {
+      rmSync(demoDir, { recursive: true, force: true });
+    }
   });
 
   describe('graceful shutdown', function () {

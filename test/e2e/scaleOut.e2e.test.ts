@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import { GRAPH_ROUTES } from '../../emulator/graph';
 import { sendForCard, textOf } from '../helpers/flows';
 import { startScaleOut, type ScaleOut } from '../helpers/scaleOut';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { VERB } from '../../src/cards/verbs';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import { GRAPH_ROUTES } from '../../emulator/graph';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf, requestIdOf } from '../helpers/flows';
 

@@ -11,7 +11,7 @@ import {
 } from '@azure/identity';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { decodeJwt, type JWTPayload } from 'jose';
-import { DEFAULT_USER_ROLE, ROLE, seedDirectory, type Directory, type DirectoryUser } from '../../src/emulator/directory';
+import { DEFAULT_USER_ROLE, ROLE, seedDirectory, type Directory, type DirectoryUser } from '../../emulator/directory';
 import {
   BOTFRAMEWORK_TENANT_ID,
   EmulatedEntra,
@@ -19,7 +19,7 @@ import {
   GRAPH_RESOURCE,
   TEAMS_DESKTOP_CLIENT_ID,
   type AppRegistration,
-} from '../../src/emulator/entra';
+} from '../../emulator/entra';
 import { testTls } from '../helpers/tls';
 
 const BOT_FRAMEWORK = 'https://api.botframework.com';

@@ -4,12 +4,12 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { BatchRequestContent, BatchResponseContent, Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { departmentFilter } from '../../src/domain/odata';
-import { DEFAULT_USER_ROLE, DEMO_TENANT_ID, seedDirectory, type Directory, type DirectoryUser } from '../../src/emulator/directory';
-import { EmulatedGraph, GRAPH_ROUTES } from '../../src/emulator/graph';
-import { directoryRoleId } from '../../src/emulator/graph/resources';
-import { epochSeconds, SigningKeySet } from '../../src/emulator/signingKeys';
+import { DEFAULT_USER_ROLE, DEMO_TENANT_ID, seedDirectory, type Directory, type DirectoryUser } from '../../emulator/directory';
+import { EmulatedGraph, GRAPH_ROUTES } from '../../emulator/graph';
+import { directoryRoleId } from '../../emulator/graph/resources';
+import { epochSeconds, SigningKeySet } from '../../emulator/signingKeys';
 import { claimsFromChallenge } from '../../src/graph/claimsChallenge';
-import type { PemPair } from '../../src/emulator/tls';
+import type { PemPair } from '../../emulator/tls';
 import { testTls } from '../helpers/tls';
 
 const BOT_APP_ID = '11111111-2222-4333-8444-555555555555';

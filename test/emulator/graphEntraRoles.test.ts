@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { classifyTarget, decide, mayEnableDisableDevices, ROLE_TEMPLATE as R, type TargetProfile, type UserAction } from '../../src/emulator/graph/entraRoles';
+import { classifyTarget, decide, mayEnableDisableDevices, ROLE_TEMPLATE as R, type TargetProfile, type UserAction } from '../../emulator/graph/entraRoles';
 
 /** The caller roles of graph.md §1.5 plus Password Administrator, which must never revoke. */
 const CALLERS = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { checkFilter, decodeSkipToken, encodeSkipToken, evaluateFilter, evaluateSearch, parseFilter, parseSearch, parseSelect, parseStringLiteral, parseTop } from '../../src/emulator/graph/odata';
-import { USER_FILTERS } from '../../src/emulator/graph/resources';
+import { checkFilter, decodeSkipToken, encodeSkipToken, evaluateFilter, evaluateSearch, parseFilter, parseSearch, parseSelect, parseStringLiteral, parseTop } from '../../emulator/graph/odata';
+import { USER_FILTERS } from '../../emulator/graph/resources';
 
 describe("the emulated Graph's OData parsing", function () {
   it("reads string literals with doubled quotes and refuses a lone quote", function () {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EmulatedServer, json } from '../../src/emulator/httpServer';
+import { EmulatedServer, json } from '../../emulator/httpServer';
 import { testTls } from '../helpers/tls';
 
 describe('emulated HTTPS server', function () {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SCOPES, readConfig } from '../../src/config/config';
-import { delegatedPermission, PERMISSION_TABLE, satisfies, type PermissionRow } from '../../src/emulator/permissions';
+import { delegatedPermission, PERMISSION_TABLE, satisfies, type PermissionRow } from '../../emulator/permissions';
 
 const ROWS: [string, PermissionRow][] = Object.entries(PERMISSION_TABLE);
 
@@ -42,7 +42,7 @@ describe('the permission table of the emulated Entra and Graph', function () {
   });
 
   it('every row cites its Microsoft Graph documentation page in a comment', function () {
-    const source = readFileSync(path.join(__dirname, '../../src/emulator/permissions.ts'), 'utf8');
+    const source = readFileSync(path.join(__dirname, '../../emulator/permissions.ts'), 'utf8');
     const table = source.slice(source.indexOf('export const PERMISSION_TABLE'));
     for (const [operation] of ROWS) {
       const key = /^[A-Za-z$]\w*$/.test(operation) ? `  ${operation}: {` : `  '${operation}': {`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeComponent, decodeQuery, splitRequestTarget } from '../../src/emulator/queryString';
+import { decodeComponent, decodeQuery, splitRequestTarget } from '../../emulator/queryString';
 
 const entries = (raw: string): [string, string][] => [...decodeQuery(raw)];
 

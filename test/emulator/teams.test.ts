@@ -16,9 +16,9 @@ import {
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import sinon from 'sinon';
 import { BotFrameworkConfigError, createBotFrameworkAuthentication } from '../../src/bot/botFrameworkAuth';
-import { DEMO_TENANT_ID as DEMO_TENANT, seedDirectory, type Directory, type DirectoryUser } from '../../src/emulator/directory';
-import { EmulatedEntra } from '../../src/emulator/entra';
-import { EmulatedTeams, LOGIN_REQUEST, CARD_RESPONSE, type Conversation, type PostedMessage } from '../../src/emulator/teams';
+import { DEMO_TENANT_ID as DEMO_TENANT, seedDirectory, type Directory, type DirectoryUser } from '../../emulator/directory';
+import { EmulatedEntra } from '../../emulator/entra';
+import { EmulatedTeams, LOGIN_REQUEST, CARD_RESPONSE, type Conversation, type PostedMessage } from '../../emulator/teams';
 import { testTls } from '../helpers/tls';
 
 const MAGIC_CODE = '482913';

@@ -4,9 +4,9 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import type { Activity } from 'botbuilder';
 import { ClaimsIdentity, MsalAppCredentials, TokenApiClient, type UserTokenClient } from 'botframework-connector';
 import { createBotFrameworkAuthentication } from '../../src/bot/botFrameworkAuth';
-import { seedDirectory, type Directory, type DirectoryUser } from '../../src/emulator/directory';
-import { BOTFRAMEWORK_TENANT_ID, EmulatedEntra } from '../../src/emulator/entra';
-import { EmulatedSignInError, EmulatedTokenService } from '../../src/emulator/tokenService';
+import { seedDirectory, type Directory, type DirectoryUser } from '../../emulator/directory';
+import { BOTFRAMEWORK_TENANT_ID, EmulatedEntra } from '../../emulator/entra';
+import { EmulatedSignInError, EmulatedTokenService } from '../../emulator/tokenService';
 import { testTls } from '../helpers/tls';
 
 const CONNECTION = 'graph-conn';

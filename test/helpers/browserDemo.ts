@@ -21,7 +21,7 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-/** Starts `node src/main.ts` (npm start) without MicrosoftAppId and without a terminal: the browser demo. */
+/** Starts `npm start`'s demo (demo/main.ts; the bot is built already) without MicrosoftAppId and without a terminal: the browser demo. */
 export async function startDemo(args: readonly string[] = []): Promise<RunningDemo> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'revoker-browser-demo-'));
   const [botPort, playgroundPort] = [await freePort(), await freePort()];
@@ -29,7 +29,7 @@ export async function startDemo(args: readonly string[] = []): Promise<RunningDe
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && name !== 'CI' && name !== 'MicrosoftAppId') env[name] = value;
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts'), '--port', String(playgroundPort), ...args],
+    ['--import', 'tsx', path.join(ROOT, 'demo', 'main.ts'), '--port', String(playgroundPort), ...args],
     { cwd: ROOT, env: { ...env, PORT: String(botPort), DEMO_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';

@@ -6,8 +6,8 @@
 import type { BulkDirectoryGateway } from '../../src/app/ports/directory';
 import { supportsBulk } from '../../src/app/ports/directory';
 import { readConfig, type Config } from '../../src/config/config';
-import type { EmulatedCloud } from '../../src/emulator/cloud';
-import { GRAPH_ROUTES } from '../../src/emulator/graph';
+import type { EmulatedCloud } from '../../emulator/cloud';
+import { GRAPH_ROUTES } from '../../emulator/graph';
 import { GraphContainment } from '../../src/graph/graphContainment';
 import { GraphDirectory } from '../../src/graph/graphDirectory';
 import { DelegatedSessions, type DelegatedSession } from '../../src/identity/delegatedSessions';

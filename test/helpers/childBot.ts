@@ -1,16 +1,14 @@
 /**
- * The bot as a real child process (`node --import tsx src/main.ts`), configured exactly as in
+ * The bot as a real child process (`node .`, the compiled build), configured exactly as in
  * production except that its environment points at the emulated cloud and trusts its CA — so a
  * test can kill it with SIGKILL and start another on the same data.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { EmulatedCloud } from '../../src/emulator/cloud';
+import type { EmulatedCloud } from '../../emulator/cloud';
+import { BOT_COMMAND, ROOT } from './built';
 import { produced } from './secretScan';
 import { childEnv } from './childEnv';
-
-const ROOT = path.resolve(__dirname, '..', '..');
 
 export interface ChildBot {
   readonly url: string;
@@ -30,7 +28,7 @@ export async function startChildBot(cloud: EmulatedCloud, options: { port: numbe
     ...cloud.botEnvironment({ PORT: String(options.port), LOG_LEVEL: 'debug', ...options.env }),
     NODE_EXTRA_CA_CERTS: options.caFile,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, BOT_COMMAND, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -1,9 +1,7 @@
-/** Runs one of the project's command lines (src/cli/*.ts) in its own node process, as npm run would. */
+/** Runs one of the project's operator commands (compiled, as package.json runs it) in its own node process, as npm run would. */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { npmScriptCommand, ROOT } from './built';
 import { childEnv } from './childEnv';
-
-const ROOT = path.resolve(__dirname, '..', '..');
 
 export interface CliResult {
   readonly code: number | null;
@@ -11,10 +9,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** `script` relative to src/cli (e.g. 'auditExport.ts'); the environment starts from childEnv. */
+/** `script` is the npm script's name (e.g. 'audit:export'); the environment starts from childEnv. */
 export function runCli(script: string, args: readonly string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', script), ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...npmScriptCommand(script), ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startBot, type RunningBot, type StartOptions } from '../../src/app';
 import { readConfig } from '../../src/config/config';
-import { EmulatedCloud } from '../../src/emulator/cloud';
-import type { Directory } from '../../src/emulator/directory';
+import { EmulatedCloud } from '../../emulator/cloud';
+import type { Directory } from '../../emulator/directory';
 import { produced } from './secretScan';
 import { testTls } from './tls';
 

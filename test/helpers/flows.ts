@@ -1,7 +1,7 @@
 /** Small steps of Teams conversations used across the end-to-end tests. */
 import assert from 'node:assert/strict';
-import type { DirectoryUser } from '../../src/emulator/directory';
-import type { Conversation, EmulatedTeams, PostedMessage } from '../../src/emulator/teams';
+import type { DirectoryUser } from '../../emulator/directory';
+import type { Conversation, EmulatedTeams, PostedMessage } from '../../emulator/teams';
 
 /** Everything visible in a card (or anything), as one string for matching. */
 export function textOf(value: unknown): string {

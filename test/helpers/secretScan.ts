@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { onTokenSigned } from '../../src/emulator/signingKeys';
+import { onTokenSigned } from '../../emulator/signingKeys';
 
 /** A header.payload.signature JWT (JWS compact form; "eyJ" is base64url for '{"'). */
 const FULL_JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g;

@@ -1,6 +1,6 @@
 /** The CA that scripts/test.ts made for this run, and server certificates issued by it. */
 import { readFileSync } from 'node:fs';
-import { issueServerCertificate, type PemPair } from '../../src/emulator/tls';
+import { issueServerCertificate, type PemPair } from '../../emulator/tls';
 
 let cached: Promise<{ ca: PemPair; server: PemPair }> | undefined;
 

@@ -13,7 +13,7 @@ import { runCli, type CliResult } from '../helpers/cli';
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 
 function runExport(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return runCli('auditExport.ts', args, env);
+  return runCli('audit:export', args, env);
 }
 
 describe('npm run audit:export', function () {

@@ -13,7 +13,7 @@ import { openRaw } from '../storage/storageTestHelpers';
 import { auditEntry } from '../storage/auditLogContract';
 
 function runVerify(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return runCli('auditVerify.ts', args, env);
+  return runCli('audit:verify', args, env);
 }
 
 const HASH = 'ab'.repeat(32);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cardToText } from '../../src/demo/cardText';
+import { cardToText } from '../../demo/cardText';
 
 describe('the terminal demo’s card text', function () {
   it('shows text, facts, list lines, inputs and numbered actions, and resolves date functions', function () {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { departmentFilter, displayNameFilter, groupNameFilter, odataQuery, odataString, parseOdataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
-import { evaluateFilter, parseFilter } from '../../src/emulator/graph/odata';
-import { decodeQuery } from '../../src/emulator/queryString';
+import { evaluateFilter, parseFilter } from '../../emulator/graph/odata';
+import { decodeQuery } from '../../emulator/queryString';
 import { RandomText } from './randomText';
 
 /** The key inside a path: what follows '/users/', or the inside of a key form's quotes. */

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { parseCommand, type Command, type IncomingMention } from '../../src/domain/command';
 import { displayNameFilter, parseOdataString, odataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
 import { parseTarget, type TargetReference } from '../../src/domain/targetReference';
-import { decodeQuery } from '../../src/emulator/queryString';
+import { decodeQuery } from '../../emulator/queryString';
 import { growthFactor, LINEAR_GROWTH_BOUND } from '../helpers/growth';
 import { hostileCommand, hostileText, hugeTextOf, hugeTextParts } from '../helpers/hostileArbitraries';
 

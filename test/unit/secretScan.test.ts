@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SigningKeySet } from '../../src/emulator/signingKeys';
+import { SigningKeySet } from '../../emulator/signingKeys';
 import { maskSecrets } from '../../src/observability/logger';
 import { ProducedOutput, scanForSecrets } from '../helpers/secretScan';
 

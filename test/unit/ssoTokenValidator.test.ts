@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { JWTPayload } from 'jose';
-import { EmulatedServer, json } from '../../src/emulator/httpServer';
-import { SigningKeySet } from '../../src/emulator/signingKeys';
+import { EmulatedServer, json } from '../../emulator/httpServer';
+import { SigningKeySet } from '../../emulator/signingKeys';
 import { SsoTokenValidator } from '../../src/identity/ssoTokenValidator';
 import { ManualClock } from '../helpers/clock';
 import { testTls } from '../helpers/tls';
