@@ -1,16 +1,18 @@
 /**
  * `npm run bench`: the turn benchmark. The emulated Microsoft cloud runs in this process; the
- * bot runs as `npm start` runs it (a child process, production mode, JWT validation on) and,
- * for the framework's floor, a bare botbuilder echo bot on the same adapter set-up
- * (bench/echoBot.ts). Activities come from the emulated Teams channel, signed as the Bot
- * Connector signs them; Graph answers with no injected latency. Prints throughput at a fixed
- * concurrency, p50/p99 latency, Graph and token-endpoint calls, the bot's peak RSS, and ratios.
+ * bot runs as production runs it (`node .`, the compiled build: a child process, production
+ * mode, JWT validation on) and, for the framework's floor, a bare botbuilder echo bot on the
+ * same adapter set-up (bench/echoBot.ts, compiled too). For comparison each also runs from its
+ * TypeScript under tsx, one after the other in the same run. Activities come from the emulated
+ * Teams channel, signed as the Bot Connector signs them; Graph answers with no injected latency.
+ * Prints throughput at a fixed concurrency, p50/p99 latency, Graph and token-endpoint calls,
+ * each process's RSS after start-up and at its peak under load, and ratios.
  *
  * Options (environment): BENCH_TURNS (default 400), BENCH_CONCURRENCY (default 8), BENCH_DATA_DIR
  * (where the bot's SQLite file goes; default the OS temp dir), BENCH_PROFILE (a directory:
  * the bots run with --cpu-prof and write their profiles there).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -59,8 +61,26 @@ async function freePort(): Promise<number> {
   });
 }
 
-function spawnBot(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+/** How a bot process runs: its compiled JavaScript (as production runs), or its TypeScript under tsx. */
+type Runtime = 'compiled' | 'tsx';
+const RUNTIMES: readonly Runtime[] = ['compiled', 'tsx'];
+
+/** The node arguments that start each bot in each runtime (from the repository root). */
+const COMMANDS: Readonly<Record<'bot' | 'echo', Readonly<Record<Runtime, readonly string[]>>>> = {
+  bot: { compiled: ['.'], tsx: ['--import', 'tsx', 'src/main.ts'] },
+  echo: { compiled: ['build/bench/bench/echoBot.js'], tsx: ['--import', 'tsx', 'bench/echoBot.ts'] },
+};
+
+/** Builds what the compiled runs start: the bot (npm run build) and the echo bot (bench/tsconfig.echoBot.json). */
+function compile(): void {
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const args of [['-b', 'src'], ['-p', 'bench/tsconfig.echoBot.json']]) {
+    if (spawnSync(process.execPath, [tsc, ...args], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error(`tsc ${args.join(' ')} failed`);
+  }
+}
+
+function spawnBot(args: readonly string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   return child;
 }
 
@@ -133,7 +153,33 @@ function isCard(m: PostedMessage | undefined, pattern: RegExp): m is PostedMessa
   return m !== undefined && pattern.test(JSON.stringify(m.card ?? {}));
 }
 
+/** One bot process under load: its phases, and its resident set size after start-up and at its peak. */
+interface Measured {
+  readonly runtime: Runtime;
+  readonly phases: readonly [Phase, Phase];
+  readonly rssAtStart: number;
+  readonly rssPeak: number;
+}
+
+/** Generous limits: one benchmark agent sends far more than a person would. */
+const LIMITS = { RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '1000000', RATE_LIMIT_USER_REVOKES_PER_MINUTE: '1000000', RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: '1000000', RATE_LIMIT_TENANT_REVOKES_PER_MINUTE: '1000000' };
+
+/** Starts a bot process, points the emulated Teams channel at it, runs `load`, and stops it. */
+async function underLoad(cloud: EmulatedCloud, children: ChildProcess[], args: readonly string[], env: Record<string, string>, load: () => Promise<[Phase, Phase]>): Promise<Omit<Measured, 'runtime'>> {
+  const port = await freePort();
+  const child = spawnBot(args, { ...env, PORT: String(port) });
+  children.push(child);
+  await waitUntilUp(`http://127.0.0.1:${port}`);
+  const rssAtStart = rssInMb(child.pid, 'VmRSS');
+  cloud.teams.botEndpoint = `http://127.0.0.1:${port}/api/messages`;
+  const phases = await load();
+  const rssPeak = rssInMb(child.pid);
+  await stopChild(child);
+  return { phases, rssAtStart, rssPeak };
+}
+
 async function run(caFile: string, ca: PemPair): Promise<void> {
+  compile();
   const cloud = await EmulatedCloud.start({ ca });
   const dataDir = mkdtempSync(path.join(process.env.BENCH_DATA_DIR ?? os.tmpdir(), 'revoker-bench-'));
   const children: ChildProcess[] = [];
@@ -142,73 +188,63 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
     for (let i = 0; i < TURNS + 200; i += 1) directory.addUser({ userPrincipalName: targetOf(i), displayName: `Bench User ${i}`, jobTitle: 'Tester', department: 'Bench' });
     const agents: DirectoryUser[] = AGENTS.map((name) => directory.user(name));
     const chatOf = (user: DirectoryUser) => teams.personalChat(user);
-    // Generous limits: one benchmark agent sends far more than a person would.
-    const limits = { RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '1000000', RATE_LIMIT_USER_REVOKES_PER_MINUTE: '1000000', RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: '1000000', RATE_LIMIT_TENANT_REVOKES_PER_MINUTE: '1000000' };
-
-    // ---- Session Revoker ----
-    const botPort = await freePort();
-    const bot = spawnBot('src/main.ts', { ...cloud.botEnvironment({ PORT: String(botPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...limits }), NODE_EXTRA_CA_CERTS: caFile });
-    children.push(bot);
-    await waitUntilUp(`http://127.0.0.1:${botPort}`);
-    const botRssAtStart = rssInMb(bot.pid, 'VmRSS');
-    teams.botEndpoint = `http://127.0.0.1:${botPort}/api/messages`;
-
     const lookup = async (i: number): Promise<PostedMessage | undefined> => {
       const agent = agents[i % agents.length]!;
       const turn = await teams.send(agent, chatOf(agent), `revoke ${targetOf(i)}`);
       // Other turns run at the same time: take the card about this turn's target.
       return turn.status === 200 ? turn.posted.find((m) => m.card && JSON.stringify(m.card).includes(targetOf(i))) : undefined;
     };
-    // Sign every agent in, then warm up (JIT, connections, caches).
-    for (const agent of agents) await teams.send(agent, chatOf(agent), `revoke ${targetOf(TURNS)}`);
-    for (let i = 0; i < 100; i += 1) await lookup(TURNS + 100 + (i % 100));
 
-    const cards: { agent: DirectoryUser; card: PostedMessage }[] = [];
-    const lookups = await measure(cloud, 'lookup (message → card)', TURNS, async (i) => {
-      const card = await lookup(i);
-      if (!isCard(card, /Revoke sessions/)) return false;
-      cards.push({ agent: agents[i % agents.length]!, card });
-      return true;
-    });
-    const confirms = await measure(cloud, 'confirm (invoke → revoke → card)', Math.min(TURNS, cards.length), async (i) => {
-      const { agent, card } = cards[i]!;
-      const click = await teams.click(agent, card, 'Revoke sessions');
-      return /Sessions revoked/.test(JSON.stringify(click.card ?? {}));
-    });
-    const botRss = rssInMb(bot.pid);
-    await stopChild(bot);
+    // ---- Session Revoker: compiled, then under tsx; each on its own SQLite file ----
+    const bots: Measured[] = [];
+    for (const runtime of RUNTIMES) {
+      const env = { ...cloud.botEnvironment({ DATA_DIR: path.join(dataDir, runtime), LOG_LEVEL: 'warn', ...LIMITS }), NODE_EXTRA_CA_CERTS: caFile };
+      const measured = await underLoad(cloud, children, COMMANDS.bot[runtime], env, async () => {
+        // Sign every agent in, then warm up (JIT, connections, caches).
+        for (const agent of agents) await teams.send(agent, chatOf(agent), `revoke ${targetOf(TURNS)}`);
+        for (let i = 0; i < 100; i += 1) await lookup(TURNS + 100 + (i % 100));
+        const cards: { agent: DirectoryUser; card: PostedMessage }[] = [];
+        const lookups = await measure(cloud, 'lookup (message → card)', TURNS, async (i) => {
+          const card = await lookup(i);
+          if (!isCard(card, /Revoke sessions/)) return false;
+          cards.push({ agent: agents[i % agents.length]!, card });
+          return true;
+        });
+        const confirms = await measure(cloud, 'confirm (invoke → revoke → card)', Math.min(TURNS, cards.length), async (i) => {
+          const { agent, card } = cards[i]!;
+          const click = await teams.click(agent, card, 'Revoke sessions');
+          return /Sessions revoked/.test(JSON.stringify(click.card ?? {}));
+        });
+        return [lookups, confirms];
+      });
+      bots.push({ runtime, ...measured });
+    }
 
-    // ---- the echo bot, same adapter set-up ----
-    const echoPort = await freePort();
-    const echo = spawnBot('bench/echoBot.ts', { ...cloud.botEnvironment({ PORT: String(echoPort) }), NODE_EXTRA_CA_CERTS: caFile });
-    children.push(echo);
-    await waitUntilUp(`http://127.0.0.1:${echoPort}`);
-    const echoRssAtStart = rssInMb(echo.pid, 'VmRSS');
-    teams.botEndpoint = `http://127.0.0.1:${echoPort}/api/messages`;
-    const echoMessage = async (i: number): Promise<PostedMessage | undefined> => {
-      const agent = agents[i % agents.length]!;
-      const turn = await teams.send(agent, chatOf(agent), `revoke ${targetOf(i)}`);
-      // Other turns run at the same time: take the card about this turn's target.
-      return turn.status === 200 ? turn.posted.find((m) => m.card && JSON.stringify(m.card).includes(targetOf(i))) : undefined;
-    };
-    for (let i = 0; i < 100; i += 1) await echoMessage(i);
-    const echoCards: { agent: DirectoryUser; card: PostedMessage }[] = [];
-    const echoes = await measure(cloud, 'echo message (message → card)', TURNS, async (i) => {
-      const card = await echoMessage(i);
-      if (!isCard(card, /Echo/)) return false;
-      echoCards.push({ agent: agents[i % agents.length]!, card });
-      return true;
-    });
-    const echoInvokes = await measure(cloud, 'echo invoke (invoke → card)', Math.min(TURNS, echoCards.length), async (i) => {
-      const { agent, card } = echoCards[i]!;
-      const click = await teams.click(agent, card, 'Echo');
-      return /echoed/.test(JSON.stringify(click.card ?? {}));
-    });
-    const echoRss = rssInMb(echo.pid);
-    await stopChild(echo);
+    // ---- the echo bot, same adapter set-up: compiled, then under tsx ----
+    const echoes: Measured[] = [];
+    for (const runtime of RUNTIMES) {
+      const env = { ...cloud.botEnvironment({}), NODE_EXTRA_CA_CERTS: caFile };
+      const measured = await underLoad(cloud, children, COMMANDS.echo[runtime], env, async () => {
+        for (let i = 0; i < 100; i += 1) await lookup(i);
+        const echoCards: { agent: DirectoryUser; card: PostedMessage }[] = [];
+        const messages = await measure(cloud, 'echo message (message → card)', TURNS, async (i) => {
+          const card = await lookup(i);
+          if (!isCard(card, /Echo/)) return false;
+          echoCards.push({ agent: agents[i % agents.length]!, card });
+          return true;
+        });
+        const invokes = await measure(cloud, 'echo invoke (invoke → card)', Math.min(TURNS, echoCards.length), async (i) => {
+          const { agent, card } = echoCards[i]!;
+          const click = await teams.click(agent, card, 'Echo');
+          return /echoed/.test(JSON.stringify(click.card ?? {}));
+        });
+        return [messages, invokes];
+      });
+      echoes.push({ runtime, ...measured });
+    }
 
-    report([lookups, confirms, echoes, echoInvokes], { botRss, echoRss, botRssAtStart, echoRssAtStart, agents: agents.length, dataDir });
-    const failed = [lookups, confirms, echoes, echoInvokes].reduce((n, p) => n + p.failures, 0);
+    report(bots, echoes, { agents: agents.length, dataDir });
+    const failed = [...bots, ...echoes].flatMap((m) => m.phases).reduce((n, p) => n + p.failures, 0);
     if (failed > 0) process.exitCode = 1;
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -217,30 +253,41 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
   }
 }
 
-function report(phases: Phase[], extra: { botRss: number; echoRss: number; botRssAtStart: number; echoRssAtStart: number; agents: number; dataDir: string }): void {
-  const [lookups, confirms, echoes, echoInvokes] = phases as [Phase, Phase, Phase, Phase];
+function report(bots: readonly Measured[], echoes: readonly Measured[], extra: { agents: number; dataDir: string }): void {
+  const byRuntime = (all: readonly Measured[], runtime: Runtime): Measured => all.find((m) => m.runtime === runtime)!;
+  const bot = byRuntime(bots, 'compiled');
+  const echo = byRuntime(echoes, 'compiled');
+  const [lookups, confirms] = bot.phases;
+  const [echoMessages, echoInvokes] = echo.phases;
   const rate = (p: Phase): number => p.turns / p.seconds;
   const cpu = os.cpus();
   console.log(`\nTurn benchmark — ${os.cpus().length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
   console.log(`${TURNS} turns per phase, concurrency ${CONCURRENCY}, ${extra.agents} warm agents; Graph latency 0; channel JWTs validated\n`);
-  const rows = phases.map((p) => [p.name, rate(p).toFixed(0), percentile(p.latenciesInMs, 50).toFixed(1), percentile(p.latenciesInMs, 99).toFixed(1), (p.graphCalls / p.turns).toFixed(2), (p.revokeCalls / p.turns).toFixed(2), String(p.tokenCalls), String(p.failures)]);
-  const header = ['turn', 'turns/s', 'p50 ms', 'p99 ms', 'Graph calls/turn', 'revokes/turn', 'token calls', 'failed'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  const rows = [...bots, ...echoes].flatMap((m) => m.phases.map((p) => [p.name, m.runtime, rate(p).toFixed(0), percentile(p.latenciesInMs, 50).toFixed(1), percentile(p.latenciesInMs, 99).toFixed(1), (p.graphCalls / p.turns).toFixed(2), (p.revokeCalls / p.turns).toFixed(2), String(p.tokenCalls), String(p.failures)]));
+  table(['turn', 'runs', 'turns/s', 'p50 ms', 'p99 ms', 'Graph calls/turn', 'revokes/turn', 'token calls', 'failed'], rows, 2);
   for (const p of [lookups, confirms]) console.log(`Graph calls in ${p.name}: ${Object.entries(p.routes).map(([route, n]) => `${route} ${(n / p.turns).toFixed(2)}/turn`).join(', ')}`);
-  console.log(`\npeak RSS: Session Revoker ${extra.botRss.toFixed(0)} MB (${extra.botRssAtStart.toFixed(0)} MB after start-up), echo bot ${extra.echoRss.toFixed(0)} MB (${extra.echoRssAtStart.toFixed(0)} MB after start-up); both run under tsx as npm start does`);
-  console.log(`the bot's SQLite file: ${path.dirname(extra.dataDir)}`);
+  console.log('');
+  const rss = [...bots.map((m) => ['Session Revoker', m] as const), ...echoes.map((m) => ['echo bot', m] as const)].map(([name, m]) => [name, m.runtime, m.rssAtStart.toFixed(0), m.rssPeak.toFixed(0)]);
+  table(['RSS (MB)', 'runs', 'after start-up', 'peak under load'], rss, 2);
+  console.log('(compiled: node on the tsc build, as node . runs in production; tsx: the TypeScript compiled at load, as npm start ran the bot before)');
+  console.log(`the bots' SQLite files: under ${path.dirname(extra.dataDir)}`);
   console.log(`token-endpoint calls per warm agent during the measured phases: ${((lookups.tokenCalls + confirms.tokenCalls) / extra.agents).toFixed(2)}`);
-  console.log(`ratios: lookup/echo message throughput ${(rate(lookups) / rate(echoes)).toFixed(2)}, confirm/echo invoke throughput ${(rate(confirms) / rate(echoInvokes)).toFixed(2)}`);
+  console.log(`ratios (compiled): lookup/echo message throughput ${(rate(lookups) / rate(echoMessages)).toFixed(2)}, confirm/echo invoke throughput ${(rate(confirms) / rate(echoInvokes)).toFixed(2)}`);
   const checks: [string, boolean][] = [
-    ['lookup throughput ≥ ½ echo', rate(lookups) >= rate(echoes) / 2],
+    ['lookup throughput ≥ ½ echo', rate(lookups) >= rate(echoMessages) / 2],
     ['≤ 2 Graph calls per lookup', lookups.graphCalls / lookups.turns <= 2],
     ['≤ 1 Graph call per revoke', confirms.graphCalls / confirms.turns <= 1],
     ['no token-endpoint call for a warm user', lookups.tokenCalls + confirms.tokenCalls === 0],
     ['p99 < 50 ms (lookup and confirm)', percentile(lookups.latenciesInMs, 99) < 50 && percentile(confirms.latenciesInMs, 99) < 50],
-    ['peak RSS < 200 MB', extra.botRss < 200],
+    ['peak RSS < 200 MB', bot.rssPeak < 200],
   ];
-  console.log(`\ntargets: ${checks.map(([what, ok]) => `${ok ? '✓' : '✗'} ${what}`).join('; ')}`);
+  console.log(`\ntargets (compiled): ${checks.map(([what, ok]) => `${ok ? '✓' : '✗'} ${what}`).join('; ')}`);
+}
+
+/** Prints rows under a header, the first `left` columns aligned left, the rest right. */
+function table(header: readonly string[], rows: readonly (readonly string[])[], left: number): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const row of [header, ...rows]) console.log(row.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
 }
 
 /** Like scripts/test.ts: Node reads NODE_EXTRA_CA_CERTS only at start-up, so make the CA first and re-run with it. */
