@@ -1,6 +1,7 @@
 // Session Revoker on Azure: the Azure Bot (Teams channel, OAuth connection for sign-in in
-// channels), a Linux App Service running `npm start`, and a storage account for state and the
-// audit trail (STORAGE=blob, so state survives restarts and several instances share it).
+// channels), a Linux App Service that builds the bot during deployment and runs `node .`, and a
+// storage account for state and the audit trail (STORAGE=blob, so state survives restarts and
+// several instances share it).
 // The Entra app registration is NOT created here: an Entra admin creates it (docs/going-live.md).
 //
 // Deploy:  az deployment group create -g <resource-group> -f infra/main.bicep -p infra/main.parameters.json \
@@ -78,7 +79,9 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
     clientAffinityEnabled: false
     siteConfig: {
       linuxFxVersion: 'NODE|20-lts'
-      appCommandLine: 'npm start'
+      // The compiled bot (package.json's main). Without a start command App Service would run
+      // `npm start`, which is the local demo (it refuses to start with MicrosoftAppId set).
+      appCommandLine: 'node .'
       alwaysOn: true
       http20Enabled: true
       minTlsVersion: '1.2'
@@ -100,7 +103,13 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'AZURE_STORAGE_AUDIT_CONTAINER', value: 'session-revoker-audit' }
         { name: 'PORT', value: '8080' }
         { name: 'WEBSITES_PORT', value: '8080' }
+        // Build during deployment (Oryx): npm install with the devDependencies, then npm run build
+        // (tsc into dist/); only the production dependencies are copied to the app. See
+        // https://learn.microsoft.com/azure/app-service/configure-language-nodejs?pivots=platform-linux
+        // and https://learn.microsoft.com/azure/app-service/reference-app-settings (build automation).
+        // No NODE_ENV=production here: the install would skip the compiler the build needs.
         { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' }
+        { name: 'PRUNE_DEV_DEPENDENCIES', value: 'true' }
       ]
     }
   }

@@ -63,7 +63,7 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
 
   it('every app setting is a variable of the runtime contract (.env.example) or App Service’s own', function () {
     const example = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
-    const appServiceOwn = new Set(['WEBSITES_PORT', 'SCM_DO_BUILD_DURING_DEPLOYMENT']);
+    const appServiceOwn = new Set(['WEBSITES_PORT', 'SCM_DO_BUILD_DURING_DEPLOYMENT', 'PRUNE_DEV_DEPENDENCIES']);
     const names = [...bicep.matchAll(/\{ name: '([A-Za-z_]+)', value:/g)].map((m) => m[1] ?? '');
     assert.ok(names.length >= 10, 'app settings found');
     for (const name of names) {
@@ -91,5 +91,17 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
     assert.match(bicep, /httpsOnly: true/);
     assert.match(bicep, /healthCheckPath: '\/healthz'/);
     assert.match(bicep, /minTlsVersion: '1\.2'/);
+  });
+
+  it('App Service builds the bot during deployment and starts the compiled build with node ., never npm start (the demo)', function () {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main?: string; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    assert.deepEqual([...bicep.matchAll(/appCommandLine: '([^']*)'/g)].map((m) => m[1]), ['node .']);
+    assert.match(bicep, /\{ name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' \}/, 'Oryx builds during deployment');
+    assert.match(bicep, /\{ name: 'PRUNE_DEV_DEPENDENCIES', value: 'true' \}/, 'only production dependencies reach the app');
+    assert.doesNotMatch(bicep, /name: 'NODE_ENV'/, 'NODE_ENV=production would make the build skip its compiler');
+    // What Oryx runs (npm run build) and what node . starts (main) must be the compiled bot.
+    assert.match(pkg.scripts.build ?? '', /^tsc /);
+    assert.equal(pkg.main, 'dist/main.js');
+    assert.ok(pkg.devDependencies.typescript && !pkg.dependencies.typescript, 'the compiler is a devDependency, installed for the build only');
   });
 });
