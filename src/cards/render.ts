@@ -43,7 +43,7 @@ export interface AdaptiveCardAttachment {
   content: AdaptiveCard;
 }
 
-/** Where the templates live when no directory is given: <repo>/cards. */
+/** Where the templates live when no directory is given: <repo>/cards, read in place (two levels up from src/cards and from the build's dist/cards alike). */
 export const DEFAULT_CARDS_DIR = path.join(__dirname, '../../cards');
 
 /** Template file of every card the renderer makes. */
