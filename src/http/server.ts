@@ -65,6 +65,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   server.post('/api/messages', async (req: Request, res: Response) => {
     if (closing) return refuse(req, res, { status: 503, error: 'shutting down' }, LINGER);
+    // The channel always sends a bearer token: without one nothing is read at all.
+    if (!/^Bearer \S+$/i.test(req.header('authorization') ?? '')) return refuse(req, res, { status: 401, error: 'Unauthorized.' }, LINGER);
     const body = await readJsonObject(req, limits);
     if (!body.ok) return refuse(req, res, body.refusal, LINGER);
     const activity = body.value;

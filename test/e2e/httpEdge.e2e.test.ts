@@ -27,12 +27,16 @@ interface Answer {
 /**
  * Posts to the bot with node:http, which shows what a hostile client sees: the answer, even
  * when the server answers before the body is all sent and then closes the connection.
- * `body` as an array is sent chunked (no Content-Length).
+ * `body` as an array is sent chunked (no Content-Length). A forged bearer token is sent unless told
+ * otherwise: the checks under test come before authentication.
  */
-function post(url: string, headers: Record<string, string>, body: Buffer | Buffer[]): Promise<Answer> {
+/** A bearer token that looks the part: the checks under test come before it is verified. */
+const FORGED_BEARER = 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl';
+
+function post(url: string, headers: Record<string, string>, body: Buffer | Buffer[], authorization: string | null = FORGED_BEARER): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let cutShort = false;
-    const request = http.request(url, { method: 'POST', headers, agent: false }, (response) => {
+    const request = http.request(url, { method: 'POST', headers: authorization === null ? headers : { authorization, ...headers }, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       const done = (): void => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), cutShort });
@@ -140,6 +144,18 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     }
   });
 
+  it('anonymous flood: when no bearer token comes, then the answer is 401 before any of the body is read, whatever its size or type', async function () {
+    const pid = bot.child.pid!;
+    const before = memoryOf(pid);
+    resetPeak(pid);
+    for (const authorization of [null, '', 'Basic dXNlcjpwYXNz', 'Bearer']) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(3 * MB) };
+      const answer = await post(messages, headers, Buffer.alloc(3 * MB, 0x20), authorization);
+      assert.equal(answer.status, 401, `${String(authorization)}: ${answer.body}`);
+    }
+    assert.ok(memoryOf(pid).peak - before.now < 20 * MB, 'nothing was buffered');
+  });
+
   it('uploads left on disk: when a 3 MB multipart body is posted, then it is refused and nothing is written to TMPDIR', async function () {
     const boundary = '----revoker-edge-test';
     const part = Buffer.concat([
@@ -174,7 +190,7 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     this.timeout(20_000);
     // Only 1 kB of the announced 100 MB is ever sent: the answer cannot have waited for the rest.
     const answer = await new Promise<Answer>((resolve, reject) => {
-      const request = http.request(messages, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(100 * MB) } }, (response) => {
+      const request = http.request(messages, { method: 'POST', agent: false, headers: { authorization: FORGED_BEARER, 'content-type': 'application/json', 'content-length': String(100 * MB) } }, (response) => {
         let body = '';
         response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
         response.once('end', () => {
@@ -199,7 +215,7 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined);
-    socket.write('POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    socket.write(`POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${FORGED_BEARER}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
     const chunk = Buffer.concat([Buffer.from(`${(64 * 1024).toString(16)}\r\n`), Buffer.alloc(64 * 1024, 0x20), Buffer.from('\r\n')]);
     socket.write('1a\r\n{"type":"message","text":"\r\n');
     while (sent < total && !socket.destroyed) {

@@ -123,16 +123,16 @@ describe('exactly once, and only for the right person, end to end', function () 
 
   it('when the request body is too large, not JSON or of the wrong type, then the bot answers cleanly and stays up', async function () {
     const url = `${e2e.bot.url}/api/messages`;
-    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'x'.repeat(400_000) }) });
+    const big = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'x'.repeat(400_000) }) });
     assert.equal(big.status, 413);
-    const broken = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message",' });
+    const broken = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' }, body: '{"type": "message",' });
     assert.equal(broken.status, 400);
-    const text = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const text = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'text/plain' }, body: 'hello' });
     assert.equal(text.status, 415);
     let deep = '{"type":"message","x":';
     for (let i = 0; i < 200; i += 1) deep += '{"a":';
     deep += '1' + '}'.repeat(200) + '}';
-    const nested = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+    const nested = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' }, body: deep });
     assert.equal(nested.status, 400);
     const health = await fetch(`${e2e.bot.url}/healthz`);
     assert.equal(health.status, 200);
