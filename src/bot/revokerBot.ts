@@ -12,7 +12,7 @@ import {
   type InvokeResponse,
 } from 'botbuilder';
 import type { DirectoryFailureCode } from '../app/ports/directory';
-import type { StateStore } from '../app/ports/stateStore';
+import { isStorageUnavailable, type StateStore } from '../app/ports/stateStore';
 import type { Acting, ConfirmOutcome, ResolvedTarget, RevocationService } from '../app/revocationService';
 import { asAttachment, type AdaptiveCard } from '../cards/render';
 import { isVerb, VERB, type Verb } from '../cards/verbs';
@@ -185,8 +185,7 @@ export class RevokerBot extends TeamsActivityHandler {
       }
     } catch (error) {
       this.options.logger.error({ err: error, correlationId, invoke: context.activity.name }, 'invoke failed');
-      const storage = (error as { code?: unknown } | undefined)?.code === 'storage_unavailable';
-      return cardResponse(this.options.presenter.failure(storage ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }));
+      return cardResponse(this.options.presenter.failure(isStorageUnavailable(error) ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }));
     }
   }
 
@@ -565,8 +564,7 @@ export class RevokerBot extends TeamsActivityHandler {
     } catch (error) {
       const correlationId = randomUUID();
       this.options.logger.error({ err: error, correlationId }, 'message turn failed');
-      const storage = (error as { code?: unknown }).code === 'storage_unavailable';
-      await this.sendCard(context, this.options.presenter.failure(storage ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId })).catch(() => undefined);
+      await this.sendCard(context, this.options.presenter.failure(isStorageUnavailable(error) ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId })).catch(() => undefined);
     }
   }
 }
