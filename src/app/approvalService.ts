@@ -21,11 +21,10 @@ import type { AuditTrail } from './auditTrail';
 import { runRevocation } from './runRevocation';
 import type { StateStore } from './ports/stateStore';
 import type { Acting } from './revocationService';
-import { auditActor, auditTarget, NAMESPACE, saveHeldRequest } from './requestRecords';
+import { auditActor, auditTarget, saveHeldRequest } from './requestRecords';
+import { NAMESPACE } from './ports/namespaces';
 import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
 import type { StoredItem } from './ports/stateStore';
-
-const AWAITING_BY_TARGET = 'awaiting-approval-by-target';
 
 export type SubmitOutcome =
   | { readonly kind: 'submitted'; readonly request: RevocationRequest; readonly previousExpiresAt: string }
@@ -67,7 +66,7 @@ export class ApprovalService {
     });
     if (!moved.ok) return { kind: 'refused', problem: moved.problem, request: moved.request };
     const key = targetKey(moved.request);
-    const claimed = await this.options.store.create(AWAITING_BY_TARGET, key, { requestId }, { expiresAt: new Date(moved.request.expiresAt) });
+    const claimed = await this.options.store.create(NAMESPACE.awaitingByTarget, key, { requestId }, { expiresAt: new Date(moved.request.expiresAt) });
     if (!claimed.ok) {
       // Another request for the same person got there first (a race the read above missed).
       const other = await this.awaitingFor(moved.request.tenantId, moved.request.target.id);
@@ -75,7 +74,7 @@ export class ApprovalService {
         await this.transition(requestId, (r) => ({ ok: true, value: withdrawSubmission(r, previousExpiresAt) }));
         return { kind: 'duplicate', existing: other };
       }
-      await this.options.store.replace(AWAITING_BY_TARGET, key, { requestId }, claimed.current.etag, { expiresAt: new Date(moved.request.expiresAt) });
+      await this.options.store.replace(NAMESPACE.awaitingByTarget, key, { requestId }, claimed.current.etag, { expiresAt: new Date(moved.request.expiresAt) });
     }
     await this.options.audit.after({
       tenantId: person.tenantId,
@@ -224,7 +223,7 @@ export class ApprovalService {
 
   /** The request waiting for approval about this person, if any. */
   async awaitingFor(tenantId: string, targetId: string): Promise<RevocationRequest | undefined> {
-    const index = await this.options.store.get<{ requestId: string }>(AWAITING_BY_TARGET, `${tenantId}|${targetId}`);
+    const index = await this.options.store.get<{ requestId: string }>(NAMESPACE.awaitingByTarget, `${tenantId}|${targetId}`);
     if (!index) return undefined;
     const request = await this.load(index.value.requestId);
     return request && request.value.state === 'awaitingApproval' ? request.value : undefined;
@@ -232,8 +231,8 @@ export class ApprovalService {
 
   private async releaseTarget(request: RevocationRequest, requestId: string): Promise<void> {
     const key = targetKey(request);
-    const index = await this.options.store.get<{ requestId: string }>(AWAITING_BY_TARGET, key);
-    if (index?.value.requestId === requestId) await this.options.store.delete(AWAITING_BY_TARGET, key, index.etag);
+    const index = await this.options.store.get<{ requestId: string }>(NAMESPACE.awaitingByTarget, key);
+    if (index?.value.requestId === requestId) await this.options.store.delete(NAMESPACE.awaitingByTarget, key, index.etag);
   }
 
   private async load(requestId: string): Promise<{ value: RevocationRequest; etag: string } | undefined> {

@@ -3,11 +3,10 @@
  * records, and the write that records an execution's result.
  */
 import type { AuditActor, AuditTarget } from './ports/auditLog';
+import { NAMESPACE } from './ports/namespaces';
 import type { StateStore } from './ports/stateStore';
 import type { PersonRef, RevocationRequest, TargetSnapshot } from '../domain/revocationRequest';
 
-/** Where the use cases keep their records. */
-export const NAMESPACE = { requests: 'revocation-requests', picks: 'pick-lists' } as const;
 
 export function auditActor(person: PersonRef): AuditActor {
   return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };

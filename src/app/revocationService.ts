@@ -10,7 +10,8 @@ import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { AuditTrail } from './auditTrail';
 import { runRevocation } from './runRevocation';
-import { auditActor, auditTarget, NAMESPACE, saveHeldRequest } from './requestRecords';
+import { auditActor, auditTarget, saveHeldRequest } from './requestRecords';
+import { NAMESPACE } from './ports/namespaces';
 import type { ContainmentGateway } from './ports/containment';
 import {
   abandonStaleExecution,
@@ -71,8 +72,6 @@ interface PickList {
   readonly query: string;
   readonly candidateIds: readonly string[];
 }
-
-export { NAMESPACE } from './requestRecords';
 
 export interface RevocationServiceOptions {
   readonly store: StateStore;

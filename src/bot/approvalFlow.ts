@@ -7,6 +7,7 @@
  */
 import { TurnContext, type CloudAdapter, type ConversationReference, type InvokeResponse } from 'botbuilder';
 import type { ApprovalService, DecisionOutcome } from '../app/approvalService';
+import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
 import type { Acting, RevocationService } from '../app/revocationService';
 import type { AdaptiveCard } from '../cards/render';
@@ -20,8 +21,6 @@ import { explainApprovalRoute, explainDecision, explainDirectoryFailure, STORAGE
 import type { Presenter, ViewContext } from './present';
 import type { SecurityChannel } from './securityChannel';
 import type { TurnPerson } from './turnPerson';
-
-const REQUESTER_CONVERSATIONS = 'request-conversations';
 
 /** Where the requester's copy of the card is, so decisions can update it and tell them. */
 interface RequesterConversation {
@@ -92,7 +91,7 @@ export class ApprovalFlow {
     }
     await this.options.approvals.attachCard(requestId, { conversationId: posted.conversationId, activityId: posted.activityId });
     const requesterCopy: RequesterConversation = { reference: TurnContext.getConversationReference(context.activity), activityId: context.activity.replyToId };
-    await this.options.store.create(REQUESTER_CONVERSATIONS, requestId, requesterCopy, { expiresAt: new Date(Date.parse(submitted.request.expiresAt) + 7 * 24 * 3600_000) });
+    await this.options.store.create(NAMESPACE.requesterConversations, requestId, requesterCopy, { expiresAt: new Date(Date.parse(submitted.request.expiresAt) + 7 * 24 * 3600_000) });
     const card = presenter.request(submitted.request, { approvalChannelName: channelName, viewer: 'requester' });
     if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, this.options.logger);
     return cardResponse(card);
@@ -155,7 +154,7 @@ export class ApprovalFlow {
   }
 
   private async requesterTeamsId(request: RevocationRequest): Promise<string | undefined> {
-    const stored = await this.options.store.get<RequesterConversation>(REQUESTER_CONVERSATIONS, request.id);
+    const stored = await this.options.store.get<RequesterConversation>(NAMESPACE.requesterConversations, request.id);
     return stored?.value.reference.user?.id;
   }
 
@@ -197,7 +196,7 @@ export class ApprovalFlow {
 
   /** Updates the requester's copy and tells them the decision in their own conversation. */
   private async tellRequester(adapter: CloudAdapter, request: RevocationRequest): Promise<void> {
-    const stored = await this.options.store.get<RequesterConversation>(REQUESTER_CONVERSATIONS, request.id);
+    const stored = await this.options.store.get<RequesterConversation>(NAMESPACE.requesterConversations, request.id);
     if (!stored) return;
     const card = this.options.presenter.request(request, { approvalChannelName: await this.options.channel.displayName(), viewer: 'readOnly' });
     const by = request.decidedBy?.name ?? 'An approver';

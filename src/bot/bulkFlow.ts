@@ -7,6 +7,7 @@
 import { TurnContext, type CloudAdapter, type ConversationReference, type InvokeResponse } from 'botbuilder';
 import type { BulkRevocationService, BulkSourceRequest, ExecutionOutcome, StartOutcome } from '../app/bulk/bulkRevocationService';
 import { supportsBulk, type BulkDirectoryGateway } from '../app/ports/directory';
+import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { BulkView } from '../cards/views';
@@ -23,7 +24,6 @@ import type { Presenter } from './present';
 import type { SecurityChannel } from './securityChannel';
 import type { TurnPerson } from './turnPerson';
 
-const REQUESTER_CONVERSATIONS = 'bulk-requester-conversations';
 const TIER_LABEL = { nonAdmin: 'no admin role', limitedAdmin: 'limited admin', privilegedAdmin: 'privileged admin' } as const;
 
 interface RequesterConversation {
@@ -63,7 +63,7 @@ export class BulkFlow {
         if (sent?.id) {
           await this.options.service.attachCard(prepared.run.id, { conversationId: context.activity.conversation.id, activityId: sent.id });
           // Where the requester's card is, for progress updates and the final report (also after a restart).
-          await this.options.store.create(REQUESTER_CONVERSATIONS, prepared.run.id, { reference: TurnContext.getConversationReference(context.activity), activityId: sent.id } satisfies RequesterConversation, {
+          await this.options.store.create(NAMESPACE.bulkRequesterConversations, prepared.run.id, { reference: TurnContext.getConversationReference(context.activity), activityId: sent.id } satisfies RequesterConversation, {
             expiresAt: new Date(Date.parse(prepared.run.expiresAt) + 7 * 24 * 3600_000),
           });
         }
@@ -234,7 +234,7 @@ export class BulkFlow {
     const targets: { conversationId: string; activityId: string }[] = [];
     if (run.card) targets.push(run.card);
     if (run.approval?.card) targets.push(run.approval.card);
-    const requester = await this.options.store.get<RequesterConversation>(REQUESTER_CONVERSATIONS, run.id);
+    const requester = await this.options.store.get<RequesterConversation>(NAMESPACE.bulkRequesterConversations, run.id);
     for (const target of targets) {
       const reference = await this.referenceFor(target.conversationId, requester?.value.reference);
       if (!reference) continue;
@@ -254,7 +254,7 @@ export class BulkFlow {
   }
 
   private async tellRequester(adapter: CloudAdapter, run: BulkRun): Promise<void> {
-    const stored = await this.options.store.get<RequesterConversation>(REQUESTER_CONVERSATIONS, run.id);
+    const stored = await this.options.store.get<RequesterConversation>(NAMESPACE.bulkRequesterConversations, run.id);
     if (!stored) return;
     const by = run.decidedBy?.name ?? 'An approver';
     const report = reportOf(run);

@@ -12,6 +12,7 @@ import {
   type InvokeResponse,
 } from 'botbuilder';
 import type { DirectoryFailureCode } from '../app/ports/directory';
+import { NAMESPACE } from '../app/ports/namespaces';
 import { isStorageUnavailable, type StateStore } from '../app/ports/stateStore';
 import type { Acting, ConfirmOutcome, ResolvedTarget, RevocationService } from '../app/revocationService';
 import { asAttachment, type AdaptiveCard } from '../cards/render';
@@ -244,7 +245,7 @@ export class RevokerBot extends TeamsActivityHandler {
 
   /** Parks the command and sends the sign-in card; the sign-in's invoke resumes it. */
   private async askToSignIn(context: TurnContext, person: TurnPerson, parked: ParkedCommand, text: string): Promise<void> {
-    await putLatest(this.options.store, 'parked-commands', parkKey(context, person), parked, this.inMinutes(10));
+    await putLatest(this.options.store, NAMESPACE.parkedCommands, parkKey(context, person), parked, this.inMinutes(10));
     const card = await this.options.gate.oauthCardActivity(context, text);
     if (!card) {
       const why = explainSignIn('sign_in_unavailable');
@@ -353,7 +354,7 @@ export class RevokerBot extends TeamsActivityHandler {
     const session = await this.options.gate.fromToken(person, value.token);
     if (!session.ok) return failed('The sign-in could not be used. Proceed with regular sign-in.');
     // Teams sends the same exchange from every client the person has open: act once.
-    const first = await this.options.store.create('token-exchanges', `${context.activity.conversation.id}|${id}`, { at: this.options.clock.now().toISOString() }, { expiresAt: this.inMinutes(10) });
+    const first = await this.options.store.create(NAMESPACE.tokenExchanges, `${context.activity.conversation.id}|${id}`, { at: this.options.clock.now().toISOString() }, { expiresAt: this.inMinutes(10) });
     if (first.ok) await this.resume(context, person, session.session);
     return { status: 200, body: { id, connectionName } };
   }
@@ -375,9 +376,9 @@ export class RevokerBot extends TeamsActivityHandler {
   /** Runs the command the person was waiting to sign in for, if any. */
   private async resume(context: TurnContext, person: TurnPerson, session: DelegatedSession): Promise<void> {
     const key = parkKey(context, person);
-    const parked = await this.options.store.get<ParkedCommand>('parked-commands', key);
+    const parked = await this.options.store.get<ParkedCommand>(NAMESPACE.parkedCommands, key);
     if (!parked) return;
-    if (!(await this.options.store.delete('parked-commands', key, parked.etag))) return;
+    if (!(await this.options.store.delete(NAMESPACE.parkedCommands, key, parked.etag))) return;
     await this.runCommand(context, person, session, parked.value, true);
   }
 

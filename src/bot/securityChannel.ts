@@ -5,11 +5,10 @@
  * and on every instance. Posting to it and reading its roster happen proactively.
  */
 import { TeamsInfo, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
 import type { Logger } from '../observability/logger';
 import type { Clock } from '../domain/clock';
-
-const NAMESPACE = 'channel-references';
 
 export interface KnownChannel {
   readonly channelId: string;
@@ -51,7 +50,7 @@ export class SecurityChannel {
   async get(): Promise<KnownChannel | undefined> {
     if (!this.channelId) return undefined;
     if (this.cached) return this.cached;
-    const stored = await this.store.get<KnownChannel>(NAMESPACE, this.channelId.toLowerCase());
+    const stored = await this.store.get<KnownChannel>(NAMESPACE.channelReferences, this.channelId.toLowerCase());
     this.cached = stored?.value;
     return this.cached;
   }
@@ -137,9 +136,9 @@ export class SecurityChannel {
     };
     const value: KnownChannel = { channelId, name: name ?? known?.name, isPrivate, teamId: teamId ?? known?.teamId, reference, learnedAt: this.clock.now().toISOString() };
     const key = channelId.toLowerCase();
-    const existing = await this.store.get<KnownChannel>(NAMESPACE, key);
-    if (existing) await this.store.replace(NAMESPACE, key, value, existing.etag);
-    else await this.store.create(NAMESPACE, key, value);
+    const existing = await this.store.get<KnownChannel>(NAMESPACE.channelReferences, key);
+    if (existing) await this.store.replace(NAMESPACE.channelReferences, key, value, existing.etag);
+    else await this.store.create(NAMESPACE.channelReferences, key, value);
     this.cached = value;
     this.logger.info({ channelId, isPrivate }, 'learned the security channel');
   }

@@ -3,7 +3,7 @@ import { VERB } from '../../src/cards/verbs';
 import type { DirectoryUser } from '../../src/emulator/directory';
 import { GRAPH_ROUTES } from '../../src/emulator/graph';
 import type { Conversation, PostedMessage, Team } from '../../src/emulator/teams';
-import { NAMESPACE } from '../../src/app/revocationService';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
 import { systemClock } from '../../src/domain/clock';
 import { beginApproval } from '../../src/domain/approval';
 import type { RevocationRequest } from '../../src/domain/revocationRequest';

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditTrail } from '../../src/app/auditTrail';
-import { BULK_NAMESPACE, BulkRevocationService, type BulkActing, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
+import { BulkRevocationService, type BulkActing, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
 import type { BulkProgress, BulkRun } from '../../src/domain/bulkRun';
 import type { PersonRef } from '../../src/domain/revocationRequest';
 import { ROLE_TEMPLATE_ID } from '../../src/domain/roles';
@@ -104,7 +105,7 @@ describe('bulk revocation use cases', function () {
       assert.deepEqual(outcome.summary.tiers, { nonAdmin: 4, limitedAdmin: 1, privilegedAdmin: 1, unknown: 0 });
       assert.deepEqual(outcome.summary.sample, ['HP User 001', 'HP User 002', 'HP User 003']);
       assert.deepEqual(outcome.summary.admins.map((a) => [a.displayName, a.tier]), [['HP User 001', 'privilegedAdmin'], ['HP User 002', 'limitedAdmin']]);
-      const stored = await storage.state.get<BulkRun>(BULK_NAMESPACE, outcome.run.id);
+      const stored = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, outcome.run.id);
       assert.equal(stored?.value.items[0]?.tier, 'privilegedAdmin');
       const records = await storage.audit.list({ requestId: outcome.run.id });
       assert.deepEqual(records.map((r) => r.action), ['request.created']);
@@ -117,7 +118,7 @@ describe('bulk revocation use cases', function () {
       const outcome = await service({ maxTargets: 10 }).prepare(acting(), { kind: 'department', department: 'HP' });
       assert.deepEqual(outcome, { kind: 'too_many', source: { kind: 'department', label: 'HP' }, count: 12, exact: true, maxTargets: 10 });
       assert.equal(graph.count('getMembershipsMany'), 0);
-      assert.deepEqual(await storage.state.list(BULK_NAMESPACE), []);
+      assert.deepEqual(await storage.state.list(NAMESPACE.bulkRuns), []);
       const [record] = await storage.audit.list({ actorId: UMA.aadObjectId });
       assert.equal(record?.action, 'command.refused');
       assert.equal(record?.code, 'too_many');
@@ -333,7 +334,7 @@ describe('bulk revocation use cases', function () {
       const events: BulkProgress[] = [];
       void launched(first, run.id, events);
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-      const crashed = await storage.state.get<BulkRun>(BULK_NAMESPACE, run.id);
+      const crashed = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
       assert.deepEqual(countBy(crashed!.value), { revoked: 19, failed: 1, sent: 20, pending: 5 });
 
       graph.beforeAnswer = undefined;
@@ -384,7 +385,7 @@ describe('bulk revocation use cases', function () {
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
       await first.close();
       assert.deepEqual(await finished, { kind: 'interrupted', runId: run.id, reason: 'closed' });
-      const between = await storage.state.get<BulkRun>(BULK_NAMESPACE, run.id);
+      const between = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
       assert.equal(countBy(between!.value).sent, undefined, 'nothing left in flight');
       const second = service();
       const [resumed] = await second.resumeAll(() => graph);

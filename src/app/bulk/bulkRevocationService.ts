@@ -12,12 +12,13 @@
  * that person must sign in again — the run then waits, nothing is sent, and the bot calls
  * `resume` again once they have.
  *
- * Stored in the StateStore namespace 'bulk-runs', one document per run (1,000 items ≈ 200 KB),
+ * Stored in the StateStore namespace NAMESPACE.bulkRuns, one document per run (1,000 items ≈ 200 KB),
  * written by compare-and-set; see src/domain/bulkRun.ts for states, items and the lease.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditTrail } from '../auditTrail';
 import type { BulkDirectoryGateway, DirectoryFailure, GroupRef, Memberships, UserListing } from '../ports/directory';
+import { NAMESPACE } from '../ports/namespaces';
 import type { StateStore, StoredItem } from '../ports/stateStore';
 import {
   approveRun,
@@ -43,8 +44,6 @@ import type { Clock } from '../../domain/clock';
 import { BulkExecution, type BulkObserver, type ExecutionOutcome, type ExecutionSettings } from './bulkExecution';
 
 export { type BulkObserver, type ExecutionOutcome } from './bulkExecution';
-
-export const BULK_NAMESPACE = 'bulk-runs';
 
 /** The person acting, with their delegated directory (bulk-capable). */
 export interface BulkActing {
@@ -183,7 +182,7 @@ export class BulkRevocationService {
       return { id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, ...(memberships?.ok ? { tier: tierOf(memberships.value) } : {}) };
     });
     const run = createBulkRun({ id: this.newId(), requester: acting.person, source, targets, now: this.now(), ttlInMs: this.options.requestTtlInMs });
-    await this.options.store.create(BULK_NAMESPACE, run.id, run, { expiresAt: this.retention() });
+    await this.options.store.create(NAMESPACE.bulkRuns, run.id, run, { expiresAt: this.retention() });
     const summary = summarize(targets, this.options.sampleSize ?? 5);
     await this.options.audit.after({
       tenantId: acting.person.tenantId,
@@ -198,7 +197,7 @@ export class BulkRevocationService {
 
   /** Loads a run as it stands now (expired if its time has passed). */
   async get(runId: string): Promise<BulkRun | undefined> {
-    const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
     return stored ? expireBulkIfDue(stored.value, this.now()) : undefined;
   }
 
@@ -275,7 +274,7 @@ export class BulkRevocationService {
    */
   async resume(runId: string, supplier: DirectorySupplier, observer?: BulkObserver): Promise<ResumeOutcome> {
     if (this.closed) return { kind: 'not_running', runId };
-    const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
     if (!stored) return { kind: 'not_running', runId };
     const local = this.executions.get(runId);
     if (local) return { kind: 'leased', run: stored.value, retryAt: stored.value.execution?.leaseUntil ?? this.now().toISOString() };
@@ -290,7 +289,7 @@ export class BulkRevocationService {
     // Claim on what was read: of several instances resuming at once, exactly one wins.
     const claimed = claimExecution(stored.value, executionId, this.now(), this.settings.leaseInMs);
     if (!claimed.ok) return { kind: 'not_running', runId, run: stored.value };
-    const won = await this.options.store.replace(BULK_NAMESPACE, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
+    const won = await this.options.store.replace(NAMESPACE.bulkRuns, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
     if (!won.ok) {
       const current = await this.get(runId);
       return current?.execution ? { kind: 'leased', run: current, retryAt: current.execution.leaseUntil } : { kind: 'not_running', runId, run: current };
@@ -310,7 +309,7 @@ export class BulkRevocationService {
 
   /** Resumes every running run this instance does not execute (at start-up); one outcome per run. */
   async resumeAll(supplier: DirectorySupplier, observerFor?: (run: BulkRun) => BulkObserver | undefined): Promise<ResumeOutcome[]> {
-    const runs = await this.options.store.list<BulkRun>(BULK_NAMESPACE);
+    const runs = await this.options.store.list<BulkRun>(NAMESPACE.bulkRuns);
     const outcomes: ResumeOutcome[] = [];
     for (const { value } of runs) {
       const unsettled = value.state === 'running' || (value.state === 'cancelled' && value.items.some((i) => i.status === 'sent'));
@@ -344,7 +343,7 @@ export class BulkRevocationService {
     how: 'started' | 'approved',
   ): Promise<StartOutcome> {
     if (this.closed) return { kind: 'storage_unavailable' };
-    const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const now = this.now();
     const started = transition(stored.value, now);
@@ -355,7 +354,7 @@ export class BulkRevocationService {
     const executionId = this.newId();
     const claimed = claimExecution(started.value, executionId, now, this.settings.leaseInMs);
     if (!claimed.ok) return { kind: 'refused', problem: claimed.error, run: stored.value };
-    const won = await this.options.store.replace(BULK_NAMESPACE, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
+    const won = await this.options.store.replace(NAMESPACE.bulkRuns, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
     if (!won.ok) {
       const current = await this.get(runId);
       return { kind: 'refused', problem: current?.state === 'running' ? 'in_progress' : 'already_decided', run: current };
@@ -374,7 +373,7 @@ export class BulkRevocationService {
       });
     } catch {
       // No unaudited action: give the run back and refuse.
-      await this.options.store.replace(BULK_NAMESPACE, runId, stored.value, won.etag, { expiresAt: this.retention() }).catch(() => undefined);
+      await this.options.store.replace(NAMESPACE.bulkRuns, runId, stored.value, won.etag, { expiresAt: this.retention() }).catch(() => undefined);
       return { kind: 'storage_unavailable' };
     }
     const finished = this.launch({ value: claimed.value, etag: won.etag }, executionId, acting.directory, observer);
@@ -385,7 +384,7 @@ export class BulkRevocationService {
     const execution = new BulkExecution(
       {
         store: this.options.store,
-        namespace: BULK_NAMESPACE,
+        namespace: NAMESPACE.bulkRuns,
         audit: this.options.audit,
         settings: this.settings,
         retention: () => this.retention(),
@@ -407,7 +406,7 @@ export class BulkRevocationService {
   private async decide(person: PersonRef, runId: string, transition: (run: BulkRun, now: Date) => { ok: true; value: BulkRun } | { ok: false; error: DecisionProblem }): Promise<DecisionOutcome> {
     // A running run is written often by its execution: retry the compare-and-set a few times.
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+      const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
       if (!stored) return { kind: 'refused', problem: 'not_found' };
       const now = this.now();
       const next = transition(stored.value, now);
@@ -415,7 +414,7 @@ export class BulkRevocationService {
         await this.auditRefusal(person, stored.value, next.error);
         return { kind: 'refused', problem: next.error, run: expireBulkIfDue(stored.value, now) };
       }
-      const saved = await this.options.store.replace(BULK_NAMESPACE, runId, next.value, stored.etag, { expiresAt: this.retention() });
+      const saved = await this.options.store.replace(NAMESPACE.bulkRuns, runId, next.value, stored.etag, { expiresAt: this.retention() });
       if (saved.ok) return { kind: 'done', run: next.value };
       if (saved.reason === 'missing') return { kind: 'refused', problem: 'not_found' };
     }
@@ -424,10 +423,10 @@ export class BulkRevocationService {
 
   private async update(runId: string, change: (run: BulkRun) => BulkRun): Promise<BulkRun | undefined> {
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+      const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
       if (!stored) return undefined;
       const next = change(stored.value);
-      const saved = await this.options.store.replace(BULK_NAMESPACE, runId, next, stored.etag, { expiresAt: this.retention() });
+      const saved = await this.options.store.replace(NAMESPACE.bulkRuns, runId, next, stored.etag, { expiresAt: this.retention() });
       if (saved.ok) return next;
     }
     return undefined;
