@@ -129,7 +129,7 @@ export class ApprovalService {
       });
     } catch {
       // No unaudited revoke: give the request back to the approvers.
-      const waiting: RevocationRequest = { ...started.request, state: 'awaitingApproval', version: started.request.version + 1 };
+      const waiting: RevocationRequest = { ...started.request, state: 'awaitingApproval' };
       await this.options.store.replace(NAMESPACE.requests, requestId, waiting, started.etag, { expiresAt: this.retention() });
       return { kind: 'storage_unavailable' };
     }

@@ -86,7 +86,7 @@ export class BulkFlow {
         // Reading members is a permission matter (GroupMember.Read.All / User.Read.All), not a directory role.
         const why =
           prepared.failure.code === 'forbidden'
-            ? { title: 'Couldn’t read who is in it', message: `Microsoft Graph refused to list the members of the ${label}. The app may lack the GroupMember.Read.All permission in your organisation.`, hint: 'Ask your Entra administrator to grant it (see the set-up guide).', canRetry: false }
+            ? { title: 'Couldn’t read who is in it', message: `Microsoft Graph refused to list the members of the ${label}. The app may lack the GroupMember.Read.All permission in your organisation.`, hint: 'Ask your Entra administrator to grant it (see the set-up guide).' }
             : explainDirectoryFailure(prepared.failure.code);
         await context.sendActivity(cardActivity(this.options.presenter.failure(why, { graphRequestId: prepared.failure.graphRequestId })));
         return;

@@ -36,7 +36,6 @@ export function submitForApproval(
     state: 'awaitingApproval',
     expiresAt: new Date(now.getTime() + Math.max(0, input.ttlInMs)).toISOString(),
     approval: { channelId: input.channelId, reason, requestedAt: now.toISOString(), failedAttempts: [] },
-    version: r.version + 1,
   });
 }
 
@@ -44,13 +43,13 @@ export function submitForApproval(
 export function withdrawSubmission(r: RevocationRequest, previousExpiresAt: string): RevocationRequest {
   if (r.state !== 'awaitingApproval') return r;
   const { approval: _dropped, ...rest } = r;
-  return { ...rest, state: 'pending', expiresAt: previousExpiresAt, version: r.version + 1 };
+  return { ...rest, state: 'pending', expiresAt: previousExpiresAt };
 }
 
 /** Records where the approval card is. */
 export function attachApprovalCard(r: RevocationRequest, card: { conversationId: string; activityId: string }): RevocationRequest {
   if (!r.approval) return r;
-  return { ...r, approval: { ...r.approval, card: { ...card } }, version: r.version + 1 };
+  return { ...r, approval: { ...r.approval, card: { ...card } } };
 }
 
 function approverProblem(r: RevocationRequest, approver: PersonRef, now: Date): DecisionProblem | undefined {
@@ -67,7 +66,7 @@ function approverProblem(r: RevocationRequest, approver: PersonRef, now: Date): 
 export function beginApproval(r: RevocationRequest, approver: PersonRef, now: Date): Result<RevocationRequest, DecisionProblem> {
   const problem = approverProblem(r, approver, now);
   if (problem) return err(problem);
-  return ok({ ...r, state: 'executing', decidedBy: { ...approver }, decidedAt: now.toISOString(), attempts: r.attempts + 1, version: r.version + 1 });
+  return ok({ ...r, state: 'executing', decidedBy: { ...approver }, decidedAt: now.toISOString(), attempts: r.attempts + 1 });
 }
 
 /**
@@ -85,7 +84,6 @@ export function completeApproval(r: RevocationRequest, outcome: RevocationOutcom
       state: 'awaitingApproval',
       outcome: { ...outcome },
       approval: { ...r.approval, failedAttempts: [...r.approval.failedAttempts, attempt] },
-      version: r.version + 1,
     };
   }
   return complete(r, outcome, now);
@@ -102,7 +100,6 @@ export function reject(r: RevocationRequest, approver: PersonRef, now: Date, not
     decidedBy: { ...approver },
     decidedAt: now.toISOString(),
     approval: r.approval ? { ...r.approval, rejectReason } : undefined,
-    version: r.version + 1,
   });
 }
 
@@ -112,5 +109,5 @@ export function withdraw(r: RevocationRequest, by: PersonRef, now: Date): Result
   if (!sameId(by.aadObjectId, r.requester.aadObjectId)) return err('not_requester');
   if (r.state === 'executing') return err('in_progress');
   if (r.state !== 'awaitingApproval') return err(r.state === 'expired' ? 'expired' : 'already_decided');
-  return ok({ ...r, state: 'cancelled', decidedBy: { ...by }, decidedAt: now.toISOString(), version: r.version + 1 });
+  return ok({ ...r, state: 'cancelled', decidedBy: { ...by }, decidedAt: now.toISOString() });
 }

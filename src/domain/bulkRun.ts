@@ -1,8 +1,8 @@
 /**
  * A bulk revocation run (issue 7): many users of one group or department, and the only ways the
  * run and its items may change. Pure, like revocationRequest.ts: every function returns a new
- * object (or the same one when nothing changes) and takes `now` explicitly; `version` grows on
- * every change so stores can compare-and-set.
+ * object (or the same one when nothing changes) and takes `now` explicitly. Stores make every
+ * change a compare-and-set on the stored item's etag.
  *
  * ```
  *            begin (requester, no approval needed)
@@ -98,7 +98,6 @@ export interface BulkRun {
   stopped?: { code: RevocationFailureCode; at: string };
   /** Where the run's card is (for proactive progress updates). */
   card?: { conversationId: string; activityId: string };
-  version: number;
 }
 
 /** A user as preparation found them. */
@@ -182,7 +181,6 @@ export function createBulkRun(input: { id: string; requester: PersonRef; source:
     expiresAt: new Date(created + ttlInMs).toISOString(),
     state: 'pending',
     items,
-    version: 0,
   };
 }
 
@@ -212,7 +210,6 @@ export function submitBulkForApproval(run: BulkRun, by: PersonRef, now: Date, in
     state: 'awaitingApproval',
     expiresAt: new Date(now.getTime() + Math.max(0, input.ttlInMs)).toISOString(),
     approval: { channelId: input.channelId, ...(reason ? { reason } : {}), requestedAt: now.toISOString(), previousExpiresAt: run.expiresAt },
-    version: run.version + 1,
   });
 }
 
@@ -223,18 +220,18 @@ export function submitBulkForApproval(run: BulkRun, by: PersonRef, now: Date, in
 export function withdrawBulkSubmission(run: BulkRun): BulkRun {
   if (run.state !== 'awaitingApproval') return run;
   const { approval, ...rest } = run;
-  return { ...rest, state: 'pending', expiresAt: approval?.previousExpiresAt ?? run.expiresAt, version: run.version + 1 };
+  return { ...rest, state: 'pending', expiresAt: approval?.previousExpiresAt ?? run.expiresAt };
 }
 
 /** Records where the approval card is. */
 export function attachBulkApprovalCard(run: BulkRun, card: { conversationId: string; activityId: string }): BulkRun {
   if (!run.approval) return run;
-  return { ...run, approval: { ...run.approval, card: { ...card } }, version: run.version + 1 };
+  return { ...run, approval: { ...run.approval, card: { ...card } } };
 }
 
 /** Records where the run's own card is. */
 export function attachBulkCard(run: BulkRun, card: { conversationId: string; activityId: string }): BulkRun {
-  return { ...run, card: { ...card }, version: run.version + 1 };
+  return { ...run, card: { ...card } };
 }
 
 /** An approver (never the requester) approves: `awaitingApproval` → `running`, with the approver's token. */
@@ -255,7 +252,6 @@ export function rejectRun(run: BulkRun, approver: PersonRef, now: Date, note?: s
     decidedBy: { ...by(approver) },
     decidedAt: now.toISOString(),
     approval: run.approval ? { ...run.approval, ...(rejectReason ? { rejectReason } : {}) } : undefined,
-    version: run.version + 1,
   });
 }
 
@@ -281,14 +277,13 @@ export function cancelRun(run: BulkRun, person: PersonRef, now: Date): Result<Bu
     decidedBy: { ...by(person) },
     decidedAt: now.toISOString(),
     ...(run.state === 'running' ? {} : { completedAt: now.toISOString() }),
-    version: run.version + 1,
   });
 }
 
 /** `pending` or `awaitingApproval` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
 export function expireBulkIfDue(run: BulkRun, now: Date): BulkRun {
   if ((run.state !== 'pending' && run.state !== 'awaitingApproval') || now.getTime() < Date.parse(run.expiresAt)) return run;
-  return { ...run, state: 'expired', version: run.version + 1 };
+  return { ...run, state: 'expired' };
 }
 
 /**
@@ -301,7 +296,7 @@ export function claimExecution(run: BulkRun, executionId: string, now: Date, lea
   if (run.state !== 'running' && !settling) return err('already_decided');
   if (run.execution && run.execution.id !== executionId && now.getTime() < Date.parse(run.execution.leaseUntil)) return err('in_progress');
   const { stopped: _stopped, ...rest } = run;
-  return ok({ ...rest, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) }, version: run.version + 1 });
+  return ok({ ...rest, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) } });
 }
 
 /** Whether `executionId` holds the run's lease (ignoring time: the holder renews it as it writes). */
@@ -312,19 +307,19 @@ export function holdsExecution(run: BulkRun, executionId: string): boolean {
 /** Extends the holder's lease (e.g. before waiting out a long Retry-After). */
 export function renewLease(run: BulkRun, executionId: string, now: Date, leaseInMs: number): BulkRun {
   if (!holdsExecution(run, executionId)) return run;
-  return { ...run, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) }, version: run.version + 1 };
+  return { ...run, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) } };
 }
 
 /** Ends an execution: the lease is released at once, so another executor may resume without waiting. */
 export function releaseExecution(run: BulkRun, executionId: string, now: Date): BulkRun {
   if (!holdsExecution(run, executionId)) return run;
-  return { ...run, execution: { id: executionId, leaseUntil: now.toISOString() }, version: run.version + 1 };
+  return { ...run, execution: { id: executionId, leaseUntil: now.toISOString() } };
 }
 
 /** The executor stopped because the person's sign-in is no longer usable; the run waits for a resume. */
 export function markStopped(run: BulkRun, executionId: string, code: RevocationFailureCode, now: Date): BulkRun {
   if (!holdsExecution(run, executionId)) return run;
-  return { ...run, stopped: { code, at: now.toISOString() }, execution: { id: executionId, leaseUntil: now.toISOString() }, version: run.version + 1 };
+  return { ...run, stopped: { code, at: now.toISOString() }, execution: { id: executionId, leaseUntil: now.toISOString() } };
 }
 
 /**
@@ -342,7 +337,7 @@ export function markSent(run: BulkRun, executionId: string, ids: readonly string
     return { ...item, status: 'sent' as const, attempts: item.attempts + 1, sentAt: now.toISOString() };
   });
   if (!changed) return run;
-  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) }, version: run.version + 1 };
+  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) } };
 }
 
 /**
@@ -374,7 +369,7 @@ export function recordResults(run: BulkRun, executionId: string, results: readon
     }
   });
   if (!changed) return run;
-  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, options.leaseInMs) }, version: run.version + 1 };
+  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, options.leaseInMs) } };
 }
 
 /**
@@ -385,9 +380,9 @@ export function finishIfDone(run: BulkRun, now: Date): BulkRun {
   if (run.items.some((i) => i.status === 'sent')) return run;
   if (run.state === 'running' && !run.items.some((i) => i.status === 'pending')) {
     const execution = run.execution ? { ...run.execution, leaseUntil: now.toISOString() } : undefined;
-    return { ...run, state: 'completed', completedAt: now.toISOString(), ...(execution ? { execution } : {}), version: run.version + 1 };
+    return { ...run, state: 'completed', completedAt: now.toISOString(), ...(execution ? { execution } : {}) };
   }
-  if (run.state === 'cancelled' && run.completedAt === undefined) return { ...run, completedAt: now.toISOString(), version: run.version + 1 };
+  if (run.state === 'cancelled' && run.completedAt === undefined) return { ...run, completedAt: now.toISOString() };
   return run;
 }
 
@@ -445,7 +440,7 @@ export function isBulkFinal(run: BulkRun, now: Date): boolean {
 }
 
 function started(run: BulkRun, person: PersonRef, now: Date): BulkRun {
-  return { ...run, state: 'running', decidedBy: { ...by(person) }, decidedAt: now.toISOString(), startedAt: now.toISOString(), version: run.version + 1 };
+  return { ...run, state: 'running', decidedBy: { ...by(person) }, decidedAt: now.toISOString(), startedAt: now.toISOString() };
 }
 
 function failedItem(item: BulkItem, code: RevocationFailureCode, graphRequestId: string | undefined, at: string): BulkItem {

@@ -22,9 +22,9 @@
  * requester may call beginExecution (retry) or cancel on it until it expires. Non-retryable
  * failures (not_found, bad_request, token_invalid, unexpected) are final: ask again from scratch.
  *
- * Exclusivity: beginExecution refuses an `executing` request (`in_progress`), and `version` grows
- * by one on every transition, so a store can make `pending → executing` a compare-and-set
- * (update where id and version match) and only one of two simultaneous clicks wins.
+ * Exclusivity: beginExecution refuses an `executing` request (`in_progress`), and the use cases
+ * store `pending → executing` as a compare-and-set on the stored item's etag, so only one of two
+ * simultaneous clicks wins.
  */
 import { err, ok, type Result } from './result';
 import type { DirectoryRole, TargetTier } from './roles';
@@ -78,8 +78,6 @@ export interface RevocationRequest {
   approval?: Approval;
   /** Further containment the requester ticked, run with the same delegated token (account steps before the revoke, devices after). */
   containment?: ContainmentChoice;
-  /** Grows by one on every state change: the compare-and-set token for stores. */
-  version: number;
 }
 
 export type RevocationOutcome =
@@ -197,7 +195,6 @@ export function createRequest(input: { id: string; requester: PersonRef; target:
     createdAt: new Date(created).toISOString(),
     expiresAt: new Date(created + ttlInMs).toISOString(),
     attempts: 0,
-    version: 0,
   };
 }
 
@@ -218,7 +215,6 @@ export function beginExecution(r: RevocationRequest, by: PersonRef, now: Date): 
     decidedBy: { ...by },
     decidedAt: now.toISOString(),
     attempts: r.attempts + 1,
-    version: r.version + 1,
   });
 }
 
@@ -226,7 +222,7 @@ export function beginExecution(r: RevocationRequest, by: PersonRef, now: Date): 
 export function cancel(r: RevocationRequest, by: PersonRef, now: Date): Result<RevocationRequest, DecisionProblem> {
   const problem = decisionProblem(r, by, now);
   if (problem) return err(problem);
-  return ok({ ...r, state: 'cancelled', decidedBy: { ...by }, decidedAt: now.toISOString(), version: r.version + 1 });
+  return ok({ ...r, state: 'cancelled', decidedBy: { ...by }, decidedAt: now.toISOString() });
 }
 
 /**
@@ -241,14 +237,13 @@ export function complete(r: RevocationRequest, outcome: RevocationOutcome, now: 
     state: outcome.kind === 'revoked' ? 'succeeded' : 'failed',
     outcome: copyOutcome(outcome),
     completedAt: now.toISOString(),
-    version: r.version + 1,
   };
 }
 
 /** `pending`, `awaitingApproval` or retryable `failed` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
 export function expireIfDue(r: RevocationRequest, now: Date): RevocationRequest {
   if (!(isOpen(r) || r.state === 'awaitingApproval') || now.getTime() < Date.parse(r.expiresAt)) return r;
-  return { ...r, state: 'expired', version: r.version + 1 };
+  return { ...r, state: 'expired' };
 }
 
 /**
