@@ -20,7 +20,7 @@ import type { Clock } from '../domain/clock';
 import type { AuditTrail } from './auditTrail';
 import { runRevocation } from './runRevocation';
 import type { StateStore } from './ports/stateStore';
-import type { Acting } from './revocationService';
+import type { Acting } from './acting';
 import { auditActor, auditTarget, saveHeldRequest } from './requestRecords';
 import { NAMESPACE } from './ports/namespaces';
 import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';

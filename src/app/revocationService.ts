@@ -6,13 +6,13 @@
  * the double clicks, replays and instances.
  */
 import { randomUUID } from 'node:crypto';
-import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './ports/directory';
+import type { DirectoryFailure, UserKey, UserRecord } from './ports/directory';
 import type { StateStore, StoredItem } from './ports/stateStore';
 import type { AuditTrail } from './auditTrail';
 import { runRevocation } from './runRevocation';
 import { auditActor, auditTarget, saveHeldRequest } from './requestRecords';
 import { NAMESPACE } from './ports/namespaces';
-import type { ContainmentGateway } from './ports/containment';
+import type { Acting } from './acting';
 import {
   abandonStaleExecution,
   beginExecution,
@@ -36,14 +36,6 @@ export type ResolvedTarget =
   | { readonly kind: 'userPrincipalName'; readonly upn: string }
   | { readonly kind: 'displayName'; readonly text: string }
   | { readonly kind: 'self' };
-
-/** The person acting, with their delegated directory access. */
-export interface Acting {
-  readonly person: PersonRef;
-  readonly directory: DirectoryGateway;
-  /** Containment with the same delegated access (its own scopes); absent when not configured. */
-  readonly containment?: ContainmentGateway;
-}
 
 export type LookupOutcome =
   | { readonly kind: 'found'; readonly request: RevocationRequest }

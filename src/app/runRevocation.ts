@@ -15,7 +15,7 @@ import { rolesThatMayRevoke } from '../domain/roles';
 import type { AuditTrail } from './auditTrail';
 import { AFTER_REVOKE, BEFORE_REVOKE, runContainment } from './containment';
 import type { DirectoryResult, UserKey } from './ports/directory';
-import type { Acting } from './revocationService';
+import type { Acting } from './acting';
 import { verifyRevocation } from './verifyRevocation';
 
 export async function runRevocation(input: {

@@ -22,7 +22,7 @@
  * re-stamps the time, which is harmless) or toward "verified" when another revoke landed within
  * the skew of the start — in both cases the target's sessions are revoked since the request.
  */
-import type { Acting } from './revocationService';
+import type { Acting } from './acting';
 import type { AuditTrail } from './auditTrail';
 import type { DirectoryFailure } from './ports/directory';
 import type { StateStore, StoredItem } from './ports/stateStore';

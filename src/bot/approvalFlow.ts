@@ -9,7 +9,8 @@ import { TurnContext, type CloudAdapter, type ConversationReference, type Invoke
 import type { ApprovalService, DecisionOutcome } from '../app/approvalService';
 import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
-import type { Acting, RevocationService } from '../app/revocationService';
+import type { Acting } from '../app/acting';
+import type { RevocationService } from '../app/revocationService';
 import type { AdaptiveCard } from '../cards/render';
 import { deadlineIn } from '../domain/clock';
 import type { PersonRef, RevocationRequest } from '../domain/revocationRequest';

@@ -11,7 +11,8 @@
 import { TeamsInfo, type CloudAdapter, type TurnContext } from 'botbuilder';
 import type { AuditOutcome, AuditQueryService, AuditRequest } from '../app/auditQueries';
 import type { AuditRecord } from '../app/ports/auditLog';
-import type { Acting, ResolvedTarget } from '../app/revocationService';
+import type { Acting } from '../app/acting';
+import type { ResolvedTarget } from '../app/revocationService';
 import type { AuditEntryView, AuditView } from '../cards/auditCard';
 import { asAttachment, type AdaptiveCard, type CardRenderer } from '../cards/render';
 import { shorten } from '../cards/text';

@@ -14,7 +14,8 @@ import {
 import type { DirectoryFailureCode } from '../app/ports/directory';
 import { NAMESPACE } from '../app/ports/namespaces';
 import { isStorageUnavailable, type StateStore } from '../app/ports/stateStore';
-import type { Acting, ConfirmOutcome, ResolvedTarget, RevocationService } from '../app/revocationService';
+import type { Acting } from '../app/acting';
+import type { ConfirmOutcome, ResolvedTarget, RevocationService } from '../app/revocationService';
 import { asAttachment, type AdaptiveCard } from '../cards/render';
 import { isVerb, VERB, type Verb } from '../cards/verbs';
 import { deadlineIn, type Clock } from '../domain/clock';

@@ -6,7 +6,7 @@ import { auditCsv, auditJsonl, csvCell } from '../../src/app/auditExport';
 import { AuditQueryService } from '../../src/app/auditQueries';
 import { AuditTrail } from '../../src/app/auditTrail';
 import type { AuditLog, AuditRecord } from '../../src/app/ports/auditLog';
-import type { Acting } from '../../src/app/revocationService';
+import type { Acting } from '../../src/app/acting';
 import type { PersonRef } from '../../src/domain/revocationRequest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';

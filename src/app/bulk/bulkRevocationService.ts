@@ -16,6 +16,7 @@
  * written by compare-and-set; see src/domain/bulkRun.ts for states, items and the lease.
  */
 import { randomUUID } from 'node:crypto';
+import type { BulkActing } from '../acting';
 import type { AuditTrail } from '../auditTrail';
 import type { BulkDirectoryGateway, DirectoryFailure, GroupRef, Memberships, UserListing } from '../ports/directory';
 import { NAMESPACE } from '../ports/namespaces';
@@ -44,12 +45,6 @@ import type { Clock } from '../../domain/clock';
 import { BulkExecution, type BulkObserver, type ExecutionOutcome, type ExecutionSettings } from './bulkExecution';
 
 export { type BulkObserver, type ExecutionOutcome } from './bulkExecution';
-
-/** The person acting, with their delegated directory (bulk-capable). */
-export interface BulkActing {
-  readonly person: PersonRef;
-  readonly directory: BulkDirectoryGateway;
-}
 
 /** What the requester named: a group (id or exact display name) or a department. */
 export type BulkSourceRequest = { readonly kind: 'group'; readonly group: GroupRef } | { readonly kind: 'department'; readonly department: string };
