@@ -71,7 +71,8 @@ export interface BulkApproval {
   rejectReason?: string;
 }
 
-export interface BulkExecution {
+/** Who holds a running run, and until when (the executor renews it as it writes). */
+export interface ExecutionLease {
   /** Changes with every executor (start, each resume). */
   id: string;
   leaseUntil: string;
@@ -93,7 +94,7 @@ export interface BulkRun {
   startedAt?: string;
   completedAt?: string;
   approval?: BulkApproval;
-  execution?: BulkExecution;
+  execution?: ExecutionLease;
   /** The last time an executor stopped for want of a usable sign-in (the run waits for a resume). */
   stopped?: { code: RevocationFailureCode; at: string };
   /** Where the run's card is (for proactive progress updates). */
