@@ -4,6 +4,7 @@
  * it acts on from its own request store.
  */
 import { VERB, type Verb } from './verbs';
+import { isRecord } from '../domain/json';
 
 /** The only keys an Action.Execute's `data` may have, per verb. */
 export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
@@ -38,10 +39,6 @@ export function isVersionAtLeast(version: string, minimum: string): boolean {
     if (a !== b) return a > b;
   }
   return true;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Every Action.Execute anywhere in `node` (actions, ActionSets, selectAction, refresh), with its JSON path. */
