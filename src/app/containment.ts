@@ -5,7 +5,9 @@
  * disable and keep that new session; disable the devices after it. Each step has its own result
  * and its own audit record; a failed step does not stop the others, nor the revoke.
  */
-import type { ContainmentChoice, ContainmentResult, ContainmentStep, PersonRef, RevocationFailureCode } from '../domain/revocationRequest';
+import type { ContainmentChoice, ContainmentResult, ContainmentStep } from '../domain/revocationRequest';
+import type { PersonRef } from '../domain/people';
+import type { RevocationFailureCode } from '../domain/problems';
 import type { AuditTrail } from './auditTrail';
 import type { ContainmentGateway } from './ports/containment';
 import type { DirectoryFailureCode } from './ports/directory';

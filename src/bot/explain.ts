@@ -4,8 +4,9 @@
  * and a hint where there is something they can do. Error messages from libraries never
  * reach a card.
  */
+import type { ApprovalRouteProblem } from '../app/approval/approvalWorkflow';
 import type { DirectoryFailureCode } from '../app/ports/directory';
-import type { DecisionProblem } from '../domain/revocationRequest';
+import type { DecisionProblem } from '../domain/problems';
 import type { TokenProblem } from '../identity/ssoTokenValidator';
 
 export interface Explanation {
@@ -48,7 +49,14 @@ export function explainDirectoryFailure(code: DirectoryFailureCode, targetName?:
   }
 }
 
-export function explainDecision(problem: DecisionProblem, requesterName?: string): Explanation {
+/** Who asked, and where approvals happen: the words some refusals need. */
+export interface DecisionContext {
+  readonly requesterName?: string;
+  readonly channelName?: string;
+}
+
+export function explainDecision(problem: DecisionProblem, context: DecisionContext = {}): Explanation {
+  const { requesterName, channelName } = context;
   switch (problem) {
     case 'not_requester':
       return { title: 'Not your request', message: `Only ${requesterName ?? 'the person who asked'} can confirm or cancel this request.` };
@@ -62,6 +70,8 @@ export function explainDecision(problem: DecisionProblem, requesterName?: string
       return { title: 'Request not found', message: 'This card refers to a request we no longer have. Look the user up again.' };
     case 'wrong_tenant':
       return { title: 'Not available here', message: 'This request belongs to another organisation.' };
+    case 'outside_approval_channel':
+      return { title: 'Approve in the security channel', message: `Approvals happen in ${channelName ?? 'the security channel'}.` };
     case 'self_approval':
       return { title: 'Someone else must approve', message: 'You asked for this revocation, so another member of the security team has to approve it.' };
     case 'approval_required':
@@ -70,9 +80,6 @@ export function explainDecision(problem: DecisionProblem, requesterName?: string
       return { title: 'Waiting for approval', message: 'This request is with the security team. It runs when one of them approves it.' };
   }
 }
-
-/** Why a request could not be sent to the security channel; the request stays open. */
-export type ApprovalRouteProblem = 'channel_unknown' | 'bot_not_in_team' | 'private_channel' | 'post_failed';
 
 export function explainApprovalRoute(problem: ApprovalRouteProblem, channelName: string): Explanation {
   switch (problem) {

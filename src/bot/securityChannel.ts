@@ -5,6 +5,7 @@
  * and on every instance. Posting to it and reading its roster happen proactively.
  */
 import { TeamsInfo, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import type { ApprovalRoute } from '../app/approval/approvalWorkflow';
 import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
 import type { Logger } from '../observability/logger';
@@ -53,6 +54,13 @@ export class SecurityChannel {
     const stored = await this.store.get<KnownChannel>(NAMESPACE.channelReferences, this.channelId.toLowerCase());
     this.cached = stored?.value;
     return this.cached;
+  }
+
+  /** Where an approval card would go now: the channel as learned, or why it cannot go there (not learned yet, private). */
+  async route(): Promise<ApprovalRoute> {
+    const known = await this.get();
+    if (!known) return { ok: false, problem: 'channel_unknown' };
+    return known.isPrivate ? { ok: false, problem: 'private_channel' } : { ok: true, channelId: known.channelId };
   }
 
   /** A display name for cards. */

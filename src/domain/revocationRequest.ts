@@ -26,18 +26,13 @@
  * store `pending → executing` as a compare-and-set on the stored item's etag, so only one of two
  * simultaneous clicks wins.
  */
+import { returnToApprovers, type Approval, type ApprovableKind } from './approval';
+import { sameId, type PersonRef } from './people';
+import type { DecisionProblem, RevocationFailureCode } from './problems';
 import { err, ok, type Result } from './result';
 import type { DirectoryRole, TargetTier } from './roles';
 
 export type RequestState = 'pending' | 'awaitingApproval' | 'executing' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
-
-/** A person acting in Teams: their tenant and Entra object id identify them. */
-export interface PersonRef {
-  tenantId: string;
-  aadObjectId: string;
-  name: string;
-  userPrincipalName?: string;
-}
 
 /** The target as it was when the request was made (what the card showed). */
 export interface TargetSnapshot {
@@ -101,33 +96,6 @@ export type RevocationOutcome =
       containment?: ContainmentResult[];
     };
 
-export type RevocationFailureCode =
-  | 'forbidden'
-  | 'not_found'
-  | 'bad_request'
-  | 'throttled'
-  | 'graph_unavailable'
-  | 'timeout'
-  | 'consent_required'
-  | 'interaction_required'
-  | 'sign_in_expired'
-  | 'token_invalid'
-  | 'unexpected';
-
-export type DecisionProblem =
-  | 'not_requester'
-  | 'expired'
-  | 'already_decided'
-  | 'in_progress'
-  | 'not_found'
-  | 'wrong_tenant'
-  /** The requester tried to approve or reject their own request. */
-  | 'self_approval'
-  /** The requester tried to confirm a request that now waits for an approver. */
-  | 'awaiting_approval'
-  /** Four eyes is required here: the requester may not revoke someone else directly. */
-  | 'approval_required';
-
 /** Steps beyond revocation a responder may tick: each makes CAE-aware apps drop sessions at once. */
 export interface ContainmentChoice {
   disableAccount: boolean;
@@ -144,21 +112,6 @@ export interface ContainmentResult {
   graphRequestId?: string;
   /** e.g. "2 of 2 devices disabled". */
   detail?: string;
-}
-
-/** The four-eyes part of a request. */
-export interface Approval {
-  /** The Teams channel the approval card went to. */
-  channelId: string;
-  /** What the requester gave as the reason (e.g. a ticket number). */
-  reason?: string;
-  requestedAt: string;
-  /** Where the approval card is, once posted. */
-  card?: { conversationId: string; activityId: string };
-  /** An approver's optional note when rejecting. */
-  rejectReason?: string;
-  /** Approvals that ran and failed in a way another approver may overcome (e.g. 403 for a missing role). */
-  failedAttempts: { by: PersonRef; at: string; code: RevocationFailureCode; graphRequestId?: string }[];
 }
 
 /** Failures after which the requester may try the same request again (see the module comment). */
@@ -240,6 +193,34 @@ export function complete(r: RevocationRequest, outcome: RevocationOutcome, now: 
   };
 }
 
+/**
+ * A request as an approvable subject (src/domain/approval.ts): approving begins its execution
+ * (`awaitingApproval` → `executing`) with the approver as `decidedBy`, whose token revokes.
+ */
+export const REQUEST_APPROVALS: ApprovableKind<RevocationRequest> = {
+  isExecuting: (r) => r.state === 'executing',
+  begin: (r, approver, now) => ok({ ...r, state: 'executing', decidedBy: { ...approver }, decidedAt: now.toISOString(), attempts: r.attempts + 1 }),
+};
+
+/**
+ * The approved revoke's result: success → `succeeded`; a failure another approver may overcome
+ * (missing role, throttling, an outage, sign-in trouble) → back to `awaitingApproval` with the
+ * attempt recorded and its outcome shown; anything else → `failed`. A request that is not an
+ * approved execution completes as usual.
+ */
+export function completeApproval(r: RevocationRequest, outcome: RevocationOutcome, now: Date): RevocationRequest {
+  if (r.state !== 'executing' || !r.approval) return complete(r, outcome, now);
+  if (outcome.kind === 'refused' && isRetryableFailure(outcome.code) && r.decidedBy) {
+    return { ...returnToApprovers(r, { code: outcome.code, graphRequestId: outcome.graphRequestId }, now), outcome: copyOutcome(outcome) };
+  }
+  return complete(r, outcome, now);
+}
+
+/** The containment steps the requester ticked become part of what is confirmed or approved (own sessions: none; nothing ticked: unchanged). */
+export function planContainment(r: RevocationRequest, choice: ContainmentChoice | undefined): RevocationRequest {
+  return choice && r.target.self !== true ? { ...r, containment: { ...choice } } : r;
+}
+
 /** `pending`, `awaitingApproval` or retryable `failed` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
 export function expireIfDue(r: RevocationRequest, now: Date): RevocationRequest {
   if (!(isOpen(r) || r.state === 'awaitingApproval') || now.getTime() < Date.parse(r.expiresAt)) return r;
@@ -288,11 +269,6 @@ function decisionProblem(r: RevocationRequest, by: PersonRef, now: Date): Decisi
   // Also refuses when `now` is invalid (NaN compares false): deny by default.
   if (!(now.getTime() < Date.parse(r.expiresAt))) return 'expired';
   return undefined;
-}
-
-/** Tenant and object ids are GUIDs: equal ignoring case, and never equal when empty. */
-function sameId(a: string, b: string): boolean {
-  return typeof a === 'string' && typeof b === 'string' && a !== '' && a.toLowerCase() === b.toLowerCase();
 }
 
 function copyOutcome(outcome: RevocationOutcome): RevocationOutcome {

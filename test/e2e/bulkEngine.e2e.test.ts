@@ -14,7 +14,7 @@ import type { BulkDirectoryGateway } from '../../src/app/ports/directory';
 import { NAMESPACE } from '../../src/app/ports/namespaces';
 import type { Config } from '../../src/config/config';
 import type { BulkProgress, BulkRun } from '../../src/domain/bulkRun';
-import type { PersonRef } from '../../src/domain/revocationRequest';
+import type { PersonRef } from '../../src/domain/people';
 import { EmulatedCloud } from '../../src/emulator/cloud';
 import { addBulkPopulation, seedDirectory, type BulkPopulation } from '../../src/emulator/directory';
 import { GRAPH_ROUTES } from '../../src/emulator/graph';

@@ -7,7 +7,8 @@ import type { ContainmentGateway, DevicesDisabled } from '../../src/app/ports/co
 import type { DirectoryFailure, DirectoryResult } from '../../src/app/ports/directory';
 import type { Acting } from '../../src/app/acting';
 import { RevocationService } from '../../src/app/revocationService';
-import type { ContainmentChoice, PersonRef } from '../../src/domain/revocationRequest';
+import type { ContainmentChoice } from '../../src/domain/revocationRequest';
+import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { ManualClock } from '../helpers/clock';
 import { FakeDirectory } from '../helpers/fakeDirectory';

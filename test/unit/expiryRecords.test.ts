@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AuditTrail } from '../../src/app/auditTrail';
 import type { Acting } from '../../src/app/acting';
 import { RevocationService } from '../../src/app/revocationService';
-import type { PersonRef } from '../../src/domain/revocationRequest';
+import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';
 import { ManualClock } from '../helpers/clock';

@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
-import {
-  RETRYABLE_FAILURE_CODES,
-  abandonStaleExecution,
-  beginExecution,
-  canRetry,
-  cancel,
-  complete,
-  createRequest,
-  expireIfDue,
-  isFinal,
-  isOpen,
-  type PersonRef,
-  type RevocationFailureCode,
-  type RevocationRequest,
-  type TargetSnapshot,
-} from '../../src/domain/revocationRequest';
+import { RETRYABLE_FAILURE_CODES, abandonStaleExecution, beginExecution, canRetry, cancel, complete, createRequest, expireIfDue, isFinal, isOpen, type RevocationRequest, type TargetSnapshot } from '../../src/domain/revocationRequest';
+import type { PersonRef } from '../../src/domain/people';
+import type { RevocationFailureCode } from '../../src/domain/problems';
 import type { Result } from '../../src/domain/result';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';

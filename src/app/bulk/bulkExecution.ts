@@ -46,7 +46,8 @@ import {
   type BulkRun,
   type ItemResult,
 } from '../../domain/bulkRun';
-import type { PersonRef, RevocationFailureCode } from '../../domain/revocationRequest';
+import type { PersonRef } from '../../domain/people';
+import type { RevocationFailureCode } from '../../domain/problems';
 import { deadlineIn, msUntil, type Clock, type Deadline } from '../../domain/clock';
 
 /** How an execution ended. */
