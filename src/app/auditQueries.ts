@@ -12,7 +12,7 @@ import type { AuditTrail } from './auditTrail';
 import { auditCsv, auditJsonl } from './auditExport';
 import type { AuditFilter, AuditLog, AuditRecord } from './ports/auditLog';
 import type { DirectoryFailure } from './ports/directory';
-import type { ResolvedTarget } from './revocationService';
+import type { ResolvedTarget } from './revocation/revocationService';
 import type { AuditExportFormat } from '../domain/auditCommand';
 
 /** How many of the newest records are searched by UPN when the directory no longer knows the person. */

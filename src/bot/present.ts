@@ -3,7 +3,7 @@
  * server holds — a request is always rendered from its stored record, never from card data.
  */
 import type { UserRecord } from '../app/ports/directory';
-import type { WhoAmI } from '../app/revocationService';
+import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
 import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';

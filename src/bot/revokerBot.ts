@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { TeamsActivityHandler, TurnContext, type InvokeResponse } from 'botbuilder';
 import { isStorageUnavailable, type StateStore } from '../app/ports/stateStore';
 import type { RateLimiter } from '../app/rateLimiter';
-import type { RevocationService } from '../app/revocationService';
+import type { RevocationService } from '../app/revocation/revocationService';
 import { subjectIdOf } from '../cards/actionRules';
 import type { Verb } from '../cards/verbs';
 import type { Clock } from '../domain/clock';

@@ -11,7 +11,7 @@ import type { BulkApproverActing } from '../app/bulk/bulkApprovals';
 import type { ExecutionOutcome } from '../app/bulk/bulkExecution';
 import type { BulkRevocationService } from '../app/bulk/bulkRevocationService';
 import type { StateStore } from '../app/ports/stateStore';
-import type { ResolvedTarget, RevocationService } from '../app/revocationService';
+import type { ResolvedTarget, RevocationService } from '../app/revocation/revocationService';
 import type { CardRenderer } from '../cards/render';
 import type { Verb } from '../cards/verbs';
 import type { BulkRun } from '../domain/bulkRun';

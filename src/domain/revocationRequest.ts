@@ -92,7 +92,7 @@ export type RevocationOutcome =
       code: RevocationFailureCode;
       graphRequestId?: string;
       rolesNeeded?: DirectoryRole[];
-      /** Containment steps that ran before the revoke was refused (they run first: see src/app/runRevocation.ts). */
+      /** Containment steps that ran before the revoke was refused (they run first: see src/app/revocation/runRevocation.ts). */
       containment?: ContainmentResult[];
     };
 

@@ -6,7 +6,7 @@ import { AuditTrail } from '../../src/app/auditTrail';
 import type { ContainmentGateway, DevicesDisabled } from '../../src/app/ports/containment';
 import type { DirectoryFailure, DirectoryResult } from '../../src/app/ports/directory';
 import type { Acting } from '../../src/app/acting';
-import { RevocationService } from '../../src/app/revocationService';
+import { RevocationService } from '../../src/app/revocation/revocationService';
 import type { ContainmentChoice } from '../../src/domain/revocationRequest';
 import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';

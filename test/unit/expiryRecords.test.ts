@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditTrail } from '../../src/app/auditTrail';
 import type { Acting } from '../../src/app/acting';
-import { RevocationService } from '../../src/app/revocationService';
+import { RevocationService } from '../../src/app/revocation/revocationService';
 import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';

@@ -6,7 +6,7 @@ import sinon from 'sinon';
 import { AuditTrail } from '../../src/app/auditTrail';
 import type { AuditLog } from '../../src/app/ports/auditLog';
 import type { Acting } from '../../src/app/acting';
-import { RevocationService } from '../../src/app/revocationService';
+import { RevocationService } from '../../src/app/revocation/revocationService';
 import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';

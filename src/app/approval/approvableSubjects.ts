@@ -1,7 +1,7 @@
 /**
  * What the one approval workflow (approvalWorkflow.ts) needs of a kind of approvable subject: a
  * target description, the steps the approver approves, and an executor that does the approved
- * work with the approver's own access. Single revocation requests (src/app/requestApprovals.ts)
+ * work with the approver's own access. Single revocation requests (src/app/revocation/requestApprovals.ts)
  * and bulk runs (src/app/bulk/bulkApprovals.ts) implement it now; an alert's request and a
  * scheduled item will next.
  */

@@ -12,7 +12,7 @@ import { TeamsInfo, type CloudAdapter, type TurnContext } from 'botbuilder';
 import type { AuditOutcome, AuditQueryService, AuditRequest } from '../../app/auditQueries';
 import type { AuditRecord } from '../../app/ports/auditLog';
 import type { Acting } from '../../app/acting';
-import type { ResolvedTarget } from '../../app/revocationService';
+import type { ResolvedTarget } from '../../app/revocation/revocationService';
 import type { AuditEntryView, AuditView } from '../../cards/auditCard';
 import type { AdaptiveCard, CardRenderer } from '../../cards/render';
 import { shorten } from '../../cards/text';

@@ -5,7 +5,7 @@
  * shows the outcome to everyone who sees the card.
  */
 import type { InvokeResponse } from 'botbuilder';
-import type { ConfirmOutcome } from '../../app/revocationService';
+import type { ConfirmOutcome } from '../../app/revocation/revocationService';
 import type { AdaptiveCard } from '../../cards/render';
 import { deadlineIn } from '../../domain/clock';
 import type { PersonRef } from '../../domain/people';

@@ -4,7 +4,7 @@
  * delegated session: one match opens a request and shows its confirmation card; several show a
  * pick list.
  */
-import type { ResolvedTarget } from '../../app/revocationService';
+import type { ResolvedTarget } from '../../app/revocation/revocationService';
 import { deadlineIn } from '../../domain/clock';
 import type { Command } from '../../domain/command';
 import { answerDirectoryFailure, sessionFor } from '../signIn/commandSession';

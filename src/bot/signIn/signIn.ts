@@ -7,7 +7,7 @@
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import { NAMESPACE } from '../../app/ports/namespaces';
 import type { StateStore } from '../../app/ports/stateStore';
-import type { ResolvedTarget } from '../../app/revocationService';
+import type { ResolvedTarget } from '../../app/revocation/revocationService';
 import type { AdaptiveCard } from '../../cards/render';
 import type { Clock } from '../../domain/clock';
 import type { Command } from '../../domain/command';

@@ -22,14 +22,14 @@
  * re-stamps the time, which is harmless) or toward "verified" when another revoke landed within
  * the skew of the start — in both cases the target's sessions are revoked since the request.
  */
-import { auditActor, type Acting } from './acting';
-import type { AuditTrail } from './auditTrail';
-import type { DirectoryFailure } from './ports/directory';
-import type { StateStore, StoredItem } from './ports/stateStore';
-import type { Clock } from '../domain/clock';
-import { abandonStaleExecution, complete, completeApproval, type RevocationOutcome, type RevocationRequest } from '../domain/revocationRequest';
-import type { StoreNamespace } from './ports/namespaces';
-import type { DecisionProblem } from '../domain/problems';
+import { auditActor, type Acting } from '../acting';
+import type { AuditTrail } from '../auditTrail';
+import type { DirectoryFailure } from '../ports/directory';
+import type { StateStore, StoredItem } from '../ports/stateStore';
+import type { Clock } from '../../domain/clock';
+import { abandonStaleExecution, complete, completeApproval, type RevocationOutcome, type RevocationRequest } from '../../domain/revocationRequest';
+import type { StoreNamespace } from '../ports/namespaces';
+import type { DecisionProblem } from '../../domain/problems';
 import { auditTarget } from './requestRecords';
 
 /** Two minutes: comfortably above invoke budget (8 s) + background budget (20 s) + Graph time-out (10 s). */

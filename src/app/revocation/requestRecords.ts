@@ -2,10 +2,10 @@
  * Small shared pieces of the request use cases: how targets appear in audit records, how long
  * requests are kept, and the write that records an execution's result.
  */
-import type { AuditTarget } from './ports/auditLog';
-import { NAMESPACE } from './ports/namespaces';
-import type { StateStore } from './ports/stateStore';
-import type { RevocationRequest, TargetSnapshot } from '../domain/revocationRequest';
+import type { AuditTarget } from '../ports/auditLog';
+import { NAMESPACE } from '../ports/namespaces';
+import type { StateStore } from '../ports/stateStore';
+import type { RevocationRequest, TargetSnapshot } from '../../domain/revocationRequest';
 
 /** How a request's target appears in audit records. */
 export function auditTarget(target: TargetSnapshot): AuditTarget {

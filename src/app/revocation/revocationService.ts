@@ -6,13 +6,13 @@
  * the double clicks, replays and instances.
  */
 import { randomUUID } from 'node:crypto';
-import type { DirectoryFailure, UserKey, UserRecord } from './ports/directory';
-import type { StateStore, StoredItem } from './ports/stateStore';
-import type { AuditTrail } from './auditTrail';
+import type { DirectoryFailure, UserKey, UserRecord } from '../ports/directory';
+import type { StateStore, StoredItem } from '../ports/stateStore';
+import type { AuditTrail } from '../auditTrail';
 import { runRevocation } from './runRevocation';
 import { auditTarget, retainRequestsUntil, saveHeldRequest } from './requestRecords';
-import { NAMESPACE } from './ports/namespaces';
-import { auditActor, type Acting } from './acting';
+import { NAMESPACE } from '../ports/namespaces';
+import { auditActor, type Acting } from '../acting';
 import {
   abandonStaleExecution,
   beginExecution,
@@ -24,14 +24,14 @@ import {
   type ContainmentChoice,
   type RevocationRequest,
   type TargetSnapshot,
-} from '../domain/revocationRequest';
-import { requesterProblem } from '../domain/approval';
-import { giveBack, type ErrorReport } from './giveBack';
-import type { PersonRef } from '../domain/people';
-import type { DecisionProblem } from '../domain/problems';
+} from '../../domain/revocationRequest';
+import { requesterProblem } from '../../domain/approval';
+import { giveBack, type ErrorReport } from '../giveBack';
+import type { PersonRef } from '../../domain/people';
+import type { DecisionProblem } from '../../domain/problems';
 import { answerOf, DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
-import { classifyTarget, type DirectoryRole } from '../domain/roles';
-import type { Clock } from '../domain/clock';
+import { classifyTarget, type DirectoryRole } from '../../domain/roles';
+import type { Clock } from '../../domain/clock';
 
 /** Whom the agent asked for, after the bot edge resolved any @mention to an object id. */
 export type ResolvedTarget =
@@ -195,7 +195,7 @@ export class RevocationService {
     const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const now = this.now();
-    // A request sent for approval is the approvers' to recover (ApprovalService.approve), not the requester's.
+    // A request sent for approval is the approvers' to recover (the approval workflow: requestApprovals.ts), not the requester's.
     if (this.isStaleExecution(stored.value) && !stored.value.approval) {
       const recovered = await this.recoverStale(acting, stored);
       if (recovered) return recovered;
@@ -337,7 +337,7 @@ export class RevocationService {
 
   /**
    * An interrupted execution: read the target back and record what happened, never revoking again
-   * (src/app/staleExecution.ts). Only someone who could retry the request may trigger it; undefined
+   * (src/app/revocation/staleExecution.ts). Only someone who could retry the request may trigger it; undefined
    * when this person may not (the caller then refuses as usual).
    */
   private async recoverStale(acting: Acting, stored: StoredItem<RevocationRequest>): Promise<ConfirmOutcome | undefined> {

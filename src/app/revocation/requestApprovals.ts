@@ -2,18 +2,18 @@
  * A single revocation request as an approvable subject of the one approval workflow
  * (src/app/approval/approvalWorkflow.ts): its target is one person (one request per person may
  * wait for approval), its steps are the containment the requester ticked, and its executor is
- * the revoke itself (src/app/runRevocation.ts), run with the approver's delegated token. A
+ * the revoke itself (src/app/revocation/runRevocation.ts), run with the approver's delegated token. A
  * failure another approver may overcome (a missing role, throttling) leaves it waiting.
  */
-import { approve, type Approver } from '../domain/approval';
-import type { Clock } from '../domain/clock';
-import { completeApproval, expireIfDue, planContainment, REQUEST_APPROVALS, type RevocationRequest } from '../domain/revocationRequest';
-import type { Acting } from './acting';
-import { auditActor } from './acting';
-import type { ApprovableSubjects, Recovered } from './approval/approvableSubjects';
-import type { AuditTrail } from './auditTrail';
-import { NAMESPACE } from './ports/namespaces';
-import type { StateStore, StoredItem } from './ports/stateStore';
+import { approve, type Approver } from '../../domain/approval';
+import type { Clock } from '../../domain/clock';
+import { completeApproval, expireIfDue, planContainment, REQUEST_APPROVALS, type RevocationRequest } from '../../domain/revocationRequest';
+import type { Acting } from '../acting';
+import { auditActor } from '../acting';
+import type { ApprovableSubjects, Recovered } from '../approval/approvableSubjects';
+import type { AuditTrail } from '../auditTrail';
+import { NAMESPACE } from '../ports/namespaces';
+import type { StateStore, StoredItem } from '../ports/stateStore';
 import { auditTarget, retainRequestsUntil, saveHeldRequest } from './requestRecords';
 import { runRevocation } from './runRevocation';
 import { answerOf, DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
@@ -64,7 +64,7 @@ export function requestApprovals(options: RequestApprovalsOptions): ApprovableSu
 
     /**
      * Reads the target back with this approver's token and records what happened, never revoking
-     * again (src/app/staleExecution.ts): revoked → succeeded; not revoked → back to the approvers.
+     * again (src/app/revocation/staleExecution.ts): revoked → succeeded; not revoked → back to the approvers.
      * Only someone who could approve it may.
      */
     async recover(acting: Acting, approver: Approver, stored: StoredItem<RevocationRequest>): Promise<Recovered<RevocationRequest>> {
