@@ -95,6 +95,21 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
   });
 
+  it('forged approve or reject from outside the security channel: refused with where approvals happen, nothing revoked, and the request still waits for an approver there', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const priya = directory.user('priya');
+    const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+    const subjectId = requestIdOf(approval.card);
+    const elsewhere = teams.personalChat(priya);
+    const ownCard = await sendForCard(teams, priya, elsewhere, 'help');
+    for (const verb of [VERB.approve, VERB.reject]) {
+      const forged = await teams.postActivity(teams.invokeActivityFor(priya, elsewhere, ownCard, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb, data: { subjectId } }, trigger: 'manual' }));
+      assert.match(textOf(forged.body), /Approvals happen in #Revocation approvals/, `${verb} outside the channel`);
+    }
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
+    await approverView(e2e, priya, approval);
+  });
+
   it('when an approver lacks the role, then they see the 403 with the roles needed and the request stays open for another approver', async function () {
     const { teams, directory, graph } = e2e.cloud;
     const paul = directory.user('paul');
