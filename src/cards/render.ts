@@ -152,7 +152,7 @@ export class CardRenderer {
     return this.expand('lookup', lookupCardData(view));
   }
 
-  /** Several people match: one button per candidate (verb pick, data { requestId: pickId, choice }). */
+  /** Several people match: one button per candidate (verb pick, data { subjectId: pickId, choice }). */
   pickList(view: PickListView): AdaptiveCard {
     return this.expand('pickList', pickListCardData(view));
   }
