@@ -33,6 +33,7 @@ import { personOf, type TurnPerson } from './turnPerson';
 /** How long Graph work may go on after the invoke was answered "working…", when not configured. */
 const DEFAULT_BACKGROUND_BUDGET_IN_MS = 20_000;
 
+/** The use cases, gates and settings the dispatcher hands its handlers. */
 export interface RevokerBotOptions {
   readonly appId: string;
   readonly service: RevocationService;
@@ -55,6 +56,7 @@ export interface RevokerBotOptions {
   readonly approvals?: Approvals;
 }
 
+/** The dispatcher (see the module comment): one place where every command, card verb and invoke is routed. */
 export class RevokerBot extends TeamsActivityHandler {
   private readonly background = new Set<Promise<unknown>>();
   private readonly services: BotServices;

@@ -99,6 +99,9 @@ export interface InvokeTurn {
   resume(person: TurnPerson, session: DelegatedSession): Promise<void>;
 }
 
+/** Answers a command in the conversation. */
 export type CommandHandler<C extends Command = Command> = (turn: CommandTurn<C>) => Promise<void>;
+/** Answers a click: its return value is the invoke response. */
 export type CardHandler = (turn: CardTurn) => Promise<InvokeResponse>;
+/** Answers another invoke in its protocol's shape. */
 export type InvokeHandler = (turn: InvokeTurn) => Promise<InvokeResponse>;

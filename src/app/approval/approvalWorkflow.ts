@@ -32,6 +32,7 @@ export type ApprovalRouteProblem = 'channel_unknown' | 'bot_not_in_team' | 'priv
 /** Where the approval card would go: the security channel as the bot knows it, or why it cannot go there. */
 export type ApprovalRoute = { readonly ok: true; readonly channelId: string } | { readonly ok: false; readonly problem: ApprovalRouteProblem };
 
+/** What became of a submission. */
 export type SubmitOutcome<T> =
   | { readonly kind: 'submitted'; readonly subject: T }
   /** Another subject about the same target already waits for approval: follow that one. */
@@ -40,11 +41,13 @@ export type SubmitOutcome<T> =
   | { readonly kind: 'unroutable'; readonly problem: ApprovalRouteProblem; readonly subject: T }
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
+/** What became of a rejection or a withdrawal. */
 export type DecisionOutcome<T> =
   | { readonly kind: 'decided'; readonly subject: T }
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T }
   | { readonly kind: 'storage_unavailable' };
 
+/** What became of an approval. */
 export type ApproveOutcome<T, E> =
   /** The approval won: the subject as the executor left it (for a single request, the revoke's result). */
   | { readonly kind: 'decided'; readonly subject: T; readonly execution?: E }
@@ -55,6 +58,7 @@ export type ApproveOutcome<T, E> =
 /** Before anyone signs in: whether this approver's click could be an approval now. */
 export type ApprovalCheck<T> = { readonly kind: 'may'; readonly subject: T } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
+/** What the workflow stores, audits and times with. */
 export interface ApprovalWorkflowOptions {
   readonly store: StateStore;
   readonly audit: AuditTrail;
@@ -68,6 +72,7 @@ export interface ApprovalWorkflowOptions {
 /** Compare-and-set attempts for a decision on a subject others may be writing (a running bulk run's progress). */
 const DECISION_ATTEMPTS = 10;
 
+/** The four-eyes use cases over one kind of approvable subject (see the module comment). */
 export class ApprovalWorkflow<T extends Approvable, A extends { readonly person: PersonRef }, E> {
   constructor(
     readonly subjects: ApprovableSubjects<T, A, E>,

@@ -18,6 +18,7 @@ import { auditTarget, retainRequestsUntil, saveHeldRequest } from './requestReco
 import { runRevocation } from './runRevocation';
 import { answerOf, DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
 
+/** Where requests are stored and audited, and the times that bound them. */
 export interface RequestApprovalsOptions {
   readonly store: StateStore;
   readonly audit: AuditTrail;

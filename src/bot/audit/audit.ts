@@ -5,6 +5,7 @@ import { sessionFor } from '../signIn/commandSession';
 import type { CommandTurn } from '../turn';
 import { actingFor, sendCard } from '../turnHelpers';
 
+/** Runs the audit query with the sender's session (the command waits for a sign-in when there is none). */
 export async function audit(turn: CommandTurn<Extract<Command, { kind: 'audit' }>>): Promise<void> {
   const { bot, context } = turn;
   if (!bot.auditCommand) return void (await sendCard(context, bot.presenter.notice('The audit trail isn’t available here', 'This bot was started without the audit command.', 'info')));

@@ -6,6 +6,7 @@ import type { CardHandler } from '../turn';
 import { toPersonRef } from '../turnHelpers';
 import { NO_BULK, runCard, updateRunCards } from './runCards';
 
+/** Cancels, withdraws or stops the run, and updates its cards for everyone. */
 export const cancel: CardHandler = async (turn) => {
   const { bot, context } = turn;
   const bulk = bot.bulk;

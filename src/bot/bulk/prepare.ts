@@ -18,6 +18,7 @@ import { runCard } from './runCards';
 
 type BulkCommand = Extract<Command, { kind: 'revokeBulk' }>;
 
+/** Resolves the group's or department's users into a run and shows its confirmation card (or says why not). */
 export async function prepare(turn: CommandTurn<BulkCommand>): Promise<void> {
   const { bot, context, person } = turn;
   const bulk = bot.bulk;

@@ -9,6 +9,7 @@ import type { CardHandler } from '../turn';
 import { bulkActingFor, toPersonRef } from '../turnHelpers';
 import { NO_BULK, reportWhenFinished, runCard, watchProgress } from './runCards';
 
+/** The run's card now; resumes a paused run when the person whose token runs it clicks. */
 export const refresh: CardHandler = async (turn) => {
   const { bot, context, person } = turn;
   const bulk = bot.bulk;

@@ -9,6 +9,7 @@ import type { CardHandler } from '../turn';
 import { bulkActingFor, toPersonRef } from '../turnHelpers';
 import { NO_BULK, reportWhenFinished, runCard, runCardForEveryone, watchProgress } from './runCards';
 
+/** Starts the run with the requester's own token, when no approver is needed. */
 export const start: CardHandler = async (turn) => {
   const { bot, context, person } = turn;
   const bulk = bot.bulk;

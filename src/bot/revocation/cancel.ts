@@ -8,6 +8,7 @@ import { withdrawRequest } from '../approval/handlers';
 import type { CardHandler } from '../turn';
 import { toPersonRef } from '../turnHelpers';
 
+/** Cancels the requester's pending request, or withdraws it from the security channel. */
 export const cancel: CardHandler = async (turn) => {
   const { bot, context } = turn;
   if (bot.approvals && (await bot.revocations.get(turn.subjectId))?.state === 'awaitingApproval') return withdrawRequest(turn);

@@ -7,6 +7,7 @@ import { explainDecision, explainDirectoryFailure } from '../explain';
 import type { CardHandler } from '../turn';
 import { actingFor } from '../turnHelpers';
 
+/** Opens a request for the chosen person, replacing the pick list for everyone. */
 export const pick: CardHandler = async (turn) => {
   const { bot, context, person, data } = turn;
   const choice = typeof data.choice === 'number' ? data.choice : typeof data.choice === 'string' ? Number(data.choice) : Number.NaN;

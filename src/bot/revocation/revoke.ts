@@ -13,6 +13,7 @@ import { actingFor, memberObjectId, sendCard } from '../turnHelpers';
 
 type RevokeCommand = Extract<Command, { kind: 'revoke' }>;
 
+/** Looks the target up with the sender's session and shows the confirmation card, a pick list, or why not. */
 export async function revoke(turn: CommandTurn<RevokeCommand>): Promise<void> {
   const target = turn.resumed?.target ?? (await resolveTarget(turn));
   if (!target) return;

@@ -31,6 +31,7 @@ export interface ParkedCommand {
   readonly target?: ResolvedTarget;
 }
 
+/** The sign-in gate, and where parked commands wait. */
 export interface SignInOptions {
   readonly gate: SignInGate;
   readonly store: StateStore;
@@ -38,6 +39,7 @@ export interface SignInOptions {
   readonly presenter: Presenter;
 }
 
+/** Sessions for clicks and commands, and the commands that wait for a sign-in. */
 export class SignIn {
   constructor(private readonly options: SignInOptions) {}
 

@@ -16,6 +16,7 @@ const TOKEN_EXCHANGE_ID = /^[A-Za-z0-9_:-]{1,128}$/;
 /** How long an exchange is remembered as acted on. */
 const REMEMBERED_FOR_IN_MS = 10 * 60_000;
 
+/** Answers the exchange in its protocol's shape (400 malformed, 412 unusable, 200 done) and resumes the parked command once. */
 export async function tokenExchange(turn: InvokeTurn): Promise<InvokeResponse> {
   const { context, person, bot } = turn;
   const value = (context.activity.value ?? {}) as { id?: unknown; connectionName?: unknown; token?: unknown };

@@ -7,6 +7,7 @@ import { explainSignIn } from '../explain';
 import type { InvokeTurn } from '../turn';
 import { sendCard } from '../turnHelpers';
 
+/** Redeems the magic code; on success the parked command runs, otherwise the person is told why. */
 export async function verifyState(turn: InvokeTurn): Promise<InvokeResponse> {
   const { context, person, bot } = turn;
   const state = (context.activity.value as { state?: unknown } | undefined)?.state;

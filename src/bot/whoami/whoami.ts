@@ -5,6 +5,7 @@ import { answerDirectoryFailure, sessionFor } from '../signIn/commandSession';
 import type { CommandTurn } from '../turn';
 import { actingFor, sendCard } from '../turnHelpers';
 
+/** Shows who the directory says the sender is and what they may revoke. */
 export async function whoami(turn: CommandTurn<Extract<Command, { kind: 'whoami' }>>): Promise<void> {
   const parked = { command: turn.command };
   const session = await sessionFor(turn, parked);
