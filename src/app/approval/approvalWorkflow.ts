@@ -42,10 +42,7 @@ export type SubmitOutcome<T> =
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
 /** What became of a rejection or a withdrawal. */
-export type DecisionOutcome<T> =
-  | { readonly kind: 'decided'; readonly subject: T }
-  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T }
-  | { readonly kind: 'storage_unavailable' };
+export type DecisionOutcome<T> = { readonly kind: 'decided'; readonly subject: T } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
 /** What became of an approval. */
 export type ApproveOutcome<T, E> =
@@ -114,7 +111,7 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
       // The steps the requester ticked are part of what the approver approves.
       return submitted.ok && input.steps && this.subjects.plan ? ok(this.subjects.plan(submitted.value, input.steps)) : submitted;
     });
-    if (moved.kind !== 'decided') return moved.kind === 'refused' ? moved : { kind: 'refused', problem: 'in_progress' };
+    if (moved.kind !== 'decided') return moved;
     if (key) {
       const other = await this.claimAwaiting(key, moved.subject);
       if (other) {

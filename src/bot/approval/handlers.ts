@@ -121,7 +121,6 @@ async function withdraw<T extends Approvable>(turn: CardTurn, select: Select<T>)
   if (!subjects) return messageResponse(NOT_SET_UP);
   const { bot, context } = turn;
   const outcome = await subjects.workflow.withdraw(toPersonRef(turn.person), turn.subjectId);
-  if (outcome.kind === 'storage_unavailable') return cardResponse(bot.presenter.failure(STORAGE_UNAVAILABLE));
   if (outcome.kind === 'refused') return answerRefusal(turn, subjects, outcome, 'requester');
   const card = await subjects.card(turn, outcome.subject);
   if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);
