@@ -7,18 +7,20 @@ import type { TokenCredential } from '@azure/identity';
 import type { DestinationStream } from 'pino';
 import path from 'node:path';
 import { AuditTrail, type SetAsideEvent } from './app/auditTrail';
-import { RevocationService } from './app/revocationService';
-import { ApprovalService } from './app/approvalService';
+import { RevocationService } from './app/revocation/revocationService';
+import { ApprovalWorkflow } from './app/approval/approvalWorkflow';
+import { requestApprovals } from './app/revocation/requestApprovals';
+import { bulkApprovals } from './app/bulk/bulkApprovals';
 import { BulkRevocationService } from './app/bulk/bulkRevocationService';
 import { AuditQueryService } from './app/auditQueries';
-import { AuditCommandHandler } from './bot/auditCommand';
+import { AuditCommandHandler } from './bot/audit/auditCommand';
 import { SecurityChannel } from './bot/securityChannel';
 import { RateLimiter } from './app/rateLimiter';
 import { RevokerAdapter } from './bot/adapter';
 import { createBotFrameworkAuthentication } from './bot/botFrameworkAuth';
 import { Presenter } from './bot/present';
 import { RevokerBot } from './bot/revokerBot';
-import { SignInGate } from './bot/signInGate';
+import { SignInGate } from './bot/signIn/signInGate';
 import { asAttachment, CardRenderer } from './cards/render';
 import { permissionName, type Config } from './config/config';
 import { GraphDirectory } from './graph/graphDirectory';
@@ -65,9 +67,13 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   });
   void audit.resume();
   const securityChannel = config.securityChannelId ? new SecurityChannel(storage.state, config.securityChannelId, config.appId, logger, clock) : undefined;
+  // Four eyes is on when a security channel is configured; every use case reads this one value.
+  const fourEyes = securityChannel !== undefined;
+  // A give-back after a refused action that failed too: the item stays held until its recovery.
+  const reportError = (error: unknown, context: string): void => logger.error({ err: error, context }, 'could not undo a held action');
   // Warm the channel's name so cards say where approvals go from the first turn after a restart.
   await securityChannel?.get();
-  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, approvalRequired: securityChannel !== undefined, clock });
+  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, approvalRequired: fourEyes, clock, onError: reportError });
   // Expiries nobody clicked are recorded too (request.expired); a read records its own at once.
   const expirySweep = setInterval(() => void service.expireDue().catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed')), 5 * 60_000);
   expirySweep.unref();
@@ -97,7 +103,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   const stepPermissions = { disableAccount: account, resetPassword: account, disableDevices: config.deviceScopes.map(permissionName) };
   const presenter = new Presenter(cards, 'Session Revoker', clock, stepPermissions, securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
   const auditCommand = new AuditCommandHandler({
-    queries: new AuditQueryService({ log: storage.audit, audit, adminGroupId: config.auditAdminGroupId, securityChannelConfigured: config.securityChannelId !== undefined }),
+    queries: new AuditQueryService({ log: storage.audit, audit, adminGroupId: config.auditAdminGroupId, securityChannelConfigured: fourEyes }),
     cards,
     presenter,
     appId: config.appId,
@@ -108,8 +114,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     store: storage.state,
     audit,
     requestTtlInMs: config.requestTtlInMs,
-    approvalTtlInMs: config.approvalTtlInMs,
-    approvalRequired: securityChannel !== undefined,
+    approvalRequired: fourEyes,
     maxTargets: config.bulkMaxTargets,
     clock,
     onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
@@ -131,7 +136,16 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       cards,
       maxTargets: config.bulkMaxTargets,
     },
-    approvals: securityChannel ? { service: new ApprovalService({ store: storage.state, audit, approvalTtlInMs: config.approvalTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, clock }), channel: securityChannel } : undefined,
+    approvals: securityChannel
+      ? {
+          channel: securityChannel,
+          requests: new ApprovalWorkflow(
+            requestApprovals({ store: storage.state, audit, clock, requestTtlInMs: config.requestTtlInMs, approvalTtlInMs: config.approvalTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs }),
+            { store: storage.state, audit, clock, approvalTtlInMs: config.approvalTtlInMs, onError: reportError },
+          ),
+          bulk: new ApprovalWorkflow(bulkApprovals(bulkService), { store: storage.state, audit, clock, approvalTtlInMs: config.approvalTtlInMs, onError: reportError }),
+        }
+      : undefined,
   });
   const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
     if (context.activity.type === 'message') {

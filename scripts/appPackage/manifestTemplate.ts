@@ -3,13 +3,13 @@
  * the values that differ per tenant come from the environment (or .env). Every placeholder must
  * be filled; values are checked before they reach the manifest.
  */
+import { isObjectId } from '../../src/domain/targetReference';
 
 /** The SSO Application ID URI the bot uses when SSO_APP_ID_URI is unset (src/config/config.ts). */
 export function defaultSsoAppIdUri(appId: string): string {
   return `api://botid-${appId}`;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
 
@@ -36,11 +36,11 @@ function https(value: string): string | undefined {
 
 /** The placeholders, in the order they are resolved (fallbacks may use earlier ones). */
 export const PACKAGE_VARIABLES: readonly VariableRule[] = [
-  { name: 'MicrosoftAppId', meaning: "the bot's Entra app (client) id", check: (v) => (GUID.test(v) ? undefined : 'must be a GUID') },
+  { name: 'MicrosoftAppId', meaning: "the bot's Entra app (client) id", check: (v) => (isObjectId(v) ? undefined : 'must be a GUID') },
   {
     name: 'TEAMS_APP_ID',
     meaning: "the app's id in your Teams app catalogue",
-    check: (v) => (GUID.test(v) ? undefined : 'must be a GUID'),
+    check: (v) => (isObjectId(v) ? undefined : 'must be a GUID'),
     fallback: (values) => values.MicrosoftAppId,
   },
   {

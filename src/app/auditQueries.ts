@@ -7,12 +7,12 @@
  * Records are always scoped to the reader's own tenant. A view names whom it was about in its
  * detail, not as its target: `target` means the person whose sessions an action touched.
  */
-import { auditActor } from './requestRecords';
+import { auditActor, type Acting } from './acting';
 import type { AuditTrail } from './auditTrail';
 import { auditCsv, auditJsonl } from './auditExport';
 import type { AuditFilter, AuditLog, AuditRecord } from './ports/auditLog';
 import type { DirectoryFailure } from './ports/directory';
-import type { Acting, ResolvedTarget } from './revocationService';
+import type { ResolvedTarget } from './revocation/revocationService';
 import type { AuditExportFormat } from '../domain/auditCommand';
 
 /** How many of the newest records are searched by UPN when the directory no longer knows the person. */

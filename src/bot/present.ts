@@ -3,10 +3,11 @@
  * server holds — a request is always rendered from its stored record, never from card data.
  */
 import type { UserRecord } from '../app/ports/directory';
-import type { WhoAmI } from '../app/revocationService';
+import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
-import { canRetry, type ContainmentStep, type RevocationFailureCode, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
+import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
+import type { RevocationFailureCode } from '../domain/problems';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
 import type { Clock } from '../domain/clock';
 import type { Explanation } from './explain';

@@ -5,11 +5,11 @@
  * and on every instance. Posting to it and reading its roster happen proactively.
  */
 import { TeamsInfo, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import type { ApprovalRoute } from '../app/approval/approvalWorkflow';
+import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
 import type { Logger } from '../observability/logger';
 import type { Clock } from '../domain/clock';
-
-const NAMESPACE = 'channel-references';
 
 export interface KnownChannel {
   readonly channelId: string;
@@ -51,9 +51,16 @@ export class SecurityChannel {
   async get(): Promise<KnownChannel | undefined> {
     if (!this.channelId) return undefined;
     if (this.cached) return this.cached;
-    const stored = await this.store.get<KnownChannel>(NAMESPACE, this.channelId.toLowerCase());
+    const stored = await this.store.get<KnownChannel>(NAMESPACE.channelReferences, this.channelId.toLowerCase());
     this.cached = stored?.value;
     return this.cached;
+  }
+
+  /** Where an approval card would go now: the channel as learned, or why it cannot go there (not learned yet, private). */
+  async route(): Promise<ApprovalRoute> {
+    const known = await this.get();
+    if (!known) return { ok: false, problem: 'channel_unknown' };
+    return known.isPrivate ? { ok: false, problem: 'private_channel' } : { ok: true, channelId: known.channelId };
   }
 
   /** A display name for cards. */
@@ -137,9 +144,9 @@ export class SecurityChannel {
     };
     const value: KnownChannel = { channelId, name: name ?? known?.name, isPrivate, teamId: teamId ?? known?.teamId, reference, learnedAt: this.clock.now().toISOString() };
     const key = channelId.toLowerCase();
-    const existing = await this.store.get<KnownChannel>(NAMESPACE, key);
-    if (existing) await this.store.replace(NAMESPACE, key, value, existing.etag);
-    else await this.store.create(NAMESPACE, key, value);
+    const existing = await this.store.get<KnownChannel>(NAMESPACE.channelReferences, key);
+    if (existing) await this.store.replace(NAMESPACE.channelReferences, key, value, existing.etag);
+    else await this.store.create(NAMESPACE.channelReferences, key, value);
     this.cached = value;
     this.logger.info({ channelId, isPrivate }, 'learned the security channel');
   }

@@ -4,6 +4,7 @@
  * from.aadObjectId.
  */
 import type { Activity } from 'botbuilder';
+import { isObjectId } from '../domain/targetReference';
 
 export interface TurnPerson {
   readonly tenantId: string;
@@ -13,14 +14,13 @@ export interface TurnPerson {
   readonly name: string;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The acting person, or undefined when the activity does not say who (refuse then). */
 export function personOf(activity: Partial<Activity>): TurnPerson | undefined {
   const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;
   const tenant = activity.conversation?.tenantId ?? (typeof channelData?.tenant?.id === 'string' ? channelData.tenant.id : undefined);
   const oid = activity.from?.aadObjectId;
-  if (typeof tenant !== 'string' || !GUID.test(tenant) || typeof oid !== 'string' || !GUID.test(oid)) return undefined;
+  if (typeof tenant !== 'string' || !isObjectId(tenant) || typeof oid !== 'string' || !isObjectId(oid)) return undefined;
   return {
     tenantId: tenant.toLowerCase(),
     aadObjectId: oid.toLowerCase(),

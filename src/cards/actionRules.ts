@@ -4,24 +4,41 @@
  * it acts on from its own request store.
  */
 import { VERB, type Verb } from './verbs';
+import { isRecord } from '../domain/json';
+import { isObjectId } from '../domain/targetReference';
+
+/**
+ * The data key that names what a click is about: a request, a pick list or a bulk run (an opaque
+ * id the bot reloads from its store).
+ */
+export const SUBJECT_ID_KEY = 'subjectId';
+
+/** The key cards posted before the rename carry instead (`requestId`); still accepted, never written. */
+export const LEGACY_SUBJECT_ID_KEY = 'requestId';
 
 /** The only keys an Action.Execute's `data` may have, per verb. */
 export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
-  [VERB.confirm]: ['requestId'],
-  [VERB.cancel]: ['requestId'],
-  [VERB.retry]: ['requestId'],
-  [VERB.refresh]: ['requestId'],
-  [VERB.pick]: ['requestId', 'choice'],
-  [VERB.request]: ['requestId'],
-  [VERB.approve]: ['requestId'],
-  [VERB.reject]: ['requestId'],
-  [VERB.bulkStart]: ['requestId'],
-  [VERB.bulkRequest]: ['requestId'],
-  [VERB.bulkApprove]: ['requestId'],
-  [VERB.bulkReject]: ['requestId'],
-  [VERB.bulkCancel]: ['requestId'],
-  [VERB.bulkRefresh]: ['requestId'],
+  [VERB.confirm]: [SUBJECT_ID_KEY],
+  [VERB.cancel]: [SUBJECT_ID_KEY],
+  [VERB.retry]: [SUBJECT_ID_KEY],
+  [VERB.refresh]: [SUBJECT_ID_KEY],
+  [VERB.pick]: [SUBJECT_ID_KEY, 'choice'],
+  [VERB.request]: [SUBJECT_ID_KEY],
+  [VERB.approve]: [SUBJECT_ID_KEY],
+  [VERB.reject]: [SUBJECT_ID_KEY],
+  [VERB.bulkStart]: [SUBJECT_ID_KEY],
+  [VERB.bulkRequest]: [SUBJECT_ID_KEY],
+  [VERB.bulkApprove]: [SUBJECT_ID_KEY],
+  [VERB.bulkReject]: [SUBJECT_ID_KEY],
+  [VERB.bulkCancel]: [SUBJECT_ID_KEY],
+  [VERB.bulkRefresh]: [SUBJECT_ID_KEY],
 };
+
+/** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */
+export function subjectIdOf(data: Readonly<Record<string, unknown>>): string | undefined {
+  const id = data[SUBJECT_ID_KEY] ?? data[LEGACY_SUBJECT_ID_KEY];
+  return typeof id === 'string' && isObjectId(id) ? id.toLowerCase() : undefined;
+}
 
 /** Oldest Adaptive Card schema version the templates may declare (Universal Actions + isEnabled etc.). */
 export const MIN_CARD_VERSION = '1.5';
@@ -38,10 +55,6 @@ export function isVersionAtLeast(version: string, minimum: string): boolean {
     if (a !== b) return a > b;
   }
   return true;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Every Action.Execute anywhere in `node` (actions, ActionSets, selectAction, refresh), with its JSON path. */

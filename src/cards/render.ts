@@ -33,6 +33,7 @@ import type {
 } from './views';
 import { WHOAMI_TEMPLATE, whoamiCardData } from './whoamiCard';
 import { WORKING_TEMPLATE, workingCardData } from './workingCard';
+import { isRecord } from '../domain/json';
 
 /** An expanded Adaptive Card, ready to send. */
 export type AdaptiveCard = { type: 'AdaptiveCard'; version: string; body: unknown[]; actions?: unknown[]; [k: string]: unknown };
@@ -76,10 +77,6 @@ export class CardTemplateError extends Error {
   ) {
     super(`Card template ${file}: ${reason}`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function errorText(error: unknown): string {
@@ -155,7 +152,7 @@ export class CardRenderer {
     return this.expand('lookup', lookupCardData(view));
   }
 
-  /** Several people match: one button per candidate (verb pick, data { requestId: pickId, choice }). */
+  /** Several people match: one button per candidate (verb pick, data { subjectId: pickId, choice }). */
   pickList(view: PickListView): AdaptiveCard {
     return this.expand('pickList', pickListCardData(view));
   }

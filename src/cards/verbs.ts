@@ -12,7 +12,7 @@ export const VERB = {
   request: 'revocation.request',
   approve: 'approval.approve',
   reject: 'approval.reject',
-  /** Bulk runs (group or department): data { requestId: runId }. */
+  /** Bulk runs (group or department): data { subjectId: runId }. */
   bulkStart: 'bulk.start',
   bulkRequest: 'bulk.request',
   bulkApprove: 'bulk.approve',

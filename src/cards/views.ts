@@ -35,7 +35,7 @@ export interface LookupView {
   expiresAt: string;
   /**
    * Teams user MRIs (`29:…`) whose clients refresh this card automatically (verb refresh, data
-   * { requestId }). Omitted = no `refresh` on the card. `[]` = manual refresh only. At most 60 are used.
+   * { subjectId }). Omitted = no `refresh` on the card. `[]` = manual refresh only. At most MAX_REFRESH_USER_IDS (60) are used.
    */
   refreshUserIds?: string[];
   /** Four eyes: the security channel's name; the card then asks for a reason and offers "Request revocation". */
@@ -72,7 +72,7 @@ export interface ApprovalView {
   containment?: ContainmentLine[];
 }
 
-/** Several directory users match a query; choosing candidate i sends verb pick with data { requestId: pickId, choice: i }. */
+/** Several directory users match a query; choosing candidate i sends verb pick with data { subjectId: pickId, choice: i }. */
 export interface PickListView {
   pickId: string;
   query: string;
@@ -86,7 +86,7 @@ export interface WorkingView {
   requesterName: string;
   /** e.g. 'Revoking sessions…' */
   message: string;
-  /** With refreshUserIds: adds a `refresh` (verb refresh, data { requestId }) so those clients fetch the final card. */
+  /** With refreshUserIds: adds a `refresh` (verb refresh, data { subjectId }) so those clients fetch the final card. */
   requestId?: string;
   /** See {@link LookupView.refreshUserIds}; used only together with requestId. */
   refreshUserIds?: string[];
@@ -125,7 +125,7 @@ export interface FailedView {
   hint?: string;
   graphRequestId?: string;
   correlationId?: string;
-  /** shows Retry (verb retry, data { requestId }) — only when requestId is set too */
+  /** shows Retry (verb retry, data { subjectId }) — only when requestId is set too */
   canRetry: boolean;
   /** Containment steps that ran before the revoke was refused (e.g. the account is disabled already). */
   containment?: ContainmentLine[];

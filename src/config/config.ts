@@ -6,8 +6,8 @@
 import { isIP } from 'node:net';
 import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
+import { isObjectId } from '../domain/targetReference';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The delegated Graph permissions each feature asks for by default, one on-behalf-of exchange
@@ -118,7 +118,7 @@ export function readConfig(env: Env): ConfigResult {
   const problems: string[] = [];
   const appId = trimmed(env, 'MicrosoftAppId') ?? '';
   if (!appId) problems.push('MicrosoftAppId is not set: the bot needs its Entra app (client) id.');
-  else if (!GUID.test(appId)) problems.push(`MicrosoftAppId must be a GUID (got "${appId}").`);
+  else if (!isObjectId(appId)) problems.push(`MicrosoftAppId must be a GUID (got "${appId}").`);
 
   const appPassword = trimmed(env, 'MicrosoftAppPassword') ?? '';
   if (appId && !appPassword) problems.push('MicrosoftAppPassword is not set: the bot needs its client secret for the connector and on-behalf-of.');
@@ -129,7 +129,7 @@ export function readConfig(env: Env): ConfigResult {
   }
   const appTenantId = trimmed(env, 'MicrosoftAppTenantId') ?? '';
   if (!appTenantId) problems.push('MicrosoftAppTenantId is not set: the on-behalf-of exchange needs the tenant id.');
-  else if (!GUID.test(appTenantId)) problems.push(`MicrosoftAppTenantId must be a GUID (got "${appTenantId}").`);
+  else if (!isObjectId(appTenantId)) problems.push(`MicrosoftAppTenantId must be a GUID (got "${appTenantId}").`);
 
   const port = positiveNumber(env, 'PORT', 3978, problems);
   if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT}").`);
@@ -156,13 +156,13 @@ export function readConfig(env: Env): ConfigResult {
   }
 
   const allowedTenants = (trimmed(env, 'ALLOWED_TENANTS') ?? appTenantId).split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
-  for (const tenant of allowedTenants) if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANTS must list tenant ids (GUIDs); "${tenant}" is not one.`);
+  for (const tenant of allowedTenants) if (!isObjectId(tenant)) problems.push(`ALLOWED_TENANTS must list tenant ids (GUIDs); "${tenant}" is not one.`);
 
   const requestTtlInMs = positiveNumber(env, 'REQUEST_TTL_MINUTES', 15, problems) * 60_000;
   const storage = readStorageSettings(env, problems);
   const executionStaleAfterInMs = positiveNumber(env, 'EXECUTION_STALE_AFTER_SECONDS', 120, problems) * 1000;
   const auditAdminGroupId = trimmed(env, 'AUDIT_ADMIN_GROUP_ID')?.toLowerCase();
-  if (auditAdminGroupId && !GUID.test(auditAdminGroupId)) problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
+  if (auditAdminGroupId && !isObjectId(auditAdminGroupId)) problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
   const approvalTtlInMs = positiveNumber(env, 'APPROVAL_TTL_HOURS', 24, problems) * 3_600_000;
   const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', 1000, problems));
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;

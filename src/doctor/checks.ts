@@ -4,6 +4,7 @@
  */
 import { ClaimsIdentity, ConnectorClient, TeamsConnectorClient, type ServiceClientCredentials } from 'botframework-connector';
 import { existsSync } from 'node:fs';
+import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
 import { createBotFrameworkAuthentication } from '../bot/botFrameworkAuth';
 import type { Config } from '../config/config';
@@ -191,7 +192,7 @@ export async function checkSecurityChannel(context: CheckContext): Promise<Check
   let opened: { state: StateStore; close(): Promise<void> } | undefined;
   try {
     opened = await context.openState();
-    stored = (await opened.state.get<StoredChannel>('channel-references', channelId.toLowerCase()))?.value;
+    stored = (await opened.state.get<StoredChannel>(NAMESPACE.channelReferences, channelId.toLowerCase()))?.value;
   } catch (error) {
     return fail(name, `the state store could not be read: ${say(error)}`, 'Check DATA_DIR / STORAGE settings: the doctor reads the same store as the bot.');
   } finally {

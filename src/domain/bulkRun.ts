@@ -1,8 +1,8 @@
 /**
  * A bulk revocation run (issue 7): many users of one group or department, and the only ways the
  * run and its items may change. Pure, like revocationRequest.ts: every function returns a new
- * object (or the same one when nothing changes) and takes `now` explicitly; `version` grows on
- * every change so stores can compare-and-set.
+ * object (or the same one when nothing changes) and takes `now` explicitly. Stores make every
+ * change a compare-and-set on the stored item's etag.
  *
  * ```
  *            begin (requester, no approval needed)
@@ -15,6 +15,9 @@
  *   expired ◀────────────┘ (pending or awaitingApproval at or after expiresAt)
  * ```
  *
+ * Submitting, approving, rejecting and withdrawing follow the four-eyes rules of
+ * src/domain/approval.ts, like every approvable subject's; approving begins the run (BULK_APPROVALS).
+ *
  * Items: `pending` → `sent` (persisted BEFORE the batch goes out, with sentAt and attempts + 1)
  * → `revoked` | `failed`, or back to `pending` for a retry (throttled, 5xx) while attempts last.
  * An item found `sent` by a later execution (the process died, or the batch's fate is unknown)
@@ -26,7 +29,9 @@
  * take over only after the lease has run out (the previous one died) or was released.
  */
 import { err, ok, type Result } from './result';
-import type { DecisionProblem, PersonRef, RevocationFailureCode } from './revocationRequest';
+import { requesterProblem, stateProblem, withdraw, type Approval, type ApprovableKind, type CardLocation } from './approval';
+import { sameId, type PersonRef } from './people';
+import type { DecisionProblem, RevocationFailureCode } from './problems';
 import type { TargetTier } from './roles';
 
 export type BulkRunState = 'pending' | 'awaitingApproval' | 'running' | 'completed' | 'cancelled' | 'rejected' | 'expired';
@@ -61,17 +66,8 @@ export interface BulkItem {
   verified?: boolean;
 }
 
-export interface BulkApproval {
-  channelId: string;
-  reason?: string;
-  requestedAt: string;
-  /** The run's expiry before it was submitted (restored if the submission is withdrawn). */
-  previousExpiresAt?: string;
-  card?: { conversationId: string; activityId: string };
-  rejectReason?: string;
-}
-
-export interface BulkExecution {
+/** Who holds a running run, and until when (the executor renews it as it writes). */
+export interface ExecutionLease {
   /** Changes with every executor (start, each resume). */
   id: string;
   leaseUntil: string;
@@ -92,13 +88,13 @@ export interface BulkRun {
   decidedAt?: string;
   startedAt?: string;
   completedAt?: string;
-  approval?: BulkApproval;
-  execution?: BulkExecution;
+  /** Four eyes: present once the requester asked the security channel for approval (src/domain/approval.ts). */
+  approval?: Approval;
+  execution?: ExecutionLease;
   /** The last time an executor stopped for want of a usable sign-in (the run waits for a resume). */
   stopped?: { code: RevocationFailureCode; at: string };
   /** Where the run's card is (for proactive progress updates). */
-  card?: { conversationId: string; activityId: string };
-  version: number;
+  card?: CardLocation;
 }
 
 /** A user as preparation found them. */
@@ -182,7 +178,6 @@ export function createBulkRun(input: { id: string; requester: PersonRef; source:
     expiresAt: new Date(created + ttlInMs).toISOString(),
     state: 'pending',
     items,
-    version: 0,
   };
 }
 
@@ -192,71 +187,24 @@ export function createBulkRun(input: { id: string; requester: PersonRef; source:
  * after `expiresAt`; with `approvalRequired`, always refused (`approval_required`).
  */
 export function beginRun(run: BulkRun, by: PersonRef, now: Date, options: { approvalRequired?: boolean } = {}): Result<BulkRun, DecisionProblem> {
-  if (!sameId(by.tenantId, run.tenantId)) return err('wrong_tenant');
-  if (!sameId(by.aadObjectId, run.requester.aadObjectId)) return err('not_requester');
-  const problem = openProblem(run, now, 'pending');
+  const problem = requesterProblem(run, by) ?? stateProblem(BULK_APPROVALS, run, 'pending', now);
   if (problem) return err(problem);
   if (options.approvalRequired) return err('approval_required');
   return ok(started(run, by, now));
 }
 
-/** The requester asks the security channel: `pending` → `awaitingApproval`, with a new deadline for approvers. */
-export function submitBulkForApproval(run: BulkRun, by: PersonRef, now: Date, input: { channelId: string; reason?: string; ttlInMs: number }): Result<BulkRun, DecisionProblem> {
-  if (!sameId(by.tenantId, run.tenantId)) return err('wrong_tenant');
-  if (!sameId(by.aadObjectId, run.requester.aadObjectId)) return err('not_requester');
-  const problem = openProblem(run, now, 'pending');
-  if (problem) return err(problem);
-  const reason = input.reason?.trim().slice(0, 500) || undefined;
-  return ok({
-    ...run,
-    state: 'awaitingApproval',
-    expiresAt: new Date(now.getTime() + Math.max(0, input.ttlInMs)).toISOString(),
-    approval: { channelId: input.channelId, ...(reason ? { reason } : {}), requestedAt: now.toISOString(), previousExpiresAt: run.expiresAt },
-    version: run.version + 1,
-  });
-}
-
 /**
- * The approval card could not be posted: `awaitingApproval` → `pending` again, with its old
- * expiry, so nothing is lost and the requester may try again. Anything else unchanged.
+ * A bulk run as an approvable subject (src/domain/approval.ts): approving starts it
+ * (`awaitingApproval` → `running`) with the approver as `decidedBy`, whose token runs every batch.
  */
-export function withdrawBulkSubmission(run: BulkRun): BulkRun {
-  if (run.state !== 'awaitingApproval') return run;
-  const { approval, ...rest } = run;
-  return { ...rest, state: 'pending', expiresAt: approval?.previousExpiresAt ?? run.expiresAt, version: run.version + 1 };
-}
-
-/** Records where the approval card is. */
-export function attachBulkApprovalCard(run: BulkRun, card: { conversationId: string; activityId: string }): BulkRun {
-  if (!run.approval) return run;
-  return { ...run, approval: { ...run.approval, card: { ...card } }, version: run.version + 1 };
-}
+export const BULK_APPROVALS: ApprovableKind<BulkRun> = {
+  isExecuting: (run) => run.state === 'running',
+  begin: (run, approver, now) => ok(started(run, approver, now)),
+};
 
 /** Records where the run's own card is. */
-export function attachBulkCard(run: BulkRun, card: { conversationId: string; activityId: string }): BulkRun {
-  return { ...run, card: { ...card }, version: run.version + 1 };
-}
-
-/** An approver (never the requester) approves: `awaitingApproval` → `running`, with the approver's token. */
-export function approveRun(run: BulkRun, approver: PersonRef, now: Date): Result<BulkRun, DecisionProblem> {
-  const problem = approverProblem(run, approver, now);
-  if (problem) return err(problem);
-  return ok(started(run, approver, now));
-}
-
-/** An approver rejects: `awaitingApproval` → `rejected`, with their optional note. */
-export function rejectRun(run: BulkRun, approver: PersonRef, now: Date, note?: string): Result<BulkRun, DecisionProblem> {
-  const problem = approverProblem(run, approver, now);
-  if (problem) return err(problem);
-  const rejectReason = note?.trim().slice(0, 500) || undefined;
-  return ok({
-    ...run,
-    state: 'rejected',
-    decidedBy: { ...by(approver) },
-    decidedAt: now.toISOString(),
-    approval: run.approval ? { ...run.approval, ...(rejectReason ? { rejectReason } : {}) } : undefined,
-    version: run.version + 1,
-  });
+export function attachBulkCard(run: BulkRun, card: CardLocation): BulkRun {
+  return { ...run, card: { ...card } };
 }
 
 /**
@@ -266,29 +214,32 @@ export function rejectRun(run: BulkRun, approver: PersonRef, now: Date, note?: s
  * executor keeps its lease for that), and items never sent stay `pending` ("not attempted").
  */
 export function cancelRun(run: BulkRun, person: PersonRef, now: Date): Result<BulkRun, DecisionProblem> {
+  if (run.state === 'awaitingApproval') {
+    const withdrawn = withdraw(BULK_APPROVALS, run, person, now);
+    return withdrawn.ok ? ok({ ...withdrawn.value, completedAt: now.toISOString() }) : withdrawn;
+  }
   if (!sameId(person.tenantId, run.tenantId)) return err('wrong_tenant');
   const isRequester = sameId(person.aadObjectId, run.requester.aadObjectId);
   if (run.state === 'running') {
     if (!isRequester && !(run.decidedBy && sameId(person.aadObjectId, run.decidedBy.aadObjectId))) return err('not_requester');
   } else {
     if (!isRequester) return err('not_requester');
-    if (run.state !== 'pending' && run.state !== 'awaitingApproval') return err(run.state === 'expired' ? 'expired' : 'already_decided');
+    if (run.state !== 'pending') return err(run.state === 'expired' ? 'expired' : 'already_decided');
     if (!(now.getTime() < Date.parse(run.expiresAt))) return err('expired');
   }
   return ok({
     ...run,
     state: 'cancelled',
-    decidedBy: { ...by(person) },
+    decidedBy: { ...person },
     decidedAt: now.toISOString(),
     ...(run.state === 'running' ? {} : { completedAt: now.toISOString() }),
-    version: run.version + 1,
   });
 }
 
 /** `pending` or `awaitingApproval` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
 export function expireBulkIfDue(run: BulkRun, now: Date): BulkRun {
   if ((run.state !== 'pending' && run.state !== 'awaitingApproval') || now.getTime() < Date.parse(run.expiresAt)) return run;
-  return { ...run, state: 'expired', version: run.version + 1 };
+  return { ...run, state: 'expired' };
 }
 
 /**
@@ -301,7 +252,7 @@ export function claimExecution(run: BulkRun, executionId: string, now: Date, lea
   if (run.state !== 'running' && !settling) return err('already_decided');
   if (run.execution && run.execution.id !== executionId && now.getTime() < Date.parse(run.execution.leaseUntil)) return err('in_progress');
   const { stopped: _stopped, ...rest } = run;
-  return ok({ ...rest, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) }, version: run.version + 1 });
+  return ok({ ...rest, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) } });
 }
 
 /** Whether `executionId` holds the run's lease (ignoring time: the holder renews it as it writes). */
@@ -312,19 +263,19 @@ export function holdsExecution(run: BulkRun, executionId: string): boolean {
 /** Extends the holder's lease (e.g. before waiting out a long Retry-After). */
 export function renewLease(run: BulkRun, executionId: string, now: Date, leaseInMs: number): BulkRun {
   if (!holdsExecution(run, executionId)) return run;
-  return { ...run, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) }, version: run.version + 1 };
+  return { ...run, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) } };
 }
 
 /** Ends an execution: the lease is released at once, so another executor may resume without waiting. */
 export function releaseExecution(run: BulkRun, executionId: string, now: Date): BulkRun {
   if (!holdsExecution(run, executionId)) return run;
-  return { ...run, execution: { id: executionId, leaseUntil: now.toISOString() }, version: run.version + 1 };
+  return { ...run, execution: { id: executionId, leaseUntil: now.toISOString() } };
 }
 
 /** The executor stopped because the person's sign-in is no longer usable; the run waits for a resume. */
 export function markStopped(run: BulkRun, executionId: string, code: RevocationFailureCode, now: Date): BulkRun {
   if (!holdsExecution(run, executionId)) return run;
-  return { ...run, stopped: { code, at: now.toISOString() }, execution: { id: executionId, leaseUntil: now.toISOString() }, version: run.version + 1 };
+  return { ...run, stopped: { code, at: now.toISOString() }, execution: { id: executionId, leaseUntil: now.toISOString() } };
 }
 
 /**
@@ -342,7 +293,7 @@ export function markSent(run: BulkRun, executionId: string, ids: readonly string
     return { ...item, status: 'sent' as const, attempts: item.attempts + 1, sentAt: now.toISOString() };
   });
   if (!changed) return run;
-  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) }, version: run.version + 1 };
+  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) } };
 }
 
 /**
@@ -374,7 +325,7 @@ export function recordResults(run: BulkRun, executionId: string, results: readon
     }
   });
   if (!changed) return run;
-  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, options.leaseInMs) }, version: run.version + 1 };
+  return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, options.leaseInMs) } };
 }
 
 /**
@@ -385,9 +336,9 @@ export function finishIfDone(run: BulkRun, now: Date): BulkRun {
   if (run.items.some((i) => i.status === 'sent')) return run;
   if (run.state === 'running' && !run.items.some((i) => i.status === 'pending')) {
     const execution = run.execution ? { ...run.execution, leaseUntil: now.toISOString() } : undefined;
-    return { ...run, state: 'completed', completedAt: now.toISOString(), ...(execution ? { execution } : {}), version: run.version + 1 };
+    return { ...run, state: 'completed', completedAt: now.toISOString(), ...(execution ? { execution } : {}) };
   }
-  if (run.state === 'cancelled' && run.completedAt === undefined) return { ...run, completedAt: now.toISOString(), version: run.version + 1 };
+  if (run.state === 'cancelled' && run.completedAt === undefined) return { ...run, completedAt: now.toISOString() };
   return run;
 }
 
@@ -445,7 +396,7 @@ export function isBulkFinal(run: BulkRun, now: Date): boolean {
 }
 
 function started(run: BulkRun, person: PersonRef, now: Date): BulkRun {
-  return { ...run, state: 'running', decidedBy: { ...by(person) }, decidedAt: now.toISOString(), startedAt: now.toISOString(), version: run.version + 1 };
+  return { ...run, state: 'running', decidedBy: { ...person }, decidedAt: now.toISOString(), startedAt: now.toISOString() };
 }
 
 function failedItem(item: BulkItem, code: RevocationFailureCode, graphRequestId: string | undefined, at: string): BulkItem {
@@ -453,35 +404,6 @@ function failedItem(item: BulkItem, code: RevocationFailureCode, graphRequestId:
   return { ...rest, status: 'failed', code, completedAt: at, ...(graphRequestId ? { graphRequestId } : {}) };
 }
 
-function openProblem(run: BulkRun, now: Date, expected: 'pending'): DecisionProblem | undefined {
-  if (run.state === 'running') return 'in_progress';
-  if (run.state === 'expired') return 'expired';
-  if (run.state === 'awaitingApproval') return 'awaiting_approval';
-  if (run.state !== expected) return 'already_decided';
-  // Also refuses when `now` is invalid (NaN compares false): deny by default.
-  if (!(now.getTime() < Date.parse(run.expiresAt))) return 'expired';
-  return undefined;
-}
-
-function approverProblem(run: BulkRun, approver: PersonRef, now: Date): DecisionProblem | undefined {
-  if (!sameId(approver.tenantId, run.tenantId)) return 'wrong_tenant';
-  if (sameId(approver.aadObjectId, run.requester.aadObjectId)) return 'self_approval';
-  if (run.state === 'running') return 'in_progress';
-  if (run.state === 'expired') return 'expired';
-  if (run.state !== 'awaitingApproval') return 'already_decided';
-  if (!(now.getTime() < Date.parse(run.expiresAt))) return 'expired';
-  return undefined;
-}
-
 function lease(now: Date, leaseInMs: number): string {
   return new Date(now.getTime() + Math.max(0, leaseInMs)).toISOString();
-}
-
-function by(person: PersonRef): PersonRef {
-  return { ...person };
-}
-
-/** Tenant and object ids are GUIDs: equal ignoring case, and never equal when empty. */
-function sameId(a: string, b: string): boolean {
-  return typeof a === 'string' && typeof b === 'string' && a !== '' && a.toLowerCase() === b.toLowerCase();
 }

@@ -22,22 +22,17 @@
  * requester may call beginExecution (retry) or cancel on it until it expires. Non-retryable
  * failures (not_found, bad_request, token_invalid, unexpected) are final: ask again from scratch.
  *
- * Exclusivity: beginExecution refuses an `executing` request (`in_progress`), and `version` grows
- * by one on every transition, so a store can make `pending → executing` a compare-and-set
- * (update where id and version match) and only one of two simultaneous clicks wins.
+ * Exclusivity: beginExecution refuses an `executing` request (`in_progress`), and the use cases
+ * store `pending → executing` as a compare-and-set on the stored item's etag, so only one of two
+ * simultaneous clicks wins.
  */
+import { returnToApprovers, type Approval, type ApprovableKind } from './approval';
+import { sameId, type PersonRef } from './people';
+import type { DecisionProblem, RevocationFailureCode } from './problems';
 import { err, ok, type Result } from './result';
 import type { DirectoryRole, TargetTier } from './roles';
 
 export type RequestState = 'pending' | 'awaitingApproval' | 'executing' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
-
-/** A person acting in Teams: their tenant and Entra object id identify them. */
-export interface PersonRef {
-  tenantId: string;
-  aadObjectId: string;
-  name: string;
-  userPrincipalName?: string;
-}
 
 /** The target as it was when the request was made (what the card showed). */
 export interface TargetSnapshot {
@@ -78,8 +73,6 @@ export interface RevocationRequest {
   approval?: Approval;
   /** Further containment the requester ticked, run with the same delegated token (account steps before the revoke, devices after). */
   containment?: ContainmentChoice;
-  /** Grows by one on every state change: the compare-and-set token for stores. */
-  version: number;
 }
 
 export type RevocationOutcome =
@@ -99,36 +92,9 @@ export type RevocationOutcome =
       code: RevocationFailureCode;
       graphRequestId?: string;
       rolesNeeded?: DirectoryRole[];
-      /** Containment steps that ran before the revoke was refused (they run first: see src/app/runRevocation.ts). */
+      /** Containment steps that ran before the revoke was refused (they run first: see src/app/revocation/runRevocation.ts). */
       containment?: ContainmentResult[];
     };
-
-export type RevocationFailureCode =
-  | 'forbidden'
-  | 'not_found'
-  | 'bad_request'
-  | 'throttled'
-  | 'graph_unavailable'
-  | 'timeout'
-  | 'consent_required'
-  | 'interaction_required'
-  | 'sign_in_expired'
-  | 'token_invalid'
-  | 'unexpected';
-
-export type DecisionProblem =
-  | 'not_requester'
-  | 'expired'
-  | 'already_decided'
-  | 'in_progress'
-  | 'not_found'
-  | 'wrong_tenant'
-  /** The requester tried to approve or reject their own request. */
-  | 'self_approval'
-  /** The requester tried to confirm a request that now waits for an approver. */
-  | 'awaiting_approval'
-  /** Four eyes is required here: the requester may not revoke someone else directly. */
-  | 'approval_required';
 
 /** Steps beyond revocation a responder may tick: each makes CAE-aware apps drop sessions at once. */
 export interface ContainmentChoice {
@@ -146,21 +112,6 @@ export interface ContainmentResult {
   graphRequestId?: string;
   /** e.g. "2 of 2 devices disabled". */
   detail?: string;
-}
-
-/** The four-eyes part of a request. */
-export interface Approval {
-  /** The Teams channel the approval card went to. */
-  channelId: string;
-  /** What the requester gave as the reason (e.g. a ticket number). */
-  reason?: string;
-  requestedAt: string;
-  /** Where the approval card is, once posted. */
-  card?: { conversationId: string; activityId: string };
-  /** An approver's optional note when rejecting. */
-  rejectReason?: string;
-  /** Approvals that ran and failed in a way another approver may overcome (e.g. 403 for a missing role). */
-  failedAttempts: { by: PersonRef; at: string; code: RevocationFailureCode; graphRequestId?: string }[];
 }
 
 /** Failures after which the requester may try the same request again (see the module comment). */
@@ -197,7 +148,6 @@ export function createRequest(input: { id: string; requester: PersonRef; target:
     createdAt: new Date(created).toISOString(),
     expiresAt: new Date(created + ttlInMs).toISOString(),
     attempts: 0,
-    version: 0,
   };
 }
 
@@ -218,7 +168,6 @@ export function beginExecution(r: RevocationRequest, by: PersonRef, now: Date): 
     decidedBy: { ...by },
     decidedAt: now.toISOString(),
     attempts: r.attempts + 1,
-    version: r.version + 1,
   });
 }
 
@@ -226,7 +175,7 @@ export function beginExecution(r: RevocationRequest, by: PersonRef, now: Date): 
 export function cancel(r: RevocationRequest, by: PersonRef, now: Date): Result<RevocationRequest, DecisionProblem> {
   const problem = decisionProblem(r, by, now);
   if (problem) return err(problem);
-  return ok({ ...r, state: 'cancelled', decidedBy: { ...by }, decidedAt: now.toISOString(), version: r.version + 1 });
+  return ok({ ...r, state: 'cancelled', decidedBy: { ...by }, decidedAt: now.toISOString() });
 }
 
 /**
@@ -241,14 +190,41 @@ export function complete(r: RevocationRequest, outcome: RevocationOutcome, now: 
     state: outcome.kind === 'revoked' ? 'succeeded' : 'failed',
     outcome: copyOutcome(outcome),
     completedAt: now.toISOString(),
-    version: r.version + 1,
   };
+}
+
+/**
+ * A request as an approvable subject (src/domain/approval.ts): approving begins its execution
+ * (`awaitingApproval` → `executing`) with the approver as `decidedBy`, whose token revokes.
+ */
+export const REQUEST_APPROVALS: ApprovableKind<RevocationRequest> = {
+  isExecuting: (r) => r.state === 'executing',
+  begin: (r, approver, now) => ok({ ...r, state: 'executing', decidedBy: { ...approver }, decidedAt: now.toISOString(), attempts: r.attempts + 1 }),
+};
+
+/**
+ * The approved revoke's result: success → `succeeded`; a failure another approver may overcome
+ * (missing role, throttling, an outage, sign-in trouble) → back to `awaitingApproval` with the
+ * attempt recorded and its outcome shown; anything else → `failed`. A request that is not an
+ * approved execution completes as usual.
+ */
+export function completeApproval(r: RevocationRequest, outcome: RevocationOutcome, now: Date): RevocationRequest {
+  if (r.state !== 'executing' || !r.approval) return complete(r, outcome, now);
+  if (outcome.kind === 'refused' && isRetryableFailure(outcome.code) && r.decidedBy) {
+    return { ...returnToApprovers(r, { code: outcome.code, graphRequestId: outcome.graphRequestId }, now), outcome: copyOutcome(outcome) };
+  }
+  return complete(r, outcome, now);
+}
+
+/** The containment steps the requester ticked become part of what is confirmed or approved (own sessions: none; nothing ticked: unchanged). */
+export function planContainment(r: RevocationRequest, choice: ContainmentChoice | undefined): RevocationRequest {
+  return choice && r.target.self !== true ? { ...r, containment: { ...choice } } : r;
 }
 
 /** `pending`, `awaitingApproval` or retryable `failed` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */
 export function expireIfDue(r: RevocationRequest, now: Date): RevocationRequest {
   if (!(isOpen(r) || r.state === 'awaitingApproval') || now.getTime() < Date.parse(r.expiresAt)) return r;
-  return { ...r, state: 'expired', version: r.version + 1 };
+  return { ...r, state: 'expired' };
 }
 
 /**
@@ -293,11 +269,6 @@ function decisionProblem(r: RevocationRequest, by: PersonRef, now: Date): Decisi
   // Also refuses when `now` is invalid (NaN compares false): deny by default.
   if (!(now.getTime() < Date.parse(r.expiresAt))) return 'expired';
   return undefined;
-}
-
-/** Tenant and object ids are GUIDs: equal ignoring case, and never equal when empty. */
-function sameId(a: string, b: string): boolean {
-  return typeof a === 'string' && typeof b === 'string' && a !== '' && a.toLowerCase() === b.toLowerCase();
 }
 
 function copyOutcome(outcome: RevocationOutcome): RevocationOutcome {

@@ -5,6 +5,7 @@
  */
 import type { DirectoryFailure, ItemOutcome, Memberships, RoleRecord } from '../app/ports/directory';
 import { failureFromResponse } from './graphErrors';
+import { isRecord } from '../domain/json';
 
 /** Graph's limit of requests per $batch. */
 export const MAX_BATCH_REQUESTS = 20;
@@ -25,10 +26,6 @@ export interface BatchStepAnswer {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Header lookup ignoring case (Graph writes Retry-After; proxies may not). */
 function headerReader(raw: unknown): { get(name: string): string | null } {

@@ -40,7 +40,7 @@ import type {
 } from '../app/ports/directory';
 import { MAX_BATCH_REQUESTS, readBatchAnswer, readMemberships, revokeOutcome, stepFailure, type BatchStepAnswer, type BatchStepRequest } from './batchAnswers';
 import { failureFromError, failureFromResponse } from './graphErrors';
-import { toUserRecords } from './graphDirectory';
+import { toUserRecords } from './graphUsers';
 import { hasForgedId, NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
 import { isObjectId } from '../domain/targetReference';
 

@@ -18,13 +18,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../app/ports/auditLog';
-import { normalizeAuditEntry } from './sqliteAuditLog';
+import { normalizeAuditEntry } from './auditEntry';
+import { isObjectId } from '../domain/targetReference';
 
 /** The `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 const HASH = /^[0-9a-f]{64}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * RFC 8785 canonical JSON for what audit records hold: strings, safe integers, booleans and
@@ -101,7 +101,7 @@ function problemOf(stored: StoredAuditRecord, expectedSeq: number, prevHash: str
   if (record === undefined) return { problem: stored.problem ?? 'the record could not be read' };
   if (!isObject(record)) return { problem: 'the record is not a JSON object' };
   if (record.seq !== expectedSeq) return { problem: `the record stored here says it is record ${String(record.seq)} (records were moved or reordered)` };
-  if (typeof record.id !== 'string' || !UUID.test(record.id)) return { problem: 'the record has no valid id' };
+  if (typeof record.id !== 'string' || !isObjectId(record.id) || record.id !== record.id.toLowerCase()) return { problem: 'the record has no valid id' };
   if (typeof record.prevHash !== 'string' || !HASH.test(record.prevHash)) return { problem: 'the record has no prevHash (it was not written by the chain)' };
   if (typeof record.hash !== 'string' || !HASH.test(record.hash)) return { problem: 'the record has no hash (it was not written by the chain)' };
   try {

@@ -5,7 +5,7 @@
 import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StorageUnavailableError } from '../app/ports/stateStore';
+import { isStorageUnavailable, StorageUnavailableError } from '../app/ports/stateStore';
 import { deadlineIn, msUntil } from '../domain/clock';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { toStorageError } from './sqliteErrors';
@@ -140,7 +140,7 @@ export function openDatabase(options: OpenDatabaseOptions): SqliteConnection {
       // the open failure is the one worth reporting
     }
     const mapped = toStorageError(error, 'open');
-    if (mapped instanceof StorageUnavailableError) throw mapped;
+    if (isStorageUnavailable(mapped)) throw mapped;
     throw new StorageUnavailableError('Storage unavailable: cannot open the database.', { cause: error });
   }
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { AuditRecordRejectedError, StorageUnavailableError, type AuditEntry, type AuditFilter, type AuditLog, type AuditRecord } from '../app/ports/auditLog';
+import { AuditRecordRejectedError, isStorageUnavailable, type AuditEntry, type AuditFilter, type AuditLog, type AuditRecord } from '../app/ports/auditLog';
 import { chainRecord, GENESIS_HASH, type AuditChainSource, type StoredAuditRecord } from './auditChain';
 import { auditCursor, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, normalizeAuditEntry } from './auditEntry';
 import { openDatabase, type OpenDatabaseOptions, type SqliteConnection } from './openDatabase';
@@ -115,7 +115,7 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
         return record;
       });
     } catch (error) {
-      if (error instanceof StorageUnavailableError) throw error;
+      if (isStorageUnavailable(error)) throw error;
       // The database answered and said no (a constraint, a size limit): it always will.
       const code = error instanceof Database.SqliteError ? error.code : 'unknown';
       throw new AuditRecordRejectedError(`The audit log refused the record (${code}).`, { cause: error });

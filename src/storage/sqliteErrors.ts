@@ -4,7 +4,7 @@
  * bug in our SQL) is left as it is, because retrying or refusing would not fix it.
  */
 import Database from 'better-sqlite3';
-import { StorageUnavailableError } from '../app/ports/stateStore';
+import { isStorageUnavailable, StorageUnavailableError } from '../app/ports/stateStore';
 
 /** Primary result codes (extended codes start with these) that make the store unusable. */
 const UNAVAILABLE_CODES: readonly string[] = [
@@ -32,7 +32,7 @@ export function isUnavailableCode(code: string): boolean {
  * original as cause, and only the operation and SQLite code in the message) or the original.
  */
 export function toStorageError(error: unknown, operation: string): unknown {
-  if (error instanceof StorageUnavailableError) return error;
+  if (isStorageUnavailable(error)) return error;
   if (error instanceof Database.SqliteError && isUnavailableCode(error.code)) {
     return new StorageUnavailableError(`Storage unavailable during ${operation} (${error.code}).`, { cause: error });
   }

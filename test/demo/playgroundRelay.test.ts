@@ -109,7 +109,7 @@ describe('the demo relay between the Playground and the bot', function () {
   it('after a restart (no warm session), a click gets a loginRequest and the relay re-sends it with an SSO token: the revoke happens', async function () {
     const lookup = cardsPosted().at(-1);
     assert.ok(lookup);
-    const requestId = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(lookup.body))?.[1];
+    const requestId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(lookup.body))?.[1];
     assert.ok(requestId);
     await e2e.restartBot();
     const adele = e2e.cloud.directory.user('adele');

@@ -3,10 +3,10 @@ import { VERB } from '../../src/cards/verbs';
 import type { DirectoryUser } from '../../emulator/directory';
 import { GRAPH_ROUTES } from '../../emulator/graph';
 import type { Conversation, PostedMessage, Team } from '../../emulator/teams';
-import { NAMESPACE } from '../../src/app/revocationService';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
 import { systemClock } from '../../src/domain/clock';
-import { beginApproval } from '../../src/domain/approval';
-import type { RevocationRequest } from '../../src/domain/revocationRequest';
+import { approve } from '../../src/domain/approval';
+import { REQUEST_APPROVALS, type RevocationRequest } from '../../src/domain/revocationRequest';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { currentCard, sendForCard, textOf, requestIdOf } from '../helpers/flows';
@@ -93,6 +93,21 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const direct = await teams.postActivity(teams.invokeActivityFor(uma, chat, teams.messages(chat).filter((m) => m.card).at(-1)!, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } }, trigger: 'manual' }));
     assert.doesNotMatch(textOf(direct.body), /Sessions revoked/);
     assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
+  });
+
+  it('forged approve or reject from outside the security channel: refused with where approvals happen, nothing revoked, and the request still waits for an approver there', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const priya = directory.user('priya');
+    const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
+    const subjectId = requestIdOf(approval.card);
+    const elsewhere = teams.personalChat(priya);
+    const ownCard = await sendForCard(teams, priya, elsewhere, 'help');
+    for (const verb of [VERB.approve, VERB.reject]) {
+      const forged = await teams.postActivity(teams.invokeActivityFor(priya, elsewhere, ownCard, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb, data: { subjectId } }, trigger: 'manual' }));
+      assert.match(textOf(forged.body), /Approvals happen in #Revocation approvals/, `${verb} outside the channel`);
+    }
+    assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
+    await approverView(e2e, priya, approval);
   });
 
   it('when an approver lacks the role, then they see the 403 with the roles needed and the request stays open for another approver', async function () {
@@ -288,7 +303,7 @@ describe('four eyes: an approved revoke interrupted by a crash, end to end', fun
       const stored = await storage.state.get<RevocationRequest>(NAMESPACE.requests, requestId);
       assert.ok(stored);
       const person = { tenantId: e2e.cloud.directory.tenantId, aadObjectId: approver.id, name: approver.displayName };
-      const started = beginApproval(stored.value, person, new Date(Date.now() - 10 * 60_000));
+      const started = approve(REQUEST_APPROVALS, stored.value, { person, conversationId: stored.value.approval?.channelId ?? '' }, new Date(Date.now() - 10 * 60_000));
       assert.ok(started.ok, 'the approval could start');
       assert.ok((await storage.state.replace(NAMESPACE.requests, requestId, started.value, stored.etag)).ok);
       return started.value;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditRecord } from '../../src/app/ports/auditLog';
-import { NAMESPACE } from '../../src/app/revocationService';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
 import type { RevocationRequest } from '../../src/domain/revocationRequest';
 import { EmulatedCloud } from '../../emulator/cloud';
 import { GRAPH_ROUTES } from '../../emulator/graph';

@@ -146,7 +146,7 @@ describe('hostile messages and card actions, end to end (property-based)', funct
     const umasCancelled = await sendForCard(teams, uma, umaChat, "revoke liam.o'brien@contoso.onmicrosoft.com");
     await teams.click(uma, umasCancelled, 'Cancel');
     const ids = [helens, umasDone, umasCancelled].map((m) => requestIdOf(m.card));
-    const pickId = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(helensPick.card))?.[1] ?? '00000000-0000-4000-8000-000000000000';
+    const pickId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(helensPick.card))?.[1] ?? '00000000-0000-4000-8000-000000000000';
     const revokesBefore = graph.count(GRAPH_ROUTES.revoke) + graph.count(GRAPH_ROUTES.revokeMe);
 
     const requestId = fc.oneof(

@@ -108,7 +108,7 @@ describe('rate limits, end to end', function () {
       const third = await teams.click(priya, cards[2]!, 'Revoke sessions');
       assert.match(third.message ?? '', /revocations faster than Session Revoker allows, so this one was not run\. Try again in \d+ seconds?\./, textOf(third));
       assert.equal(graph.count(GRAPH_ROUTES.revoke, priya.id) - before, 2);
-      const requestId = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(cards[0]!.card))?.[1];
+      const requestId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(cards[0]!.card))?.[1];
       const replay = await teams.postActivity(
         teams.invokeActivityFor(priya, chat, cards[0]!, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } }, trigger: 'manual' }),
       );

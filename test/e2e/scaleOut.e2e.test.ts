@@ -37,7 +37,7 @@ describe('two bot instances sharing Azure Blob Storage (Azurite) behind one load
     const clickHits = scale.balancer.hits.slice(hitsBefore);
     assert.ok(clickHits.length > 0 && clickHits.every((hit) => hit.backend === 1), 'every activity of the click went to B');
     assert.ok(scale.balancer.hits.slice(0, hitsBefore).every((hit) => hit.backend === 0), 'the request went to A');
-    const requestId = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card.card))?.[1];
+    const requestId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(card.card))?.[1];
     assert.ok(requestId);
     const trail = (await (await scale.store()).audit.list({ requestId })).reverse();
     assert.deepEqual(
@@ -66,7 +66,7 @@ describe('two bot instances sharing Azure Blob Storage (Azurite) behind one load
     assert.notEqual(alex.signInSessionsValidFromDateTime, validFromBefore);
     const actions = scale.balancer.hits.slice(hitsBefore).filter((hit) => hit.name === 'adaptiveCard/action');
     assert.ok(actions.some((hit) => hit.backend === 0) && actions.some((hit) => hit.backend === 1), `card actions reached both instances: ${JSON.stringify(actions)}`);
-    const requestId = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card.card))?.[1];
+    const requestId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(card.card))?.[1];
     const records = await (await scale.store()).audit.list({ requestId });
     assert.equal(records.filter((record) => record.action === 'revocation.started').length, 1);
     assert.equal(records.filter((record) => record.action === 'revocation.succeeded').length, 1);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
 import { systemClock } from '../../src/domain/clock';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { startE2E, type E2E } from '../helpers/e2e';
@@ -13,7 +14,7 @@ import { sendForCard, textOf } from '../helpers/flows';
 async function tokenExchangeKeys(e2e: E2E): Promise<string[]> {
   const storage = openSqliteStorage({ dataDir: e2e.dataDir, clock: systemClock });
   try {
-    return (await storage.state.list('token-exchanges')).map((item) => item.key);
+    return (await storage.state.list(NAMESPACE.tokenExchanges)).map((item) => item.key);
   } finally {
     await storage.close();
   }

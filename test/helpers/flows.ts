@@ -24,9 +24,9 @@ export function currentCard(teams: EmulatedTeams, conversation: Conversation, me
   return teams.messages(conversation).find((m) => m.id === messageId)?.card;
 }
 
-/** The opaque request id a card's actions carry. */
+/** The opaque subject id (a request, pick list or bulk run) a card's actions carry. */
 export function requestIdOf(card: unknown): string {
-  const match = /"requestId":"([0-9a-f-]{36})"/.exec(textOf(card));
+  const match = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(card));
   assert.ok(match, `no request id in ${textOf(card).slice(0, 300)}`);
   return match[1]!;
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { attachApprovalCard, beginApproval, completeApproval, reject, submitForApproval, withdraw, withdrawSubmission } from '../../src/domain/approval';
-import { beginExecution, cancel, createRequest, expireIfDue, type PersonRef, type RevocationRequest } from '../../src/domain/revocationRequest';
+import { approve, attachApprovalCard, reject as rejectWith, submitForApproval as submitWith, withdraw as withdrawWith, withdrawSubmission, type Approvable, type ApprovableKind, type Approver } from '../../src/domain/approval';
+import { ok } from '../../src/domain/result';
+import { beginExecution, cancel, completeApproval, createRequest, expireIfDue, REQUEST_APPROVALS, type RevocationRequest } from '../../src/domain/revocationRequest';
+import type { PersonRef, SystemRequester } from '../../src/domain/people';
 
 const T = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const helen: PersonRef = { tenantId: T, aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', name: 'Helen Helpdesk' };
@@ -10,6 +12,23 @@ const stranger: PersonRef = { tenantId: '11111111-2222-4333-8444-555555555555', 
 const t0 = new Date('2026-11-22T10:00:00Z');
 const at = (minutes: number): Date => new Date(t0.getTime() + minutes * 60_000);
 const DAY = 24 * 3600_000;
+const CHANNEL = '19:sec@thread.tacv2';
+
+/** A subject of another kind, asked for by a system source (the shape issue 16's alerts will take). */
+interface AlertRequest extends Approvable {
+  readonly state: 'pending' | 'awaitingApproval' | 'acting' | 'rejected' | 'cancelled' | 'expired';
+}
+const ALERT_REQUESTS: ApprovableKind<AlertRequest> = {
+  isExecuting: (a) => a.state === 'acting',
+  begin: (a, approver, now) => ok({ ...a, state: 'acting', decidedBy: { ...approver }, decidedAt: now.toISOString() }),
+};
+
+/** A click on the approval card in the security channel (a thread of it, as Teams sends it). */
+const inChannel = (person: PersonRef): Approver => ({ person, conversationId: `${CHANNEL};messageid=1700000000000` });
+const submitForApproval = (r: RevocationRequest, by: PersonRef, now: Date, input: { channelId: string; reason?: string; ttlInMs: number }) => submitWith(REQUEST_APPROVALS, r, by, now, input);
+const beginApproval = (r: RevocationRequest, by: PersonRef, now: Date) => approve(REQUEST_APPROVALS, r, inChannel(by), now);
+const reject = (r: RevocationRequest, by: PersonRef, now: Date, note?: string) => rejectWith(REQUEST_APPROVALS, r, inChannel(by), now, note);
+const withdraw = (r: RevocationRequest, by: PersonRef, now: Date) => withdrawWith(REQUEST_APPROVALS, r, by, now);
 
 function pending(): RevocationRequest {
   return createRequest({
@@ -22,7 +41,7 @@ function pending(): RevocationRequest {
 }
 
 function submitted(): RevocationRequest {
-  const r = submitForApproval(pending(), helen, at(1), { channelId: '19:sec@thread.tacv2', reason: '  INC-42 ', ttlInMs: DAY });
+  const r = submitForApproval(pending(), helen, at(1), { channelId: CHANNEL, reason: '  INC-42 ', ttlInMs: DAY });
   assert.ok(r.ok);
   return r.value;
 }
@@ -102,12 +121,30 @@ describe('four-eyes approval rules', function () {
     assert.equal(expireIfDue(r, later).state, 'expired');
   });
 
+  it('when an approver clicks the card anywhere but the security channel it went to, then it is refused', function () {
+    assert.deepEqual(approve(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: 'a:1on1-with-priya' }, at(2)), { ok: false, error: 'outside_approval_channel' });
+    assert.deepEqual(rejectWith(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: '19:other@thread.tacv2' }, at(2)), { ok: false, error: 'outside_approval_channel' });
+    assert.ok(approve(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: CHANNEL.toUpperCase() }, at(2)).ok, 'channel ids compare ignoring case, with or without a thread');
+  });
+
+  it('when a system source asked (an alert rule), then no one is excluded: any approver in the channel may act, once', function () {
+    const alert: SystemRequester = { kind: 'system', tenantId: T, source: 'sentinel:rule-7', name: 'Sentinel alert' };
+    const fromAlert: AlertRequest = { id: 'a1', tenantId: T, requester: alert, state: 'pending', expiresAt: at(15).toISOString() };
+    const asked = submitWith(ALERT_REQUESTS, fromAlert, alert, at(1), { channelId: CHANNEL, ttlInMs: DAY });
+    assert.ok(asked.ok);
+    assert.deepEqual(submitWith(ALERT_REQUESTS, fromAlert, helen, at(1), { channelId: CHANNEL, ttlInMs: DAY }), { ok: false, error: 'not_requester' }, 'a person cannot submit what a system asked');
+    const first = approve(ALERT_REQUESTS, asked.value, inChannel(helen), at(2));
+    assert.ok(first.ok, 'nobody is the requester, so nobody is refused as one');
+    assert.equal(first.value.decidedBy?.name, 'Helen Helpdesk');
+    assert.deepEqual(approve(ALERT_REQUESTS, first.value, inChannel(priya), at(2)), { ok: false, error: 'in_progress' });
+  });
+
   it('an approver from another tenant is refused', function () {
     assert.deepEqual(beginApproval(submitted(), stranger, at(2)), { ok: false, error: 'wrong_tenant' });
   });
 
   it('a failed post goes back to pending with its old deadline; a card can be attached; the requester may withdraw', function () {
-    const back = withdrawSubmission(submitted(), pending().expiresAt);
+    const back = withdrawSubmission(submitted());
     assert.equal(back.state, 'pending');
     assert.equal(back.approval, undefined);
     assert.equal(attachApprovalCard(submitted(), { conversationId: 'c', activityId: 'a' }).approval?.card?.activityId, 'a');

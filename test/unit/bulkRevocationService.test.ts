@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ApprovalWorkflow, type ApprovalRoute } from '../../src/app/approval/approvalWorkflow';
 import { AuditTrail } from '../../src/app/auditTrail';
-import { BULK_NAMESPACE, BulkRevocationService, type BulkActing, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
+import { bulkApprovals, type BulkApproverActing } from '../../src/app/bulk/bulkApprovals';
+import type { Approver } from '../../src/domain/approval';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
+import type { BulkActing } from '../../src/app/acting';
+import { BulkRevocationService, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
 import type { BulkProgress, BulkRun } from '../../src/domain/bulkRun';
-import type { PersonRef } from '../../src/domain/revocationRequest';
+import type { PersonRef } from '../../src/domain/people';
 import { ROLE_TEMPLATE_ID } from '../../src/domain/roles';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeBulkDirectory } from '../helpers/fakeBulkDirectory';
@@ -15,6 +20,9 @@ const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
 const PRIYA: PersonRef = { tenantId: TENANT, aadObjectId: '7f8091a2-b3c4-4edf-8a5b-6c7d8e9fa0cc', name: 'Priya Privauth' };
 const GROUP_ID = 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f99';
+const SECURITY: ApprovalRoute = { ok: true, channelId: '19:security@thread.tacv2' };
+/** A click in the security channel. */
+const inSecurity = (person: PersonRef): Approver => ({ person, conversationId: '19:security@thread.tacv2;messageid=1' });
 const SECURITY_ADMIN = { templateId: ROLE_TEMPLATE_ID.SecurityAdministrator, displayName: 'Security Administrator' };
 const PASSWORD_ADMIN = { templateId: ROLE_TEMPLATE_ID.PasswordAdministrator, displayName: 'Password Administrator' };
 
@@ -39,6 +47,11 @@ describe('bulk revocation use cases', function () {
   /** An instance that will "die": never closed (its execution hangs on a Graph call that never answers, holding no timers). */
   function doomedService(overrides: Partial<BulkRevocationServiceOptions> = {}): BulkRevocationService {
     return new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 0, clock, ...overrides });
+  }
+
+  /** The one approval workflow, over this service's runs. */
+  function approvalsOf(svc: BulkRevocationService): ApprovalWorkflow<BulkRun, BulkApproverActing, Promise<ExecutionOutcome>> {
+    return new ApprovalWorkflow(bulkApprovals(svc), { store: storage.state, audit, clock, approvalTtlInMs: 24 * 3600_000 });
   }
 
   function acting(person: PersonRef = UMA, directory: FakeBulkDirectory = graph): BulkActing {
@@ -104,7 +117,7 @@ describe('bulk revocation use cases', function () {
       assert.deepEqual(outcome.summary.tiers, { nonAdmin: 4, limitedAdmin: 1, privilegedAdmin: 1, unknown: 0 });
       assert.deepEqual(outcome.summary.sample, ['HP User 001', 'HP User 002', 'HP User 003']);
       assert.deepEqual(outcome.summary.admins.map((a) => [a.displayName, a.tier]), [['HP User 001', 'privilegedAdmin'], ['HP User 002', 'limitedAdmin']]);
-      const stored = await storage.state.get<BulkRun>(BULK_NAMESPACE, outcome.run.id);
+      const stored = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, outcome.run.id);
       assert.equal(stored?.value.items[0]?.tier, 'privilegedAdmin');
       const records = await storage.audit.list({ requestId: outcome.run.id });
       assert.deepEqual(records.map((r) => r.action), ['request.created']);
@@ -117,7 +130,7 @@ describe('bulk revocation use cases', function () {
       const outcome = await service({ maxTargets: 10 }).prepare(acting(), { kind: 'department', department: 'HP' });
       assert.deepEqual(outcome, { kind: 'too_many', source: { kind: 'department', label: 'HP' }, count: 12, exact: true, maxTargets: 10 });
       assert.equal(graph.count('getMembershipsMany'), 0);
-      assert.deepEqual(await storage.state.list(BULK_NAMESPACE), []);
+      assert.deepEqual(await storage.state.list(NAMESPACE.bulkRuns), []);
       const [record] = await storage.audit.list({ actorId: UMA.aadObjectId });
       assert.equal(record?.action, 'command.refused');
       assert.equal(record?.code, 'too_many');
@@ -273,14 +286,16 @@ describe('bulk revocation use cases', function () {
       const run = await prepared(svc);
       const refused = await svc.start(acting(UMA, requesterGraph), run.id);
       assert.equal(refused.kind === 'refused' && refused.problem, 'approval_required');
-      const submitted = await svc.submitForApproval(UMA, run.id, { channelId: 'security', reason: 'INC-7' });
-      assert.equal(submitted.kind, 'done');
-      const self = await svc.approve(acting(UMA, requesterGraph), run.id);
+      const approvals = approvalsOf(svc);
+      const submitted = await approvals.submit(UMA, run.id, { route: SECURITY, reason: 'INC-7' });
+      assert.equal(submitted.kind, 'submitted');
+      const self = await approvals.approve(acting(UMA, requesterGraph), inSecurity(UMA), run.id);
       assert.equal(self.kind === 'refused' && self.problem, 'self_approval');
-      const approved = await svc.approve(acting(PRIYA, approverGraph), run.id);
-      assert.equal(approved.kind, 'started');
-      if (approved.kind !== 'started') return;
-      const outcome = await approved.finished;
+      const approved = await approvals.approve(acting(PRIYA, approverGraph), inSecurity(PRIYA), run.id);
+      assert.equal(approved.kind, 'decided');
+      if (approved.kind !== 'decided' || !approved.execution) return assert.fail('not started');
+      assert.equal(approved.subject.state, 'running');
+      const outcome = await approved.execution;
       assert.equal(outcome.kind, 'completed');
       assert.equal(requesterGraph.batches.length, 0);
       assert.equal(approverGraph.batches.length, 1);
@@ -293,13 +308,14 @@ describe('bulk revocation use cases', function () {
       population(3);
       const svc = service({ approvalRequired: true });
       const run = await prepared(svc);
-      assert.equal((await svc.submitForApproval(UMA, run.id, { channelId: 'security' })).kind, 'done');
-      const back = await svc.unroute(run.id);
+      const approvals = approvalsOf(svc);
+      assert.equal((await approvals.submit(UMA, run.id, { route: SECURITY })).kind, 'submitted');
+      const back = await approvals.unroute(UMA, run.id, 'post_failed');
       assert.equal(back?.state, 'pending');
       assert.equal(back?.expiresAt, run.expiresAt);
       assert.equal((await svc.get(run.id))?.state, 'pending');
-      assert.equal((await svc.submitForApproval(UMA, run.id, { channelId: 'security' })).kind, 'done');
-      assert.equal(await svc.unroute('no-such-run'), undefined);
+      assert.equal((await approvals.submit(UMA, run.id, { route: SECURITY })).kind, 'submitted');
+      assert.equal(await approvals.unroute(UMA, 'no-such-run', 'post_failed'), undefined);
     });
 
     it('when the requester cancels a running run, then no new batch goes out, batches already out are recorded, and the rest are reported as not attempted', async function () {
@@ -333,7 +349,7 @@ describe('bulk revocation use cases', function () {
       const events: BulkProgress[] = [];
       void launched(first, run.id, events);
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-      const crashed = await storage.state.get<BulkRun>(BULK_NAMESPACE, run.id);
+      const crashed = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
       assert.deepEqual(countBy(crashed!.value), { revoked: 19, failed: 1, sent: 20, pending: 5 });
 
       graph.beforeAnswer = undefined;
@@ -384,7 +400,7 @@ describe('bulk revocation use cases', function () {
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
       await first.close();
       assert.deepEqual(await finished, { kind: 'interrupted', runId: run.id, reason: 'closed' });
-      const between = await storage.state.get<BulkRun>(BULK_NAMESPACE, run.id);
+      const between = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
       assert.equal(countBy(between!.value).sent, undefined, 'nothing left in flight');
       const second = service();
       const [resumed] = await second.resumeAll(() => graph);

@@ -144,8 +144,8 @@ describe('Adaptive Cards', function () {
             assert.ok(isRecord(action.data), `${at}: data must be an object`);
             const data = action.data;
             assert.deepEqual(Object.keys(data).sort(), [...ACTION_DATA_KEYS[verb]].sort(), `${at}: data keys`);
-            const expectedRequestId = verb === VERB.pick ? IDS.pickId : IDS.requestId;
-            assert.equal(data.requestId, expectedRequestId, `${at}: requestId`);
+            const expectedSubjectId = verb === VERB.pick ? IDS.pickId : IDS.requestId;
+            assert.equal(data.subjectId, expectedSubjectId, `${at}: subjectId`);
             if (verb === VERB.pick) assert.ok(Number.isInteger(data.choice) && Number(data.choice) >= 0, `${at}: choice must be an index`);
           }
         });
@@ -299,8 +299,8 @@ describe('Adaptive Cards', function () {
     it('offers a destructive "Revoke sessions" (confirm) and "Cancel", both carrying only the request id', function () {
       const actions = executeActions(lookup(TARGETS.member)).map(({ action }) => action);
       assert.deepEqual(actions, [
-        { type: 'Action.Execute', title: 'Revoke sessions', verb: VERB.confirm, style: 'destructive', data: { requestId: IDS.requestId } },
-        { type: 'Action.Execute', title: 'Cancel', verb: VERB.cancel, data: { requestId: IDS.requestId } },
+        { type: 'Action.Execute', title: 'Revoke sessions', verb: VERB.confirm, style: 'destructive', data: { subjectId: IDS.requestId } },
+        { type: 'Action.Execute', title: 'Cancel', verb: VERB.cancel, data: { subjectId: IDS.requestId } },
       ]);
     });
 
@@ -310,7 +310,7 @@ describe('Adaptive Cards', function () {
       const card = renderer.lookup({ requestId: IDS.requestId, target: TARGETS.member, requesterName: 'Helen', expiresAt: '2024-07-01T10:15:00Z', refreshUserIds: ids });
       assert.ok(isRecord(card.refresh));
       assert.deepEqual(card.refresh.userIds, ids.slice(0, 60));
-      assert.deepEqual(card.refresh.action, { type: 'Action.Execute', title: 'Refresh', verb: VERB.refresh, data: { requestId: IDS.requestId } });
+      assert.deepEqual(card.refresh.action, { type: 'Action.Execute', title: 'Refresh', verb: VERB.refresh, data: { subjectId: IDS.requestId } });
       const working = renderer.working({ target: TARGETS.member, requesterName: 'Helen', message: 'Revoking sessions…', refreshUserIds: ['29:a'] });
       assert.equal(working.refresh, undefined, 'no refresh without a request id to refresh');
     });
@@ -322,7 +322,7 @@ describe('Adaptive Cards', function () {
       ];
       const card = renderer.pickList({ pickId: IDS.pickId, query: 'adele', candidates, truncated: true });
       const actions = executeActions(card).map(({ action }) => action);
-      assert.deepEqual(actions.map((a) => a.data), [{ requestId: IDS.pickId, choice: 0 }, { requestId: IDS.pickId, choice: 1 }]);
+      assert.deepEqual(actions.map((a) => a.data), [{ subjectId: IDS.pickId, choice: 0 }, { subjectId: IDS.pickId, choice: 1 }]);
       assert.equal(actions[0]?.title, 'Adele Vance (adele@contoso.com)');
       const longTitle = String(actions[1]?.title);
       assert.ok(longTitle.endsWith(`… (${TARGETS.long.userPrincipalName})`), longTitle);
@@ -348,7 +348,7 @@ describe('Adaptive Cards', function () {
     it('offers Retry only when the failure can be retried and names a request', function () {
       const base = { title: 'Not allowed', message: 'Entra refused.', rolesNeeded: ['Global Administrator'] };
       const retryable = renderer.failed({ ...base, requestId: IDS.requestId, canRetry: true });
-      assert.deepEqual(executeActions(retryable).map(({ action }) => [action.verb, action.data]), [[VERB.retry, { requestId: IDS.requestId }]]);
+      assert.deepEqual(executeActions(retryable).map(({ action }) => [action.verb, action.data]), [[VERB.retry, { subjectId: IDS.requestId }]]);
       assert.deepEqual(executeActions(renderer.failed({ ...base, requestId: IDS.requestId, canRetry: false })), []);
       assert.deepEqual(executeActions(renderer.failed({ ...base, canRetry: true })), []);
       assert.match(allText(retryable), /\*\*Roles that can do this:\*\* Global Administrator/);
@@ -432,16 +432,23 @@ describe('Adaptive Cards', function () {
 
     it('when an action uses a verb the bot does not know, then it fails naming the file', function () {
       editTemplate('failed.json', (t) => {
-        t.actions = [{ type: 'Action.Execute', title: 'Delete', verb: 'revocation.delete', data: { requestId: '${requestId}' } }];
+        t.actions = [{ type: 'Action.Execute', title: 'Delete', verb: 'revocation.delete', data: { subjectId: '${requestId}' } }];
       });
       assert.match(loadError().message, /failed\.json: .*verb "revocation\.delete" is not one of the bot's verbs/);
     });
 
     it('when an action would carry user data, then it fails naming the file', function () {
       editTemplate('lookup.json', (t) => {
-        t.actions = [{ type: 'Action.Execute', title: 'Revoke', verb: VERB.confirm, data: { requestId: '${requestId}', upn: '${target.upn}' } }];
+        t.actions = [{ type: 'Action.Execute', title: 'Revoke', verb: VERB.confirm, data: { subjectId: '${requestId}', upn: '${target.upn}' } }];
       });
       assert.match(loadError().message, /lookup\.json: .*data key "upn" is not allowed for revocation\.confirm/);
+    });
+
+    it('when an action would write the old key requestId, then it fails naming the file: new cards carry subjectId (the old key is only read, from cards already posted)', function () {
+      editTemplate('lookup.json', (t) => {
+        t.actions = [{ type: 'Action.Execute', title: 'Revoke', verb: VERB.confirm, data: { requestId: '${requestId}' } }];
+      });
+      assert.match(loadError().message, /lookup\.json: .*data key "requestId" is not allowed for revocation\.confirm/);
     });
 
     it('when a template expression does not parse, then it fails naming the file', function () {

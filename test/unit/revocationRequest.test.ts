@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
-import {
-  RETRYABLE_FAILURE_CODES,
-  abandonStaleExecution,
-  beginExecution,
-  canRetry,
-  cancel,
-  complete,
-  createRequest,
-  expireIfDue,
-  isFinal,
-  isOpen,
-  type PersonRef,
-  type RevocationFailureCode,
-  type RevocationRequest,
-  type TargetSnapshot,
-} from '../../src/domain/revocationRequest';
+import { RETRYABLE_FAILURE_CODES, abandonStaleExecution, beginExecution, canRetry, cancel, complete, createRequest, expireIfDue, isFinal, isOpen, type RevocationRequest, type TargetSnapshot } from '../../src/domain/revocationRequest';
+import type { PersonRef } from '../../src/domain/people';
+import type { RevocationFailureCode } from '../../src/domain/problems';
 import type { Result } from '../../src/domain/result';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
@@ -70,7 +57,6 @@ describe('a revocation request', function () {
       assert.equal(r.createdAt, '2026-03-01T10:00:00.000Z');
       assert.equal(r.expiresAt, '2026-03-01T10:05:00.000Z');
       assert.equal(r.attempts, 0);
-      assert.equal(r.version, 0);
       assert.equal(r.decidedBy, undefined);
       assert.equal(r.outcome, undefined);
     });
@@ -106,7 +92,6 @@ describe('a revocation request', function () {
       assert.deepEqual(r.decidedBy, HELEN);
       assert.equal(r.decidedAt, '2026-03-01T10:00:01.000Z');
       assert.equal(r.attempts, 1);
-      assert.equal(r.version, 1);
       assert.deepEqual(before, snapshot, 'the input is not mutated');
     });
 
@@ -166,7 +151,6 @@ describe('a revocation request', function () {
       assert.equal(r.state, 'succeeded');
       assert.deepEqual(r.outcome, { kind: 'revoked', at: '2026-03-01T10:00:02.000Z', graphRequestId: 'g-1' });
       assert.equal(r.completedAt, '2026-03-01T10:00:02.000Z');
-      assert.equal(r.version, 2);
       assert.equal(problem(beginExecution(r, HELEN, at(3000))), 'already_decided');
       assert.equal(problem(cancel(r, HELEN, at(3000))), 'already_decided');
       assert.equal(isFinal(r, at(3000)), true);
@@ -243,7 +227,6 @@ describe('a revocation request', function () {
       const done = complete(retried, { kind: 'revoked', at: 'x' }, at(4000));
       assert.equal(done.state, 'succeeded');
       assert.equal(done.attempts, 2);
-      assert.equal(done.version, 4);
     });
   });
 
@@ -268,7 +251,6 @@ describe('a revocation request', function () {
       assert.equal(expireIfDue(r, at(TTL_IN_MS - 1)), r);
       const expired = expireIfDue(r, at(TTL_IN_MS));
       assert.equal(expired.state, 'expired');
-      assert.equal(expired.version, 1);
       assert.equal(r.state, 'pending', 'the input is not mutated');
       assert.equal(problem(beginExecution(expired, HELEN, at(1))), 'expired');
       assert.equal(isOpen(expired), false);
@@ -300,14 +282,20 @@ describe('a revocation request', function () {
     });
   });
 
-  it('every transition adds one to the version, so a store can compare-and-set on it', function () {
+  it('every transition returns a new request and leaves the one it was given as it was (stores compare-and-set on their etag)', function () {
     const steps: RevocationRequest[] = [fresh()];
-    steps.push(value(beginExecution(steps[0]!, HELEN, at(1))));
-    steps.push(complete(steps[1]!, { kind: 'refused', code: 'throttled' }, at(2)));
-    steps.push(value(beginExecution(steps[2]!, HELEN, at(3))));
-    steps.push(complete(steps[3]!, { kind: 'refused', code: 'timeout' }, at(4)));
-    steps.push(value(cancel(steps[4]!, HELEN, at(5))));
-    assert.deepEqual(steps.map((s) => s.version), [0, 1, 2, 3, 4, 5]);
+    const copies: string[] = [JSON.stringify(steps[0])];
+    const next = (r: RevocationRequest): void => {
+      copies.push(JSON.stringify(r));
+      steps.push(r);
+    };
+    next(value(beginExecution(steps[0]!, HELEN, at(1))));
+    next(complete(steps[1]!, { kind: 'refused', code: 'throttled' }, at(2)));
+    next(value(beginExecution(steps[2]!, HELEN, at(3))));
+    next(complete(steps[3]!, { kind: 'refused', code: 'timeout' }, at(4)));
+    next(value(cancel(steps[4]!, HELEN, at(5))));
+    assert.deepEqual(steps.map((s) => JSON.stringify(s)), copies, 'no transition changed a request it was given');
+    for (let i = 1; i < steps.length; i += 1) assert.notEqual(steps[i], steps[i - 1]);
     assert.deepEqual(steps.map((s) => s.state), ['pending', 'executing', 'failed', 'executing', 'failed', 'cancelled']);
   });
 });

@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ApprovalService } from '../../src/app/approvalService';
+import { ApprovalWorkflow } from '../../src/app/approval/approvalWorkflow';
 import { AuditTrail } from '../../src/app/auditTrail';
-import { NAMESPACE, RevocationService, type Acting } from '../../src/app/revocationService';
-import { beginApproval } from '../../src/domain/approval';
-import { beginExecution, type PersonRef, type RevocationRequest } from '../../src/domain/revocationRequest';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
+import type { Acting } from '../../src/app/acting';
+import { RevocationService } from '../../src/app/revocation/revocationService';
+import { requestApprovals } from '../../src/app/revocation/requestApprovals';
+import { approve, type Approver } from '../../src/domain/approval';
+import { beginExecution, REQUEST_APPROVALS, type RevocationRequest } from '../../src/domain/revocationRequest';
+import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { FakeDirectory } from '../helpers/fakeDirectory';
 import { ManualClock } from '../helpers/clock';
@@ -16,6 +20,9 @@ const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e
 const HELEN: PersonRef = { tenantId: TENANT, aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', name: 'Helen Helpdesk' };
 const ADELE_ID = '6e7b768e-07e2-4810-8459-485f84f8f204';
 const STALE_AFTER_IN_MS = 120_000;
+const SECURITY_CHANNEL = '19:security@thread.tacv2';
+/** A click in the security channel. */
+const inChannel = (person: PersonRef): Approver => ({ person, conversationId: SECURITY_CHANNEL });
 
 describe('an execution interrupted by a crash (stale executing request)', function () {
   let dir: string;
@@ -136,7 +143,7 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
   let storage: SqliteStorage;
   let directory: FakeDirectory;
   let requests: RevocationService;
-  let approvals: ApprovalService;
+  let approvals: ApprovalWorkflow<RevocationRequest, Acting, never>;
   let audit: AuditTrail;
   let clock: ManualClock;
 
@@ -146,7 +153,10 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
     storage = openSqliteStorage({ dataDir: dir, clock });
     audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
     requests = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, approvalRequired: true, clock });
-    approvals = new ApprovalService({ store: storage.state, audit, approvalTtlInMs: 24 * 3600_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, clock });
+    approvals = new ApprovalWorkflow(
+      requestApprovals({ store: storage.state, audit, clock, requestTtlInMs: 15 * 60_000, approvalTtlInMs: 24 * 3600_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS }),
+      { store: storage.state, audit, clock, approvalTtlInMs: 24 * 3600_000 },
+    );
     directory = new FakeDirectory(UMA.aadObjectId);
     directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', signInSessionsValidFrom: '2026-01-01T00:00:00Z' });
   });
@@ -166,10 +176,10 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
     const found = await requests.lookup(acting(HELEN), { kind: 'objectId', id: ADELE_ID });
     assert.equal(found.kind, 'found');
     const id = found.kind === 'found' ? found.request.id : '';
-    assert.equal((await approvals.submit(HELEN, id, { channelId: '19:security@thread.tacv2' })).kind, 'submitted');
+    assert.equal((await approvals.submit(HELEN, id, { route: { ok: true, channelId: SECURITY_CHANNEL } })).kind, 'submitted');
     const stored = await storage.state.get<RevocationRequest>(NAMESPACE.requests, id);
     assert.ok(stored);
-    const started = beginApproval(stored.value, UMA, clock.now());
+    const started = approve(REQUEST_APPROVALS, stored.value, inChannel(UMA), clock.now());
     assert.ok(started.ok);
     assert.ok((await storage.state.replace(NAMESPACE.requests, id, started.value, stored.etag)).ok);
     return started.value;
@@ -187,8 +197,8 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
     assert.equal(outcome.kind === 'refused' && outcome.problem, 'in_progress');
     assert.deepEqual(directory.calls.slice(before), []);
     assert.deepEqual(await stored(request.id), request, 'the stored request is exactly as the crash left it');
-    const recovered = await approvals.approve(acting(GRACE), request.id);
-    assert.equal(recovered.kind === 'decided' && recovered.request.state, 'awaitingApproval');
+    const recovered = await approvals.approve(acting(GRACE), inChannel(GRACE), request.id);
+    assert.equal(recovered.kind === 'decided' && recovered.subject.state, 'awaitingApproval');
   });
 
   it('forged confirm by the requester when approvals are optional: still refused and unchanged', async function () {
@@ -203,14 +213,14 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
   it('when an approver clicks a stale approved execution whose revoke never landed, then it goes back to the approvers with the attempt recorded, and approving again revokes once', async function () {
     const request = await interruptedApproval();
     clock.advance(STALE_AFTER_IN_MS);
-    const recovered = await approvals.approve(acting(GRACE), request.id);
+    const recovered = await approvals.approve(acting(GRACE), inChannel(GRACE), request.id);
     assert.equal(recovered.kind, 'decided');
-    const waiting = recovered.kind === 'decided' ? recovered.request : undefined;
+    const waiting = recovered.kind === 'decided' ? recovered.subject : undefined;
     assert.equal(waiting?.state, 'awaitingApproval');
     assert.deepEqual(waiting?.approval?.failedAttempts.map((a) => [a.by.name, a.code]), [['Uma Useradmin', 'timeout']]);
     assert.equal(directory.count('revokeSessions'), 0, 'the recovery itself revoked nothing');
-    const approved = await approvals.approve(acting(GRACE), request.id);
-    assert.equal(approved.kind === 'decided' && approved.request.state, 'succeeded');
+    const approved = await approvals.approve(acting(GRACE), inChannel(GRACE), request.id);
+    assert.equal(approved.kind === 'decided' && approved.subject.state, 'succeeded');
     assert.equal(directory.count('revokeSessions'), 1);
   });
 
@@ -219,8 +229,8 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
     const user = directory.users.find((u) => u.id === ADELE_ID)!;
     directory.users.splice(directory.users.indexOf(user), 1, { ...user, signInSessionsValidFrom: '2026-11-22T10:00:00Z' });
     clock.advance(STALE_AFTER_IN_MS);
-    const recovered = await approvals.approve(acting(GRACE), request.id);
-    assert.equal(recovered.kind === 'decided' && recovered.request.state, 'succeeded');
+    const recovered = await approvals.approve(acting(GRACE), inChannel(GRACE), request.id);
+    assert.equal(recovered.kind === 'decided' && recovered.subject.state, 'succeeded');
     assert.equal(directory.count('revokeSessions'), 0);
     const trail = (await storage.audit.list({ requestId: request.id })).map((r) => `${r.action}${r.code ? `:${r.code}` : ''}`);
     assert.equal(trail[0], 'revocation.succeeded:verified_after_interruption');
@@ -229,7 +239,7 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
   it('when the requester clicks Approve on their own stale approved execution, then it is refused and left as it was', async function () {
     const request = await interruptedApproval();
     clock.advance(STALE_AFTER_IN_MS);
-    const outcome = await approvals.approve(acting(HELEN), request.id);
+    const outcome = await approvals.approve(acting(HELEN), inChannel(HELEN), request.id);
     assert.equal(outcome.kind === 'refused' && outcome.problem, 'self_approval');
     assert.deepEqual(await stored(request.id), request);
   });

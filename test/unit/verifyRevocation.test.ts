@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { verifyRevocation } from '../../src/app/verifyRevocation';
+import { verifyRevocation } from '../../src/app/revocation/verifyRevocation';
 import { FakeDirectory } from '../helpers/fakeDirectory';
 
 describe('verifying a revocation by reading it back', function () {

@@ -28,7 +28,7 @@
  */
 import type { AuditTrail } from '../auditTrail';
 import type { BulkDirectoryGateway, DirectoryFailure, DirectoryFailureCode, ItemOutcome } from '../ports/directory';
-import { StorageUnavailableError, type StateStore, type StoredItem } from '../ports/stateStore';
+import { isStorageUnavailable, type StateStore, type StoredItem } from '../ports/stateStore';
 import {
   BULK_BATCH_SIZE,
   finishIfDone,
@@ -46,7 +46,8 @@ import {
   type BulkRun,
   type ItemResult,
 } from '../../domain/bulkRun';
-import type { PersonRef, RevocationFailureCode } from '../../domain/revocationRequest';
+import type { PersonRef } from '../../domain/people';
+import type { RevocationFailureCode } from '../../domain/problems';
 import { deadlineIn, msUntil, type Clock, type Deadline } from '../../domain/clock';
 
 /** How an execution ended. */
@@ -162,7 +163,7 @@ export class BulkExecution {
     } catch (error) {
       await this.settleSideEffects();
       if (error instanceof Lost) return { kind: 'interrupted', runId: this.runId, reason: error.reason };
-      if (error instanceof StorageUnavailableError) return { kind: 'interrupted', runId: this.runId, reason: 'storage_unavailable' };
+      if (isStorageUnavailable(error)) return { kind: 'interrupted', runId: this.runId, reason: 'storage_unavailable' };
       this.deps.onError?.(error, 'bulk execution');
       return { kind: 'interrupted', runId: this.runId, reason: 'storage_unavailable' };
     }

@@ -1,8 +1,9 @@
 /**
  * Bulk revocation (issue 7) as use cases: prepare a run from a group or department (members
- * resolved, nested groups expanded, tiers classified, refused beyond `maxTargets`), start it (or
- * submit it for approval and let an approver run it), cancel it, and resume runs a restart or an
- * expired sign-in left unfinished. The revokes themselves run in the background
+ * resolved, nested groups expanded, tiers classified, refused beyond `maxTargets`), start it (or,
+ * under four eyes, let the one approval workflow start it when an approver approves:
+ * src/app/bulk/bulkApprovals.ts), cancel it, and resume runs a restart or an expired sign-in left
+ * unfinished. The revokes themselves run in the background
  * (src/app/bulk/bulkExecution.ts); the caller gets a promise of the outcome and progress events.
  *
  * Whose token runs a bulk execution: the person who started it (the requester) or approved it
@@ -12,45 +13,37 @@
  * that person must sign in again — the run then waits, nothing is sent, and the bot calls
  * `resume` again once they have.
  *
- * Stored in the StateStore namespace 'bulk-runs', one document per run (1,000 items ≈ 200 KB),
+ * Stored in the StateStore namespace NAMESPACE.bulkRuns, one document per run (1,000 items ≈ 200 KB),
  * written by compare-and-set; see src/domain/bulkRun.ts for states, items and the lease.
  */
 import { randomUUID } from 'node:crypto';
+import { auditActor, type BulkActing } from '../acting';
+import { giveBack, type ErrorReport } from '../giveBack';
 import type { AuditTrail } from '../auditTrail';
 import type { BulkDirectoryGateway, DirectoryFailure, GroupRef, Memberships, UserListing } from '../ports/directory';
+import { NAMESPACE } from '../ports/namespaces';
 import type { StateStore, StoredItem } from '../ports/stateStore';
 import {
-  approveRun,
-  attachBulkApprovalCard,
   attachBulkCard,
   beginRun,
   cancelRun,
   claimExecution,
   createBulkRun,
   expireBulkIfDue,
-  rejectRun,
-  submitBulkForApproval,
   summarize,
-  withdrawBulkSubmission,
   type BulkRun,
   type BulkSource,
   type BulkSummary,
   type BulkTarget,
 } from '../../domain/bulkRun';
-import type { DecisionProblem, PersonRef } from '../../domain/revocationRequest';
+import { sameId, type PersonRef } from '../../domain/people';
+import type { DecisionProblem } from '../../domain/problems';
 import { classifyTarget } from '../../domain/roles';
 import type { Clock } from '../../domain/clock';
+import type { Result } from '../../domain/result';
 import { BulkExecution, type BulkObserver, type ExecutionOutcome, type ExecutionSettings } from './bulkExecution';
 
 export { type BulkObserver, type ExecutionOutcome } from './bulkExecution';
-
-export const BULK_NAMESPACE = 'bulk-runs';
-
-/** The person acting, with their delegated directory (bulk-capable). */
-export interface BulkActing {
-  readonly person: PersonRef;
-  readonly directory: BulkDirectoryGateway;
-}
 
 /** What the requester named: a group (id or exact display name) or a department. */
 export type BulkSourceRequest = { readonly kind: 'group'; readonly group: GroupRef } | { readonly kind: 'department'; readonly department: string };
@@ -90,8 +83,6 @@ export interface BulkRevocationServiceOptions {
   readonly audit: AuditTrail;
   /** How long a prepared run may be started (like a single request's confirmation). */
   readonly requestTtlInMs: number;
-  /** How long approvers have once a run is submitted; requestTtlInMs when absent. */
-  readonly approvalTtlInMs?: number;
   /** Four eyes: the requester may not start a run; an approver must (bulk runs always, when a security channel is configured). */
   readonly approvalRequired?: boolean;
   /** Largest run (default 1,000). */
@@ -108,8 +99,8 @@ export interface BulkRevocationServiceOptions {
   readonly settleInMs?: number;
   /** Names on the confirmation card (default 5). */
   readonly sampleSize?: number;
-  /** Told when an observer or an audit write failed. */
-  readonly onError?: (error: unknown, context: string) => void;
+  /** Told when an observer, an audit write or a give-back failed. */
+  readonly onError?: ErrorReport;
   readonly clock: Clock;
   readonly newId?: () => string;
 }
@@ -165,7 +156,7 @@ export class BulkRevocationService {
         tenantId: acting.person.tenantId,
         action: 'command.refused',
         outcome: 'refused',
-        actor: actorOf(acting.person),
+        actor: auditActor(acting.person),
         code: 'too_many',
         detail: `Bulk run refused: ${source.kind} ${source.label} has ${listing.totalCount !== undefined ? count : `more than ${maxTargets}`} users; the limit is ${maxTargets}.`,
       });
@@ -183,67 +174,72 @@ export class BulkRevocationService {
       return { id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, ...(memberships?.ok ? { tier: tierOf(memberships.value) } : {}) };
     });
     const run = createBulkRun({ id: this.newId(), requester: acting.person, source, targets, now: this.now(), ttlInMs: this.options.requestTtlInMs });
-    await this.options.store.create(BULK_NAMESPACE, run.id, run, { expiresAt: this.retention() });
+    await this.options.store.create(NAMESPACE.bulkRuns, run.id, run, { expiresAt: this.retention() });
     const summary = summarize(targets, this.options.sampleSize ?? 5);
     await this.options.audit.after({
       tenantId: acting.person.tenantId,
       action: 'request.created',
       outcome: 'info',
-      actor: actorOf(acting.person),
+      actor: auditActor(acting.person),
       requestId: run.id,
-      detail: `Bulk run prepared: ${run.items.length} users of ${describe(source)} (${summary.tiers.privilegedAdmin} privileged admins, ${summary.tiers.limitedAdmin} limited admins, ${summary.tiers.unknown} unknown).`,
+      detail: `Bulk run prepared: ${run.items.length} users of ${describeRunSource(source)} (${summary.tiers.privilegedAdmin} privileged admins, ${summary.tiers.limitedAdmin} limited admins, ${summary.tiers.unknown} unknown).`,
     });
     return { kind: 'prepared', run, summary };
   }
 
   /** Loads a run as it stands now (expired if its time has passed). */
   async get(runId: string): Promise<BulkRun | undefined> {
-    const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
     return stored ? expireBulkIfDue(stored.value, this.now()) : undefined;
   }
 
-  /** The requester starts the run with their own token (refused with `approval_required` under four eyes). */
-  async start(acting: BulkActing, runId: string, observer?: BulkObserver): Promise<StartOutcome> {
-    return this.begin(acting, runId, observer, (run, now) => beginRun(run, acting.person, now, { approvalRequired: this.options.approvalRequired === true }), 'started');
+  /**
+   * Before anyone signs in: whether this person could start the run now — the rule `start`
+   * applies under compare-and-set (four eyes aside: that refusal comes with the start, recorded).
+   */
+  async checkStart(person: PersonRef, runId: string): Promise<{ readonly kind: 'may'; readonly run: BulkRun } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly run?: BulkRun }> {
+    const run = await this.get(runId);
+    if (!run) return { kind: 'refused', problem: 'not_found' };
+    const started = beginRun(run, person, this.now());
+    return started.ok ? { kind: 'may', run } : { kind: 'refused', problem: started.error, run };
   }
 
-  /** The requester asks the security channel for approval. */
-  async submitForApproval(person: PersonRef, runId: string, input: { channelId: string; reason?: string }): Promise<DecisionOutcome> {
-    const ttlInMs = this.options.approvalTtlInMs ?? this.options.requestTtlInMs;
-    const outcome = await this.decide(person, runId, (run, now) => submitBulkForApproval(run, person, now, { ...input, ttlInMs }));
-    if (outcome.kind === 'done') {
-      await this.options.audit.after({
-        tenantId: person.tenantId,
-        action: 'approval.requested',
-        outcome: 'info',
-        actor: actorOf(person),
-        requestId: runId,
-        detail: `Bulk run of ${outcome.run.items.length} users (${describe(outcome.run.source)}) submitted for approval.`,
-      });
-    }
-    return outcome;
+  /** Whether `person` resumes this run by signing in: it runs with their token and no instance here is executing it (a restart, an expired sign-in). */
+  awaitsResumeBy(run: BulkRun, person: PersonRef): boolean {
+    return run.state === 'running' && !this.isExecuting(run.id) && run.decidedBy !== undefined && sameId(run.decidedBy.aadObjectId, person.aadObjectId);
   }
 
   /**
-   * The approval card could not be posted: the run goes back to `pending` (its old expiry) so
-   * the requester may try again. The run as it now stands; undefined when there is none.
+   * The requester starts the run with their own token (refused with `approval_required` under
+   * four eyes: an approver's approval starts it then, through the approval workflow). Exactly one
+   * start wins the compare-and-set; only the winner sends anything.
    */
-  async unroute(runId: string): Promise<BulkRun | undefined> {
-    return this.update(runId, (run) => withdrawBulkSubmission(run));
-  }
-
-  /** An approver (never the requester) approves: the run starts with the approver's token. */
-  async approve(acting: BulkActing, runId: string, observer?: BulkObserver): Promise<StartOutcome> {
-    return this.begin(acting, runId, observer, (run, now) => approveRun(run, acting.person, now), 'approved');
-  }
-
-  /** An approver rejects, with an optional note. */
-  async reject(person: PersonRef, runId: string, note?: string): Promise<DecisionOutcome> {
-    const outcome = await this.decide(person, runId, (run, now) => rejectRun(run, person, now, note));
-    if (outcome.kind === 'done') {
-      await this.options.audit.after({ tenantId: person.tenantId, action: 'approval.rejected', outcome: 'info', actor: actorOf(person), requestId: runId, detail: 'Bulk run rejected.' });
+  async start(acting: BulkActing, runId: string, observer?: BulkObserver): Promise<StartOutcome> {
+    if (this.closed) return { kind: 'storage_unavailable' };
+    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
+    if (!stored) return { kind: 'refused', problem: 'not_found' };
+    const now = this.now();
+    const started = beginRun(stored.value, acting.person, now, { approvalRequired: this.options.approvalRequired === true });
+    if (!started.ok) {
+      await this.auditRefusal(acting.person, stored.value, started.error);
+      return { kind: 'refused', problem: started.error, run: expireBulkIfDue(stored.value, now) };
     }
-    return outcome;
+    const claimed = this.claim(started.value, now);
+    if (!claimed.ok) return { kind: 'refused', problem: claimed.error, run: stored.value };
+    const won = await this.options.store.replace(NAMESPACE.bulkRuns, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
+    if (!won.ok) {
+      const current = await this.get(runId);
+      return { kind: 'refused', problem: current?.state === 'running' ? 'in_progress' : 'already_decided', run: current };
+    }
+    try {
+      await this.recordStart(claimed.value, acting.person);
+    } catch {
+      // No unaudited action: give the run back and refuse.
+      await giveBack(this.options.store, { namespace: NAMESPACE.bulkRuns, key: runId, expiresAt: this.retention() }, stored.value, won.etag, this.options.onError);
+      return { kind: 'storage_unavailable' };
+    }
+    const finished = this.execute({ value: claimed.value, etag: won.etag }, acting.directory, observer);
+    return { kind: 'started', run: claimed.value, finished };
   }
 
   /**
@@ -253,7 +249,7 @@ export class BulkRevocationService {
   async cancel(person: PersonRef, runId: string): Promise<DecisionOutcome> {
     const outcome = await this.decide(person, runId, (run, now) => cancelRun(run, person, now));
     if (outcome.kind === 'done') {
-      await this.options.audit.after({ tenantId: person.tenantId, action: 'request.cancelled', outcome: 'info', actor: actorOf(person), requestId: runId, detail: 'Bulk run cancelled.' });
+      await this.options.audit.after({ tenantId: person.tenantId, action: 'request.cancelled', outcome: 'info', actor: auditActor(person), requestId: runId, detail: 'Bulk run cancelled.' });
     }
     return outcome;
   }
@@ -263,11 +259,6 @@ export class BulkRevocationService {
     return this.update(runId, (run) => attachBulkCard(run, card));
   }
 
-  /** Records where the approval card is. */
-  async attachApprovalCard(runId: string, card: { conversationId: string; activityId: string }): Promise<BulkRun | undefined> {
-    return this.update(runId, (run) => attachBulkApprovalCard(run, card));
-  }
-
   /**
    * Continues a running run nobody is executing (after a restart, or a stop for an expired
    * sign-in) with the directory the supplier gives for `run.decidedBy`. Users left `sent` are read
@@ -275,7 +266,7 @@ export class BulkRevocationService {
    */
   async resume(runId: string, supplier: DirectorySupplier, observer?: BulkObserver): Promise<ResumeOutcome> {
     if (this.closed) return { kind: 'not_running', runId };
-    const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
     if (!stored) return { kind: 'not_running', runId };
     const local = this.executions.get(runId);
     if (local) return { kind: 'leased', run: stored.value, retryAt: stored.value.execution?.leaseUntil ?? this.now().toISOString() };
@@ -290,7 +281,7 @@ export class BulkRevocationService {
     // Claim on what was read: of several instances resuming at once, exactly one wins.
     const claimed = claimExecution(stored.value, executionId, this.now(), this.settings.leaseInMs);
     if (!claimed.ok) return { kind: 'not_running', runId, run: stored.value };
-    const won = await this.options.store.replace(BULK_NAMESPACE, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
+    const won = await this.options.store.replace(NAMESPACE.bulkRuns, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
     if (!won.ok) {
       const current = await this.get(runId);
       return current?.execution ? { kind: 'leased', run: current, retryAt: current.execution.leaseUntil } : { kind: 'not_running', runId, run: current };
@@ -300,7 +291,7 @@ export class BulkRevocationService {
       tenantId: claimed.value.tenantId,
       action: 'revocation.started',
       outcome: 'info',
-      actor: actorOf(actor),
+      actor: auditActor(actor),
       requestId: runId,
       detail: `Bulk run resumed: ${claimed.value.items.filter((i) => i.status === 'pending' || i.status === 'sent').length} users left (users left 'sent' are read back, not revoked again).`,
     });
@@ -310,7 +301,7 @@ export class BulkRevocationService {
 
   /** Resumes every running run this instance does not execute (at start-up); one outcome per run. */
   async resumeAll(supplier: DirectorySupplier, observerFor?: (run: BulkRun) => BulkObserver | undefined): Promise<ResumeOutcome[]> {
-    const runs = await this.options.store.list<BulkRun>(BULK_NAMESPACE);
+    const runs = await this.options.store.list<BulkRun>(NAMESPACE.bulkRuns);
     const outcomes: ResumeOutcome[] = [];
     for (const { value } of runs) {
       const unsettled = value.state === 'running' || (value.state === 'cancelled' && value.items.some((i) => i.status === 'sent'));
@@ -336,56 +327,49 @@ export class BulkRevocationService {
     await Promise.all(running.map((r) => r.finished));
   }
 
-  private async begin(
-    acting: BulkActing,
-    runId: string,
-    observer: BulkObserver | undefined,
-    transition: (run: BulkRun, now: Date) => { ok: true; value: BulkRun } | { ok: false; error: DecisionProblem },
-    how: 'started' | 'approved',
-  ): Promise<StartOutcome> {
-    if (this.closed) return { kind: 'storage_unavailable' };
-    const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
-    if (!stored) return { kind: 'refused', problem: 'not_found' };
-    const now = this.now();
-    const started = transition(stored.value, now);
-    if (!started.ok) {
-      await this.auditRefusal(acting.person, stored.value, started.error);
-      return { kind: 'refused', problem: started.error, run: expireBulkIfDue(stored.value, now) };
-    }
-    const executionId = this.newId();
-    const claimed = claimExecution(started.value, executionId, now, this.settings.leaseInMs);
-    if (!claimed.ok) return { kind: 'refused', problem: claimed.error, run: stored.value };
-    const won = await this.options.store.replace(BULK_NAMESPACE, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
-    if (!won.ok) {
-      const current = await this.get(runId);
-      return { kind: 'refused', problem: current?.state === 'running' ? 'in_progress' : 'already_decided', run: current };
-    }
-    try {
-      if (how === 'approved') {
-        await this.options.audit.before({ tenantId: acting.person.tenantId, action: 'approval.approved', outcome: 'info', actor: actorOf(acting.person), requestId: runId, detail: 'Bulk run approved.' });
-      }
-      await this.options.audit.before({
-        tenantId: acting.person.tenantId,
-        action: 'revocation.started',
-        outcome: 'info',
-        actor: actorOf(acting.person),
-        requestId: runId,
-        detail: `Bulk run started: ${claimed.value.items.length} users of ${describe(claimed.value.source)}, with ${acting.person.name}'s sign-in.`,
-      });
-    } catch {
-      // No unaudited action: give the run back and refuse.
-      await this.options.store.replace(BULK_NAMESPACE, runId, stored.value, won.etag, { expiresAt: this.retention() }).catch(() => undefined);
-      return { kind: 'storage_unavailable' };
-    }
-    const finished = this.launch({ value: claimed.value, etag: won.etag }, executionId, acting.directory, observer);
-    return { kind: 'started', run: claimed.value, finished };
+  /**
+   * Takes a run that has just begun (started or approved) for a new execution: its lease, in the
+   * same write as the decision. Refused while another execution's lease lasts.
+   */
+  claim(run: BulkRun, now: Date): Result<BulkRun, DecisionProblem> {
+    return claimExecution(run, this.newId(), now, this.settings.leaseInMs);
+  }
+
+  /** Writes the record that must exist before any batch of this run goes out (throws when it cannot). */
+  async recordStart(run: BulkRun, person: PersonRef): Promise<void> {
+    await this.options.audit.before({
+      tenantId: person.tenantId,
+      action: 'revocation.started',
+      outcome: 'info',
+      actor: auditActor(person),
+      requestId: run.id,
+      detail: `Bulk run started: ${run.items.length} users of ${describeRunSource(run.source)}, with ${person.name}'s sign-in.`,
+    });
+  }
+
+  /** Whether the service takes no new executions (it is shutting down). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs stay readable (reports, late clicks) well past their end. */
+  retainUntil(now: Date): Date {
+    return new Date(now.getTime() + Math.max(7 * 24 * 3600_000, 4 * this.options.requestTtlInMs));
+  }
+
+  /**
+   * Runs a run this caller holds (it won the compare-and-set that claimed it) with `directory`,
+   * in the background: the promise settles when the execution ends (never rejects).
+   */
+  execute(held: StoredItem<BulkRun>, directory: BulkDirectoryGateway, observer: BulkObserver | undefined): Promise<ExecutionOutcome> {
+    return this.launch(held, held.value.execution?.id ?? this.newId(), directory, observer);
   }
 
   private launch(claimed: StoredItem<BulkRun>, executionId: string, directory: BulkDirectoryGateway, observer: BulkObserver | undefined): Promise<ExecutionOutcome> {
     const execution = new BulkExecution(
       {
         store: this.options.store,
-        namespace: BULK_NAMESPACE,
+        namespace: NAMESPACE.bulkRuns,
         audit: this.options.audit,
         settings: this.settings,
         retention: () => this.retention(),
@@ -407,7 +391,7 @@ export class BulkRevocationService {
   private async decide(person: PersonRef, runId: string, transition: (run: BulkRun, now: Date) => { ok: true; value: BulkRun } | { ok: false; error: DecisionProblem }): Promise<DecisionOutcome> {
     // A running run is written often by its execution: retry the compare-and-set a few times.
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+      const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
       if (!stored) return { kind: 'refused', problem: 'not_found' };
       const now = this.now();
       const next = transition(stored.value, now);
@@ -415,7 +399,7 @@ export class BulkRevocationService {
         await this.auditRefusal(person, stored.value, next.error);
         return { kind: 'refused', problem: next.error, run: expireBulkIfDue(stored.value, now) };
       }
-      const saved = await this.options.store.replace(BULK_NAMESPACE, runId, next.value, stored.etag, { expiresAt: this.retention() });
+      const saved = await this.options.store.replace(NAMESPACE.bulkRuns, runId, next.value, stored.etag, { expiresAt: this.retention() });
       if (saved.ok) return { kind: 'done', run: next.value };
       if (saved.reason === 'missing') return { kind: 'refused', problem: 'not_found' };
     }
@@ -424,22 +408,22 @@ export class BulkRevocationService {
 
   private async update(runId: string, change: (run: BulkRun) => BulkRun): Promise<BulkRun | undefined> {
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const stored = await this.options.store.get<BulkRun>(BULK_NAMESPACE, runId);
+      const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
       if (!stored) return undefined;
       const next = change(stored.value);
-      const saved = await this.options.store.replace(BULK_NAMESPACE, runId, next, stored.etag, { expiresAt: this.retention() });
+      const saved = await this.options.store.replace(NAMESPACE.bulkRuns, runId, next, stored.etag, { expiresAt: this.retention() });
       if (saved.ok) return next;
     }
     return undefined;
   }
 
   private async lookupFailed(person: PersonRef, failure: DirectoryFailure): Promise<PrepareOutcome> {
-    await this.options.audit.after({ tenantId: person.tenantId, action: 'lookup.failed', outcome: 'failed', actor: actorOf(person), code: failure.code, graphRequestId: failure.graphRequestId, detail: 'Bulk run: listing the users failed.' });
+    await this.options.audit.after({ tenantId: person.tenantId, action: 'lookup.failed', outcome: 'failed', actor: auditActor(person), code: failure.code, graphRequestId: failure.graphRequestId, detail: 'Bulk run: listing the users failed.' });
     return { kind: 'failed', failure };
   }
 
   private async auditRefusal(person: PersonRef, run: BulkRun, problem: DecisionProblem): Promise<void> {
-    await this.options.audit.after({ tenantId: person.tenantId, action: 'request.refused', outcome: 'refused', actor: actorOf(person), requestId: run.id, code: problem, detail: 'Bulk run.' });
+    await this.options.audit.after({ tenantId: person.tenantId, action: 'request.refused', outcome: 'refused', actor: auditActor(person), requestId: run.id, code: problem, detail: 'Bulk run.' });
   }
 
   private now(): Date {
@@ -450,9 +434,8 @@ export class BulkRevocationService {
     return this.options.newId?.() ?? randomUUID();
   }
 
-  /** Runs stay readable (reports, late clicks) well past their end. */
   private retention(): Date {
-    return new Date(this.now().getTime() + Math.max(7 * 24 * 3600_000, 4 * this.options.requestTtlInMs));
+    return this.retainUntil(this.now());
   }
 }
 
@@ -467,10 +450,7 @@ function isSignInProblem(failure: DirectoryFailure): boolean {
   return ['sign_in_expired', 'interaction_required', 'consent_required', 'token_invalid', 'bot_misconfigured'].includes(failure.code);
 }
 
-function describe(source: BulkSource): string {
+/** A run's source in words, for the audit trail: group "Finance Team" (id), department "HP". */
+export function describeRunSource(source: BulkSource): string {
   return source.kind === 'group' ? `group "${source.label}"${source.id ? ` (${source.id})` : ''}` : `department "${source.label}"`;
-}
-
-function actorOf(person: PersonRef): { aadObjectId: string; userPrincipalName?: string; name?: string } {
-  return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };
 }

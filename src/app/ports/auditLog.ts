@@ -2,9 +2,9 @@
  * The append-only audit trail: who asked to revoke whom, what the bot and Entra decided, and
  * how it ended. Entries are facts, never credentials.
  */
-import { StorageUnavailableError } from './stateStore';
+import { isStorageUnavailable } from './stateStore';
 
-export { SecretLikeValueError, StorageUnavailableError } from './stateStore';
+export { isStorageUnavailable, SecretLikeValueError, StorageUnavailableError } from './stateStore';
 
 export type AuditAction =
   | 'command.received'
@@ -121,7 +121,7 @@ export class AuditRecordRejectedError extends Error {
  * AuditRecordRejectedError — is the log answering "no" to this record.
  */
 export function isPermanentAuditFailure(error: unknown): boolean {
-  return !(error instanceof StorageUnavailableError);
+  return !isStorageUnavailable(error);
 }
 
 export interface AuditFilter {

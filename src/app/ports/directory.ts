@@ -4,6 +4,7 @@
  * adapter maps Graph and Entra errors onto them at its boundary.
  */
 import type { Deadline } from '../../domain/clock';
+import type { RevocationFailureCode } from '../../domain/problems';
 
 export interface UserRecord {
   readonly id: string;
@@ -33,19 +34,8 @@ export interface Memberships {
 /** Who a call is about: an object id, a UPN, or the signed-in person themself (/me). */
 export type UserKey = { readonly kind: 'objectId'; readonly id: string } | { readonly kind: 'userPrincipalName'; readonly upn: string } | { readonly kind: 'self' };
 
-export type DirectoryFailureCode =
-  | 'forbidden'
-  | 'not_found'
-  | 'bad_request'
-  | 'throttled'
-  | 'graph_unavailable'
-  | 'timeout'
-  | 'consent_required'
-  | 'interaction_required'
-  | 'sign_in_expired'
-  | 'token_invalid'
-  | 'bot_misconfigured'
-  | 'unexpected';
+/** Why a directory call failed: why a revocation fails, or the bot's own credentials refused (a deployment problem). */
+export type DirectoryFailureCode = RevocationFailureCode | 'bot_misconfigured';
 
 export interface DirectoryFailure {
   readonly code: DirectoryFailureCode;

@@ -27,6 +27,11 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/** Whether `error` is the one operational storage failure: the store cannot be used now (refuse, or retry later). */
+export function isStorageUnavailable(error: unknown): error is StorageUnavailableError {
+  return error instanceof StorageUnavailableError;
+}
+
 /** Which kind of secret-looking content made a store refuse a value. */
 export type SecretLikeContentKind = 'jwt' | 'bearer_credential' | 'private_key' | 'client_secret' | 'secret_field';
 

@@ -29,7 +29,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient, Metadata } from '@azure/storage-blob';
 import { AuditRecordRejectedError, type AuditEntry, type AuditFilter, type AuditLog, type AuditRecord } from '../../app/ports/auditLog';
-import { StorageUnavailableError } from '../../app/ports/stateStore';
+import { isStorageUnavailable, StorageUnavailableError } from '../../app/ports/stateStore';
 import { chainRecord, GENESIS_HASH, type AuditChainSource, type StoredAuditRecord } from '../auditChain';
 import { auditCursor, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, normalizeAuditEntry } from '../auditEntry';
 import { serializeWithoutSecrets } from '../secretGuard';
@@ -401,7 +401,7 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     try {
       return JSON.parse(await this.readBody(name)) as unknown;
     } catch (error) {
-      if (error instanceof StorageUnavailableError) throw error;
+      if (isStorageUnavailable(error)) throw error;
       throw new StorageUnavailableError('Storage unavailable during audit read (a record is not valid JSON).', { cause: error });
     }
   }

@@ -5,7 +5,7 @@
  * means the store cannot be used now and becomes StorageUnavailableError.
  */
 import { RestError } from '@azure/storage-blob';
-import { StorageUnavailableError } from '../../app/ports/stateStore';
+import { isStorageUnavailable, StorageUnavailableError } from '../../app/ports/stateStore';
 
 /** What a failed blob request tells the caller. */
 export type BlobRefusal = 'not_found' | 'already_exists' | 'condition_not_met';
@@ -37,7 +37,7 @@ export function refusalOf(error: unknown): BlobRefusal | undefined {
 
 /** StorageUnavailableError for `operation`, naming only the operation and the status or error code. */
 export function unavailable(error: unknown, operation: string): StorageUnavailableError {
-  if (error instanceof StorageUnavailableError) return error;
+  if (isStorageUnavailable(error)) return error;
   const status = statusOf(error);
   const code = codeOf(error);
   const why = [status !== undefined ? `HTTP ${status}` : undefined, code].filter(Boolean).join(' ') || 'no answer';

@@ -22,13 +22,15 @@
  * re-stamps the time, which is harmless) or toward "verified" when another revoke landed within
  * the skew of the start — in both cases the target's sessions are revoked since the request.
  */
-import type { Acting } from './revocationService';
-import type { AuditTrail } from './auditTrail';
-import type { DirectoryFailure } from './ports/directory';
-import type { StateStore, StoredItem } from './ports/stateStore';
-import type { Clock } from '../domain/clock';
-import { completeApproval } from '../domain/approval';
-import { abandonStaleExecution, complete, type RevocationOutcome, type RevocationRequest } from '../domain/revocationRequest';
+import { auditActor, type Acting } from '../acting';
+import type { AuditTrail } from '../auditTrail';
+import type { DirectoryFailure } from '../ports/directory';
+import type { StateStore, StoredItem } from '../ports/stateStore';
+import type { Clock } from '../../domain/clock';
+import { abandonStaleExecution, complete, completeApproval, type RevocationOutcome, type RevocationRequest } from '../../domain/revocationRequest';
+import type { StoreNamespace } from '../ports/namespaces';
+import type { DecisionProblem } from '../../domain/problems';
+import { auditTarget } from './requestRecords';
 
 /** Two minutes: comfortably above invoke budget (8 s) + background budget (20 s) + Graph time-out (10 s). */
 export const DEFAULT_STALE_EXECUTION_AFTER_IN_MS = 120_000;
@@ -41,6 +43,22 @@ export type StaleRecovery =
   /** The read-back failed: nothing was changed; try again later. */
   | { readonly kind: 'undetermined'; readonly failure: DirectoryFailure };
 
+/** A recovery as a use case answers it: the request as recorded now, or why it was left alone. */
+export type RecoveryAnswer = { readonly kind: 'recorded'; readonly request: RevocationRequest } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest };
+
+/** How a use case answers a recovery of `stored`: recorded, or refused because someone else got there first or the read-back failed. */
+export function answerOf(recovered: StaleRecovery, stored: StoredItem<RevocationRequest>): RecoveryAnswer {
+  switch (recovered.kind) {
+    case 'verified':
+    case 'abandoned':
+      return { kind: 'recorded', request: recovered.request };
+    case 'overtaken':
+      return { kind: 'refused', problem: recovered.request?.state === 'executing' ? 'in_progress' : 'already_decided', request: recovered.request };
+    case 'undetermined':
+      return { kind: 'refused', problem: 'in_progress', request: stored.value };
+  }
+}
+
 /** Whether `r` is an execution that started at least `staleAfterInMs` before `now`. */
 export function isStaleExecution(r: RevocationRequest, now: Date, staleAfterInMs: number): boolean {
   return abandonStaleExecution(r, now, staleAfterInMs) !== r;
@@ -49,7 +67,7 @@ export function isStaleExecution(r: RevocationRequest, now: Date, staleAfterInMs
 export interface StaleRecoveryDeps {
   readonly store: StateStore;
   readonly audit: AuditTrail;
-  readonly namespace: string;
+  readonly namespace: StoreNamespace;
   readonly retention: () => Date;
   readonly clock: Clock;
 }
@@ -84,8 +102,8 @@ export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Act
     tenantId: request.tenantId,
     action: revoked ? 'revocation.succeeded' : 'revocation.failed',
     outcome: revoked ? 'ok' : 'failed',
-    actor: { aadObjectId: acting.person.aadObjectId, userPrincipalName: acting.person.userPrincipalName, name: acting.person.name },
-    target: { id: request.target.id, userPrincipalName: request.target.userPrincipalName, displayName: request.target.displayName },
+    actor: auditActor(acting.person),
+    target: auditTarget(request.target),
     requestId: request.id,
     code: revoked ? 'verified_after_interruption' : 'timeout',
     graphRequestId: read.ok ? read.graphRequestId : read.error.graphRequestId,

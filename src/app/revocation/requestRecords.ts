@@ -1,20 +1,23 @@
 /**
- * Small shared pieces of the request use cases: how people and targets appear in audit
- * records, and the write that records an execution's result.
+ * Small shared pieces of the request use cases: how targets appear in audit records, how long
+ * requests are kept, and the write that records an execution's result.
  */
-import type { AuditActor, AuditTarget } from './ports/auditLog';
-import type { StateStore } from './ports/stateStore';
-import type { PersonRef, RevocationRequest, TargetSnapshot } from '../domain/revocationRequest';
+import type { AuditTarget } from '../ports/auditLog';
+import { NAMESPACE } from '../ports/namespaces';
+import type { StateStore } from '../ports/stateStore';
+import type { RevocationRequest, TargetSnapshot } from '../../domain/revocationRequest';
 
-/** Where the use cases keep their records. */
-export const NAMESPACE = { requests: 'revocation-requests', picks: 'pick-lists' } as const;
-
-export function auditActor(person: PersonRef): AuditActor {
-  return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };
-}
-
+/** How a request's target appears in audit records. */
 export function auditTarget(target: TargetSnapshot): AuditTarget {
   return { id: target.id, userPrincipalName: target.userPrincipalName, displayName: target.displayName };
+}
+
+/**
+ * Until when a request written now stays readable (late clicks, card refreshes, reports): a week,
+ * or longer when the request or approval times are long.
+ */
+export function retainRequestsUntil(now: Date, ttls: { readonly requestTtlInMs: number; readonly approvalTtlInMs?: number }): Date {
+  return new Date(now.getTime() + Math.max(7 * 24 * 3600_000, 4 * ttls.requestTtlInMs, 2 * (ttls.approvalTtlInMs ?? 0)));
 }
 
 /**

@@ -3,7 +3,7 @@
  * "verified" when it moved to the revoke time (one second of clock skew allowed — Graph stores
  * whole seconds). A failed read never turns a success into a failure; it is only not verified.
  */
-import type { DirectoryGateway, UserKey } from './ports/directory';
+import type { DirectoryGateway, UserKey } from '../ports/directory';
 
 export interface Verification {
   readonly validFromAfter?: string;

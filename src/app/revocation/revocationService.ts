@@ -6,12 +6,13 @@
  * the double clicks, replays and instances.
  */
 import { randomUUID } from 'node:crypto';
-import type { DirectoryFailure, DirectoryGateway, UserKey, UserRecord } from './ports/directory';
-import type { StateStore, StoredItem } from './ports/stateStore';
-import type { AuditTrail } from './auditTrail';
+import type { DirectoryFailure, UserKey, UserRecord } from '../ports/directory';
+import type { StateStore, StoredItem } from '../ports/stateStore';
+import type { AuditTrail } from '../auditTrail';
 import { runRevocation } from './runRevocation';
-import { auditActor, auditTarget, NAMESPACE, saveHeldRequest } from './requestRecords';
-import type { ContainmentGateway } from './ports/containment';
+import { auditTarget, retainRequestsUntil, saveHeldRequest } from './requestRecords';
+import { NAMESPACE } from '../ports/namespaces';
+import { auditActor, type Acting } from '../acting';
 import {
   abandonStaleExecution,
   beginExecution,
@@ -19,15 +20,18 @@ import {
   complete,
   createRequest,
   expireIfDue,
-  type DecisionProblem,
+  planContainment,
   type ContainmentChoice,
-  type PersonRef,
   type RevocationRequest,
   type TargetSnapshot,
-} from '../domain/revocationRequest';
-import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
-import { classifyTarget, type DirectoryRole } from '../domain/roles';
-import type { Clock } from '../domain/clock';
+} from '../../domain/revocationRequest';
+import { requesterProblem } from '../../domain/approval';
+import { giveBack, type ErrorReport } from '../giveBack';
+import type { PersonRef } from '../../domain/people';
+import type { DecisionProblem } from '../../domain/problems';
+import { answerOf, DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
+import { classifyTarget, type DirectoryRole } from '../../domain/roles';
+import type { Clock } from '../../domain/clock';
 
 /** Whom the agent asked for, after the bot edge resolved any @mention to an object id. */
 export type ResolvedTarget =
@@ -35,14 +39,6 @@ export type ResolvedTarget =
   | { readonly kind: 'userPrincipalName'; readonly upn: string }
   | { readonly kind: 'displayName'; readonly text: string }
   | { readonly kind: 'self' };
-
-/** The person acting, with their delegated directory access. */
-export interface Acting {
-  readonly person: PersonRef;
-  readonly directory: DirectoryGateway;
-  /** Containment with the same delegated access (its own scopes); absent when not configured. */
-  readonly containment?: ContainmentGateway;
-}
 
 export type LookupOutcome =
   | { readonly kind: 'found'; readonly request: RevocationRequest }
@@ -54,6 +50,11 @@ export type ConfirmOutcome =
   | { readonly kind: 'completed'; readonly request: RevocationRequest }
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest }
   | { readonly kind: 'storage_unavailable' };
+
+/** Before anyone signs in: whether this person's click could confirm the request now. */
+export type ConfirmCheck =
+  | { readonly kind: 'may'; readonly request: RevocationRequest }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest };
 
 export type CancelOutcome =
   | { readonly kind: 'cancelled'; readonly request: RevocationRequest }
@@ -72,8 +73,6 @@ interface PickList {
   readonly candidateIds: readonly string[];
 }
 
-export { NAMESPACE } from './requestRecords';
-
 export interface RevocationServiceOptions {
   readonly store: StateStore;
   readonly audit: AuditTrail;
@@ -86,6 +85,8 @@ export interface RevocationServiceOptions {
   readonly staleExecutionAfterInMs?: number;
   readonly clock: Clock;
   readonly newId?: () => string;
+  /** Told when something that must not fail silently failed (a give-back after an audit failure); without it, such a failure is thrown. */
+  readonly onError?: ErrorReport;
 }
 
 export class RevocationService {
@@ -166,6 +167,27 @@ export class RevocationService {
   }
 
   /**
+   * Before anyone signs in: whether this person's click could run the revoke now — their own
+   * request, pending or failed (retry), or an execution a crash interrupted (confirm recovers
+   * it) — so nobody signs in for a click that cannot succeed. `confirm` decides again under
+   * compare-and-set. A stranger's click and a click on an expired request are recorded as
+   * refusals; a repeat click on a running or finished request is not.
+   */
+  async checkConfirm(person: PersonRef, requestId: string): Promise<ConfirmCheck> {
+    const request = await this.get(requestId);
+    if (!request) return { kind: 'refused', problem: 'not_found' };
+    const notTheirs = requesterProblem(request, person);
+    if (notTheirs) {
+      await this.auditRefusal(person, request, notTheirs);
+      return { kind: 'refused', problem: notTheirs, request };
+    }
+    if (request.state === 'pending' || request.state === 'failed' || this.isStaleExecution(request)) return { kind: 'may', request };
+    if (request.state === 'expired') await this.auditRefusal(person, request, 'expired');
+    const problem: DecisionProblem = request.state === 'expired' ? 'expired' : request.state === 'executing' ? 'in_progress' : request.state === 'awaitingApproval' ? 'awaiting_approval' : 'already_decided';
+    return { kind: 'refused', problem, request };
+  }
+
+  /**
    * Confirms and runs the revoke, with the confirming person's own directory access. Exactly
    * one caller gets past the pending → executing compare-and-set; everyone else is told why not.
    */
@@ -173,7 +195,7 @@ export class RevocationService {
     const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const now = this.now();
-    // A request sent for approval is the approvers' to recover (ApprovalService.approve), not the requester's.
+    // A request sent for approval is the approvers' to recover (the approval workflow: requestApprovals.ts), not the requester's.
     if (this.isStaleExecution(stored.value) && !stored.value.approval) {
       const recovered = await this.recoverStale(acting, stored);
       if (recovered) return recovered;
@@ -189,8 +211,8 @@ export class RevocationService {
       await this.auditRefusal(acting.person, stored.value, started.error);
       return { kind: 'refused', problem: started.error, request: expireIfDue(stored.value, now) };
     }
-    // The steps ticked on the card the requester confirmed are part of what they confirmed (self: none).
-    const executing: RevocationRequest = options.containment && started.value.target.self !== true ? { ...started.value, containment: options.containment } : started.value;
+    // The steps ticked on the card the requester confirmed are part of what they confirmed.
+    const executing = planContainment(started.value, options.containment);
     const won = await this.options.store.replace(NAMESPACE.requests, requestId, executing, stored.etag, { expiresAt: this.retention() });
     if (!won.ok) {
       // Someone else moved it first: answer from what they made of it.
@@ -208,7 +230,7 @@ export class RevocationService {
       });
     } catch {
       // No unaudited action: give the request back and refuse.
-      await this.options.store.replace(NAMESPACE.requests, requestId, stored.value, won.etag, { expiresAt: this.retention() });
+      await giveBack(this.options.store, { namespace: NAMESPACE.requests, key: requestId, expiresAt: this.retention() }, stored.value, won.etag, this.options.onError);
       return { kind: 'storage_unavailable' };
     }
     const key: UserKey = executing.target.id === acting.person.aadObjectId && isSelfRequest(executing) ? { kind: 'self' } : { kind: 'objectId', id: executing.target.id };
@@ -315,7 +337,7 @@ export class RevocationService {
 
   /**
    * An interrupted execution: read the target back and record what happened, never revoking again
-   * (src/app/staleExecution.ts). Only someone who could retry the request may trigger it; undefined
+   * (src/app/revocation/staleExecution.ts). Only someone who could retry the request may trigger it; undefined
    * when this person may not (the caller then refuses as usual).
    */
   private async recoverStale(acting: Acting, stored: StoredItem<RevocationRequest>): Promise<ConfirmOutcome | undefined> {
@@ -327,19 +349,12 @@ export class RevocationService {
       acting,
       stored,
     );
-    switch (recovered.kind) {
-      case 'verified':
-      case 'abandoned':
-        return { kind: 'completed', request: recovered.request };
-      case 'overtaken':
-        return { kind: 'refused', problem: recovered.request?.state === 'executing' ? 'in_progress' : 'already_decided', request: recovered.request };
-      case 'undetermined':
-        return { kind: 'refused', problem: 'in_progress', request: stored.value };
-    }
+    const answer = answerOf(recovered, stored);
+    return answer.kind === 'recorded' ? { kind: 'completed', request: answer.request } : answer;
   }
 
-  /** Records a refusal (also for refusals decided at the Teams edge, e.g. a stranger's click). */
-  async auditRefusal(person: PersonRef, request: RevocationRequest, problem: DecisionProblem): Promise<void> {
+  /** Records a refusal (coalesced per person by the audit trail when they repeat). */
+  private async auditRefusal(person: PersonRef, request: RevocationRequest, problem: DecisionProblem): Promise<void> {
     await this.options.audit.after({
       tenantId: person.tenantId,
       action: 'request.refused',
@@ -365,16 +380,13 @@ export class RevocationService {
 
   /** Requests stay readable (for late clicks and card refreshes) well past their expiry. */
   private retention(): Date {
-    return new Date(this.now().getTime() + Math.max(7 * 24 * 3600_000, 4 * this.options.requestTtlInMs));
+    return retainRequestsUntil(this.now(), this.options);
   }
 }
 
 function isSelfRequest(request: RevocationRequest): boolean {
   return request.target.self === true;
 }
-
-
-
 
 function describeKey(key: UserKey): string {
   return key.kind === 'self' ? 'you' : key.kind === 'objectId' ? key.id : key.upn;

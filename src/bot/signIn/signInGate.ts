@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity, CloudAdapterBase, TurnContext } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
-import type { DelegatedSession, DelegatedSessions } from '../identity/delegatedSessions';
-import type { SsoTokenValidator, TokenProblem } from '../identity/ssoTokenValidator';
-import type { TurnPerson } from './turnPerson';
+import type { DelegatedSession, DelegatedSessions } from '../../identity/delegatedSessions';
+import type { SsoTokenValidator, TokenProblem } from '../../identity/ssoTokenValidator';
+import type { TurnPerson } from '../turnPerson';
 
 export type SessionResult =
   | { readonly ok: true; readonly session: DelegatedSession }

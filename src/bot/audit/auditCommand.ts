@@ -9,19 +9,20 @@
  * audit:export` exports everything from the store itself.
  */
 import { TeamsInfo, type CloudAdapter, type TurnContext } from 'botbuilder';
-import type { AuditOutcome, AuditQueryService, AuditRequest } from '../app/auditQueries';
-import type { AuditRecord } from '../app/ports/auditLog';
-import type { Acting, ResolvedTarget } from '../app/revocationService';
-import type { AuditEntryView, AuditView } from '../cards/auditCard';
-import { asAttachment, type AdaptiveCard, type CardRenderer } from '../cards/render';
-import { shorten } from '../cards/text';
-import type { AuditQuery } from '../domain/auditCommand';
-import type { Logger } from '../observability/logger';
-import { explainDirectoryFailure, STORAGE_UNAVAILABLE } from './explain';
-import type { Presenter } from './present';
-import type { SecurityChannel } from './securityChannel';
+import type { AuditOutcome, AuditQueryService, AuditRequest } from '../../app/auditQueries';
+import type { AuditRecord } from '../../app/ports/auditLog';
+import type { Acting } from '../../app/acting';
+import type { ResolvedTarget } from '../../app/revocation/revocationService';
+import type { AuditEntryView, AuditView } from '../../cards/auditCard';
+import type { AdaptiveCard, CardRenderer } from '../../cards/render';
+import { shorten } from '../../cards/text';
+import type { AuditQuery } from '../../domain/auditCommand';
+import type { Logger } from '../../observability/logger';
+import { explainDirectoryFailure, STORAGE_UNAVAILABLE } from '../explain';
+import type { Presenter } from '../present';
+import type { SecurityChannel } from '../securityChannel';
+import { memberObjectId, sendCard } from '../turnHelpers';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Teams refuses messages over about 28 KB; the card is cut to fit well under it. */
 const MAX_CARD_CHARS = 24_000;
 
@@ -109,14 +110,8 @@ export class AuditCommandHandler {
   /** A mention becomes an object id through the conversation's roster; other forms pass through. */
   private async resolve(context: TurnContext, who: NonNullable<AuditQuery['subject']>['who']): Promise<ResolvedTarget | undefined> {
     if (who.kind !== 'mention') return who;
-    try {
-      const member = await TeamsInfo.getMember(context, who.teamsId);
-      const oid = (member.aadObjectId ?? (member as { objectId?: string }).objectId ?? '').toLowerCase();
-      return GUID.test(oid) ? { kind: 'objectId', id: oid } : undefined;
-    } catch (error) {
-      this.options.logger.warn({ err: error }, 'member lookup failed');
-      return undefined;
-    }
+    const id = await memberObjectId(context, who.teamsId, this.options.logger);
+    return id ? { kind: 'objectId', id } : undefined;
   }
 
   /** Written in the security channel (any thread), or listed in its roster. Deny by default when the roster can't be read. */
@@ -140,7 +135,7 @@ export class AuditCommandHandler {
   }
 
   private async send(context: TurnContext, card: AdaptiveCard): Promise<void> {
-    await context.sendActivity({ type: 'message', attachments: [asAttachment(card)] });
+    await sendCard(context, card);
   }
 }
 

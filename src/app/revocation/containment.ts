@@ -1,14 +1,16 @@
 /**
  * Runs the containment steps a responder ticked, with the same person's delegated access, in two
- * phases around the revoke (src/app/runRevocation.ts): disable the account and reset the password
+ * phases around the revoke (src/app/revocation/runRevocation.ts): disable the account and reset the password
  * BEFORE it, so that nobody who knows the password can sign in between the revoke and the
  * disable and keep that new session; disable the devices after it. Each step has its own result
  * and its own audit record; a failed step does not stop the others, nor the revoke.
  */
-import type { ContainmentChoice, ContainmentResult, ContainmentStep, PersonRef, RevocationFailureCode } from '../domain/revocationRequest';
-import type { AuditTrail } from './auditTrail';
-import type { ContainmentGateway } from './ports/containment';
-import type { DirectoryFailureCode } from './ports/directory';
+import type { ContainmentChoice, ContainmentResult, ContainmentStep } from '../../domain/revocationRequest';
+import type { PersonRef } from '../../domain/people';
+import type { RevocationFailureCode } from '../../domain/problems';
+import type { AuditTrail } from '../auditTrail';
+import type { ContainmentGateway } from '../ports/containment';
+import type { DirectoryFailureCode } from '../ports/directory';
 
 /** Steps that shut the door before the revoke: no new sign-in, no known password. */
 export const BEFORE_REVOKE: readonly ContainmentStep[] = ['disableAccount', 'resetPassword'];

@@ -9,13 +9,13 @@
  * closed first. A refused step (e.g. 403 for a missing role) does not hold the revoke back:
  * revoking is the core action, and the card reports each step on its own line.
  */
-import type { Clock, Deadline } from '../domain/clock';
-import type { ContainmentResult, ContainmentStep, RevocationOutcome, RevocationRequest } from '../domain/revocationRequest';
-import { rolesThatMayRevoke } from '../domain/roles';
-import type { AuditTrail } from './auditTrail';
+import type { Clock, Deadline } from '../../domain/clock';
+import type { ContainmentResult, ContainmentStep, RevocationOutcome, RevocationRequest } from '../../domain/revocationRequest';
+import { rolesThatMayRevoke } from '../../domain/roles';
+import type { AuditTrail } from '../auditTrail';
 import { AFTER_REVOKE, BEFORE_REVOKE, runContainment } from './containment';
-import type { DirectoryResult, UserKey } from './ports/directory';
-import type { Acting } from './revocationService';
+import type { DirectoryResult, UserKey } from '../ports/directory';
+import type { Acting } from '../acting';
 import { verifyRevocation } from './verifyRevocation';
 
 export async function runRevocation(input: {

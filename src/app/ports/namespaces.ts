@@ -1,0 +1,28 @@
+/**
+ * Every namespace of the state store, in one place: what each holds and who writes it. A new
+ * kind of record gets its name here, so two features never share a namespace by accident and a
+ * reader sees at once what a deployment's store holds. The names are stored data: never rename one.
+ */
+export const NAMESPACE = {
+  /** Single revocation requests (src/domain/revocationRequest.ts), by request id. */
+  requests: 'revocation-requests',
+  /** Pick lists of several name matches, by pick id; they live as long as a request may wait. */
+  picks: 'pick-lists',
+  /** The one request per target waiting for approval: `tenant|target` → its request id. */
+  awaitingByTarget: 'awaiting-approval-by-target',
+  /** Bulk runs (src/domain/bulkRun.ts), one document per run, by run id. */
+  bulkRuns: 'bulk-runs',
+  /** Where a single request's requester saw their card, so a decision can update it and tell them. */
+  requesterConversations: 'request-conversations',
+  /** The same for bulk runs (the run's own card, for progress and the final report). */
+  bulkRequesterConversations: 'bulk-requester-conversations',
+  /** A command waiting for its sender to sign in, by `tenant|person|conversation`. */
+  parkedCommands: 'parked-commands',
+  /** Sign-in token exchanges already acted on (Teams sends one from every open client). */
+  tokenExchanges: 'token-exchanges',
+  /** The security channel's conversation reference, learned from Teams. */
+  channelReferences: 'channel-references',
+} as const;
+
+/** One of the store's namespaces. */
+export type StoreNamespace = (typeof NAMESPACE)[keyof typeof NAMESPACE];

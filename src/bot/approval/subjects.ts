@@ -1,0 +1,119 @@
+/**
+ * Each kind of approvable subject at the Teams edge: its workflow, its card in each viewer's
+ * version, the access its executor needs, and what its requester reads. The four-eyes handlers
+ * (handlers.ts) are written once over this; single requests and bulk runs plug in here.
+ */
+import type { CloudAdapter } from 'botbuilder';
+import type { Acting } from '../../app/acting';
+import type { ApprovalWorkflow } from '../../app/approval/approvalWorkflow';
+import type { BulkApproverActing } from '../../app/bulk/bulkApprovals';
+import type { ExecutionOutcome } from '../../app/bulk/bulkExecution';
+import { NAMESPACE, type StoreNamespace } from '../../app/ports/namespaces';
+import type { AdaptiveCard } from '../../cards/render';
+import type { Approvable } from '../../domain/approval';
+import type { BulkRun } from '../../domain/bulkRun';
+import type { PersonRef } from '../../domain/people';
+import type { RevocationRequest } from '../../domain/revocationRequest';
+import type { DelegatedSession } from '../../identity/delegatedSessions';
+import { publish } from '../cardUpdates';
+import { explainDirectoryFailure } from '../explain';
+import { reportWhenFinished, runCard, runCardForEveryone, runDecisionText, updateRunCards, watchProgress } from '../bulk/runCards';
+import { requestCard, requestCardForEveryone } from '../revocation/requestCard';
+import type { BotServices, Turn } from '../turn';
+import { actingFor, bulkActingFor } from '../turnHelpers';
+import type { TurnPerson } from '../turnPerson';
+import type { Viewer } from './viewer';
+
+/** How a four-eyes card is shown beyond its subject. */
+export interface SubjectViewExtra {
+  readonly viewer?: Viewer;
+  /** Teams user ids whose clients refresh the card to their own view. */
+  readonly refreshUserIds?: string[];
+  /** A line for this viewer only (e.g. why their approval did not go through). */
+  readonly notice?: string;
+}
+
+/** One kind of approvable subject, as the four-eyes handlers use it. */
+export interface SubjectAtEdge<T extends Approvable, A extends { readonly person: PersonRef }, E> {
+  readonly workflow: ApprovalWorkflow<T, A, E>;
+  /** Where the requester's conversations are kept for this kind. */
+  readonly conversations: StoreNamespace;
+  /** The card as this turn's person sees it (or as `extra.viewer`). */
+  card(turn: Turn, subject: T, extra?: SubjectViewExtra): Promise<AdaptiveCard>;
+  /** The card as everyone sees it, for updates outside a turn. */
+  cardForEveryone(subject: T, extra?: SubjectViewExtra): Promise<AdaptiveCard>;
+  /** The approver's access for this kind's executor; undefined when this deployment cannot run it. */
+  acting(person: TurnPerson, session: DelegatedSession, adapter: CloudAdapter): A | undefined;
+  /** What the requester reads once it is decided. */
+  decisionText(subject: T): string;
+  /** Why an approval did not go through, for kinds whose failed approvals wait for the next approver. */
+  stillWaitingNotice?(subject: T): string;
+  /** What the requester is told, for kinds of which one per target may wait: another about the same target already waits. */
+  duplicateNotice?(existing: T, channelName: string): { title: string; message: string };
+  /** For kinds whose approved work goes on after the click: keeps the cards current, and reports when it ends. */
+  follow?(adapter: CloudAdapter, execution: E): void;
+  /** Updates the subject's other cards for everyone (the approval card in the channel, a run's own card). */
+  updateCards(adapter: CloudAdapter, subject: T): Promise<void>;
+}
+
+/** Single revocation requests at the edge; undefined when approvals are off. */
+export function requestSubjects(bot: BotServices): SubjectAtEdge<RevocationRequest, Acting, never> | undefined {
+  const approvals = bot.approvals;
+  if (!approvals) return undefined;
+  return {
+    workflow: approvals.requests,
+    conversations: NAMESPACE.requesterConversations,
+    card: (turn, request, extra = {}) => requestCard(turn, request, extra),
+    cardForEveryone: (request, extra = {}) => requestCardForEveryone(bot, request, extra),
+    acting: (person, session) => actingFor(person, session),
+    decisionText(request) {
+      const by = request.decidedBy?.name ?? 'An approver';
+      const who = request.target.displayName;
+      if (request.state === 'succeeded') return `${by} approved your request: ${who}'s sessions are revoked.`;
+      if (request.state === 'rejected') return `${by} rejected your request to revoke ${who}'s sessions${request.approval?.rejectReason ? `: “${request.approval.rejectReason}”` : '.'}`;
+      return `${by} approved your request for ${who}, but the revocation failed. See the card for why.`;
+    },
+    stillWaitingNotice(request) {
+      // This approver could not do it (e.g. lacks the role); the request waits for the next one.
+      const attempt = request.outcome?.kind === 'refused' ? request.outcome : undefined;
+      const why = explainDirectoryFailure(attempt?.code ?? 'unexpected', request.target.displayName);
+      const roles = attempt?.rolesNeeded?.map((r) => r.displayName) ?? [];
+      return `${why.title}. ${why.message}${roles.length ? ` It needs ${roles.join(' or ')}.` : ''} ${why.hint ?? ''} The request stays open for another approver.`.trim();
+    },
+    duplicateNotice: (existing, channelName) => ({
+      title: 'Already waiting for approval',
+      message: `${existing.target.displayName} already has a revocation request from ${existing.requester.name} waiting in ${channelName}. Follow that one instead of sending a second.`,
+    }),
+    async updateCards(adapter, request) {
+      // The approval card in the channel, for everyone (e.g. after a withdrawal from outside the channel).
+      const known = await approvals.channel.get();
+      const card = request.approval?.card;
+      if (!known || !card) return;
+      try {
+        await publish(adapter, bot.appId, { ...known.reference, conversation: { ...known.reference.conversation!, id: card.conversationId } }, card.activityId, await requestCardForEveryone(bot, request), bot.logger);
+      } catch (error) {
+        bot.logger.warn({ err: error, requestId: request.id }, 'could not update the approval card');
+      }
+    },
+  };
+}
+
+/** Bulk runs at the edge; undefined when approvals or bulk runs are off. */
+export function bulkSubjects(bot: BotServices): SubjectAtEdge<BulkRun, BulkApproverActing, Promise<ExecutionOutcome>> | undefined {
+  const approvals = bot.approvals;
+  const bulk = bot.bulk;
+  if (!approvals || !bulk) return undefined;
+  return {
+    workflow: approvals.bulk,
+    conversations: NAMESPACE.bulkRequesterConversations,
+    card: async (turn, run, extra = {}) => runCard(turn, bulk, run, extra),
+    cardForEveryone: async (run, extra = {}) => runCardForEveryone(bot, bulk, run, extra),
+    acting(person, session, adapter) {
+      const acting = bulkActingFor(person, session);
+      return acting ? { ...acting, observer: watchProgress(bot, bulk, adapter) } : undefined;
+    },
+    decisionText: (run) => runDecisionText(run),
+    follow: (adapter, finished) => reportWhenFinished(bot, bulk, adapter, finished),
+    updateCards: (adapter, run) => updateRunCards(bot, bulk, adapter, run),
+  };
+}

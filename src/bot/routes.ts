@@ -1,0 +1,88 @@
+/**
+ * The routes table: every command, card verb and invoke the bot answers, each pointing at one
+ * small handler in its feature's folder. It reads like the help card; the dispatcher
+ * (revokerBot.ts) looks every turn up here and nowhere else. Verbs are the strings cards already
+ * posted in Teams carry back: never rename one without keeping the old one here as an alias.
+ */
+import type { Verb } from '../cards/verbs';
+import type { Command } from '../domain/command';
+import { approveBulk, approveRequest, rejectBulk, rejectRequest, submitBulk, submitRequest } from './approval/handlers';
+import { audit } from './audit/audit';
+import { cancel as cancelRun } from './bulk/cancel';
+import { prepare } from './bulk/prepare';
+import { refresh as refreshRun } from './bulk/refresh';
+import { start } from './bulk/start';
+import { help, invalid } from './help/help';
+import { cancel as cancelRequest } from './revocation/cancel';
+import { confirm, retry } from './revocation/confirm';
+import { pick } from './revocation/pick';
+import { refresh as refreshRequest } from './revocation/refresh';
+import { revoke } from './revocation/revoke';
+import { tokenExchange } from './signIn/tokenExchange';
+import { verifyState } from './signIn/verifyState';
+import type { CardHandler, CommandHandler, InvokeHandler } from './turn';
+import { whoami } from './whoami/whoami';
+
+/** What a message asks for, as the help card names it. */
+export type CommandRoute = 'revoke' | 'revoke group' | 'revoke department' | 'whoami' | 'audit' | 'help' | 'invalid';
+
+type CommandOf<R extends CommandRoute> = R extends 'revoke'
+  ? Extract<Command, { kind: 'revoke' }>
+  : R extends 'revoke group' | 'revoke department'
+    ? Extract<Command, { kind: 'revokeBulk' }>
+    : Extract<Command, { kind: R }>;
+
+/** Typed messages. */
+export const COMMAND_ROUTES: { readonly [R in CommandRoute]: CommandHandler<CommandOf<R>> } = {
+  revoke,
+  'revoke group': prepare,
+  'revoke department': prepare,
+  whoami,
+  audit,
+  help,
+  invalid,
+};
+
+/** Clicks on the bot's cards (Action.Execute verbs). */
+export const VERB_ROUTES: { readonly [V in Verb]: CardHandler } = {
+  'revocation.confirm': confirm,
+  'revocation.retry': retry,
+  'revocation.cancel': cancelRequest,
+  'revocation.pick': pick,
+  'revocation.refresh': refreshRequest,
+  'revocation.request': submitRequest,
+  'approval.approve': approveRequest,
+  'approval.reject': rejectRequest,
+  'bulk.start': start,
+  'bulk.request': submitBulk,
+  'bulk.approve': approveBulk,
+  'bulk.reject': rejectBulk,
+  'bulk.cancel': cancelRun,
+  'bulk.refresh': refreshRun,
+};
+
+/** The sign-in protocol's invokes. */
+export const INVOKE_ROUTES: { readonly [name: string]: InvokeHandler | undefined } = {
+  'signin/tokenExchange': tokenExchange,
+  'signin/verifyState': verifyState,
+};
+
+/** The route a parsed command takes. */
+export function commandRoute(command: Command): CommandRoute {
+  return command.kind === 'revokeBulk' ? `revoke ${command.source.kind}` : command.kind;
+}
+
+/** The handler for a command (the table's type ties each route to its command's kind). */
+export function commandHandler(command: Command): CommandHandler {
+  return COMMAND_ROUTES[commandRoute(command)] as CommandHandler;
+}
+
+/** The handler for a card verb; undefined for any verb the bot never put on a card. */
+export function verbHandler(verb: unknown): CardHandler | undefined {
+  return typeof verb === 'string' && Object.hasOwn(VERB_ROUTES, verb) ? VERB_ROUTES[verb as Verb] : undefined;
+}
+
+/** The handler for another invoke; undefined: the Teams handler's default answers it. */
+export function invokeHandler(name: string | undefined): InvokeHandler | undefined {
+  return name !== undefined && Object.hasOwn(INVOKE_ROUTES, name) ? INVOKE_ROUTES[name] : undefined;
+}
