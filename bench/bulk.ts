@@ -72,7 +72,13 @@ async function run(ca: PemPair): Promise<void> {
       if (!me.ok) throw new Error(`warm-up failed: ${me.error.code}`);
     }
 
-    const service = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, maxTargets: USERS, clock: systemClock });
+    const service = new BulkRevocationService({
+      store: storage.state,
+      audit,
+      requestTtlInMs: 15 * 60_000,
+      maxTargets: USERS,
+      clock: systemClock,
+    });
     let start = performance.now();
     let before = fetches.count();
     const prepared = await service.prepare({ person, directory: engineDirectory }, { kind: 'department', department: 'Bench Engine' });
@@ -84,10 +90,16 @@ async function run(ca: PemPair): Promise<void> {
     let progressEvents = 0;
     before = fetches.count();
     start = performance.now();
-    const started = await service.start({ person, directory: engineDirectory }, prepared.run.id, { onProgress: () => void (progressEvents += 1) });
+    const started = await service.start({ person, directory: engineDirectory }, prepared.run.id, {
+      onProgress: () => void (progressEvents += 1),
+    });
     if (started.kind !== 'started') throw new Error(`start: ${started.kind}`);
     const outcome = await started.finished;
-    const engine = { requests: fetches.count() - before, ms: performance.now() - start, serverBatches: cloud.graph.count(GRAPH_ROUTES.batch) - batchesBefore };
+    const engine = {
+      requests: fetches.count() - before,
+      ms: performance.now() - start,
+      serverBatches: cloud.graph.count(GRAPH_ROUTES.batch) - batchesBefore,
+    };
     if (outcome.kind !== 'completed') throw new Error(`engine ended ${outcome.kind}`);
     cloud.graph.clearFaults();
 
@@ -100,7 +112,11 @@ async function run(ca: PemPair): Promise<void> {
       const result = await loopDirectory.revokeSessions({ kind: 'objectId', id: user.id });
       if (!result.ok) loopFailures += 1;
     }
-    const loop = { requests: fetches.count() - before, ms: performance.now() - start, serverRevokes: cloud.graph.count(GRAPH_ROUTES.revoke) - revokesBefore };
+    const loop = {
+      requests: fetches.count() - before,
+      ms: performance.now() - start,
+      serverRevokes: cloud.graph.count(GRAPH_ROUTES.revoke) - revokesBefore,
+    };
     cloud.graph.clearFaults();
 
     const statuses = revokeStatusesByUser(cloud);
@@ -112,19 +128,29 @@ async function run(ca: PemPair): Promise<void> {
     const cpus = os.cpus();
 
     console.log(`bulk revocation benchmark: ${USERS} users, ${LATENCY_MS} ms injected per Graph request`);
-    console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GB, ${os.platform()} ${os.release()}, node ${process.version}`);
+    console.log(
+      `machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GB, ${os.platform()} ${os.release()}, node ${process.version}`,
+    );
     console.log(`engine settings: ${JSON.stringify(service.settings)}`);
     console.log('');
-    console.log(`prepare (not timed below): ${prepare.requests} Graph requests (member listing + memberships in $batch), ${seconds(prepare.ms)}, no injected latency`);
-    console.log(`engine:     ${engine.requests} Graph HTTP requests (emulator saw ${engine.serverBatches} $batch), ${seconds(engine.ms)}, ${progressEvents} progress events; report ${JSON.stringify({ done: outcome.report.done, failed: outcome.report.failed, remaining: outcome.report.remaining })}; ${engineOnce}/${USERS} users revoked exactly once`);
+    console.log(
+      `prepare (not timed below): ${prepare.requests} Graph requests (member listing + memberships in $batch), ${seconds(prepare.ms)}, no injected latency`,
+    );
+    console.log(
+      `engine:     ${engine.requests} Graph HTTP requests (emulator saw ${engine.serverBatches} $batch), ${seconds(engine.ms)}, ${progressEvents} progress events; report ${JSON.stringify({ done: outcome.report.done, failed: outcome.report.failed, remaining: outcome.report.remaining })}; ${engineOnce}/${USERS} users revoked exactly once`,
+    );
     console.log(
       `sequential: ${loop.requests} Graph HTTP requests (emulator saw ${loop.serverRevokes} revokes), ${seconds(loop.ms)} for ${SAMPLE} users, ${loopFailures} failures; ${loopOnce}/${SAMPLE} revoked exactly once` +
-        (extrapolated ? `\n            EXTRAPOLATED linearly to ${USERS} users: ${Math.round(loopRequests)} requests, ${seconds(loopMs)}` : ''),
+        (extrapolated
+          ? `\n            EXTRAPOLATED linearly to ${USERS} users: ${Math.round(loopRequests)} requests, ${seconds(loopMs)}`
+          : ''),
     );
     const requestRatio = loopRequests / engine.requests;
     const speedup = loopMs / engine.ms;
     console.log('');
-    console.log(`ratios: ${requestRatio.toFixed(1)}× fewer Graph requests, ${speedup.toFixed(1)}× faster${extrapolated ? ' (baseline extrapolated)' : ''}`);
+    console.log(
+      `ratios: ${requestRatio.toFixed(1)}× fewer Graph requests, ${speedup.toFixed(1)}× faster${extrapolated ? ' (baseline extrapolated)' : ''}`,
+    );
     const checks: [string, boolean][] = [
       [`≤ 50 Graph requests (${engine.requests})`, engine.requests <= 50],
       [`≥ 20× faster than the sequential loop (${speedup.toFixed(1)}×)`, speedup >= 20],

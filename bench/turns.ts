@@ -74,13 +74,21 @@ const COMMANDS: Readonly<Record<'bot' | 'echo', Readonly<Record<Runtime, readonl
 /** Builds what the compiled runs start: the bot (npm run build) and the echo bot (bench/tsconfig.echoBot.json). */
 function compile(): void {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  for (const args of [['-b', 'src'], ['-p', 'bench/tsconfig.echoBot.json']]) {
-    if (spawnSync(process.execPath, [tsc, ...args], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error(`tsc ${args.join(' ')} failed`);
+  for (const args of [
+    ['-b', 'src'],
+    ['-p', 'bench/tsconfig.echoBot.json'],
+  ]) {
+    if (spawnSync(process.execPath, [tsc, ...args], { cwd: ROOT, stdio: 'inherit' }).status !== 0)
+      throw new Error(`tsc ${args.join(' ')} failed`);
   }
 }
 
 function spawnBot(args: readonly string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...args],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   return child;
 }
 
@@ -162,10 +170,21 @@ interface Measured {
 }
 
 /** Generous limits: one benchmark agent sends far more than a person would. */
-const LIMITS = { RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '1000000', RATE_LIMIT_USER_REVOKES_PER_MINUTE: '1000000', RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: '1000000', RATE_LIMIT_TENANT_REVOKES_PER_MINUTE: '1000000' };
+const LIMITS = {
+  RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '1000000',
+  RATE_LIMIT_USER_REVOKES_PER_MINUTE: '1000000',
+  RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: '1000000',
+  RATE_LIMIT_TENANT_REVOKES_PER_MINUTE: '1000000',
+};
 
 /** Starts a bot process, points the emulated Teams channel at it, runs `load`, and stops it. */
-async function underLoad(cloud: EmulatedCloud, children: ChildProcess[], args: readonly string[], env: Record<string, string>, load: () => Promise<[Phase, Phase]>): Promise<Omit<Measured, 'runtime'>> {
+async function underLoad(
+  cloud: EmulatedCloud,
+  children: ChildProcess[],
+  args: readonly string[],
+  env: Record<string, string>,
+  load: () => Promise<[Phase, Phase]>,
+): Promise<Omit<Measured, 'runtime'>> {
   const port = await freePort();
   const child = spawnBot(args, { ...env, PORT: String(port) });
   children.push(child);
@@ -185,7 +204,8 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const { teams, directory } = cloud;
-    for (let i = 0; i < TURNS + 200; i += 1) directory.addUser({ userPrincipalName: targetOf(i), displayName: `Bench User ${i}`, jobTitle: 'Tester', department: 'Bench' });
+    for (let i = 0; i < TURNS + 200; i += 1)
+      directory.addUser({ userPrincipalName: targetOf(i), displayName: `Bench User ${i}`, jobTitle: 'Tester', department: 'Bench' });
     const agents: DirectoryUser[] = AGENTS.map((name) => directory.user(name));
     const chatOf = (user: DirectoryUser) => teams.personalChat(user);
     const lookup = async (i: number): Promise<PostedMessage | undefined> => {
@@ -198,7 +218,10 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
     // ---- Session Revoker: compiled, then under tsx; each on its own SQLite file ----
     const bots: Measured[] = [];
     for (const runtime of RUNTIMES) {
-      const env = { ...cloud.botEnvironment({ DATA_DIR: path.join(dataDir, runtime), LOG_LEVEL: 'warn', ...LIMITS }), NODE_EXTRA_CA_CERTS: caFile };
+      const env = {
+        ...cloud.botEnvironment({ DATA_DIR: path.join(dataDir, runtime), LOG_LEVEL: 'warn', ...LIMITS }),
+        NODE_EXTRA_CA_CERTS: caFile,
+      };
       const measured = await underLoad(cloud, children, COMMANDS.bot[runtime], env, async () => {
         // Sign every agent in, then warm up (JIT, connections, caches).
         for (const agent of agents) await teams.send(agent, chatOf(agent), `revoke ${targetOf(TURNS)}`);
@@ -261,18 +284,50 @@ function report(bots: readonly Measured[], echoes: readonly Measured[], extra: {
   const [echoMessages, echoInvokes] = echo.phases;
   const rate = (p: Phase): number => p.turns / p.seconds;
   const cpu = os.cpus();
-  console.log(`\nTurn benchmark — ${os.cpus().length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
-  console.log(`${TURNS} turns per phase, concurrency ${CONCURRENCY}, ${extra.agents} warm agents; Graph latency 0; channel JWTs validated\n`);
-  const rows = [...bots, ...echoes].flatMap((m) => m.phases.map((p) => [p.name, m.runtime, rate(p).toFixed(0), percentile(p.latenciesInMs, 50).toFixed(1), percentile(p.latenciesInMs, 99).toFixed(1), (p.graphCalls / p.turns).toFixed(2), (p.revokeCalls / p.turns).toFixed(2), String(p.tokenCalls), String(p.failures)]));
+  console.log(
+    `\nTurn benchmark — ${os.cpus().length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
+  );
+  console.log(
+    `${TURNS} turns per phase, concurrency ${CONCURRENCY}, ${extra.agents} warm agents; Graph latency 0; channel JWTs validated\n`,
+  );
+  const rows = [...bots, ...echoes].flatMap((m) =>
+    m.phases.map((p) => [
+      p.name,
+      m.runtime,
+      rate(p).toFixed(0),
+      percentile(p.latenciesInMs, 50).toFixed(1),
+      percentile(p.latenciesInMs, 99).toFixed(1),
+      (p.graphCalls / p.turns).toFixed(2),
+      (p.revokeCalls / p.turns).toFixed(2),
+      String(p.tokenCalls),
+      String(p.failures),
+    ]),
+  );
   table(['turn', 'runs', 'turns/s', 'p50 ms', 'p99 ms', 'Graph calls/turn', 'revokes/turn', 'token calls', 'failed'], rows, 2);
-  for (const p of [lookups, confirms]) console.log(`Graph calls in ${p.name}: ${Object.entries(p.routes).map(([route, n]) => `${route} ${(n / p.turns).toFixed(2)}/turn`).join(', ')}`);
+  for (const p of [lookups, confirms])
+    console.log(
+      `Graph calls in ${p.name}: ${Object.entries(p.routes)
+        .map(([route, n]) => `${route} ${(n / p.turns).toFixed(2)}/turn`)
+        .join(', ')}`,
+    );
   console.log('');
-  const rss = [...bots.map((m) => ['Session Revoker', m] as const), ...echoes.map((m) => ['echo bot', m] as const)].map(([name, m]) => [name, m.runtime, m.rssAtStart.toFixed(0), m.rssPeak.toFixed(0)]);
+  const rss = [...bots.map((m) => ['Session Revoker', m] as const), ...echoes.map((m) => ['echo bot', m] as const)].map(([name, m]) => [
+    name,
+    m.runtime,
+    m.rssAtStart.toFixed(0),
+    m.rssPeak.toFixed(0),
+  ]);
   table(['RSS (MB)', 'runs', 'after start-up', 'peak under load'], rss, 2);
-  console.log('(compiled: node on the tsc build, as node . runs in production; tsx: the TypeScript compiled at load, as npm start ran the bot before)');
+  console.log(
+    '(compiled: node on the tsc build, as node . runs in production; tsx: the TypeScript compiled at load, as npm start ran the bot before)',
+  );
   console.log(`the bots' SQLite files: under ${path.dirname(extra.dataDir)}`);
-  console.log(`token-endpoint calls per warm agent during the measured phases: ${((lookups.tokenCalls + confirms.tokenCalls) / extra.agents).toFixed(2)}`);
-  console.log(`ratios (compiled): lookup/echo message throughput ${(rate(lookups) / rate(echoMessages)).toFixed(2)}, confirm/echo invoke throughput ${(rate(confirms) / rate(echoInvokes)).toFixed(2)}`);
+  console.log(
+    `token-endpoint calls per warm agent during the measured phases: ${((lookups.tokenCalls + confirms.tokenCalls) / extra.agents).toFixed(2)}`,
+  );
+  console.log(
+    `ratios (compiled): lookup/echo message throughput ${(rate(lookups) / rate(echoMessages)).toFixed(2)}, confirm/echo invoke throughput ${(rate(confirms) / rate(echoInvokes)).toFixed(2)}`,
+  );
   const checks: [string, boolean][] = [
     ['lookup throughput ≥ ½ echo', rate(lookups) >= rate(echoMessages) / 2],
     ['≤ 2 Graph calls per lookup', lookups.graphCalls / lookups.turns <= 2],
@@ -287,7 +342,8 @@ function report(bots: readonly Measured[], echoes: readonly Measured[], extra: {
 /** Prints rows under a header, the first `left` columns aligned left, the rest right. */
 function table(header: readonly string[], rows: readonly (readonly string[])[], left: number): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) console.log(row.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  for (const row of [header, ...rows])
+    console.log(row.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
 }
 
 /** Like scripts/test.ts: Node reads NODE_EXTRA_CA_CERTS only at start-up, so make the CA first and re-run with it. */

@@ -10,7 +10,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  * zone) and what sets the machine's clock for a run under faketime: a child on another clock
  * than the emulator would refuse its certificates and tokens.
  */
-const SYSTEM = /^(PATH|PATHEXT|HOME|USER|LOGNAME|USERPROFILE|APPDATA|LOCALAPPDATA|SystemRoot|SYSTEMROOT|windir|WINDIR|ComSpec|COMSPEC|TMPDIR|TEMP|TMP|TZ|LANG|LANGUAGE|LC_[A-Z]+|LD_PRELOAD|FAKETIME[A-Z_]*|DONT_FAKE_MONOTONIC|NO_FAKE_STAT)$/;
+const SYSTEM =
+  /^(PATH|PATHEXT|HOME|USER|LOGNAME|USERPROFILE|APPDATA|LOCALAPPDATA|SystemRoot|SYSTEMROOT|windir|WINDIR|ComSpec|COMSPEC|TMPDIR|TEMP|TMP|TZ|LANG|LANGUAGE|LC_[A-Z]+|LD_PRELOAD|FAKETIME[A-Z_]*|DONT_FAKE_MONOTONIC|NO_FAKE_STAT)$/;
 
 /**
  * The bot's own knobs that reach nothing outside the demo (time limits, rate limits, logging).

@@ -49,7 +49,8 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutInMs: numb
 }
 
 export async function runDemo(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  if (process.env.MicrosoftAppId?.trim()) throw new Error('The demo runs only without MicrosoftAppId (it would otherwise sign in demo users against a real tenant).');
+  if (process.env.MicrosoftAppId?.trim())
+    throw new Error('The demo runs only without MicrosoftAppId (it would otherwise sign in demo users against a real tenant).');
   const parsed = parseDemoOptions(argv, { isTTY: Boolean(process.stdin.isTTY), ci: process.env.CI === 'true' });
   if (!parsed.ok) {
     console.error(`${parsed.problem}\n\n${DEMO_USAGE}`);
@@ -114,7 +115,13 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
       if (!playgroundCli()) {
         console.log('The Microsoft 365 Agents Playground is not installed (dev dependency): browser demo skipped.');
       } else {
-        relay = await PlaygroundRelay.start({ cloud, initialUser: me, playgroundUserId: me.teamsId, env: process.env, log: (line) => console.log(`  ${line}`) });
+        relay = await PlaygroundRelay.start({
+          cloud,
+          initialUser: me,
+          playgroundUserId: me.teamsId,
+          env: process.env,
+          log: (line) => console.log(`  ${line}`),
+        });
         playground = await startPlayground({
           appEndpoint: relay.messagesUrl,
           serviceUrl: relay.serviceUrl,
@@ -158,7 +165,9 @@ function printBrowserInstructions(url: string, name: string, roles: string, opti
     '  Sign-in happens by itself: the demo stands in for Teams SSO with the emulated Entra ID (never with MicrosoftAppId set).',
   ];
   if (options.approvals) {
-    lines.push(`  Four eyes is on: your lookup card says Request revocation; the approval card appears in IT Operations › ${DEMO_TEAM.securityChannel.name}.`);
+    lines.push(
+      `  Four eyes is on: your lookup card says Request revocation; the approval card appears in IT Operations › ${DEMO_TEAM.securityChannel.name}.`,
+    );
     lines.push('  There, /as priya and click Refresh on the card, then Approve and revoke.');
   } else {
     lines.push('  For the four-eyes flow (approvals in a security channel), start with:  npm start -- --approvals');

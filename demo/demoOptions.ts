@@ -18,7 +18,7 @@ export const DEMO_USAGE = [
   '  --approvals        four eyes: the demo security channel receives requests, another person approves',
   '  --as NAME          start as this demo person (default uma; e.g. paul, priya, helen, grace)',
   '  --no-playground    no browser client; the terminal client only',
-  '  --port N           the Playground\'s port (default 56150)',
+  "  --port N           the Playground's port (default 56150)",
   '  --walkthrough      play the scripted walkthrough in the terminal and exit (what CI=true does)',
   'In a terminal you get both the browser client and the terminal client; without one, the browser client only.',
 ].join('\n');
@@ -46,7 +46,8 @@ export function parseDemoOptions(argv: readonly string[], where: { isTTY: boolea
       if (arg === '--as') as = value;
       else {
         const port = Number(value);
-        if (!Number.isInteger(port) || port <= 0 || port > 65535) return { ok: false, problem: `--port must be a port number (got "${value}").` };
+        if (!Number.isInteger(port) || port <= 0 || port > 65535)
+          return { ok: false, problem: `--port must be a port number (got "${value}").` };
         playgroundPort = port;
       }
     } else return { ok: false, problem: `Unknown option ${String(arg)}.` };

@@ -14,8 +14,16 @@ function onLoopback(args: unknown[]): unknown[] {
   const [first, second] = args;
   if (first === undefined || typeof first === 'function') return [0, LOOPBACK, ...args.slice(first === undefined ? 1 : 0)];
   // listen(port[, host][, backlog][, callback]): a port as a number or a string of digits; a path is a string that is not.
-  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) return typeof second === 'string' ? args : [first, LOOPBACK, ...args.slice(1)];
-  if (typeof first === 'object' && first !== null && !('path' in first) && !('fd' in first) && !('_handle' in first) && !('handle' in first)) {
+  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first)))
+    return typeof second === 'string' ? args : [first, LOOPBACK, ...args.slice(1)];
+  if (
+    typeof first === 'object' &&
+    first !== null &&
+    !('path' in first) &&
+    !('fd' in first) &&
+    !('_handle' in first) &&
+    !('handle' in first)
+  ) {
     const options = first as net.ListenOptions;
     return options.host ? args : [{ ...options, host: LOOPBACK }, ...args.slice(1)];
   }

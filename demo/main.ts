@@ -9,7 +9,9 @@ import { runDemo } from './demo';
 
 async function main(): Promise<void> {
   if (process.env.MicrosoftAppId?.trim()) {
-    console.error('config: MicrosoftAppId is set, and npm start is the local demo, which runs only without it: run the bot with npm run build, then node .');
+    console.error(
+      'config: MicrosoftAppId is set, and npm start is the local demo, which runs only without it: run the bot with npm run build, then node .',
+    );
     process.exit(2);
   }
   const found = productionSettingsIn(process.env);

@@ -39,7 +39,9 @@ function member(user: DirectoryUser): Record<string, string> {
  * bot's Teams id, you, five colleagues, your chats and the IT Operations team.
  */
 export function playgroundConfig(directory: Directory, botAppId: string, me: DirectoryUser): string {
-  const others = ROSTER.map((name) => directory.user(name)).filter((u) => u.id !== me.id).slice(0, 5);
+  const others = ROSTER.map((name) => directory.user(name))
+    .filter((u) => u.id !== me.id)
+    .slice(0, 5);
   return JSON.stringify(
     {
       version: '0.1.1',
@@ -96,7 +98,23 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
     process.execPath,
     // tsx loads the TypeScript preload; the preload keeps every listener on loopback.
-    ['--import', 'tsx', '--import', path.join(__dirname, 'loopbackOnly.ts'), cli, 'start', '--app-endpoint', options.appEndpoint, '--channel-id', 'msteams', '--service-url', options.serviceUrl, '--port', String(options.port ?? 56150), '--disable-telemetry'],
+    [
+      '--import',
+      'tsx',
+      '--import',
+      path.join(__dirname, 'loopbackOnly.ts'),
+      cli,
+      'start',
+      '--app-endpoint',
+      options.appEndpoint,
+      '--channel-id',
+      'msteams',
+      '--service-url',
+      options.serviceUrl,
+      '--port',
+      String(options.port ?? 56150),
+      '--disable-telemetry',
+    ],
     {
       env: {
         ...demoChildEnvironment(process.env, 'playground'),
@@ -110,7 +128,10 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
   );
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Playground did not start in time: ${output.slice(-500)}`)), options.startTimeoutInMs ?? 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the Playground did not start in time: ${output.slice(-500)}`)),
+      options.startTimeoutInMs ?? 30_000,
+    );
     const onData = (chunk: string): void => {
       output += chunk;
       const match = /Listening on (\d+)/.exec(output);

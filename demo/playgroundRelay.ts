@@ -83,7 +83,9 @@ export class PlaygroundRelay {
   /** Starts the relay on 127.0.0.1. Throws DemoOnlyError when MicrosoftAppId is set. */
   static async start(options: RelayOptions): Promise<PlaygroundRelay> {
     if (options.env.MicrosoftAppId?.trim()) {
-      throw new DemoOnlyError('The demo sign-in relay runs only in the local demo (MicrosoftAppId unset); a real deployment signs people in through Teams SSO.');
+      throw new DemoOnlyError(
+        'The demo sign-in relay runs only in the local demo (MicrosoftAppId unset); a real deployment signs people in through Teams SSO.',
+      );
     }
     let relay: PlaygroundRelay | undefined;
     const server = createServer((req, res) => {
@@ -190,10 +192,16 @@ export class PlaygroundRelay {
         if (isChannel(activity)) {
           value.state = await this.visibleSignIn(person, login);
         } else {
-          value.authentication = { id: str(isObject(login.tokenExchangeResource) ? login.tokenExchangeResource.id : undefined) ?? '', connectionName: str(login.connectionName) ?? '', token: await this.ssoToken(person) };
+          value.authentication = {
+            id: str(isObject(login.tokenExchangeResource) ? login.tokenExchangeResource.id : undefined) ?? '',
+            connectionName: str(login.connectionName) ?? '',
+            token: await this.ssoToken(person),
+          };
         }
         answer = await this.options.cloud.teams.postActivity({ ...activity, id: randomUUID(), value });
-        this.log(`demo sign-in: ${person.displayName} — ${isChannel(activity) ? 'sign-in code' : 'SSO token'} from the emulated Entra ID, click re-sent → HTTP ${answer.status}`);
+        this.log(
+          `demo sign-in: ${person.displayName} — ${isChannel(activity) ? 'sign-in code' : 'SSO token'} from the emulated Entra ID, click re-sent → HTTP ${answer.status}`,
+        );
       }
     }
     return answer;
@@ -205,7 +213,9 @@ export class PlaygroundRelay {
     if (isChannel(activity)) {
       const state = await this.visibleSignIn(person, card);
       const answer = await this.options.cloud.teams.postActivity({ ...base, name: 'signin/verifyState', value: { state } });
-      this.log(`demo sign-in: ${person.displayName} — signed in through the emulated token service (channels have no silent SSO) → signin/verifyState HTTP ${answer.status}`);
+      this.log(
+        `demo sign-in: ${person.displayName} — signed in through the emulated token service (channels have no silent SSO) → signin/verifyState HTTP ${answer.status}`,
+      );
       return;
     }
     const exchange = isObject(card.tokenExchangeResource) ? card.tokenExchangeResource : {};
@@ -239,7 +249,13 @@ export class PlaygroundRelay {
     const directory = this.options.cloud.directory;
     if (verb === 'as' && rest.length > 0) {
       const wanted = rest.join(' ');
-      const user = directory.findUser(wanted) ?? [...directory.users.values()].find((u) => u.displayName.toLowerCase().startsWith(wanted.toLowerCase()) || u.userPrincipalName.toLowerCase().startsWith(wanted.toLowerCase()));
+      const user =
+        directory.findUser(wanted) ??
+        [...directory.users.values()].find(
+          (u) =>
+            u.displayName.toLowerCase().startsWith(wanted.toLowerCase()) ||
+            u.userPrincipalName.toLowerCase().startsWith(wanted.toLowerCase()),
+        );
       if (!user) return `[demo] There is no ${wanted} in the demo directory. Type /users for the list.`;
       this.acting = user;
       this.log(`demo: the Playground user now acts as ${user.displayName}`);
@@ -260,7 +276,15 @@ export class PlaygroundRelay {
     await fetch(`${connector}/v3/conversations/${encodeURIComponent(conversationId)}/activities`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'message', text, textFormat: 'markdown', from: this.botAccount(), recipient: activity.from, conversation: activity.conversation, replyToId: activity.id }),
+      body: JSON.stringify({
+        type: 'message',
+        text,
+        textFormat: 'markdown',
+        from: this.botAccount(),
+        recipient: activity.from,
+        conversation: activity.conversation,
+        replyToId: activity.id,
+      }),
     });
   }
 
@@ -281,7 +305,8 @@ export class PlaygroundRelay {
       this.pending.set(baseConversationId(decodeURIComponent(postTo[1])), { card: oauthCardOf(body) ?? {} });
       return { status: 201, body: { id: String(Date.now()) } };
     }
-    if (!this.playgroundConnector) return { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'The Playground is not running.' } } };
+    if (!this.playgroundConnector)
+      return { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'The Playground is not running.' } } };
     const response = await fetch(`${this.playgroundConnector}${path}${url.search}`, {
       method: req.method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -316,7 +341,12 @@ export class PlaygroundRelay {
 function demoCommand(activity: Json): string | undefined {
   if (activity.type !== 'message') return undefined;
   const text = (str(activity.text) ?? '').replace(/<at>[^<]*<\/at>/g, '').trim();
-  return /^\/(as|users|who|demo)\b/i.test(text) ? text.slice(1).trim().replace(/^(\w+)/, (v) => v.toLowerCase()) : undefined;
+  return /^\/(as|users|who|demo)\b/i.test(text)
+    ? text
+        .slice(1)
+        .trim()
+        .replace(/^(\w+)/, (v) => v.toLowerCase())
+    : undefined;
 }
 
 function rolesOf(user: DirectoryUser): string {

@@ -28,7 +28,8 @@ const PRODUCTION_VALUES: Readonly<Record<string, string>> = { STORAGE: 'blob', N
 export function productionSettingsIn(env: Env): string[] {
   const found: string[] = [];
   for (const name of PRODUCTION_ONLY) if (env[name]?.trim()) found.push(name);
-  for (const [name, value] of Object.entries(PRODUCTION_VALUES)) if (env[name]?.trim().toLowerCase() === value) found.push(`${name}=${value}`);
+  for (const [name, value] of Object.entries(PRODUCTION_VALUES))
+    if (env[name]?.trim().toLowerCase() === value) found.push(`${name}=${value}`);
   return found;
 }
 

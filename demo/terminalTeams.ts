@@ -44,7 +44,10 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   const show = (messages: readonly PostedMessage[]): void => {
     for (const m of messages) {
       if (m.text) console.log(`  bot › ${m.text}`);
-      if (m.oauthCard) console.log('  bot › [sign-in card] (Teams signs you in silently in chats; in channels the demo signs you in through the emulated token service)');
+      if (m.oauthCard)
+        console.log(
+          '  bot › [sign-in card] (Teams signs you in silently in chats; in channels the demo signs you in through the emulated token service)',
+        );
       if (m.card) {
         session.lastCard = m;
         const text = cardToText(m.card);
@@ -127,7 +130,9 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
         } else if (line.startsWith('/as ')) {
           session.user = directory.user(line.slice(4).trim());
           session.lastCard = undefined;
-          console.log(`  You are now ${session.user.displayName} (${session.user.roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || 'no admin roles'}).`);
+          console.log(
+            `  You are now ${session.user.displayName} (${session.user.roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || 'no admin roles'}).`,
+          );
         } else if (line.startsWith('/click')) await click(line.slice(6).trim());
         else if (line.startsWith('/')) console.log(HELP);
         else await say(line);

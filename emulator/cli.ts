@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const cloud = await EmulatedCloud.start({ botEndpoint });
   const caFile = cloud.writeCaFile(path.join(dir, 'ca.pem'));
   const env = { ...cloud.botEnvironment({ PORT: new URL(botEndpoint).port || '3978' }), NODE_EXTRA_CA_CERTS: caFile };
-  const envText = Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  const envText =
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n';
   const envFile = option('--env-file') ?? path.join(dir, 'bot.env');
   writeFileSync(envFile, envText, { mode: 0o600 });
   console.log('Emulated Microsoft cloud on 127.0.0.1');

@@ -81,7 +81,10 @@ export class Directory {
   readonly groups = new Map<string, DirectoryGroup>();
   readonly devices = new Map<string, DirectoryDevice>();
 
-  constructor(readonly tenantId: string, readonly domain: string) {}
+  constructor(
+    readonly tenantId: string,
+    readonly domain: string,
+  ) {}
 
   addUser(user: NewUser): DirectoryUser {
     const id = user.id ?? randomUUID();
@@ -106,7 +109,13 @@ export class Directory {
     return created;
   }
 
-  addGroup(group: { id?: string; displayName: string; description?: string; isAssignableToRole?: boolean; members: string[] }): DirectoryGroup {
+  addGroup(group: {
+    id?: string;
+    displayName: string;
+    description?: string;
+    isAssignableToRole?: boolean;
+    members: string[];
+  }): DirectoryGroup {
     const created: DirectoryGroup = {
       id: group.id ?? randomUUID(),
       displayName: group.displayName,
@@ -194,32 +203,178 @@ export function seedDirectory(tenantId: string = DEMO_TENANT_ID, domain: string 
   const d = new Directory(tenantId, domain);
   const at = (local: string): string => `${local}@${domain}`;
   // Fixed ids for the people docs and tests name.
-  const adele = d.addUser({ id: '6e7b768e-07e2-4810-8459-485f84f8f204', userPrincipalName: at('adele'), displayName: 'Adele Vance', jobTitle: 'Retail Manager', department: 'Finance', officeLocation: '18/2111' });
-  const alex = d.addUser({ id: 'e3d0513b-449e-4198-ba6f-bd97ae7cae85', userPrincipalName: at('alex'), displayName: 'Alex Wilber', jobTitle: 'Marketing Assistant', department: 'Marketing', officeLocation: '131/1104' });
-  d.addUser({ id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11', userPrincipalName: at('megan.bowen'), displayName: 'Megan Bowen', jobTitle: 'Marketing Manager', department: 'Marketing' });
-  d.addUser({ id: '0b7d6c4a-91e3-4f2a-8d6e-3c5b7a9e1f22', userPrincipalName: at('megan.bowman'), displayName: 'Megan Bowman', jobTitle: 'Accountant', department: 'Finance' });
-  d.addUser({ id: 'c1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f633', userPrincipalName: at('lee.gu'), displayName: 'Lee Gu', jobTitle: 'Director', department: 'Finance' });
-  d.addUser({ id: 'a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c44', userPrincipalName: at("liam.o'brien"), displayName: "Liam O'Brien", jobTitle: 'Sales Representative', department: 'Sales' });
-  d.addUser({ id: 'f0e1d2c3-b4a5-4968-8776-655443322155', userPrincipalName: at('dan.disabled'), displayName: 'Dan Dormant', jobTitle: 'Former Contractor', department: 'Sales', accountEnabled: false });
-  d.addUser({ id: '1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a66', userPrincipalName: at('$svc-backup'), displayName: 'Backup Service', jobTitle: 'Service account', department: 'IT' });
-  d.addUser({ id: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c77', userPrincipalName: `gina_fabrikam.com#EXT#@${domain}`, mail: 'gina@fabrikam.com', displayName: 'Gina Guest (Fabrikam)', userType: 'Guest', jobTitle: 'Consultant' });
+  const adele = d.addUser({
+    id: '6e7b768e-07e2-4810-8459-485f84f8f204',
+    userPrincipalName: at('adele'),
+    displayName: 'Adele Vance',
+    jobTitle: 'Retail Manager',
+    department: 'Finance',
+    officeLocation: '18/2111',
+  });
+  const alex = d.addUser({
+    id: 'e3d0513b-449e-4198-ba6f-bd97ae7cae85',
+    userPrincipalName: at('alex'),
+    displayName: 'Alex Wilber',
+    jobTitle: 'Marketing Assistant',
+    department: 'Marketing',
+    officeLocation: '131/1104',
+  });
+  d.addUser({
+    id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11',
+    userPrincipalName: at('megan.bowen'),
+    displayName: 'Megan Bowen',
+    jobTitle: 'Marketing Manager',
+    department: 'Marketing',
+  });
+  d.addUser({
+    id: '0b7d6c4a-91e3-4f2a-8d6e-3c5b7a9e1f22',
+    userPrincipalName: at('megan.bowman'),
+    displayName: 'Megan Bowman',
+    jobTitle: 'Accountant',
+    department: 'Finance',
+  });
+  d.addUser({
+    id: 'c1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f633',
+    userPrincipalName: at('lee.gu'),
+    displayName: 'Lee Gu',
+    jobTitle: 'Director',
+    department: 'Finance',
+  });
+  d.addUser({
+    id: 'a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c44',
+    userPrincipalName: at("liam.o'brien"),
+    displayName: "Liam O'Brien",
+    jobTitle: 'Sales Representative',
+    department: 'Sales',
+  });
+  d.addUser({
+    id: 'f0e1d2c3-b4a5-4968-8776-655443322155',
+    userPrincipalName: at('dan.disabled'),
+    displayName: 'Dan Dormant',
+    jobTitle: 'Former Contractor',
+    department: 'Sales',
+    accountEnabled: false,
+  });
+  d.addUser({
+    id: '1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a66',
+    userPrincipalName: at('$svc-backup'),
+    displayName: 'Backup Service',
+    jobTitle: 'Service account',
+    department: 'IT',
+  });
+  d.addUser({
+    id: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c77',
+    userPrincipalName: `gina_fabrikam.com#EXT#@${domain}`,
+    mail: 'gina@fabrikam.com',
+    displayName: 'Gina Guest (Fabrikam)',
+    userType: 'Guest',
+    jobTitle: 'Consultant',
+  });
   // Staff who use the bot, one per role that matters.
-  const helen = d.addUser({ id: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', userPrincipalName: at('helen'), displayName: 'Helen Helpdesk', jobTitle: 'Service Desk Agent', department: 'IT', roles: [ROLE.HelpdeskAdministrator] });
-  const uma = d.addUser({ id: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', userPrincipalName: at('uma'), displayName: 'Uma Useradmin', jobTitle: 'Identity Engineer', department: 'IT', roles: [ROLE.UserAdministrator] });
-  const paul = d.addUser({ id: '5d6e7f80-91a2-4cbd-8e3f-4a5b6c7d8eaa', userPrincipalName: at('paul'), displayName: 'Paul Password', jobTitle: 'Service Desk Agent', department: 'IT', roles: [ROLE.PasswordAdministrator] });
-  d.addUser({ id: '6e7f8091-a2b3-4dce-9f4a-5b6c7d8e9fbb', userPrincipalName: at('aaron'), displayName: 'Aaron Authadmin', jobTitle: 'Identity Engineer', department: 'IT', roles: [ROLE.AuthenticationAdministrator] });
-  const priya = d.addUser({ id: '7f8091a2-b3c4-4edf-8a5b-6c7d8e9fa0cc', userPrincipalName: at('priya'), displayName: 'Priya Privauth', jobTitle: 'Security Engineer', department: 'Security', roles: [ROLE.PrivilegedAuthenticationAdministrator] });
-  d.addUser({ id: '8091a2b3-c4d5-4f0a-9b6c-7d8e9fa0b1dd', userPrincipalName: at('grace'), displayName: 'Grace Global', jobTitle: 'CIO', department: 'IT', roles: [ROLE.GlobalAdministrator] });
-  const sam = d.addUser({ id: '91a2b3c4-d5e6-4a1b-8c7d-8e9fa0b1c2ee', userPrincipalName: at('sam'), displayName: 'Sam Secadmin', jobTitle: 'Security Analyst', department: 'Security', roles: [ROLE.SecurityAdministrator] });
-  d.addUser({ id: 'a2b3c4d5-e6f7-4b2c-9d8e-9fa0b1c2d3ff', userPrincipalName: at('gus'), displayName: 'Gus Groupsadmin', jobTitle: 'Collaboration Admin', department: 'IT', roles: [ROLE.GroupsAdministrator] });
-  d.addUser({ id: 'b3c4d5e6-f708-4c3d-8e9f-a0b1c2d3e400', userPrincipalName: at('rita'), displayName: 'Rita Reader', jobTitle: 'Auditor', department: 'Finance', roles: [ROLE.DirectoryReaders] });
+  const helen = d.addUser({
+    id: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88',
+    userPrincipalName: at('helen'),
+    displayName: 'Helen Helpdesk',
+    jobTitle: 'Service Desk Agent',
+    department: 'IT',
+    roles: [ROLE.HelpdeskAdministrator],
+  });
+  const uma = d.addUser({
+    id: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99',
+    userPrincipalName: at('uma'),
+    displayName: 'Uma Useradmin',
+    jobTitle: 'Identity Engineer',
+    department: 'IT',
+    roles: [ROLE.UserAdministrator],
+  });
+  const paul = d.addUser({
+    id: '5d6e7f80-91a2-4cbd-8e3f-4a5b6c7d8eaa',
+    userPrincipalName: at('paul'),
+    displayName: 'Paul Password',
+    jobTitle: 'Service Desk Agent',
+    department: 'IT',
+    roles: [ROLE.PasswordAdministrator],
+  });
+  d.addUser({
+    id: '6e7f8091-a2b3-4dce-9f4a-5b6c7d8e9fbb',
+    userPrincipalName: at('aaron'),
+    displayName: 'Aaron Authadmin',
+    jobTitle: 'Identity Engineer',
+    department: 'IT',
+    roles: [ROLE.AuthenticationAdministrator],
+  });
+  const priya = d.addUser({
+    id: '7f8091a2-b3c4-4edf-8a5b-6c7d8e9fa0cc',
+    userPrincipalName: at('priya'),
+    displayName: 'Priya Privauth',
+    jobTitle: 'Security Engineer',
+    department: 'Security',
+    roles: [ROLE.PrivilegedAuthenticationAdministrator],
+  });
+  d.addUser({
+    id: '8091a2b3-c4d5-4f0a-9b6c-7d8e9fa0b1dd',
+    userPrincipalName: at('grace'),
+    displayName: 'Grace Global',
+    jobTitle: 'CIO',
+    department: 'IT',
+    roles: [ROLE.GlobalAdministrator],
+  });
+  const sam = d.addUser({
+    id: '91a2b3c4-d5e6-4a1b-8c7d-8e9fa0b1c2ee',
+    userPrincipalName: at('sam'),
+    displayName: 'Sam Secadmin',
+    jobTitle: 'Security Analyst',
+    department: 'Security',
+    roles: [ROLE.SecurityAdministrator],
+  });
+  d.addUser({
+    id: 'a2b3c4d5-e6f7-4b2c-9d8e-9fa0b1c2d3ff',
+    userPrincipalName: at('gus'),
+    displayName: 'Gus Groupsadmin',
+    jobTitle: 'Collaboration Admin',
+    department: 'IT',
+    roles: [ROLE.GroupsAdministrator],
+  });
+  d.addUser({
+    id: 'b3c4d5e6-f708-4c3d-8e9f-a0b1c2d3e400',
+    userPrincipalName: at('rita'),
+    displayName: 'Rita Reader',
+    jobTitle: 'Auditor',
+    department: 'Finance',
+    roles: [ROLE.DirectoryReaders],
+  });
   const finance = [...d.users.values()].filter((u) => u.department === 'Finance').map((u) => u.id);
-  const financeTeam = d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f01', displayName: 'Finance Team', description: 'Everyone in Finance', members: finance });
-  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f02', displayName: 'IT Helpdesk', description: 'Service desk staff', members: [helen.id, paul.id, uma.id] });
-  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f03', displayName: 'Security Operations', description: 'Approvers of revocations', members: [priya.id, sam.id] });
-  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f04', displayName: 'All Staff', description: 'Nested: Finance Team plus Marketing', members: [financeTeam.id, alex.id] });
+  const financeTeam = d.addGroup({
+    id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f01',
+    displayName: 'Finance Team',
+    description: 'Everyone in Finance',
+    members: finance,
+  });
+  d.addGroup({
+    id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f02',
+    displayName: 'IT Helpdesk',
+    description: 'Service desk staff',
+    members: [helen.id, paul.id, uma.id],
+  });
+  d.addGroup({
+    id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f03',
+    displayName: 'Security Operations',
+    description: 'Approvers of revocations',
+    members: [priya.id, sam.id],
+  });
+  d.addGroup({
+    id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f04',
+    displayName: 'All Staff',
+    description: 'Nested: Finance Team plus Marketing',
+    members: [financeTeam.id, alex.id],
+  });
   // A role-assignable group: its members are privileged targets even without a role.
-  d.addGroup({ id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f05', displayName: 'Tier 0 Operators', isAssignableToRole: true, members: ['c1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f633'] });
+  d.addGroup({
+    id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f05',
+    displayName: 'Tier 0 Operators',
+    isAssignableToRole: true,
+    members: ['c1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f633'],
+  });
   d.addDevice({ displayName: 'ADELE-LAPTOP', ownerId: adele.id });
   d.addDevice({ displayName: "Adele's iPhone", ownerId: adele.id });
   return d;
@@ -265,14 +420,19 @@ function stableGuid(text: string): string {
  */
 export function addBulkPopulation(directory: Directory, options: BulkPopulationOptions): BulkPopulation {
   const label = options.label ?? options.department ?? options.group ?? 'Bulk';
-  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '') || 'bulk';
+  const slug =
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '.')
+      .replace(/^\.|\.$/g, '') || 'bulk';
   const privilegedCount = Math.min(options.count, Math.max(0, options.privileged ?? 1));
   const limitedCount = Math.min(options.count - privilegedCount, Math.max(0, options.limitedAdmins ?? 0));
   const width = Math.max(3, String(options.count).length);
   const users: DirectoryUser[] = [];
   for (let i = 1; i <= options.count; i += 1) {
     const n = String(i).padStart(width, '0');
-    const roles = i <= privilegedCount ? [ROLE.SecurityAdministrator] : i <= privilegedCount + limitedCount ? [ROLE.PasswordAdministrator] : [];
+    const roles =
+      i <= privilegedCount ? [ROLE.SecurityAdministrator] : i <= privilegedCount + limitedCount ? [ROLE.PasswordAdministrator] : [];
     users.push(
       directory.addUser({
         id: stableGuid(`bulk:${directory.tenantId}:${slug}:${i}`),
@@ -290,11 +450,28 @@ export function addBulkPopulation(directory: Directory, options: BulkPopulationO
     const nestedCount = Math.min(users.length, Math.max(0, options.nested ?? 0));
     const direct = users.slice(0, users.length - nestedCount).map((u) => u.id);
     const inner = users.slice(users.length - nestedCount).map((u) => u.id);
-    if (inner.length > 0) nestedGroup = directory.addGroup({ id: stableGuid(`bulk-group:${slug}:nested`), displayName: `${options.group} (nested)`, members: inner });
+    if (inner.length > 0)
+      nestedGroup = directory.addGroup({
+        id: stableGuid(`bulk-group:${slug}:nested`),
+        displayName: `${options.group} (nested)`,
+        members: inner,
+      });
     const members = [...direct, ...(nestedGroup ? [nestedGroup.id] : [])];
     group = [...directory.groups.values()].find((g) => g.displayName === options.group);
     if (group) group.members.push(...members);
-    else group = directory.addGroup({ id: stableGuid(`bulk-group:${slug}`), displayName: options.group, description: `Generated for bulk runs (${options.count} users)`, members });
+    else
+      group = directory.addGroup({
+        id: stableGuid(`bulk-group:${slug}`),
+        displayName: options.group,
+        description: `Generated for bulk runs (${options.count} users)`,
+        members,
+      });
   }
-  return { users, privileged: users.slice(0, privilegedCount), limitedAdmins: users.slice(privilegedCount, privilegedCount + limitedCount), group, nestedGroup };
+  return {
+    users,
+    privileged: users.slice(0, privilegedCount),
+    limitedAdmins: users.slice(privilegedCount, privilegedCount + limitedCount),
+    group,
+    nestedGroup,
+  };
 }

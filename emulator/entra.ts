@@ -182,7 +182,10 @@ export class EmulatedEntra {
   }
 
   /** An app-only token (v2, no roles) as client credentials returns it, without the HTTP round trip. */
-  async issueAppToken(appId: string, options: { readonly audience: string; readonly tenantId?: string; readonly expired?: boolean; readonly forge?: boolean }): Promise<string> {
+  async issueAppToken(
+    appId: string,
+    options: { readonly audience: string; readonly tenantId?: string; readonly expired?: boolean; readonly forge?: boolean },
+  ): Promise<string> {
     const tid = options.tenantId ?? this.ctx.directory.tenantId;
     const claims = appClaims({
       clientId: appId,
@@ -231,7 +234,10 @@ export class EmulatedEntra {
 }
 
 /** Answers a JSON route for a known tenant; an unknown one gets AADSTS90002. */
-function forTenant(ctx: EntraContext, answer: (tenant: TenantRef, req: EmulatedRequest) => EmulatedResponse): (req: EmulatedRequest) => EmulatedResponse {
+function forTenant(
+  ctx: EntraContext,
+  answer: (tenant: TenantRef, req: EmulatedRequest) => EmulatedResponse,
+): (req: EmulatedRequest) => EmulatedResponse {
   return (req) => {
     const segment = req.params.tenant ?? '';
     const tenant = resolveTenant(segment, ctx.directory);
@@ -256,10 +262,30 @@ function registerRoutes(server: EmulatedServer, ctx: EntraContext): void {
         return answer ? json(200, answer, CACHEABLE) : refusal(ctx, AADSTS.unknownInstance());
       }),
     )
-    .route(ENTRA_ROUTE.openIdConfiguration, 'GET', '/:tenant/v2.0/.well-known/openid-configuration', forTenant(ctx, (t) => json(200, openIdConfigurationV2(ctx, t), CACHEABLE)))
-    .route(ENTRA_ROUTE.openIdConfiguration, 'GET', '/:tenant/.well-known/openid-configuration', forTenant(ctx, (t) => json(200, openIdConfigurationV1(ctx, t), CACHEABLE)))
-    .route(ENTRA_ROUTE.keys, 'GET', '/:tenant/discovery/v2.0/keys', forTenant(ctx, (t) => json(200, keySet(ctx, t, 'v2'), CACHEABLE)))
-    .route(ENTRA_ROUTE.keys, 'GET', '/:tenant/discovery/keys', forTenant(ctx, (t) => json(200, keySet(ctx, t, 'v1'), CACHEABLE)))
+    .route(
+      ENTRA_ROUTE.openIdConfiguration,
+      'GET',
+      '/:tenant/v2.0/.well-known/openid-configuration',
+      forTenant(ctx, (t) => json(200, openIdConfigurationV2(ctx, t), CACHEABLE)),
+    )
+    .route(
+      ENTRA_ROUTE.openIdConfiguration,
+      'GET',
+      '/:tenant/.well-known/openid-configuration',
+      forTenant(ctx, (t) => json(200, openIdConfigurationV1(ctx, t), CACHEABLE)),
+    )
+    .route(
+      ENTRA_ROUTE.keys,
+      'GET',
+      '/:tenant/discovery/v2.0/keys',
+      forTenant(ctx, (t) => json(200, keySet(ctx, t, 'v2'), CACHEABLE)),
+    )
+    .route(
+      ENTRA_ROUTE.keys,
+      'GET',
+      '/:tenant/discovery/keys',
+      forTenant(ctx, (t) => json(200, keySet(ctx, t, 'v1'), CACHEABLE)),
+    )
     .route(ENTRA_ROUTE.token, 'POST', '/:tenant/oauth2/v2.0/token', (req) => handleTokenRequest(ctx, req))
     .route(ENTRA_ROUTE.authorize, 'GET', '/:tenant/oauth2/v2.0/authorize', (req) => handleAuthorizeRequest(ctx, req))
     .route(ENTRA_ROUTE.logout, 'GET', '/:tenant/oauth2/v2.0/logout', (req) => signOut(ctx, req))
@@ -288,4 +314,3 @@ function signOut(ctx: EntraContext, req: EmulatedRequest): EmulatedResponse {
     body: '<!doctype html><title>Signed out</title><p>You signed out of the emulated Entra ID. You can close this window.</p>',
   };
 }
-

@@ -17,7 +17,15 @@ import { authenticate, callerId, type Authentication, type GraphCaller } from '.
 import { parseBatch, runBatch, type BatchStep, type BatchStepResponse } from './graph/batch';
 import { continuousAccessChallenge } from './graph/continuousAccess';
 import { badRequest, failure, faultError, success, toWire, type GraphResult } from './graph/responses';
-import { GRAPH_ROUTES, matchRoute, ROUTE_TABLE, UNKNOWN_ROUTE, type GraphEnvironment, type GraphRoute, type RouteContext } from './graph/routes';
+import {
+  GRAPH_ROUTES,
+  matchRoute,
+  ROUTE_TABLE,
+  UNKNOWN_ROUTE,
+  type GraphEnvironment,
+  type GraphRoute,
+  type RouteContext,
+} from './graph/routes';
 
 export { GRAPH_ROUTES, type GraphRouteName } from './graph/routes';
 
@@ -74,7 +82,12 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 
 /** Header names as Graph writes them inside $batch responses (Content-Type, Retry-After). */
 function canonicalHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase()), value]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase()),
+      value,
+    ]),
+  );
 }
 
 export class EmulatedGraph {
@@ -94,7 +107,8 @@ export class EmulatedGraph {
       const onWire = new RegExp(String.raw`^/v1\.0` + route.pattern.source.slice(1), 'i');
       this.server.route(route.name, route.method, onWire, (req) => this.serveHttp(route, req));
     }
-    for (const method of ANY_METHOD) this.server.route(UNKNOWN_ROUTE.name, method, UNKNOWN_ROUTE.pattern, (req) => this.serveHttp(UNKNOWN_ROUTE, req));
+    for (const method of ANY_METHOD)
+      this.server.route(UNKNOWN_ROUTE.name, method, UNKNOWN_ROUTE.pattern, (req) => this.serveHttp(UNKNOWN_ROUTE, req));
   }
 
   /** Starts Graph on a free loopback port. */
@@ -120,7 +134,13 @@ export class EmulatedGraph {
       this.server.injectFault({ route: fault.route, times, latencyInMs: fault.latencyInMs, resetConnection: true });
       return;
     }
-    this.faults.push({ route: fault.route, remaining: times, status: fault.status, retryAfterInSeconds: fault.retryAfterInSeconds, latencyInMs: fault.latencyInMs });
+    this.faults.push({
+      route: fault.route,
+      remaining: times,
+      status: fault.status,
+      retryAfterInSeconds: fault.retryAfterInSeconds,
+      latencyInMs: fault.latencyInMs,
+    });
   }
 
   clearFaults(): void {
@@ -154,10 +174,16 @@ export class EmulatedGraph {
     const fault = this.takeFault(route.name);
     if (fault?.latencyInMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyInMs));
     if (fault?.status !== undefined) {
-      return faultError(fault.status, fault.retryAfterInSeconds === undefined ? undefined : { 'Retry-After': String(fault.retryAfterInSeconds) });
+      return faultError(
+        fault.status,
+        fault.retryAfterInSeconds === undefined ? undefined : { 'Retry-After': String(fault.retryAfterInSeconds) },
+      );
     }
     if (!auth.ok) return failure(401, 'InvalidAuthenticationToken', auth.message);
-    const challenged = auth.caller.kind === 'user' ? continuousAccessChallenge(auth.caller, this.options.directory.users.get(auth.caller.oid), this.environment.now()) : undefined;
+    const challenged =
+      auth.caller.kind === 'user'
+        ? continuousAccessChallenge(auth.caller, this.options.directory.users.get(auth.caller.oid), this.environment.now())
+        : undefined;
     if (challenged) return challenged;
     const ctx: RouteContext = { ...call, caller: auth.caller, tokenId: auth.tokenId, endpoint: this.endpoint };
     return route.handle(ctx, this.environment);
@@ -194,9 +220,23 @@ export class EmulatedGraph {
     const ids = { requestId: randomUUID(), clientRequestId: step.headers['client-request-id'] ?? randomUUID() };
     const { rawQuery } = splitRequestTarget(step.url);
     const answer = (result: GraphResult, route: string, path: string): BatchStepResponse => {
-      this.server.calls.push({ route, method: step.method, path: `/v1.0${path}`, ...(rawQuery ? { query: rawQuery } : {}), status: result.status, caller: callerId(caller), tokenId, at: Date.now() });
+      this.server.calls.push({
+        route,
+        method: step.method,
+        path: `/v1.0${path}`,
+        ...(rawQuery ? { query: rawQuery } : {}),
+        status: result.status,
+        caller: callerId(caller),
+        tokenId,
+        at: Date.now(),
+      });
       const wire = toWire(result, ids, false);
-      return { id: step.id, status: wire.status, headers: canonicalHeaders(wire.headers), ...(wire.body === undefined ? {} : { body: wire.body }) };
+      return {
+        id: step.id,
+        status: wire.status,
+        headers: canonicalHeaders(wire.headers),
+        ...(wire.body === undefined ? {} : { body: wire.body }),
+      };
     };
     // Relative URLs only ("/users/..."; the version comes from the batch's own URL).
     if (/^[a-z][a-z0-9+.-]*:/i.test(step.url) || step.url.startsWith('//')) {
@@ -206,7 +246,8 @@ export class EmulatedGraph {
     // The JS client's BatchRequestContent strips only scheme and host, so its URLs keep "/v1.0".
     url.pathname = url.pathname.replace(/^\/v1\.0(?=\/)/i, '');
     const { route, params } = matchRoute(step.method, url.pathname);
-    if (route.name === GRAPH_ROUTES.batch) return answer(badRequest('A batch cannot contain a batch.', 'BadRequest'), route.name, url.pathname);
+    if (route.name === GRAPH_ROUTES.batch)
+      return answer(badRequest('A batch cannot contain a batch.', 'BadRequest'), route.name, url.pathname);
     const call: IncomingCall = {
       method: step.method,
       rawPath: url.pathname,

@@ -233,13 +233,29 @@ export class EmulatedServer {
       }
       const response: EmulatedResponse =
         fault?.status !== undefined
-          ? { status: fault.status, headers: fault.headers, body: fault.body ?? { error: { code: 'InjectedFault', message: `Injected ${fault.status}` } } }
+          ? {
+              status: fault.status,
+              headers: fault.headers,
+              body: fault.body ?? { error: { code: 'InjectedFault', message: `Injected ${fault.status}` } },
+            }
           : await match.r.handler(request);
-      this.record({ route: routeName, method, path: rawPath, query: rawQuery, status: response.status, caller: request.caller, tokenId: request.tokenId, at: Date.now() });
+      this.record({
+        route: routeName,
+        method,
+        path: rawPath,
+        query: rawQuery,
+        status: response.status,
+        caller: request.caller,
+        tokenId: request.tokenId,
+        at: Date.now(),
+      });
       this.send(res, response);
     } catch (error) {
       this.record({ route: routeName, method, path: rawPath, status: 500, caller: request?.caller, at: Date.now() });
-      this.send(res, { status: 500, body: { error: { code: 'EmulatorError', message: error instanceof Error ? error.message : String(error) } } });
+      this.send(res, {
+        status: 500,
+        body: { error: { code: 'EmulatorError', message: error instanceof Error ? error.message : String(error) } },
+      });
     }
   }
 

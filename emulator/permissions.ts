@@ -64,7 +64,14 @@ export interface PermissionRow {
 const GLOBAL: Quota = { unit: 'requests', limit: 130_000, windowInSeconds: 10, per: 'appAcrossTenants', counts: 'all', retryAfter: true };
 const IDENTITY_AND_ACCESS: readonly Quota[] = [
   GLOBAL,
-  { unit: 'resourceUnits', limit: { small: 3_500, medium: 5_000, large: 8_000 }, windowInSeconds: 10, per: 'appAndTenant', counts: 'all', retryAfter: true },
+  {
+    unit: 'resourceUnits',
+    limit: { small: 3_500, medium: 5_000, large: 8_000 },
+    windowInSeconds: 10,
+    per: 'appAndTenant',
+    counts: 'all',
+    retryAfter: true,
+  },
   { unit: 'requests', limit: 3_000, windowInSeconds: 150, per: 'appAndTenant', counts: 'writes', retryAfter: true },
   { unit: 'resourceUnits', limit: 150_000, windowInSeconds: 20, per: 'appAcrossTenants', counts: 'all', retryAfter: true },
   { unit: 'requests', limit: 35_000, windowInSeconds: 300, per: 'appAcrossTenants', counts: 'writes', retryAfter: true },
@@ -82,7 +89,10 @@ const IDENTITY_AND_ACCESS_REPORTS: readonly Quota[] = [
   { unit: 'requests', limit: 122, windowInSeconds: 10, per: 'appAcrossTenants', counts: 'all', retryAfter: true },
 ];
 /** Risky users, risk detections, named locations, Conditional Access policies: one bucket per tenant, and no Retry-After. */
-const IDENTITY_PROTECTION: readonly Quota[] = [GLOBAL, { unit: 'requests', limit: 1, windowInSeconds: 1, per: 'tenant', counts: 'all', retryAfter: false }];
+const IDENTITY_PROTECTION: readonly Quota[] = [
+  GLOBAL,
+  { unit: 'requests', limit: 1, windowInSeconds: 1, per: 'tenant', counts: 'all', retryAfter: false },
+];
 
 const USER_READERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 
@@ -116,7 +126,13 @@ export const PERMISSION_TABLE = {
     delegated: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
     application: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
     // Roles holding microsoft.directory/users/invalidateAllRefreshTokens (not Password Administrator).
-    roles: ['HelpdeskAdministrator', 'AuthenticationAdministrator', 'UserAdministrator', 'PrivilegedAuthenticationAdministrator', 'GlobalAdministrator'],
+    roles: [
+      'HelpdeskAdministrator',
+      'AuthenticationAdministrator',
+      'UserAdministrator',
+      'PrivilegedAuthenticationAdministrator',
+      'GlobalAdministrator',
+    ],
     quotas: IDENTITY_AND_ACCESS,
   },
   // https://learn.microsoft.com/graph/api/user-revokesigninsessions (a user revoking their own sessions needs no role)
@@ -142,7 +158,14 @@ export const PERMISSION_TABLE = {
     delegated: ['User-PasswordProfile.ReadWrite.All', 'User.ReadWrite.All', 'Directory.AccessAsUser.All'],
     application: ['User-PasswordProfile.ReadWrite.All'],
     // The "who can reset passwords" table's columns.
-    roles: ['PasswordAdministrator', 'HelpdeskAdministrator', 'AuthenticationAdministrator', 'UserAdministrator', 'PrivilegedAuthenticationAdministrator', 'GlobalAdministrator'],
+    roles: [
+      'PasswordAdministrator',
+      'HelpdeskAdministrator',
+      'AuthenticationAdministrator',
+      'UserAdministrator',
+      'PrivilegedAuthenticationAdministrator',
+      'GlobalAdministrator',
+    ],
     quotas: IDENTITY_AND_ACCESS,
   },
   // https://learn.microsoft.com/graph/api/user-list-memberof and user-list-transitivememberof (another user's)
@@ -155,22 +178,56 @@ export const PERMISSION_TABLE = {
   // https://learn.microsoft.com/graph/api/user-list-memberof (GET /me/memberOf: User.Read is enough)
   'me.memberOf': {
     request: 'GET /me/memberOf, GET /me/transitiveMemberOf',
-    delegated: ['User.Read', 'User.ReadWrite', ...USER_READERS, 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'],
+    delegated: [
+      'User.Read',
+      'User.ReadWrite',
+      ...USER_READERS,
+      'GroupMember.Read.All',
+      'GroupMember.ReadWrite.All',
+      'Group.Read.All',
+      'Group.ReadWrite.All',
+    ],
     application: [],
     quotas: IDENTITY_AND_ACCESS,
   },
   // https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments
   'roleAssignments.list': {
     request: 'GET /roleManagement/directory/roleAssignments',
-    delegated: ['RoleManagement.Read.Directory', 'Directory.Read.All', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', 'Directory.ReadWrite.All'],
-    application: ['RoleManagement.Read.Directory', 'Directory.Read.All', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', 'Directory.ReadWrite.All'],
+    delegated: [
+      'RoleManagement.Read.Directory',
+      'Directory.Read.All',
+      'RoleManagement.ReadWrite.Directory',
+      'RoleManagement.Read.All',
+      'Directory.ReadWrite.All',
+    ],
+    application: [
+      'RoleManagement.Read.Directory',
+      'Directory.Read.All',
+      'RoleManagement.ReadWrite.Directory',
+      'RoleManagement.Read.All',
+      'Directory.ReadWrite.All',
+    ],
     quotas: IDENTITY_AND_ACCESS,
   },
   // https://learn.microsoft.com/graph/api/group-get and group-list
   'groups.read': {
     request: 'GET /groups, GET /groups/{id}',
-    delegated: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Directory.ReadWrite.All'],
-    application: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Directory.ReadWrite.All'],
+    delegated: [
+      'GroupMember.Read.All',
+      'Group.Read.All',
+      'Directory.Read.All',
+      'Group.ReadWrite.All',
+      'GroupMember.ReadWrite.All',
+      'Directory.ReadWrite.All',
+    ],
+    application: [
+      'GroupMember.Read.All',
+      'Group.Read.All',
+      'Directory.Read.All',
+      'Group.ReadWrite.All',
+      'GroupMember.ReadWrite.All',
+      'Directory.ReadWrite.All',
+    ],
     quotas: IDENTITY_AND_ACCESS,
   },
   // https://learn.microsoft.com/graph/api/group-list-members and group-list-transitivemembers
@@ -232,7 +289,11 @@ export const PERMISSION_TABLE = {
     delegated: ['AuditLog.Read.All', 'Directory.Read.All'],
     application: ['AuditLog.Read.All', 'Directory.Read.All'],
     roles: ['ReportsReader', 'SecurityReader', 'SecurityOperator', 'SecurityAdministrator', 'GlobalReader', 'GlobalAdministrator'],
-    refusal: { status: 403, code: 'Authentication_MSGraphPermissionMissing', message: "Application missing Microsoft Graph API 'Read all audit log data' permission" },
+    refusal: {
+      status: 403,
+      code: 'Authentication_MSGraphPermissionMissing',
+      message: "Application missing Microsoft Graph API 'Read all audit log data' permission",
+    },
     quotas: IDENTITY_AND_ACCESS_REPORTS,
   },
   // https://learn.microsoft.com/graph/api/riskyuser-list (Entra ID P2)
@@ -281,8 +342,20 @@ export const PERMISSION_TABLE = {
   // (Entra ID P2 or ID Governance; the caller's own eligibilities, no role needed)
   'roleEligibilityScheduleInstances.filterByCurrentUser': {
     request: "GET /roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
-    delegated: ['RoleEligibilitySchedule.Read.Directory', 'RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'],
-    application: ['RoleEligibilitySchedule.Read.Directory', 'RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'],
+    delegated: [
+      'RoleEligibilitySchedule.Read.Directory',
+      'RoleManagement.Read.Directory',
+      'RoleManagement.Read.All',
+      'RoleEligibilitySchedule.ReadWrite.Directory',
+      'RoleManagement.ReadWrite.Directory',
+    ],
+    application: [
+      'RoleEligibilitySchedule.Read.Directory',
+      'RoleManagement.Read.Directory',
+      'RoleManagement.Read.All',
+      'RoleEligibilitySchedule.ReadWrite.Directory',
+      'RoleManagement.ReadWrite.Directory',
+    ],
     quotas: [GLOBAL],
   },
 } as const satisfies Record<string, PermissionRow>;
@@ -298,7 +371,11 @@ function namesIn(grants: readonly Grant[]): string[] {
   return grants.flatMap((grant) => (typeof grant === 'string' ? [grant] : [...grant]));
 }
 
-const DELEGATED = new Map<string, string>(Object.values(PERMISSION_TABLE).flatMap((row: PermissionRow) => namesIn(row.delegated).map((name): [string, string] => [name.toLowerCase(), name])));
+const DELEGATED = new Map<string, string>(
+  Object.values(PERMISSION_TABLE).flatMap((row: PermissionRow) =>
+    namesIn(row.delegated).map((name): [string, string] => [name.toLowerCase(), name]),
+  ),
+);
 
 /**
  * A delegated Microsoft Graph permission by name (case-insensitively, as Entra compares them),

@@ -25,7 +25,9 @@ export function splitRequestTarget(target: string): { rawPath: string; rawQuery:
   const hash = target.indexOf('#');
   const beforeFragment = hash < 0 ? target : target.slice(0, hash);
   const question = beforeFragment.indexOf('?');
-  return question < 0 ? { rawPath: beforeFragment, rawQuery: '' } : { rawPath: beforeFragment.slice(0, question), rawQuery: beforeFragment.slice(question + 1) };
+  return question < 0
+    ? { rawPath: beforeFragment, rawQuery: '' }
+    : { rawPath: beforeFragment.slice(0, question), rawQuery: beforeFragment.slice(question + 1) };
 }
 
 /** The query options of a raw query string, decoded as Graph decodes them (see the module comment). */
@@ -47,7 +49,7 @@ export function decodeQuery(rawQuery: string): URLSearchParams {
 export function decodeComponent(text: string): string {
   const bytes: number[] = [];
   const spaced = text.replaceAll('+', ' ');
-  for (let i = 0; i < spaced.length; ) {
+  for (let i = 0; i < spaced.length;) {
     const code = spaced.charCodeAt(i);
     if (code === 0x25 && isHex(spaced.charCodeAt(i + 1)) && isHex(spaced.charCodeAt(i + 2))) {
       bytes.push(Number.parseInt(spaced.slice(i + 1, i + 3), 16));

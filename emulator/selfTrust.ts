@@ -32,7 +32,10 @@ export async function rerunTrustingNewCa(stateDir: string, name: string): Promis
   const bundleFile = path.join(stateDir, 'trusted-cas.pem');
   writeFileSync(certFile, ca.certPem);
   writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
-  const existing = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
+  const existing =
+    process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS)
+      ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8')
+      : '';
   writeFileSync(bundleFile, `${existing}\n${ca.certPem}`);
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',

@@ -20,14 +20,16 @@ const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as con
 const DAY_IN_MS = 24 * 60 * 60 * 1000;
 
 function toPem(der: ArrayBuffer, label: string): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
 function serial(): string {
   // Positive, non-zero serial: clear the top bit.
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01;
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
   return bytes.toString('hex');
 }
 
@@ -58,10 +60,7 @@ export async function createCertificateAuthority(name = 'Session Revoker emulate
 }
 
 /** Issues a server certificate for the given host names and IP addresses, signed by the CA. */
-export async function issueServerCertificate(
-  ca: PemPair,
-  hosts: readonly string[] = ['127.0.0.1', 'localhost'],
-): Promise<PemPair> {
+export async function issueServerCertificate(ca: PemPair, hosts: readonly string[] = ['127.0.0.1', 'localhost']): Promise<PemPair> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importKey(ca.keyPem);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;

@@ -260,7 +260,8 @@ export class EmulatedTokenService {
   }
 
   private registerRoutes(): void {
-    const api = (handler: (req: EmulatedRequest, appId: string) => EmulatedResponse | Promise<EmulatedResponse>) =>
+    const api =
+      (handler: (req: EmulatedRequest, appId: string) => EmulatedResponse | Promise<EmulatedResponse>) =>
       async (req: EmulatedRequest): Promise<EmulatedResponse> => {
         const auth = await this.authorize(req);
         if (!auth.ok) return auth.response;
@@ -268,13 +269,48 @@ export class EmulatedTokenService {
         return handler(req, auth.appId);
       };
     this.server
-      .route('getSignInResource', 'GET', '/api/botsignin/GetSignInResource', api((req, appId) => this.getSignInResource(req, appId)))
-      .route('getSignInUrl', 'GET', '/api/botsignin/GetSignInUrl', api((req, appId) => this.getSignInUrl(req, appId)))
-      .route('getToken', 'GET', '/api/usertoken/GetToken', api((req) => this.getToken(req)))
-      .route('getTokenStatus', 'GET', '/api/usertoken/GetTokenStatus', api((req) => this.getTokenStatus(req)))
-      .route('signOut', 'DELETE', '/api/usertoken/SignOut', api((req) => this.signOut(req)))
-      .route('getAadTokens', 'POST', '/api/usertoken/GetAadTokens', api((req) => this.getAadTokens(req)))
-      .route('exchange', 'POST', '/api/usertoken/exchange', api(() => this.exchange()))
+      .route(
+        'getSignInResource',
+        'GET',
+        '/api/botsignin/GetSignInResource',
+        api((req, appId) => this.getSignInResource(req, appId)),
+      )
+      .route(
+        'getSignInUrl',
+        'GET',
+        '/api/botsignin/GetSignInUrl',
+        api((req, appId) => this.getSignInUrl(req, appId)),
+      )
+      .route(
+        'getToken',
+        'GET',
+        '/api/usertoken/GetToken',
+        api((req) => this.getToken(req)),
+      )
+      .route(
+        'getTokenStatus',
+        'GET',
+        '/api/usertoken/GetTokenStatus',
+        api((req) => this.getTokenStatus(req)),
+      )
+      .route(
+        'signOut',
+        'DELETE',
+        '/api/usertoken/SignOut',
+        api((req) => this.signOut(req)),
+      )
+      .route(
+        'getAadTokens',
+        'POST',
+        '/api/usertoken/GetAadTokens',
+        api((req) => this.getAadTokens(req)),
+      )
+      .route(
+        'exchange',
+        'POST',
+        '/api/usertoken/exchange',
+        api(() => this.exchange()),
+      )
       .route('tokenPost', 'POST', '/api/tokenpost/:id', () =>
         apiError(501, 'NotImplemented', 'Posting tokens (Direct Line) is not emulated.'),
       )
@@ -307,7 +343,10 @@ export class EmulatedTokenService {
   }
 
   /** Validates the bot's TokenExchangeState and opens a sign-in session for it. */
-  private newSignInSession(req: EmulatedRequest, appId: string): { ok: true; link: string; connection: TokenServiceConnection } | { ok: false; response: EmulatedResponse } {
+  private newSignInSession(
+    req: EmulatedRequest,
+    appId: string,
+  ): { ok: true; link: string; connection: TokenServiceConnection } | { ok: false; response: EmulatedResponse } {
     const state = parseExchangeState(req.query.get('state'));
     if (!state) return { ok: false, response: apiError(400, 'BadArgument', 'state is not a TokenExchangeState.') };
     if (state.msAppId !== appId) return { ok: false, response: apiError(400, 'BadArgument', 'state names another bot.') };
@@ -410,7 +449,11 @@ export class EmulatedTokenService {
   }
 
   /** Redeems an authorization code at Entra's token endpoint with the bot's own secret. */
-  private async redeem(code: string, codeVerifier: string, scope: string): Promise<{ ok: true; token: string; lifetimeInSeconds: number } | { ok: false; error: string }> {
+  private async redeem(
+    code: string,
+    codeVerifier: string,
+    scope: string,
+  ): Promise<{ ok: true; token: string; lifetimeInSeconds: number } | { ok: false; error: string }> {
     const endpoint = `${this.options.entra.authorityHost}/${encodeURIComponent(this.options.tenantId)}/oauth2/v2.0/token`;
     const form = new URLSearchParams({
       grant_type: 'authorization_code',
@@ -515,7 +558,9 @@ export class EmulatedTokenService {
     const channelId = req.query.get('channelId');
     if (!userId || !channelId) return apiError(400, 'BadArgument', 'userId and channelId are required.');
     const name = req.query.get('connectionName');
-    const connections = name ? this.options.connections.filter((c) => c.name.toLowerCase() === name.toLowerCase()) : this.options.connections;
+    const connections = name
+      ? this.options.connections.filter((c) => c.name.toLowerCase() === name.toLowerCase())
+      : this.options.connections;
     for (const c of connections) {
       const key = tokenKey(channelId, userId, c.name);
       this.signedIn.delete(key);
@@ -541,14 +586,20 @@ export class EmulatedTokenService {
     } catch {
       return apiError(400, 'BadArgument', 'The body must be { resourceUrls: string[] }.');
     }
-    const urls = isRecord(body) && Array.isArray(body.resourceUrls) ? body.resourceUrls.filter((u): u is string => typeof u === 'string') : [];
+    const urls =
+      isRecord(body) && Array.isArray(body.resourceUrls) ? body.resourceUrls.filter((u): u is string => typeof u === 'string') : [];
     const stored = this.signedIn.get(tokenKey(channelId, userId, connection.name));
     const answer: Record<string, unknown> = {};
     if (stored && stored.expiresAt > this.now()) {
       const own = new Set([exchangeUriOf(connection), connection.scope].map((u) => u.toLowerCase()));
       for (const url of urls) {
         if (own.has(url.toLowerCase())) {
-          answer[url] = { channelId, connectionName: connection.name, token: stored.token, expiration: new Date(stored.expiresAt).toISOString() };
+          answer[url] = {
+            channelId,
+            connectionName: connection.name,
+            token: stored.token,
+            expiration: new Date(stored.expiresAt).toISOString(),
+          };
         }
       }
     }

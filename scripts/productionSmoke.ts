@@ -18,7 +18,16 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
 /** Named in the issue that asked for this check; every other dev-only package is checked too (from the lock file). */
-const NAMED_DEV_PACKAGES = ['tsx', 'typescript', 'esbuild', '@peculiar/x509', 'playwright-core', '@microsoft/m365agentsplayground', 'mocha', 'azurite'];
+const NAMED_DEV_PACKAGES = [
+  'tsx',
+  'typescript',
+  'esbuild',
+  '@peculiar/x509',
+  'playwright-core',
+  '@microsoft/m365agentsplayground',
+  'mocha',
+  'azurite',
+];
 
 class CheckFailed extends Error {}
 
@@ -28,7 +37,12 @@ function check(ok: boolean, what: string, detail = ''): void {
 }
 
 /** Runs a command to completion in `cwd`; its output is returned (and shown when it fails). */
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { status: number | null; output: string } {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { status: number | null; output: string } {
   const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
@@ -85,7 +99,11 @@ async function status(url: string, init?: RequestInit): Promise<number | undefin
 }
 
 /** Runs `node .` in the pruned copy; resolves once /healthz answers, or fails with its output. */
-async function startBot(copy: string, env: NodeJS.ProcessEnv, url: string): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+async function startBot(
+  copy: string,
+  env: NodeJS.ProcessEnv,
+  url: string,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ['.'], { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -109,12 +127,24 @@ async function smoke(copy: string, dataDir: string): Promise<void> {
   check(prune.status === 0, 'npm prune --omit=dev', prune.output);
   const left = devOnly.filter((where) => existsSync(path.join(copy, where)));
   const named = NAMED_DEV_PACKAGES.filter((name) => existsSync(path.join(copy, 'node_modules', name)));
-  check(left.length === 0 && named.length === 0, `none of the lock file's ${devOnly.length} dev-only packages is left (${NAMED_DEV_PACKAGES.join(', ')} among them); ${installedPackages(copy)} packages remain`, `left:\n${[...named, ...left].join('\n')}`);
+  check(
+    left.length === 0 && named.length === 0,
+    `none of the lock file's ${devOnly.length} dev-only packages is left (${NAMED_DEV_PACKAGES.join(', ')} among them); ${installedPackages(copy)} packages remain`,
+    `left:\n${[...named, ...left].join('\n')}`,
+  );
 
   // Only what a host sets: no tool's or this machine's variables beyond the search path and home.
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.TZ ? { TZ: process.env.TZ } : {}) };
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+  };
   const bare = run(process.execPath, ['.'], copy, base);
-  check(bare.status === 2 && /^config: MicrosoftAppId is not set/m.test(bare.output) && !/demo|emulat/i.test(bare.output), 'node . without MicrosoftAppId: config lines, exit code 2, no demo', bare.output);
+  check(
+    bare.status === 2 && /^config: MicrosoftAppId is not set/m.test(bare.output) && !/demo|emulat/i.test(bare.output),
+    'node . without MicrosoftAppId: config lines, exit code 2, no demo',
+    bare.output,
+  );
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -135,7 +165,11 @@ async function smoke(copy: string, dataDir: string): Promise<void> {
     check(true, `node . with a production environment serves ${url}`);
     check((await status(`${url}/healthz`)) === 200, 'GET /healthz answers 200');
     check((await status(`${url}/readyz`)) === 200, 'GET /readyz answers 200 (SQLite in a temporary DATA_DIR)');
-    const unauthenticated = await status(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'revoke me' }) });
+    const unauthenticated = await status(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'revoke me' }),
+    });
     check(unauthenticated === 401, `POST /api/messages without a token answers 401 (got ${String(unauthenticated)})`, bot.output());
     bot.child.kill('SIGTERM');
     const code = await bot.exited;
@@ -147,11 +181,25 @@ async function smoke(copy: string, dataDir: string): Promise<void> {
   const storage: NodeJS.ProcessEnv = { ...base, STORAGE: 'sqlite', DATA_DIR: dataDir };
   const verify = run('npm', ['run', '--silent', 'audit:verify'], copy, storage);
   check(verify.status === 0, 'npm run audit:verify runs from the pruned install (the trail the bot wrote is intact)', verify.output);
-  const exported = run('npm', ['run', '--silent', 'audit:export', '--', '--format', 'jsonl', '--out', path.join(dataDir, 'export.jsonl')], copy, storage);
+  const exported = run(
+    'npm',
+    ['run', '--silent', 'audit:export', '--', '--format', 'jsonl', '--out', path.join(dataDir, 'export.jsonl')],
+    copy,
+    storage,
+  );
   check(exported.status === 0, 'npm run audit:export runs from the pruned install', exported.output);
   // No settings: the doctor checks each one, skips the network checks, and exits 1.
-  const doctor = run('npm', ['run', '--silent', 'doctor', '--', '--dotenv', path.join(dataDir, 'no-such.env'), '--manifest', path.join(dataDir, 'no-such.zip')], copy, base);
-  check(doctor.status === 1 && /Session Revoker doctor/.test(doctor.output) && /MicrosoftAppId/.test(doctor.output), 'npm run doctor runs from the pruned install (here without settings: it names each missing one)', doctor.output);
+  const doctor = run(
+    'npm',
+    ['run', '--silent', 'doctor', '--', '--dotenv', path.join(dataDir, 'no-such.env'), '--manifest', path.join(dataDir, 'no-such.zip')],
+    copy,
+    base,
+  );
+  check(
+    doctor.status === 1 && /Session Revoker doctor/.test(doctor.output) && /MicrosoftAppId/.test(doctor.output),
+    'npm run doctor runs from the pruned install (here without settings: it names each missing one)',
+    doctor.output,
+  );
 }
 
 async function main(): Promise<number> {

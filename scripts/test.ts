@@ -14,7 +14,9 @@ import { createCertificateAuthority } from '../emulator/tls';
 const ROOT = path.join(__dirname, '..');
 
 async function main(): Promise<number> {
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', path.join(ROOT, 'src')], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', path.join(ROOT, 'src')], {
+    stdio: 'inherit',
+  });
   if (build.status !== 0) {
     console.error('npm run build failed: the tests run the compiled bot, so none ran.');
     return 1;
@@ -35,7 +37,14 @@ async function main(): Promise<number> {
     const child = spawn(process.execPath, [mocha, ...specs, ...args], {
       stdio: 'inherit',
       // REVOKER_WHOLE_SUITE: the secret scan then also checks it saw every kind of output.
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile, EMULATOR_CA_CERT_FILE: certFile, EMULATOR_CA_KEY_FILE: keyFile, REVOKER_WHOLE_SUITE: wholeSuite ? '1' : '', REVOKER_TEST_RUN_DIR: dir },
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: certFile,
+        EMULATOR_CA_CERT_FILE: certFile,
+        EMULATOR_CA_KEY_FILE: keyFile,
+        REVOKER_WHOLE_SUITE: wholeSuite ? '1' : '',
+        REVOKER_TEST_RUN_DIR: dir,
+      },
     });
     const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
     process.on('SIGINT', forward).on('SIGTERM', forward);

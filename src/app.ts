@@ -62,20 +62,36 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     clock,
     setAside: new FileAuditSetAside(path.join(config.storage.dataDir, 'audit-set-aside'), clock),
     onDeferred: (entry, error) =>
-      logger.error({ action: entry.action, requestId: entry.requestId, err: error }, 'audit record deferred: the audit log refused it; retrying'),
+      logger.error(
+        { action: entry.action, requestId: entry.requestId, err: error },
+        'audit record deferred: the audit log refused it; retrying',
+      ),
     onSetAside: (event) => logSetAside(logger, event),
   });
   void audit.resume();
-  const securityChannel = config.securityChannelId ? new SecurityChannel(storage.state, config.securityChannelId, config.appId, logger, clock) : undefined;
+  const securityChannel = config.securityChannelId
+    ? new SecurityChannel(storage.state, config.securityChannelId, config.appId, logger, clock)
+    : undefined;
   // Four eyes is on when a security channel is configured; every use case reads this one value.
   const fourEyes = securityChannel !== undefined;
   // A give-back after a refused action that failed too: the item stays held until its recovery.
   const reportError = (error: unknown, context: string): void => logger.error({ err: error, context }, 'could not undo a held action');
   // Warm the channel's name so cards say where approvals go from the first turn after a restart.
   await securityChannel?.get();
-  const service = new RevocationService({ store: storage.state, audit, requestTtlInMs: config.requestTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs, approvalRequired: fourEyes, clock, onError: reportError });
+  const service = new RevocationService({
+    store: storage.state,
+    audit,
+    requestTtlInMs: config.requestTtlInMs,
+    staleExecutionAfterInMs: config.executionStaleAfterInMs,
+    approvalRequired: fourEyes,
+    clock,
+    onError: reportError,
+  });
   // Expiries nobody clicked are recorded too (request.expired); a read records its own at once.
-  const expirySweep = setInterval(() => void service.expireDue().catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed')), 5 * 60_000);
+  const expirySweep = setInterval(
+    () => void service.expireDue().catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed')),
+    5 * 60_000,
+  );
   expirySweep.unref();
   const sessions = new DelegatedSessions({
     authorityHost: config.authorityHost,
@@ -83,27 +99,60 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     appPassword: config.appPassword,
     clock,
     makeContainment: (credential: TokenCredential) =>
-      new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, deviceScopes: config.deviceScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
+      new GraphContainment(credential, {
+        graphEndpoint: config.graphEndpoint,
+        scopes: config.containmentScopes,
+        deviceScopes: config.deviceScopes,
+        requestTimeoutInMs: config.graphTimeoutInMs,
+      }),
     makeGateway: (credential: TokenCredential) =>
-      new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, groupScopes: config.groupScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
+      new GraphDirectory(credential, {
+        graphEndpoint: config.graphEndpoint,
+        scopes: config.graphScopes,
+        groupScopes: config.groupScopes,
+        requestTimeoutInMs: config.graphTimeoutInMs,
+      }),
   });
   const gate = new SignInGate({
-    validator: new SsoTokenValidator({ authorityHost: config.authorityHost, appId: config.appId, ssoAppIdUri: config.ssoAppIdUri, allowedTenants: config.allowedTenants, clock }),
+    validator: new SsoTokenValidator({
+      authorityHost: config.authorityHost,
+      appId: config.appId,
+      ssoAppIdUri: config.ssoAppIdUri,
+      allowedTenants: config.allowedTenants,
+      clock,
+    }),
     sessions,
     connectionName: config.oauthConnectionName,
     ssoAppIdUri: config.ssoAppIdUri,
     onRefused: (person, problem) => {
       logger.warn({ tenantId: person.tenantId, aadObjectId: person.aadObjectId, problem }, 'sign-in token refused');
-      void audit.after({ tenantId: person.tenantId, action: 'signin.refused', outcome: 'refused', actor: { aadObjectId: person.aadObjectId, name: person.name }, code: problem });
+      void audit.after({
+        tenantId: person.tenantId,
+        action: 'signin.refused',
+        outcome: 'refused',
+        actor: { aadObjectId: person.aadObjectId, name: person.name },
+        code: problem,
+      });
     },
   });
   // Templates are read once at start-up; every renderer shares them.
   const cards = CardRenderer.load();
   const account = config.containmentScopes.map(permissionName);
   const stepPermissions = { disableAccount: account, resetPassword: account, disableDevices: config.deviceScopes.map(permissionName) };
-  const presenter = new Presenter(cards, 'Session Revoker', clock, stepPermissions, securityChannel ? () => securityChannel.cachedDisplayName() : undefined);
+  const presenter = new Presenter(
+    cards,
+    'Session Revoker',
+    clock,
+    stepPermissions,
+    securityChannel ? () => securityChannel.cachedDisplayName() : undefined,
+  );
   const auditCommand = new AuditCommandHandler({
-    queries: new AuditQueryService({ log: storage.audit, audit, adminGroupId: config.auditAdminGroupId, securityChannelConfigured: fourEyes }),
+    queries: new AuditQueryService({
+      log: storage.audit,
+      audit,
+      adminGroupId: config.auditAdminGroupId,
+      securityChannelConfigured: fourEyes,
+    }),
     cards,
     presenter,
     appId: config.appId,
@@ -140,10 +189,23 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       ? {
           channel: securityChannel,
           requests: new ApprovalWorkflow(
-            requestApprovals({ store: storage.state, audit, clock, requestTtlInMs: config.requestTtlInMs, approvalTtlInMs: config.approvalTtlInMs, staleExecutionAfterInMs: config.executionStaleAfterInMs }),
+            requestApprovals({
+              store: storage.state,
+              audit,
+              clock,
+              requestTtlInMs: config.requestTtlInMs,
+              approvalTtlInMs: config.approvalTtlInMs,
+              staleExecutionAfterInMs: config.executionStaleAfterInMs,
+            }),
             { store: storage.state, audit, clock, approvalTtlInMs: config.approvalTtlInMs, onError: reportError },
           ),
-          bulk: new ApprovalWorkflow(bulkApprovals(bulkService), { store: storage.state, audit, clock, approvalTtlInMs: config.approvalTtlInMs, onError: reportError }),
+          bulk: new ApprovalWorkflow(bulkApprovals(bulkService), {
+            store: storage.state,
+            audit,
+            clock,
+            approvalTtlInMs: config.approvalTtlInMs,
+            onError: reportError,
+          }),
         }
       : undefined,
   });
@@ -185,7 +247,16 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
 /** One error line per audit record set aside; when it could not even be kept, the line carries the whole record. */
 function logSetAside(logger: Logger, event: SetAsideEvent): void {
   const about = { action: event.entry.action, requestId: event.entry.requestId, reason: event.reason, err: event.error };
-  if (event.failure !== undefined) logger.error({ ...about, record: event.entry, failure: event.failure }, 'audit record could not be set aside: this log line is the only copy');
-  else if (event.reason === 'refused') logger.error({ ...about, file: event.where }, 'audit record refused by the audit log for good: set aside for an operator');
-  else logger.error({ ...about, file: event.where }, 'audit record not written yet: set aside, to be written when the audit log takes records again');
+  if (event.failure !== undefined)
+    logger.error(
+      { ...about, record: event.entry, failure: event.failure },
+      'audit record could not be set aside: this log line is the only copy',
+    );
+  else if (event.reason === 'refused')
+    logger.error({ ...about, file: event.where }, 'audit record refused by the audit log for good: set aside for an operator');
+  else
+    logger.error(
+      { ...about, file: event.where },
+      'audit record not written yet: set aside, to be written when the audit log takes records again',
+    );
 }

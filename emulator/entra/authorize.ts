@@ -40,7 +40,8 @@ export function handleAuthorizeRequest(ctx: EntraContext, req: EmulatedRequest):
   const state = q.get('state') ?? undefined;
   const modeParam = q.get('response_mode') ?? 'query';
   const mode: ResponseMode = modeParam === 'fragment' || modeParam === 'form_post' ? modeParam : 'query';
-  const answer = (fields: Record<string, string>): EmulatedResponse => respond(redirectUri, mode, state === undefined ? fields : { ...fields, state });
+  const answer = (fields: Record<string, string>): EmulatedResponse =>
+    respond(redirectUri, mode, state === undefined ? fields : { ...fields, state });
   const refuse = (error: EntraError): EmulatedResponse => answer({ error: error.error, error_description: describe(error, { nowInMs }) });
 
   if (modeParam !== mode) return refuse(AADSTS.invalidParameter('response_mode', modeParam));
@@ -56,7 +57,8 @@ export function handleAuthorizeRequest(ctx: EntraContext, req: EmulatedRequest):
   }
   const challenge = q.get('code_challenge') ?? undefined;
   const challengeMethod = q.get('code_challenge_method') ?? (challenge ? 'plain' : undefined);
-  if (challengeMethod !== undefined && challengeMethod !== 'S256' && challengeMethod !== 'plain') return refuse(AADSTS.invalidParameter('code_challenge_method', challengeMethod));
+  if (challengeMethod !== undefined && challengeMethod !== 'S256' && challengeMethod !== 'plain')
+    return refuse(AADSTS.invalidParameter('code_challenge_method', challengeMethod));
 
   const hint = q.get('login_hint');
   const user = hint ? findByUpn(ctx, hint) : undefined;
@@ -107,6 +109,8 @@ function respond(redirectUri: string, mode: ResponseMode, fields: Record<string,
   if (mode === 'form_post') return formPostPage(redirectUri, fields);
   const params = new URLSearchParams(fields).toString();
   const location =
-    mode === 'fragment' ? `${redirectUri.split('#')[0] ?? redirectUri}#${params}` : `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${params}`;
+    mode === 'fragment'
+      ? `${redirectUri.split('#')[0] ?? redirectUri}#${params}`
+      : `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${params}`;
   return { status: 302, headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };
 }

@@ -86,7 +86,10 @@ export function parseScopes(raw: string, apps: Iterable<AppRegistration>, tenant
  * requested scope must be consented (case-insensitively), else AADSTS65001. Only delegated
  * permissions Graph has can be consented, so nothing else on the app's list is ever granted.
  */
-export function grantGraphScopes(request: { readonly names: readonly string[]; readonly isDefault: boolean }, app: AppRegistration): Outcome<string[], EntraError> {
+export function grantGraphScopes(
+  request: { readonly names: readonly string[]; readonly isDefault: boolean },
+  app: AppRegistration,
+): Outcome<string[], EntraError> {
   const consented = app.consentedGraphScopes.filter((name) => delegatedPermission(name) !== undefined);
   if (request.isDefault) {
     return consented.length > 0 ? ok([...new Set(consented)]) : fail(AADSTS.consentRequired(app.appId, app.displayName));

@@ -13,7 +13,17 @@ import type { SigningKeySet } from '../signingKeys';
 import type { EmulatedRequest, EmulatedResponse } from '../httpServer';
 import { apiUserClaims, appClaims, graphUserClaims, idTokenClaims, servicePrincipalIdOf, tokenTimes, v1Issuer, v2Issuer } from './claims';
 import { AADSTS, errorResponse, type EntraError } from './errors';
-import { fail, GRAPH_RESOURCE, ok, resolveTenant, type AppRegistration, type CodeGrant, type EntraContext, type Outcome, type TenantRef } from './model';
+import {
+  fail,
+  GRAPH_RESOURCE,
+  ok,
+  resolveTenant,
+  type AppRegistration,
+  type CodeGrant,
+  type EntraContext,
+  type Outcome,
+  type TenantRef,
+} from './model';
 import { ACCESS_AS_USER, grantGraphScopes, parseScopes, responseScope, type ScopeRequest } from './scopes';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -28,7 +38,15 @@ export async function handleTokenRequest(ctx: EntraContext, req: EmulatedRequest
   const correlationId = correlationIdOf(form.get('client-request-id') ?? headerOf(req, 'client-request-id'));
   const answer = (outcome: Outcome<TokenBody, EntraError>): EmulatedResponse =>
     outcome.ok
-      ? { status: 200, headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', ...(correlationId ? { 'client-request-id': correlationId } : {}) }, body: outcome.value }
+      ? {
+          status: 200,
+          headers: {
+            'cache-control': 'no-store, no-cache',
+            pragma: 'no-cache',
+            ...(correlationId ? { 'client-request-id': correlationId } : {}),
+          },
+          body: outcome.value,
+        }
       : errorResponse(outcome.error, { authorityHost: ctx.authorityHost(), nowInMs, correlationId });
 
   const basic = parseBasicAuth(headerOf(req, 'authorization'));
@@ -181,7 +199,12 @@ async function clientCredentials(call: GrantCall): Promise<Outcome<TokenBody, En
       times,
     }),
   );
-  return ok({ token_type: 'Bearer', expires_in: ctx.tokenLifetimeInSeconds, ext_expires_in: ctx.tokenLifetimeInSeconds, access_token: accessToken });
+  return ok({
+    token_type: 'Bearer',
+    expires_in: ctx.tokenLifetimeInSeconds,
+    ext_expires_in: ctx.tokenLifetimeInSeconds,
+    access_token: accessToken,
+  });
 }
 
 // ---------------------------------------------------------------- on-behalf-of
@@ -201,7 +224,11 @@ function publicKeyOf(keys: SigningKeySet): Promise<KeyLike | Uint8Array> {
 }
 
 function audiencesOf(payload: JWTPayload): string[] {
-  return typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud.filter((a) => typeof a === 'string') : [];
+  return typeof payload.aud === 'string'
+    ? [payload.aud]
+    : Array.isArray(payload.aud)
+      ? payload.aud.filter((a) => typeof a === 'string')
+      : [];
 }
 
 /** Checks the user assertion as Entra does: signature, issuer, time, audience, tenant, user token. */
@@ -259,7 +286,8 @@ async function onBehalfOf(call: GrantCall): Promise<Outcome<TokenBody, EntraErro
   if (!user.ok) return user;
   call.identify(user.value);
   if (user.value.oboFailure === 'consent_required') return fail(AADSTS.consentRequired(client.appId, client.displayName));
-  if (user.value.oboFailure === 'interaction_required') return fail(AADSTS.mfaRequired('00000003-0000-0000-c000-000000000000', mfaClaimsChallenge()));
+  if (user.value.oboFailure === 'interaction_required')
+    return fail(AADSTS.mfaRequired('00000003-0000-0000-c000-000000000000', mfaClaimsChallenge()));
   const scope = form.get('scope');
   if (!scope) return fail(AADSTS.missingParameter('scope'));
   const request = parseScopes(scope, ctx.apps.values(), call.segment);
@@ -351,7 +379,16 @@ async function issueUserTokens(
   let granted: string[];
   const { resource, oidc } = request;
   if (resource.kind === 'api') {
-    claims = apiUserClaims({ user, audience: resource.app.appId, azp: client.appId, tid, issuer, appIdForSubject: resource.app.appId, scp: ACCESS_AS_USER, times });
+    claims = apiUserClaims({
+      user,
+      audience: resource.app.appId,
+      azp: client.appId,
+      tid,
+      issuer,
+      appIdForSubject: resource.app.appId,
+      scp: ACCESS_AS_USER,
+      times,
+    });
     granted = [`${resource.resourceUri}/${ACCESS_AS_USER}`];
   } else {
     let names: string[];
@@ -364,7 +401,15 @@ async function issueUserTokens(
       names = oidc.filter((s) => s !== 'offline_access');
     }
     const capabilities = clientCapabilitiesOf(extra.claims ?? form.get('claims') ?? undefined);
-    claims = graphUserClaims({ user, clientId: client.appId, clientName: client.displayName, tid, scopes: names, clientCapabilities: capabilities, times });
+    claims = graphUserClaims({
+      user,
+      clientId: client.appId,
+      clientName: client.displayName,
+      tid,
+      scopes: names,
+      clientCapabilities: capabilities,
+      times,
+    });
     granted = resource.kind === 'graph' ? names.map((n) => `${GRAPH_RESOURCE}/${n}`) : [];
   }
   const body: TokenBody = {
@@ -376,7 +421,13 @@ async function issueUserTokens(
   };
   if (oidc.includes('offline_access')) {
     const refresh = opaqueToken('0.A');
-    ctx.refreshTokens.set(refresh, { clientId: client.appId, userId: user.id, tid, scope: rawScope, issuedAtInSeconds: Math.floor(nowInMs / 1000) });
+    ctx.refreshTokens.set(refresh, {
+      clientId: client.appId,
+      userId: user.id,
+      tid,
+      scope: rawScope,
+      issuedAtInSeconds: Math.floor(nowInMs / 1000),
+    });
     body.refresh_token = refresh;
   }
   if (oidc.includes('openid')) {

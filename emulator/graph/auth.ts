@@ -32,7 +32,8 @@ export type GraphCaller =
       readonly roles: readonly string[];
     };
 
-export type Authentication = { readonly ok: true; readonly caller: GraphCaller; readonly tokenId?: string } | { readonly ok: false; readonly message: string };
+export type Authentication =
+  { readonly ok: true; readonly caller: GraphCaller; readonly tokenId?: string } | { readonly ok: false; readonly message: string };
 
 /** The id the call log records: the user's oid for delegated tokens, the appid for app tokens. */
 export function callerId(caller: GraphCaller): string {
@@ -71,20 +72,31 @@ export async function authenticate(authorization: string | undefined, keys: Sign
   }
   if (typeof payload.exp !== 'number') return { ok: false, message: 'Access token validation failure. The token has no expiry.' };
   const audiences = typeof payload.aud === 'string' ? [payload.aud] : stringList(payload.aud);
-  if (!audiences.some((aud) => GRAPH_AUDIENCES.includes(aud))) return { ok: false, message: 'Access token validation failure. Invalid audience.' };
+  if (!audiences.some((aud) => GRAPH_AUDIENCES.includes(aud)))
+    return { ok: false, message: 'Access token validation failure. Invalid audience.' };
   const tid = stringClaim(payload, 'tid');
   if (tid !== tenantId) return { ok: false, message: 'Access token validation failure. Invalid tenant.' };
-  if (!issuerMatches(stringClaim(payload, 'iss'), tenantId)) return { ok: false, message: 'Access token validation failure. Invalid issuer.' };
+  if (!issuerMatches(stringClaim(payload, 'iss'), tenantId))
+    return { ok: false, message: 'Access token validation failure. Invalid issuer.' };
   const roles = stringList(payload.wids).map((r) => r.toLowerCase());
   const appId = (stringClaim(payload, 'appid') ?? stringClaim(payload, 'azp'))?.toLowerCase();
   const scp = stringClaim(payload, 'scp');
   if (scp !== undefined && stringClaim(payload, 'idtyp') !== 'app') {
     const oid = stringClaim(payload, 'oid');
     if (oid === undefined) return { ok: false, message: 'Access token validation failure. The token has no oid.' };
-    const scopes = new Set(scp.split(' ').filter((s) => s.length > 0).map((s) => s.toLowerCase()));
+    const scopes = new Set(
+      scp
+        .split(' ')
+        .filter((s) => s.length > 0)
+        .map((s) => s.toLowerCase()),
+    );
     const issuedAtInSeconds = typeof payload.iat === 'number' ? payload.iat : 0;
     const clientCapabilities = stringList(payload.xms_cc).map((c) => c.toLowerCase());
-    return { ok: true, caller: { kind: 'user', oid: oid.toLowerCase(), appId, scopes, roles, issuedAtInSeconds, clientCapabilities }, tokenId: stringClaim(payload, 'uti') };
+    return {
+      ok: true,
+      caller: { kind: 'user', oid: oid.toLowerCase(), appId, scopes, roles, issuedAtInSeconds, clientCapabilities },
+      tokenId: stringClaim(payload, 'uti'),
+    };
   }
   if (appId === undefined) return { ok: false, message: 'Access token validation failure. The token has no appid.' };
   const appRoles = new Set(stringList(payload.roles).map((r) => r.toLowerCase()));

@@ -50,7 +50,8 @@ export function parseBatch(body: Buffer): Validated {
   if (!isRecord(parsed) || !Array.isArray(parsed.requests)) return invalid('Invalid batch payload format.');
   const requests: unknown[] = parsed.requests;
   if (requests.length === 0) return invalid('Invalid batch payload format: the batch has no requests.');
-  if (requests.length > MAX_BATCH_REQUESTS) return invalid(`Number of requests in the batch (${requests.length}) exceeds the limit of ${MAX_BATCH_REQUESTS}.`);
+  if (requests.length > MAX_BATCH_REQUESTS)
+    return invalid(`Number of requests in the batch (${requests.length}) exceeds the limit of ${MAX_BATCH_REQUESTS}.`);
   const steps: BatchStep[] = [];
   const seen = new Set<string>();
   for (const request of requests) {
@@ -59,7 +60,8 @@ export function parseBatch(body: Buffer): Validated {
     if (typeof id !== 'string' || id.length === 0) return invalid("Invalid batch payload format: every request needs a string 'id'.");
     if (seen.has(id.toLowerCase())) return invalid(`Batch request contains duplicate request id '${id}'.`);
     seen.add(id.toLowerCase());
-    if (typeof method !== 'string' || !METHODS.has(method.toUpperCase())) return invalid(`Request id : ${id} has a missing or invalid 'method'.`);
+    if (typeof method !== 'string' || !METHODS.has(method.toUpperCase()))
+      return invalid(`Request id : ${id} has a missing or invalid 'method'.`);
     if (typeof url !== 'string' || url.length === 0) return invalid(`Request id : ${id} has a missing 'url'.`);
     if (headers !== undefined && !isRecord(headers)) return invalid(`Request id : ${id} has invalid 'headers'.`);
     const stepHeaders: Record<string, string> = {};
@@ -75,10 +77,12 @@ export function parseBatch(body: Buffer): Validated {
     let bodyBytes = Buffer.alloc(0);
     if (hasBody) bodyBytes = typeof stepBody === 'string' ? Buffer.from(stepBody, 'base64') : Buffer.from(JSON.stringify(stepBody), 'utf8');
     const dependencies = dependsOn === undefined ? [] : dependsOn;
-    if (!Array.isArray(dependencies) || dependencies.some((d) => typeof d !== 'string')) return invalid(`Request id : ${id} has an invalid 'dependsOn'.`);
+    if (!Array.isArray(dependencies) || dependencies.some((d) => typeof d !== 'string'))
+      return invalid(`Request id : ${id} has an invalid 'dependsOn'.`);
     for (const dependency of dependencies as string[]) {
       // Only earlier steps may be named, which also rules out cycles.
-      if (!steps.some((s) => s.id.toLowerCase() === dependency.toLowerCase())) return invalid(`Request id : ${id} depends on '${dependency}', which is not an earlier request in the batch.`);
+      if (!steps.some((s) => s.id.toLowerCase() === dependency.toLowerCase()))
+        return invalid(`Request id : ${id} depends on '${dependency}', which is not an earlier request in the batch.`);
     }
     steps.push({ id, method: method.toUpperCase(), url, headers: stepHeaders, body: bodyBytes, dependsOn: dependencies as string[] });
   }
@@ -86,10 +90,15 @@ export function parseBatch(body: Buffer): Validated {
 }
 
 /** Runs the steps; answers are returned in request order (Graph allows any order). */
-export async function runBatch(steps: readonly BatchStep[], execute: (step: BatchStep) => Promise<BatchStepResponse>): Promise<BatchStepResponse[]> {
+export async function runBatch(
+  steps: readonly BatchStep[],
+  execute: (step: BatchStep) => Promise<BatchStepResponse>,
+): Promise<BatchStepResponse[]> {
   const running = new Map<string, Promise<BatchStepResponse>>();
   for (const step of steps) {
-    const prerequisites = step.dependsOn.map((d) => running.get(d.toLowerCase())).filter((p): p is Promise<BatchStepResponse> => p !== undefined);
+    const prerequisites = step.dependsOn
+      .map((d) => running.get(d.toLowerCase()))
+      .filter((p): p is Promise<BatchStepResponse> => p !== undefined);
     const answer = (async (): Promise<BatchStepResponse> => {
       const results = await Promise.all(prerequisites);
       if (results.some((r) => r.status < 200 || r.status > 299)) {

@@ -124,7 +124,8 @@ function compareValues(a: unknown, b: unknown): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-const SEARCH_NEEDS_EVENTUAL = "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'";
+const SEARCH_NEEDS_EVENTUAL =
+  "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'";
 
 /** GET of a collection with the query options the spec allows. */
 export function listCollection<T>(ctx: QueryContext, items: readonly T[], spec: CollectionSpec<T>): GraphResult {
@@ -139,7 +140,8 @@ export function listCollection<T>(ctx: QueryContext, items: readonly T[], spec: 
 
   const eventual = consistencyEventual(ctx);
   const countText = option(ctx, '$count');
-  if (countText !== undefined && countText !== 'true' && countText !== 'false') return badRequest(`Invalid value '${countText}' for $count.`);
+  if (countText !== undefined && countText !== 'true' && countText !== 'false')
+    return badRequest(`Invalid value '${countText}' for $count.`);
   const count = countText === 'true';
   if (count && !eventual) return badRequest('$count is not currently supported.');
 
@@ -169,7 +171,8 @@ export function listCollection<T>(ctx: QueryContext, items: readonly T[], spec: 
     const match = /^\s*([A-Za-z]+)(?:\s+(asc|desc))?\s*$/i.exec(orderText);
     const property = spec.orderable.find((p) => p.toLowerCase() === match?.[1]?.toLowerCase());
     if (!match || !property) return badRequest(`Invalid $orderby value '${orderText}'.`, 'Request_UnsupportedQuery');
-    if (filterText !== undefined && !(eventual && count)) return badRequest('Sorting not supported for current query.', 'Request_UnsupportedQuery');
+    if (filterText !== undefined && !(eventual && count))
+      return badRequest('Sorting not supported for current query.', 'Request_UnsupportedQuery');
     const direction = match[2]?.toLowerCase() === 'desc' ? -1 : 1;
     selected.sort((a, b) => direction * compareValues(spec.read(a, property), spec.read(b, property)));
   }

@@ -17,7 +17,10 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 function challenge(code: string, notBeforeInSeconds: number): GraphError {
   const message = `Continuous access evaluation resulted in challenge with result: InteractionRequired and code: ${code}`;
   // "Give me a token issued at or after this instant", base64 as Graph sends it.
-  const claims = Buffer.from(JSON.stringify({ access_token: { nbf: { essential: true, value: String(notBeforeInSeconds) } } }), 'utf8').toString('base64');
+  const claims = Buffer.from(
+    JSON.stringify({ access_token: { nbf: { essential: true, value: String(notBeforeInSeconds) } } }),
+    'utf8',
+  ).toString('base64');
   const header = `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="${GRAPH_APP_ID}", error_description="${message}", error="insufficient_claims", claims="${claims}"`;
   return failure(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': header });
 }

@@ -171,7 +171,9 @@ export function classifyTarget(target: TargetProfile): TargetClass {
   if (rows.every((row) => row === 'noAdminRole')) return 'nonAdmin';
   // Helpdesk Admin's column is a subset of User Admin's, so these two cover every limited row.
   const limitedColumns = [COLUMNS.get(R.UserAdministrator), COLUMNS.get(R.AuthenticationAdministrator)];
-  const someLimitedColumnCovers = limitedColumns.some((column) => column !== undefined && column !== 'everyone' && rows.every((row) => column.has(row)));
+  const someLimitedColumnCovers = limitedColumns.some(
+    (column) => column !== undefined && column !== 'everyone' && rows.every((row) => column.has(row)),
+  );
   return someLimitedColumnCovers ? 'limitedAdmin' : 'privilegedAdmin';
 }
 

@@ -101,7 +101,10 @@ const FUNCTIONS = new Set(['startswith', 'endswith', 'contains', 'any', 'all', '
 
 class FilterParser {
   private position = 0;
-  constructor(private readonly tokens: readonly Token[], private readonly source: string) {}
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly source: string,
+  ) {}
 
   parse(): Parsed<FilterExpression> {
     const expression = this.or();
@@ -187,7 +190,8 @@ class FilterParser {
     const operand = this.tokens[this.position + 2];
     let value: FilterValue;
     if (operand?.type === 'string') value = operand.value;
-    else if (operand?.type === 'name' && /^(true|false|null)$/i.test(operand.text)) value = operand.text.toLowerCase() === 'null' ? null : operand.text.toLowerCase() === 'true';
+    else if (operand?.type === 'name' && /^(true|false|null)$/i.test(operand.text))
+      value = operand.text.toLowerCase() === 'null' ? null : operand.text.toLowerCase() === 'true';
     else return this.syntaxError();
     this.position += 3;
     return ok({ kind: 'compare', op: operator, property: name, value });
@@ -222,7 +226,8 @@ export type FilterCheck = Parsed<{ readonly advanced: boolean }>;
 /** Checks a parsed filter against what the collection supports. */
 export function checkFilter(expression: FilterExpression, capabilities: FilterCapabilities): FilterCheck {
   const known = (name: string): string | undefined => capabilities.properties.find((p) => p.toLowerCase() === name.toLowerCase());
-  const has = (list: readonly string[] | undefined, name: string): boolean => (list ?? []).some((p) => p.toLowerCase() === name.toLowerCase());
+  const has = (list: readonly string[] | undefined, name: string): boolean =>
+    (list ?? []).some((p) => p.toLowerCase() === name.toLowerCase());
   const visit = (node: FilterExpression): FilterCheck => {
     switch (node.kind) {
       case 'and':
@@ -240,7 +245,10 @@ export function checkFilter(expression: FilterExpression, capabilities: FilterCa
       case 'compare':
       case 'call': {
         if (!known(node.property)) return bad(`Could not find a property named '${node.property}' on type '${capabilities.typeName}'.`);
-        const basic = node.kind === 'compare' ? node.op === 'eq' && has(capabilities.eq, node.property) : node.fn === 'startswith' && has(capabilities.startswith, node.property);
+        const basic =
+          node.kind === 'compare'
+            ? node.op === 'eq' && has(capabilities.eq, node.property)
+            : node.fn === 'startswith' && has(capabilities.startswith, node.property);
         if (basic) return ok({ advanced: false });
         if (has(capabilities.advanced, node.property)) return ok({ advanced: true });
         return unsupported();
@@ -331,7 +339,10 @@ export function parseSearch(text: string, searchable: readonly string[], typeNam
 }
 
 function searchTokens(value: string): string[] {
-  return value.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 0);
+  return value
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0);
 }
 
 /**
@@ -377,7 +388,8 @@ export const DEFAULT_PAGE_SIZE = 100;
 export function parseTop(text: string): Parsed<number> {
   if (!/^\d+$/.test(text)) return bad(`Invalid page size specified: '${text}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
   const top = Number(text);
-  if (top < 1 || top > MAX_PAGE_SIZE) return bad(`Invalid page size specified: '${text}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
+  if (top < 1 || top > MAX_PAGE_SIZE)
+    return bad(`Invalid page size specified: '${text}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
   return ok(top);
 }
 

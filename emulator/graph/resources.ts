@@ -17,7 +17,17 @@ export const USER_TYPE_NAME = 'microsoft.graph.user';
 
 /** Returned without $select (graph.md §2.1), in Graph's order. */
 export const USER_DEFAULT_PROPERTIES: readonly string[] = [
-  'businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id',
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
 ];
 
 /** What User.ReadBasic.All may read of other users. */
@@ -202,7 +212,17 @@ export function roleAssignments(directory: Directory): RoleAssignment[] {
 }
 
 export function shapeRoleDefinition(templateId: string, select: readonly string[] | undefined): Json {
-  return pick({ id: templateId, templateId, displayName: roleDisplayName(templateId), description: null, isBuiltIn: templateId in ROLE_DISPLAY_NAMES, isEnabled: true }, select);
+  return pick(
+    {
+      id: templateId,
+      templateId,
+      displayName: roleDisplayName(templateId),
+      description: null,
+      isBuiltIn: templateId in ROLE_DISPLAY_NAMES,
+      isEnabled: true,
+    },
+    select,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

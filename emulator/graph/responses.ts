@@ -7,7 +7,13 @@
 /** A handler's answer before request ids are stamped on it. */
 export type GraphResult =
   | { readonly kind: 'success'; readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly kind: 'error'; readonly status: number; readonly code: string; readonly message: string; readonly headers?: Readonly<Record<string, string>> };
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly code: string;
+      readonly message: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
 
 export type GraphError = Extract<GraphResult, { kind: 'error' }>;
 
@@ -30,7 +36,11 @@ export function denied(): GraphError {
 
 /** 404 Request_ResourceNotFound with Graph's message. */
 export function notFound(id: string): GraphError {
-  return failure(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return failure(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 }
 
 export function badRequest(message: string, code = 'Request_BadRequest'): GraphError {
@@ -69,11 +79,24 @@ export function errorBody(error: GraphError, requestId: string, clientRequestId:
       error: {
         code: error.code,
         message: error.message,
-        innerError: { code: '429', date, message: 'Please retry after', 'request-id': requestId, status: '429', 'client-request-id': clientRequestId },
+        innerError: {
+          code: '429',
+          date,
+          message: 'Please retry after',
+          'request-id': requestId,
+          status: '429',
+          'client-request-id': clientRequestId,
+        },
       },
     };
   }
-  return { error: { code: error.code, message: error.message, innerError: { date, 'request-id': requestId, 'client-request-id': clientRequestId } } };
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      innerError: { date, 'request-id': requestId, 'client-request-id': clientRequestId },
+    },
+  };
 }
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {

@@ -106,7 +106,8 @@ function resolveUser(ctx: RouteContext, env: GraphEnvironment): Found<DirectoryU
   const key = ctx.params.userKey;
   if (key !== undefined) {
     const literal = parseStringLiteral(key);
-    if (literal === undefined) return { ok: false, error: badRequest(`Invalid key literal (${key}): use ('value') with single quotes doubled.`) };
+    if (literal === undefined)
+      return { ok: false, error: badRequest(`Invalid key literal (${key}): use ('value') with single quotes doubled.`) };
     id = literal;
   } else {
     id = ctx.params.user ?? '';
@@ -119,7 +120,8 @@ function resolveUser(ctx: RouteContext, env: GraphEnvironment): Found<DirectoryU
 
 /** /me → the signed-in user; app tokens have no "me". */
 function resolveMe(ctx: RouteContext, env: GraphEnvironment): Found<DirectoryUser> {
-  if (ctx.caller.kind !== 'user') return { ok: false, error: badRequest('/me request is only valid with delegated authentication flow.', 'BadRequest') };
+  if (ctx.caller.kind !== 'user')
+    return { ok: false, error: badRequest('/me request is only valid with delegated authentication flow.', 'BadRequest') };
   const user = env.directory.findUser(ctx.caller.oid);
   return user ? { ok: true, value: user } : { ok: false, error: notFound(ctx.caller.oid) };
 }
@@ -178,7 +180,8 @@ function readJsonObject(body: Buffer): Parsed<Record<string, unknown>> {
   if (body.length === 0) return { ok: false, code: 'Request_BadRequest', message: 'Empty Payload. JSON content expected.' };
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return { ok: true, value: parsed as Record<string, unknown> };
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      return { ok: true, value: parsed as Record<string, unknown> };
   } catch {
     // fall through
   }
@@ -196,19 +199,24 @@ function meetsComplexity(password: string): boolean {
 // users
 
 function getUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
-  if (!permits(ctx.caller, 'users.read') && !permits(ctx.caller, 'users.readBasic') && !permits(ctx.caller, 'me.read')) return refused('users.read');
+  if (!permits(ctx.caller, 'users.read') && !permits(ctx.caller, 'users.readBasic') && !permits(ctx.caller, 'me.read'))
+    return refused('users.read');
   const found = resolveUser(ctx, env);
   if (!found.ok) return found.error;
   const access = userAccess(ctx.caller, found.value);
   if (!access) return refused('users.read');
-  return getEntity(ctx, { typeName: USER_TYPE_NAME, properties: USER_PROPERTIES, entitySet: 'users' }, (select) => shapeUser(found.value, select, access));
+  return getEntity(ctx, { typeName: USER_TYPE_NAME, properties: USER_PROPERTIES, entitySet: 'users' }, (select) =>
+    shapeUser(found.value, select, access),
+  );
 }
 
 function getMe(ctx: RouteContext, env: GraphEnvironment): GraphResult {
   const found = resolveMe(ctx, env);
   if (!found.ok) return found.error;
   if (!permits(ctx.caller, 'me.read')) return refused('me.read');
-  return getEntity(ctx, { typeName: USER_TYPE_NAME, properties: USER_PROPERTIES, entitySet: 'users' }, (select) => shapeUser(found.value, select, 'full'));
+  return getEntity(ctx, { typeName: USER_TYPE_NAME, properties: USER_PROPERTIES, entitySet: 'users' }, (select) =>
+    shapeUser(found.value, select, 'full'),
+  );
 }
 
 function listUsers(ctx: RouteContext, env: GraphEnvironment): GraphResult {
@@ -251,7 +259,8 @@ function updateUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
   const body = readJsonObject(ctx.body);
   if (!body.ok) return failure(400, body.code, body.message);
   for (const key of Object.keys(body.value)) {
-    if (!UPDATABLE_USER_PROPERTIES.includes(key)) return badRequest(`Updating '${key}' is not supported by the emulated Graph (only ${UPDATABLE_USER_PROPERTIES.join(', ')}).`);
+    if (!UPDATABLE_USER_PROPERTIES.includes(key))
+      return badRequest(`Updating '${key}' is not supported by the emulated Graph (only ${UPDATABLE_USER_PROPERTIES.join(', ')}).`);
   }
   const { accountEnabled, passwordProfile } = body.value;
   if (accountEnabled !== undefined) {
@@ -269,19 +278,26 @@ function updateUser(ctx: RouteContext, env: GraphEnvironment): GraphResult {
     }
     if (!permits(ctx.caller, 'users.update.passwordProfile')) return refused('users.update.passwordProfile');
     if (!mayActOn(env, ctx.caller, 'resetPassword', target)) return denied();
-    if (!meetsComplexity(password)) return badRequest('The specified password does not comply with password complexity requirements. Please provide a different password.');
+    if (!meetsComplexity(password))
+      return badRequest(
+        'The specified password does not comply with password complexity requirements. Please provide a different password.',
+      );
     profile = { password, forceChangePasswordNextSignIn: forceChangePasswordNextSignIn ?? true };
   }
   // Every check passed: apply all or nothing. The password itself is never stored.
   if (typeof accountEnabled === 'boolean') target.accountEnabled = accountEnabled;
-  if (profile) target.passwordProfile = { forceChangePasswordNextSignIn: profile.forceChangePasswordNextSignIn, changedAt: isoSeconds(env.now()) };
+  if (profile)
+    target.passwordProfile = { forceChangePasswordNextSignIn: profile.forceChangePasswordNextSignIn, changedAt: isoSeconds(env.now()) };
   return success(204);
 }
 
 // ---------------------------------------------------------------------------------------------
 // memberships and roles
 
-type DirectoryObject = { readonly kind: 'user'; readonly user: DirectoryUser } | { readonly kind: 'group'; readonly group: DirectoryGroup } | { readonly kind: 'role'; readonly templateId: string };
+type DirectoryObject =
+  | { readonly kind: 'user'; readonly user: DirectoryUser }
+  | { readonly kind: 'group'; readonly group: DirectoryGroup }
+  | { readonly kind: 'role'; readonly templateId: string };
 
 const CASTS: Readonly<Record<string, DirectoryObject['kind']>> = {
   'microsoft.graph.user': 'user',
@@ -297,7 +313,13 @@ function readObject(item: DirectoryObject, property: string): unknown {
   return property.toLowerCase() === 'roletemplateid' ? item.templateId : undefined;
 }
 
-function objectCollection(ctx: RouteContext, env: GraphEnvironment, items: DirectoryObject[], allowedCasts: readonly DirectoryObject['kind'][], access: UserAccess): GraphResult {
+function objectCollection(
+  ctx: RouteContext,
+  env: GraphEnvironment,
+  items: DirectoryObject[],
+  allowedCasts: readonly DirectoryObject['kind'][],
+  access: UserAccess,
+): GraphResult {
   const castText = ctx.params.cast;
   let kind: DirectoryObject['kind'] | undefined;
   if (castText !== undefined) {
@@ -313,7 +335,15 @@ function objectCollection(ctx: RouteContext, env: GraphEnvironment, items: Direc
     read: readObject,
     shape: (item, select) => {
       const type = `#microsoft.graph.${typeNames[item.kind]}`;
-      if (item.kind === 'user') return { '@odata.type': type, ...shapeUser(item.user, select?.filter((p) => USER_PROPERTIES.includes(p)), access) };
+      if (item.kind === 'user')
+        return {
+          '@odata.type': type,
+          ...shapeUser(
+            item.user,
+            select?.filter((p) => USER_PROPERTIES.includes(p)),
+            access,
+          ),
+        };
       if (item.kind === 'group') return { '@odata.type': type, ...shapeGroup(item.group, select) };
       return { '@odata.type': type, ...shapeDirectoryRole(env.directory.tenantId, item.templateId, select) };
     },
@@ -321,8 +351,13 @@ function objectCollection(ctx: RouteContext, env: GraphEnvironment, items: Direc
 }
 
 function membershipsOf(env: GraphEnvironment, user: DirectoryUser, transitive: boolean): DirectoryObject[] {
-  const groups = transitive ? env.directory.transitiveGroupsOf(user.id) : [...env.directory.groups.values()].filter((g) => g.members.includes(user.id));
-  return [...groups.map((group): DirectoryObject => ({ kind: 'group', group })), ...activeRoles(user).map((templateId): DirectoryObject => ({ kind: 'role', templateId }))];
+  const groups = transitive
+    ? env.directory.transitiveGroupsOf(user.id)
+    : [...env.directory.groups.values()].filter((g) => g.members.includes(user.id));
+  return [
+    ...groups.map((group): DirectoryObject => ({ kind: 'group', group })),
+    ...activeRoles(user).map((templateId): DirectoryObject => ({ kind: 'role', templateId })),
+  ];
 }
 
 function memberOfHandler(transitive: boolean, me: boolean) {
@@ -338,7 +373,12 @@ function memberOfHandler(transitive: boolean, me: boolean) {
 /** $expand=roleDefinition or roleDefinition($select=a,b). */
 function expandRoleDefinition(text: string): Parsed<(assignment: RoleAssignment) => Json> {
   const match = /^\s*roleDefinition(?:\(\s*\$select=([^)]*)\))?\s*$/i.exec(text);
-  if (!match) return { ok: false, code: 'Request_BadRequest', message: `Could not find a navigation property named '${text}' on type 'microsoft.graph.unifiedRoleAssignment'.` };
+  if (!match)
+    return {
+      ok: false,
+      code: 'Request_BadRequest',
+      message: `Could not find a navigation property named '${text}' on type 'microsoft.graph.unifiedRoleAssignment'.`,
+    };
   let select: string[] | undefined;
   if (match[1] !== undefined) {
     const parsed = parseSelect(match[1], ROLE_DEFINITION_PROPERTIES, 'microsoft.graph.unifiedRoleDefinition');
@@ -396,7 +436,9 @@ function getGroup(ctx: RouteContext, env: GraphEnvironment): GraphResult {
   if (!permits(ctx.caller, 'groups.read')) return refused('groups.read');
   const found = findGroup(ctx, env);
   if (!found.ok) return found.error;
-  return getEntity(ctx, { typeName: GROUP_TYPE_NAME, properties: GROUP_PROPERTIES, entitySet: 'groups' }, (select) => shapeGroup(found.value, select));
+  return getEntity(ctx, { typeName: GROUP_TYPE_NAME, properties: GROUP_PROPERTIES, entitySet: 'groups' }, (select) =>
+    shapeGroup(found.value, select),
+  );
 }
 
 function membersOf(env: GraphEnvironment, group: DirectoryGroup, transitive: boolean): DirectoryObject[] {
@@ -437,7 +479,8 @@ function listRegisteredDevices(ctx: RouteContext, env: GraphEnvironment): GraphR
   const found = resolveUser(ctx, env);
   if (!found.ok) return found.error;
   const own = isSelf(ctx.caller, found.value);
-  if (!permits(ctx.caller, 'users.registeredDevices') && !(own && permits(ctx.caller, 'me.registeredDevices'))) return refused('users.registeredDevices');
+  if (!permits(ctx.caller, 'users.registeredDevices') && !(own && permits(ctx.caller, 'me.registeredDevices')))
+    return refused('users.registeredDevices');
   const devices = [...env.directory.devices.values()].filter((d) => d.ownerId === found.value.id);
   // Graph's limited-information rule: without permission to read devices, each comes back with
   // only its type and id, every other property null.
@@ -496,19 +539,54 @@ export const ROUTE_TABLE: readonly GraphRoute[] = [
   { name: GRAPH_ROUTES.me, method: 'GET', pattern: pattern('/me'), handle: getMe },
   { name: GRAPH_ROUTES.revokeMe, method: 'POST', pattern: pattern('/me/revokeSignInSessions'), handle: revokeMe },
   { name: GRAPH_ROUTES.meMemberOf, method: 'GET', pattern: pattern(`/me/memberOf${CAST}`), handle: memberOfHandler(false, true) },
-  { name: GRAPH_ROUTES.meTransitiveMemberOf, method: 'GET', pattern: pattern(`/me/transitiveMemberOf${CAST}`), handle: memberOfHandler(true, true) },
+  {
+    name: GRAPH_ROUTES.meTransitiveMemberOf,
+    method: 'GET',
+    pattern: pattern(`/me/transitiveMemberOf${CAST}`),
+    handle: memberOfHandler(true, true),
+  },
   { name: GRAPH_ROUTES.listUsers, method: 'GET', pattern: pattern('/users'), handle: listUsers },
   { name: GRAPH_ROUTES.getUser, method: 'GET', pattern: pattern(`/users${USER_REF}`), handle: getUser },
   { name: GRAPH_ROUTES.updateUser, method: 'PATCH', pattern: pattern(`/users${USER_REF}`), handle: updateUser },
   { name: GRAPH_ROUTES.revoke, method: 'POST', pattern: pattern(`/users${USER_REF}/revokeSignInSessions`), handle: revokeUser },
-  { name: GRAPH_ROUTES.memberOf, method: 'GET', pattern: pattern(`/users${USER_REF}/memberOf${CAST}`), handle: memberOfHandler(false, false) },
-  { name: GRAPH_ROUTES.transitiveMemberOf, method: 'GET', pattern: pattern(`/users${USER_REF}/transitiveMemberOf${CAST}`), handle: memberOfHandler(true, false) },
-  { name: GRAPH_ROUTES.registeredDevices, method: 'GET', pattern: pattern(`/users${USER_REF}/registeredDevices`), handle: listRegisteredDevices },
-  { name: GRAPH_ROUTES.roleAssignments, method: 'GET', pattern: pattern('/roleManagement/directory/roleAssignments'), handle: listRoleAssignments },
+  {
+    name: GRAPH_ROUTES.memberOf,
+    method: 'GET',
+    pattern: pattern(`/users${USER_REF}/memberOf${CAST}`),
+    handle: memberOfHandler(false, false),
+  },
+  {
+    name: GRAPH_ROUTES.transitiveMemberOf,
+    method: 'GET',
+    pattern: pattern(`/users${USER_REF}/transitiveMemberOf${CAST}`),
+    handle: memberOfHandler(true, false),
+  },
+  {
+    name: GRAPH_ROUTES.registeredDevices,
+    method: 'GET',
+    pattern: pattern(`/users${USER_REF}/registeredDevices`),
+    handle: listRegisteredDevices,
+  },
+  {
+    name: GRAPH_ROUTES.roleAssignments,
+    method: 'GET',
+    pattern: pattern('/roleManagement/directory/roleAssignments'),
+    handle: listRoleAssignments,
+  },
   { name: GRAPH_ROUTES.listGroups, method: 'GET', pattern: pattern('/groups'), handle: listGroups },
   { name: GRAPH_ROUTES.getGroup, method: 'GET', pattern: pattern('/groups/(?<group>[^/]+)'), handle: getGroup },
-  { name: GRAPH_ROUTES.groupMembers, method: 'GET', pattern: pattern(`/groups/(?<group>[^/]+)/members${CAST}`), handle: groupMembersHandler(false) },
-  { name: GRAPH_ROUTES.groupTransitiveMembers, method: 'GET', pattern: pattern(`/groups/(?<group>[^/]+)/transitiveMembers${CAST}`), handle: groupMembersHandler(true) },
+  {
+    name: GRAPH_ROUTES.groupMembers,
+    method: 'GET',
+    pattern: pattern(`/groups/(?<group>[^/]+)/members${CAST}`),
+    handle: groupMembersHandler(false),
+  },
+  {
+    name: GRAPH_ROUTES.groupTransitiveMembers,
+    method: 'GET',
+    pattern: pattern(`/groups/(?<group>[^/]+)/transitiveMembers${CAST}`),
+    handle: groupMembersHandler(true),
+  },
   { name: GRAPH_ROUTES.updateDevice, method: 'PATCH', pattern: pattern('/devices/(?<device>[^/]+)'), handle: updateDevice },
   { name: GRAPH_ROUTES.batch, method: 'POST', pattern: pattern(String.raw`/\$batch`), handle: (ctx, env) => env.batch(ctx) },
 ];

@@ -62,7 +62,9 @@ export function refreshOf(card: JsonObject): { action: ExecuteAction; userIds?: 
   const refresh = obj(card.refresh);
   const action = isObject(refresh.action) ? toExecute(refresh.action) : undefined;
   if (!action) return undefined;
-  return Array.isArray(refresh.userIds) ? { action, userIds: refresh.userIds.filter((u): u is string => typeof u === 'string') } : { action };
+  return Array.isArray(refresh.userIds)
+    ? { action, userIds: refresh.userIds.filter((u): u is string => typeof u === 'string') }
+    : { action };
 }
 
 /** The ids of all Input.* elements in the card. */
@@ -113,7 +115,8 @@ export function classifyActionAnswer(httpStatus: number, body: unknown): ActionA
   if (httpStatus === 0) return { kind: 'error', status: 0, error: errorOf(0, body) };
   const status = semanticStatus(httpStatus, body);
   const type = isObject(body) ? str(body.type) : undefined;
-  if (status === 401 && type === LOGIN_REQUEST && isObject(body) && isObject(body.value)) return { kind: 'loginRequest', oauthCard: body.value };
+  if (status === 401 && type === LOGIN_REQUEST && isObject(body) && isObject(body.value))
+    return { kind: 'loginRequest', oauthCard: body.value };
   if (status === 412) return { kind: 'preconditionFailed', error: errorOf(status, body) };
   if (status === 200 && httpStatus >= 200 && httpStatus < 300) {
     if (type === CARD_RESPONSE && isObject(body) && isObject(body.value)) return { kind: 'card', card: body.value };

@@ -110,9 +110,7 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
     const id = newActivityId();
     // In a channel a post to the bare channel id starts a new thread rooted at itself.
     const threaded =
-      conversation.conversationType === 'channel'
-        ? `${conversation.id};messageid=${threadRootId(conversationId) ?? id}`
-        : conversation.id;
+      conversation.conversationType === 'channel' ? `${conversation.id};messageid=${threadRootId(conversationId) ?? id}` : conversation.id;
     transcript.add({
       id,
       baseConversationId: conversation.id,
@@ -133,7 +131,8 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
       // A new post in a channel (TeamsInfo.sendMessageToTeamsChannel).
       const channel = registry.find(channelId);
       if (!channel || channel.conversationType !== 'channel') return CONVERSATION_NOT_FOUND();
-      if (channel.team && !channel.team.botInstalled) return error(403, 'BotNotInConversationRoster', 'The bot is not part of the conversation roster.');
+      if (channel.team && !channel.team.botInstalled)
+        return error(403, 'BotNotInConversationRoster', 'The bot is not part of the conversation roster.');
       if (!activity) return error(400, 'BadArgument', 'An activity is required to start a channel conversation.');
       const posted = postMessage(channel, channel.id, activity);
       if (posted.status >= 300) return posted;
@@ -221,7 +220,10 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
   add('members', 'GET', '/v3/conversations/:conversationId/members', ({ req }) => {
     const roster = registry.rosterOf(req.params.conversationId ?? '');
     if (!roster) return CONVERSATION_NOT_FOUND();
-    return json(200, roster.map((u) => teamsChannelAccount(u, options.tenantId)));
+    return json(
+      200,
+      roster.map((u) => teamsChannelAccount(u, options.tenantId)),
+    );
   });
 
   add('teamDetails', 'GET', '/v3/teams/:teamId', ({ req }) => {
@@ -242,9 +244,12 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
     const team = registry.findTeam(baseConversationId(req.params.teamId ?? ''));
     if (!team) return error(404, 'NotFound', 'Team not found.');
     // The General channel comes without a name, as in Teams.
-    return json(200, { conversations: team.channels.map((c) => (c.id === team.id ? { id: c.id } : { id: c.id, name: c.name, membershipType: c.membershipType ?? 'standard' })) });
+    return json(200, {
+      conversations: team.channels.map((c) =>
+        c.id === team.id ? { id: c.id } : { id: c.id, name: c.name, membershipType: c.membershipType ?? 'standard' },
+      ),
+    });
   });
-
 }
 
 function safeJson(req: EmulatedRequest): unknown {

@@ -64,7 +64,8 @@ class EmulatedTeam implements Team {
 
   privateChannel(name: string, members: readonly DirectoryUser[] = this.members): Conversation {
     const outsiders = members.filter((m) => !this.members.includes(m));
-    if (outsiders.length > 0) throw new Error(`Private channel members must be in the team: ${outsiders.map((u) => u.displayName).join(', ')}`);
+    if (outsiders.length > 0)
+      throw new Error(`Private channel members must be in the team: ${outsiders.map((u) => u.displayName).join(', ')}`);
     return this.byName.get(name.toLowerCase()) ?? this.add(name, threadId('thread.tacv2'), 'private', members);
   }
 

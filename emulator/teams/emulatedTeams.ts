@@ -188,7 +188,11 @@ export class EmulatedTeams {
       ...rest,
       type: 'conversationUpdate',
       membersAdded: [{ id: `28:${this.options.botAppId}` }],
-      channelData: { ...(rest.channelData as object), eventType: 'teamMemberAdded', team: { id: team.id, name: team.name, aadGroupId: team.aadGroupId } },
+      channelData: {
+        ...(rest.channelData as object),
+        eventType: 'teamMemberAdded',
+        team: { id: team.id, name: team.name, aadGroupId: team.aadGroupId },
+      },
     });
   }
 
@@ -424,7 +428,12 @@ export class EmulatedTeams {
    * Teams gets a token silently only in personal and group chats, only when the card names a
    * token exchange resource, and not for users who must consent first. Records why not.
    */
-  private canSilentSso(user: DirectoryUser, conversation: Conversation, exchangeId: string | undefined, flow: SignInFlow): exchangeId is string {
+  private canSilentSso(
+    user: DirectoryUser,
+    conversation: Conversation,
+    exchangeId: string | undefined,
+    flow: SignInFlow,
+  ): exchangeId is string {
     if (conversation.conversationType === 'channel') {
       flow.steps.push('no silent sso in channels');
       return false;
@@ -454,7 +463,11 @@ export class EmulatedTeams {
     if (this.canSilentSso(user, conversation, exchangeId, flow)) {
       const token = await this.options.entra.issueSsoToken(user.id, { appId: this.options.botAppId });
       flow.steps.push('sso token');
-      const answer = await this.invoke(user, conversation, message.conversationId, 'signin/tokenExchange', { id: exchangeId, connectionName, token });
+      const answer = await this.invoke(user, conversation, message.conversationId, 'signin/tokenExchange', {
+        id: exchangeId,
+        connectionName,
+        token,
+      });
       flow.steps.push(`signin/tokenExchange→${answer.status === 0 ? 'unreachable' : semanticStatus(answer.status, answer.body)}`);
       if (answer.status >= 200 && answer.status < 300 && semanticStatus(answer.status, answer.body) === 200) return;
     }
@@ -469,7 +482,13 @@ export class EmulatedTeams {
     flow.signInRequired = true;
   }
 
-  private invoke(user: DirectoryUser, conversation: Conversation, conversationId: string, name: string, value: unknown): Promise<BotAnswer> {
+  private invoke(
+    user: DirectoryUser,
+    conversation: Conversation,
+    conversationId: string,
+    name: string,
+    value: unknown,
+  ): Promise<BotAnswer> {
     return this.post(invokeActivity(this.context, user, conversation, conversationId, name, value));
   }
 

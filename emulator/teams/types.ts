@@ -117,16 +117,7 @@ export interface InvokeResult extends SignInOutcome {
 }
 
 export type ConnectorOperation =
-  | 'createConversation'
-  | 'send'
-  | 'reply'
-  | 'update'
-  | 'delete'
-  | 'getMember'
-  | 'members'
-  | 'pagedMembers'
-  | 'teamDetails'
-  | 'teamChannels';
+  'createConversation' | 'send' | 'reply' | 'update' | 'delete' | 'getMember' | 'members' | 'pagedMembers' | 'teamDetails' | 'teamChannels';
 
 /** One connector call that reached a handler (faults injected through the server answer before it). */
 export interface ConnectorCall {

@@ -35,7 +35,10 @@ function zipBuffers(files: ReadonlyArray<readonly [string, Buffer]>): Promise<Bu
   zip.end();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+    zip.outputStream
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => resolve(Buffer.concat(chunks)))
+      .on('error', reject);
   });
 }
 
@@ -44,8 +47,10 @@ function checkIcons(icons: Readonly<Record<string, Buffer>>): string[] {
   for (const [name, size] of Object.entries(PACKAGE_ICONS)) {
     const header = icons[name] ? readPngHeader(icons[name]) : undefined;
     if (!header) problems.push(`${name} is missing or not a PNG.`);
-    else if (header.width !== size || header.height !== size) problems.push(`${name} must be ${size}×${size} pixels (is ${header.width}×${header.height}).`);
-    else if (name === 'outline.png' && header.colorType !== 6 && header.colorType !== 4) problems.push('outline.png must have an alpha channel (transparent background).');
+    else if (header.width !== size || header.height !== size)
+      problems.push(`${name} must be ${size}×${size} pixels (is ${header.width}×${header.height}).`);
+    else if (name === 'outline.png' && header.colorType !== 6 && header.colorType !== 4)
+      problems.push('outline.png must have an alpha channel (transparent background).');
   }
   return problems;
 }
@@ -55,7 +60,8 @@ export async function buildAppPackage(options: BuildOptions): Promise<BuildResul
   const variables = resolvePackageVariables(options.env, { packageVersion: options.packageVersion });
   if (!variables.ok) return { ok: false, stage: 'variables', problems: variables.problems };
   const filled = fillTemplate(readFileSync(path.join(options.sourceDir, 'manifest.json'), 'utf8'), variables.values);
-  if (!filled.ok) return { ok: false, stage: 'template', problems: filled.missing.map((name) => `the template uses \${{${name}}}, which has no value.`) };
+  if (!filled.ok)
+    return { ok: false, stage: 'template', problems: filled.missing.map((name) => `the template uses \${{${name}}}, which has no value.`) };
   const manifest = JSON.parse(filled.text) as Record<string, unknown>;
   const schemaProblems = await validateTeamsManifest(manifest);
   if (schemaProblems.length > 0) return { ok: false, stage: 'schema', problems: schemaProblems };

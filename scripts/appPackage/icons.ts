@@ -11,24 +11,37 @@ export const ACCENT_COLOR = '#2F5597';
 
 type Sdf = (x: number, y: number) => number;
 
-const ring = (cx: number, cy: number, r: number, width: number): Sdf => (x, y) => Math.abs(Math.hypot(x - cx, y - cy) - r) - width / 2;
-const box = (x0: number, y0: number, x1: number, y1: number, radius = 0): Sdf => (x, y) => {
-  const cx = (x0 + x1) / 2;
-  const cy = (y0 + y1) / 2;
-  const qx = Math.abs(x - cx) - ((x1 - x0) / 2 - radius);
-  const qy = Math.abs(y - cy) - ((y1 - y0) / 2 - radius);
-  return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - radius;
-};
-const segment = (ax: number, ay: number, bx: number, by: number, width: number): Sdf => (x, y) => {
-  const px = x - ax;
-  const py = y - ay;
-  const dx = bx - ax;
-  const dy = by - ay;
-  const t = Math.max(0, Math.min(1, (px * dx + py * dy) / (dx * dx + dy * dy)));
-  return Math.hypot(px - dx * t, py - dy * t) - width / 2;
-};
-const union = (...shapes: Sdf[]): Sdf => (x, y) => Math.min(...shapes.map((s) => s(x, y)));
-const minus = (a: Sdf, b: Sdf): Sdf => (x, y) => Math.max(a(x, y), -b(x, y));
+const ring =
+  (cx: number, cy: number, r: number, width: number): Sdf =>
+  (x, y) =>
+    Math.abs(Math.hypot(x - cx, y - cy) - r) - width / 2;
+const box =
+  (x0: number, y0: number, x1: number, y1: number, radius = 0): Sdf =>
+  (x, y) => {
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
+    const qx = Math.abs(x - cx) - ((x1 - x0) / 2 - radius);
+    const qy = Math.abs(y - cy) - ((y1 - y0) / 2 - radius);
+    return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - radius;
+  };
+const segment =
+  (ax: number, ay: number, bx: number, by: number, width: number): Sdf =>
+  (x, y) => {
+    const px = x - ax;
+    const py = y - ay;
+    const dx = bx - ax;
+    const dy = by - ay;
+    const t = Math.max(0, Math.min(1, (px * dx + py * dy) / (dx * dx + dy * dy)));
+    return Math.hypot(px - dx * t, py - dy * t) - width / 2;
+  };
+const union =
+  (...shapes: Sdf[]): Sdf =>
+  (x, y) =>
+    Math.min(...shapes.map((s) => s(x, y)));
+const minus =
+  (a: Sdf, b: Sdf): Sdf =>
+  (x, y) =>
+    Math.max(a(x, y), -b(x, y));
 
 /** The glyph: a key (ring head, shaft, two teeth) and a slash across it, with a gap around the slash. */
 function glyph(stroke: number): Sdf {

@@ -49,8 +49,16 @@ export const PACKAGE_VARIABLES: readonly VariableRule[] = [
     check: (v) => (/^(api|https):\/\/\S+$/.test(v) && v.length <= 2048 ? undefined : 'must be an api:// or https:// URI'),
     fallback: (values) => (values.MicrosoftAppId ? defaultSsoAppIdUri(values.MicrosoftAppId) : undefined),
   },
-  { name: 'BOT_DOMAIN', meaning: "the host name the bot is reached at, e.g. revoker.azurewebsites.net (no https://, no path)", check: (v) => (HOSTNAME.test(v) ? undefined : 'must be a host name such as revoker.azurewebsites.net') },
-  { name: 'APP_DEVELOPER_NAME', meaning: 'who publishes the app in your organisation (at most 32 characters)', check: (v) => (v.length <= 32 ? undefined : 'must be at most 32 characters') },
+  {
+    name: 'BOT_DOMAIN',
+    meaning: 'the host name the bot is reached at, e.g. revoker.azurewebsites.net (no https://, no path)',
+    check: (v) => (HOSTNAME.test(v) ? undefined : 'must be a host name such as revoker.azurewebsites.net'),
+  },
+  {
+    name: 'APP_DEVELOPER_NAME',
+    meaning: 'who publishes the app in your organisation (at most 32 characters)',
+    check: (v) => (v.length <= 32 ? undefined : 'must be at most 32 characters'),
+  },
   { name: 'APP_WEBSITE_URL', meaning: 'a page with support information', check: https },
   { name: 'APP_PRIVACY_URL', meaning: "your organisation's privacy statement for this app", check: https },
   { name: 'APP_TERMS_URL', meaning: 'the terms of use for this app', check: https },

@@ -63,7 +63,7 @@ export function decodeRgbaPng(file: Uint8Array): RgbaImage | undefined {
   if (!header || header.bitDepth !== 8 || header.colorType !== 6) return undefined;
   const buffer = Buffer.from(file);
   const idat: Buffer[] = [];
-  for (let at = 8; at + 8 <= buffer.length; ) {
+  for (let at = 8; at + 8 <= buffer.length;) {
     const length = buffer.readUInt32BE(at);
     const type = buffer.toString('ascii', at + 4, at + 8);
     if (type === 'IDAT') idat.push(buffer.subarray(at + 8, at + 8 + length));

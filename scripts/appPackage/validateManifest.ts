@@ -27,6 +27,8 @@ export async function validateTeamsManifest(manifest: Record<string, unknown>): 
     return [...problems, `no bundled schema for manifestVersion "${version}": ${error instanceof Error ? error.message : String(error)}`];
   }
   // Some bundled schemas carry \a and \v escapes JSON does not allow; the package's own reader rewrites them the same way.
-  const schema = JSON.parse(schemaText.replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b')) as Parameters<typeof AppManifestUtils.validateAgainstSchema>[1];
+  const schema = JSON.parse(schemaText.replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b')) as Parameters<
+    typeof AppManifestUtils.validateAgainstSchema
+  >[1];
   return [...problems, ...(await AppManifestUtils.validateAgainstSchema(manifest as unknown as AppManifest, schema))];
 }

@@ -61,7 +61,9 @@ export function csvCell(value: string | number | undefined): string {
 
 /** A header line and one line per record, in the order given, each ending with a newline. */
 export function auditCsv(records: readonly AuditRecord[]): string {
-  return [AUDIT_CSV_COLUMNS.join(','), ...records.map((record) => cells(record).map(csvCell).join(','))].map((line) => `${line}\n`).join('');
+  return [AUDIT_CSV_COLUMNS.join(','), ...records.map((record) => cells(record).map(csvCell).join(','))]
+    .map((line) => `${line}\n`)
+    .join('');
 }
 
 /** One JSON object per line, in the order given. */

@@ -42,7 +42,13 @@ export type AuditOutcome =
   | { readonly kind: 'unknown_subject'; readonly query: string }
   | { readonly kind: 'ambiguous_subject'; readonly query: string }
   | { readonly kind: 'storage_unavailable' }
-  | { readonly kind: 'listed'; readonly records: readonly AuditRecord[]; readonly more: boolean; readonly subject?: AuditSubject; readonly basis: AuditAccessBasis }
+  | {
+      readonly kind: 'listed';
+      readonly records: readonly AuditRecord[];
+      readonly more: boolean;
+      readonly subject?: AuditSubject;
+      readonly basis: AuditAccessBasis;
+    }
   | {
       readonly kind: 'exported';
       readonly format: AuditExportFormat;
@@ -116,13 +122,24 @@ export class AuditQueryService {
     if (request.mode === 'list') return { kind: 'listed', records, more, subject, basis: access.basis };
     const oldestFirst = [...records].reverse();
     const format = request.format ?? 'csv';
-    return { kind: 'exported', format, content: format === 'csv' ? auditCsv(oldestFirst) : auditJsonl(oldestFirst), count: records.length, more, subject };
+    return {
+      kind: 'exported',
+      format,
+      content: format === 'csv' ? auditCsv(oldestFirst) : auditJsonl(oldestFirst),
+      count: records.length,
+      more,
+      subject,
+    };
   }
 
   private async access(
     acting: Acting,
     context: { inSecurityChannel: boolean; deadline?: number },
-  ): Promise<{ kind: 'granted'; basis: AuditAccessBasis } | { kind: 'denied'; reason: 'not_configured' | 'not_member' } | { kind: 'failed'; failure: DirectoryFailure }> {
+  ): Promise<
+    | { kind: 'granted'; basis: AuditAccessBasis }
+    | { kind: 'denied'; reason: 'not_configured' | 'not_member' }
+    | { kind: 'failed'; failure: DirectoryFailure }
+  > {
     if (context.inSecurityChannel && this.options.securityChannelConfigured) return { kind: 'granted', basis: 'security_channel' };
     if (this.options.adminGroupId) {
       const member = await acting.directory.isMemberOfGroup(this.options.adminGroupId, { deadline: context.deadline });
@@ -138,14 +155,28 @@ export class AuditQueryService {
     role: AuditSubject['role'],
     who: ResolvedTarget,
     deadline: number | undefined,
-  ): Promise<{ kind: 'resolved'; subject: AuditSubject } | Extract<AuditOutcome, { kind: 'failed' | 'unknown_subject' | 'ambiguous_subject' }>> {
+  ): Promise<
+    { kind: 'resolved'; subject: AuditSubject } | Extract<AuditOutcome, { kind: 'failed' | 'unknown_subject' | 'ambiguous_subject' }>
+  > {
     switch (who.kind) {
       case 'self':
-        return { kind: 'resolved', subject: { role, id: acting.person.aadObjectId, userPrincipalName: acting.person.userPrincipalName, displayName: acting.person.name } };
+        return {
+          kind: 'resolved',
+          subject: {
+            role,
+            id: acting.person.aadObjectId,
+            userPrincipalName: acting.person.userPrincipalName,
+            displayName: acting.person.name,
+          },
+        };
       case 'objectId':
       case 'userPrincipalName': {
         const user = await acting.directory.getUser(who, { deadline });
-        if (user.ok) return { kind: 'resolved', subject: { role, id: user.value.id, userPrincipalName: user.value.userPrincipalName, displayName: user.value.displayName } };
+        if (user.ok)
+          return {
+            kind: 'resolved',
+            subject: { role, id: user.value.id, userPrincipalName: user.value.userPrincipalName, displayName: user.value.displayName },
+          };
         if (user.error.code !== 'not_found') return { kind: 'failed', failure: user.error };
         // Deleted or renamed since: the records still hold the id (or the UPN they had then).
         return { kind: 'resolved', subject: who.kind === 'objectId' ? { role, id: who.id } : { role, userPrincipalName: who.upn } };
@@ -156,7 +187,10 @@ export class AuditQueryService {
         const [only, another] = found.value;
         if (!only) return { kind: 'unknown_subject', query: who.text };
         if (another) return { kind: 'ambiguous_subject', query: who.text };
-        return { kind: 'resolved', subject: { role, id: only.id, userPrincipalName: only.userPrincipalName, displayName: only.displayName } };
+        return {
+          kind: 'resolved',
+          subject: { role, id: only.id, userPrincipalName: only.userPrincipalName, displayName: only.displayName },
+        };
       }
     }
   }
@@ -164,14 +198,18 @@ export class AuditQueryService {
   /** The newest `count` records of the tenant about (or by) the subject. */
   private async find(tenantId: string, subject: AuditSubject | undefined, count: number): Promise<AuditRecord[]> {
     if (!subject || subject.id) {
-      const filter: AuditFilter = { tenantId, limit: count, ...(subject?.role === 'target' ? { targetId: subject.id } : subject?.role === 'actor' ? { actorId: subject.id } : {}) };
+      const filter: AuditFilter = {
+        tenantId,
+        limit: count,
+        ...(subject?.role === 'target' ? { targetId: subject.id } : subject?.role === 'actor' ? { actorId: subject.id } : {}),
+      };
       return this.options.log.list(filter);
     }
     // Only a UPN the directory no longer knows: match it in the newest records.
     const upn = (subject.userPrincipalName ?? '').toLowerCase();
     const matched: AuditRecord[] = [];
     let before: number | undefined;
-    for (let scanned = 0; scanned < UPN_SCAN_LIMIT && matched.length < count; ) {
+    for (let scanned = 0; scanned < UPN_SCAN_LIMIT && matched.length < count;) {
       const page = await this.options.log.list({ tenantId, limit: 1000, before });
       if (page.length === 0) break;
       scanned += page.length;
@@ -185,9 +223,11 @@ export class AuditQueryService {
   }
 }
 
-
 function describe(request: AuditRequest, count: number, subject: AuditSubject | undefined): string {
-  const what = request.mode === 'export' ? `exported ${count} record${count === 1 ? '' : 's'} as ${request.format === 'jsonl' ? 'JSON Lines' : 'CSV'}` : `viewed ${count} record${count === 1 ? '' : 's'}`;
+  const what =
+    request.mode === 'export'
+      ? `exported ${count} record${count === 1 ? '' : 's'} as ${request.format === 'jsonl' ? 'JSON Lines' : 'CSV'}`
+      : `viewed ${count} record${count === 1 ? '' : 's'}`;
   if (!subject) return what;
   const who = subject.userPrincipalName ?? subject.id ?? 'unknown';
   return `${what} ${subject.role === 'target' ? 'about' : 'by'} ${who}`;

@@ -159,7 +159,10 @@ export class AuditTrail {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     let budget: NodeJS.Timeout | undefined;
-    await Promise.race([this.flush(), new Promise<void>((resolve) => (budget = setTimeout(resolve, this.options.closeBudgetInMs ?? 5000)))]);
+    await Promise.race([
+      this.flush(),
+      new Promise<void>((resolve) => (budget = setTimeout(resolve, this.options.closeBudgetInMs ?? 5000))),
+    ]);
     clearTimeout(budget);
     this.closed = true;
     for (const item of this.waiting.splice(0)) {

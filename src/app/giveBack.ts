@@ -23,7 +23,11 @@ export async function giveBack<T>(
 ): Promise<void> {
   try {
     const written = await store.replace(where.namespace, where.key, previous, heldEtag, { expiresAt: where.expiresAt });
-    if (!written.ok) report?.(new Error(`the held item was ${written.reason === 'missing' ? 'deleted' : 'changed'} meanwhile`), `giving back ${where.namespace} item`);
+    if (!written.ok)
+      report?.(
+        new Error(`the held item was ${written.reason === 'missing' ? 'deleted' : 'changed'} meanwhile`),
+        `giving back ${where.namespace} item`,
+      );
   } catch (error) {
     if (!report) throw error;
     report(error, `giving back ${where.namespace} item`);

@@ -121,9 +121,18 @@ export class RateLimiter {
     this.clock = options.clock;
     const max = options.maxBuckets ?? 10_000;
     this.tables = {
-      command: { user: new BucketTable(this.limits.userCommandsPerMinute, max), tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max) },
-      revoke: { user: new BucketTable(this.limits.userRevokesPerMinute, max), tenant: new BucketTable(this.limits.tenantRevokesPerMinute, max) },
-      signin: { user: new BucketTable(this.limits.userCommandsPerMinute, max), tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max) },
+      command: {
+        user: new BucketTable(this.limits.userCommandsPerMinute, max),
+        tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max),
+      },
+      revoke: {
+        user: new BucketTable(this.limits.userRevokesPerMinute, max),
+        tenant: new BucketTable(this.limits.tenantRevokesPerMinute, max),
+      },
+      signin: {
+        user: new BucketTable(this.limits.userCommandsPerMinute, max),
+        tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max),
+      },
     };
   }
 

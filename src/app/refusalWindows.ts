@@ -11,7 +11,12 @@
 import type { AuditAction, AuditActor, AuditEntry, AuditTarget } from './ports/auditLog';
 
 /** Refusals of what one person tried; other records (outcomes of actions) are never coalesced. */
-export const COALESCED_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(['request.refused', 'signin.refused', 'audit.refused', 'command.refused']);
+export const COALESCED_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>([
+  'request.refused',
+  'signin.refused',
+  'audit.refused',
+  'command.refused',
+]);
 
 /** An audit record before the trail stamps its time. */
 export type AuditDraft = Omit<AuditEntry, 'at'>;
@@ -56,7 +61,17 @@ export class RefusalWindows {
     const key = `${entry.tenantId.toLowerCase()}|${entry.actor.aadObjectId.toLowerCase()}|${entry.action}`;
     const open = this.windows.get(key);
     if (!open) {
-      this.windows.set(key, { openedAt: now, first: { ...entry, actor: entry.actor }, count: 0, countedFrom: now, lastAt: now, codes: new Map(), requestId: undefined, target: undefined, sameRequest: true });
+      this.windows.set(key, {
+        openedAt: now,
+        first: { ...entry, actor: entry.actor },
+        count: 0,
+        countedFrom: now,
+        lastAt: now,
+        codes: new Map(),
+        requestId: undefined,
+        target: undefined,
+        sameRequest: true,
+      });
       while (this.windows.size > this.maxWindows) {
         const [oldestKey, oldest] = this.windows.entries().next().value!;
         this.windows.delete(oldestKey);

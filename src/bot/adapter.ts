@@ -13,7 +13,11 @@ export interface ActivityAnswer {
 }
 
 export class RevokerAdapter extends CloudAdapter {
-  constructor(auth: BotFrameworkAuthentication, logger: Logger, onUnhandled: (context: TurnContext, correlationId: string) => Promise<void>) {
+  constructor(
+    auth: BotFrameworkAuthentication,
+    logger: Logger,
+    onUnhandled: (context: TurnContext, correlationId: string) => Promise<void>,
+  ) {
     super(auth);
     // Errors that escape the bot's own guards: log with a reference, tell the person that reference only.
     this.onTurnError = async (context, error) => {
@@ -24,7 +28,11 @@ export class RevokerAdapter extends CloudAdapter {
   }
 
   /** Authenticates and runs one activity; `onTurn` is called once authentication has passed. */
-  async handle(authHeader: string, activity: Record<string, unknown>, logic: (context: TurnContext) => Promise<void>): Promise<ActivityAnswer | undefined> {
+  async handle(
+    authHeader: string,
+    activity: Record<string, unknown>,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<ActivityAnswer | undefined> {
     return this.processActivity(authHeader, activity as unknown as Activity, logic);
   }
 }

@@ -49,7 +49,8 @@ function createMsalClient(appId: string, password: string, loginUrl: string): Co
   } catch {
     throw new BotFrameworkConfigError('ToChannelFromBotLoginUrl is not a valid URL.');
   }
-  if (url.protocol !== 'https:') throw new BotFrameworkConfigError('ToChannelFromBotLoginUrl must use https (msal-node refuses other authorities).');
+  if (url.protocol !== 'https:')
+    throw new BotFrameworkConfigError('ToChannelFromBotLoginUrl must use https (msal-node refuses other authorities).');
   if (url.pathname.replace(/\/+$/, '') === '') {
     throw new BotFrameworkConfigError('ToChannelFromBotLoginUrl must name the tenant, e.g. https://host:port/<tenant-id>.');
   }

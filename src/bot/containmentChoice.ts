@@ -4,7 +4,11 @@
  */
 import type { ContainmentChoice } from '../domain/revocationRequest';
 
-export const CONTAINMENT_INPUT_IDS = { disableAccount: 'disableAccount', resetPassword: 'resetPassword', disableDevices: 'disableDevices' } as const;
+export const CONTAINMENT_INPUT_IDS = {
+  disableAccount: 'disableAccount',
+  resetPassword: 'resetPassword',
+  disableDevices: 'disableDevices',
+} as const;
 
 export function containmentFrom(data: Record<string, unknown>): ContainmentChoice | undefined {
   const ticked = (id: string): boolean => data[id] === 'true' || data[id] === true;

@@ -25,27 +25,65 @@ export function explainDirectoryFailure(code: DirectoryFailureCode, targetName?:
         hint: 'If you have an eligible role in Privileged Identity Management, activate it and try again, or ask someone who holds one of the roles listed.',
       };
     case 'not_found':
-      return { title: 'User not found', message: `Microsoft Graph has no user ${targetName ? `“${targetName}”` : 'by that name'} any more. They may have been deleted.` };
+      return {
+        title: 'User not found',
+        message: `Microsoft Graph has no user ${targetName ? `“${targetName}”` : 'by that name'} any more. They may have been deleted.`,
+      };
     case 'bad_request':
       return { title: 'Microsoft Graph rejected the request', message: 'Graph said the request was not valid. Nothing was changed.' };
     case 'throttled':
-      return { title: 'Microsoft Graph is busy', message: 'Graph asked us to slow down and did not answer in time. Nothing was changed.', hint: 'Try again in a minute.' };
+      return {
+        title: 'Microsoft Graph is busy',
+        message: 'Graph asked us to slow down and did not answer in time. Nothing was changed.',
+        hint: 'Try again in a minute.',
+      };
     case 'graph_unavailable':
-      return { title: 'Microsoft 365 didn’t answer', message: 'Microsoft Graph or Entra ID could not be reached or had an error. Nothing was changed as far as we know.', hint: 'Try again in a minute.' };
+      return {
+        title: 'Microsoft 365 didn’t answer',
+        message: 'Microsoft Graph or Entra ID could not be reached or had an error. Nothing was changed as far as we know.',
+        hint: 'Try again in a minute.',
+      };
     case 'timeout':
-      return { title: 'Microsoft Graph took too long', message: 'Graph did not answer in time, so we can’t tell whether anything changed.', hint: 'Look the user up again to see when sessions were last revoked, then retry if needed.' };
+      return {
+        title: 'Microsoft Graph took too long',
+        message: 'Graph did not answer in time, so we can’t tell whether anything changed.',
+        hint: 'Look the user up again to see when sessions were last revoked, then retry if needed.',
+      };
     case 'consent_required':
-      return { title: 'The app isn’t approved in your organisation yet', message: 'An administrator must grant admin consent to Session Revoker’s Microsoft Graph permissions before it can act for you.', hint: 'Ask your Entra administrator to grant admin consent for Session Revoker.' };
+      return {
+        title: 'The app isn’t approved in your organisation yet',
+        message: 'An administrator must grant admin consent to Session Revoker’s Microsoft Graph permissions before it can act for you.',
+        hint: 'Ask your Entra administrator to grant admin consent for Session Revoker.',
+      };
     case 'interaction_required':
-      return { title: 'Microsoft Entra ID wants you to sign in again', message: 'Your organisation requires a fresh sign-in or multi-factor authentication before this action.', hint: 'Sign in again with the button, complete MFA, then retry.' };
+      return {
+        title: 'Microsoft Entra ID wants you to sign in again',
+        message: 'Your organisation requires a fresh sign-in or multi-factor authentication before this action.',
+        hint: 'Sign in again with the button, complete MFA, then retry.',
+      };
     case 'sign_in_expired':
-      return { title: 'Your sign-in has expired', message: 'Your Teams sign-in is too old to act on your behalf.', hint: 'Click again; Teams will sign you in afresh.' };
+      return {
+        title: 'Your sign-in has expired',
+        message: 'Your Teams sign-in is too old to act on your behalf.',
+        hint: 'Click again; Teams will sign you in afresh.',
+      };
     case 'token_invalid':
-      return { title: 'Your sign-in couldn’t be used', message: 'Microsoft Entra ID did not accept your Teams sign-in for this app.', hint: 'Sign out of Teams and back in. If it keeps happening, tell your Teams administrator.' };
+      return {
+        title: 'Your sign-in couldn’t be used',
+        message: 'Microsoft Entra ID did not accept your Teams sign-in for this app.',
+        hint: 'Sign out of Teams and back in. If it keeps happening, tell your Teams administrator.',
+      };
     case 'bot_misconfigured':
-      return { title: 'Session Revoker is not set up correctly', message: 'Microsoft Entra ID refused the app’s own credentials. This is a configuration problem, not yours.', hint: 'Tell your Teams administrator: run `npm run doctor` on the deployment.' };
+      return {
+        title: 'Session Revoker is not set up correctly',
+        message: 'Microsoft Entra ID refused the app’s own credentials. This is a configuration problem, not yours.',
+        hint: 'Tell your Teams administrator: run `npm run doctor` on the deployment.',
+      };
     case 'unexpected':
-      return { title: 'Something went wrong', message: 'Microsoft Graph answered in a way we did not expect. Nothing was changed as far as we know.' };
+      return {
+        title: 'Something went wrong',
+        message: 'Microsoft Graph answered in a way we did not expect. Nothing was changed as far as we know.',
+      };
   }
 }
 
@@ -73,9 +111,16 @@ export function explainDecision(problem: DecisionProblem, context: DecisionConte
     case 'outside_approval_channel':
       return { title: 'Approve in the security channel', message: `Approvals happen in ${channelName ?? 'the security channel'}.` };
     case 'self_approval':
-      return { title: 'Someone else must approve', message: 'You asked for this revocation, so another member of the security team has to approve it.' };
+      return {
+        title: 'Someone else must approve',
+        message: 'You asked for this revocation, so another member of the security team has to approve it.',
+      };
     case 'approval_required':
-      return { title: 'This needs an approver', message: 'Your organisation requires a second person to approve revocations. Use Request revocation to send it to the security team.' };
+      return {
+        title: 'This needs an approver',
+        message:
+          'Your organisation requires a second person to approve revocations. Use Request revocation to send it to the security team.',
+      };
     case 'awaiting_approval':
       return { title: 'Waiting for approval', message: 'This request is with the security team. It runs when one of them approves it.' };
   }
@@ -110,13 +155,24 @@ export function explainSignIn(problem: TokenProblem | 'sign_in_unavailable' | 'b
     case 'expired':
       return { title: 'Your sign-in has expired', message: 'Click again; Teams will sign you in afresh.' };
     case 'subject':
-      return { title: 'That sign-in belongs to someone else', message: 'The sign-in Teams sent is not for the person who clicked, so we did not use it.' };
+      return {
+        title: 'That sign-in belongs to someone else',
+        message: 'The sign-in Teams sent is not for the person who clicked, so we did not use it.',
+      };
     case 'tenant':
       return { title: 'Not available for your organisation', message: 'Session Revoker only serves the organisation it is installed for.' };
     case 'keys_unavailable':
-      return { title: 'Microsoft Entra ID didn’t answer', message: 'We could not check your sign-in because Entra ID could not be reached.', hint: 'Try again in a minute.' };
+      return {
+        title: 'Microsoft Entra ID didn’t answer',
+        message: 'We could not check your sign-in because Entra ID could not be reached.',
+        hint: 'Try again in a minute.',
+      };
     case 'sign_in_unavailable':
-      return { title: 'Sign-in isn’t available right now', message: 'The sign-in service could not be reached.', hint: 'Try again in a minute, or use the bot in a 1:1 chat where Teams signs you in automatically.' };
+      return {
+        title: 'Sign-in isn’t available right now',
+        message: 'The sign-in service could not be reached.',
+        hint: 'Try again in a minute, or use the bot in a 1:1 chat where Teams signs you in automatically.',
+      };
     case 'bad_code':
       return { title: 'That sign-in code didn’t work', message: 'The code was wrong or already used.', hint: 'Start the sign-in again.' };
     case 'malformed':
@@ -124,7 +180,11 @@ export function explainSignIn(problem: TokenProblem | 'sign_in_unavailable' | 'b
     case 'issuer':
     case 'audience':
     case 'not_user_token':
-      return { title: 'Your sign-in couldn’t be used', message: 'The sign-in Teams sent was not valid for this app, so we did not use it.', hint: 'Sign out of Teams and back in. If it keeps happening, tell your Teams administrator.' };
+      return {
+        title: 'Your sign-in couldn’t be used',
+        message: 'The sign-in Teams sent was not valid for this app, so we did not use it.',
+        hint: 'Sign out of Teams and back in. If it keeps happening, tell your Teams administrator.',
+      };
   }
 }
 

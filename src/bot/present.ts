@@ -116,9 +116,17 @@ export class Presenter {
         });
       }
       case 'cancelled':
-        return this.cards.closed({ target, title: 'Cancelled', message: `${request.decidedBy?.name ?? 'The requester'} cancelled this request. Nothing was changed.` });
+        return this.cards.closed({
+          target,
+          title: 'Cancelled',
+          message: `${request.decidedBy?.name ?? 'The requester'} cancelled this request. Nothing was changed.`,
+        });
       case 'expired':
-        return this.cards.closed({ target, title: 'Expired', message: 'This request expired before anyone confirmed it. Nothing was changed. Look the user up again to start over.' });
+        return this.cards.closed({
+          target,
+          title: 'Expired',
+          message: 'This request expired before anyone confirmed it. Nothing was changed. Look the user up again to start over.',
+        });
     }
   }
 
@@ -154,7 +162,12 @@ export class Presenter {
       pickId,
       query,
       truncated,
-      candidates: candidates.map((c) => ({ displayName: c.displayName, userPrincipalName: c.userPrincipalName, jobTitle: c.jobTitle, department: c.department })),
+      candidates: candidates.map((c) => ({
+        displayName: c.displayName,
+        userPrincipalName: c.userPrincipalName,
+        jobTitle: c.jobTitle,
+        department: c.department,
+      })),
     });
   }
 
@@ -184,7 +197,10 @@ export class Presenter {
     return this.cards.notice({ title, message, tone, correlationId });
   }
 
-  failure(why: Explanation, options: { target?: TargetSnapshot; correlationId?: string; graphRequestId?: string; rolesNeeded?: string[] } = {}): AdaptiveCard {
+  failure(
+    why: Explanation,
+    options: { target?: TargetSnapshot; correlationId?: string; graphRequestId?: string; rolesNeeded?: string[] } = {},
+  ): AdaptiveCard {
     return this.cards.failed({
       target: options.target ? targetView(options.target) : undefined,
       title: why.title,
@@ -198,14 +214,23 @@ export class Presenter {
   }
 }
 
-const STEP_DONE: Record<ContainmentStep, string> = { disableAccount: 'Account disabled', resetPassword: 'Password reset to a random one nobody saw', disableDevices: 'Devices' };
+const STEP_DONE: Record<ContainmentStep, string> = {
+  disableAccount: 'Account disabled',
+  resetPassword: 'Password reset to a random one nobody saw',
+  disableDevices: 'Devices',
+};
 /** Who Entra lets do each step (for users without admin roles; admin targets need more). */
 const STEP_ROLES: Record<ContainmentStep, string> = {
-  disableAccount: 'Entra refused: it needs User Administrator, Authentication Administrator, Privileged Authentication Administrator or Global Administrator',
+  disableAccount:
+    'Entra refused: it needs User Administrator, Authentication Administrator, Privileged Authentication Administrator or Global Administrator',
   resetPassword: 'Entra refused: it needs Helpdesk, Password, User, Authentication, Privileged Authentication or Global Administrator',
   disableDevices: 'Entra refused: it needs Cloud Device Administrator, Intune Administrator or Global Administrator',
 };
-const STEP_PLANNED: Record<ContainmentStep, string> = { disableAccount: 'disable the account', resetPassword: 'reset the password', disableDevices: 'disable their devices' };
+const STEP_PLANNED: Record<ContainmentStep, string> = {
+  disableAccount: 'disable the account',
+  resetPassword: 'reset the password',
+  disableDevices: 'disable their devices',
+};
 
 /** "A", "A and B", "A, B and C". */
 function listOf(names: readonly string[]): string {

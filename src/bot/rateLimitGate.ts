@@ -16,7 +16,10 @@ import type { TurnPerson } from './turnPerson';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
 
 /** What the person is told when refused. */
-export function rateLimitText(action: RateLimitedAction, decision: Extract<RateDecision, { allowed: false }>): { title: string; message: string } {
+export function rateLimitText(
+  action: RateLimitedAction,
+  decision: Extract<RateDecision, { allowed: false }>,
+): { title: string; message: string } {
   const what = action === 'revoke' ? 'revocations' : action === 'signin' ? 'sign-ins' : 'requests';
   const whose = decision.scope === 'user' ? 'You are sending' : 'Your organisation is sending';
   return {
@@ -55,7 +58,14 @@ export class RateLimitGate {
     if (activity.name === 'signin/tokenExchange') {
       // The token exchange protocol's "could not exchange" answer; Teams then offers the sign-in button.
       const value = (activity.value ?? {}) as { id?: unknown; connectionName?: unknown };
-      return { status: 412, body: { id: typeof value.id === 'string' ? value.id : '', connectionName: typeof value.connectionName === 'string' ? value.connectionName : '', failureDetail: message } };
+      return {
+        status: 412,
+        body: {
+          id: typeof value.id === 'string' ? value.id : '',
+          connectionName: typeof value.connectionName === 'string' ? value.connectionName : '',
+          failureDetail: message,
+        },
+      };
     }
     return { status: 429, body: { error: message } };
   }
@@ -72,7 +82,16 @@ export class RateLimitGate {
     if (!this.limiter) return { allowed: true };
     const decision = this.limiter.take(action, person);
     if (!decision.allowed && decision.firstRefusal) {
-      this.logger.warn({ tenantId: person.tenantId, aadObjectId: person.aadObjectId, action, scope: decision.scope, retryAfterInMs: decision.retryAfterInMs }, 'rate limit reached');
+      this.logger.warn(
+        {
+          tenantId: person.tenantId,
+          aadObjectId: person.aadObjectId,
+          action,
+          scope: decision.scope,
+          retryAfterInMs: decision.retryAfterInMs,
+        },
+        'rate limit reached',
+      );
     }
     return decision;
   }

@@ -107,7 +107,9 @@ export class RevokerBot extends TeamsActivityHandler {
       return await handler({ context, person, bot: this.services, resume: (who, session) => this.resume(context, who, session) });
     } catch (error) {
       this.options.logger.error({ err: error, correlationId, invoke: context.activity.name }, 'invoke failed');
-      return cardResponse(this.options.presenter.failure(isStorageUnavailable(error) ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }));
+      return cardResponse(
+        this.options.presenter.failure(isStorageUnavailable(error) ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }),
+      );
     }
   }
 
@@ -199,7 +201,10 @@ export class RevokerBot extends TeamsActivityHandler {
     } catch (error) {
       const correlationId = randomUUID();
       this.options.logger.error({ err: error, correlationId }, 'message turn failed');
-      await sendCard(context, this.options.presenter.failure(isStorageUnavailable(error) ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId })).catch((sendError: unknown) =>
+      await sendCard(
+        context,
+        this.options.presenter.failure(isStorageUnavailable(error) ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }),
+      ).catch((sendError: unknown) =>
         this.options.logger.error({ err: sendError, correlationId }, 'could not tell the sender the turn failed'),
       );
     }

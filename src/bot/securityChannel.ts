@@ -20,7 +20,8 @@ export interface KnownChannel {
   readonly learnedAt: string;
 }
 
-export type PostResult = { ok: true; conversationId: string; activityId: string } | { ok: false; problem: 'bot_not_in_team' | 'post_failed' };
+export type PostResult =
+  { ok: true; conversationId: string; activityId: string } | { ok: false; problem: 'bot_not_in_team' | 'post_failed' };
 
 /** The channel id without a thread suffix (`19:…@thread.tacv2;messageid=…` → `19:…@thread.tacv2`). */
 export function baseChannelId(conversationId: string | undefined): string {
@@ -78,7 +79,10 @@ export class SecurityChannel {
   async learn(context: TurnContext): Promise<void> {
     if (!this.channelId) return;
     const activity = context.activity;
-    const channelData = (activity.channelData ?? {}) as { team?: { id?: string }; channel?: { id?: string; name?: string; membershipType?: string } };
+    const channelData = (activity.channelData ?? {}) as {
+      team?: { id?: string };
+      channel?: { id?: string; name?: string; membershipType?: string };
+    };
     try {
       if (this.isHere(activity) && activity.type === 'message') {
         await this.remember(activity, channelData.channel?.name, channelData.channel?.membershipType === 'private', channelData.team?.id);
@@ -87,7 +91,13 @@ export class SecurityChannel {
       if (activity.type === 'conversationUpdate' && channelData.team?.id) {
         const channels = await TeamsInfo.getTeamChannels(context, channelData.team.id);
         const match = channels.find((c) => c.id?.toLowerCase() === this.channelId!.toLowerCase());
-        if (match) await this.remember(activity, match.name ?? undefined, (match as { membershipType?: string }).membershipType === 'private', channelData.team.id);
+        if (match)
+          await this.remember(
+            activity,
+            match.name ?? undefined,
+            (match as { membershipType?: string }).membershipType === 'private',
+            channelData.team.id,
+          );
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'could not learn the security channel from this activity');
@@ -107,7 +117,8 @@ export class SecurityChannel {
         result = activityId ? { ok: true, conversationId, activityId } : { ok: false, problem: 'post_failed' };
       });
     } catch (error) {
-      const code = (error as { code?: unknown; body?: { error?: { code?: unknown } } }).body?.error?.code ?? (error as { code?: unknown }).code;
+      const code =
+        (error as { code?: unknown; body?: { error?: { code?: unknown } } }).body?.error?.code ?? (error as { code?: unknown }).code;
       const status = (error as { statusCode?: unknown }).statusCode;
       this.logger.warn({ err: error, status }, 'posting to the security channel failed');
       result = { ok: false, problem: code === 'BotNotInConversationRoster' || status === 403 ? 'bot_not_in_team' : 'post_failed' };
@@ -131,10 +142,16 @@ export class SecurityChannel {
     return ids;
   }
 
-  private async remember(activity: Partial<Activity>, name: string | undefined, isPrivate: boolean, teamId: string | undefined): Promise<void> {
+  private async remember(
+    activity: Partial<Activity>,
+    name: string | undefined,
+    isPrivate: boolean,
+    teamId: string | undefined,
+  ): Promise<void> {
     const channelId = this.channelId!;
     const known = await this.get();
-    if (known && known.reference.serviceUrl === activity.serviceUrl && known.isPrivate === isPrivate && (known.name === name || !name)) return;
+    if (known && known.reference.serviceUrl === activity.serviceUrl && known.isPrivate === isPrivate && (known.name === name || !name))
+      return;
     const base = TurnContext.getConversationReference(activity);
     const reference: Partial<ConversationReference> = {
       channelId: base.channelId,
@@ -142,7 +159,14 @@ export class SecurityChannel {
       bot: base.bot,
       conversation: { id: channelId, isGroup: true, conversationType: 'channel', tenantId: base.conversation?.tenantId, name: '' },
     };
-    const value: KnownChannel = { channelId, name: name ?? known?.name, isPrivate, teamId: teamId ?? known?.teamId, reference, learnedAt: this.clock.now().toISOString() };
+    const value: KnownChannel = {
+      channelId,
+      name: name ?? known?.name,
+      isPrivate,
+      teamId: teamId ?? known?.teamId,
+      reference,
+      learnedAt: this.clock.now().toISOString(),
+    };
     const key = channelId.toLowerCase();
     const existing = await this.store.get<KnownChannel>(NAMESPACE.channelReferences, key);
     if (existing) await this.store.replace(NAMESPACE.channelReferences, key, value, existing.etag);

@@ -20,13 +20,19 @@ export function toPersonRef(person: TurnPerson): PersonRef {
 
 /** The person acting with their own delegated session (its user principal name goes on the audit records). */
 export function actingFor(person: TurnPerson, session: DelegatedSession): Acting {
-  return { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory: session.directory, containment: session.containment };
+  return {
+    person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName },
+    directory: session.directory,
+    containment: session.containment,
+  };
 }
 
 /** The same for bulk runs; undefined when this deployment's directory cannot run them. */
 export function bulkActingFor(person: TurnPerson, session: DelegatedSession): BulkActing | undefined {
   const directory = session.directory;
-  return supportsBulk(directory) ? { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory } : undefined;
+  return supportsBulk(directory)
+    ? { person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName }, directory }
+    : undefined;
 }
 
 /** The Entra object id of a person @mentioned in this conversation, read from its roster; undefined when Teams can't tell. */
@@ -57,5 +63,9 @@ export interface ClickedCard {
 
 /** The card this turn's click came from. */
 export function clickedCard(context: TurnContext): ClickedCard {
-  return { adapter: context.adapter as CloudAdapter, reference: TurnContext.getConversationReference(context.activity), activityId: context.activity.replyToId };
+  return {
+    adapter: context.adapter as CloudAdapter,
+    reference: TurnContext.getConversationReference(context.activity),
+    activityId: context.activity.replyToId,
+  };
 }

@@ -14,7 +14,6 @@ export interface TurnPerson {
   readonly name: string;
 }
 
-
 /** The acting person, or undefined when the activity does not say who (refuse then). */
 export function personOf(activity: Partial<Activity>): TurnPerson | undefined {
   const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;

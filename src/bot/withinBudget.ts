@@ -18,12 +18,21 @@ const SLOW = Symbol('the invoke budget ran out first');
 export async function answerWithinBudget<T>(
   turn: CardTurn,
   work: Promise<T>,
-  answer: { readonly inTime: (result: T) => Promise<InvokeResponse>; readonly meanwhile: () => Promise<InvokeResponse>; readonly later: (result: T, card: ClickedCard) => Promise<void>; readonly what: string },
+  answer: {
+    readonly inTime: (result: T) => Promise<InvokeResponse>;
+    readonly meanwhile: () => Promise<InvokeResponse>;
+    readonly later: (result: T, card: ClickedCard) => Promise<void>;
+    readonly what: string;
+  },
 ): Promise<InvokeResponse> {
   const first = await Promise.race([work.then((result) => ({ result })), delay(turn.bot.budgets.invokeInMs).then((): typeof SLOW => SLOW)]);
   if (first !== SLOW) return answer.inTime(first.result);
   const card = clickedCard(turn.context);
-  turn.bot.track(work.then((result) => answer.later(result, card)).catch((error: unknown) => turn.bot.logger.error({ err: error }, `${answer.what} failed`)));
+  turn.bot.track(
+    work
+      .then((result) => answer.later(result, card))
+      .catch((error: unknown) => turn.bot.logger.error({ err: error }, `${answer.what} failed`)),
+  );
   return answer.meanwhile();
 }
 

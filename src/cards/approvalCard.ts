@@ -51,17 +51,25 @@ function status(view: ApprovalView): string {
   const when = localDateAndTime(view.decidedAt, '');
   switch (view.state) {
     case 'awaiting':
-      return view.viewer === 'approver' ? 'Check the details, then approve or reject. You cannot approve your own requests.' : 'Waiting for an approver.';
+      return view.viewer === 'approver'
+        ? 'Check the details, then approve or reject. You cannot approve your own requests.'
+        : 'Waiting for an approver.';
     case 'running':
       return `Approved by ${by}. Revoking sessions…`;
     case 'approved':
       return `Approved by ${by} ${when}. Sessions revoked${
-        view.verification === 'verified' ? ' (verified: the directory shows it)' : view.verification === 'notMoved' ? '; not verified yet — the directory still shows the old time, look again in a few minutes' : ''
+        view.verification === 'verified'
+          ? ' (verified: the directory shows it)'
+          : view.verification === 'notMoved'
+            ? '; not verified yet — the directory still shows the old time, look again in a few minutes'
+            : ''
       }.`;
     case 'failed':
       return `Approved by ${by} ${when}, but Microsoft Graph did not revoke the sessions.`;
     case 'rejected':
-      return view.rejectReason ? `Rejected by ${by} ${when}: “${markdownText(view.rejectReason)}”` : `Rejected by ${by} ${when}. Nothing was changed.`;
+      return view.rejectReason
+        ? `Rejected by ${by} ${when}: “${markdownText(view.rejectReason)}”`
+        : `Rejected by ${by} ${when}. Nothing was changed.`;
     case 'expired':
       return 'Nobody approved this request in time. Nothing was changed. Ask again if it is still needed.';
     case 'withdrawn':

@@ -59,8 +59,18 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'audit.refused': 'Audit trail refused',
 };
 
-const COLORS: Readonly<Record<AuditEntryView['outcome'], string>> = { ok: 'Good', failed: 'Attention', refused: 'Warning', info: 'Default' };
-const OUTCOME_WORDS: Readonly<Record<AuditEntryView['outcome'], string>> = { ok: 'succeeded', failed: 'failed', refused: 'refused', info: 'recorded' };
+const COLORS: Readonly<Record<AuditEntryView['outcome'], string>> = {
+  ok: 'Good',
+  failed: 'Attention',
+  refused: 'Warning',
+  info: 'Default',
+};
+const OUTCOME_WORDS: Readonly<Record<AuditEntryView['outcome'], string>> = {
+  ok: 'succeeded',
+  failed: 'failed',
+  refused: 'refused',
+  info: 'recorded',
+};
 
 /** What cards/audit.json binds. */
 export interface AuditCardData {
@@ -79,19 +89,30 @@ export function auditCardData(view: AuditView): AuditCardData {
     const facts: { title: string; value: string }[] = [];
     if (entry.actor) facts.push({ title: 'By', value: markdownText(entry.actor) });
     if (entry.target) facts.push({ title: 'About', value: markdownText(entry.target) });
-    facts.push({ title: 'Outcome', value: markdownText(entry.code ? `${OUTCOME_WORDS[entry.outcome]} (${entry.code})` : OUTCOME_WORDS[entry.outcome]) });
+    facts.push({
+      title: 'Outcome',
+      value: markdownText(entry.code ? `${OUTCOME_WORDS[entry.outcome]} (${entry.code})` : OUTCOME_WORDS[entry.outcome]),
+    });
     if (entry.detail) facts.push({ title: 'Detail', value: markdownText(entry.detail) });
     if (entry.requestRef) facts.push({ title: 'Request', value: markdownIdentifier(entry.requestRef) });
     if (entry.graphRequestId) facts.push({ title: 'Graph request id', value: markdownIdentifier(entry.graphRequestId) });
-    return { headline: `${localDateAndTime(entry.at, markdownIdentifier(entry.at))} · ${markdownText(label)}`, color: COLORS[entry.outcome], facts };
+    return {
+      headline: `${localDateAndTime(entry.at, markdownIdentifier(entry.at))} · ${markdownText(label)}`,
+      color: COLORS[entry.outcome],
+      facts,
+    };
   });
-  const notes = [view.more ? 'Older records match too: ask for more (audit 50) or use npm run audit:export.' : '', view.note ?? ''].filter((n) => n !== '').join(' ');
+  const notes = [view.more ? 'Older records match too: ask for more (audit 50) or use npm run audit:export.' : '', view.note ?? '']
+    .filter((n) => n !== '')
+    .join(' ');
   return {
     scope: markdownText(view.scope),
     isEmpty: entries.length === 0,
     entries,
     hasNote: notes !== '',
     note: markdownText(notes),
-    fallbackText: markdownText(`Audit trail: ${plainText(view.scope)}, ${view.entries.length} record${view.entries.length === 1 ? '' : 's'}.`),
+    fallbackText: markdownText(
+      `Audit trail: ${plainText(view.scope)}, ${view.entries.length} record${view.entries.length === 1 ? '' : 's'}.`,
+    ),
   };
 }

@@ -56,9 +56,13 @@ function status(view: BulkView): string {
   const when = localDateAndTime(view.decidedAt, '');
   switch (view.state) {
     case 'pending':
-      return view.approvalChannelName ? `Your organisation requires a second person to approve. The request goes to ${markdownText(view.approvalChannelName)}.` : 'Check who is in it, then revoke.';
+      return view.approvalChannelName
+        ? `Your organisation requires a second person to approve. The request goes to ${markdownText(view.approvalChannelName)}.`
+        : 'Check who is in it, then revoke.';
     case 'awaiting':
-      return view.viewer === 'approver' ? 'Check who is in it, then approve or reject. You cannot approve your own requests.' : 'Waiting for an approver.';
+      return view.viewer === 'approver'
+        ? 'Check who is in it, then approve or reject. You cannot approve your own requests.'
+        : 'Waiting for an approver.';
     case 'running':
       return `Started by ${by}. This card updates as batches finish.`;
     case 'completed': {
@@ -67,9 +71,13 @@ function status(view: BulkView): string {
       return p ? `Done ${when}: ${p.done} revoked${verified}, ${p.failed} not revoked.` : `Done ${when}.`;
     }
     case 'cancelled':
-      return view.progress && view.progress.done > 0 ? `Cancelled by ${by} after ${view.progress.done} were revoked; the rest were not.` : `Cancelled by ${by}. Nothing was changed.`;
+      return view.progress && view.progress.done > 0
+        ? `Cancelled by ${by} after ${view.progress.done} were revoked; the rest were not.`
+        : `Cancelled by ${by}. Nothing was changed.`;
     case 'rejected':
-      return view.rejectReason ? `Rejected by ${by} ${when}: “${markdownText(view.rejectReason)}”` : `Rejected by ${by} ${when}. Nothing was changed.`;
+      return view.rejectReason
+        ? `Rejected by ${by} ${when}: “${markdownText(view.rejectReason)}”`
+        : `Rejected by ${by} ${when}. Nothing was changed.`;
     case 'expired':
       return 'Nobody started or approved this in time. Nothing was changed.';
   }
@@ -102,12 +110,20 @@ export function bulkCardData(view: BulkView): BulkCardData {
     failed: String(view.progress?.failed ?? 0),
     remaining: String(view.progress?.remaining ?? 0),
     hasSample: view.sample.length > 0 && (view.state === 'pending' || view.state === 'awaiting'),
-    sample: markdownText(view.total > view.sample.length ? `Including ${view.sample.join(', ')} and ${view.total - view.sample.length} more.` : `Including ${listText(view.sample, 'and')}.`),
+    sample: markdownText(
+      view.total > view.sample.length
+        ? `Including ${view.sample.join(', ')} and ${view.total - view.sample.length} more.`
+        : `Including ${listText(view.sample, 'and')}.`,
+    ),
     hasAdmins: shownAdmins.length > 0 && open,
-    adminList: markdownText(`Admins in it: ${shownAdmins.join('; ')}${view.admins.length > shownAdmins.length ? `; and ${view.admins.length - shownAdmins.length} more` : ''}. Entra decides per person; privileged admins need a Privileged Authentication Administrator or Global Administrator.`),
+    adminList: markdownText(
+      `Admins in it: ${shownAdmins.join('; ')}${view.admins.length > shownAdmins.length ? `; and ${view.admins.length - shownAdmins.length} more` : ''}. Entra decides per person; privileged admins need a Privileged Authentication Administrator or Global Administrator.`,
+    ),
     status: status(view),
     hasFailures: view.failures.length > 0,
-    failureList: view.failures.map((f) => `- ${markdownText(f.name)} (${markdownIdentifier(f.userPrincipalName)}): ${markdownText(f.reason)}`).join('\r'),
+    failureList: view.failures
+      .map((f) => `- ${markdownText(f.name)} (${markdownIdentifier(f.userPrincipalName)}): ${markdownText(f.reason)}`)
+      .join('\r'),
     hasNotice: Boolean(view.notice),
     notice: markdownText(view.notice ?? ''),
     askReason: view.state === 'pending' && isRequester && view.approvalChannelName !== undefined,

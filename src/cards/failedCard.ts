@@ -33,7 +33,10 @@ export interface FailedCardData {
 
 /** Binds a {@link FailedView} for cards/failed.json. */
 export function failedCardData(view: FailedView): FailedCardData {
-  const roles = view.rolesNeeded.map(plainText).filter((role) => role !== '').map(markdownText);
+  const roles = view.rolesNeeded
+    .map(plainText)
+    .filter((role) => role !== '')
+    .map(markdownText);
   const hint = plainText(view.hint ?? '');
   const graphRequestId = plainText(view.graphRequestId ?? '');
   const correlationId = plainText(view.correlationId ?? '');

@@ -27,7 +27,9 @@ export function lookupCardData(view: LookupView): LookupCardData {
     target: targetText(view.target),
     requester: markdownText(view.requesterName),
     expiresAt: localTime(view.expiresAt, 'soon'),
-    fallbackText: markdownText(`Revoke sign-in sessions for ${targetPlainLabel(view.target)}? Requested by ${plainText(view.requesterName)}.`),
+    fallbackText: markdownText(
+      `Revoke sign-in sessions for ${targetPlainLabel(view.target)}? Requested by ${plainText(view.requesterName)}.`,
+    ),
     needsApproval: view.approvalChannelName !== undefined,
     channelName: markdownText(view.approvalChannelName ?? ''),
     ...refreshBinding(view.requestId, view.refreshUserIds),

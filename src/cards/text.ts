@@ -67,7 +67,12 @@ function escapeMarkdown(value: string): string {
 /** Shortens `value` to at most `maxChars` characters, ending with an ellipsis when cut. */
 export function shorten(value: string, maxChars: number): string {
   const chars = Array.from(value);
-  return chars.length <= maxChars ? value : `${chars.slice(0, Math.max(0, maxChars - 1)).join('').trimEnd()}…`;
+  return chars.length <= maxChars
+    ? value
+    : `${chars
+        .slice(0, Math.max(0, maxChars - 1))
+        .join('')
+        .trimEnd()}…`;
 }
 
 /**

@@ -20,7 +20,10 @@ export interface WhoAmICardData {
 
 /** Binds a {@link WhoAmIView} for cards/whoami.json. */
 export function whoamiCardData(view: WhoAmIView): WhoAmICardData {
-  const roles = view.roleNames.map(plainText).filter((role) => role !== '').map(markdownText);
+  const roles = view.roleNames
+    .map(plainText)
+    .filter((role) => role !== '')
+    .map(markdownText);
   const rows = view.rows.map((row) => ({ label: markdownText(row.label), value: markdownText(row.value) }));
   return {
     name: markdownText(view.name),
@@ -30,6 +33,8 @@ export function whoamiCardData(view: WhoAmIView): WhoAmICardData {
     capability: markdownText(view.capability),
     hasRows: rows.length > 0,
     rows,
-    fallbackText: markdownText(`Signed in as ${plainText(view.name)} (${plainText(view.userPrincipalName)}). ${plainText(view.capability)}`),
+    fallbackText: markdownText(
+      `Signed in as ${plainText(view.name)} (${plainText(view.userPrincipalName)}). ${plainText(view.capability)}`,
+    ),
   };
 }

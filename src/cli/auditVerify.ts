@@ -55,8 +55,12 @@ export async function verifyReport(chain: AuditChainSource, anchor?: ChainAnchor
   }
   if (verdict.records === 0) lines.push('The audit trail is empty.');
   else {
-    lines.push(`Audit trail intact: ${verdict.records} record${verdict.records === 1 ? '' : 's'}, seq 1–${verdict.lastSeq}${anchor ? `, including your anchor at seq ${anchor.seq}` : ''}.`);
-    lines.push(`Keep this where the bot cannot write, and pass it next time to detect records cut from the end: --anchor ${verdict.lastSeq}:${verdict.lastHash}`);
+    lines.push(
+      `Audit trail intact: ${verdict.records} record${verdict.records === 1 ? '' : 's'}, seq 1–${verdict.lastSeq}${anchor ? `, including your anchor at seq ${anchor.seq}` : ''}.`,
+    );
+    lines.push(
+      `Keep this where the bot cannot write, and pass it next time to detect records cut from the end: --anchor ${verdict.lastSeq}:${verdict.lastHash}`,
+    );
   }
   return { code: guards.length > 0 ? 1 : 0, lines };
 }

@@ -8,7 +8,6 @@ import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
 import { isObjectId } from '../domain/targetReference';
 
-
 /**
  * The delegated Graph permissions each feature asks for by default, one on-behalf-of exchange
  * per set, so a tenant that withholds consent from one set loses only that feature. Why each
@@ -121,7 +120,8 @@ export function readConfig(env: Env): ConfigResult {
   else if (!isObjectId(appId)) problems.push(`MicrosoftAppId must be a GUID (got "${appId}").`);
 
   const appPassword = trimmed(env, 'MicrosoftAppPassword') ?? '';
-  if (appId && !appPassword) problems.push('MicrosoftAppPassword is not set: the bot needs its client secret for the connector and on-behalf-of.');
+  if (appId && !appPassword)
+    problems.push('MicrosoftAppPassword is not set: the bot needs its client secret for the connector and on-behalf-of.');
 
   const appType = (trimmed(env, 'MicrosoftAppType') ?? 'SingleTenant') as Config['appType'];
   if (!['SingleTenant', 'MultiTenant', 'UserAssignedMSI'].includes(appType)) {
@@ -136,12 +136,18 @@ export function readConfig(env: Env): ConfigResult {
   const listenAddress = trimmed(env, 'LISTEN_ADDRESS') ?? '0.0.0.0';
   if (isIP(listenAddress) === 0) problems.push(`LISTEN_ADDRESS must be an IP address such as 127.0.0.1 (got "${listenAddress}").`);
 
-  const authorityHost = httpsUrl(trimmed(env, 'AZURE_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com', 'AZURE_AUTHORITY_HOST', problems);
+  const authorityHost = httpsUrl(
+    trimmed(env, 'AZURE_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com',
+    'AZURE_AUTHORITY_HOST',
+    problems,
+  );
   const graphEndpoint = httpsUrl(trimmed(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com', 'GRAPH_ENDPOINT', problems);
   if (/\/v1\.0$|\/beta$/.test(graphEndpoint)) problems.push('GRAPH_ENDPOINT must not include the version (drop /v1.0).');
 
   const scopes = (name: ScopeSetName): string[] =>
-    (trimmed(env, name)?.split(/\s+/).filter(Boolean) ?? [...DEFAULT_SCOPES[name]]).map((s) => (/^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`));
+    (trimmed(env, name)?.split(/\s+/).filter(Boolean) ?? [...DEFAULT_SCOPES[name]]).map((s) =>
+      /^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`,
+    );
   const graphScopes = scopes('GRAPH_SCOPES');
   const groupScopes = scopes('GROUP_SCOPES');
   const containmentScopes = scopes('CONTAINMENT_SCOPES');
@@ -155,14 +161,19 @@ export function readConfig(env: Env): ConfigResult {
     problems.push(`SECURITY_CHANNEL_ID must be a Teams channel id like 19:…@thread.tacv2 (got "${securityChannelId}").`);
   }
 
-  const allowedTenants = (trimmed(env, 'ALLOWED_TENANTS') ?? appTenantId).split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
-  for (const tenant of allowedTenants) if (!isObjectId(tenant)) problems.push(`ALLOWED_TENANTS must list tenant ids (GUIDs); "${tenant}" is not one.`);
+  const allowedTenants = (trimmed(env, 'ALLOWED_TENANTS') ?? appTenantId)
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  for (const tenant of allowedTenants)
+    if (!isObjectId(tenant)) problems.push(`ALLOWED_TENANTS must list tenant ids (GUIDs); "${tenant}" is not one.`);
 
   const requestTtlInMs = positiveNumber(env, 'REQUEST_TTL_MINUTES', 15, problems) * 60_000;
   const storage = readStorageSettings(env, problems);
   const executionStaleAfterInMs = positiveNumber(env, 'EXECUTION_STALE_AFTER_SECONDS', 120, problems) * 1000;
   const auditAdminGroupId = trimmed(env, 'AUDIT_ADMIN_GROUP_ID')?.toLowerCase();
-  if (auditAdminGroupId && !isObjectId(auditAdminGroupId)) problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
+  if (auditAdminGroupId && !isObjectId(auditAdminGroupId))
+    problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
   const approvalTtlInMs = positiveNumber(env, 'APPROVAL_TTL_HOURS', 24, problems) * 3_600_000;
   const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', 1000, problems));
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;

@@ -50,9 +50,12 @@ export function readStorageSettings(env: Env, problems: string[]): StorageSettin
     return { kind: 'sqlite', dataDir };
   }
   const connectionString = trimmed(env, 'AZURE_STORAGE_CONNECTION_STRING') ?? '';
-  if (!connectionString) problems.push('AZURE_STORAGE_CONNECTION_STRING is not set: STORAGE=blob needs the storage account’s connection string.');
+  if (!connectionString)
+    problems.push('AZURE_STORAGE_CONNECTION_STRING is not set: STORAGE=blob needs the storage account’s connection string.');
   else if (!/(^|;)\s*(BlobEndpoint|AccountName)\s*=/i.test(connectionString) && !/^UseDevelopmentStorage=true/i.test(connectionString)) {
-    problems.push('AZURE_STORAGE_CONNECTION_STRING does not look like an Azure Storage connection string (no AccountName or BlobEndpoint).');
+    problems.push(
+      'AZURE_STORAGE_CONNECTION_STRING does not look like an Azure Storage connection string (no AccountName or BlobEndpoint).',
+    );
   }
   const container = trimmed(env, 'AZURE_STORAGE_CONTAINER') ?? DEFAULT_BLOB_CONTAINER;
   if (!CONTAINER_NAME.test(container)) {

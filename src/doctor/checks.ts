@@ -69,10 +69,18 @@ export async function checkEntraMetadata(context: CheckContext): Promise<CheckRe
   try {
     metadata = await getJson(url, context.timeoutInMs);
   } catch (error) {
-    return fail(name, `${url} is unreachable: ${say(error)}`, `Check AZURE_AUTHORITY_HOST (the public cloud is https://login.microsoftonline.com) and that the bot's host may open outbound HTTPS to it (proxy, firewall, private DNS).`);
+    return fail(
+      name,
+      `${url} is unreachable: ${say(error)}`,
+      `Check AZURE_AUTHORITY_HOST (the public cloud is https://login.microsoftonline.com) and that the bot's host may open outbound HTTPS to it (proxy, firewall, private DNS).`,
+    );
   }
   if (metadata.status === 400 || metadata.status === 404) {
-    return fail(name, `Entra does not know tenant ${appTenantId} (HTTP ${metadata.status}).`, 'Set MicrosoftAppTenantId to your Directory (tenant) ID: Entra admin center → Overview.');
+    return fail(
+      name,
+      `Entra does not know tenant ${appTenantId} (HTTP ${metadata.status}).`,
+      'Set MicrosoftAppTenantId to your Directory (tenant) ID: Entra admin center → Overview.',
+    );
   }
   const expectedIssuer = `${authorityHost}/${appTenantId}/v2.0`;
   if (metadata.status !== 200 || field(metadata.body, 'issuer') !== expectedIssuer) {
@@ -87,16 +95,27 @@ export async function checkEntraMetadata(context: CheckContext): Promise<CheckRe
     const keys = await getJson(keysUrl, context.timeoutInMs);
     const list = field(keys.body, 'keys');
     if (keys.status !== 200 || !Array.isArray(list) || list.length === 0) {
-      return fail(name, `${keysUrl} answered HTTP ${keys.status} without signing keys.`, 'The bot verifies SSO tokens with these keys; check AZURE_AUTHORITY_HOST and outbound access.');
+      return fail(
+        name,
+        `${keysUrl} answered HTTP ${keys.status} without signing keys.`,
+        'The bot verifies SSO tokens with these keys; check AZURE_AUTHORITY_HOST and outbound access.',
+      );
     }
     return pass(name, `tenant ${appTenantId} at ${authorityHost}: issuer matches, ${list.length} signing keys.`);
   } catch (error) {
-    return fail(name, `${keysUrl} is unreachable: ${say(error)}`, 'The bot verifies SSO tokens with these keys; allow outbound HTTPS to AZURE_AUTHORITY_HOST.');
+    return fail(
+      name,
+      `${keysUrl} is unreachable: ${say(error)}`,
+      'The bot verifies SSO tokens with these keys; allow outbound HTTPS to AZURE_AUTHORITY_HOST.',
+    );
   }
 }
 
 /** The bot's connector credentials, built exactly as the running bot builds them. */
-async function connectorCredentials(config: Config, serviceUrl: string): Promise<{ client: ConnectorClient; credentials: ServiceClientCredentials }> {
+async function connectorCredentials(
+  config: Config,
+  serviceUrl: string,
+): Promise<{ client: ConnectorClient; credentials: ServiceClientCredentials }> {
   const auth = createBotFrameworkAuthentication(config.botFrameworkEnv);
   // For channel requests botbuilder takes the app id from the token's audience.
   const identity = new ClaimsIdentity([{ type: 'aud', value: config.appId }], true);
@@ -105,11 +124,23 @@ async function connectorCredentials(config: Config, serviceUrl: string): Promise
 }
 
 const AADSTS_FIXES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/AADSTS7000215/, 'MicrosoftAppPassword is not a valid secret of this app: create a new client secret (app registration → Certificates & secrets) and set its Value (not its ID).'],
+  [
+    /AADSTS7000215/,
+    'MicrosoftAppPassword is not a valid secret of this app: create a new client secret (app registration → Certificates & secrets) and set its Value (not its ID).',
+  ],
   [/AADSTS7000222/, 'The client secret has expired: create a new one (app registration → Certificates & secrets).'],
-  [/AADSTS700016/, 'MicrosoftAppId is not registered in tenant MicrosoftAppTenantId: check both ids on the app registration\'s Overview page.'],
-  [/AADSTS90002|AADSTS900023/, 'MicrosoftAppTenantId is not a tenant Entra knows: copy the Directory (tenant) ID from Entra admin center → Overview.'],
-  [/AADSTS500011|AADSTS70011/, 'Entra refused the scope https://api.botframework.com/.default: leave ToChannelFromBotOAuthScope unset for the public cloud.'],
+  [
+    /AADSTS700016/,
+    "MicrosoftAppId is not registered in tenant MicrosoftAppTenantId: check both ids on the app registration's Overview page.",
+  ],
+  [
+    /AADSTS90002|AADSTS900023/,
+    'MicrosoftAppTenantId is not a tenant Entra knows: copy the Directory (tenant) ID from Entra admin center → Overview.',
+  ],
+  [
+    /AADSTS500011|AADSTS70011/,
+    'Entra refused the scope https://api.botframework.com/.default: leave ToChannelFromBotOAuthScope unset for the public cloud.',
+  ],
 ];
 
 /** A client-credentials token for https://api.botframework.com/.default, through the bot's own msal path. */
@@ -119,13 +150,20 @@ export async function checkBotToken(context: CheckContext): Promise<CheckResult>
   try {
     const { credentials } = await connectorCredentials(config, 'https://smba.trafficmanager.net/teams/');
     const getToken = (credentials as { getToken?: (forceRefresh?: boolean) => Promise<string> }).getToken;
-    if (typeof getToken !== 'function') return fail(name, 'the configured credentials cannot obtain a token', 'Set MicrosoftAppId and MicrosoftAppPassword.');
+    if (typeof getToken !== 'function')
+      return fail(name, 'the configured credentials cannot obtain a token', 'Set MicrosoftAppId and MicrosoftAppPassword.');
     const token = await withTimeout(getToken.call(credentials, true), context.timeoutInMs);
-    if (typeof token !== 'string' || token.split('.').length !== 3) return fail(name, 'Entra answered without an access token.', 'Check MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId.');
-    return pass(name, `app ${config.appId} obtained a token for https://api.botframework.com in tenant ${config.appTenantId} (${config.appType}).`);
+    if (typeof token !== 'string' || token.split('.').length !== 3)
+      return fail(name, 'Entra answered without an access token.', 'Check MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId.');
+    return pass(
+      name,
+      `app ${config.appId} obtained a token for https://api.botframework.com in tenant ${config.appTenantId} (${config.appType}).`,
+    );
   } catch (error) {
     const message = say(error);
-    const fix = AADSTS_FIXES.find(([pattern]) => pattern.test(message))?.[1] ?? 'Check MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId and outbound HTTPS to Entra.';
+    const fix =
+      AADSTS_FIXES.find(([pattern]) => pattern.test(message))?.[1] ??
+      'Check MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId and outbound HTTPS to Entra.';
     return fail(name, `Entra refused the bot's credentials: ${message}`, fix);
   }
 }
@@ -135,16 +173,24 @@ export function checkManifest(context: CheckContext): CheckResult {
   const name = 'App package matches the bot';
   const { config } = context;
   const read = readManifestFile(context.manifestPath);
-  if (!read.ok) return fail(name, read.problem, 'Run npm run package (it writes build/appPackage/manifest.json from the same settings), or pass --manifest <manifest.json or the .zip you uploaded>.');
+  if (!read.ok)
+    return fail(
+      name,
+      read.problem,
+      'Run npm run package (it writes build/appPackage/manifest.json from the same settings), or pass --manifest <manifest.json or the .zip you uploaded>.',
+    );
   const sso = field(read.manifest, 'webApplicationInfo');
   const resource = field(sso, 'resource');
   const ssoId = field(sso, 'id');
   const bots = field(read.manifest, 'bots');
   const botId = Array.isArray(bots) ? field(bots[0], 'botId') : undefined;
   const problems: string[] = [];
-  if (resource !== config.ssoAppIdUri) problems.push(`webApplicationInfo.resource is ${JSON.stringify(resource)} but the bot accepts SSO tokens for ${config.ssoAppIdUri}`);
-  if (typeof ssoId !== 'string' || ssoId.toLowerCase() !== config.appId) problems.push(`webApplicationInfo.id is ${JSON.stringify(ssoId)}, not MicrosoftAppId ${config.appId}`);
-  if (typeof botId !== 'string' || botId.toLowerCase() !== config.appId) problems.push(`bots[0].botId is ${JSON.stringify(botId)}, not MicrosoftAppId ${config.appId}`);
+  if (resource !== config.ssoAppIdUri)
+    problems.push(`webApplicationInfo.resource is ${JSON.stringify(resource)} but the bot accepts SSO tokens for ${config.ssoAppIdUri}`);
+  if (typeof ssoId !== 'string' || ssoId.toLowerCase() !== config.appId)
+    problems.push(`webApplicationInfo.id is ${JSON.stringify(ssoId)}, not MicrosoftAppId ${config.appId}`);
+  if (typeof botId !== 'string' || botId.toLowerCase() !== config.appId)
+    problems.push(`bots[0].botId is ${JSON.stringify(botId)}, not MicrosoftAppId ${config.appId}`);
   if (problems.length > 0) {
     return fail(
       name,
@@ -163,11 +209,22 @@ export async function checkGraph(context: CheckContext): Promise<CheckResult> {
     const answer = await getJson(url, context.timeoutInMs);
     const code = field(field(answer.body, 'error'), 'code');
     if (answer.status === 401 && code === 'InvalidAuthenticationToken') {
-      return pass(name, `${context.config.graphEndpoint} answered a request without a token with Graph's 401 InvalidAuthenticationToken: it is reachable and it is Graph. (Permissions and consent show only with a person's token: say whoami to the bot.)`);
+      return pass(
+        name,
+        `${context.config.graphEndpoint} answered a request without a token with Graph's 401 InvalidAuthenticationToken: it is reachable and it is Graph. (Permissions and consent show only with a person's token: say whoami to the bot.)`,
+      );
     }
-    return fail(name, `${url} answered HTTP ${answer.status}${typeof code === 'string' ? ` ${code}` : ''}, not Graph's 401 for a request without a token.`, 'GRAPH_ENDPOINT must be the Graph root without version (https://graph.microsoft.com for the public cloud); check proxies that answer in its place.');
+    return fail(
+      name,
+      `${url} answered HTTP ${answer.status}${typeof code === 'string' ? ` ${code}` : ''}, not Graph's 401 for a request without a token.`,
+      'GRAPH_ENDPOINT must be the Graph root without version (https://graph.microsoft.com for the public cloud); check proxies that answer in its place.',
+    );
   } catch (error) {
-    return fail(name, `${url} is unreachable: ${say(error)}`, 'Allow outbound HTTPS from the bot to GRAPH_ENDPOINT (https://graph.microsoft.com).');
+    return fail(
+      name,
+      `${url} is unreachable: ${say(error)}`,
+      'Allow outbound HTTPS from the bot to GRAPH_ENDPOINT (https://graph.microsoft.com).',
+    );
   }
 }
 
@@ -186,7 +243,11 @@ export async function checkSecurityChannel(context: CheckContext): Promise<Check
   const channelId = config.securityChannelId;
   if (!channelId) return skip(name, 'SECURITY_CHANNEL_ID is not set: each requester confirms their own revokes (no approvals).');
   if (config.storage.kind === 'sqlite' && !existsSync(databaseFilePath(config.storage.dataDir))) {
-    return fail(name, `no bot state in DATA_DIR ${config.storage.dataDir}: the bot has not run with this configuration yet.`, 'Start the bot, add it to the security team, then run the doctor again.');
+    return fail(
+      name,
+      `no bot state in DATA_DIR ${config.storage.dataDir}: the bot has not run with this configuration yet.`,
+      'Start the bot, add it to the security team, then run the doctor again.',
+    );
   }
   let stored: StoredChannel | undefined;
   let opened: { state: StateStore; close(): Promise<void> } | undefined;
@@ -194,22 +255,43 @@ export async function checkSecurityChannel(context: CheckContext): Promise<Check
     opened = await context.openState();
     stored = (await opened.state.get<StoredChannel>(NAMESPACE.channelReferences, channelId.toLowerCase()))?.value;
   } catch (error) {
-    return fail(name, `the state store could not be read: ${say(error)}`, 'Check DATA_DIR / STORAGE settings: the doctor reads the same store as the bot.');
+    return fail(
+      name,
+      `the state store could not be read: ${say(error)}`,
+      'Check DATA_DIR / STORAGE settings: the doctor reads the same store as the bot.',
+    );
   } finally {
     await opened?.close().catch(() => undefined);
   }
   if (!stored?.reference?.serviceUrl) {
-    return fail(name, `the bot has not seen channel ${channelId} yet.`, 'Add the app to the security team (Teams → the team → ⋯ → Manage team → Apps), or @mention the bot in that channel once: the bot learns the channel from either.');
+    return fail(
+      name,
+      `the bot has not seen channel ${channelId} yet.`,
+      'Add the app to the security team (Teams → the team → ⋯ → Manage team → Apps), or @mention the bot in that channel once: the bot learns the channel from either.',
+    );
   }
-  if (stored.isPrivate) return fail(name, `${channelId} is a private channel: bots cannot post to private channels proactively.`, 'Use a standard channel of the security team for SECURITY_CHANNEL_ID.');
+  if (stored.isPrivate)
+    return fail(
+      name,
+      `${channelId} is a private channel: bots cannot post to private channels proactively.`,
+      'Use a standard channel of the security team for SECURITY_CHANNEL_ID.',
+    );
   try {
     const { credentials } = await connectorCredentials(config, stored.reference.serviceUrl);
     if (stored.teamId) {
       const teams = new TeamsConnectorClient(credentials, { baseUri: stored.reference.serviceUrl });
       const list = await withTimeout(teams.teams.fetchChannelList(stored.teamId), context.timeoutInMs);
       const found = (list.conversations ?? []).some((c) => c.id?.toLowerCase() === channelId.toLowerCase());
-      if (!found) return fail(name, `the bot is in the team, but channel ${channelId} is no longer one of its channels.`, 'Set SECURITY_CHANNEL_ID to an existing standard channel of the security team.');
-      return pass(name, `the bot is installed in the team of ${stored.name ? `#${stored.name}` : channelId} and Teams lists the channel (checked through the connector at ${stored.reference.serviceUrl}).`);
+      if (!found)
+        return fail(
+          name,
+          `the bot is in the team, but channel ${channelId} is no longer one of its channels.`,
+          'Set SECURITY_CHANNEL_ID to an existing standard channel of the security team.',
+        );
+      return pass(
+        name,
+        `the bot is installed in the team of ${stored.name ? `#${stored.name}` : channelId} and Teams lists the channel (checked through the connector at ${stored.reference.serviceUrl}).`,
+      );
     }
     const connector = new ConnectorClient(credentials, { baseUri: stored.reference.serviceUrl });
     await withTimeout(connector.conversations.getConversationMembers(channelId), context.timeoutInMs);
@@ -217,9 +299,17 @@ export async function checkSecurityChannel(context: CheckContext): Promise<Check
   } catch (error) {
     const status = field(error, 'statusCode');
     if (status === 403 || status === 404) {
-      return fail(name, `Teams answered ${String(status)}: the bot is no longer installed in the security team (or the team is gone).`, 'Add the app to the security team again (Teams → the team → Apps).');
+      return fail(
+        name,
+        `Teams answered ${String(status)}: the bot is no longer installed in the security team (or the team is gone).`,
+        'Add the app to the security team again (Teams → the team → Apps).',
+      );
     }
-    return fail(name, `the connector could not be asked: ${say(error)}`, 'Check outbound HTTPS from the bot to the Teams service URL and the bot token check above.');
+    return fail(
+      name,
+      `the connector could not be asked: ${say(error)}`,
+      'Check outbound HTTPS from the bot to the Teams service URL and the bot token check above.',
+    );
   }
 }
 

@@ -17,7 +17,9 @@ async function main(): Promise<number> {
   const envFile = path.resolve(argument('--dotenv') ?? path.join(ROOT, '.env'));
   const { env, loadedFrom } = environmentWithDotEnv(process.env, envFile);
   const manifestPath = path.resolve(argument('--manifest') ?? path.join(ROOT, 'build', 'appPackage', 'manifest.json'));
-  console.log(`Session Revoker doctor — settings from ${loadedFrom ? `${loadedFrom} and ` : ''}the environment; app package ${manifestPath}`);
+  console.log(
+    `Session Revoker doctor — settings from ${loadedFrom ? `${loadedFrom} and ` : ''}the environment; app package ${manifestPath}`,
+  );
   const report = await runDoctor({ env, manifestPath });
   console.log(formatReport(report));
   return report.ok ? 0 : 1;

@@ -7,7 +7,15 @@
 import { DEFAULT_SCOPES, readConfig, type ScopeSetName } from '../config/config';
 import { openStorage } from '../storage/openStorage';
 import { systemClock } from '../domain/clock';
-import { checkBotToken, checkEntraMetadata, checkGraph, checkManifest, checkSecurityChannel, type CheckContext, type CheckResult } from './checks';
+import {
+  checkBotToken,
+  checkEntraMetadata,
+  checkGraph,
+  checkManifest,
+  checkSecurityChannel,
+  type CheckContext,
+  type CheckResult,
+} from './checks';
 import { checkGraphPermissions, permissionCheckName } from './graphPermissions';
 
 export interface DoctorOptions {
@@ -37,13 +45,22 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const read = readConfig(options.env);
   if (!read.ok) {
     for (const problem of read.problems) {
-      results.push({ name: 'Configuration', status: 'fail', detail: problem, fix: 'Set it in .env or the host’s app settings; .env.example explains every variable.' });
+      results.push({
+        name: 'Configuration',
+        status: 'fail',
+        detail: problem,
+        fix: 'Set it in .env or the host’s app settings; .env.example explains every variable.',
+      });
     }
     for (const name of LATER_CHECKS) results.push({ name, status: 'skip', detail: 'needs a valid configuration first.' });
     return { results, ok: false };
   }
   const config = read.config;
-  results.push({ name: 'Configuration', status: 'pass', detail: `every variable present and well-formed (app ${config.appId}, tenant ${config.appTenantId}, ${config.appType}).` });
+  results.push({
+    name: 'Configuration',
+    status: 'pass',
+    detail: `every variable present and well-formed (app ${config.appId}, tenant ${config.appTenantId}, ${config.appType}).`,
+  });
   const context: CheckContext = {
     config,
     manifestPath: options.manifestPath,

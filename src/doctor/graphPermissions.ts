@@ -58,7 +58,8 @@ export const SCOPE_SET_GUIDE: Readonly<Record<ScopeSetName, ScopeSetGuide>> = {
 
 /** Permissions Graph has only for applications: Entra refuses them on behalf of a user (AADSTS70011), failing the whole set. */
 const APPLICATION_ONLY: Readonly<Record<string, string>> = {
-  'device.readwrite.all': 'Device.ReadWrite.All exists only as an application permission; delegated device updates need Directory.AccessAsUser.All (DEVICE_SCOPES)',
+  'device.readwrite.all':
+    'Device.ReadWrite.All exists only as an application permission; delegated device updates need Directory.AccessAsUser.All (DEVICE_SCOPES)',
 };
 
 /** The doctor's name for a set's check. */
@@ -80,7 +81,9 @@ export function checkGraphPermissions(config: Config): CheckResult[] {
     const lower = new Set(configured.map((p) => p.toLowerCase()));
     const refused = configured.map((p) => APPLICATION_ONLY[p.toLowerCase()]).filter((why): why is string => why !== undefined);
     const missing = DEFAULT_SCOPES[set].filter((p) => !lower.has(p.toLowerCase()));
-    const described = configured.map((p) => `${p} — ${useOf(guide, p) ?? 'not used by Session Revoker (it only adds to what an admin must consent to)'}`);
+    const described = configured.map(
+      (p) => `${p} — ${useOf(guide, p) ?? 'not used by Session Revoker (it only adds to what an admin must consent to)'}`,
+    );
     const summary = `${described.join('; ')}. Without admin consent for all of them: ${guide.without}.`;
     if (refused.length > 0) {
       return {
@@ -92,7 +95,12 @@ export function checkGraphPermissions(config: Config): CheckResult[] {
     }
     if (missing.length > 0) {
       const why = missing.map((p) => `${p}, which ${useOf(guide, p) ?? 'it needs'}`).join('; ');
-      return { name, status: 'fail', detail: `${set} lacks ${why}: Graph refuses that part. ${summary}`, fix: `Add ${missing.join(' ')} to ${set}, or unset it for the default (${DEFAULT_SCOPES[set].join(' ')}).` };
+      return {
+        name,
+        status: 'fail',
+        detail: `${set} lacks ${why}: Graph refuses that part. ${summary}`,
+        fix: `Add ${missing.join(' ')} to ${set}, or unset it for the default (${DEFAULT_SCOPES[set].join(' ')}).`,
+      };
     }
     return { name, status: 'pass', detail: summary };
   });

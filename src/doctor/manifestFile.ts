@@ -23,7 +23,8 @@ export function readManifestFile(file: string): ManifestRead {
   } else text = bytes.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, problem: `${file} is not a JSON object` };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { ok: false, problem: `${file} is not a JSON object` };
     return { ok: true, manifest: parsed as Record<string, unknown> };
   } catch {
     return { ok: false, problem: `${file} is not valid JSON` };

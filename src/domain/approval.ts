@@ -101,7 +101,9 @@ export interface Approver {
 export function requesterProblem(subject: Approvable, by: Requester): DecisionProblem | undefined {
   if (!sameId(by.tenantId, subject.tenantId)) return 'wrong_tenant';
   if (isSystemRequester(subject.requester) || isSystemRequester(by)) {
-    return isSystemRequester(subject.requester) && isSystemRequester(by) && subject.requester.source === by.source ? undefined : 'not_requester';
+    return isSystemRequester(subject.requester) && isSystemRequester(by) && subject.requester.source === by.source
+      ? undefined
+      : 'not_requester';
   }
   return sameId(by.aadObjectId, subject.requester.aadObjectId) ? undefined : 'not_requester';
 }
@@ -121,7 +123,13 @@ export function submitForApproval<T extends Approvable>(
     ...subject,
     state: 'awaitingApproval',
     expiresAt: new Date(now.getTime() + Math.max(0, input.ttlInMs)).toISOString(),
-    approval: { channelId: input.channelId, ...(reason ? { reason } : {}), requestedAt: now.toISOString(), previousExpiresAt: subject.expiresAt, failedAttempts: [] },
+    approval: {
+      channelId: input.channelId,
+      ...(reason ? { reason } : {}),
+      requestedAt: now.toISOString(),
+      previousExpiresAt: subject.expiresAt,
+      failedAttempts: [],
+    },
   });
 }
 
@@ -147,7 +155,12 @@ export function attachApprovalCard<T extends Approvable>(subject: T, card: CardL
  * requester themself, a click from outside the approval channel, a subject not (or no longer)
  * waiting, or at or after its expiry. Checked in that order.
  */
-export function approverProblem<T extends Approvable>(kind: ApprovableKind<T>, subject: T, approver: Approver, now: Date): DecisionProblem | undefined {
+export function approverProblem<T extends Approvable>(
+  kind: ApprovableKind<T>,
+  subject: T,
+  approver: Approver,
+  now: Date,
+): DecisionProblem | undefined {
   if (!sameId(approver.person.tenantId, subject.tenantId)) return 'wrong_tenant';
   if (isRequester(subject.requester, approver.person)) return 'self_approval';
   if (subject.approval && !sameChannel(subject.approval.channelId, approver.conversationId)) return 'outside_approval_channel';
@@ -155,14 +168,25 @@ export function approverProblem<T extends Approvable>(kind: ApprovableKind<T>, s
 }
 
 /** An approver approves: the subject's execution begins, with the approver's token. */
-export function approve<T extends Approvable>(kind: ApprovableKind<T>, subject: T, approver: Approver, now: Date): Result<T, DecisionProblem> {
+export function approve<T extends Approvable>(
+  kind: ApprovableKind<T>,
+  subject: T,
+  approver: Approver,
+  now: Date,
+): Result<T, DecisionProblem> {
   const problem = approverProblem(kind, subject, approver, now);
   if (problem) return err(problem);
   return kind.begin(subject, approver.person, now);
 }
 
 /** An approver rejects: `awaitingApproval` → `rejected`, with their optional note. */
-export function reject<T extends Approvable>(kind: ApprovableKind<T>, subject: T, approver: Approver, now: Date, rejectNote?: string): Result<T, DecisionProblem> {
+export function reject<T extends Approvable>(
+  kind: ApprovableKind<T>,
+  subject: T,
+  approver: Approver,
+  now: Date,
+  rejectNote?: string,
+): Result<T, DecisionProblem> {
   const problem = approverProblem(kind, subject, approver, now);
   if (problem) return err(problem);
   const rejectReason = note(rejectNote);
@@ -187,10 +211,23 @@ export function withdraw<T extends Approvable>(kind: ApprovableKind<T>, subject:
  * an interrupted execution): back to `awaitingApproval`, with the attempt recorded against the
  * approver whose token it was. The subject keeps its expiry.
  */
-export function returnToApprovers<T extends Approvable>(subject: T, attempt: { code: RevocationFailureCode; graphRequestId?: string }, now: Date): T {
+export function returnToApprovers<T extends Approvable>(
+  subject: T,
+  attempt: { code: RevocationFailureCode; graphRequestId?: string },
+  now: Date,
+): T {
   if (!subject.approval || !subject.decidedBy) return subject;
-  const failed: FailedApproval = { by: { ...subject.decidedBy }, at: now.toISOString(), code: attempt.code, ...(attempt.graphRequestId ? { graphRequestId: attempt.graphRequestId } : {}) };
-  const next = { ...subject, state: 'awaitingApproval', approval: { ...subject.approval, failedAttempts: [...(subject.approval.failedAttempts ?? []), failed] } };
+  const failed: FailedApproval = {
+    by: { ...subject.decidedBy },
+    at: now.toISOString(),
+    code: attempt.code,
+    ...(attempt.graphRequestId ? { graphRequestId: attempt.graphRequestId } : {}),
+  };
+  const next = {
+    ...subject,
+    state: 'awaitingApproval',
+    approval: { ...subject.approval, failedAttempts: [...(subject.approval.failedAttempts ?? []), failed] },
+  };
   delete next.decidedBy;
   delete next.decidedAt;
   return next;
@@ -206,7 +243,12 @@ export function sameChannel(channelId: string, conversationId: string): boolean 
  * Why a decision that expects the subject in `expected` state cannot be taken now: its execution
  * is under way, it expired, it is elsewhere in its life, or its time has passed.
  */
-export function stateProblem<T extends Approvable>(kind: ApprovableKind<T>, subject: T, expected: 'pending' | 'awaitingApproval', now: Date): DecisionProblem | undefined {
+export function stateProblem<T extends Approvable>(
+  kind: ApprovableKind<T>,
+  subject: T,
+  expected: 'pending' | 'awaitingApproval',
+  now: Date,
+): DecisionProblem | undefined {
   if (kind.isExecuting(subject)) return 'in_progress';
   if (subject.state === 'expired') return 'expired';
   if (subject.state !== expected) return subject.state === 'awaitingApproval' ? 'awaiting_approval' : 'already_decided';

@@ -9,7 +9,10 @@ import { isObjectId, type TargetInputProblem } from './targetReference';
 import { codePointLength, collapseWhitespace, describeUnsafe, findUnsafeCharacter, forDisplay, trimTrailing } from './text';
 
 export type BulkSource =
-  | { readonly kind: 'group'; readonly ref: { readonly kind: 'objectId'; readonly id: string } | { readonly kind: 'displayName'; readonly name: string } }
+  | {
+      readonly kind: 'group';
+      readonly ref: { readonly kind: 'objectId'; readonly id: string } | { readonly kind: 'displayName'; readonly name: string };
+    }
   | { readonly kind: 'department'; readonly name: string };
 
 const MAX_NAME_LENGTH = 256;
@@ -32,9 +35,11 @@ export function bulkKind(word: string): 'group' | 'department' | undefined {
 /** Parses what follows `revoke group` / `revoke department`. */
 export function parseBulkSource(kind: 'group' | 'department', text: string): Result<BulkSource, TargetInputProblem> {
   const raw = typeof text === 'string' ? text : '';
-  if (raw.length > 4 * MAX_NAME_LENGTH) return err({ code: 'too_long', detail: `That ${kind} name is too long (at most ${MAX_NAME_LENGTH} characters).` });
+  if (raw.length > 4 * MAX_NAME_LENGTH)
+    return err({ code: 'too_long', detail: `That ${kind} name is too long (at most ${MAX_NAME_LENGTH} characters).` });
   const unsafe = findUnsafeCharacter(raw);
-  if (unsafe) return err({ code: 'bad_characters', detail: `The ${kind} name contains ${describeUnsafe(unsafe)}. Please retype it without it.` });
+  if (unsafe)
+    return err({ code: 'bad_characters', detail: `The ${kind} name contains ${describeUnsafe(unsafe)}. Please retype it without it.` });
   let name = trimTrailing(collapseWhitespace(raw.normalize('NFC')).trim(), '.!?,;:');
   for (const [open, close] of QUOTE_PAIRS) {
     if (name.length >= 2 && name.startsWith(open) && name.endsWith(close)) {
@@ -43,9 +48,16 @@ export function parseBulkSource(kind: 'group' | 'department', text: string): Res
     }
   }
   if (name === '') {
-    return err({ code: 'empty', detail: kind === 'group' ? 'Tell me which group, e.g. revoke group "Finance Team".' : 'Tell me which department, e.g. revoke department "Finance".' });
+    return err({
+      code: 'empty',
+      detail:
+        kind === 'group'
+          ? 'Tell me which group, e.g. revoke group "Finance Team".'
+          : 'Tell me which department, e.g. revoke department "Finance".',
+    });
   }
-  if (codePointLength(name) > MAX_NAME_LENGTH) return err({ code: 'too_long', detail: `That ${kind} name is too long (at most ${MAX_NAME_LENGTH} characters).` });
+  if (codePointLength(name) > MAX_NAME_LENGTH)
+    return err({ code: 'too_long', detail: `That ${kind} name is too long (at most ${MAX_NAME_LENGTH} characters).` });
   if (kind === 'department') return ok({ kind: 'department', name });
   if (isObjectId(name)) return ok({ kind: 'group', ref: { kind: 'objectId', id: name.toLowerCase() } });
   return ok({ kind: 'group', ref: { kind: 'displayName', name } });

@@ -157,7 +157,14 @@ export const BULK_BATCH_SIZE = 20;
  * A new pending run for `targets` (duplicates by id dropped, order kept), expiring `ttlInMs`
  * after `now` unless started. Throws RangeError only for an invalid `now` (a programming error).
  */
-export function createBulkRun(input: { id: string; requester: PersonRef; source: BulkSource; targets: readonly BulkTarget[]; now: Date; ttlInMs: number }): BulkRun {
+export function createBulkRun(input: {
+  id: string;
+  requester: PersonRef;
+  source: BulkSource;
+  targets: readonly BulkTarget[];
+  now: Date;
+  ttlInMs: number;
+}): BulkRun {
   const created = input.now.getTime();
   if (!Number.isFinite(created)) throw new RangeError('createBulkRun needs a valid `now`');
   const ttlInMs = Number.isFinite(input.ttlInMs) && input.ttlInMs > 0 ? input.ttlInMs : 0;
@@ -167,7 +174,14 @@ export function createBulkRun(input: { id: string; requester: PersonRef; source:
     const id = t.id.toLowerCase();
     if (seen.has(id)) continue;
     seen.add(id);
-    items.push({ id, userPrincipalName: t.userPrincipalName, displayName: t.displayName, ...(t.tier ? { tier: t.tier } : {}), status: 'pending', attempts: 0 });
+    items.push({
+      id,
+      userPrincipalName: t.userPrincipalName,
+      displayName: t.displayName,
+      ...(t.tier ? { tier: t.tier } : {}),
+      status: 'pending',
+      attempts: 0,
+    });
   }
   return {
     id: input.id,
@@ -186,7 +200,12 @@ export function createBulkRun(input: { id: string; requester: PersonRef; source:
  * another tenant, anyone but the requester, a run waiting for approval, a decided one and at or
  * after `expiresAt`; with `approvalRequired`, always refused (`approval_required`).
  */
-export function beginRun(run: BulkRun, by: PersonRef, now: Date, options: { approvalRequired?: boolean } = {}): Result<BulkRun, DecisionProblem> {
+export function beginRun(
+  run: BulkRun,
+  by: PersonRef,
+  now: Date,
+  options: { approvalRequired?: boolean } = {},
+): Result<BulkRun, DecisionProblem> {
   const problem = requesterProblem(run, by) ?? stateProblem(BULK_APPROVALS, run, 'pending', now);
   if (problem) return err(problem);
   if (options.approvalRequired) return err('approval_required');
@@ -301,7 +320,13 @@ export function markSent(run: BulkRun, executionId: string, ids: readonly string
  * result never changes a settled item). Allowed in any run state for the lease holder, so
  * batches that were out when the run was cancelled are still accounted for.
  */
-export function recordResults(run: BulkRun, executionId: string, results: readonly ItemResult[], now: Date, options: { maxAttempts: number; leaseInMs: number }): BulkRun {
+export function recordResults(
+  run: BulkRun,
+  executionId: string,
+  results: readonly ItemResult[],
+  now: Date,
+  options: { maxAttempts: number; leaseInMs: number },
+): BulkRun {
   if (!holdsExecution(run, executionId) || results.length === 0) return run;
   const byId = new Map(results.map((r) => [r.id, r]));
   let changed = false;
@@ -313,7 +338,13 @@ export function recordResults(run: BulkRun, executionId: string, results: readon
     switch (result.kind) {
       case 'revoked': {
         const { code: _code, ...rest } = item;
-        return { ...rest, status: 'revoked', completedAt: at, ...(result.graphRequestId ? { graphRequestId: result.graphRequestId } : {}), ...(result.verified ? { verified: true } : {}) };
+        return {
+          ...rest,
+          status: 'revoked',
+          completedAt: at,
+          ...(result.graphRequestId ? { graphRequestId: result.graphRequestId } : {}),
+          ...(result.verified ? { verified: true } : {}),
+        };
       }
       case 'failed':
         return failedItem(item, result.code, result.graphRequestId, at);

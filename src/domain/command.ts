@@ -39,15 +39,7 @@ export interface IncomingText {
 }
 
 /** Words after `revoke` that are reserved for bulk revocation (`revoke group "…"`, later). */
-export const RESERVED_BULK_WORDS: ReadonlySet<string> = new Set([
-  'group',
-  'groups',
-  'department',
-  'dept',
-  'all',
-  'everyone',
-  'everybody',
-]);
+export const RESERVED_BULK_WORDS: ReadonlySet<string> = new Set(['group', 'groups', 'department', 'dept', 'all', 'everyone', 'everybody']);
 
 const MAX_UNRECOGNISED_LENGTH = 40;
 /** Stands for one mention in the flattened text. Any U+FFFF the agent typed is replaced first. */
@@ -91,7 +83,9 @@ export function parseCommand(input: IncomingText): Command {
     case 'audit': {
       const parsed = parseAuditArguments(collapseWhitespace(rest.split(MENTION_MARK).join(' ')), found);
       if (parsed.ok) return { kind: 'audit', query: parsed.query };
-      return 'problem' in parsed ? { kind: 'invalid', problem: parsed.problem } : { kind: 'help', unrecognised: unrecognisedWord(parsed.unrecognised) };
+      return 'problem' in parsed
+        ? { kind: 'invalid', problem: parsed.problem }
+        : { kind: 'help', unrecognised: unrecognisedWord(parsed.unrecognised) };
     }
     case 'who':
       if (trimTrailing(rest.trim().toLowerCase(), '.!?') === 'am i') return { kind: 'whoami' };
@@ -188,20 +182,79 @@ function innerOfAtTag(text: string): string {
 
 /** Tags after which words must stay apart. */
 const BLOCK_TAGS = new Set([
-  'p', 'div', 'br', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'tbody', 'thead',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'section', 'article',
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'td',
+  'th',
+  'table',
+  'tbody',
+  'thead',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'hr',
+  'section',
+  'article',
 ]);
 /** Tags that are dropped with nothing in their place. */
 const INLINE_TAGS = new Set([
-  'a', 'b', 'i', 'u', 's', 'em', 'strong', 'span', 'code', 'font', 'sub', 'sup', 'strike',
-  'del', 'ins', 'mark', 'small', 'big', 'img', 'emoji', 'at',
+  'a',
+  'b',
+  'i',
+  'u',
+  's',
+  'em',
+  'strong',
+  'span',
+  'code',
+  'font',
+  'sub',
+  'sup',
+  'strike',
+  'del',
+  'ins',
+  'mark',
+  'small',
+  'big',
+  'img',
+  'emoji',
+  'at',
 ]);
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  nbsp: '\u00A0', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'",
-  ldquo: '\u201C', rdquo: '\u201D', lsquo: '\u2018', rsquo: '\u2019', laquo: '\u00AB', raquo: '\u00BB',
-  hellip: '\u2026', ndash: '\u2013', mdash: '\u2014', shy: '\u00AD', zwj: '\u200D', zwnj: '\u200C',
-  lrm: '\u200E', rlm: '\u200F', ZeroWidthSpace: '\u200B', NoBreak: '\u2060', copy: '\u00A9',
+  nbsp: '\u00A0',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  ldquo: '\u201C',
+  rdquo: '\u201D',
+  lsquo: '\u2018',
+  rsquo: '\u2019',
+  laquo: '\u00AB',
+  raquo: '\u00BB',
+  hellip: '\u2026',
+  ndash: '\u2013',
+  mdash: '\u2014',
+  shy: '\u00AD',
+  zwj: '\u200D',
+  zwnj: '\u200C',
+  lrm: '\u200E',
+  rlm: '\u200F',
+  ZeroWidthSpace: '\u200B',
+  NoBreak: '\u2060',
+  copy: '\u00A9',
 };
 
 /** Longest tag we read as a tag; a '<' whose '>' is further away is plain text. */

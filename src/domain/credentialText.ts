@@ -56,7 +56,12 @@ export function maskCredentials(text: string, options: ScanOptions = {}): string
 }
 
 const PRIORITY: Readonly<Record<CredentialKind, number>> = { jwt: 0, private_key: 1, client_secret: 2, bearer_credential: 3 };
-const MASK: Readonly<Record<CredentialKind, string>> = { jwt: '[jwt redacted]', bearer_credential: '[redacted]', private_key: '[private key redacted]', client_secret: '[secret redacted]' };
+const MASK: Readonly<Record<CredentialKind, string>> = {
+  jwt: '[jwt redacted]',
+  bearer_credential: '[redacted]',
+  private_key: '[private key redacted]',
+  client_secret: '[secret redacted]',
+};
 
 interface Reader {
   readonly length: number;
@@ -83,11 +88,22 @@ const isBase64Url = (c: number): boolean => isAlnum(c) || c === 0x2d || c === 0x
 /** A word character, as `\b` sees it. */
 const isWord = (c: number): boolean => isAlnum(c) || c === 0x5f;
 /** The characters of a token68 credential (RFC 7235) and its padding. */
-const isToken68 = (c: number): boolean => isAlnum(c) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e || c === 0x2b || c === 0x2f || c === 0x3d;
+const isToken68 = (c: number): boolean =>
+  isAlnum(c) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e || c === 0x2b || c === 0x2f || c === 0x3d;
 /** Entra client secrets: letters, digits and _ ~ . - */
 const isSecretChar = (c: number): boolean => isAlnum(c) || c === 0x5f || c === 0x7e || c === 0x2e || c === 0x2d;
 const isSpace = (c: number): boolean =>
-  (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  (c >= 0x09 && c <= 0x0d) ||
+  c === 0x20 ||
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
 
 const DOT = 0x2e;
 /** Segments of at least this many characters (the header counts from its `eyJ`, less those 3). */
@@ -149,7 +165,14 @@ function bearerCredentials(read: Reader, minLength: number): CredentialSpan[] {
   let i = 0;
   while (i < read.length) {
     const c = read.at(i);
-    const scheme = (c === 0x62 || c === 0x42) && (i === 0 || !isWord(read.at(i - 1))) ? (startsWithAt(read, i, 'bearer', true) ? 6 : startsWithAt(read, i, 'basic', true) ? 5 : 0) : 0;
+    const scheme =
+      (c === 0x62 || c === 0x42) && (i === 0 || !isWord(read.at(i - 1)))
+        ? startsWithAt(read, i, 'bearer', true)
+          ? 6
+          : startsWithAt(read, i, 'basic', true)
+            ? 5
+            : 0
+        : 0;
     if (scheme === 0 || !isSpace(read.at(i + scheme))) {
       i += 1;
       continue;
@@ -198,7 +221,14 @@ function clientSecrets(read: Reader): CredentialSpan[] {
   const found: CredentialSpan[] = [];
   let i = 4;
   while (i + 1 < read.length) {
-    if (read.at(i) !== 0x51 || read.at(i + 1) !== 0x7e || !isDigit(read.at(i - 1)) || !isSecretChar(read.at(i - 2)) || !isSecretChar(read.at(i - 3)) || !isSecretChar(read.at(i - 4))) {
+    if (
+      read.at(i) !== 0x51 ||
+      read.at(i + 1) !== 0x7e ||
+      !isDigit(read.at(i - 1)) ||
+      !isSecretChar(read.at(i - 2)) ||
+      !isSecretChar(read.at(i - 3)) ||
+      !isSecretChar(read.at(i - 4))
+    ) {
       i += 1;
       continue;
     }

@@ -135,7 +135,13 @@ export function isRetryableFailure(code: RevocationFailureCode): boolean {
  * A negative or non-finite ttl counts as 0 (the request is born expired). Throws RangeError only
  * for an invalid `now`, which is a programming error.
  */
-export function createRequest(input: { id: string; requester: PersonRef; target: TargetSnapshot; now: Date; ttlInMs: number }): RevocationRequest {
+export function createRequest(input: {
+  id: string;
+  requester: PersonRef;
+  target: TargetSnapshot;
+  now: Date;
+  ttlInMs: number;
+}): RevocationRequest {
   const created = input.now.getTime();
   if (!Number.isFinite(created)) throw new RangeError('createRequest needs a valid `now`');
   const ttlInMs = Number.isFinite(input.ttlInMs) && input.ttlInMs > 0 ? input.ttlInMs : 0;
@@ -199,7 +205,8 @@ export function complete(r: RevocationRequest, outcome: RevocationOutcome, now: 
  */
 export const REQUEST_APPROVALS: ApprovableKind<RevocationRequest> = {
   isExecuting: (r) => r.state === 'executing',
-  begin: (r, approver, now) => ok({ ...r, state: 'executing', decidedBy: { ...approver }, decidedAt: now.toISOString(), attempts: r.attempts + 1 }),
+  begin: (r, approver, now) =>
+    ok({ ...r, state: 'executing', decidedBy: { ...approver }, decidedAt: now.toISOString(), attempts: r.attempts + 1 }),
 };
 
 /**

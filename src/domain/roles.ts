@@ -73,9 +73,13 @@ function role(templateId: string): DirectoryRole {
  * (Deprecated Partner Tier1/Tier2 Support and the newer SOC Identity Responder are not modelled.)
  */
 export const REVOKING_ROLES: readonly DirectoryRole[] = Object.freeze(
-  [R.HelpdeskAdministrator, R.AuthenticationAdministrator, R.UserAdministrator, R.PrivilegedAuthenticationAdministrator, R.GlobalAdministrator].map(
-    (id) => Object.freeze(role(id)),
-  ),
+  [
+    R.HelpdeskAdministrator,
+    R.AuthenticationAdministrator,
+    R.UserAdministrator,
+    R.PrivilegedAuthenticationAdministrator,
+    R.GlobalAdministrator,
+  ].map((id) => Object.freeze(role(id))),
 );
 
 const EVERY_REVOKER: ReadonlySet<string> = new Set(REVOKING_ROLES.map((r) => r.templateId));
@@ -134,7 +138,11 @@ export function rolesThatMayRevoke(targetRoles: readonly DirectoryRole[], inRole
 }
 
 /** Whether a caller holding `callerRoleIds` may revoke that target (the bot's explanation; Entra decides). */
-export function mayRevoke(callerRoleIds: readonly string[], targetRoles: readonly DirectoryRole[], inRoleAssignableGroup: boolean): boolean {
+export function mayRevoke(
+  callerRoleIds: readonly string[],
+  targetRoles: readonly DirectoryRole[],
+  inRoleAssignableGroup: boolean,
+): boolean {
   const allowed = allowedCallerIds(targetRoles, inRoleAssignableGroup);
   return callerRoleIds.some((id) => allowed.has(normaliseId(id)));
 }
@@ -149,9 +157,7 @@ export function describeCapability(callerRoleIds: readonly string[]): { tiers: T
     return {
       tiers: [],
       summary:
-        (holdsPasswordAdmin
-          ? 'You are a Password Administrator: that role can reset passwords but cannot revoke sessions. '
-          : '') +
+        (holdsPasswordAdmin ? 'You are a Password Administrator: that role can reset passwords but cannot revoke sessions. ' : '') +
         'You hold no active Entra role that can revoke other people’s sessions (Helpdesk, Authentication, User, ' +
         'Privileged Authentication or Global Administrator). If you are eligible for one in PIM, activate it and try again.',
     };

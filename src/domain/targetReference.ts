@@ -18,13 +18,7 @@ export type TargetReference =
   /** `revoke me`: the requester themself. */
   | { kind: 'self' };
 
-export type TargetInputProblemCode =
-  | 'empty'
-  | 'too_long'
-  | 'bad_characters'
-  | 'bad_upn'
-  | 'bad_object_id'
-  | 'too_many_targets';
+export type TargetInputProblemCode = 'empty' | 'too_long' | 'bad_characters' | 'bad_upn' | 'bad_object_id' | 'too_many_targets';
 
 /** Why the typed target was refused, with words a helpdesk agent understands. */
 export interface TargetInputProblem {
@@ -94,10 +88,7 @@ const EXAMPLES = 'an @mention, a sign-in name like adele@contoso.com, an object 
  * `too_many_targets` (one person per command; bulk revocation will be its own command).
  * Invisible, bidi and control characters are refused rather than silently dropped.
  */
-export function parseTarget(
-  text: string,
-  mentions: readonly MentionedPerson[],
-): Result<TargetReference, TargetInputProblem> {
+export function parseTarget(text: string, mentions: readonly MentionedPerson[]): Result<TargetReference, TargetInputProblem> {
   const safeText = typeof text === 'string' ? text : '';
   const people = Array.isArray(mentions) ? mentions : [];
 
@@ -278,8 +269,10 @@ function checkForSeveralTargets(text: string): TargetInputProblem | undefined {
     return {
       code: 'too_many_targets',
       detail:
-        `You named ${identifiers.length} people (${identifiers.slice(0, 3).map((t) => forDisplay(t, 40)).join(', ')}` +
-        `${identifiers.length > 3 ? ', …' : ''}). I revoke one person per command: send one command for each.`,
+        `You named ${identifiers.length} people (${identifiers
+          .slice(0, 3)
+          .map((t) => forDisplay(t, 40))
+          .join(', ')}` + `${identifiers.length > 3 ? ', …' : ''}). I revoke one person per command: send one command for each.`,
     };
   }
   const only = identifiers[0];

@@ -101,10 +101,7 @@ export function codePointLength(text: string): number {
  */
 export function forDisplay(text: string, limit = 60): string {
   const { text: head, truncated } = takeCodePoints(text, limit);
-  const cleaned = head
-    .replace(new RegExp(UNSAFE_CHARACTER.source, 'gu'), '\uFFFD')
-    .replace(/\s+/gu, ' ')
-    .trim();
+  const cleaned = head.replace(new RegExp(UNSAFE_CHARACTER.source, 'gu'), '\uFFFD').replace(/\s+/gu, ' ').trim();
   return truncated ? `${cleaned}…` : cleaned;
 }
 

@@ -38,7 +38,15 @@ import type {
   UserListing,
   UserRecord,
 } from '../app/ports/directory';
-import { MAX_BATCH_REQUESTS, readBatchAnswer, readMemberships, revokeOutcome, stepFailure, type BatchStepAnswer, type BatchStepRequest } from './batchAnswers';
+import {
+  MAX_BATCH_REQUESTS,
+  readBatchAnswer,
+  readMemberships,
+  revokeOutcome,
+  stepFailure,
+  type BatchStepAnswer,
+  type BatchStepRequest,
+} from './batchAnswers';
 import { failureFromError, failureFromResponse } from './graphErrors';
 import { toUserRecords } from './graphUsers';
 import { hasForgedId, NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
@@ -77,11 +85,16 @@ export class GraphBulk {
   async listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {
     const filter = departmentFilter(department);
     return this.run(options, async (req) => {
-      return this.collect(req, req('/users').filter(filter).select(MEMBER_SELECT).top(pageSize(options)), limit, () => req('/users').filter(filter).select('id'));
+      return this.collect(req, req('/users').filter(filter).select(MEMBER_SELECT).top(pageSize(options)), limit, () =>
+        req('/users').filter(filter).select('id'),
+      );
     });
   }
 
-  async getMembershipsMany(ids: readonly string[], options?: ListCallOptions & { readonly concurrency?: number }): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>> {
+  async getMembershipsMany(
+    ids: readonly string[],
+    options?: ListCallOptions & { readonly concurrency?: number },
+  ): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>> {
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
     const bad = unique.find((id) => !isObjectId(id));
     if (bad !== undefined) return { ok: false, error: { code: 'bad_request' } };
@@ -95,7 +108,11 @@ export class GraphBulk {
       let failure: DirectoryFailure | undefined;
       await eachLimited(chunks, options?.concurrency ?? 4, async (part) => {
         if (failure) return;
-        const requests = part.map((id, i): BatchStepRequest => ({ id: String(i + 1), method: 'GET', url: `${userPath({ kind: 'objectId', id })}/transitiveMemberOf?${MEMBERSHIP_QUERY}` }));
+        const requests = part.map((id, i): BatchStepRequest => ({
+          id: String(i + 1),
+          method: 'GET',
+          url: `${userPath({ kind: 'objectId', id })}/transitiveMemberOf?${MEMBERSHIP_QUERY}`,
+        }));
         const answer = await this.postBatch(requests, deadline);
         if (!answer.ok) {
           failure = answer.error;
@@ -130,16 +147,14 @@ export class GraphBulk {
     if (wanted.length > MAX_BATCH_REQUESTS || new Set(wanted).size !== wanted.length || wanted.some((id) => !isObjectId(id))) {
       return { ok: false, error: { code: 'bad_request' } };
     }
-    const requests = wanted.map(
-      (id, i): BatchStepRequest => ({
-        id: String(i + 1),
-        method: 'POST',
-        url: `${userPath({ kind: 'objectId', id })}/revokeSignInSessions`,
-        // Graph (and the emulator) refuse a write step without a body and its Content-Type.
-        headers: { 'Content-Type': 'application/json' },
-        body: {},
-      }),
-    );
+    const requests = wanted.map((id, i): BatchStepRequest => ({
+      id: String(i + 1),
+      method: 'POST',
+      url: `${userPath({ kind: 'objectId', id })}/revokeSignInSessions`,
+      // Graph (and the emulator) refuse a write step without a body and its Content-Type.
+      headers: { 'Content-Type': 'application/json' },
+      body: {},
+    }));
     const answer = await this.postBatch(requests, options?.deadline ?? deadlineIn(3 * this.timeoutInMs));
     if (!answer.ok) return answer;
     const outcomes = new Map<string, ItemOutcome>();
@@ -148,7 +163,10 @@ export class GraphBulk {
   }
 
   /** One POST /$batch (read raw, for the outer request-id); see the module comment for its retries. */
-  private async postBatch(requests: readonly BatchStepRequest[], deadline: Deadline): Promise<DirectoryResult<Map<string, BatchStepAnswer>>> {
+  private async postBatch(
+    requests: readonly BatchStepRequest[],
+    deadline: Deadline,
+  ): Promise<DirectoryResult<Map<string, BatchStepAnswer>>> {
     const retry = new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) => {
       if (response.status === 504) return false;
       const after = Number(response.headers.get('retry-after') ?? '1');
@@ -198,7 +216,12 @@ export class GraphBulk {
    * Follows @odata.nextLink until the end or until more than `limit` users were seen; then asks for
    * the total. A page naming an id that is not an object id fails the listing (NOT_AN_OBJECT_ID).
    */
-  private async collect(req: Requester, first: GraphRequest, limit: number, countQuery: () => GraphRequest): Promise<DirectoryResult<UserListing>> {
+  private async collect(
+    req: Requester,
+    first: GraphRequest,
+    limit: number,
+    countQuery: () => GraphRequest,
+  ): Promise<DirectoryResult<UserListing>> {
     const users = new Map<string, UserRecord>();
     let page = (await first.get()) as Page;
     for (let pages = 1; ; pages += 1) {
@@ -206,7 +229,10 @@ export class GraphBulk {
       if (!read.ok) return read;
       for (const user of read.value) users.set(user.id, user);
       if (users.size > limit) {
-        return { ok: true, value: { users: [...users.values()].slice(0, Math.max(0, limit)), truncated: true, ...(await this.total(countQuery)) } };
+        return {
+          ok: true,
+          value: { users: [...users.values()].slice(0, Math.max(0, limit)), truncated: true, ...(await this.total(countQuery)) },
+        };
       }
       const next = str(page['@odata.nextLink']);
       if (!next || pages >= MAX_PAGES) break;
@@ -226,7 +252,10 @@ export class GraphBulk {
   }
 
   /** Runs reads with a deadline, like GraphDirectory.call: retries only while the wait fits. */
-  private async run<T>(options: CallOptions | undefined, body: (req: Requester) => Promise<DirectoryResult<T>>): Promise<DirectoryResult<T>> {
+  private async run<T>(
+    options: CallOptions | undefined,
+    body: (req: Requester) => Promise<DirectoryResult<T>>,
+  ): Promise<DirectoryResult<T>> {
     const deadline = options?.deadline ?? deadlineIn(3 * this.timeoutInMs);
     const retry = new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) => {
       const after = Number(response.headers.get('retry-after') ?? '1');

@@ -19,7 +19,9 @@ export type GraphRequestFor = (path: string) => ReturnType<Client['api']>;
  * credential of Graph's claims challenges (src/graph/claimsChallenge.ts) when it listens for them.
  */
 export function createGraphClient(credential: TokenCredential, graphEndpoint: string, scopes: readonly string[]): Client {
-  const middleware = MiddlewareFactory.getDefaultMiddlewareChain(new TokenCredentialAuthenticationProvider(credential, { scopes: [...scopes] }));
+  const middleware = MiddlewareFactory.getDefaultMiddlewareChain(
+    new TokenCredentialAuthenticationProvider(credential, { scopes: [...scopes] }),
+  );
   const listener = challengeListenerOf(credential);
   if (listener) middleware.splice(1, 0, new ClaimsChallengeHandler(listener));
   return Client.initWithMiddleware({
@@ -32,7 +34,12 @@ export function createGraphClient(credential: TokenCredential, graphEndpoint: st
 }
 
 /** Runs Graph requests under one deadline; errors become DirectoryFailure values. */
-export async function graphCall<T>(client: Client, timeoutInMs: number, options: CallOptions | undefined, run: (req: GraphRequestFor) => Promise<DirectoryResult<T>>): Promise<DirectoryResult<T>> {
+export async function graphCall<T>(
+  client: Client,
+  timeoutInMs: number,
+  options: CallOptions | undefined,
+  run: (req: GraphRequestFor) => Promise<DirectoryResult<T>>,
+): Promise<DirectoryResult<T>> {
   const deadline = options?.deadline ?? deadlineIn(3 * timeoutInMs);
   const retry = new RetryHandlerOptions(1, 3, (delayInSeconds: number) => fitsBefore(deadline, delayInSeconds * 1000));
   const req: GraphRequestFor = (path) =>

@@ -61,14 +61,19 @@ export class GraphContainment implements ContainmentGateway {
 
   resetPassword(userId: string, options?: CallOptions): Promise<DirectoryResult<void>> {
     return graphCall(this.client, this.timeoutInMs, options, async (req) => {
-      await req(userPath({ kind: 'objectId', id: userId })).patch({ passwordProfile: { password: randomPassword(), forceChangePasswordNextSignIn: true } });
+      await req(userPath({ kind: 'objectId', id: userId })).patch({
+        passwordProfile: { password: randomPassword(), forceChangePasswordNextSignIn: true },
+      });
       return { ok: true, value: undefined };
     });
   }
 
   disableDevices(userId: string, options?: CallOptions): Promise<DirectoryResult<DevicesDisabled>> {
     return graphCall(this.deviceClient, this.timeoutInMs, options, async (req) => {
-      const raw = (await req(`${userPath({ kind: 'objectId', id: userId })}/registeredDevices`).select('id,accountEnabled').top(999).get()) as { value?: unknown };
+      const raw = (await req(`${userPath({ kind: 'objectId', id: userId })}/registeredDevices`)
+        .select('id,accountEnabled')
+        .top(999)
+        .get()) as { value?: unknown };
       const devices: unknown[] = Array.isArray(raw.value) ? raw.value : [];
       let disabled = 0;
       let firstFailure: DirectoryFailure | undefined;

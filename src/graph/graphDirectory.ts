@@ -6,15 +6,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { type Client, GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
 import { displayNameFilter, userPath } from '../domain/odata';
-import type {
-  CallOptions,
-  DirectoryGateway,
-  DirectoryResult,
-  Memberships,
-  RoleRecord,
-  UserKey,
-  UserRecord,
-} from '../app/ports/directory';
+import type { CallOptions, DirectoryGateway, DirectoryResult, Memberships, RoleRecord, UserKey, UserRecord } from '../app/ports/directory';
 import { failureFromResponse } from './graphErrors';
 import { NOT_AN_OBJECT_ID } from './graphIds';
 import { toUserRecord, toUserRecords } from './graphUsers';
@@ -22,7 +14,8 @@ import { createGraphClient, graphCall, type GraphRequestFor } from './graphCall'
 import type { BulkDirectoryGateway, GroupRef, GroupUserListing, ItemOutcome, ListCallOptions, UserListing } from '../app/ports/directory';
 import { GraphBulk } from './graphBulk';
 
-export const USER_SELECT = 'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
+export const USER_SELECT =
+  'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
 
 export interface GraphDirectoryOptions {
   /** Graph root without version, e.g. https://graph.microsoft.com. */
@@ -52,7 +45,8 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
     this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
     const groupScopes = options.groupScopes ?? [];
-    this.groupClient = groupScopes.length > 0 ? createGraphClient(credential, options.graphEndpoint, [...options.scopes, ...groupScopes]) : this.client;
+    this.groupClient =
+      groupScopes.length > 0 ? createGraphClient(credential, options.graphEndpoint, [...options.scopes, ...groupScopes]) : this.client;
   }
 
   /** The client for group reads: its own token when group scopes are configured. */
@@ -99,7 +93,9 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
     return this.call(options, async (req) => {
       // Any 2xx is success: Graph documents 200 {value:true} but once meant 204; never read the body.
       // The raw response carries Graph's request-id, which the result card shows for support.
-      const response = (await req(`${pathOf(key)}/revokeSignInSessions`).responseType(ResponseType.RAW).post({})) as Response;
+      const response = (await req(`${pathOf(key)}/revokeSignInSessions`)
+        .responseType(ResponseType.RAW)
+        .post({})) as Response;
       const graphRequestId = response.headers.get('request-id') ?? undefined;
       if (response.ok) return { ok: true, value: undefined, graphRequestId };
       return { ok: false, error: failureFromResponse(response.status, response.headers) };
@@ -115,10 +111,14 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
   async isMemberOfGroup(groupId: string, options?: CallOptions): Promise<DirectoryResult<boolean>> {
     const wanted = groupId.toLowerCase();
     return this.call(options, async (req) => {
-      let page = (await req('/me/transitiveMemberOf/microsoft.graph.group').select('id').top(999).get()) as { value?: unknown; '@odata.nextLink'?: unknown };
+      let page = (await req('/me/transitiveMemberOf/microsoft.graph.group').select('id').top(999).get()) as {
+        value?: unknown;
+        '@odata.nextLink'?: unknown;
+      };
       for (let pages = 1; ; pages += 1) {
         const items = Array.isArray(page.value) ? (page.value as unknown[]) : [];
-        if (items.some((item) => typeof item === 'object' && item !== null && str((item as { id?: unknown }).id)?.toLowerCase() === wanted)) return { ok: true, value: true };
+        if (items.some((item) => typeof item === 'object' && item !== null && str((item as { id?: unknown }).id)?.toLowerCase() === wanted))
+          return { ok: true, value: true };
         const next = str(page['@odata.nextLink']);
         // Deny by default: a membership list longer than 50 pages is not searched further.
         if (!next || pages >= 50) return { ok: true, value: false };
@@ -146,7 +146,10 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
     return this.bulk.listDepartmentUsers(department, limit, options);
   }
 
-  getMembershipsMany(ids: readonly string[], options?: ListCallOptions & { readonly concurrency?: number }): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>> {
+  getMembershipsMany(
+    ids: readonly string[],
+    options?: ListCallOptions & { readonly concurrency?: number },
+  ): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>> {
     return this.bulk.getMembershipsMany(ids, options);
   }
 
@@ -159,10 +162,12 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
    * for 429/503/504 but only while the wait still fits before the deadline.
    */
   /** One Graph call under a deadline (src/graph/graphCall.ts). */
-  private call<T>(options: CallOptions | undefined, run: (req: GraphRequestFor) => Promise<DirectoryResult<T>>): Promise<DirectoryResult<T>> {
+  private call<T>(
+    options: CallOptions | undefined,
+    run: (req: GraphRequestFor) => Promise<DirectoryResult<T>>,
+  ): Promise<DirectoryResult<T>> {
     return graphCall(this.client, this.timeoutInMs, options, run);
   }
-
 }
 
 export { GraphError };

@@ -47,7 +47,12 @@ function fromMessage(message: string): DirectoryFailureCode | undefined {
 
 /** A non-2xx Graph response read raw (status and headers). */
 export function failureFromResponse(status: number, headers: { get(name: string): string | null }): DirectoryFailure {
-  return { code: byStatus(status), status, graphRequestId: headers.get('request-id') ?? undefined, retryAfterInSeconds: retryAfter(headers) };
+  return {
+    code: byStatus(status),
+    status,
+    graphRequestId: headers.get('request-id') ?? undefined,
+    retryAfterInSeconds: retryAfter(headers),
+  };
 }
 
 export function failureFromError(error: unknown): DirectoryFailure {
@@ -55,7 +60,14 @@ export function failureFromError(error: unknown): DirectoryFailure {
   const message = error instanceof Error ? error.message : '';
   // The Graph client wraps an aborted fetch in a GraphError (statusCode -1) whose code is the abort's name.
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (name === 'TimeoutError' || name === 'AbortError' || /aborted|timed? ?out/i.test(name) || code === 'TimeoutError' || code === 'AbortError') return { code: 'timeout' };
+  if (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    /aborted|timed? ?out/i.test(name) ||
+    code === 'TimeoutError' ||
+    code === 'AbortError'
+  )
+    return { code: 'timeout' };
   if (error instanceof GraphError && error.statusCode > 0) {
     return {
       code: byStatus(error.statusCode),

@@ -31,10 +31,12 @@ const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 /** The headers alone decide these refusals: no byte of the body is read for them. */
 export function refuseByHeaders(headers: IncomingMessage['headers'], maxBytes: number): BodyRefusal | undefined {
-  if (!JSON_TYPE.test((headers['content-type'] ?? '').trim())) return { status: 415, error: 'Content-Type must be application/json (UTF-8).' };
+  if (!JSON_TYPE.test((headers['content-type'] ?? '').trim()))
+    return { status: 415, error: 'Content-Type must be application/json (UTF-8).' };
   const coding = (headers['content-encoding'] ?? '').trim().toLowerCase();
   // RFC 9110 §15.5.16: 415 for a content coding the server does not accept.
-  if (coding !== '' && coding !== 'identity') return { status: 415, error: 'Content-Encoding is not accepted: send the body uncompressed.' };
+  if (coding !== '' && coding !== 'identity')
+    return { status: 415, error: 'Content-Encoding is not accepted: send the body uncompressed.' };
   const declared = headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) return tooLarge(maxBytes);
   return undefined;
@@ -78,8 +80,10 @@ export async function readJsonObject(req: IncomingMessage, limits: JsonBodyLimit
   } catch {
     return { ok: false, refusal: { status: 400, error: 'The body is not valid JSON.' } };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, refusal: { status: 400, error: 'The body must be a JSON object.' } };
-  if (jsonDepth(value, limits.maxDepth) > limits.maxDepth) return { ok: false, refusal: { status: 400, error: 'The body nests too deeply.' } };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, refusal: { status: 400, error: 'The body must be a JSON object.' } };
+  if (jsonDepth(value, limits.maxDepth) > limits.maxDepth)
+    return { ok: false, refusal: { status: 400, error: 'The body nests too deeply.' } };
   return { ok: true, value: value as Record<string, unknown> };
 }
 
@@ -112,7 +116,12 @@ export interface Linger {
  * resets the connection under a client that is still writing, which then never sees the answer.
  * If the body does not end within `linger`, the connection is closed.
  */
-export function refuse(req: IncomingMessage, res: ServerResponse, refusal: { readonly status: number; readonly error: string }, linger: Linger): void {
+export function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: { readonly status: number; readonly error: string },
+  linger: Linger,
+): void {
   const body = JSON.stringify({ error: refusal.error });
   res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   if (req.complete) {
@@ -127,7 +136,11 @@ export function refuse(req: IncomingMessage, res: ServerResponse, refusal: { rea
 }
 
 /** Reads and drops the rest of a request body, within `linger`; `done(true)` when it ended within it. */
-export function dropRest(req: IncomingMessage, linger: Linger, done: (whole: boolean) => void = (whole) => whole || req.socket.destroy()): void {
+export function dropRest(
+  req: IncomingMessage,
+  linger: Linger,
+  done: (whole: boolean) => void = (whole) => whole || req.socket.destroy(),
+): void {
   if (req.complete) return done(true);
   let dropped = 0;
   const finish = (whole: boolean): void => {

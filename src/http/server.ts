@@ -21,7 +21,11 @@ export interface HttpServerOptions {
    * Authenticates and processes one activity. Must call `turnStarted` once the request is
    * authenticated and its turn begins, and resolve to the invoke answer, if any.
    */
-  readonly handleActivity: (authHeader: string, activity: Record<string, unknown>, turnStarted: () => void) => Promise<{ status?: number; body?: unknown } | undefined>;
+  readonly handleActivity: (
+    authHeader: string,
+    activity: Record<string, unknown>,
+    turnStarted: () => void,
+  ) => Promise<{ status?: number; body?: unknown } | undefined>;
   readonly logger: Logger;
   /** Resolves when the bot can serve (storage reachable); rejects otherwise. Called at most once per few seconds while it succeeds. */
   readonly readiness: () => Promise<void>;
@@ -95,13 +99,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   // restify's own errors (unknown route, wrong method): terse, and no body is read for them.
-  server.on('restifyError', (req: Request, _res: Response, error: { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
-    const body = { error: 'The request could not be served.' };
-    // restify serialises its errors through toJSON (setting .body alone sends "{}").
-    error.toJSON = () => body;
-    dropRest(req, LINGER);
-    callback();
-  });
+  server.on(
+    'restifyError',
+    (req: Request, _res: Response, error: { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
+      const body = { error: 'The request could not be served.' };
+      // restify serialises its errors through toJSON (setting .body alone sends "{}").
+      error.toJSON = () => body;
+      dropRest(req, LINGER);
+      callback();
+    },
+  );
 
   return {
     listen: () =>

@@ -9,7 +9,12 @@
  * the session stops being warm at once, the person is asked to sign in again, and the next
  * session redeems the challenge's claims in its first on-behalf-of request.
  */
-import { OnBehalfOfCredential, type MultiTenantTokenCredentialOptions, type OnBehalfOfCredentialSecretOptions, type TokenCredential } from '@azure/identity';
+import {
+  OnBehalfOfCredential,
+  type MultiTenantTokenCredentialOptions,
+  type OnBehalfOfCredentialSecretOptions,
+  type TokenCredential,
+} from '@azure/identity';
 import type { DirectoryGateway } from '../app/ports/directory';
 import type { ContainmentGateway } from '../app/ports/containment';
 import type { Clock } from '../domain/clock';
@@ -69,14 +74,15 @@ export class DelegatedSessions {
     // disableInstanceDiscovery is honoured by OnBehalfOfCredential (its options reach MSAL)
     // but missing from its option types; without it MSAL asks login.microsoftonline.com
     // about any other authority host (sovereign clouds, the emulator) and fails offline.
-    const credentialOptions: OnBehalfOfCredentialSecretOptions & MultiTenantTokenCredentialOptions & { disableInstanceDiscovery: boolean } = {
-      tenantId: user.tenantId,
-      clientId: this.options.appId,
-      clientSecret: this.options.appPassword,
-      userAssertionToken: ssoToken,
-      authorityHost: this.options.authorityHost,
-      disableInstanceDiscovery: true,
-    };
+    const credentialOptions: OnBehalfOfCredentialSecretOptions & MultiTenantTokenCredentialOptions & { disableInstanceDiscovery: boolean } =
+      {
+        tenantId: user.tenantId,
+        clientId: this.options.appId,
+        clientSecret: this.options.appPassword,
+        userAssertionToken: ssoToken,
+        authorityHost: this.options.authorityHost,
+        disableInstanceDiscovery: true,
+      };
     const credential = new ContinuousAccessCredential(new OnBehalfOfCredential(credentialOptions), owedClaims);
     const session: DelegatedSession = {
       user,

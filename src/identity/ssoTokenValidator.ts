@@ -8,15 +8,7 @@ import type { Clock } from '../domain/clock';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 
 export type TokenProblem =
-  | 'malformed'
-  | 'signature'
-  | 'issuer'
-  | 'audience'
-  | 'tenant'
-  | 'subject'
-  | 'expired'
-  | 'not_user_token'
-  | 'keys_unavailable';
+  'malformed' | 'signature' | 'issuer' | 'audience' | 'tenant' | 'subject' | 'expired' | 'not_user_token' | 'keys_unavailable';
 
 /** The checked identity behind a token. */
 export interface VerifiedUser {
@@ -58,7 +50,8 @@ export class SsoTokenValidator {
   async verify(token: string, expected: Expected): Promise<Verification> {
     const tenantId = expected.tenantId.toLowerCase();
     if (!this.options.allowedTenants.includes(tenantId)) return { ok: false, problem: 'tenant' };
-    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) || token.length > 16_384) return { ok: false, problem: 'malformed' };
+    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) || token.length > 16_384)
+      return { ok: false, problem: 'malformed' };
     let version: string;
     try {
       const header = decodeProtectedHeader(token);
@@ -93,7 +86,11 @@ export class SsoTokenValidator {
         aadObjectId: String(payload.oid).toLowerCase(),
         name: typeof payload.name === 'string' ? payload.name : undefined,
         userPrincipalName:
-          typeof payload.preferred_username === 'string' ? payload.preferred_username : typeof payload.upn === 'string' ? payload.upn : undefined,
+          typeof payload.preferred_username === 'string'
+            ? payload.preferred_username
+            : typeof payload.upn === 'string'
+              ? payload.upn
+              : undefined,
         expiresAt: Number(payload.exp),
       },
     };

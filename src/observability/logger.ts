@@ -18,7 +18,8 @@ export function maskSecrets(text: string): string {
 }
 
 /** Field names whose values are credentials, wherever they appear. */
-const SECRET_KEYS = /^(token|accessToken|access_token|refresh_token|id_token|assertion|authorization|clientSecret|client_secret|password|MicrosoftAppPassword|secret)$/i;
+const SECRET_KEYS =
+  /^(token|accessToken|access_token|refresh_token|id_token|assertion|authorization|clientSecret|client_secret|password|MicrosoftAppPassword|secret)$/i;
 
 /** A copy of a log argument with secrets masked, at any depth (bounded). */
 export function sanitize(value: unknown, depth = 0): unknown {
@@ -69,7 +70,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
       serializers: {
-        err: (e: unknown) => (e instanceof Error ? { type: e.name, message: maskSecrets(e.message), code: (e as { code?: unknown }).code } : e),
+        err: (e: unknown) =>
+          e instanceof Error ? { type: e.name, message: maskSecrets(e.message), code: (e as { code?: unknown }).code } : e,
       },
     },
     options.destination,

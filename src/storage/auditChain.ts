@@ -100,10 +100,14 @@ function problemOf(stored: StoredAuditRecord, expectedSeq: number, prevHash: str
   const record = stored.record;
   if (record === undefined) return { problem: stored.problem ?? 'the record could not be read' };
   if (!isObject(record)) return { problem: 'the record is not a JSON object' };
-  if (record.seq !== expectedSeq) return { problem: `the record stored here says it is record ${String(record.seq)} (records were moved or reordered)` };
-  if (typeof record.id !== 'string' || !isObjectId(record.id) || record.id !== record.id.toLowerCase()) return { problem: 'the record has no valid id' };
-  if (typeof record.prevHash !== 'string' || !HASH.test(record.prevHash)) return { problem: 'the record has no prevHash (it was not written by the chain)' };
-  if (typeof record.hash !== 'string' || !HASH.test(record.hash)) return { problem: 'the record has no hash (it was not written by the chain)' };
+  if (record.seq !== expectedSeq)
+    return { problem: `the record stored here says it is record ${String(record.seq)} (records were moved or reordered)` };
+  if (typeof record.id !== 'string' || !isObjectId(record.id) || record.id !== record.id.toLowerCase())
+    return { problem: 'the record has no valid id' };
+  if (typeof record.prevHash !== 'string' || !HASH.test(record.prevHash))
+    return { problem: 'the record has no prevHash (it was not written by the chain)' };
+  if (typeof record.hash !== 'string' || !HASH.test(record.hash))
+    return { problem: 'the record has no hash (it was not written by the chain)' };
   try {
     const { seq: _seq, id: _id, prevHash: _prev, hash: _hash, ...entry } = record;
     const normalized = normalizeAuditEntry(entry as unknown as AuditEntry);
@@ -150,13 +154,27 @@ export async function verifyChain(source: AsyncIterable<StoredAuditRecord>, anch
     const verdict = problemOf(stored, expected, prevHash);
     if ('problem' in verdict) return { intact: false, checked: expected - 1, firstBreak: { seq: expected, problem: verdict.problem } };
     if (anchor?.seq === expected && anchor.hash !== verdict.hash) {
-      return { intact: false, checked: expected - 1, firstBreak: { seq: expected, problem: `the record's hash is not the one you noted (${anchor.hash}): the chain was rewritten from here or before` } };
+      return {
+        intact: false,
+        checked: expected - 1,
+        firstBreak: {
+          seq: expected,
+          problem: `the record's hash is not the one you noted (${anchor.hash}): the chain was rewritten from here or before`,
+        },
+      };
     }
     prevHash = verdict.hash;
     expected += 1;
   }
   if (anchor && anchor.seq >= expected) {
-    return { intact: false, checked: expected - 1, firstBreak: { seq: expected, problem: `the trail ends at record ${expected - 1}, but you noted record ${anchor.seq}: records were cut from the end` } };
+    return {
+      intact: false,
+      checked: expected - 1,
+      firstBreak: {
+        seq: expected,
+        problem: `the trail ends at record ${expected - 1}, but you noted record ${anchor.seq}: records were cut from the end`,
+      },
+    };
   }
   return { intact: true, records: expected - 1, lastSeq: expected - 1, lastHash: prevHash };
 }

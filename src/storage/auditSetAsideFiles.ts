@@ -16,7 +16,19 @@
  * it is durable once the call resolves, and a crash leaves either the whole file or none.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { AuditEntry } from '../app/ports/auditLog';
 import type { AuditSetAside, ClaimedAuditEntry } from '../app/ports/auditSetAside';
@@ -35,7 +47,8 @@ function masked(value: unknown): unknown {
     return kind ? `[redacted: looked like a ${kind}]` : value;
   }
   if (Array.isArray(value)) return value.map(masked);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, masked(item)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, masked(item)]));
   return value;
 }
 
@@ -74,7 +87,12 @@ export class FileAuditSetAside implements AuditSetAside {
   }
 
   async refused(entry: AuditEntry, error: unknown): Promise<string> {
-    return this.write(this.refusedDir, entry, { setAsideAt: this.clock.now().toISOString(), reason: 'refused by the audit log', error: describe(error), entry: masked(entry) });
+    return this.write(this.refusedDir, entry, {
+      setAsideAt: this.clock.now().toISOString(),
+      reason: 'refused by the audit log',
+      error: describe(error),
+      entry: masked(entry),
+    });
   }
 
   /** Masked too: a record that would be refused for a secret-like value is then written masked, and no secret is ever at rest. */

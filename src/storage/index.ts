@@ -2,7 +2,14 @@
 export { openSqliteStorage, type SqliteStorage } from './openSqliteStorage';
 export { SqliteStateStore, type SqliteStateStoreOptions } from './sqliteStore';
 export { SqliteAuditLog, normalizeAuditEntry, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE } from './sqliteAuditLog';
-export { openDatabase, databaseFilePath, SqliteConnection, DATABASE_FILE_NAME, DEFAULT_BUSY_TIMEOUT_IN_MS, type OpenDatabaseOptions } from './openDatabase';
+export {
+  openDatabase,
+  databaseFilePath,
+  SqliteConnection,
+  DATABASE_FILE_NAME,
+  DEFAULT_BUSY_TIMEOUT_IN_MS,
+  type OpenDatabaseOptions,
+} from './openDatabase';
 export { findSecretLikeContent, serializeWithoutSecrets, assertNoSecretLikeContent } from './secretGuard';
 export { openStorage, type OpenedStorage } from './openStorage';
 export { openBlobStorage, CONTAINER_NAME, type BlobStorage, type BlobStorageOptions } from './blob/openBlobStorage';

@@ -204,7 +204,9 @@ function migrate(db: Database.Database): void {
   db.transaction(() => {
     const version = Number(db.pragma('user_version', { simple: true }));
     if (version > SCHEMA_VERSION) {
-      throw new StorageUnavailableError(`Storage unavailable: database schema version ${version} is newer than this build (${SCHEMA_VERSION}).`);
+      throw new StorageUnavailableError(
+        `Storage unavailable: database schema version ${version} is newer than this build (${SCHEMA_VERSION}).`,
+      );
     }
     for (let next = version; next < SCHEMA_VERSION; next += 1) {
       const migration = MIGRATIONS[next];

@@ -24,7 +24,12 @@ export interface OpenedStorage {
  */
 export async function openStorage(settings: StorageSettings, clock: Clock): Promise<OpenedStorage> {
   if (settings.kind === 'blob') {
-    const blob = await openBlobStorage({ connectionString: settings.connectionString, container: settings.container, auditContainer: settings.auditContainer, clock });
+    const blob = await openBlobStorage({
+      connectionString: settings.connectionString,
+      container: settings.container,
+      auditContainer: settings.auditContainer,
+      clock,
+    });
     return { kind: 'blob', state: blob.state, audit: blob.audit, chain: blob.audit, close: () => blob.close() };
   }
   const sqlite = openSqliteStorage({ dataDir: settings.dataDir, clock });

@@ -25,7 +25,9 @@ function chainAuditRecords(db: Database.Database): void {
     ALTER TABLE audit_records ADD COLUMN hash TEXT;
     DROP TRIGGER audit_records_no_update;
   `);
-  const page = db.prepare<[number], { seq: number; id: string; entry: string }>('SELECT seq, id, entry FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000');
+  const page = db.prepare<[number], { seq: number; id: string; entry: string }>(
+    'SELECT seq, id, entry FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000',
+  );
   const update = db.prepare<[string, string, number]>('UPDATE audit_records SET prev_hash = ?, hash = ? WHERE seq = ?');
   let prevHash = GENESIS_HASH;
   let after = 0;

@@ -4,7 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { AuditRecordRejectedError, isStorageUnavailable, type AuditEntry, type AuditFilter, type AuditLog, type AuditRecord } from '../app/ports/auditLog';
+import {
+  AuditRecordRejectedError,
+  isStorageUnavailable,
+  type AuditEntry,
+  type AuditFilter,
+  type AuditLog,
+  type AuditRecord,
+} from '../app/ports/auditLog';
 import { chainRecord, GENESIS_HASH, type AuditChainSource, type StoredAuditRecord } from './auditChain';
 import { auditCursor, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, normalizeAuditEntry } from './auditEntry';
 import { openDatabase, type OpenDatabaseOptions, type SqliteConnection } from './openDatabase';
@@ -145,17 +152,28 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     params.push(Math.min(limit, MAX_AUDIT_PAGE_SIZE));
     return this.connection.read('audit list', () => {
-      const rows = this.connection.db.prepare<(string | number)[], AuditRow>(`SELECT seq, id, entry, prev_hash, hash FROM audit_records ${where} ORDER BY seq DESC LIMIT ?`).all(...params);
+      const rows = this.connection.db
+        .prepare<(string | number)[], AuditRow>(
+          `SELECT seq, id, entry, prev_hash, hash FROM audit_records ${where} ORDER BY seq DESC LIMIT ?`,
+        )
+        .all(...params);
       return rows.map((row) => recordOf(row) as unknown as AuditRecord);
     });
   }
 
   async guardProblems(): Promise<string[]> {
     const triggers = this.connection.read('audit verify', (db) =>
-      db.prepare<[], { name: string; sql: string | null }>("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_records'").all(),
+      db
+        .prepare<[], { name: string; sql: string | null }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_records'",
+        )
+        .all(),
     );
-    return AUDIT_GUARD_TRIGGERS.filter((name) => !triggers.some((trigger) => trigger.name === name && /RAISE\s*\(\s*ABORT/i.test(trigger.sql ?? ''))).map(
-      (name) => `the append-only trigger ${name} is missing or no longer refuses (someone with write access to the database file removed it)`,
+    return AUDIT_GUARD_TRIGGERS.filter(
+      (name) => !triggers.some((trigger) => trigger.name === name && /RAISE\s*\(\s*ABORT/i.test(trigger.sql ?? '')),
+    ).map(
+      (name) =>
+        `the append-only trigger ${name} is missing or no longer refuses (someone with write access to the database file removed it)`,
     );
   }
 
@@ -165,7 +183,7 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
 
   async *stored(): AsyncIterable<StoredAuditRecord> {
     const page = this.connection.db.prepare<[number], FullAuditRow>('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000');
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = this.connection.read('audit verify', () => page.all(after));
       if (rows.length === 0) return;
       for (const row of rows) {
@@ -178,7 +196,13 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
           continue;
         }
         const wrong = disagreeingColumns(row, record as unknown as AuditEntry);
-        yield wrong.length > 0 ? { position: row.seq, record, problem: `the index columns disagree with the record (${wrong.join(', ')}): filters would be misled` } : { position: row.seq, record };
+        yield wrong.length > 0
+          ? {
+              position: row.seq,
+              record,
+              problem: `the index columns disagree with the record (${wrong.join(', ')}): filters would be misled`,
+            }
+          : { position: row.seq, record };
       }
     }
   }

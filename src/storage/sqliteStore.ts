@@ -5,7 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { StorageUnavailableError, type CreateResult, type ListOptions, type ReplaceResult, type StateStore, type StoredItem, type WriteOptions } from '../app/ports/stateStore';
+import {
+  StorageUnavailableError,
+  type CreateResult,
+  type ListOptions,
+  type ReplaceResult,
+  type StateStore,
+  type StoredItem,
+  type WriteOptions,
+} from '../app/ports/stateStore';
 import { openDatabase, type OpenDatabaseOptions, type SqliteConnection } from './openDatabase';
 import { assertNoSecretLikeContent, serializeWithoutSecrets } from './secretGuard';
 import type { Clock } from '../domain/clock';
@@ -35,7 +43,9 @@ interface Statements {
   readonly selectLive: Database.Statement<[string, string, number], ItemRow>;
   readonly selectAny: Database.Statement<[string, string], ItemRow>;
   readonly insert: Database.Statement<[{ ns: string; key: string; value: string; etag: string; now: number; expiresAt: number | null }]>;
-  readonly update: Database.Statement<[{ ns: string; key: string; value: string; etag: string; newEtag: string; now: number; expiresAt: number | null }]>;
+  readonly update: Database.Statement<
+    [{ ns: string; key: string; value: string; etag: string; newEtag: string; now: number; expiresAt: number | null }]
+  >;
   readonly selectLiveEtag: Database.Statement<[string, string, number], EtagRow>;
   readonly deleteExpiredKey: Database.Statement<[string, string, number]>;
   readonly deleteLive: Database.Statement<[string, string, number]>;
@@ -68,7 +78,9 @@ function prepareStatements(db: Database.Database): Statements {
     deleteExpiredKey: db.prepare('DELETE FROM state_items WHERE ns = ? AND key = ? AND expires_at <= ?'),
     deleteLive: db.prepare(`DELETE FROM state_items WHERE ns = ? AND key = ? AND ${LIVE}`),
     deleteLiveIfEtag: db.prepare(`DELETE FROM state_items WHERE ns = ? AND key = ? AND ${LIVE} AND etag = ?`),
-    sweepNamespace: db.prepare('DELETE FROM state_items WHERE rowid IN (SELECT rowid FROM state_items WHERE ns = ? AND expires_at <= ? LIMIT ?)'),
+    sweepNamespace: db.prepare(
+      'DELETE FROM state_items WHERE rowid IN (SELECT rowid FROM state_items WHERE ns = ? AND expires_at <= ? LIMIT ?)',
+    ),
     sweepAll: db.prepare('DELETE FROM state_items WHERE expires_at <= ?'),
     // LIMIT -1 means no limit in SQLite.
     list: db.prepare(`SELECT key, value, etag FROM state_items WHERE ns = ? AND ${LIVE} ORDER BY write_seq DESC LIMIT ?`),
@@ -78,7 +90,9 @@ function prepareStatements(db: Database.Database): Statements {
        WHERE ns = @ns AND (expires_at IS NULL OR expires_at > @now) AND substr(key, 1, length(@prefix)) = @prefix
        ORDER BY write_seq DESC LIMIT @limit`,
     ),
-    touchHealth: db.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at'),
+    touchHealth: db.prepare(
+      'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
+    ),
     readHealth: db.prepare('SELECT checked_at FROM health WHERE id = 1'),
   };
 }
@@ -163,7 +177,8 @@ export class SqliteStateStore implements StateStore {
       const now = this.now();
       const s = this.statements;
       const newTag = newEtag();
-      if (s.update.run({ ns: namespace, key, value: json, etag, newEtag: newTag, now, expiresAt }).changes === 1) return { ok: true, etag: newTag };
+      if (s.update.run({ ns: namespace, key, value: json, etag, newEtag: newTag, now, expiresAt }).changes === 1)
+        return { ok: true, etag: newTag };
       if (s.selectLiveEtag.get(namespace, key, now)) return { ok: false, reason: 'conflict' };
       s.deleteExpiredKey.run(namespace, key, now);
       return { ok: false, reason: 'missing' };
@@ -208,7 +223,8 @@ export class SqliteStateStore implements StateStore {
     this.connection.write('state check', () => {
       const now = this.now();
       this.statements.touchHealth.run(now);
-      if (this.statements.readHealth.get()?.checked_at !== now) throw new StorageUnavailableError('Storage unavailable: the readiness write did not read back.');
+      if (this.statements.readHealth.get()?.checked_at !== now)
+        throw new StorageUnavailableError('Storage unavailable: the readiness write did not read back.');
     });
   }
 

@@ -70,7 +70,10 @@ describe('the Teams app package (npm run package)', function () {
   it('every placeholder is filled and the template uses only the documented ones', async function () {
     const template = readFileSync(path.join(SOURCE, 'manifest.json'), 'utf8');
     const known = new Set(PACKAGE_VARIABLES.map((v) => v.name));
-    assert.deepEqual(placeholdersIn(template).filter((name) => !known.has(name)), []);
+    assert.deepEqual(
+      placeholdersIn(template).filter((name) => !known.has(name)),
+      [],
+    );
     const { manifestPath } = await build(tenantEnv());
     const text = readFileSync(manifestPath, 'utf8');
     assert.doesNotMatch(text, /\$\{\{/);
@@ -93,7 +96,11 @@ describe('the Teams app package (npm run package)', function () {
 
   it('declares the bot in personal, team and group chat with the revoke, whoami, audit and help commands', async function () {
     const { manifest } = await build(tenantEnv());
-    const [bot] = manifest.bots as { botId: string; scopes: string[]; commandLists: { scopes: string[]; commands: { title: string }[] }[] }[];
+    const [bot] = manifest.bots as {
+      botId: string;
+      scopes: string[];
+      commandLists: { scopes: string[]; commands: { title: string }[] }[];
+    }[];
     assert.ok(bot);
     assert.equal(bot.botId, APP_ID);
     assert.deepEqual([...bot.scopes].sort(), ['groupChat', 'personal', 'team']);

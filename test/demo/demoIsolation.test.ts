@@ -26,7 +26,8 @@ const NPM_START = ['--import', 'tsx', path.join(ROOT, 'demo', 'main.ts')];
 /** Settings of a production bot (values as an operator would have them). */
 const PRODUCTION: Readonly<Record<string, string>> = {
   STORAGE: 'blob',
-  AZURE_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=revokerprod;AccountKey=cHJvZHVjdGlvbi1hY2NvdW50LWtleQ==;EndpointSuffix=core.windows.net',
+  AZURE_STORAGE_CONNECTION_STRING:
+    'DefaultEndpointsProtocol=https;AccountName=revokerprod;AccountKey=cHJvZHVjdGlvbi1hY2NvdW50LWtleQ==;EndpointSuffix=core.windows.net',
   SECURITY_CHANNEL_ID: '19:prod-approvals@thread.tacv2',
   AUDIT_ADMIN_GROUP_ID: '0f0e0d0c-0b0a-4908-8706-050403020100',
   NODE_ENV: 'production',
@@ -79,9 +80,31 @@ describe('the demo is isolated from production settings', function () {
   });
 
   it('when the demo starts a child, then it takes only allow-listed variables from the demo’s environment', function () {
-    const parent = { ...PRODUCTION, PATH: '/usr/bin', HOME: '/home/me', TZ: 'Pacific/Kiritimati', FAKETIME: '+400d', LD_PRELOAD: '/usr/lib/faketime/libfaketime.so.1', LC_ALL: 'C', RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '5', LOG_LEVEL: 'debug', GITHUB_TOKEN: 'ghp_notForTheDemo', NODE_OPTIONS: '--require /tmp/x.js', AZURE_CLIENT_SECRET: 'x' };
+    const parent = {
+      ...PRODUCTION,
+      PATH: '/usr/bin',
+      HOME: '/home/me',
+      TZ: 'Pacific/Kiritimati',
+      FAKETIME: '+400d',
+      LD_PRELOAD: '/usr/lib/faketime/libfaketime.so.1',
+      LC_ALL: 'C',
+      RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '5',
+      LOG_LEVEL: 'debug',
+      GITHUB_TOKEN: 'ghp_notForTheDemo',
+      NODE_OPTIONS: '--require /tmp/x.js',
+      AZURE_CLIENT_SECRET: 'x',
+    };
     const bot = demoChildEnvironment(parent, 'bot');
-    assert.deepEqual(Object.keys(bot).sort(), ['FAKETIME', 'HOME', 'LC_ALL', 'LD_PRELOAD', 'LOG_LEVEL', 'PATH', 'RATE_LIMIT_USER_COMMANDS_PER_MINUTE', 'TZ']);
+    assert.deepEqual(Object.keys(bot).sort(), [
+      'FAKETIME',
+      'HOME',
+      'LC_ALL',
+      'LD_PRELOAD',
+      'LOG_LEVEL',
+      'PATH',
+      'RATE_LIMIT_USER_COMMANDS_PER_MINUTE',
+      'TZ',
+    ]);
     const playground = demoChildEnvironment(parent, 'playground');
     assert.deepEqual(Object.keys(playground).sort(), ['FAKETIME', 'HOME', 'LC_ALL', 'LD_PRELOAD', 'PATH', 'TZ']);
   });
@@ -112,11 +135,20 @@ describe('the demo, as npm start runs it', function () {
   });
 
   it('when the demo runs, then its bot child has no variable the allow-list or the demo did not give it, and it listens on 127.0.0.1 only', async function () {
-    const setByDemo = new Set([...Object.keys(cloud.botEnvironment({ PORT: '1', LISTEN_ADDRESS: '127.0.0.1', DATA_DIR: 'x' })), 'NODE_EXTRA_CA_CERTS']);
+    const setByDemo = new Set([
+      ...Object.keys(cloud.botEnvironment({ PORT: '1', LISTEN_ADDRESS: '127.0.0.1', DATA_DIR: 'x' })),
+      'NODE_EXTRA_CA_CERTS',
+    ]);
     const demo = spawn(process.execPath, [...NPM_START, '--walkthrough'], {
       cwd: ROOT,
       // Variables that are no production setting, but are none of the demo bot's business either.
-      env: childEnv({ DEMO_STATE_DIR: stateDir, PORT: String(await freePort()), GITHUB_TOKEN: 'ghp_notForTheDemoBot', SOME_TOOL_SECRET: 'not-for-the-demo-bot', LOG_LEVEL: 'debug' }),
+      env: childEnv({
+        DEMO_STATE_DIR: stateDir,
+        PORT: String(await freePort()),
+        GITHUB_TOKEN: 'ghp_notForTheDemoBot',
+        SOME_TOOL_SECRET: 'not-for-the-demo-bot',
+        LOG_LEVEL: 'debug',
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -175,7 +207,8 @@ describe('the demo, as npm start runs it', function () {
     assert.equal(lines.length, 1, output);
     assert.match(lines[0]!, /^config: MicrosoftAppId is not set, but production settings are \(/);
     for (const name of Object.keys(PRODUCTION)) assert.ok(lines[0]!.includes(name), `${name} named in: ${lines[0]}`);
-    for (const [name, value] of Object.entries(PRODUCTION)) if (name !== 'STORAGE' && name !== 'NODE_ENV') assert.ok(!output.includes(value), `the value of ${name} is never printed`);
+    for (const [name, value] of Object.entries(PRODUCTION))
+      if (name !== 'STORAGE' && name !== 'NODE_ENV') assert.ok(!output.includes(value), `the value of ${name} is never printed`);
     assert.equal(existsSync(demoDir), false, 'no demo state was made');
   });
 

@@ -56,7 +56,11 @@ describe('the demo relay between the Playground and the bot', function () {
   }
 
   async function post(activity: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(relay.messagesUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    const response = await fetch(relay.messagesUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
@@ -70,7 +74,9 @@ describe('the demo relay between the Playground and the bot', function () {
     uma = e2e.cloud.directory.user('uma');
     connector = await fakePlaygroundConnector();
     // What the bot sent through the relay is scanned for secrets like everything else it sends.
-    produced.watch('connector', 'activities the bot sent through the demo relay', () => connector.posted.map((p) => JSON.stringify(p.body)));
+    produced.watch('connector', 'activities the bot sent through the demo relay', () =>
+      connector.posted.map((p) => JSON.stringify(p.body)),
+    );
     relay = await PlaygroundRelay.start({ cloud: e2e.cloud, initialUser: uma, playgroundUserId: uma.teamsId, env: {} });
     relay.playgroundConnector = connector.url;
   });
@@ -83,13 +89,22 @@ describe('the demo relay between the Playground and the bot', function () {
 
   it('refuses to start when MicrosoftAppId is set: the demo sign-in exists only in the demo', async function () {
     await assert.rejects(
-      PlaygroundRelay.start({ cloud: e2e.cloud, initialUser: uma, playgroundUserId: uma.teamsId, env: { MicrosoftAppId: e2e.cloud.app.appId } }),
+      PlaygroundRelay.start({
+        cloud: e2e.cloud,
+        initialUser: uma,
+        playgroundUserId: uma.teamsId,
+        env: { MicrosoftAppId: e2e.cloud.app.appId },
+      }),
       DemoOnlyError,
     );
   });
 
   it('the Playground alone cannot reach the bot: an unsigned activity is refused with 401', async function () {
-    const response = await fetch(`${e2e.bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fromPlayground({ type: 'message', text: 'help' })) });
+    const response = await fetch(`${e2e.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(fromPlayground({ type: 'message', text: 'help' })),
+    });
     assert.equal(response.status, 401);
   });
 
@@ -98,7 +113,11 @@ describe('the demo relay between the Playground and the bot', function () {
     const answer = await post(fromPlayground({ type: 'message', text: 'revoke adele', textFormat: 'plain' }));
     assert.equal(answer.status, 200);
     const posted = connector.posted.slice(before);
-    assert.equal(posted.filter((p) => textOf(p.body).includes('application/vnd.microsoft.card.oauth')).length, 0, 'Teams does not show an OAuthCard it answers itself');
+    assert.equal(
+      posted.filter((p) => textOf(p.body).includes('application/vnd.microsoft.card.oauth')).length,
+      0,
+      'Teams does not show an OAuthCard it answers itself',
+    );
     const card = cardsPosted().at(-1);
     assert.ok(card, 'the lookup card reached the Playground');
     assert.match(card.path, new RegExp(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`));
@@ -114,7 +133,14 @@ describe('the demo relay between the Playground and the bot', function () {
     await e2e.restartBot();
     const adele = e2e.cloud.directory.user('adele');
     const revokesBefore = e2e.cloud.graph.count(GRAPH_ROUTES.revoke, uma.id);
-    const answer = await post(fromPlayground({ type: 'invoke', name: 'adaptiveCard/action', replyToId: '1700000000001', value: { action: { type: 'Action.Execute', verb: 'revocation.confirm', data: { requestId } }, trigger: 'manual' } }));
+    const answer = await post(
+      fromPlayground({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId: '1700000000001',
+        value: { action: { type: 'Action.Execute', verb: 'revocation.confirm', data: { requestId } }, trigger: 'manual' },
+      }),
+    );
     assert.equal(answer.status, 200, textOf(answer.body));
     assert.match(textOf(answer.body), /Sessions revoked/);
     assert.match(textOf(answer.body), new RegExp(adele.displayName));
@@ -147,7 +173,10 @@ describe('the demo command line', function () {
     assert.ok(tty.ok && tty.options.terminal === 'interactive' && tty.options.playground);
     const none = parseDemoOptions([], { isTTY: false, ci: false });
     assert.ok(none.ok && none.options.terminal === 'none' && none.options.playground);
-    for (const [argv, ci] of [[[], true], [['--walkthrough'], false]] as const) {
+    for (const [argv, ci] of [
+      [[], true],
+      [['--walkthrough'], false],
+    ] as const) {
       const walk = parseDemoOptions(argv, { isTTY: true, ci });
       assert.ok(walk.ok && walk.options.terminal === 'walkthrough' && !walk.options.playground);
     }
@@ -156,7 +185,14 @@ describe('the demo command line', function () {
   it('reads --approvals, --as, --port and --no-playground, and refuses unknown or incomplete options', function () {
     const parsed = parseDemoOptions(['--approvals', '--as', 'paul', '--port', '56999', '--no-playground'], { isTTY: false, ci: false });
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.options, { approvals: true, as: 'paul', playground: false, terminal: 'none', help: false, playgroundPort: 56999 });
+    assert.deepEqual(parsed.options, {
+      approvals: true,
+      as: 'paul',
+      playground: false,
+      terminal: 'none',
+      help: false,
+      playgroundPort: 56999,
+    });
     assert.equal(parseDemoOptions(['--as'], { isTTY: false, ci: false }).ok, false);
     assert.equal(parseDemoOptions(['--port', 'x'], { isTTY: false, ci: false }).ok, false);
     assert.equal(parseDemoOptions(['--frobnicate'], { isTTY: false, ci: false }).ok, false);

@@ -30,7 +30,12 @@ function statusOf(results: readonly CheckResult[], name: string): CheckResult {
 
 /** Builds the app package an admin would upload for this environment; returns the zip's path. */
 async function packageFor(env: Record<string, string>, outDir: string): Promise<string> {
-  const built = await buildAppPackage({ env: { ...env, ...PACKAGE_SETTINGS }, sourceDir: path.join(ROOT, 'appPackage'), outDir, packageVersion: '0.1.0' });
+  const built = await buildAppPackage({
+    env: { ...env, ...PACKAGE_SETTINGS },
+    sourceDir: path.join(ROOT, 'appPackage'),
+    outDir,
+    packageVersion: '0.1.0',
+  });
   if (!built.ok) assert.fail(built.problems.join('; '));
   return built.zipPath;
 }
@@ -38,11 +43,15 @@ async function packageFor(env: Record<string, string>, outDir: string): Promise<
 /** Runs `npm run doctor`'s entry point (compiled) as a process; resolves with its exit code and output. */
 function runCli(env: Record<string, string>, manifest: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...npmScriptCommand('doctor'), '--manifest', manifest, '--dotenv', path.join(tmpdir(), 'no-such.env')], {
-      cwd: ROOT,
-      env: childEnv({ NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...npmScriptCommand('doctor'), '--manifest', manifest, '--dotenv', path.join(tmpdir(), 'no-such.env')],
+      {
+        cwd: ROOT,
+        env: childEnv({ NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
@@ -74,13 +83,23 @@ describe('npm run doctor against the emulated cloud', function () {
     const report = await runDoctor({ env, manifestPath: zip });
     const text = formatReport(report);
     assert.equal(report.ok, true, text);
-    for (const name of ['Configuration', 'Entra ID metadata', "Bot's own token (client credentials)", 'App package matches the bot', 'Microsoft Graph reachable']) {
+    for (const name of [
+      'Configuration',
+      'Entra ID metadata',
+      "Bot's own token (client credentials)",
+      'App package matches the bot',
+      'Microsoft Graph reachable',
+    ]) {
       assert.equal(statusOf(report.results, name).status, 'pass', `${name}\n${text}`);
     }
     assert.equal(statusOf(report.results, 'Security channel').status, 'skip');
-    for (const set of Object.keys(DEFAULT_SCOPES) as ScopeSetName[]) assert.equal(statusOf(report.results, permissionCheckName(set)).status, 'pass', text);
+    for (const set of Object.keys(DEFAULT_SCOPES) as ScopeSetName[])
+      assert.equal(statusOf(report.results, permissionCheckName(set)).status, 'pass', text);
     assert.match(text, /All checks passed/);
-    assert.ok(cloud.entra.server.calls.some((c) => c.route.includes('token')), 'a token was really requested from the emulated Entra');
+    assert.ok(
+      cloud.entra.server.calls.some((c) => c.route.includes('token')),
+      'a token was really requested from the emulated Entra',
+    );
   });
 
   it('when the client secret is wrong, then the token check fails with AADSTS7000215 and says to create a new secret, without printing any secret', async function () {
@@ -98,7 +117,11 @@ describe('npm run doctor against the emulated cloud', function () {
 
   it('when the authority host is unreachable, then the Entra metadata check fails and names AZURE_AUTHORITY_HOST', async function () {
     const closed = await freePort();
-    const report = await runDoctor({ env: { ...env, AZURE_AUTHORITY_HOST: `https://127.0.0.1:${closed}` }, manifestPath: zip, timeoutInMs: 5_000 });
+    const report = await runDoctor({
+      env: { ...env, AZURE_AUTHORITY_HOST: `https://127.0.0.1:${closed}` },
+      manifestPath: zip,
+      timeoutInMs: 5_000,
+    });
     const metadata = statusOf(report.results, 'Entra ID metadata');
     assert.equal(report.ok, false);
     assert.equal(metadata.status, 'fail');
@@ -107,7 +130,14 @@ describe('npm run doctor against the emulated cloud', function () {
   });
 
   it('when the tenant id is one Entra does not know, then the metadata check says to fix MicrosoftAppTenantId', async function () {
-    const report = await runDoctor({ env: { ...env, MicrosoftAppTenantId: '0f0f0f0f-1e1e-4d4d-8c8c-2b2b2b2b2b2b', ALLOWED_TENANTS: '0f0f0f0f-1e1e-4d4d-8c8c-2b2b2b2b2b2b' }, manifestPath: zip });
+    const report = await runDoctor({
+      env: {
+        ...env,
+        MicrosoftAppTenantId: '0f0f0f0f-1e1e-4d4d-8c8c-2b2b2b2b2b2b',
+        ALLOWED_TENANTS: '0f0f0f0f-1e1e-4d4d-8c8c-2b2b2b2b2b2b',
+      },
+      manifestPath: zip,
+    });
     const metadata = statusOf(report.results, 'Entra ID metadata');
     assert.equal(metadata.status, 'fail');
     assert.match(metadata.fix ?? '', /MicrosoftAppTenantId/);
@@ -129,7 +159,10 @@ describe('npm run doctor against the emulated cloud', function () {
   });
 
   it('when a variable is missing or malformed, then each is one failing line and the network checks are skipped', async function () {
-    const report = await runDoctor({ env: { ...env, MicrosoftAppTenantId: '', GRAPH_ENDPOINT: 'http://graph.example' }, manifestPath: zip });
+    const report = await runDoctor({
+      env: { ...env, MicrosoftAppTenantId: '', GRAPH_ENDPOINT: 'http://graph.example' },
+      manifestPath: zip,
+    });
     const config = report.results.filter((r) => r.name === 'Configuration');
     assert.equal(report.ok, false);
     assert.ok(config.some((r) => /MicrosoftAppTenantId is not set/.test(r.detail)));
@@ -193,7 +226,10 @@ describe('npm run doctor: the security channel', function () {
     const security = statusOf(report.results, 'Security channel');
     assert.equal(security.status, 'pass', formatReport(report));
     const asked = e2e.cloud.teams.connectorLog.slice(before);
-    assert.ok(asked.some((call) => call.operation === 'teamChannels' && call.authorized), 'the doctor asked the connector with the bot token');
+    assert.ok(
+      asked.some((call) => call.operation === 'teamChannels' && call.authorized),
+      'the doctor asked the connector with the bot token',
+    );
     // What the doctor reported matches reality: the bot answers an @mention in that channel.
     const answered = await e2e.cloud.teams.send(e2e.cloud.directory.user('grace'), channel, 'help');
     assert.equal(answered.status, 200);
@@ -208,7 +244,12 @@ describe('npm run doctor: the security channel', function () {
 
 describe('npm run doctor: the Graph permissions it asks for', function () {
   function configWith(env: Record<string, string> = {}): Config {
-    const read = readConfig({ MicrosoftAppId: '6d0c9b8a-7f6e-4d5c-9b4a-3f2e1d0c9b8a', MicrosoftAppPassword: 'x', MicrosoftAppTenantId: '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10', ...env });
+    const read = readConfig({
+      MicrosoftAppId: '6d0c9b8a-7f6e-4d5c-9b4a-3f2e1d0c9b8a',
+      MicrosoftAppPassword: 'x',
+      MicrosoftAppTenantId: '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10',
+      ...env,
+    });
     assert.ok(read.ok);
     return read.config;
   }
@@ -219,7 +260,8 @@ describe('npm run doctor: the Graph permissions it asks for', function () {
     for (const set of Object.keys(DEFAULT_SCOPES) as ScopeSetName[]) {
       const result = statusOf(results, permissionCheckName(set));
       assert.equal(result.status, 'pass');
-      for (const permission of DEFAULT_SCOPES[set]) assert.match(result.detail, new RegExp(`${permission.replace(/\./g, '\\.')} — \\w+`), `${set}: ${permission}`);
+      for (const permission of DEFAULT_SCOPES[set])
+        assert.match(result.detail, new RegExp(`${permission.replace(/\./g, '\\.')} — \\w+`), `${set}: ${permission}`);
       assert.match(result.detail, /Without admin consent for all of them: /);
     }
     const devices = statusOf(results, permissionCheckName('DEVICE_SCOPES'));
@@ -238,19 +280,28 @@ describe('npm run doctor: the Graph permissions it asks for', function () {
       assert.match(result.detail, /Device\.ReadWrite\.All exists only as an application permission/);
       assert.match(result.detail, /AADSTS70011/);
       assert.match(result.fix ?? '', new RegExp(`Set ${set}=${DEFAULT_SCOPES[set].join(' ').replace(/\./g, '\\.')}`));
-      assert.ok(results.filter((r) => r !== result).every((r) => r.status === 'pass'), 'the other sets are unaffected');
+      assert.ok(
+        results.filter((r) => r !== result).every((r) => r.status === 'pass'),
+        'the other sets are unaffected',
+      );
     }
   });
 
   it('when a set lacks a permission its feature needs, then the check fails naming it and what it is for', function () {
-    const result = statusOf(checkGraphPermissions(configWith({ CONTAINMENT_SCOPES: 'User.EnableDisableAccount.All User-PasswordProfile.ReadWrite.All' })), permissionCheckName('CONTAINMENT_SCOPES'));
+    const result = statusOf(
+      checkGraphPermissions(configWith({ CONTAINMENT_SCOPES: 'User.EnableDisableAccount.All User-PasswordProfile.ReadWrite.All' })),
+      permissionCheckName('CONTAINMENT_SCOPES'),
+    );
     assert.equal(result.status, 'fail');
     assert.match(result.detail, /lacks User\.Read\.All, which completes that pair/);
     assert.match(result.fix ?? '', /Add User\.Read\.All to CONTAINMENT_SCOPES/);
   });
 
   it('when a set asks for more than the bot uses, then the check passes and says so', function () {
-    const result = statusOf(checkGraphPermissions(configWith({ GROUP_SCOPES: 'GroupMember.Read.All Group.Read.All' })), permissionCheckName('GROUP_SCOPES'));
+    const result = statusOf(
+      checkGraphPermissions(configWith({ GROUP_SCOPES: 'GroupMember.Read.All Group.Read.All' })),
+      permissionCheckName('GROUP_SCOPES'),
+    );
     assert.equal(result.status, 'pass');
     assert.match(result.detail, /Group\.Read\.All — not used by Session Revoker/);
   });

@@ -23,7 +23,11 @@ async function startWithSecurityChannel(env: Record<string, string> = {}): Promi
     env,
     prepare: (cloud) => {
       const d = cloud.directory;
-      const team = cloud.teams.team('Security Operations', [d.user('priya'), d.user('paul'), d.user('grace'), d.user('sam'), d.user('uma')], { botInstalled: false });
+      const team = cloud.teams.team(
+        'Security Operations',
+        [d.user('priya'), d.user('paul'), d.user('grace'), d.user('sam'), d.user('uma')],
+        { botInstalled: false },
+      );
       security = { team, channel: team.channel('Revocation approvals') };
       return { SECURITY_CHANNEL_ID: security.channel.id };
     },
@@ -33,7 +37,10 @@ async function startWithSecurityChannel(env: Record<string, string> = {}): Promi
 
 /** The approval card the bot posted in the channel for this target. */
 function approvalCardFor(e2e: E2E, channel: Conversation, targetName: string): PostedMessage {
-  const card = e2e.cloud.teams.messages(channel).filter((m) => m.fromBot && m.card && textOf(m.card).includes(targetName)).at(-1);
+  const card = e2e.cloud.teams
+    .messages(channel)
+    .filter((m) => m.fromBot && m.card && textOf(m.card).includes(targetName))
+    .at(-1);
   assert.ok(card, `no approval card for ${targetName} in the channel`);
   return card;
 }
@@ -67,7 +74,10 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     assert.doesNotMatch(textOf(card.card), /"Revoke sessions"/);
     const early = await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4211' } });
     assert.match(textOf(early.card), /Request revocation/, 'the request is still open');
-    assert.ok(teams.messages(chat).some((m) => /isn’t in the security channel yet/.test(textOf(m.card))), 'the requester is told why');
+    assert.ok(
+      teams.messages(chat).some((m) => /isn’t in the security channel yet/.test(textOf(m.card))),
+      'the requester is told why',
+    );
     assert.equal(teams.messages(security.channel).filter((m) => m.fromBot).length, 0);
 
     await teams.installBot(security.team, directory.user('grace'));
@@ -87,10 +97,26 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const uma = directory.user('uma');
     const approval = approvalCardFor(e2e, security.channel, 'Adele Vance');
     const requestId = requestIdOf(approval.card);
-    const self = await teams.postActivity(teams.invokeActivityFor(uma, security.channel, approval, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.approve, data: { requestId } }, trigger: 'manual' }));
+    const self = await teams.postActivity(
+      teams.invokeActivityFor(uma, security.channel, approval, 'adaptiveCard/action', {
+        action: { type: 'Action.Execute', verb: VERB.approve, data: { requestId } },
+        trigger: 'manual',
+      }),
+    );
     assert.match(textOf(self.body), /another member of the security team/);
     const chat = teams.personalChat(uma);
-    const direct = await teams.postActivity(teams.invokeActivityFor(uma, chat, teams.messages(chat).filter((m) => m.card).at(-1)!, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } }, trigger: 'manual' }));
+    const direct = await teams.postActivity(
+      teams.invokeActivityFor(
+        uma,
+        chat,
+        teams
+          .messages(chat)
+          .filter((m) => m.card)
+          .at(-1)!,
+        'adaptiveCard/action',
+        { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } }, trigger: 'manual' },
+      ),
+    );
     assert.doesNotMatch(textOf(direct.body), /Sessions revoked/);
     assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
   });
@@ -103,7 +129,12 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const elsewhere = teams.personalChat(priya);
     const ownCard = await sendForCard(teams, priya, elsewhere, 'help');
     for (const verb of [VERB.approve, VERB.reject]) {
-      const forged = await teams.postActivity(teams.invokeActivityFor(priya, elsewhere, ownCard, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb, data: { subjectId } }, trigger: 'manual' }));
+      const forged = await teams.postActivity(
+        teams.invokeActivityFor(priya, elsewhere, ownCard, 'adaptiveCard/action', {
+          action: { type: 'Action.Execute', verb, data: { subjectId } },
+          trigger: 'manual',
+        }),
+      );
       assert.match(textOf(forged.body), /Approvals happen in #Revocation approvals/, `${verb} outside the channel`);
     }
     assert.equal(graph.count(GRAPH_ROUTES.revoke), 0);
@@ -135,7 +166,10 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     await approverView(e2e, priya, approval);
     await approverView(e2e, grace, approval);
     const before = graph.count(GRAPH_ROUTES.revoke);
-    const [a, b] = await Promise.all([teams.click(priya, approval, 'Approve and revoke', { signIn: true }), teams.click(grace, approval, 'Approve and revoke', { signIn: true })]);
+    const [a, b] = await Promise.all([
+      teams.click(priya, approval, 'Approve and revoke', { signIn: true }),
+      teams.click(grace, approval, 'Approve and revoke', { signIn: true }),
+    ]);
     assert.equal(graph.count(GRAPH_ROUTES.revoke) - before, 1, 'exactly one revoke');
     const byPriya = graph.count(GRAPH_ROUTES.revoke, priya.id);
     const byGrace = graph.count(GRAPH_ROUTES.revoke, grace.id);
@@ -146,8 +180,14 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     assert.match(everyone, /verified: the directory shows it/);
     assert.match(everyone, /Graph request id/);
     const chat = teams.messages(teams.personalChat(uma));
-    assert.ok(chat.some((m) => /approved your request: Adele Vance's sessions are revoked/.test(m.text ?? '')), 'the requester was told');
-    assert.ok(chat.some((m) => /Approved — sessions revoked/.test(textOf(m.card))), 'the requester’s card was updated');
+    assert.ok(
+      chat.some((m) => /approved your request: Adele Vance's sessions are revoked/.test(m.text ?? '')),
+      'the requester was told',
+    );
+    assert.ok(
+      chat.some((m) => /Approved — sessions revoked/.test(textOf(m.card))),
+      'the requester’s card was updated',
+    );
   });
 
   it('when an approver rejects with a note, then nothing is revoked, the channel card says who and why, and the requester is told', async function () {
@@ -163,7 +203,11 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     assert.match(textOf(rejected.card), /Rejected by Sam Secadmin/);
     assert.match(textOf(currentCard(teams, security.channel, approval.id)), /no sign of compromise/);
     assert.equal(graph.count(GRAPH_ROUTES.revoke), before);
-    assert.ok(teams.messages(teams.personalChat(uma)).some((m) => /rejected your request to revoke Alex Wilber's sessions: “Alex is on leave/.test(m.text ?? '')));
+    assert.ok(
+      teams
+        .messages(teams.personalChat(uma))
+        .some((m) => /rejected your request to revoke Alex Wilber's sessions: “Alex is on leave/.test(m.text ?? '')),
+    );
   });
 
   it('when a second request comes for a target that already waits for approval, then it points to the first instead of posting again', async function () {
@@ -184,7 +228,10 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const uma = directory.user('uma');
     const priya = directory.user('priya');
     const chat = teams.personalChat(uma);
-    const waiting = teams.messages(chat).filter((m) => m.card && /Megan Bowen/.test(textOf(m.card)) && /Withdraw request/.test(textOf(m.card))).at(-1);
+    const waiting = teams
+      .messages(chat)
+      .filter((m) => m.card && /Megan Bowen/.test(textOf(m.card)) && /Withdraw request/.test(textOf(m.card)))
+      .at(-1);
     assert.ok(waiting);
     const approval = approvalCardFor(e2e, security.channel, 'Megan Bowen');
     const requestId = requestIdOf(approval.card);
@@ -192,7 +239,12 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     assert.match(textOf(withdrawn.card), /Withdrawn/);
     assert.match(textOf(currentCard(teams, security.channel, approval.id)), /Withdrawn/);
     const before = graph.count(GRAPH_ROUTES.revoke);
-    const late = await teams.postActivity(teams.invokeActivityFor(priya, security.channel, approval, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.approve, data: { requestId } }, trigger: 'manual' }));
+    const late = await teams.postActivity(
+      teams.invokeActivityFor(priya, security.channel, approval, 'adaptiveCard/action', {
+        action: { type: 'Action.Execute', verb: VERB.approve, data: { requestId } },
+        trigger: 'manual',
+      }),
+    );
     assert.match(textOf(late.body), /Withdrawn/);
     assert.equal(graph.count(GRAPH_ROUTES.revoke), before);
   });
@@ -210,8 +262,16 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const approved = await teams.click(uma, approval, 'Approve and revoke', { signIn: true });
     assert.match(textOf(approved.card), /Approved — sessions revoked/);
     const revokes = graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.status === 200).slice(before);
-    assert.deepEqual(revokes.map((c) => c.caller), [uma.id], 'exactly one revoke, made with the User Administrator’s token');
-    assert.ok(teams.messages(teams.personalChat(helen)).some((m) => /Uma Useradmin approved your request: Megan Bowman's sessions are revoked/.test(m.text ?? '')));
+    assert.deepEqual(
+      revokes.map((c) => c.caller),
+      [uma.id],
+      'exactly one revoke, made with the User Administrator’s token',
+    );
+    assert.ok(
+      teams
+        .messages(teams.personalChat(helen))
+        .some((m) => /Uma Useradmin approved your request: Megan Bowman's sessions are revoked/.test(m.text ?? '')),
+    );
   });
 
   it('when the bot is removed from the security team, then a request says so and nothing is lost', async function () {
@@ -219,7 +279,7 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const uma = directory.user('uma');
     security.team.botInstalled = false;
     try {
-      const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke liam.o\'brien@contoso.onmicrosoft.com');
+      const card = await sendForCard(teams, uma, teams.personalChat(uma), "revoke liam.o'brien@contoso.onmicrosoft.com");
       const answer = await teams.click(uma, card, 'Request revocation');
       assert.match(textOf(answer.card), /Request revocation/, 'still open');
       assert.ok(teams.messages(teams.personalChat(uma)).some((m) => /isn’t in the security channel yet/.test(textOf(m.card))));
@@ -255,7 +315,9 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const grace = directory.user('grace');
     const alex = directory.user('alex');
     const card = await sendForCard(teams, uma, teams.personalChat(uma), `revoke ${alex.userPrincipalName}`);
-    await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4301', disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+    await teams.click(uma, card, 'Request revocation', {
+      inputs: { reason: 'INC-4301', disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' },
+    });
     const approval = approvalCardFor(e2e, security.channel, 'Alex Wilber');
     await approverView(e2e, grace, approval);
     const before = graph.server.calls.length;
@@ -266,7 +328,13 @@ describe('four eyes: approvals in the security channel, end to end', function ()
         .slice(before)
         .filter((c) => c.caller === grace.id)
         .map((c) => `${c.route} ${c.status}`),
-      [`${GRAPH_ROUTES.updateUser} 204`, `${GRAPH_ROUTES.updateUser} 204`, `${GRAPH_ROUTES.revoke} 200`, `${GRAPH_ROUTES.getUser} 200`, `${GRAPH_ROUTES.registeredDevices} 200`],
+      [
+        `${GRAPH_ROUTES.updateUser} 204`,
+        `${GRAPH_ROUTES.updateUser} 204`,
+        `${GRAPH_ROUTES.revoke} 200`,
+        `${GRAPH_ROUTES.getUser} 200`,
+        `${GRAPH_ROUTES.registeredDevices} 200`,
+      ],
     );
     assert.equal(alex.accountEnabled, false);
     alex.accountEnabled = true;
@@ -303,7 +371,12 @@ describe('four eyes: an approved revoke interrupted by a crash, end to end', fun
       const stored = await storage.state.get<RevocationRequest>(NAMESPACE.requests, requestId);
       assert.ok(stored);
       const person = { tenantId: e2e.cloud.directory.tenantId, aadObjectId: approver.id, name: approver.displayName };
-      const started = approve(REQUEST_APPROVALS, stored.value, { person, conversationId: stored.value.approval?.channelId ?? '' }, new Date(Date.now() - 10 * 60_000));
+      const started = approve(
+        REQUEST_APPROVALS,
+        stored.value,
+        { person, conversationId: stored.value.approval?.channelId ?? '' },
+        new Date(Date.now() - 10 * 60_000),
+      );
       assert.ok(started.ok, 'the approval could start');
       assert.ok((await storage.state.replace(NAMESPACE.requests, requestId, started.value, stored.etag)).ok);
       return started.value;
@@ -337,10 +410,19 @@ describe('four eyes: an approved revoke interrupted by a crash, end to end', fun
 
     const before = graph.server.calls.length;
     const forged = await teams.postActivity(
-      teams.invokeActivityFor(uma, chat, teams.messages(chat).filter((m) => m.card).at(-1)!, 'adaptiveCard/action', {
-        action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } },
-        trigger: 'manual',
-      }),
+      teams.invokeActivityFor(
+        uma,
+        chat,
+        teams
+          .messages(chat)
+          .filter((m) => m.card)
+          .at(-1)!,
+        'adaptiveCard/action',
+        {
+          action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } },
+          trigger: 'manual',
+        },
+      ),
     );
     assert.equal(forged.status, 200);
     assert.doesNotMatch(textOf(forged.body), /Sessions revoked|took too long/);

@@ -17,7 +17,8 @@ function approvalFor(messages: readonly PostedMessage[], name: string): PostedMe
   return card;
 }
 
-const successfulRevokes = (cloud: EmulatedCloud): number => cloud.graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.status >= 200 && c.status < 300).length;
+const successfulRevokes = (cloud: EmulatedCloud): number =>
+  cloud.graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.status >= 200 && c.status < 300).length;
 
 describe('four eyes across two instances sharing storage (Azurite)', function () {
   this.timeout(120_000);
@@ -116,6 +117,10 @@ describe('four eyes when the bot process is killed between the request and the a
     assert.match(textOf(approved.card), /Approved — sessions revoked/, textOf(approved));
     assert.equal(successfulRevokes(cloud) - before, 1);
     assert.match(textOf(currentCard(teams, channel, approval.id)), /INC-9/);
-    await teams.waitForMessage(teams.personalChat(uma), (m) => /approved your request: Alex Wilber's sessions are revoked/.test(m.text ?? ''), 10_000);
+    await teams.waitForMessage(
+      teams.personalChat(uma),
+      (m) => /approved your request: Alex Wilber's sessions are revoked/.test(m.text ?? ''),
+      10_000,
+    );
   });
 });

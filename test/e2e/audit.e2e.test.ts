@@ -20,7 +20,12 @@ async function auditRecords(e2e: E2E): Promise<AuditRecord[]> {
 }
 
 /** Sends a message and returns the bot's text replies to it. */
-async function sendForText(e2e: E2E, from: ReturnType<E2E['cloud']['directory']['user']>, chat: Conversation, text: string): Promise<PostedMessage[]> {
+async function sendForText(
+  e2e: E2E,
+  from: ReturnType<E2E['cloud']['directory']['user']>,
+  chat: Conversation,
+  text: string,
+): Promise<PostedMessage[]> {
   const { teams } = e2e.cloud;
   const seen = new Set(teams.messages(chat).map((m) => m.id));
   const turn = await teams.send(from, chat, text);
@@ -100,10 +105,16 @@ describe('the audit command, end to end', function () {
       const csv = /```\n([\s\S]*)```/.exec(csvMessage.text)?.[1] ?? '';
       const lines = csv.trimEnd().split('\n');
       assert.equal(lines[0], AUDIT_CSV_COLUMNS.join(','));
-      assert.deepEqual(lines.slice(1).map((line) => line.split(',')[4]), ['request.created', 'revocation.started', 'revocation.succeeded']);
+      assert.deepEqual(
+        lines.slice(1).map((line) => line.split(',')[4]),
+        ['request.created', 'revocation.started', 'revocation.succeeded'],
+      );
       const [jsonlMessage] = await sendForText(e2e, priya, chat, 'audit export jsonl 2');
       const jsonl = /```\n([\s\S]*)```/.exec(jsonlMessage?.text ?? '')?.[1] ?? '';
-      const records = jsonl.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditRecord);
+      const records = jsonl
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as AuditRecord);
       assert.equal(records.length, 2);
       assert.ok(records[0]!.seq < records[1]!.seq, 'oldest first');
       const exported = (await auditRecords(e2e)).filter((r) => r.action === 'audit.exported');
@@ -147,13 +158,19 @@ describe('the audit command, end to end', function () {
       const paul = directory.user('paul');
       const turn = await teams.send(paul, channel, 'audit', { signIn: true });
       assert.equal(turn.status, 200);
-      const inChannel = teams.messages(channel).filter((m) => m.fromBot && m.card).at(-1);
+      const inChannel = teams
+        .messages(channel)
+        .filter((m) => m.fromBot && m.card)
+        .at(-1);
       assert.match(textOf(inChannel?.card), /Audit trail/, turn.steps.join(' | '));
       const oneToOne = await sendForCard(teams, paul, teams.personalChat(paul), 'audit');
       assert.match(textOf(oneToOne.card), /Audit trail/);
       assert.match(textOf(oneToOne.card), /Audit trail viewed/, 'the first view is in the trail');
       const views = (await auditRecords(e2e)).filter((r) => r.action === 'audit.viewed');
-      assert.deepEqual(views.map((r) => r.code), ['security_channel', 'security_channel']);
+      assert.deepEqual(
+        views.map((r) => r.code),
+        ['security_channel', 'security_channel'],
+      );
     });
 
     it('when someone who is not in the channel’s team asks in a 1:1 chat, then they are refused', async function () {

@@ -35,12 +35,30 @@ function shape(record: AuditRecord): Record<string, unknown> {
     actor: record.actor?.aadObjectId,
     target: record.target?.id,
     code: record.code,
-    graphRequestId: record.graphRequestId === undefined ? undefined : GRAPH_REQUEST_ID.test(record.graphRequestId) ? 'graph request id' : record.graphRequestId,
+    graphRequestId:
+      record.graphRequestId === undefined
+        ? undefined
+        : GRAPH_REQUEST_ID.test(record.graphRequestId)
+          ? 'graph request id'
+          : record.graphRequestId,
   };
 }
 
-function expected(action: string, outcome: string, actor: DirectoryUser | undefined, target: DirectoryUser, extra: { code?: string; graph?: boolean } = {}): Record<string, unknown> {
-  return { action, outcome, actor: actor?.id, target: target.id, code: extra.code, graphRequestId: extra.graph ? 'graph request id' : undefined };
+function expected(
+  action: string,
+  outcome: string,
+  actor: DirectoryUser | undefined,
+  target: DirectoryUser,
+  extra: { code?: string; graph?: boolean } = {},
+): Record<string, unknown> {
+  return {
+    action,
+    outcome,
+    actor: actor?.id,
+    target: target.id,
+    code: extra.code,
+    graphRequestId: extra.graph ? 'graph request id' : undefined,
+  };
 }
 
 /** Every record is well-formed: the tenant, a time, and the people named as the directory names them. */
@@ -53,7 +71,12 @@ function assertWellFormed(e2e: E2E, records: readonly AuditRecord[]): void {
     assert.ok(Number.isFinite(at) && at <= systemClock.now().getTime(), `${record.action}: time ${record.at}`);
     if (record.target) {
       const user = directory.users.get(record.target.id);
-      if (user) assert.deepEqual(record.target, { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName }, `${record.action}: target`);
+      if (user)
+        assert.deepEqual(
+          record.target,
+          { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName },
+          `${record.action}: target`,
+        );
     }
     if (record.actor) {
       const user = directory.users.get(record.actor.aadObjectId);
@@ -106,7 +129,10 @@ describe('audit completeness, end to end', function () {
     const card = await sendForCard(teams, uma, teams.personalChat(uma), `revoke ${alex.userPrincipalName}`);
     await teams.click(uma, card, 'Cancel');
     const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
-    assert.deepEqual(records.map(shape), [expected('request.created', 'info', uma, alex), expected('request.cancelled', 'info', uma, alex)]);
+    assert.deepEqual(records.map(shape), [
+      expected('request.created', 'info', uma, alex),
+      expected('request.cancelled', 'info', uma, alex),
+    ]);
     assertWellFormed(e2e, records);
     checked.push('cancel');
   });
@@ -153,9 +179,18 @@ describe('audit completeness, end to end', function () {
     const [uma, megan] = [directory.user('uma'), directory.user('megan.bowman')];
     const chat = teams.personalChat(uma);
     const card = await sendForCard(teams, uma, chat, `revoke ${megan.userPrincipalName}`);
-    await Promise.all([teams.click(uma, card, 'Revoke sessions'), teams.click(uma, card, 'Revoke sessions'), teams.click(uma, card, 'Revoke sessions')]);
+    await Promise.all([
+      teams.click(uma, card, 'Revoke sessions'),
+      teams.click(uma, card, 'Revoke sessions'),
+      teams.click(uma, card, 'Revoke sessions'),
+    ]);
     const requestId = requestIdOf(card.card);
-    await teams.postActivity(teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } }, trigger: 'manual' }));
+    await teams.postActivity(
+      teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', {
+        action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } },
+        trigger: 'manual',
+      }),
+    );
     const records = await recordsOf(e2e, { requestId });
     assert.deepEqual(records.map(shape), [
       expected('request.created', 'info', uma, megan),
@@ -173,7 +208,10 @@ describe('audit completeness, end to end', function () {
     const click = await teams.click(uma, card, 'Revoke sessions');
     assert.match(textOf(click), /belongs to|only .* can/i);
     const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
-    assert.deepEqual(records.map(shape), [expected('request.created', 'info', helen, megan), expected('request.refused', 'refused', uma, megan, { code: 'not_requester' })]);
+    assert.deepEqual(records.map(shape), [
+      expected('request.created', 'info', helen, megan),
+      expected('request.refused', 'refused', uma, megan, { code: 'not_requester' }),
+    ]);
     assertWellFormed(e2e, records);
     checked.push('stranger');
   });
@@ -206,13 +244,19 @@ describe('audit completeness, end to end', function () {
   it('after every scenario, then no file under the data directory and no log line holds a JWT or the bot’s client secret', function () {
     assert.ok(checked.length >= 7, `the scenarios ran first (${checked.join(', ')})`);
     const files = filesUnder(e2e.dataDir);
-    assert.ok(files.some(({ file }) => file.endsWith('.sqlite')), 'the database is among the files scanned');
+    assert.ok(
+      files.some(({ file }) => file.endsWith('.sqlite')),
+      'the database is among the files scanned',
+    );
     const secret = e2e.cloud.app.secret;
     for (const { file, text } of files) {
       assert.ok(!FULL_JWT.test(text), `${path.basename(file)} holds a JWT`);
       assert.ok(!text.includes(secret), `${path.basename(file)} holds the client secret`);
     }
-    assert.ok(e2e.logs.some((line) => line.includes('listening')), 'the logs were captured');
+    assert.ok(
+      e2e.logs.some((line) => line.includes('listening')),
+      'the logs were captured',
+    );
     for (const line of e2e.logs) {
       assert.ok(!FULL_JWT.test(line), 'a log line holds a JWT');
       assert.ok(!line.includes(secret), 'a log line holds the client secret');

@@ -66,18 +66,25 @@ describe('audit trail, end to end', function () {
 
     // The store is back, but it will never take the first waiting record.
     audit.policy = (entry) => (entry.action === 'request.refused' ? 'rejected' : undefined);
-    for (let i = 0; i < 100 && !(await audit.actionsOf(requestId)).includes('revocation.succeeded'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(await audit.actionsOf(requestId)).includes('revocation.succeeded'); i += 1)
+      await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await audit.actionsOf(requestId), ['request.created', 'revocation.started', 'revocation.succeeded']);
 
     const refusedDir = path.join(e2e.dataDir, 'audit-set-aside', 'refused');
     const files = readdirSync(refusedDir);
     assert.equal(files.length, 1);
     const kept = JSON.parse(readFileSync(path.join(refusedDir, files[0] ?? ''), 'utf8')) as { entry: AuditEntry; error: { name: string } };
-    assert.deepEqual([kept.entry.action, kept.entry.requestId, kept.entry.actor?.aadObjectId, kept.error.name], ['request.refused', requestId, uma.id, 'AuditRecordRejectedError']);
+    assert.deepEqual(
+      [kept.entry.action, kept.entry.requestId, kept.entry.actor?.aadObjectId, kept.error.name],
+      ['request.refused', requestId, uma.id, 'AuditRecordRejectedError'],
+    );
     assert.ok(e2e.logs.some((line) => line.includes('set aside for an operator') && line.includes('request.refused')));
 
     const ready = await fetch(`${e2e.bot.url}/readyz`);
     assert.equal(ready.status, 200, 'the bot still serves');
-    assert.deepEqual(await ready.json(), { status: 'ready', degraded: ['audit: 1 record refused by the audit log, set aside for an operator'] });
+    assert.deepEqual(await ready.json(), {
+      status: 'ready',
+      degraded: ['audit: 1 record refused by the audit log, set aside for an operator'],
+    });
   });
 });

@@ -163,7 +163,10 @@ describe('bulk revocation with four eyes, end to end', function () {
     assert.doesNotMatch(textOf(card.card), /Revoke all/);
     const sent = await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'Phishing wave INC-77' } });
     assert.match(textOf(sent.card), /Waiting for an approver/);
-    const approval: PostedMessage | undefined = teams.messages(security.channel).filter((m) => m.fromBot && /Phished Team/.test(textOf(m.card))).at(-1);
+    const approval: PostedMessage | undefined = teams
+      .messages(security.channel)
+      .filter((m) => m.fromBot && /Phished Team/.test(textOf(m.card)))
+      .at(-1);
     assert.ok(approval);
     assert.match(textOf(approval.card), /INC-77/);
     const view = await teams.refresh(priya, approval);

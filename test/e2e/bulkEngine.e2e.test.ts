@@ -40,7 +40,14 @@ describe('bulk revocation engine against the emulated cloud', function () {
   const services: BulkRevocationService[] = [];
 
   function service(overrides: Partial<BulkRevocationServiceOptions> = {}): BulkRevocationService {
-    const created = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 200, clock: systemClock, ...overrides });
+    const created = new BulkRevocationService({
+      store: storage.state,
+      audit,
+      requestTtlInMs: 15 * 60_000,
+      settleInMs: 200,
+      clock: systemClock,
+      ...overrides,
+    });
     services.push(created);
     return created;
   }
@@ -79,13 +86,22 @@ describe('bulk revocation engine against the emulated cloud', function () {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function prepare(svc: BulkRevocationService, directory: BulkDirectoryGateway, request: Parameters<BulkRevocationService['prepare']>[1]): Promise<BulkRun> {
+  async function prepare(
+    svc: BulkRevocationService,
+    directory: BulkDirectoryGateway,
+    request: Parameters<BulkRevocationService['prepare']>[1],
+  ): Promise<BulkRun> {
     const outcome = await svc.prepare({ person: uma, directory }, request);
     assert.equal(outcome.kind, 'prepared', JSON.stringify(outcome));
     return outcome.kind === 'prepared' ? outcome.run : assert.fail('not prepared');
   }
 
-  async function start(svc: BulkRevocationService, directory: BulkDirectoryGateway, runId: string, events: BulkProgress[]): Promise<Promise<ExecutionOutcome>> {
+  async function start(
+    svc: BulkRevocationService,
+    directory: BulkDirectoryGateway,
+    runId: string,
+    events: BulkProgress[],
+  ): Promise<Promise<ExecutionOutcome>> {
     const started = await svc.start({ person: uma, directory }, runId, { onProgress: (p) => void events.push(p) });
     assert.equal(started.kind, 'started');
     return started.kind === 'started' ? started.finished : assert.fail('not started');
@@ -95,27 +111,41 @@ describe('bulk revocation engine against the emulated cloud', function () {
     const statuses = revokeStatusesByUser(cloud);
     for (const user of population.users) {
       const privileged = population.privileged.includes(user);
-      assert.equal(successfulRevokes(statuses, user.id), privileged ? 0 : 1, `${user.displayName}: ${JSON.stringify(statuses.get(user.id))}`);
-      if (privileged) assert.equal((statuses.get(user.id) ?? []).filter((s) => s === 403).length, 1, `${user.displayName} refused once, not retried`);
+      assert.equal(
+        successfulRevokes(statuses, user.id),
+        privileged ? 0 : 1,
+        `${user.displayName}: ${JSON.stringify(statuses.get(user.id))}`,
+      );
+      if (privileged)
+        assert.equal((statuses.get(user.id) ?? []).filter((s) => s === 403).length, 1, `${user.displayName} refused once, not retried`);
     }
   }
 
   it('when a User Administrator runs a group of 45 (5 nested) with three throttled answers, then Graph revokes 44 exactly once, refuses the privileged one, and progress and report are exact', async function () {
     const directory = await delegatedBulkDirectory(cloud, config, 'uma');
     const svc = service({ maxInFlight: 1 });
-    const outcome = await svc.prepare({ person: uma, directory }, { kind: 'group', group: { kind: 'displayName', name: 'Phished Finance' } });
+    const outcome = await svc.prepare(
+      { person: uma, directory },
+      { kind: 'group', group: { kind: 'displayName', name: 'Phished Finance' } },
+    );
     assert.equal(outcome.kind, 'prepared');
     if (outcome.kind !== 'prepared') return;
     assert.deepEqual(outcome.run.source, { kind: 'group', label: 'Phished Finance', id: phished.group?.id });
     assert.deepEqual(outcome.summary.tiers, { nonAdmin: 43, limitedAdmin: 1, privilegedAdmin: 1, unknown: 0 });
-    assert.deepEqual(outcome.summary.admins.map((a) => [a.displayName, a.tier]), [['Phished Finance User 001', 'privilegedAdmin'], ['Phished Finance User 002', 'limitedAdmin']]);
+    assert.deepEqual(
+      outcome.summary.admins.map((a) => [a.displayName, a.tier]),
+      [
+        ['Phished Finance User 001', 'privilegedAdmin'],
+        ['Phished Finance User 002', 'limitedAdmin'],
+      ],
+    );
     assert.deepEqual(new Set(outcome.run.items.map((i) => i.id)), new Set(phished.users.map((u) => u.id)));
 
     const batchesBefore = cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId);
     // The first three revokes Graph sees (users 1-3, in the first batch) answer 429 inside the batch.
     cloud.graph.injectFault({ route: GRAPH_ROUTES.revoke, status: 429, retryAfterInSeconds: 0.2, times: 3 });
     const events: BulkProgress[] = [];
-    const result = await (await start(svc, directory, outcome.run.id, events));
+    const result = await await start(svc, directory, outcome.run.id, events);
     assert.equal(result.kind, 'completed');
     if (result.kind !== 'completed') return;
     assert.deepEqual(events, [
@@ -130,23 +160,40 @@ describe('bulk revocation engine against the emulated cloud', function () {
     assert.deepEqual(revokeStatusesByUser(cloud).get(privileged.id), [429, 403]);
     assert.equal(result.report.failures.length, 1);
     const [failure] = result.report.failures;
-    assert.deepEqual({ ...failure, graphRequestId: typeof failure?.graphRequestId }, {
-      id: privileged.id,
-      userPrincipalName: privileged.userPrincipalName,
-      displayName: privileged.displayName,
-      tier: 'privilegedAdmin',
-      code: 'forbidden',
-      graphRequestId: 'string',
-    });
-    assert.deepEqual({ ...result.report, failures: undefined }, { done: 44, failed: 1, remaining: 0, total: 45, verified: 0, notAttempted: 0, failures: undefined });
+    assert.deepEqual(
+      { ...failure, graphRequestId: typeof failure?.graphRequestId },
+      {
+        id: privileged.id,
+        userPrincipalName: privileged.userPrincipalName,
+        displayName: privileged.displayName,
+        tier: 'privilegedAdmin',
+        code: 'forbidden',
+        graphRequestId: 'string',
+      },
+    );
+    assert.deepEqual(
+      { ...result.report, failures: undefined },
+      { done: 44, failed: 1, remaining: 0, total: 45, verified: 0, notAttempted: 0, failures: undefined },
+    );
     for (const user of phished.users) {
       if (phished.privileged.includes(user)) assert.equal(user.signInSessionsValidFromDateTime, '2026-01-05T08:00:00Z');
-      else assert.ok(Date.parse(user.signInSessionsValidFromDateTime) >= Date.parse(outcome.run.createdAt) - 1000, `${user.displayName} revoked since the run began`);
+      else
+        assert.ok(
+          Date.parse(user.signInSessionsValidFromDateTime) >= Date.parse(outcome.run.createdAt) - 1000,
+          `${user.displayName} revoked since the run began`,
+        );
     }
     const records = await storage.audit.list({ requestId: outcome.run.id, limit: 1000 });
     assert.equal(records.filter((r) => r.action === 'revocation.succeeded').length, 44);
-    assert.deepEqual(records.filter((r) => r.action === 'revocation.failed').map((r) => [r.target?.id, r.code]), [[privileged.id, 'forbidden']]);
-    assert.ok(records.filter((r) => r.action === 'revocation.succeeded').every((r) => typeof r.graphRequestId === 'string' && r.actor?.aadObjectId === uma.aadObjectId));
+    assert.deepEqual(
+      records.filter((r) => r.action === 'revocation.failed').map((r) => [r.target?.id, r.code]),
+      [[privileged.id, 'forbidden']],
+    );
+    assert.ok(
+      records
+        .filter((r) => r.action === 'revocation.succeeded')
+        .every((r) => typeof r.graphRequestId === 'string' && r.actor?.aadObjectId === uma.aadObjectId),
+    );
   });
 
   it('when a department of 45 runs with four batches in flight and throttled answers, then everyone but the privileged user is revoked exactly once and the progress adds up', async function () {
@@ -157,7 +204,7 @@ describe('bulk revocation engine against the emulated cloud', function () {
     const batchesBefore = cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId);
     cloud.graph.injectFault({ route: GRAPH_ROUTES.revoke, status: 429, retryAfterInSeconds: 0.1, times: 4 });
     const events: BulkProgress[] = [];
-    const result = await (await start(svc, directory, run.id, events));
+    const result = await await start(svc, directory, run.id, events);
     assert.equal(result.kind, 'completed');
     assertEachRevokedOnce(hp);
     assert.equal(events.length, cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId) - batchesBefore, 'one progress event per batch');
@@ -166,7 +213,9 @@ describe('bulk revocation engine against the emulated cloud', function () {
       if (index > 0) assert.ok(event.done >= events[index - 1]!.done && event.failed >= events[index - 1]!.failed);
     }
     assert.deepEqual(events.at(-1), { done: 44, failed: 1, remaining: 0 });
-    assert.deepEqual(result.kind === 'completed' && result.report.failures.map((f) => [f.id, f.code]), [[hp.privileged[0]!.id, 'forbidden']]);
+    assert.deepEqual(result.kind === 'completed' && result.report.failures.map((f) => [f.id, f.code]), [
+      [hp.privileged[0]!.id, 'forbidden'],
+    ]);
   });
 
   it('when the bot shuts down after the first batch, then a new instance with a fresh sign-in resumes from the store and nobody is revoked twice', async function () {
@@ -183,14 +232,20 @@ describe('bulk revocation engine against the emulated cloud', function () {
     // The restarted bot has no sessions: the supplier gives none until Uma signs in again.
     const second = service();
     const waiting = await second.resumeAll(() => undefined);
-    assert.deepEqual(waiting.map((o) => o.kind), ['waiting_for_sign_in']);
+    assert.deepEqual(
+      waiting.map((o) => o.kind),
+      ['waiting_for_sign_in'],
+    );
     const freshDirectory = await delegatedBulkDirectory(cloud, config, 'uma');
     const resumed = await second.resume(run.id, (r) => (r.decidedBy?.aadObjectId === uma.aadObjectId ? freshDirectory : undefined));
     assert.equal(resumed.kind, 'resumed');
     const result = resumed.kind === 'resumed' ? await resumed.finished : undefined;
     assert.equal(result?.kind, 'completed');
     assertEachRevokedOnce(restartOne);
-    assert.deepEqual(result?.kind === 'completed' && { done: result.report.done, failed: result.report.failed, verified: result.report.verified }, { done: 44, failed: 1, verified: 0 });
+    assert.deepEqual(
+      result?.kind === 'completed' && { done: result.report.done, failed: result.report.failed, verified: result.report.verified },
+      { done: 44, failed: 1, verified: 0 },
+    );
   });
 
   it('when the bot dies after Graph revoked a batch but before the result was stored, then the resumed run reads those users back instead of revoking them again', async function () {
@@ -198,7 +253,14 @@ describe('bulk revocation engine against the emulated cloud', function () {
     let died = false;
     // The second batch reaches Graph and is carried out; then the process "dies" before it hears the answer.
     const dying = dieAfterAnswer(directory, 1, () => (died = true));
-    const first = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, maxInFlight: 1, leaseInMs: 800, clock: systemClock });
+    const first = new BulkRevocationService({
+      store: storage.state,
+      audit,
+      requestTtlInMs: 15 * 60_000,
+      maxInFlight: 1,
+      leaseInMs: 800,
+      clock: systemClock,
+    });
     const run = await prepare(first, directory, { kind: 'department', department: 'Restart Two' });
     const started = await first.start({ person: uma, directory: dying }, run.id);
     assert.equal(started.kind, 'started');
@@ -217,9 +279,15 @@ describe('bulk revocation engine against the emulated cloud', function () {
     assert.equal(result?.kind, 'completed');
     assertEachRevokedOnce(restartTwo);
     assert.equal(cloud.graph.count(GRAPH_ROUTES.getUser, uma.aadObjectId) - getsBefore, 20, 'the 20 users left "sent" were read back');
-    assert.deepEqual(result?.kind === 'completed' && { done: result.report.done, failed: result.report.failed, verified: result.report.verified }, { done: 44, failed: 1, verified: 20 });
+    assert.deepEqual(
+      result?.kind === 'completed' && { done: result.report.done, failed: result.report.failed, verified: result.report.verified },
+      { done: 44, failed: 1, verified: 20 },
+    );
     const records = await storage.audit.list({ requestId: run.id, limit: 1000 });
-    assert.equal(records.filter((r) => r.action === 'revocation.succeeded' && /verified by reading the user back/.test(r.detail ?? '')).length, 20);
+    assert.equal(
+      records.filter((r) => r.action === 'revocation.succeeded' && /verified by reading the user back/.test(r.detail ?? '')).length,
+      20,
+    );
   });
 
   it("when Graph throttles a whole batch, then the client's retry handler sends it again; when a gateway times out, then the users are read back first and sent again once", async function () {
@@ -228,18 +296,26 @@ describe('bulk revocation engine against the emulated cloud', function () {
     const throttledRun = await prepare(svc, directory, { kind: 'department', department: 'Throttled Batch' });
     let batches = cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId);
     cloud.graph.injectFault({ route: GRAPH_ROUTES.batch, status: 429, retryAfterInSeconds: 0.1, times: 1 });
-    const throttled = await (await start(svc, directory, throttledRun.id, []));
+    const throttled = await await start(svc, directory, throttledRun.id, []);
     assert.equal(throttled.kind, 'completed');
-    assert.equal(cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId) - batches, 2, 'the outer 429 was retried by the Graph client (two HTTP requests)');
+    assert.equal(
+      cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId) - batches,
+      2,
+      'the outer 429 was retried by the Graph client (two HTTP requests)',
+    );
     assertEachRevokedOnce(throttledBatch);
 
     const timeoutRun = await prepare(svc, directory, { kind: 'department', department: 'Gateway Timeout' });
     batches = cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId);
     const gets = cloud.graph.count(GRAPH_ROUTES.getUser, uma.aadObjectId);
     cloud.graph.injectFault({ route: GRAPH_ROUTES.batch, status: 504, times: 1 });
-    const timedOut = await (await start(svc, directory, timeoutRun.id, []));
+    const timedOut = await await start(svc, directory, timeoutRun.id, []);
     assert.equal(timedOut.kind, 'completed');
-    assert.equal(cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId) - batches, 2, 'a 504 is not re-sent blindly: one batch, then one after reading back');
+    assert.equal(
+      cloud.graph.count(GRAPH_ROUTES.batch, uma.aadObjectId) - batches,
+      2,
+      'a 504 is not re-sent blindly: one batch, then one after reading back',
+    );
     assert.equal(cloud.graph.count(GRAPH_ROUTES.getUser, uma.aadObjectId) - gets, 20);
     assertEachRevokedOnce(gatewayTimeout);
   });
@@ -249,9 +325,15 @@ describe('bulk revocation engine against the emulated cloud', function () {
     const svc = service();
     const tooMany = await svc.prepare({ person: uma, directory }, { kind: 'department', department: 'Big' }, { maxTargets: 20 });
     assert.deepEqual(tooMany, { kind: 'too_many', source: { kind: 'department', label: 'Big' }, count: 30, exact: true, maxTargets: 20 });
-    const unknown = await svc.prepare({ person: uma, directory }, { kind: 'group', group: { kind: 'displayName', name: "No Such Group's Name" } });
+    const unknown = await svc.prepare(
+      { person: uma, directory },
+      { kind: 'group', group: { kind: 'displayName', name: "No Such Group's Name" } },
+    );
     assert.equal(unknown.kind, 'not_found');
-    const byId = await svc.prepare({ person: uma, directory }, { kind: 'group', group: { kind: 'objectId', id: '00000000-0000-4000-8000-000000000000' } });
+    const byId = await svc.prepare(
+      { person: uma, directory },
+      { kind: 'group', group: { kind: 'objectId', id: '00000000-0000-4000-8000-000000000000' } },
+    );
     assert.equal(byId.kind, 'not_found');
 
     const pagesBefore = cloud.graph.count(GRAPH_ROUTES.groupTransitiveMembers, uma.aadObjectId);
@@ -259,7 +341,11 @@ describe('bulk revocation engine against the emulated cloud', function () {
     assert.ok(listed.ok);
     assert.equal(listed.value.users.length, 45);
     assert.equal(listed.value.truncated, false);
-    assert.equal(cloud.graph.count(GRAPH_ROUTES.groupTransitiveMembers, uma.aadObjectId) - pagesBefore, 7, 'seven pages of seven, following @odata.nextLink');
+    assert.equal(
+      cloud.graph.count(GRAPH_ROUTES.groupTransitiveMembers, uma.aadObjectId) - pagesBefore,
+      7,
+      'seven pages of seven, following @odata.nextLink',
+    );
     const cut = await directory.listGroupUsers({ kind: 'displayName', name: 'Phished Finance' }, 10, { pageSize: 7 });
     assert.ok(cut.ok);
     assert.deepEqual([cut.value.users.length, cut.value.truncated, cut.value.totalCount], [10, true, 45]);

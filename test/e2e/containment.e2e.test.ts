@@ -21,7 +21,9 @@ describe('containment beyond revocation, end to end', function () {
     const adele = directory.user('adele');
     const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke adele@contoso.onmicrosoft.com');
     assert.match(textOf(card.card), /Also contain the account/);
-    const done = await teams.click(uma, card, 'Revoke sessions', { inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+    const done = await teams.click(uma, card, 'Revoke sessions', {
+      inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' },
+    });
     const text = textOf(done.card);
     assert.match(text, /Sessions revoked/);
     assert.match(text, /✓ Account disabled/);
@@ -31,7 +33,10 @@ describe('containment beyond revocation, end to end', function () {
     assert.equal(adele.passwordProfile?.forceChangePasswordNextSignIn, true);
     assert.equal(graph.count(GRAPH_ROUTES.updateUser, uma.id), 2, 'both writes used Uma’s own token');
     const devices = [...directory.devices.values()].filter((d) => d.ownerId === adele.id);
-    assert.ok(devices.every((d) => d.accountEnabled), 'a User Administrator may not disable devices');
+    assert.ok(
+      devices.every((d) => d.accountEnabled),
+      'a User Administrator may not disable devices',
+    );
     const audit = e2e.logs.join('');
     assert.doesNotMatch(audit, /"password":"[^[]/, 'the password never reaches the log');
     adele.accountEnabled = true;
@@ -55,7 +60,9 @@ describe('containment beyond revocation, end to end', function () {
     directory.addDevice({ displayName: 'LEE-LAPTOP', ownerId: lee.id });
     const card = await sendForCard(teams, grace, teams.personalChat(grace), `revoke ${lee.userPrincipalName}`);
     const before = graph.server.calls.length;
-    const done = await teams.click(grace, card, 'Revoke sessions', { inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+    const done = await teams.click(grace, card, 'Revoke sessions', {
+      inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' },
+    });
     assert.match(textOf(done.card), /Sessions revoked/, textOf(done));
     const wire = graph.server.calls.slice(before).filter((c) => c.caller === grace.id);
     assert.deepEqual(
@@ -69,7 +76,10 @@ describe('containment beyond revocation, end to end', function () {
         `${GRAPH_ROUTES.updateDevice} 204`,
       ],
     );
-    assert.ok(wire.slice(0, 3).every((c) => c.path.toLowerCase().includes(lee.id)), 'the writes before the revoke are about Lee');
+    assert.ok(
+      wire.slice(0, 3).every((c) => c.path.toLowerCase().includes(lee.id)),
+      'the writes before the revoke are about Lee',
+    );
     assert.equal(lee.accountEnabled, false);
     lee.accountEnabled = true;
   });
@@ -86,7 +96,11 @@ describe('containment beyond revocation, end to end', function () {
     assert.match(text, /✗ Disable the account: not done — Entra refused/);
     assert.match(text, /✓ Password reset to a random one nobody saw/);
     const wire = graph.server.calls.slice(before).filter((c) => c.caller === helen.id);
-    assert.deepEqual(wire.map((c) => `${c.route} ${c.status}`).slice(0, 3), [`${GRAPH_ROUTES.updateUser} 403`, `${GRAPH_ROUTES.updateUser} 204`, `${GRAPH_ROUTES.revoke} 200`]);
+    assert.deepEqual(wire.map((c) => `${c.route} ${c.status}`).slice(0, 3), [
+      `${GRAPH_ROUTES.updateUser} 403`,
+      `${GRAPH_ROUTES.updateUser} 204`,
+      `${GRAPH_ROUTES.revoke} 200`,
+    ]);
     assert.equal(megan.accountEnabled, true);
   });
 
@@ -94,7 +108,11 @@ describe('containment beyond revocation, end to end', function () {
     const { teams, directory, app } = e2e.cloud;
     const consented = app.consentedGraphScopes.splice(0);
     // Everything but the containment permissions.
-    app.consentedGraphScopes.push(...consented.filter((scope) => !['User.EnableDisableAccount.All', 'User-PasswordProfile.ReadWrite.All', 'Directory.AccessAsUser.All'].includes(scope)));
+    app.consentedGraphScopes.push(
+      ...consented.filter(
+        (scope) => !['User.EnableDisableAccount.All', 'User-PasswordProfile.ReadWrite.All', 'Directory.AccessAsUser.All'].includes(scope),
+      ),
+    );
     try {
       const aaron = directory.user('aaron');
       const card = await sendForCard(teams, aaron, teams.personalChat(aaron), 'revoke alex@contoso.onmicrosoft.com');
@@ -136,14 +154,22 @@ describe('containment beyond revocation, end to end', function () {
     await withoutConsentFor(['Directory.AccessAsUser.All'], async () => {
       const card = await sendForCard(teams, grace, teams.personalChat(grace), 'revoke adele@contoso.onmicrosoft.com');
       const deviceWrites = graph.count(GRAPH_ROUTES.updateDevice);
-      const done = await teams.click(grace, card, 'Revoke sessions', { inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' } });
+      const done = await teams.click(grace, card, 'Revoke sessions', {
+        inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' },
+      });
       const text = shownText(done.card);
       assert.match(text, /Sessions revoked/);
       assert.match(text, /✓ Account disabled/);
       assert.match(text, /✓ Password reset to a random one nobody saw/);
-      assert.match(text, /✗ Devices: not done — the app isn’t approved for this step yet: an Entra admin can grant admin consent for User\.Read\.All, Device\.Read\.All and Directory\.AccessAsUser\.All/);
+      assert.match(
+        text,
+        /✗ Devices: not done — the app isn’t approved for this step yet: an Entra admin can grant admin consent for User\.Read\.All, Device\.Read\.All and Directory\.AccessAsUser\.All/,
+      );
       assert.equal(adele.accountEnabled, false);
-      assert.ok(adeleDevices().every((d) => d.accountEnabled), 'no device was touched');
+      assert.ok(
+        adeleDevices().every((d) => d.accountEnabled),
+        'no device was touched',
+      );
       assert.equal(graph.count(GRAPH_ROUTES.updateDevice), deviceWrites, 'without a token for the devices step nothing reached Graph');
     });
     adele.accountEnabled = true;
@@ -160,7 +186,10 @@ describe('containment beyond revocation, end to end', function () {
       const done = await teams.click(grace, card, 'Revoke sessions', { inputs: { disableAccount: 'true', disableDevices: 'true' } });
       const text = shownText(done.card);
       assert.match(text, /Sessions revoked/);
-      assert.match(text, /✗ Disable the account: not done — the app isn’t approved for this step yet: an Entra admin can grant admin consent for User\.EnableDisableAccount\.All, User\.Read\.All and User-PasswordProfile\.ReadWrite\.All/);
+      assert.match(
+        text,
+        /✗ Disable the account: not done — the app isn’t approved for this step yet: an Entra admin can grant admin consent for User\.EnableDisableAccount\.All, User\.Read\.All and User-PasswordProfile\.ReadWrite\.All/,
+      );
       assert.match(text, /✓ Devices: 2 of 2 devices disabled/);
       assert.equal(adele.accountEnabled, true);
       assert.ok(adeleDevices().every((d) => !d.accountEnabled));

@@ -60,7 +60,10 @@ describe('continuous access evaluation for the bot’s own tokens, end to end', 
       [[GRAPH_ROUTES.revoke, 401, true]],
       'the one call made with the stale token was challenged, and Megan was not revoked by it',
     );
-    assert.ok(calls.slice(1).every((c) => !staleTokens.has(c.tokenId)), 'no call after the challenge carried the stale token');
+    assert.ok(
+      calls.slice(1).every((c) => !staleTokens.has(c.tokenId)),
+      'no call after the challenge carried the stale token',
+    );
     assert.equal(click.steps[0], 'invoke→401 loginRequest', `the click was answered with a sign-in request: ${click.steps.join(' | ')}`);
     // Teams signed Helen in afresh (silent SSO in the emulator); only that new sign-in acted.
     assert.match(textOf(click.card), /Sessions revoked/, textOf(click));
@@ -110,11 +113,28 @@ describe('continuous access evaluation for the bot’s own tokens, end to end', 
     const calls = graphCallsOf(priya.id, before);
     const stale = calls.filter((c) => staleTokens.has(c.tokenId));
     // whoami reads the user and their roles at once: both calls were on their way with the stale token.
-    assert.ok(stale.length >= 1 && stale.length <= 2 && stale.every((c) => c.status === 401), `every call with the stale token was challenged: ${JSON.stringify(stale)}`);
+    assert.ok(
+      stale.length >= 1 && stale.length <= 2 && stale.every((c) => c.status === 401),
+      `every call with the stale token was challenged: ${JSON.stringify(stale)}`,
+    );
     assert.ok(turn.steps.includes('oauth card'), `a sign-in was asked for: ${turn.steps.join(' | ')}`);
     const firstFresh = calls.findIndex((c) => !staleTokens.has(c.tokenId));
-    assert.ok(firstFresh > 0 && calls.slice(firstFresh).every((c) => !staleTokens.has(c.tokenId)), 'once challenged, the stale token never came back');
-    assert.ok(calls.slice(firstFresh).every((c) => c.status === 200), 'the resumed command ran with the fresh sign-in');
-    assert.match(textOf(teams.messages(chat).filter((m) => m.card).at(-1)?.card), /Priya Privauth/);
+    assert.ok(
+      firstFresh > 0 && calls.slice(firstFresh).every((c) => !staleTokens.has(c.tokenId)),
+      'once challenged, the stale token never came back',
+    );
+    assert.ok(
+      calls.slice(firstFresh).every((c) => c.status === 200),
+      'the resumed command ran with the fresh sign-in',
+    );
+    assert.match(
+      textOf(
+        teams
+          .messages(chat)
+          .filter((m) => m.card)
+          .at(-1)?.card,
+      ),
+      /Priya Privauth/,
+    );
   });
 });

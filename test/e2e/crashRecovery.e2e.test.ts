@@ -76,8 +76,10 @@ describe('kill -9 of the bot process, end to end', function () {
   }
 
   const trailOf = (requestId: string): Promise<AuditRecord[]> => onDisk(async (s) => (await s.audit.list({ requestId })).reverse());
-  const requestOf = (requestId: string): Promise<RevocationRequest | undefined> => onDisk(async (s) => (await s.state.get<RevocationRequest>(NAMESPACE.requests, requestId))?.value);
-  const successfulRevokes = (): number => cloud.graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.status >= 200 && c.status < 300).length;
+  const requestOf = (requestId: string): Promise<RevocationRequest | undefined> =>
+    onDisk(async (s) => (await s.state.get<RevocationRequest>(NAMESPACE.requests, requestId))?.value);
+  const successfulRevokes = (): number =>
+    cloud.graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.status >= 200 && c.status < 300).length;
 
   it('when the bot is killed between the request and the confirmation, then the restarted bot revokes exactly once from the old card and the audit trail is whole and in order', async function () {
     const { teams, directory } = cloud;
@@ -96,13 +98,21 @@ describe('kill -9 of the bot process, end to end', function () {
     assert.match(textOf(click.card), /Sessions revoked/, textOf(click));
     assert.equal(successfulRevokes() - before, 1);
     const trail = await trailOf(requestId);
-    assert.deepEqual(trail.map((r) => r.action), ['request.created', 'revocation.started', 'revocation.succeeded']);
+    assert.deepEqual(
+      trail.map((r) => r.action),
+      ['request.created', 'revocation.started', 'revocation.succeeded'],
+    );
     assert.ok(trail.every((r) => r.tenantId === directory.tenantId && r.actor?.aadObjectId === uma.id && r.target?.id === adele.id));
     assert.ok(trail[2]?.graphRequestId, 'the success carries Graph’s request id');
   });
 
   /** Clicks Revoke, waits until the request is executing and Graph holds the call, then kills the bot mid-call. */
-  async function killMidRevoke(requestId: string, card: Parameters<EmulatedCloud['teams']['click']>[1], user: ReturnType<EmulatedCloud['directory']['user']>, bot: ChildBot): Promise<void> {
+  async function killMidRevoke(
+    requestId: string,
+    card: Parameters<EmulatedCloud['teams']['click']>[1],
+    user: ReturnType<EmulatedCloud['directory']['user']>,
+    bot: ChildBot,
+  ): Promise<void> {
     const clicked = cloud.teams.click(user, card, 'Revoke sessions');
     await waitUntil(async () => (await requestOf(requestId))?.state === 'executing', 20_000, 'the request to be executing');
     await new Promise((resolve) => setTimeout(resolve, 200)); // the Graph call is on its way
@@ -134,7 +144,10 @@ describe('kill -9 of the bot process, end to end', function () {
     assert.equal(successfulRevokes() - before, 1, 'no second revoke');
     assert.equal((await requestOf(requestId))?.state, 'succeeded');
     const trail = await trailOf(requestId);
-    assert.deepEqual(trail.map((r) => r.action), ['request.created', 'revocation.started', 'revocation.succeeded']);
+    assert.deepEqual(
+      trail.map((r) => r.action),
+      ['request.created', 'revocation.started', 'revocation.succeeded'],
+    );
     assert.equal(trail[2]?.code, 'verified_after_interruption');
     assert.match(trail[2]?.detail ?? '', /interrupted/);
   });
@@ -142,7 +155,7 @@ describe('kill -9 of the bot process, end to end', function () {
   it('when the bot is killed before Graph revoked anything, then the restarted bot abandons the execution, says so, and a retry revokes exactly once', async function () {
     const { teams, directory, graph } = cloud;
     const uma = directory.user('uma');
-    const liam = directory.user('liam.o\'brien');
+    const liam = directory.user("liam.o'brien");
     const chat = teams.personalChat(uma);
     const bot = await start({ INVOKE_BUDGET_SECONDS: '10', EXECUTION_STALE_AFTER_SECONDS: '3' });
     const card = await sendForCard(teams, uma, chat, 'revoke a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c44');
@@ -152,7 +165,11 @@ describe('kill -9 of the bot process, end to end', function () {
     // The call never reaches Entra: Graph drops the connection after a while.
     graph.injectFault({ route: GRAPH_ROUTES.revoke, latencyInMs: 1500, resetConnection: true, times: 1 });
     await killMidRevoke(requestId, card, uma, bot);
-    await waitUntil(() => graph.server.calls.some((c) => c.route === GRAPH_ROUTES.revoke && c.status === 0), 10_000, 'Graph to drop the call');
+    await waitUntil(
+      () => graph.server.calls.some((c) => c.route === GRAPH_ROUTES.revoke && c.status === 0),
+      10_000,
+      'Graph to drop the call',
+    );
     const stuck = await requestOf(requestId);
     assert.equal(stuck?.state, 'executing');
 
@@ -166,12 +183,9 @@ describe('kill -9 of the bot process, end to end', function () {
     assert.match(textOf(retry.card), /Sessions revoked/, textOf(retry));
     assert.equal(successfulRevokes() - before, 1);
     const trail = await trailOf(requestId);
-    assert.deepEqual(trail.map((r) => `${r.action}${r.code ? `:${r.code}` : ''}`), [
-      'request.created',
-      'revocation.started',
-      'revocation.failed:timeout',
-      'revocation.started',
-      'revocation.succeeded',
-    ]);
+    assert.deepEqual(
+      trail.map((r) => `${r.action}${r.code ? `:${r.code}` : ''}`),
+      ['request.created', 'revocation.started', 'revocation.failed:timeout', 'revocation.started', 'revocation.succeeded'],
+    );
   });
 });

@@ -43,11 +43,26 @@ describe('credential-looking directory data and reasons, end to end', function (
       env: { AUDIT_ADMIN_GROUP_ID: SECURITY_OPERATIONS },
       prepare: (cloud) => {
         const d = cloud.directory;
-        tess = d.addUser({ userPrincipalName: `tess.lead@${d.domain}`, displayName: 'Tess Lead', jobTitle: JOB_TITLE, department: DEPARTMENT });
+        tess = d.addUser({
+          userPrincipalName: `tess.lead@${d.domain}`,
+          displayName: 'Tess Lead',
+          jobTitle: JOB_TITLE,
+          department: DEPARTMENT,
+        });
         crew = [
           tess,
-          d.addUser({ userPrincipalName: `jay.token@${d.domain}`, displayName: `Jay ${JWT_SHAPED}`, jobTitle: 'Bearer Operations Coordinator', department: DEPARTMENT }),
-          d.addUser({ userPrincipalName: `kim.field@${d.domain}`, displayName: 'Kim Field', jobTitle: 'Technician', department: DEPARTMENT }),
+          d.addUser({
+            userPrincipalName: `jay.token@${d.domain}`,
+            displayName: `Jay ${JWT_SHAPED}`,
+            jobTitle: 'Bearer Operations Coordinator',
+            department: DEPARTMENT,
+          }),
+          d.addUser({
+            userPrincipalName: `kim.field@${d.domain}`,
+            displayName: 'Kim Field',
+            jobTitle: 'Technician',
+            department: DEPARTMENT,
+          }),
         ];
         const team = cloud.teams.team('Security Operations', [d.user('priya'), d.user('uma'), d.user('grace')]);
         security = { team, channel: team.channel('Revocation approvals') };
@@ -62,7 +77,10 @@ describe('credential-looking directory data and reasons, end to end', function (
   });
 
   function approvalCardFor(pattern: RegExp): PostedMessage {
-    const card = e2e.cloud.teams.messages(security.channel).filter((m) => m.fromBot && pattern.test(textOf(m.card))).at(-1);
+    const card = e2e.cloud.teams
+      .messages(security.channel)
+      .filter((m) => m.fromBot && pattern.test(textOf(m.card)))
+      .at(-1);
     assert.ok(card, `no approval card matching ${String(pattern)}`);
     return card;
   }
@@ -80,11 +98,20 @@ describe('credential-looking directory data and reasons, end to end', function (
     await teams.refresh(priya, approval);
     const approved = await teams.click(priya, approval, 'Approve and revoke', { signIn: true });
     assert.match(textOf(approved.card), /Approved/, textOf(approved.card));
-    assert.equal(graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.path.endsWith(`/users/${tess.id}/revokeSignInSessions`) && c.status < 300).length, 1);
+    assert.equal(
+      graph.server.calls.filter(
+        (c) => c.route === GRAPH_ROUTES.revoke && c.path.endsWith(`/users/${tess.id}/revokeSignInSessions`) && c.status < 300,
+      ).length,
+      1,
+    );
 
     const aboutTess = (await auditRecords(e2e)).filter((r) => r.target?.id === tess.id).map((r) => r.action);
-    for (const action of ['request.created', 'approval.requested', 'approval.approved', 'revocation.succeeded'] as const) assert.ok(aboutTess.includes(action), `${action} in ${aboutTess.join(', ')}`);
-    assert.ok((await auditRecords(e2e)).some((r) => r.action === 'approval.requested' && r.detail === REASON), 'the reason is in the audit trail as typed');
+    for (const action of ['request.created', 'approval.requested', 'approval.approved', 'revocation.succeeded'] as const)
+      assert.ok(aboutTess.includes(action), `${action} in ${aboutTess.join(', ')}`);
+    assert.ok(
+      (await auditRecords(e2e)).some((r) => r.action === 'approval.requested' && r.detail === REASON),
+      'the reason is in the audit trail as typed',
+    );
     const trail = await sendForCard(teams, priya, teams.personalChat(priya), `audit for ${tess.userPrincipalName}`);
     assert.match(textOf(trail.card), /Tess Lead/);
     assert.match(textOf(trail.card), /revoked|succeeded/i);
@@ -104,10 +131,18 @@ describe('credential-looking directory data and reasons, end to end', function (
     await teams.click(priya, approval, 'Approve and revoke all', { signIn: true });
     await teams.waitForMessage(security.channel, (m) => m.id === approval.id && /Bulk revocation finished/.test(textOf(m.card)), 20_000);
     assert.match(textOf(currentCard(teams, security.channel, approval.id)), /3 revoked/);
-    const revoked = graph.server.calls.slice(from).filter((c) => c.route === GRAPH_ROUTES.revoke && c.status < 300).map((c) => /\/users\/([0-9a-f-]{36})\//.exec(c.path)?.[1]);
+    const revoked = graph.server.calls
+      .slice(from)
+      .filter((c) => c.route === GRAPH_ROUTES.revoke && c.status < 300)
+      .map((c) => /\/users\/([0-9a-f-]{36})\//.exec(c.path)?.[1]);
     assert.deepEqual(revoked.sort(), crew.map((u) => u.id).sort());
-    const succeeded = (await auditRecords(e2e)).filter((r) => r.action === 'revocation.succeeded' && crew.some((u) => u.id === r.target?.id) && r.actor?.aadObjectId === priya.id);
+    const succeeded = (await auditRecords(e2e)).filter(
+      (r) => r.action === 'revocation.succeeded' && crew.some((u) => u.id === r.target?.id) && r.actor?.aadObjectId === priya.id,
+    );
     assert.equal(succeeded.length, 4, 'Tess before, and the three of the run');
-    assert.ok(succeeded.some((r) => r.target?.displayName === `Jay ${JWT_SHAPED}`), 'the display name is stored as Graph gave it');
+    assert.ok(
+      succeeded.some((r) => r.target?.displayName === `Jay ${JWT_SHAPED}`),
+      'the display name is stored as Graph gave it',
+    );
   });
 });

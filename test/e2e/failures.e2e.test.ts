@@ -33,7 +33,13 @@ describe('when Entra or Graph says no, or is slow, end to end', function () {
     assert.match(text, /Privileged Identity Management/);
     assert.match(text, /Graph request id: [0-9a-f-]{36}/);
     assert.equal(alex.signInSessionsValidFromDateTime, before);
-    assert.equal(graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.revoke && c.caller === adele.id).map((c) => c.status).join(), '403');
+    assert.equal(
+      graph.server.calls
+        .filter((c) => c.route === GRAPH_ROUTES.revoke && c.caller === adele.id)
+        .map((c) => c.status)
+        .join(),
+      '403',
+    );
   });
 
   it('when a Password Administrator confirms against a Global Administrator, then Entra refuses and the card names the privileged roles', async function () {
@@ -111,7 +117,10 @@ describe('when Entra or Graph says no, or is slow, end to end', function () {
       const chat = teams.personalChat(rita);
       const turn = await teams.send(rita, chat, 'revoke adele@contoso.onmicrosoft.com');
       const said = teams.messages(chat).filter((m) => m.fromBot);
-      assert.ok(said.some((m) => /sign in again/i.test(textOf(m.card))), textOf(said));
+      assert.ok(
+        said.some((m) => /sign in again/i.test(textOf(m.card))),
+        textOf(said),
+      );
       assert.ok(said.filter((m) => m.oauthCard).length <= 2, `sign-in offered ${said.filter((m) => m.oauthCard).length} times`);
       assert.ok(turn.steps.length < 20, turn.steps.join(' | '));
     } finally {
@@ -140,7 +149,12 @@ describe('when Entra or Graph says no, or is slow, end to end', function () {
     const chat = teams.personalChat(uma);
     const card = await sendForCard(teams, uma, chat, 'revoke adele@contoso.onmicrosoft.com');
     const seen = new Set(teams.messages(chat).map((m) => m.id));
-    teams.server.injectFault({ route: 'update', status: 404, body: { error: { code: 'ActivityNotFoundInConversation', message: 'The activity was not found.' } }, times: 10 });
+    teams.server.injectFault({
+      route: 'update',
+      status: 404,
+      body: { error: { code: 'ActivityNotFoundInConversation', message: 'The activity was not found.' } },
+      times: 10,
+    });
     try {
       const click = await teams.click(uma, card, 'Revoke sessions');
       assert.match(textOf(click.card), /Sessions revoked/);

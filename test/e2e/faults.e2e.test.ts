@@ -24,7 +24,12 @@ class FailingStorage {
 
   wrap = (storage: OpenedStorage): OpenedStorage => {
     this.opened = storage;
-    return { ...storage, state: this.failWhen(storage.state, () => this.stateDown), audit: this.failWhen(storage.audit, () => this.auditDown), close: () => storage.close() };
+    return {
+      ...storage,
+      state: this.failWhen(storage.state, () => this.stateDown),
+      audit: this.failWhen(storage.audit, () => this.auditDown),
+      close: () => storage.close(),
+    };
   };
 
   /** The audit trail as it really is (reads past the switch). */
@@ -38,7 +43,10 @@ class FailingStorage {
       get(object, property, receiver) {
         const value: unknown = Reflect.get(object, property, receiver);
         if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => (down() ? Promise.reject(new StorageUnavailableError('Injected: storage unavailable.')) : (value as (...a: unknown[]) => unknown).apply(object, args));
+        return (...args: unknown[]) =>
+          down()
+            ? Promise.reject(new StorageUnavailableError('Injected: storage unavailable.'))
+            : (value as (...a: unknown[]) => unknown).apply(object, args);
       },
     });
   }
@@ -62,7 +70,8 @@ describe('faults, end to end', function () {
     e2e = await startE2E({ env: { GRAPH_TIMEOUT_SECONDS: '0.5', INVOKE_BUDGET_SECONDS: '1' }, wrapStorage: storage.wrap });
     // Every person used below signs in once, so faults hit the work and not the first sign-in.
     const { teams, directory } = e2e.cloud;
-    for (const name of ['uma', 'helen', 'priya', 'grace']) await sendForCard(teams, directory.user(name), teams.personalChat(directory.user(name)), 'revoke adele@contoso.onmicrosoft.com');
+    for (const name of ['uma', 'helen', 'priya', 'grace'])
+      await sendForCard(teams, directory.user(name), teams.personalChat(directory.user(name)), 'revoke adele@contoso.onmicrosoft.com');
   });
 
   afterEach(async function () {
@@ -101,7 +110,11 @@ describe('faults, end to end', function () {
       assert.match(textOf(click.card), /can’t tell whether anything changed/);
       await new Promise((r) => setTimeout(r, 500)); // the late call lands in the emulator's log
       assert.equal(graph.count(GRAPH_ROUTES.revoke) - before, 1, 'the bot did not repeat a revoke it could not confirm');
-      assert.deepEqual(await actionsOf(storage, requestIdOf(card.card)), ['request.created', 'revocation.started', 'revocation.failed:timeout']);
+      assert.deepEqual(await actionsOf(storage, requestIdOf(card.card)), [
+        'request.created',
+        'revocation.started',
+        'revocation.failed:timeout',
+      ]);
     });
 
     it('when Graph answers 500, then the agent is told Microsoft 365 didn’t answer', async function () {
@@ -124,7 +137,11 @@ describe('faults, end to end', function () {
       assert.match(textOf(click.card), /Microsoft Graph is busy/);
       assert.ok(graph.count(GRAPH_ROUTES.revoke) - before <= 4, `${graph.count(GRAPH_ROUTES.revoke) - before} calls`);
       assert.equal(megan.signInSessionsValidFromDateTime, validFrom);
-      assert.deepEqual(await actionsOf(storage, requestIdOf(card.card)), ['request.created', 'revocation.started', 'revocation.failed:throttled']);
+      assert.deepEqual(await actionsOf(storage, requestIdOf(card.card)), [
+        'request.created',
+        'revocation.started',
+        'revocation.failed:throttled',
+      ]);
     });
 
     it('when every Graph call is slow but within the time-out, then the lookup still works', async function () {
@@ -150,7 +167,11 @@ describe('faults, end to end', function () {
       assert.match(textOf(click.card), /Microsoft 365 didn’t answer/);
       assert.equal(graph.count(GRAPH_ROUTES.revoke) - before, 1);
       assert.equal(liam.signInSessionsValidFromDateTime, validFrom);
-      assert.deepEqual(await actionsOf(storage, requestIdOf(card.card)), ['request.created', 'revocation.started', 'revocation.failed:graph_unavailable']);
+      assert.deepEqual(await actionsOf(storage, requestIdOf(card.card)), [
+        'request.created',
+        'revocation.started',
+        'revocation.failed:graph_unavailable',
+      ]);
     });
   });
 
@@ -160,7 +181,12 @@ describe('faults, end to end', function () {
     it('when Entra’s token endpoint answers 500 during the on-behalf-of exchange, then the agent is told it took too long', async function () {
       const { teams, directory, entra } = e2e.cloud;
       const aaron = directory.user('aaron');
-      entra.server.injectFault({ route: ENTRA_ROUTE.token, status: 500, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred.' }, times: 5 });
+      entra.server.injectFault({
+        route: ENTRA_ROUTE.token,
+        status: 500,
+        body: { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred.' },
+        times: 5,
+      });
       const card = await sendForCard(teams, aaron, teams.personalChat(aaron), 'revoke adele@contoso.onmicrosoft.com');
       // @azure/identity would have kept retrying for seconds; the turn's budget ended the wait.
       assert.match(textOf(card.card), /took too long/);
@@ -181,7 +207,8 @@ describe('faults, end to end', function () {
       // Every token call hangs (an earlier test's retries may still be arriving and must not take Rita's fault).
       entra.server.injectFault({ route: ENTRA_ROUTE.token, latencyInMs: 6000, times: Infinity });
       try {
-        const ritasExchanges = (): number => entra.server.calls.filter((c) => c.route === ENTRA_ROUTE.token && c.caller?.endsWith(`|${rita.id}`)).length;
+        const ritasExchanges = (): number =>
+          entra.server.calls.filter((c) => c.route === ENTRA_ROUTE.token && c.caller?.endsWith(`|${rita.id}`)).length;
         const card = await sendForCard(teams, rita, teams.personalChat(rita), 'revoke adele@contoso.onmicrosoft.com');
         // The emulator logs a call when it answers: the agent heard back while Entra still held Rita's exchange.
         assert.equal(ritasExchanges(), 0, 'answered before Entra did');
@@ -228,7 +255,8 @@ describe('faults, end to end', function () {
       const click = await teams.click(priya, card, 'Revoke sessions');
       assert.match(textOf(click.card), /Sessions revoked/, 'never “nothing was changed” after a revoke');
       const requestId = requestIdOf(card.card);
-      for (let i = 0; i < 50 && !(await actionsOf(storage, requestId)).includes('revocation.succeeded'); i += 1) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !(await actionsOf(storage, requestId)).includes('revocation.succeeded'); i += 1)
+        await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(await actionsOf(storage, requestId), ['request.created', 'revocation.started', 'revocation.succeeded']);
       assert.equal(graph.count(GRAPH_ROUTES.revoke, priya.id), 1);
     });
@@ -263,7 +291,10 @@ describe('faults, end to end', function () {
       storage.auditDown = false;
       const chat = teams.personalChat(grace);
       const retried = await teams.postActivity(
-        teams.invokeActivityFor(grace, chat, card, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId: requestIdOf(card.card) } }, trigger: 'manual' }),
+        teams.invokeActivityFor(grace, chat, card, 'adaptiveCard/action', {
+          action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId: requestIdOf(card.card) } },
+          trigger: 'manual',
+        }),
       );
       assert.match(textOf(retried.body), /Sessions revoked/);
       assert.equal(graph.count(GRAPH_ROUTES.revoke) - before, 1);
@@ -279,7 +310,10 @@ describe('faults, end to end', function () {
       storage.auditDown = true;
       const before = graph.count(GRAPH_ROUTES.revoke);
       const answer = await teams.postActivity(
-        teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId: requestIdOf(card.card) } }, trigger: 'manual' }),
+        teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', {
+          action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId: requestIdOf(card.card) } },
+          trigger: 'manual',
+        }),
       );
       assert.equal(answer.status, 200);
       assert.match(textOf(answer.body), /Can’t record this action right now/);

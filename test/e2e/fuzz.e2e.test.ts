@@ -97,7 +97,9 @@ describe('hostile messages and card actions, end to end (property-based)', funct
 
   before(async function () {
     // Generous limits: these tests send hundreds of turns as one person on purpose.
-    e2e = await startE2E({ env: { RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '100000', RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: '100000', LOG_LEVEL: 'info' } });
+    e2e = await startE2E({
+      env: { RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '100000', RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: '100000', LOG_LEVEL: 'info' },
+    });
   });
 
   after(async function () {
@@ -127,7 +129,10 @@ describe('hostile messages and card actions, end to end (property-based)', funct
       { seed: SEED, numRuns: 150 },
     );
     assert.ok(reachedGraph >= 30, `only ${reachedGraph} messages reached Graph: the inputs must exercise the Graph paths`);
-    assert.ok(graph.server.calls.slice(firstCall).some((c) => c.query?.includes('filter')), 'some searches by name reached Graph');
+    assert.ok(
+      graph.server.calls.slice(firstCall).some((c) => c.query?.includes('filter')),
+      'some searches by name reached Graph',
+    );
     assert.equal(graph.count(GRAPH_ROUTES.revoke) + graph.count(GRAPH_ROUTES.revokeMe), 0, 'a message never revokes');
   });
 
@@ -157,25 +162,61 @@ describe('hostile messages and card actions, end to end (property-based)', funct
       { weight: 1, arbitrary: fc.anything() },
       { weight: 1, arbitrary: fc.constant(HUGE) },
     );
-    const verb = fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...Object.values(VERB)) }, { weight: 1, arbitrary: fc.oneof(hostileText(3), fc.anything()) });
-    const type = fc.oneof({ weight: 12, arbitrary: fc.constant('Action.Execute') }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('Action.Submit', 'action.execute', ''), fc.anything()) });
+    const verb = fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom(...Object.values(VERB)) },
+      { weight: 1, arbitrary: fc.oneof(hostileText(3), fc.anything()) },
+    );
+    const type = fc.oneof(
+      { weight: 12, arbitrary: fc.constant('Action.Execute') },
+      { weight: 1, arbitrary: fc.oneof(fc.constantFrom('Action.Submit', 'action.execute', ''), fc.anything()) },
+    );
     const data = fc.oneof(
-      { weight: 12, arbitrary: fc.record({ requestId, choice: fc.oneof(fc.integer({ min: -2, max: 8 }), fc.anything()), extra: fc.anything() }, { requiredKeys: ['requestId'] }) },
+      {
+        weight: 12,
+        arbitrary: fc.record(
+          { requestId, choice: fc.oneof(fc.integer({ min: -2, max: 8 }), fc.anything()), extra: fc.anything() },
+          { requiredKeys: ['requestId'] },
+        ),
+      },
       { weight: 1, arbitrary: fc.anything({ maxDepth: 40 }) },
       { weight: 1, arbitrary: fc.constant({ requestId: ids[0], blob: HUGE_BLOB }) },
     );
-    const action = fc.oneof({ weight: 12, arbitrary: fc.record({ type, verb, data, id: fc.string() }, { requiredKeys: ['type', 'verb', 'data'] }) }, { weight: 1, arbitrary: fc.anything() });
+    const action = fc.oneof(
+      { weight: 12, arbitrary: fc.record({ type, verb, data, id: fc.string() }, { requiredKeys: ['type', 'verb', 'data'] }) },
+      { weight: 1, arbitrary: fc.anything() },
+    );
     const value = fc.oneof(
       {
         weight: 12,
         arbitrary: fc.record(
-          { action, trigger: fc.constantFrom('manual', 'automatic', 'bogus'), authentication: fc.record({ id: fc.string(), connectionName: fc.string(), token: fc.oneof(hostileText(4), fc.constant('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')) }, { requiredKeys: [] }), state: fc.oneof(fc.constant('123456'), hostileText(3)) },
+          {
+            action,
+            trigger: fc.constantFrom('manual', 'automatic', 'bogus'),
+            authentication: fc.record(
+              {
+                id: fc.string(),
+                connectionName: fc.string(),
+                token: fc.oneof(hostileText(4), fc.constant('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')),
+              },
+              { requiredKeys: [] },
+            ),
+            state: fc.oneof(fc.constant('123456'), hostileText(3)),
+          },
           { requiredKeys: ['action'] },
         ),
       },
       { weight: 1, arbitrary: fc.anything() },
     );
-    const name = fc.oneof({ weight: 8, arbitrary: fc.constant('adaptiveCard/action') }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('signin/tokenExchange', 'signin/verifyState', 'task/fetch', 'composeExtension/query'), hostileText(3)) });
+    const name = fc.oneof(
+      { weight: 8, arbitrary: fc.constant('adaptiveCard/action') },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(
+          fc.constantFrom('signin/tokenExchange', 'signin/verifyState', 'task/fetch', 'composeExtension/query'),
+          hostileText(3),
+        ),
+      },
+    );
     const senders = [
       { user: uma, chat: umaChat, message: umasDone },
       { user: uma, chat: group, message: helens },

@@ -17,7 +17,11 @@ import { GRAPH_ROUTES, type GraphRouteName } from '../../emulator/graph';
 import { BULK_GRAPH_SCOPES, bulkConfig, delegatedSession } from '../helpers/bulkCloud';
 import { testTls } from '../helpers/tls';
 
-const FORGED_IDS = ['../../users/6e7b768e-07e2-4810-8459-485f84f8f204/revokeSignInSessions', "x?$filter=accountEnabled eq true", '6e7b768e-07e2-4810-8459-485f84f8f204/../../me'];
+const FORGED_IDS = [
+  '../../users/6e7b768e-07e2-4810-8459-485f84f8f204/revokeSignInSessions',
+  'x?$filter=accountEnabled eq true',
+  '6e7b768e-07e2-4810-8459-485f84f8f204/../../me',
+];
 
 describe('ids returned by Graph that are not object ids', function () {
   this.timeout(60_000);
@@ -29,7 +33,16 @@ describe('ids returned by Graph that are not object ids', function () {
 
   before(async function () {
     const { ca } = await testTls();
-    cloud = await EmulatedCloud.start({ ca, consentedGraphScopes: [...BULK_GRAPH_SCOPES, 'User.EnableDisableAccount.All', 'User-PasswordProfile.ReadWrite.All', 'Device.Read.All', 'Directory.AccessAsUser.All'] });
+    cloud = await EmulatedCloud.start({
+      ca,
+      consentedGraphScopes: [
+        ...BULK_GRAPH_SCOPES,
+        'User.EnableDisableAccount.All',
+        'User-PasswordProfile.ReadWrite.All',
+        'Device.Read.All',
+        'Directory.AccessAsUser.All',
+      ],
+    });
     dataDir = mkdtempSync(path.join(tmpdir(), 'revoker-hostile-ids-'));
     config = bulkConfig(cloud, dataDir);
     const session = await delegatedSession(cloud, config, 'grace');
@@ -76,7 +89,12 @@ describe('ids returned by Graph that are not object ids', function () {
     });
 
     it(`forged user id in a department listing (${forged}): the whole listing is refused, so no run can revoke a forged path`, async function () {
-      hostileReply(GRAPH_ROUTES.listUsers, { value: [{ id: '6e7b768e-07e2-4810-8459-485f84f8f204', userPrincipalName: 'adele@contoso.onmicrosoft.com' }, { id: forged, userPrincipalName: 'mallory@contoso.onmicrosoft.com' }] });
+      hostileReply(GRAPH_ROUTES.listUsers, {
+        value: [
+          { id: '6e7b768e-07e2-4810-8459-485f84f8f204', userPrincipalName: 'adele@contoso.onmicrosoft.com' },
+          { id: forged, userPrincipalName: 'mallory@contoso.onmicrosoft.com' },
+        ],
+      });
       const { result, calls } = await callsDuring(() => directory.listDepartmentUsers('Finance', 100));
       assert.deepEqual(result, { ok: false, error: { code: 'unexpected' } });
       assert.equal(calls.length, 1);
@@ -84,8 +102,13 @@ describe('ids returned by Graph that are not object ids', function () {
 
     it(`forged user id in a user read or a name search (${forged}): refused as unexpected`, async function () {
       hostileReply(GRAPH_ROUTES.getUser, { id: forged, userPrincipalName: 'adele@contoso.onmicrosoft.com', displayName: 'Adele Vance' });
-      assert.deepEqual(await directory.getUser({ kind: 'userPrincipalName', upn: 'adele@contoso.onmicrosoft.com' }), { ok: false, error: { code: 'unexpected' } });
-      hostileReply(GRAPH_ROUTES.listUsers, { value: [{ id: forged, userPrincipalName: 'adele@contoso.onmicrosoft.com', displayName: 'Adele Vance' }] });
+      assert.deepEqual(await directory.getUser({ kind: 'userPrincipalName', upn: 'adele@contoso.onmicrosoft.com' }), {
+        ok: false,
+        error: { code: 'unexpected' },
+      });
+      hostileReply(GRAPH_ROUTES.listUsers, {
+        value: [{ id: forged, userPrincipalName: 'adele@contoso.onmicrosoft.com', displayName: 'Adele Vance' }],
+      });
       assert.deepEqual(await directory.findByDisplayName('Adele', 5), { ok: false, error: { code: 'unexpected' } });
     });
 
@@ -93,7 +116,9 @@ describe('ids returned by Graph that are not object ids', function () {
       const adele = cloud.directory.user('adele');
       const real = [...cloud.directory.devices.values()].filter((d) => d.ownerId === adele.id);
       for (const device of real) device.accountEnabled = true;
-      hostileReply(GRAPH_ROUTES.registeredDevices, { value: [{ id: forged, accountEnabled: true }, ...real.map((d) => ({ id: d.id, accountEnabled: true }))] });
+      hostileReply(GRAPH_ROUTES.registeredDevices, {
+        value: [{ id: forged, accountEnabled: true }, ...real.map((d) => ({ id: d.id, accountEnabled: true }))],
+      });
       const { result, calls } = await callsDuring(() => containment.disableDevices(adele.id));
       assert.ok(result.ok);
       assert.equal(result.value.total, real.length + 1);

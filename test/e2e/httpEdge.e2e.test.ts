@@ -33,15 +33,24 @@ interface Answer {
 /** A bearer token that looks the part: the checks under test come before it is verified. */
 const FORGED_BEARER = 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl';
 
-function post(url: string, headers: Record<string, string>, body: Buffer | Buffer[], authorization: string | null = FORGED_BEARER): Promise<Answer> {
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer | Buffer[],
+  authorization: string | null = FORGED_BEARER,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let cutShort = false;
-    const request = http.request(url, { method: 'POST', headers: authorization === null ? headers : { authorization, ...headers }, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      const done = (): void => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), cutShort });
-      response.once('end', done).once('error', done).once('aborted', done);
-    });
+    const request = http.request(
+      url,
+      { method: 'POST', headers: authorization === null ? headers : { authorization, ...headers }, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const done = (): void => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), cutShort });
+        response.once('end', done).once('error', done).once('aborted', done);
+      },
+    );
     request.on('error', (error: NodeJS.ErrnoException) => {
       // After the answer, a reset only means the server stopped reading: expected here.
       if (error.code === 'ECONNRESET' || error.code === 'EPIPE') cutShort = true;
@@ -110,7 +119,11 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     root = mkdtempSync(path.join(tmpdir(), 'revoker-edge-'));
     botTmp = mkdtempSync(path.join(root, 'tmp-'));
     const caFile = cloud.writeCaFile(path.join(root, 'emulator-ca.pem'));
-    bot = await startChildBot(cloud, { port: await freePort(), caFile, env: { DATA_DIR: path.join(root, 'data'), TMPDIR: botTmp, LOG_LEVEL: 'info' } });
+    bot = await startChildBot(cloud, {
+      port: await freePort(),
+      caFile,
+      env: { DATA_DIR: path.join(root, 'data'), TMPDIR: botTmp, LOG_LEVEL: 'info' },
+    });
     cloud.teams.botEndpoint = messages = `${bot.url}/api/messages`;
     // A first turn: the process has loaded everything a turn needs before anything is measured.
     const uma = cloud.directory.user('uma');
@@ -132,10 +145,21 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     resetPeak(pid);
     const answers: Answer[] = [];
     for (let i = 0; i < 3; i += 1) {
-      answers.push(await post(messages, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) }, bomb));
+      answers.push(
+        await post(
+          messages,
+          { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) },
+          bomb,
+        ),
+      );
     }
     // As some clients send it: gzip in a chunked body, and the coding named in capitals.
-    answers.push(await post(messages, { 'content-type': 'application/json', 'content-encoding': 'GZIP' }, [bomb.subarray(0, 1000), bomb.subarray(1000)]));
+    answers.push(
+      await post(messages, { 'content-type': 'application/json', 'content-encoding': 'GZIP' }, [
+        bomb.subarray(0, 1000),
+        bomb.subarray(1000),
+      ]),
+    );
     const grown = memoryOf(pid).peak - before.now;
     assert.ok(grown < 20 * MB, `the bot's resident memory peaked ${(grown / MB).toFixed(1)} MB above where it was`);
     for (const answer of answers) {
@@ -159,12 +183,18 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
   it('uploads left on disk: when a 3 MB multipart body is posted, then it is refused and nothing is written to TMPDIR', async function () {
     const boundary = '----revoker-edge-test';
     const part = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       Buffer.alloc(3 * MB, 0x41),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
     const before = filesUnder(botTmp);
-    const answer = await post(messages, { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(part.length) }, part);
+    const answer = await post(
+      messages,
+      { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(part.length) },
+      part,
+    );
     assert.equal(answer.status, 415, answer.body);
     assert.match(answer.body, /Content-Type must be application\/json/);
     assert.deepEqual(filesUnder(botTmp), before, 'no new file in the bot’s TMPDIR');
@@ -190,14 +220,22 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     this.timeout(20_000);
     // Only 1 kB of the announced 100 MB is ever sent: the answer cannot have waited for the rest.
     const answer = await new Promise<Answer>((resolve, reject) => {
-      const request = http.request(messages, { method: 'POST', agent: false, headers: { authorization: FORGED_BEARER, 'content-type': 'application/json', 'content-length': String(100 * MB) } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-        response.once('end', () => {
-          request.destroy();
-          resolve({ status: response.statusCode ?? 0, body, cutShort: true });
-        });
-      });
+      const request = http.request(
+        messages,
+        {
+          method: 'POST',
+          agent: false,
+          headers: { authorization: FORGED_BEARER, 'content-type': 'application/json', 'content-length': String(100 * MB) },
+        },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          response.once('end', () => {
+            request.destroy();
+            resolve({ status: response.statusCode ?? 0, body, cutShort: true });
+          });
+        },
+      );
       request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
       request.write(Buffer.alloc(1024, 0x20));
     });
@@ -215,7 +253,9 @@ describe('the HTTP edge does bounded work before authentication, end to end', fu
     socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined);
-    socket.write(`POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${FORGED_BEARER}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    socket.write(
+      `POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${FORGED_BEARER}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
     const chunk = Buffer.concat([Buffer.from(`${(64 * 1024).toString(16)}\r\n`), Buffer.alloc(64 * 1024, 0x20), Buffer.from('\r\n')]);
     socket.write('1a\r\n{"type":"message","text":"\r\n');
     while (sent < total && !socket.destroyed) {

@@ -42,8 +42,20 @@ describe('OData injection through names, end to end', function () {
       env: { RATE_LIMIT_USER_COMMANDS_PER_MINUTE: '1000', RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: '1000' },
       prepare: (cloud) => {
         // Distinct labels: generated ids and sign-in names follow the label.
-        for (const [i, [department, count]] of ([['Sales', 3], ['R&D', 3], ['Sales & Marketing', 4], ['C# Guild', 2], ['A+B', 2], ['A B', 2]] as const).entries()) {
-          departments.set(department, addBulkPopulation(cloud.directory, { department, count, privileged: 0, label: `Department ${i}` }).users);
+        for (const [i, [department, count]] of (
+          [
+            ['Sales', 3],
+            ['R&D', 3],
+            ['Sales & Marketing', 4],
+            ['C# Guild', 2],
+            ['A+B', 2],
+            ['A B', 2],
+          ] as const
+        ).entries()) {
+          departments.set(
+            department,
+            addBulkPopulation(cloud.directory, { department, count, privileged: 0, label: `Department ${i}` }).users,
+          );
         }
         guild = addBulkPopulation(cloud.directory, { group: 'C# Guild', count: 3, privileged: 0, label: 'Guild members' }).users;
         cloud.directory.addGroup({ id: '../users', displayName: 'Odd Ids', members: [guild[0]!.id] });
@@ -88,7 +100,10 @@ describe('OData injection through names, end to end', function () {
     const from = e2e.cloud.graph.server.calls.length;
     const answer = await sendForCard(teams, uma, teams.personalChat(uma), `revoke department "${HOSTILE_DEPARTMENT}"`);
     assert.match(textOf(answer.card), /Nobody to revoke/);
-    assert.deepEqual(wireOptions(e2e, GRAPH_ROUTES.listUsers, from)[0]?.filter((o) => o.startsWith('$filter=')), [`$filter=${departmentFilter(HOSTILE_DEPARTMENT)}`]);
+    assert.deepEqual(
+      wireOptions(e2e, GRAPH_ROUTES.listUsers, from)[0]?.filter((o) => o.startsWith('$filter=')),
+      [`$filter=${departmentFilter(HOSTILE_DEPARTMENT)}`],
+    );
     assert.deepEqual(revokedSince(e2e, from), []);
   });
 

@@ -59,7 +59,10 @@ describe('operations, with the bot as a child process', function () {
       RATE_LIMIT_USER_REVOKES_PER_MINUTE: '-1',
     });
     assert.equal(await child.exited, 2);
-    const lines = child.output().split('\n').filter((l) => l.startsWith('config: '));
+    const lines = child
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('config: '));
     for (const name of ['MicrosoftAppId', 'PORT', 'GRAPH_ENDPOINT', 'GRAPH_TIMEOUT_SECONDS', 'RATE_LIMIT_USER_REVOKES_PER_MINUTE']) {
       assert.equal(lines.filter((l) => l.includes(name)).length, 1, `one line about ${name} in:\n${child.output()}`);
     }
@@ -71,9 +74,18 @@ describe('operations, with the bot as a child process', function () {
     try {
       const child = startMain({ DEMO_STATE_DIR: demoDir });
       assert.equal(await child.exited, 2, child.output());
-      const lines = child.output().split('\n').filter((l) => l.trim());
-      assert.ok(lines.some((l) => /^config: MicrosoftAppId is not set/.test(l)), child.output());
-      assert.ok(lines.every((l) => l.startsWith('config: ') || /did not start/.test(l)), child.output());
+      const lines = child
+        .output()
+        .split('\n')
+        .filter((l) => l.trim());
+      assert.ok(
+        lines.some((l) => /^config: MicrosoftAppId is not set/.test(l)),
+        child.output(),
+      );
+      assert.ok(
+        lines.every((l) => l.startsWith('config: ') || /did not start/.test(l)),
+        child.output(),
+      );
       assert.doesNotMatch(child.output(), /emulat|demo|Playground/i);
       assert.deepEqual(readdirSync(demoDir), [], 'no demo state was made');
     } finally {
@@ -102,7 +114,10 @@ describe('operations, with the bot as a child process', function () {
       const port = await freePort();
       const caFile = process.env.EMULATOR_CA_CERT_FILE;
       assert.ok(caFile, 'run with scripts/test.ts');
-      bot = startMain({ ...cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' }), NODE_EXTRA_CA_CERTS: caFile });
+      bot = startMain({
+        ...cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' }),
+        NODE_EXTRA_CA_CERTS: caFile,
+      });
       const running = bot;
       await waitFor(() => /Session Revoker is listening/.test(running.output()), 15_000, 'the bot to listen');
       cloud.teams.botEndpoint = `http://127.0.0.1:${port}/api/messages`;

@@ -37,7 +37,12 @@ describe('cards already posted in Teams, end to end', function () {
     const card = await sendForCard(teams, uma, chat, `revoke ${alex.userPrincipalName}`);
     const requestId = requestIdOf(card.card);
     const click = (verb: string): ReturnType<typeof teams.postActivity> =>
-      teams.postActivity(teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb, data: { requestId } }, trigger: 'manual' }));
+      teams.postActivity(
+        teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', {
+          action: { type: 'Action.Execute', verb, data: { requestId } },
+          trigger: 'manual',
+        }),
+      );
     const refreshed = await click(VERB.refresh);
     assert.match(textOf(refreshed.body), /Revoke sessions/, textOf(refreshed.body));
     const before = graph.count(GRAPH_ROUTES.revoke);

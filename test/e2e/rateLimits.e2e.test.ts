@@ -38,11 +38,22 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 }
 
 /** A forged card action: the verb and request id as a hostile client would send them, with the sender's own SSO token. */
-async function forgedClick(e2e: E2E, from: DirectoryUser, chat: Conversation, message: PostedMessage, verb: string, requestId: string): Promise<{ status: number; body: unknown }> {
+async function forgedClick(
+  e2e: E2E,
+  from: DirectoryUser,
+  chat: Conversation,
+  message: PostedMessage,
+  verb: string,
+  requestId: string,
+): Promise<{ status: number; body: unknown }> {
   const { teams, entra, app } = e2e.cloud;
   const token = await entra.issueSsoToken(from.id, { appId: app.appId });
   return teams.postActivity(
-    teams.invokeActivityFor(from, chat, message, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb, data: { requestId } }, trigger: 'manual', authentication: { id: 'x', connectionName: 'c', token } }),
+    teams.invokeActivityFor(from, chat, message, 'adaptiveCard/action', {
+      action: { type: 'Action.Execute', verb, data: { requestId } },
+      trigger: 'manual',
+      authentication: { id: 'x', connectionName: 'c', token },
+    }),
   );
 }
 
@@ -106,11 +117,18 @@ describe('rate limits, end to end', function () {
       assert.match(textOf(first.card), /Sessions revoked/);
       assert.match(textOf(second.card), /Sessions revoked/);
       const third = await teams.click(priya, cards[2]!, 'Revoke sessions');
-      assert.match(third.message ?? '', /revocations faster than Session Revoker allows, so this one was not run\. Try again in \d+ seconds?\./, textOf(third));
+      assert.match(
+        third.message ?? '',
+        /revocations faster than Session Revoker allows, so this one was not run\. Try again in \d+ seconds?\./,
+        textOf(third),
+      );
       assert.equal(graph.count(GRAPH_ROUTES.revoke, priya.id) - before, 2);
       const requestId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(cards[0]!.card))?.[1];
       const replay = await teams.postActivity(
-        teams.invokeActivityFor(priya, chat, cards[0]!, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } }, trigger: 'manual' }),
+        teams.invokeActivityFor(priya, chat, cards[0]!, 'adaptiveCard/action', {
+          action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId } },
+          trigger: 'manual',
+        }),
       );
       assert.match(textOf(replay.body), /Sessions revoked/, 'a replayed click on a finished request still shows its result, not the limit');
     });
@@ -129,7 +147,8 @@ describe('rate limits, end to end', function () {
 
     it('when the organisation reaches its limit, then the next person is told their organisation is over it and nothing reaches Graph', async function () {
       const { teams, directory } = e2e.cloud;
-      for (const name of ['uma', 'helen', 'grace']) await sendForCard(teams, directory.user(name), teams.personalChat(directory.user(name)), 'revoke adele@contoso.onmicrosoft.com');
+      for (const name of ['uma', 'helen', 'grace'])
+        await sendForCard(teams, directory.user(name), teams.personalChat(directory.user(name)), 'revoke adele@contoso.onmicrosoft.com');
       const sam = directory.user('sam');
       const card = await sendForCard(teams, sam, teams.personalChat(sam), 'revoke adele@contoso.onmicrosoft.com');
       assert.match(textOf(card.card), /Your organisation is sending requests faster than Session Revoker allows/);
@@ -169,7 +188,10 @@ describe('floods of card actions and sign-in invokes, end to end', function () {
       const card = await sendForCard(teams, uma, teams.personalChat(uma), 'revoke adele@contoso.onmicrosoft.com');
       const sent = await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-1' } });
       assert.match(textOf(sent.card), /Waiting for an approver/, textOf(sent));
-      const approval = teams.messages(channel).filter((m) => m.fromBot && m.card).at(-1)!;
+      const approval = teams
+        .messages(channel)
+        .filter((m) => m.fromBot && m.card)
+        .at(-1)!;
       const requestId = requestIdOf(approval.card);
 
       // One refused attempt shows what a single Approve costs: Graph calls and audit records by Paul.
@@ -200,15 +222,30 @@ describe('floods of card actions and sign-in invokes, end to end', function () {
       const expired = await entra.issueSsoToken(helen.id, { appId: app.appId, expired: true });
       const exchanges = [];
       for (let i = 0; i < 25; i += 1) {
-        exchanges.push(await teams.postActivity(teams.invokeActivityFor(helen, chat, card, 'signin/tokenExchange', { id: `exchange-${i}`, connectionName: 'revoker-sso', token: expired })));
+        exchanges.push(
+          await teams.postActivity(
+            teams.invokeActivityFor(helen, chat, card, 'signin/tokenExchange', {
+              id: `exchange-${i}`,
+              connectionName: 'revoker-sso',
+              token: expired,
+            }),
+          ),
+        );
       }
-      assert.ok(exchanges.every((a) => a.status === 412), 'the token exchange protocol’s “could not exchange”, every time');
+      assert.ok(
+        exchanges.every((a) => a.status === 412),
+        'the token exchange protocol’s “could not exchange”, every time',
+      );
       const limited = exchanges.filter((a) => /sign-ins faster than Session Revoker allows/.test(textOf(a.body)));
       // Helen's own sign-in before the flood took one of her ten.
       assert.equal(limited.length, 25 - 9);
       const code = await teams.postActivity(teams.invokeActivityFor(helen, chat, card, 'signin/verifyState', { state: '123456' }));
       assert.equal(code.status, 429);
-      assert.equal((await auditRecords(e2e, { actorId: helen.id })).filter((r) => r.action === 'signin.refused').length, 1, 'one refusal on record while the flood goes on');
+      assert.equal(
+        (await auditRecords(e2e, { actorId: helen.id })).filter((r) => r.action === 'signin.refused').length,
+        1,
+        'one refusal on record while the flood goes on',
+      );
 
       const grace = directory.user('grace');
       const graces = await sendForCard(teams, grace, teams.personalChat(grace), 'revoke alex@contoso.onmicrosoft.com');
@@ -239,10 +276,20 @@ describe('audit flooding, end to end', function () {
     const graphBefore = graphCallsBy(e2e, uma.id);
     const expired = await entra.issueSsoToken(uma.id, { appId: app.appId, expired: true });
     const exchange = (i: number): Promise<{ status: number; body: unknown }> =>
-      teams.postActivity(teams.invokeActivityFor(uma, group, card, 'signin/tokenExchange', { id: `exchange-${i}`, connectionName: 'revoker-sso', token: expired }));
+      teams.postActivity(
+        teams.invokeActivityFor(uma, group, card, 'signin/tokenExchange', {
+          id: `exchange-${i}`,
+          connectionName: 'revoker-sso',
+          token: expired,
+        }),
+      );
 
     for (let batch = 0; batch < 5; batch += 1) {
-      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => Promise.all([forgedClick(e2e, uma, group, card, VERB.confirm, requestId), exchange(batch * 10 + i)])));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          Promise.all([forgedClick(e2e, uma, group, card, VERB.confirm, requestId), exchange(batch * 10 + i)]),
+        ),
+      );
       for (const [click, signIn] of answers) {
         assert.match(textOf(click.body), /belongs to someone else|Only .* can/, textOf(click.body));
         assert.equal(signIn.status, 412);
@@ -251,12 +298,21 @@ describe('audit flooding, end to end', function () {
     const other = await forgedClick(e2e, sam, group, card, VERB.confirm, requestId);
     assert.equal(other.status, 200);
 
-    const refusalsBy = async (who: DirectoryUser): Promise<AuditRecord[]> => (await auditRecords(e2e, { actorId: who.id })).filter((r) => r.outcome === 'refused');
+    const refusalsBy = async (who: DirectoryUser): Promise<AuditRecord[]> =>
+      (await auditRecords(e2e, { actorId: who.id })).filter((r) => r.outcome === 'refused');
     await eventually(async () => (await refusalsBy(uma)).length === 2 && (await refusalsBy(sam)).length === 1, 'the first refusals land');
     const during = await refusalsBy(uma);
-    assert.deepEqual(during.map((r) => r.action).sort(), ['request.refused', 'signin.refused'], 'one record per kind while the flood goes on');
+    assert.deepEqual(
+      during.map((r) => r.action).sort(),
+      ['request.refused', 'signin.refused'],
+      'one record per kind while the flood goes on',
+    );
     assert.equal(during.find((r) => r.action === 'request.refused')?.code, 'not_requester');
-    assert.equal((await refusalsBy(sam))[0]?.action, 'request.refused', 'another person is recorded at once, not counted into Uma’s window');
+    assert.equal(
+      (await refusalsBy(sam))[0]?.action,
+      'request.refused',
+      'another person is recorded at once, not counted into Uma’s window',
+    );
     assert.equal(graphCallsBy(e2e, uma.id), graphBefore, 'no Graph call for any of it');
 
     // A graceful stop writes the summaries of the windows still open.
@@ -267,8 +323,16 @@ describe('audit flooding, end to end', function () {
       const [first, summary] = after.filter((r) => r.action === action);
       assert.notEqual(first?.code, 'repeated');
       assert.equal(summary?.code, 'repeated');
-      assert.match(summary?.detail ?? '', new RegExp(`^49 more like this from the same person \\(${first?.code} ×49\\) between `), summary?.detail);
+      assert.match(
+        summary?.detail ?? '',
+        new RegExp(`^49 more like this from the same person \\(${first?.code} ×49\\) between `),
+        summary?.detail,
+      );
     }
-    assert.equal(after.find((r) => r.action === 'request.refused' && r.code === 'repeated')?.requestId, requestId, 'all about one request: the summary names it');
+    assert.equal(
+      after.find((r) => r.action === 'request.refused' && r.code === 'repeated')?.requestId,
+      requestId,
+      'all about one request: the summary names it',
+    );
   });
 });

@@ -27,7 +27,10 @@ describe('revoke, end to end through the emulated cloud', function () {
     const turn = await teams.send(uma, chat, `revoke ${adele.userPrincipalName}`);
     assert.equal(turn.status, 200, JSON.stringify(turn));
     const card = teams.messages(chat).find((m) => m.card && cardText(m.card).includes('Adele Vance'));
-    assert.ok(card, `expected a lookup card; steps: ${turn.steps.join(' | ')}; messages: ${JSON.stringify(teams.messages(chat).map((m) => m.text ?? m.card ?? m.oauthCard))}`);
+    assert.ok(
+      card,
+      `expected a lookup card; steps: ${turn.steps.join(' | ')}; messages: ${JSON.stringify(teams.messages(chat).map((m) => m.text ?? m.card ?? m.oauthCard))}`,
+    );
     const click = await teams.click(uma, card, 'Revoke sessions');
     assert.equal(click.status, 200, JSON.stringify(click));
     assert.match(cardText(click.card), /Sessions revoked/i);

@@ -36,7 +36,10 @@ describe('two bot instances sharing Azure Blob Storage (Azurite) behind one load
     assert.equal(graph.count(GRAPH_ROUTES.revoke, uma.id) >= 1, true, 'revoked with Uma’s own token');
     const clickHits = scale.balancer.hits.slice(hitsBefore);
     assert.ok(clickHits.length > 0 && clickHits.every((hit) => hit.backend === 1), 'every activity of the click went to B');
-    assert.ok(scale.balancer.hits.slice(0, hitsBefore).every((hit) => hit.backend === 0), 'the request went to A');
+    assert.ok(
+      scale.balancer.hits.slice(0, hitsBefore).every((hit) => hit.backend === 0),
+      'the request went to A',
+    );
     const requestId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(card.card))?.[1];
     assert.ok(requestId);
     const trail = (await (await scale.store()).audit.list({ requestId })).reverse();
@@ -65,7 +68,10 @@ describe('two bot instances sharing Azure Blob Storage (Azurite) behind one load
     assert.equal(graph.count(GRAPH_ROUTES.revoke) - before, 1, 'exactly one revoke');
     assert.notEqual(alex.signInSessionsValidFromDateTime, validFromBefore);
     const actions = scale.balancer.hits.slice(hitsBefore).filter((hit) => hit.name === 'adaptiveCard/action');
-    assert.ok(actions.some((hit) => hit.backend === 0) && actions.some((hit) => hit.backend === 1), `card actions reached both instances: ${JSON.stringify(actions)}`);
+    assert.ok(
+      actions.some((hit) => hit.backend === 0) && actions.some((hit) => hit.backend === 1),
+      `card actions reached both instances: ${JSON.stringify(actions)}`,
+    );
     const requestId = /"subjectId":"([0-9a-f-]{36})"/.exec(textOf(card.card))?.[1];
     const records = await (await scale.store()).audit.list({ requestId });
     assert.equal(records.filter((record) => record.action === 'revocation.started').length, 1);

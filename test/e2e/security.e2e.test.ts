@@ -22,9 +22,16 @@ describe('exactly once, and only for the right person, end to end', function () 
     const chat = teams.personalChat(uma);
     const card = await sendForCard(teams, uma, chat, 'revoke alex@contoso.onmicrosoft.com');
     const before = graph.count(GRAPH_ROUTES.revoke);
-    const clicks = await Promise.all([teams.click(uma, card, 'Revoke sessions'), teams.click(uma, card, 'Revoke sessions'), teams.click(uma, card, 'Revoke sessions')]);
+    const clicks = await Promise.all([
+      teams.click(uma, card, 'Revoke sessions'),
+      teams.click(uma, card, 'Revoke sessions'),
+      teams.click(uma, card, 'Revoke sessions'),
+    ]);
     for (const c of clicks) assert.match(textOf(c.card), /Sessions revoked|Revoking sessions/, textOf(c));
-    const replay = teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId: requestIdOf(card.card) } }, trigger: 'manual' });
+    const replay = teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', {
+      action: { type: 'Action.Execute', verb: VERB.confirm, data: { requestId: requestIdOf(card.card) } },
+      trigger: 'manual',
+    });
     const replayed = await teams.postActivity(replay);
     assert.equal(replayed.status, 200);
     assert.match(textOf(replayed.body), /Sessions revoked/);
@@ -51,9 +58,21 @@ describe('exactly once, and only for the right person, end to end', function () 
   });
 
   const badTokens: [string, (e: E2E) => Promise<string>, RegExp][] = [
-    ['an expired', (e) => e.cloud.entra.issueSsoToken(e.cloud.directory.user('sam').id, { appId: e.cloud.app.appId, expired: true }), /expired/],
-    ['a forged', (e) => e.cloud.entra.issueSsoToken(e.cloud.directory.user('sam').id, { appId: e.cloud.app.appId, forge: true }), /couldn’t be used/],
-    ['another app’s', (e) => e.cloud.entra.issueSsoToken(e.cloud.directory.user('sam').id, { appId: '00000003-0000-0000-c000-000000000000' }), /couldn’t be used/],
+    [
+      'an expired',
+      (e) => e.cloud.entra.issueSsoToken(e.cloud.directory.user('sam').id, { appId: e.cloud.app.appId, expired: true }),
+      /expired/,
+    ],
+    [
+      'a forged',
+      (e) => e.cloud.entra.issueSsoToken(e.cloud.directory.user('sam').id, { appId: e.cloud.app.appId, forge: true }),
+      /couldn’t be used/,
+    ],
+    [
+      'another app’s',
+      (e) => e.cloud.entra.issueSsoToken(e.cloud.directory.user('sam').id, { appId: '00000003-0000-0000-c000-000000000000' }),
+      /couldn’t be used/,
+    ],
   ];
   for (const [what, make, says] of badTokens) {
     it(`when a click carries ${what} SSO token, then it is refused with a clear card`, async function () {
@@ -89,7 +108,9 @@ describe('exactly once, and only for the right person, end to end', function () 
       { type: 'Action.Execute', verb: VERB.confirm, data: { requestId: '../../etc/passwd' } },
       { type: 'Action.Submit', verb: VERB.confirm, data: { requestId: requestIdOf(card.card) } },
     ]) {
-      const answer = await teams.postActivity(teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', { action, trigger: 'manual' }));
+      const answer = await teams.postActivity(
+        teams.invokeActivityFor(uma, chat, card, 'adaptiveCard/action', { action, trigger: 'manual' }),
+      );
       assert.equal(answer.status, 200, textOf(answer));
       assert.doesNotMatch(textOf(answer.body), /Sessions revoked/);
     }
@@ -102,7 +123,14 @@ describe('exactly once, and only for the right person, end to end', function () 
     const chat = teams.personalChat(uma);
     const before = teams.connectorLog.length;
     const activity = teams.messageActivity(uma, chat, 'revoke adele@contoso.onmicrosoft.com');
-    for (const token of [{ forge: true }, { expired: true }, { audience: 'someone-else' }, { issuer: 'https://evil.example' }, { omit: true }, { serviceUrl: 'https://evil.example/teams/' }]) {
+    for (const token of [
+      { forge: true },
+      { expired: true },
+      { audience: 'someone-else' },
+      { issuer: 'https://evil.example' },
+      { omit: true },
+      { serviceUrl: 'https://evil.example/teams/' },
+    ]) {
       const answer = await teams.postActivity(activity, token);
       assert.equal(answer.status, 401, `${JSON.stringify(token)} → ${answer.status}`);
     }
@@ -123,16 +151,32 @@ describe('exactly once, and only for the right person, end to end', function () 
 
   it('when the request body is too large, not JSON or of the wrong type, then the bot answers cleanly and stays up', async function () {
     const url = `${e2e.bot.url}/api/messages`;
-    const big = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'x'.repeat(400_000) }) });
+    const big = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'x'.repeat(400_000) }),
+    });
     assert.equal(big.status, 413);
-    const broken = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' }, body: '{"type": "message",' });
+    const broken = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' },
+      body: '{"type": "message",',
+    });
     assert.equal(broken.status, 400);
-    const text = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'text/plain' }, body: 'hello' });
+    const text = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer forged.token.here', 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     assert.equal(text.status, 415);
     let deep = '{"type":"message","x":';
     for (let i = 0; i < 200; i += 1) deep += '{"a":';
     deep += '1' + '}'.repeat(200) + '}';
-    const nested = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' }, body: deep });
+    const nested = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer forged.token.here', 'content-type': 'application/json' },
+      body: deep,
+    });
     assert.equal(nested.status, 400);
     const health = await fetch(`${e2e.bot.url}/healthz`);
     assert.equal(health.status, 200);

@@ -40,7 +40,9 @@ describe('the client-chosen signin/tokenExchange id, end to end', function () {
     const before = await tokenExchangeKeys(e2e);
     const token = await entra.issueSsoToken(uma.id, { appId: app.appId });
     for (const id of ['x'.repeat(100_000), 'a'.repeat(129), 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'two words', 'a|b', '', 42]) {
-      const answer = await teams.postActivity(teams.invokeActivityFor(uma, chat, message, 'signin/tokenExchange', { id, connectionName: 'revoker-sso', token }));
+      const answer = await teams.postActivity(
+        teams.invokeActivityFor(uma, chat, message, 'signin/tokenExchange', { id, connectionName: 'revoker-sso', token }),
+      );
       assert.equal(answer.status, 400, `id ${JSON.stringify(id).slice(0, 40)}: ${answer.status}`);
       assert.ok(textOf(answer.body).length < 200, 'the id is not echoed back');
     }
@@ -56,7 +58,9 @@ describe('the client-chosen signin/tokenExchange id, end to end', function () {
     const id = randomUUID();
     for (let i = 0; i < 2; i += 1) {
       const token = await entra.issueSsoToken(uma.id, { appId: app.appId });
-      const answer = await teams.postActivity(teams.invokeActivityFor(uma, chat, message, 'signin/tokenExchange', { id, connectionName: 'revoker-sso', token }));
+      const answer = await teams.postActivity(
+        teams.invokeActivityFor(uma, chat, message, 'signin/tokenExchange', { id, connectionName: 'revoker-sso', token }),
+      );
       assert.equal(answer.status, 200, textOf(answer.body));
     }
     const added = (await tokenExchangeKeys(e2e)).filter((key) => !before.includes(key));

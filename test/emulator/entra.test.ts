@@ -27,7 +27,8 @@ const CALLBACK = 'https://127.0.0.1:3978/auth/callback';
 const REVOKE = `${GRAPH_RESOURCE}/User.RevokeSessions.All`;
 const READ_ALL = `${GRAPH_RESOURCE}/User.Read.All`;
 /** The Entra error_description format: "AADSTS<code>: <text> Trace ID: <guid> Correlation ID: <guid> Timestamp: <yyyy-mm-dd hh:mm:ssZ>". */
-const DESCRIPTION = /^AADSTS(\d+): .+ Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/;
+const DESCRIPTION =
+  /^AADSTS(\d+): .+ Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/;
 
 function newApp(name: string, consentedGraphScopes: string[]): AppRegistration {
   const appId = randomUUID();
@@ -60,7 +61,7 @@ function stringOf(body: Record<string, unknown>, key: string): string {
 /** Reads the `AADSTS<n>` code of an error body and checks Entra's error shape on the way. */
 function aadstsOf(body: Record<string, unknown>): number {
   const match = DESCRIPTION.exec(stringOf(body, 'error_description'));
-  assert.ok(match, 'error_description has Entra\'s format');
+  assert.ok(match, "error_description has Entra's format");
   const code = Number(match[1]);
   assert.deepEqual(body.error_codes, [code]);
   assert.match(stringOf(body, 'trace_id'), /^[0-9a-f-]{36}$/);
@@ -91,7 +92,10 @@ describe('emulated Entra ID', function () {
     stingy = newApp('Stingy App', ['User.Read.All']);
     entra = await EmulatedEntra.start({ tls, directory, apps: [bot, stingy], nowInMs: () => Date.now() + clockOffsetInMs });
     pristine = new Map(
-      [...directory.users.values()].map((u) => [u.id, { oboFailure: u.oboFailure, signInSessionsValidFromDateTime: u.signInSessionsValidFromDateTime, accountEnabled: u.accountEnabled }]),
+      [...directory.users.values()].map((u) => [
+        u.id,
+        { oboFailure: u.oboFailure, signInSessionsValidFromDateTime: u.signInSessionsValidFromDateTime, accountEnabled: u.accountEnabled },
+      ]),
     );
   });
 
@@ -119,7 +123,15 @@ describe('emulated Entra ID', function () {
   /** Signs `user` in through /authorize and returns the code from the redirect. */
   async function codeFor(user: DirectoryUser, scope: string, extra: Record<string, string> = {}): Promise<string> {
     const res = await fetch(
-      authorizeUrl({ client_id: bot.appId, redirect_uri: CALLBACK, response_type: 'code', scope, state: 'st-1', login_hint: user.userPrincipalName, ...extra }),
+      authorizeUrl({
+        client_id: bot.appId,
+        redirect_uri: CALLBACK,
+        response_type: 'code',
+        scope,
+        state: 'st-1',
+        login_hint: user.userPrincipalName,
+        ...extra,
+      }),
       { redirect: 'manual' },
     );
     assert.equal(res.status, 302);
@@ -132,7 +144,14 @@ describe('emulated Entra ID', function () {
   }
 
   function redeem(code: string, extra: Record<string, string> = {}): Promise<Response> {
-    return postToken({ grant_type: 'authorization_code', client_id: bot.appId, client_secret: bot.secret, code, redirect_uri: CALLBACK, ...extra });
+    return postToken({
+      grant_type: 'authorization_code',
+      client_id: bot.appId,
+      client_secret: bot.secret,
+      code,
+      redirect_uri: CALLBACK,
+      ...extra,
+    });
   }
 
   describe('discovery', function () {
@@ -185,13 +204,16 @@ describe('emulated Entra ID', function () {
       assert.equal(aadstsOf(await jsonOf(res)), 50049);
     });
 
-    it('refuses an unknown tenant with AADSTS90002 in Entra\'s error shape', async function () {
+    it("refuses an unknown tenant with AADSTS90002 in Entra's error shape", async function () {
       const res = await fetch(url('/contoso.example/v2.0/.well-known/openid-configuration'));
       assert.equal(res.status, 400);
       const body = await jsonOf(res);
       assert.equal(body.error, 'invalid_tenant');
       assert.equal(aadstsOf(body), 90002);
-      const token = await postToken({ grant_type: 'client_credentials', client_id: bot.appId, client_secret: bot.secret, scope: `${BOT_FRAMEWORK}/.default` }, 'contoso.example');
+      const token = await postToken(
+        { grant_type: 'client_credentials', client_id: bot.appId, client_secret: bot.secret, scope: `${BOT_FRAMEWORK}/.default` },
+        'contoso.example',
+      );
       assert.equal(aadstsOf(await jsonOf(token)), 90002);
     });
   });
@@ -201,12 +223,19 @@ describe('emulated Entra ID', function () {
 
     function msalFor(tenant: string, secret: string): ConfidentialClientApplication {
       return new ConfidentialClientApplication({
-        auth: { clientId: bot.appId, clientSecret: secret, authority: `${entra.authorityHost}/${tenant}`, knownAuthorities: [entra.knownAuthority] },
+        auth: {
+          clientId: bot.appId,
+          clientSecret: secret,
+          authority: `${entra.authorityHost}/${tenant}`,
+          knownAuthorities: [entra.knownAuthority],
+        },
       });
     }
 
     it('is the 2.x msal-node that the import resolves to', function () {
-      const manifest: unknown = JSON.parse(readFileSync(path.join(path.dirname(require.resolve('@azure/msal-node')), '..', 'package.json'), 'utf8'));
+      const manifest: unknown = JSON.parse(
+        readFileSync(path.join(path.dirname(require.resolve('@azure/msal-node')), '..', 'package.json'), 'utf8'),
+      );
       assert.ok(isRecord(manifest));
       assert.equal(manifest.name, '@azure/msal-node');
       assert.match(String(manifest.version), /^2\./);
@@ -214,7 +243,9 @@ describe('emulated Entra ID', function () {
 
     it('when a SingleTenant bot asks at its tenant, then it gets an app token for the connector that verifyIssuedToken accepts', async function () {
       const before = entra.server.count(ENTRA_ROUTE.token, bot.appId);
-      const result = await msalFor(directory.tenantId, bot.secret).acquireTokenByClientCredential({ scopes: [`${BOT_FRAMEWORK}/.default`] });
+      const result = await msalFor(directory.tenantId, bot.secret).acquireTokenByClientCredential({
+        scopes: [`${BOT_FRAMEWORK}/.default`],
+      });
       assert.ok(result?.accessToken);
       const claims = await entra.verifyIssuedToken(result.accessToken, { audience: BOT_FRAMEWORK });
       assert.equal(claims.aud, BOT_FRAMEWORK);
@@ -230,7 +261,9 @@ describe('emulated Entra ID', function () {
     });
 
     it('when a MultiTenant bot asks at botframework.com, then the token is from the Bot Framework tenant', async function () {
-      const result = await msalFor('botframework.com', bot.secret).acquireTokenByClientCredential({ scopes: [`${BOT_FRAMEWORK}/.default`] });
+      const result = await msalFor('botframework.com', bot.secret).acquireTokenByClientCredential({
+        scopes: [`${BOT_FRAMEWORK}/.default`],
+      });
       assert.ok(result?.accessToken);
       const claims = await entra.verifyIssuedToken(result.accessToken, { audience: BOT_FRAMEWORK });
       assert.equal(claims.tid, BOTFRAMEWORK_TENANT_ID);
@@ -238,16 +271,24 @@ describe('emulated Entra ID', function () {
     });
 
     it('when the secret is wrong, then it fails with AADSTS7000215', async function () {
-      await assert.rejects(msalFor(directory.tenantId, 'not-the-secret').acquireTokenByClientCredential({ scopes: [`${BOT_FRAMEWORK}/.default`] }), (error: unknown) => {
-        assert.ok(error instanceof Error);
-        assert.match(error.message, /AADSTS7000215/);
-        assert.equal((error as { errorCode?: unknown }).errorCode, 'invalid_client');
-        return true;
-      });
+      await assert.rejects(
+        msalFor(directory.tenantId, 'not-the-secret').acquireTokenByClientCredential({ scopes: [`${BOT_FRAMEWORK}/.default`] }),
+        (error: unknown) => {
+          assert.ok(error instanceof Error);
+          assert.match(error.message, /AADSTS7000215/);
+          assert.equal((error as { errorCode?: unknown }).errorCode, 'invalid_client');
+          return true;
+        },
+      );
     });
 
-    it('when the scope is not a resource\'s /.default, then it is refused with AADSTS1002012', async function () {
-      const res = await postToken({ grant_type: 'client_credentials', client_id: bot.appId, client_secret: bot.secret, scope: `${BOT_FRAMEWORK}/Something` });
+    it("when the scope is not a resource's /.default, then it is refused with AADSTS1002012", async function () {
+      const res = await postToken({
+        grant_type: 'client_credentials',
+        client_id: bot.appId,
+        client_secret: bot.secret,
+        scope: `${BOT_FRAMEWORK}/Something`,
+      });
       assert.equal(res.status, 400);
       assert.equal(aadstsOf(await jsonOf(res)), 1002012);
     });
@@ -292,7 +333,7 @@ describe('emulated Entra ID', function () {
       return error;
     }
 
-    it('when a User Administrator\'s SSO token is exchanged, then the Graph token names them, their scopes and roles; the second getToken is served from cache', async function () {
+    it("when a User Administrator's SSO token is exchanged, then the Graph token names them, their scopes and roles; the second getToken is served from cache", async function () {
       const sso = await entra.issueSsoToken(uma.id, { appId: bot.appId });
       const cred = credential(sso);
       const before = entra.server.count(ENTRA_ROUTE.token);
@@ -369,7 +410,7 @@ describe('emulated Entra ID', function () {
       assert.match(error.message, /AADSTS50057/);
     });
 
-    it('when the user\'s sessions were revoked after the SSO token was issued, then it is refused with AADSTS50173', async function () {
+    it("when the user's sessions were revoked after the SSO token was issued, then it is refused with AADSTS50173", async function () {
       const sso = await entra.issueSsoToken(uma.id, { appId: bot.appId });
       clockOffsetInMs = 5_000;
       uma.signInSessionsValidFromDateTime = new Date(Date.now() + clockOffsetInMs).toISOString();
@@ -390,7 +431,9 @@ describe('emulated Entra ID', function () {
       const before = await entra.issueSsoToken(uma.id, { appId: bot.appId });
       clockOffsetInMs = 5_000;
       uma.signInSessionsValidFromDateTime = new Date(Date.now() + clockOffsetInMs).toISOString();
-      const refused = await credential(before).getToken([REVOKE, READ_ALL], { enableCae: true, claims }).catch((error: unknown) => error);
+      const refused = await credential(before)
+        .getToken([REVOKE, READ_ALL], { enableCae: true, claims })
+        .catch((error: unknown) => error);
       assert.match(String((refused as Error).message), /AADSTS50173/);
       const after = await entra.issueSsoToken(uma.id, { appId: bot.appId });
       const fresh = await credential(after).getToken([REVOKE, READ_ALL], { enableCae: true, claims });
@@ -441,7 +484,10 @@ describe('emulated Entra ID', function () {
         assert.equal(id.tid, directory.tenantId);
         assert.equal(id.preferred_username, uma.userPrincipalName);
         assert.equal(id.iss, `${entra.authorityHost}/${directory.tenantId}/v2.0`);
-        assert.deepEqual(JSON.parse(Buffer.from(stringOf(body, 'client_info'), 'base64url').toString('utf8')), { uid: uma.id, utid: directory.tenantId });
+        assert.deepEqual(JSON.parse(Buffer.from(stringOf(body, 'client_info'), 'base64url').toString('utf8')), {
+          uid: uma.id,
+          utid: directory.tenantId,
+        });
       });
 
       it('a consent refusal is invalid_grant with suberror consent_required; an MFA refusal is interaction_required with a claims challenge', async function () {
@@ -509,7 +555,10 @@ describe('emulated Entra ID', function () {
     it('when a user signs in with login_hint, then the code redeems for an access_as_user token naming that user, once', async function () {
       const scope = `${bot.appIdUri}/access_as_user openid profile offline_access`;
       const caller = `${bot.appId}|${helen.id}`;
-      const [authorizeBefore, tokenBefore] = [entra.server.count(ENTRA_ROUTE.authorize, caller), entra.server.count(ENTRA_ROUTE.token, caller)];
+      const [authorizeBefore, tokenBefore] = [
+        entra.server.count(ENTRA_ROUTE.authorize, caller),
+        entra.server.count(ENTRA_ROUTE.token, caller),
+      ];
       const code = await codeFor(helen, scope);
       assert.equal(entra.server.count(ENTRA_ROUTE.authorize, caller) - authorizeBefore, 1);
       const res = await redeem(code, { scope, client_info: '1' });
@@ -552,7 +601,13 @@ describe('emulated Entra ID', function () {
 
     it('when the redirect_uri is not registered, then an error page is shown and nothing is redirected', async function () {
       const res = await fetch(
-        authorizeUrl({ client_id: bot.appId, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'openid', login_hint: helen.userPrincipalName }),
+        authorizeUrl({
+          client_id: bot.appId,
+          redirect_uri: 'https://evil.example/cb',
+          response_type: 'code',
+          scope: 'openid',
+          login_hint: helen.userPrincipalName,
+        }),
         { redirect: 'manual' },
       );
       assert.equal(res.status, 400);
@@ -564,13 +619,15 @@ describe('emulated Entra ID', function () {
     });
 
     it('when the client is unknown, then an error page is shown with AADSTS700016', async function () {
-      const res = await fetch(authorizeUrl({ client_id: randomUUID(), redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' }), { redirect: 'manual' });
+      const res = await fetch(authorizeUrl({ client_id: randomUUID(), redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' }), {
+        redirect: 'manual',
+      });
       assert.equal(res.status, 400);
       assert.equal(res.headers.get('location'), null);
       assert.match(await res.text(), /AADSTS700016/);
     });
 
-    it('without login_hint, then a page lists the tenant\'s users, escaped, each linking to the same request with login_hint', async function () {
+    it("without login_hint, then a page lists the tenant's users, escaped, each linking to the same request with login_hint", async function () {
       const params = { client_id: bot.appId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: '<x>' };
       const res = await fetch(authorizeUrl(params), { redirect: 'manual' });
       assert.equal(res.status, 200);
@@ -591,7 +648,14 @@ describe('emulated Entra ID', function () {
     it('when the user is disabled, then it redirects with access_denied and AADSTS50057', async function () {
       const dan = directory.user('dan.disabled');
       const res = await fetch(
-        authorizeUrl({ client_id: bot.appId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 's', login_hint: dan.userPrincipalName.toUpperCase() }),
+        authorizeUrl({
+          client_id: bot.appId,
+          redirect_uri: CALLBACK,
+          response_type: 'code',
+          scope: 'openid',
+          state: 's',
+          login_hint: dan.userPrincipalName.toUpperCase(),
+        }),
         { redirect: 'manual' },
       );
       assert.equal(res.status, 302);
@@ -603,7 +667,13 @@ describe('emulated Entra ID', function () {
 
     it('when the app lacks consent for a Graph scope, then it redirects with consent_required and AADSTS65001', async function () {
       const res = await fetch(
-        authorizeUrl({ client_id: bot.appId, redirect_uri: CALLBACK, response_type: 'code', scope: `${GRAPH_RESOURCE}/AuditLog.Read.All`, login_hint: uma.userPrincipalName }),
+        authorizeUrl({
+          client_id: bot.appId,
+          redirect_uri: CALLBACK,
+          response_type: 'code',
+          scope: `${GRAPH_RESOURCE}/AuditLog.Read.All`,
+          login_hint: uma.userPrincipalName,
+        }),
         { redirect: 'manual' },
       );
       const location = new URL(res.headers.get('location') ?? '');
@@ -619,10 +689,16 @@ describe('emulated Entra ID', function () {
     }
 
     function refresh(token: string, app: AppRegistration = bot): Promise<Response> {
-      return postToken({ grant_type: 'refresh_token', client_id: app.appId, client_secret: app.secret, refresh_token: token, scope: `${READ_ALL} openid profile offline_access` });
+      return postToken({
+        grant_type: 'refresh_token',
+        client_id: app.appId,
+        client_secret: app.secret,
+        refresh_token: token,
+        scope: `${READ_ALL} openid profile offline_access`,
+      });
     }
 
-    it('when the user\'s sessions are revoked after the refresh token was issued, then it is refused with AADSTS50173; a new sign-in works', async function () {
+    it("when the user's sessions are revoked after the refresh token was issued, then it is refused with AADSTS50173; a new sign-in works", async function () {
       const token = await refreshTokenFor(uma);
       const ok = await refresh(token);
       assert.equal(ok.status, 200);
@@ -669,11 +745,17 @@ describe('emulated Entra ID', function () {
       const expired = await entra.issueSsoToken(helen.id, { appId: bot.appId, expired: true });
       assert.ok((decodeJwt(expired).exp ?? Infinity) < Date.now() / 1000);
       await assert.rejects(entra.verifyIssuedToken(expired, { audience: bot.appId }), /exp/);
-      const foreign = await entra.issueSsoToken(helen.id, { appId: bot.appId, issuer: `https://login.microsoftonline.com/${directory.tenantId}/v2.0` });
+      const foreign = await entra.issueSsoToken(helen.id, {
+        appId: bot.appId,
+        issuer: `https://login.microsoftonline.com/${directory.tenantId}/v2.0`,
+      });
       await assert.rejects(entra.verifyIssuedToken(foreign, { audience: bot.appId }), /iss/);
       const valid = await entra.issueSsoToken(helen.id, { appId: bot.appId });
       await assert.rejects(entra.verifyIssuedToken(valid, { audience: stingy.appId }), /aud/);
-      assert.deepEqual(await entra.checkIssuedToken(forged, { audience: bot.appId }), { ok: false, reason: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+      assert.deepEqual(await entra.checkIssuedToken(forged, { audience: bot.appId }), {
+        ok: false,
+        reason: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      });
     });
   });
 });

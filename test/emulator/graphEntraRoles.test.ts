@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { classifyTarget, decide, mayEnableDisableDevices, ROLE_TEMPLATE as R, type TargetProfile, type UserAction } from '../../emulator/graph/entraRoles';
+import {
+  classifyTarget,
+  decide,
+  mayEnableDisableDevices,
+  ROLE_TEMPLATE as R,
+  type TargetProfile,
+  type UserAction,
+} from '../../emulator/graph/entraRoles';
 
 /** The caller roles of graph.md §1.5 plus Password Administrator, which must never revoke. */
 const CALLERS = {
@@ -32,10 +39,30 @@ function holds(...roles: string[]): TargetProfile {
 
 /** Each row of graph.md §1.5 ("who may revoke whom"), with every role the row names. */
 const REVOKE_ROWS: { row: string; targets: Record<string, TargetProfile>; allowed: CallerName[] }[] = [
-  { row: 'no admin role', targets: { 'a plain member': holds(), 'a member whose wids hold only the default user role': holds(DEFAULT_USER_ROLE) }, allowed: ALL_REVOKERS },
-  { row: 'no role, but member of a role-assignable group', targets: { 'a role-assignable group member': { roles: [], inRoleAssignableGroup: true } }, allowed: PRIVILEGED_ONLY },
-  { row: 'a role scoped to a restricted-management AU', targets: { 'a restricted AU admin': { roles: [], inRoleAssignableGroup: false, hasRestrictedAdministrativeUnitRole: true } }, allowed: PRIVILEGED_ONLY },
-  { row: 'Directory Readers, Guest Inviter, Password Admin', targets: { 'Directory Readers': holds(R.DirectoryReaders), 'Guest Inviter': holds(R.GuestInviter), 'Password Admin': holds(R.PasswordAdministrator) }, allowed: ALL_REVOKERS },
+  {
+    row: 'no admin role',
+    targets: { 'a plain member': holds(), 'a member whose wids hold only the default user role': holds(DEFAULT_USER_ROLE) },
+    allowed: ALL_REVOKERS,
+  },
+  {
+    row: 'no role, but member of a role-assignable group',
+    targets: { 'a role-assignable group member': { roles: [], inRoleAssignableGroup: true } },
+    allowed: PRIVILEGED_ONLY,
+  },
+  {
+    row: 'a role scoped to a restricted-management AU',
+    targets: { 'a restricted AU admin': { roles: [], inRoleAssignableGroup: false, hasRestrictedAdministrativeUnitRole: true } },
+    allowed: PRIVILEGED_ONLY,
+  },
+  {
+    row: 'Directory Readers, Guest Inviter, Password Admin',
+    targets: {
+      'Directory Readers': holds(R.DirectoryReaders),
+      'Guest Inviter': holds(R.GuestInviter),
+      'Password Admin': holds(R.PasswordAdministrator),
+    },
+    allowed: ALL_REVOKERS,
+  },
   {
     row: 'Message Center Reader, Reports Reader, Usage Summary Reports Reader, User Experience Success Manager',
     targets: {
@@ -46,13 +73,33 @@ const REVOKE_ROWS: { row: string; targets: Record<string, TargetProfile>; allowe
     },
     allowed: ALL_REVOKERS,
   },
-  { row: 'Helpdesk Admin', targets: { 'Helpdesk Admin': holds(R.HelpdeskAdministrator) }, allowed: ['Helpdesk Admin', 'User Admin', 'Privileged Auth Admin', 'Global Admin'] },
-  { row: 'Groups Admin', targets: { 'Groups Admin': holds(R.GroupsAdministrator) }, allowed: ['User Admin', 'Privileged Auth Admin', 'Global Admin'] },
-  { row: 'User Admin', targets: { 'User Admin': holds(R.UserAdministrator) }, allowed: ['User Admin', 'Privileged Auth Admin', 'Global Admin'] },
-  { row: 'Auth Admin', targets: { 'Auth Admin': holds(R.AuthenticationAdministrator) }, allowed: ['Auth Admin', 'Privileged Auth Admin', 'Global Admin'] },
+  {
+    row: 'Helpdesk Admin',
+    targets: { 'Helpdesk Admin': holds(R.HelpdeskAdministrator) },
+    allowed: ['Helpdesk Admin', 'User Admin', 'Privileged Auth Admin', 'Global Admin'],
+  },
+  {
+    row: 'Groups Admin',
+    targets: { 'Groups Admin': holds(R.GroupsAdministrator) },
+    allowed: ['User Admin', 'Privileged Auth Admin', 'Global Admin'],
+  },
+  {
+    row: 'User Admin',
+    targets: { 'User Admin': holds(R.UserAdministrator) },
+    allowed: ['User Admin', 'Privileged Auth Admin', 'Global Admin'],
+  },
+  {
+    row: 'Auth Admin',
+    targets: { 'Auth Admin': holds(R.AuthenticationAdministrator) },
+    allowed: ['Auth Admin', 'Privileged Auth Admin', 'Global Admin'],
+  },
   {
     row: 'Privileged Auth Admin, Privileged Role Admin, Global Admin',
-    targets: { 'Privileged Auth Admin': holds(R.PrivilegedAuthenticationAdministrator), 'Privileged Role Admin': holds(R.PrivilegedRoleAdministrator), 'Global Admin': holds(R.GlobalAdministrator) },
+    targets: {
+      'Privileged Auth Admin': holds(R.PrivilegedAuthenticationAdministrator),
+      'Privileged Role Admin': holds(R.PrivilegedRoleAdministrator),
+      'Global Admin': holds(R.GlobalAdministrator),
+    },
     allowed: PRIVILEGED_ONLY,
   },
   {
@@ -94,7 +141,10 @@ describe("Entra's who-may-act-on-whom rules (emulated Graph)", function () {
   });
 
   it('when a Helpdesk Administrator revokes a Groups Administrator, then it is refused because the target is too privileged', function () {
-    assert.deepEqual(decide('revokeSessions', [R.HelpdeskAdministrator], holds(R.GroupsAdministrator)), { allowed: false, reason: 'targetTooPrivileged' });
+    assert.deepEqual(decide('revokeSessions', [R.HelpdeskAdministrator], holds(R.GroupsAdministrator)), {
+      allowed: false,
+      reason: 'targetTooPrivileged',
+    });
   });
 
   it('when a target holds two roles, then one caller role must cover both', function () {
@@ -112,7 +162,10 @@ describe("Entra's who-may-act-on-whom rules (emulated Graph)", function () {
   });
 
   it('when the caller holds several roles, then the one that allows the action is named', function () {
-    assert.deepEqual(decide('revokeSessions', [R.HelpdeskAdministrator, R.UserAdministrator], holds(R.GroupsAdministrator)), { allowed: true, viaRole: R.UserAdministrator });
+    assert.deepEqual(decide('revokeSessions', [R.HelpdeskAdministrator, R.UserAdministrator], holds(R.GroupsAdministrator)), {
+      allowed: true,
+      viaRole: R.UserAdministrator,
+    });
   });
 
   it('when role ids arrive in upper case, then they are still recognised', function () {

@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
-import { checkFilter, decodeSkipToken, encodeSkipToken, evaluateFilter, evaluateSearch, parseFilter, parseSearch, parseSelect, parseStringLiteral, parseTop } from '../../emulator/graph/odata';
+import {
+  checkFilter,
+  decodeSkipToken,
+  encodeSkipToken,
+  evaluateFilter,
+  evaluateSearch,
+  parseFilter,
+  parseSearch,
+  parseSelect,
+  parseStringLiteral,
+  parseTop,
+} from '../../emulator/graph/odata';
 import { USER_FILTERS } from '../../emulator/graph/resources';
 
 describe("the emulated Graph's OData parsing", function () {
-  it("reads string literals with doubled quotes and refuses a lone quote", function () {
+  it('reads string literals with doubled quotes and refuses a lone quote', function () {
     assert.equal(parseStringLiteral("'liam.o''brien@contoso.com'"), "liam.o'brien@contoso.com");
     assert.equal(parseStringLiteral("''"), '');
     assert.equal(parseStringLiteral("'liam.o'brien'"), undefined);
-    assert.equal(parseStringLiteral("liam"), undefined);
+    assert.equal(parseStringLiteral('liam'), undefined);
     assert.equal(parseStringLiteral("'unterminated"), undefined);
   });
 
@@ -15,16 +26,36 @@ describe("the emulated Graph's OData parsing", function () {
     const parsed = parseFilter("(startswith(displayName,'Meg') and department eq 'finance') or userPrincipalName eq 'o''brien@x'");
     assert.ok(parsed.ok);
     const user: Record<string, unknown> = { displayName: 'Megan Bowman', department: 'Finance', userPrincipalName: 'megan@x' };
-    assert.equal(evaluateFilter(parsed.value, (p) => user[p]), true);
-    assert.equal(evaluateFilter(parsed.value, (p) => ({ ...user, department: 'Sales' })[p]), false);
-    assert.equal(evaluateFilter(parsed.value, (p) => ({ userPrincipalName: "O'Brien@x" } as Record<string, unknown>)[p]), true);
-    const negated = parseFilter("not(accountEnabled eq true)");
+    assert.equal(
+      evaluateFilter(parsed.value, (p) => user[p]),
+      true,
+    );
+    assert.equal(
+      evaluateFilter(parsed.value, (p) => ({ ...user, department: 'Sales' })[p]),
+      false,
+    );
+    assert.equal(
+      evaluateFilter(parsed.value, (p) => (({ userPrincipalName: "O'Brien@x" }) as Record<string, unknown>)[p]),
+      true,
+    );
+    const negated = parseFilter('not(accountEnabled eq true)');
     assert.ok(negated.ok);
-    assert.equal(evaluateFilter(negated.value, (p) => ({ accountEnabled: false } as Record<string, unknown>)[p]), true);
+    assert.equal(
+      evaluateFilter(negated.value, (p) => (({ accountEnabled: false }) as Record<string, unknown>)[p]),
+      true,
+    );
   });
 
   it('refuses malformed filters as Request_BadRequest and unsupported ones as Request_UnsupportedQuery', function () {
-    for (const text of ["displayName eq 'x", "displayName eq", "startswith(displayName)", "displayName eq 'a' and", "displayName eq 'a')", "displayName = 'a'", '']) {
+    for (const text of [
+      "displayName eq 'x",
+      'displayName eq',
+      'startswith(displayName)',
+      "displayName eq 'a' and",
+      "displayName eq 'a')",
+      "displayName = 'a'",
+      '',
+    ]) {
       const parsed = parseFilter(text);
       assert.equal(parsed.ok, false, text);
       if (!parsed.ok) assert.equal(parsed.code, 'Request_BadRequest', text);
@@ -52,7 +83,11 @@ describe("the emulated Graph's OData parsing", function () {
   });
 
   it('parses $search clauses with AND binding tighter than OR, and matches token prefixes', function () {
-    const parsed = parseSearch('"displayName:liam" OR "displayName:megan" AND "mail:bowman"', ['displayName', 'mail'], 'microsoft.graph.user');
+    const parsed = parseSearch(
+      '"displayName:liam" OR "displayName:megan" AND "mail:bowman"',
+      ['displayName', 'mail'],
+      'microsoft.graph.user',
+    );
     assert.ok(parsed.ok);
     const matches = (user: Record<string, unknown>) => evaluateSearch(parsed.value, (p) => user[p]);
     assert.equal(matches({ displayName: "Liam O'Brien" }), true);

@@ -6,8 +6,15 @@ const entries = (raw: string): [string, string][] => [...decodeQuery(raw)];
 
 describe('the emulator reads query strings as Graph does', function () {
   it('when options are separated by raw &, then each is one option; %26 is data, not a separator', function () {
-    assert.deepEqual(entries("$filter=department eq 'R&D'&$top=5"), [['$filter', "department eq 'R"], ["D'", ''], ['$top', '5']]);
-    assert.deepEqual(entries('$filter=department%20eq%20%27R%26D%27&$top=5'), [['$filter', "department eq 'R&D'"], ['$top', '5']]);
+    assert.deepEqual(entries("$filter=department eq 'R&D'&$top=5"), [
+      ['$filter', "department eq 'R"],
+      ["D'", ''],
+      ['$top', '5'],
+    ]);
+    assert.deepEqual(entries('$filter=department%20eq%20%27R%26D%27&$top=5'), [
+      ['$filter', "department eq 'R&D'"],
+      ['$top', '5'],
+    ]);
   });
 
   it('when a raw + is sent, then it is a space; %2B is the plus sign', function () {
@@ -28,23 +35,33 @@ describe('the emulator reads query strings as Graph does', function () {
   });
 
   it('when a name has no =, then its value is empty; a value keeps every = after the first', function () {
-    assert.deepEqual(entries('flag&$skiptoken=a=b=='), [['flag', ''], ['$skiptoken', 'a=b==']]);
+    assert.deepEqual(entries('flag&$skiptoken=a=b=='), [
+      ['flag', ''],
+      ['$skiptoken', 'a=b=='],
+    ]);
   });
 
   it('when the target holds a #, then the query ends there: a fragment is never part of it', function () {
-    assert.deepEqual(splitRequestTarget("/v1.0/groups?$filter=displayName eq 'C#Guild'&$top=1"), { rawPath: '/v1.0/groups', rawQuery: "$filter=displayName eq 'C" });
+    assert.deepEqual(splitRequestTarget("/v1.0/groups?$filter=displayName eq 'C#Guild'&$top=1"), {
+      rawPath: '/v1.0/groups',
+      rawQuery: "$filter=displayName eq 'C",
+    });
     assert.deepEqual(splitRequestTarget('/v1.0/users/a#b?x=1'), { rawPath: '/v1.0/users/a', rawQuery: '' });
     assert.deepEqual(entries('$filter=a#&$top=1'), [['$filter', 'a']]);
   });
 
   it('for any name and value, encodeURIComponent on the way out and decodeQuery on the way in give them back (fast-check)', function () {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 60 }), (name, value) => {
-        assert.deepEqual(entries(`${encodeURIComponent(name)}=${encodeURIComponent(value)}&next=1`), [
-          [name, value],
-          ['next', '1'],
-        ]);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
+        fc.string({ unit: 'grapheme', maxLength: 60 }),
+        (name, value) => {
+          assert.deepEqual(entries(`${encodeURIComponent(name)}=${encodeURIComponent(value)}&next=1`), [
+            [name, value],
+            ['next', '1'],
+          ]);
+        },
+      ),
       { seed: 120_002, numRuns: 500 },
     );
   });

@@ -26,7 +26,13 @@ const SIGN_IN_URL = 'https://127.0.0.1:9/signin';
 const SLOW_ANSWER_IN_MS = 300;
 
 function card(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body: [{ type: 'TextBlock', text, wrap: true }], ...extra };
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [{ type: 'TextBlock', text, wrap: true }],
+    ...extra,
+  };
 }
 
 function loginRequest(appId: string): AdaptiveCardInvokeResponse {
@@ -96,11 +102,18 @@ class TestBot extends TeamsActivityHandler {
       }
       case 'oldcard':
         await context.sendActivity({
-          attachments: [{ contentType: CARD_RESPONSE, content: { ...card('old'), version: '1.2', actions: [{ type: 'Action.Execute', title: 'Confirm', verb: 'confirm' }] } }],
+          attachments: [
+            {
+              contentType: CARD_RESPONSE,
+              content: { ...card('old'), version: '1.2', actions: [{ type: 'Action.Execute', title: 'Confirm', verb: 'confirm' }] },
+            },
+          ],
         });
         return;
       case 'signin':
-        await context.sendActivity({ attachments: [{ contentType: 'application/vnd.microsoft.card.oauth', content: loginRequest(this.appId).value }] });
+        await context.sendActivity({
+          attachments: [{ contentType: 'application/vnd.microsoft.card.oauth', content: loginRequest(this.appId).value }],
+        });
         return;
       case 'whois': {
         const bot = context.activity.recipient.id;
@@ -145,12 +158,19 @@ class TestBot extends TeamsActivityHandler {
       case 'teaminfo': {
         const details = await TeamsInfo.getTeamDetails(context);
         const channels = await TeamsInfo.getTeamChannels(context);
-        await context.sendActivity(`${details.name} ${details.aadGroupId ?? '-'} channels: ${channels.map((c) => c.name ?? '(General)').join(', ')}`);
+        await context.sendActivity(
+          `${details.name} ${details.aadGroupId ?? '-'} channels: ${channels.map((c) => c.name ?? '(General)').join(', ')}`,
+        );
         return;
       }
       case 'channelpost': {
         const channelId = text.split(/\s+/)[1] ?? '';
-        const [, conversationId] = await TeamsInfo.sendMessageToTeamsChannel(context, { type: 'message', text: 'new post' } as Activity, channelId, this.appId);
+        const [, conversationId] = await TeamsInfo.sendMessageToTeamsChannel(
+          context,
+          { type: 'message', text: 'new post' } as Activity,
+          channelId,
+          this.appId,
+        );
         await context.sendActivity(`posted ${conversationId}`);
         return;
       }
@@ -163,7 +183,12 @@ class TestBot extends TeamsActivityHandler {
     const trigger = (context.activity.value as { trigger?: string }).trigger ?? '(none)';
     this.triggers.push(`${value.action.verb}:${trigger}`);
     if (value.action.verb === 'refresh') return { statusCode: 200, type: CARD_RESPONSE, value: card('Refreshed') };
-    if (value.action.verb === 'toast') return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Noted' } as unknown as AdaptiveCardInvokeResponse;
+    if (value.action.verb === 'toast')
+      return {
+        statusCode: 200,
+        type: 'application/vnd.microsoft.activity.message',
+        value: 'Noted',
+      } as unknown as AdaptiveCardInvokeResponse;
     if (value.action.verb === 'slow') {
       await new Promise((resolve) => setTimeout(resolve, SLOW_ANSWER_IN_MS));
       return { statusCode: 200, type: CARD_RESPONSE, value: card('Finally') };
@@ -180,7 +205,11 @@ class TestBot extends TeamsActivityHandler {
       this.verifiedStates.push(value.state);
       return value.state === MAGIC_CODE
         ? { statusCode: 200, type: CARD_RESPONSE, value: card('Signed in with a code') }
-        : { statusCode: 401, type: 'application/vnd.microsoft.error.invalidAuthCode', value: { code: 'InvalidAuthCode', message: 'Wrong code' } };
+        : {
+            statusCode: 401,
+            type: 'application/vnd.microsoft.error.invalidAuthCode',
+            value: { code: 'InvalidAuthCode', message: 'Wrong code' },
+          };
     }
     const token = value.authentication?.token;
     if (!token) return loginRequest(this.appId);
@@ -189,7 +218,11 @@ class TestBot extends TeamsActivityHandler {
       this.ssoOids.push(oid);
       return { statusCode: 200, type: CARD_RESPONSE, value: card(`Done for ${oid}`, { data: value.action.data }) };
     } catch {
-      return { statusCode: 412, type: 'application/vnd.microsoft.error.preconditionFailed', value: { code: '412', message: 'SSO token refused' } };
+      return {
+        statusCode: 412,
+        type: 'application/vnd.microsoft.error.preconditionFailed',
+        value: { code: '412', message: 'SSO token refused' },
+      };
     }
   }
 
@@ -257,7 +290,16 @@ describe('emulated Teams with the real CloudAdapter', function () {
     entra = await EmulatedEntra.start({
       tls,
       directory,
-      apps: [{ appId: botAppId, secret: botSecret, displayName: 'Session Revoker', appIdUri: `api://botid-${botAppId}`, consentedGraphScopes: [], redirectUris: [] }],
+      apps: [
+        {
+          appId: botAppId,
+          secret: botSecret,
+          displayName: 'Session Revoker',
+          appIdUri: `api://botid-${botAppId}`,
+          consentedGraphScopes: [],
+          redirectUris: [],
+        },
+      ],
     });
     teams = await EmulatedTeams.start({
       tls,
@@ -325,14 +367,20 @@ describe('emulated Teams with the real CloudAdapter', function () {
     function assertNothingProcessed(): void {
       assert.equal(running.bot.turns, turnsBefore, 'the bot ran a turn');
       assert.equal(teams.connectorLog.length, connectorCallsBefore, 'the bot called the connector');
-      const logged = consoleError.getCalls().map((c) => c.args.map(String).join(' ')).join('\n');
+      const logged = consoleError
+        .getCalls()
+        .map((c) => c.args.map(String).join(' '))
+        .join('\n');
       assert.doesNotMatch(logged, /eyJ[\w-]+\.eyJ/, 'botbuilder logged a token');
     }
 
     it('when the channel posts a message, then the bot accepts it and its echo reaches the connector with a valid bot token', async function () {
       const result = await teams.send(helen, chat, 'hello');
       assert.equal(result.status, 200);
-      assert.deepEqual(result.posted.map((m) => m.text), ['you said: hello']);
+      assert.deepEqual(
+        result.posted.map((m) => m.text),
+        ['you said: hello'],
+      );
       const call = teams.connectorLog.at(-1);
       assert.equal(call?.operation, 'reply');
       assert.equal(call?.authorized, true);
@@ -398,10 +446,20 @@ describe('emulated Teams with the real CloudAdapter', function () {
       const body = JSON.stringify({ type: 'message', text: 'sneaky' });
       const userToken = await entra.issueSsoToken(helen.id, { appId: botAppId });
       const bare = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const withUserToken = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` }, body });
+      const withUserToken = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
+        body,
+      });
       assert.deepEqual([bare.status, withUserToken.status], [401, 401]);
-      assert.equal(teams.messages(chat).some((m) => m.text === 'sneaky'), false);
-      assert.deepEqual(teams.connectorLog.slice(-2).map((c) => c.authorized), [false, false]);
+      assert.equal(
+        teams.messages(chat).some((m) => m.text === 'sneaky'),
+        false,
+      );
+      assert.deepEqual(
+        teams.connectorLog.slice(-2).map((c) => c.authorized),
+        [false, false],
+      );
     });
 
     it('when the bot updates its message, then every client shows the new version', async function () {
@@ -409,13 +467,19 @@ describe('emulated Teams with the real CloudAdapter', function () {
       const result = await teams.send(adele, chat, 'update');
       assert.equal(result.status, 200);
       const shown = teams.messages(chat).filter((m) => m.fromBot);
-      assert.deepEqual(shown.map((m) => [m.text, m.updatedCount]), [['version 2', 1]]);
+      assert.deepEqual(
+        shown.map((m) => [m.text, m.updatedCount]),
+        [['version 2', 1]],
+      );
       assert.equal(teams.connectorLog.at(-1)?.operation, 'update');
     });
 
     it('when the bot updates a message that does not exist, then it gets a 404', async function () {
       const result = await teams.send(adele, teams.personalChat(adele), 'update-missing');
-      assert.deepEqual(result.posted.map((m) => m.text), ['update failed: 404']);
+      assert.deepEqual(
+        result.posted.map((m) => m.text),
+        ['update failed: 404'],
+      );
       const update = teams.connectorLog.filter((c) => c.operation === 'update').at(-1);
       assert.equal(update?.status, 404);
     });
@@ -423,9 +487,17 @@ describe('emulated Teams with the real CloudAdapter', function () {
     it('when the connector throttles a reply with Retry-After, then the SDK retries it by itself and the message arrives', async function () {
       const chat = teams.personalChat(alex);
       const repliesBefore = teams.server.count('reply');
-      teams.server.injectFault({ route: 'reply', status: 429, headers: { 'Retry-After': '1' }, body: { error: { code: 'Throttled', message: 'Too many requests' } } });
+      teams.server.injectFault({
+        route: 'reply',
+        status: 429,
+        headers: { 'Retry-After': '1' },
+        body: { error: { code: 'Throttled', message: 'Too many requests' } },
+      });
       const result = await teams.send(alex, chat, 'hi there');
-      assert.deepEqual(result.posted.map((m) => m.text), ['you said: hi there']);
+      assert.deepEqual(
+        result.posted.map((m) => m.text),
+        ['you said: hi there'],
+      );
       assert.equal(teams.server.count('reply') - repliesBefore, 2);
     });
 
@@ -433,23 +505,43 @@ describe('emulated Teams with the real CloudAdapter', function () {
       const chat = teams.personalChat(alex);
       const repliesBefore = teams.server.count('reply');
       const errorsBefore = running.bot.turnErrors.length;
-      teams.server.injectFault({ route: 'reply', status: 429, headers: { 'Retry-After': '0' }, times: 4, body: { error: { code: 'Throttled', message: 'Too many requests' } } });
+      teams.server.injectFault({
+        route: 'reply',
+        status: 429,
+        headers: { 'Retry-After': '0' },
+        times: 4,
+        body: { error: { code: 'Throttled', message: 'Too many requests' } },
+      });
       const result = await teams.send(alex, chat, 'are you there');
       // 1 try + 3 retries, all throttled, then onTurnError's apology (which goes through).
       assert.equal(teams.server.count('reply') - repliesBefore, 5);
       assert.deepEqual(running.bot.turnErrors.slice(errorsBefore), ['429 Too many requests']);
-      assert.deepEqual(result.posted.map((m) => m.text), ['Sorry, something went wrong.']);
+      assert.deepEqual(
+        result.posted.map((m) => m.text),
+        ['Sorry, something went wrong.'],
+      );
     });
 
     it('when the bot is not in the roster any more, then its reply fails with 403 and nothing is shown', async function () {
       const chat = teams.personalChat(alex);
       const errorsBefore = running.bot.turnErrors.length;
       const shownBefore = teams.messages(chat).length;
-      teams.server.injectFault({ route: 'reply', status: 403, times: 2, body: { error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } } });
+      teams.server.injectFault({
+        route: 'reply',
+        status: 403,
+        times: 2,
+        body: { error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } },
+      });
       await teams.send(alex, chat, 'hello?');
       assert.match(running.bot.turnErrors[errorsBefore] ?? '', /^403/);
       // The user's own message is shown; the bot's reply and its apology were both refused.
-      assert.deepEqual(teams.messages(chat).slice(shownBefore).map((m) => m.fromBot), [false]);
+      assert.deepEqual(
+        teams
+          .messages(chat)
+          .slice(shownBefore)
+          .map((m) => m.fromBot),
+        [false],
+      );
     });
 
     it('when the bot continues a conversation later, then its message arrives through the reply path with any reply-to id', async function () {
@@ -490,7 +582,10 @@ describe('emulated Teams with the real CloudAdapter', function () {
       const channelData = incoming?.channelData as { team?: { id?: string }; channel?: { id?: string } };
       assert.equal(channelData.team?.id, team.id);
       assert.equal(channelData.channel?.id, channel.id);
-      assert.deepEqual(result.posted.map((m) => m.text), [`${adele.displayName}: ${adele.id} ${adele.userPrincipalName}`]);
+      assert.deepEqual(
+        result.posted.map((m) => m.text),
+        [`${adele.displayName}: ${adele.id} ${adele.userPrincipalName}`],
+      );
       const lookup = teams.connectorLog.find((c) => c.operation === 'getMember' && c.memberId === adele.teamsId);
       assert.equal(lookup?.conversationId, team.id);
       assert.equal(lookup?.authorized, true);
@@ -509,20 +604,29 @@ describe('emulated Teams with the real CloudAdapter', function () {
       const chat = teams.groupChat([helen, adele], 'Lookup');
       const byUpn = await teams.send(helen, chat, `lookup ${adele.userPrincipalName.toUpperCase()}`);
       const byOid = await teams.send(helen, chat, `lookup ${adele.id}`);
-      assert.deepEqual([...byUpn.posted, ...byOid.posted].map((m) => m.text), [`found ${adele.teamsId} ${adele.id}`, `found ${adele.teamsId} ${adele.id}`]);
+      assert.deepEqual(
+        [...byUpn.posted, ...byOid.posted].map((m) => m.text),
+        [`found ${adele.teamsId} ${adele.id}`, `found ${adele.teamsId} ${adele.id}`],
+      );
     });
 
     it('when the bot pages through the roster, then it gets every member once', async function () {
       const team = teams.team('Paging', [helen, adele, alex]);
       const result = await teams.send(helen, team.channel('Roster'), 'roster');
-      assert.deepEqual(result.posted.map((m) => m.text), [`2 pages: ${[helen, adele, alex].map((u) => u.displayName).join(', ')}`]);
+      assert.deepEqual(
+        result.posted.map((m) => m.text),
+        [`2 pages: ${[helen, adele, alex].map((u) => u.displayName).join(', ')}`],
+      );
     });
 
     it('when the bot asks for the team and its channels, then it gets them', async function () {
       const team = teams.team('Details', [helen]);
       team.channel('Alerts');
       const result = await teams.send(helen, team.general, 'teaminfo');
-      assert.deepEqual(result.posted.map((m) => m.text), [`Details ${team.aadGroupId} channels: (General), Alerts`]);
+      assert.deepEqual(
+        result.posted.map((m) => m.text),
+        [`Details ${team.aadGroupId} channels: (General), Alerts`],
+      );
     });
 
     it('when someone posts in a private channel, then the channel data says so', async function () {
@@ -694,7 +798,11 @@ describe('createBotFrameworkAuthentication', function () {
   });
 
   it('when a custom login URL is set without a password, then it refuses to build', function () {
-    const env = { MicrosoftAppId: base.MicrosoftAppId, MicrosoftAppTenantId: DEMO_TENANT, ToChannelFromBotLoginUrl: `https://127.0.0.1:1/${DEMO_TENANT}` };
+    const env = {
+      MicrosoftAppId: base.MicrosoftAppId,
+      MicrosoftAppTenantId: DEMO_TENANT,
+      ToChannelFromBotLoginUrl: `https://127.0.0.1:1/${DEMO_TENANT}`,
+    };
     assert.throws(() => createBotFrameworkAuthentication(env), /MicrosoftAppPassword is required/);
   });
 });

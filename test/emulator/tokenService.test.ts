@@ -35,7 +35,13 @@ describe('emulated Bot Framework Token Service', function () {
       serviceUrl: 'https://127.0.0.1:1/teams/',
       from: { id: user.teamsId, name: user.displayName, aadObjectId: user.id },
       recipient: { id: `28:${botAppId}`, name: 'RevokeBot' },
-      conversation: { id: '19:helpdesk@thread.tacv2;messageid=1700000000002', conversationType: 'channel', isGroup: true, tenantId: directory.tenantId, name: '' },
+      conversation: {
+        id: '19:helpdesk@thread.tacv2;messageid=1700000000002',
+        conversationType: 'channel',
+        isGroup: true,
+        tenantId: directory.tenantId,
+        name: '',
+      },
       text: '<at>RevokeBot</at> revoke adele',
     } as Activity;
   }
@@ -116,7 +122,7 @@ describe('emulated Bot Framework Token Service', function () {
     await entra.stop();
   });
 
-  it('when the bot asks for a sign-in resource, then it gets a sign-in link here and the connection\'s App ID URI', async function () {
+  it("when the bot asks for a sign-in resource, then it gets a sign-in link here and the connection's App ID URI", async function () {
     const resource = await client.getSignInResource(CONNECTION, channelMessage(helen), '');
     assert.ok(resource.signInLink?.startsWith(`${service.url}/signin?`));
     assert.equal(resource.tokenExchangeResource?.uri, `api://botid-${botAppId}`);
@@ -141,7 +147,7 @@ describe('emulated Bot Framework Token Service', function () {
     assert.equal(claims.scp, 'access_as_user');
   });
 
-  it('when the link is opened without a login hint, then the sign-in goes to Entra\'s authorize endpoint for the connection\'s scope', async function () {
+  it("when the link is opened without a login hint, then the sign-in goes to Entra's authorize endpoint for the connection's scope", async function () {
     const link = await signInLinkFor(helen);
     const res = await fetch(link, { redirect: 'manual' });
     assert.equal(res.status, 302);
@@ -226,7 +232,7 @@ describe('emulated Bot Framework Token Service', function () {
     assert.equal(await client.getUserToken(helen.teamsId, CONNECTION, CHANNEL_ID, code), undefined);
   });
 
-  it('when someone else signs in through Helen\'s link, then the token is theirs but only Helen\'s Teams id can redeem it', async function () {
+  it("when someone else signs in through Helen's link, then the token is theirs but only Helen's Teams id can redeem it", async function () {
     // The magic code is what binds the sign-in to the chat: whoever signs in, the code goes to the requester.
     const code = await service.signInAs(adele, await signInLinkFor(helen));
     const response = await client.getUserToken(helen.teamsId, CONNECTION, CHANNEL_ID, code);
@@ -269,7 +275,9 @@ describe('emulated Bot Framework Token Service', function () {
   });
 
   it('when a call carries no token, then it is 401', async function () {
-    const res = await fetch(`${service.url}/api/usertoken/GetToken?userId=${encodeURIComponent(helen.teamsId)}&connectionName=${CONNECTION}&channelId=${CHANNEL_ID}`);
+    const res = await fetch(
+      `${service.url}/api/usertoken/GetToken?userId=${encodeURIComponent(helen.teamsId)}&connectionName=${CONNECTION}&channelId=${CHANNEL_ID}`,
+    );
     assert.equal(res.status, 401);
   });
 
@@ -279,17 +287,24 @@ describe('emulated Bot Framework Token Service', function () {
     assert.equal(res.status, 401);
   });
 
-  it('when a call carries the bot\'s own token, then it is served (the negative tests above are not vacuous)', async function () {
+  it("when a call carries the bot's own token, then it is served (the negative tests above are not vacuous)", async function () {
     const token = await botCredentials().getToken();
-    const res = await fetch(`${service.url}/api/usertoken/GetTokenStatus?userId=${encodeURIComponent(helen.teamsId)}&channelId=${CHANNEL_ID}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const res = await fetch(
+      `${service.url}/api/usertoken/GetTokenStatus?userId=${encodeURIComponent(helen.teamsId)}&channelId=${CHANNEL_ID}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     assert.equal(res.status, 200);
   });
 
   it('when a call carries a Bot Framework token of another app, another tenant, a forged signature or past its expiry, then it is 401', async function () {
     const status = async (token: string): Promise<number> =>
-      (await fetch(`${service.url}/api/usertoken/GetTokenStatus?userId=x&channelId=${CHANNEL_ID}`, { headers: { authorization: `Bearer ${token}` } })).status;
+      (
+        await fetch(`${service.url}/api/usertoken/GetTokenStatus?userId=x&channelId=${CHANNEL_ID}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status;
     assert.equal(await status(await entra.issueAppToken(randomUUID(), { audience: BOT_FRAMEWORK })), 401);
     assert.equal(await status(await entra.issueAppToken(botAppId, { audience: BOT_FRAMEWORK, tenantId: randomUUID() })), 401);
     assert.equal(await status(await entra.issueAppToken(botAppId, { audience: BOT_FRAMEWORK, forge: true })), 401);
@@ -322,10 +337,15 @@ describe('emulated Bot Framework Token Service', function () {
     );
   });
 
-  it('when the bot asks for AAD tokens, then it gets the signed-in token for the connection\'s own resource only', async function () {
+  it("when the bot asks for AAD tokens, then it gets the signed-in token for the connection's own resource only", async function () {
     const code = await magicCodeFor(helen);
     const signedIn = await client.getUserToken(helen.teamsId, CONNECTION, CHANNEL_ID, code);
-    const tokens = await client.getAadTokens(helen.teamsId, CONNECTION, [`api://botid-${botAppId}`, 'https://graph.microsoft.com'], CHANNEL_ID);
+    const tokens = await client.getAadTokens(
+      helen.teamsId,
+      CONNECTION,
+      [`api://botid-${botAppId}`, 'https://graph.microsoft.com'],
+      CHANNEL_ID,
+    );
     assert.deepEqual(Object.keys(tokens), [`api://botid-${botAppId}`]);
     assert.equal(tokens[`api://botid-${botAppId}`]?.token, signedIn?.token);
   });
@@ -340,7 +360,11 @@ describe('emulated Bot Framework Token Service', function () {
   it('when the bot asks for the sign-in URL alone, then it gets the link as a string', async function () {
     const api = new TokenApiClient(botCredentials(), { baseUri: service.url });
     const state = Buffer.from(
-      JSON.stringify({ connectionName: CONNECTION, msAppId: botAppId, conversation: { channelId: CHANNEL_ID, user: { id: helen.teamsId } } }),
+      JSON.stringify({
+        connectionName: CONNECTION,
+        msAppId: botAppId,
+        conversation: { channelId: CHANNEL_ID, user: { id: helen.teamsId } },
+      }),
     ).toString('base64');
     const result = await api.botSignIn.getSignInUrl(state);
     assert.equal(typeof result._response.parsedBody, 'string');

@@ -34,8 +34,22 @@ export function uniqueContainer(prefix = 'test'): string {
 export async function startAzurite(options: { timeoutInMs?: number } = {}): Promise<Azurite> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'revoker-azurite-'));
   const main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
-  const args = [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry', '--silent'];
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    main,
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
+    '--inMemoryPersistence',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--disableTelemetry',
+    '--silent',
+  ];
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, args, {
+    cwd: workDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {

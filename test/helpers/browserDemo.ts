@@ -26,7 +26,8 @@ export async function startDemo(args: readonly string[] = []): Promise<RunningDe
   const stateDir = mkdtempSync(path.join(tmpdir(), 'revoker-browser-demo-'));
   const [botPort, playgroundPort] = [await freePort(), await freePort()];
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && name !== 'CI' && name !== 'MicrosoftAppId') env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && name !== 'CI' && name !== 'MicrosoftAppId') env[name] = value;
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(ROOT, 'demo', 'main.ts'), '--port', String(playgroundPort), ...args],
@@ -73,11 +74,21 @@ export async function launchChromium(): Promise<BrowserContext> {
       env: binary.env,
       headless: true,
       viewport: { width: 1400, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   } catch (error) {
     rmSync(userDataDir, { recursive: true, force: true });
-    throw new Error(`Chromium (${binary.source}, ${binary.executablePath}) did not start: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `Chromium (${binary.source}, ${binary.executablePath}) did not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   context.on('close', () => {
     try {

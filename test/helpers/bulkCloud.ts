@@ -18,7 +18,9 @@ export const BULK_GRAPH_SCOPES = ['User.RevokeSessions.All', 'User.Read.All', 'G
 
 /** The bot's configuration for this cloud, asking for the bulk scopes. */
 export function bulkConfig(cloud: EmulatedCloud, dataDir: string): Config {
-  const read = readConfig(cloud.botEnvironment({ DATA_DIR: dataDir, GRAPH_SCOPES: 'User.RevokeSessions.All User.Read.All GroupMember.Read.All' }));
+  const read = readConfig(
+    cloud.botEnvironment({ DATA_DIR: dataDir, GRAPH_SCOPES: 'User.RevokeSessions.All User.Read.All GroupMember.Read.All' }),
+  );
   if (!read.ok) throw new Error(`bad config: ${read.problems.join('; ')}`);
   return read.config;
 }
@@ -35,10 +37,30 @@ export async function delegatedSession(cloud: EmulatedCloud, config: Config, who
     appId: config.appId,
     appPassword: config.appPassword,
     clock: systemClock,
-    makeGateway: (credential) => new GraphDirectory(credential, { graphEndpoint: config.graphEndpoint, scopes: config.graphScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
-    makeContainment: (credential) => new GraphContainment(credential, { graphEndpoint: config.graphEndpoint, scopes: config.containmentScopes, deviceScopes: config.deviceScopes, requestTimeoutInMs: config.graphTimeoutInMs }),
+    makeGateway: (credential) =>
+      new GraphDirectory(credential, {
+        graphEndpoint: config.graphEndpoint,
+        scopes: config.graphScopes,
+        requestTimeoutInMs: config.graphTimeoutInMs,
+      }),
+    makeContainment: (credential) =>
+      new GraphContainment(credential, {
+        graphEndpoint: config.graphEndpoint,
+        scopes: config.containmentScopes,
+        deviceScopes: config.deviceScopes,
+        requestTimeoutInMs: config.graphTimeoutInMs,
+      }),
   });
-  return sessions.open({ tenantId: cloud.directory.tenantId, aadObjectId: user.id, name: user.displayName, userPrincipalName: user.userPrincipalName, expiresAt: Math.floor(systemClock.now().getTime() / 1000) + 3600 }, sso);
+  return sessions.open(
+    {
+      tenantId: cloud.directory.tenantId,
+      aadObjectId: user.id,
+      name: user.displayName,
+      userPrincipalName: user.userPrincipalName,
+      expiresAt: Math.floor(systemClock.now().getTime() / 1000) + 3600,
+    },
+    sso,
+  );
 }
 
 /** The bulk directory of a fresh delegated session (see delegatedSession). */

@@ -91,7 +91,12 @@ export const TARGETS = {
     isGuest: false,
     tier: 'limitedAdmin',
     roleNames: ['Helpdesk Administrator'],
-    rolesThatMayRevoke: ['Authentication Administrator', 'User Administrator', 'Privileged Authentication Administrator', 'Global Administrator'],
+    rolesThatMayRevoke: [
+      'Authentication Administrator',
+      'User Administrator',
+      'Privileged Authentication Administrator',
+      'Global Administrator',
+    ],
     sessionsValidFrom: '2024-01-15T09:00:00+01:00',
     isSelf: true,
   },
@@ -112,12 +117,20 @@ export const TARGETS = {
     id: '2d3f1c4e-0000-4000-8000-00000000a006',
     displayName: `Maximiliana Alexandra Konstantinopoulou-Wolfeschlegelsteinhausenbergerdorff ${'von '.repeat(30)}der Zweite`,
     userPrincipalName: 'maximiliana.alexandra.konstantinopoulou-wolfeschlegelsteinhausenbergerdorff@subsidiary.europe.contoso.com',
-    jobTitle: 'Senior Principal Vice President of Strategic Cross-Functional Regional Operational Excellence Initiatives (EMEA, APAC & LATAM)',
+    jobTitle:
+      'Senior Principal Vice President of Strategic Cross-Functional Regional Operational Excellence Initiatives (EMEA, APAC & LATAM)',
     department: 'Office of the Chief Executive — Global Strategy, Transformation, Mergers & Acquisitions',
     accountEnabled: true,
     isGuest: false,
     tier: 'limitedAdmin',
-    roleNames: ['User Administrator', 'Groups Administrator', 'License Administrator', 'Password Administrator', 'Reports Reader', 'Message Center Reader'],
+    roleNames: [
+      'User Administrator',
+      'Groups Administrator',
+      'License Administrator',
+      'Password Administrator',
+      'Reports Reader',
+      'Message Center Reader',
+    ],
     rolesThatMayRevoke: ['Privileged Authentication Administrator', 'Global Administrator'],
     sessionsValidFrom: '2024-02-29T12:00:00Z',
     isSelf: false,
@@ -142,7 +155,12 @@ export const TARGETS = {
 export type TargetFixture = keyof typeof TARGETS;
 
 /** Opaque ids the views use; the only values an Action.Execute's data may carry. */
-export const IDS = { requestId: 'req-7f3a9c', pickId: 'pick-51d2e0', graphRequestId: '0c7e5b7a-1d3e-4b6f-9a8e-5f0d4c3b2a10', correlationId: 'corr-3b2a10' } as const;
+export const IDS = {
+  requestId: 'req-7f3a9c',
+  pickId: 'pick-51d2e0',
+  graphRequestId: '0c7e5b7a-1d3e-4b6f-9a8e-5f0d4c3b2a10',
+  correlationId: 'corr-3b2a10',
+} as const;
 
 const REQUESTER = 'Helen Helpdesk';
 
@@ -158,7 +176,12 @@ export interface CardCase {
 }
 
 function lookupView(fixture: TargetFixture): LookupView {
-  return { requestId: IDS.requestId, target: TARGETS[fixture], requesterName: requesterFor(fixture), expiresAt: '2024-07-01T10:15:00.000Z' };
+  return {
+    requestId: IDS.requestId,
+    target: TARGETS[fixture],
+    requesterName: requesterFor(fixture),
+    expiresAt: '2024-07-01T10:15:00.000Z',
+  };
 }
 
 function workingView(fixture: TargetFixture): WorkingView {
@@ -222,12 +245,51 @@ const WHOAMI: WhoAmIView = {
 const AUDIT: AuditView = {
   scope: 'Last 10 actions',
   entries: [
-    { at: '2024-07-01T10:05:42.318Z', action: 'revocation.succeeded', outcome: 'ok', actor: 'Uma Useradmin (uma@contoso.com)', target: 'Adele Vance (adele_vance@contoso.com)', requestRef: '1f2e3d4c', graphRequestId: IDS.graphRequestId },
-    { at: '2024-07-01T10:05:41Z', action: 'revocation.started', outcome: 'info', actor: 'Uma Useradmin (uma@contoso.com)', target: 'Adele Vance (adele_vance@contoso.com)', requestRef: '1f2e3d4c' },
-    { at: '2024-07-01T10:04:00Z', action: 'revocation.failed', outcome: 'failed', actor: 'Paul Password (paul@contoso.com)', target: 'Grace Global (grace@contoso.com)', code: 'forbidden', requestRef: '9a8b7c6d', graphRequestId: IDS.graphRequestId },
-    { at: '2024-07-01T10:03:00Z', action: 'request.refused', outcome: 'refused', actor: 'Helen Helpdesk (helen@contoso.com)', target: 'Megan Bowen (megan@contoso.com)', code: 'not_requester', requestRef: '5e4d3c2b' },
+    {
+      at: '2024-07-01T10:05:42.318Z',
+      action: 'revocation.succeeded',
+      outcome: 'ok',
+      actor: 'Uma Useradmin (uma@contoso.com)',
+      target: 'Adele Vance (adele_vance@contoso.com)',
+      requestRef: '1f2e3d4c',
+      graphRequestId: IDS.graphRequestId,
+    },
+    {
+      at: '2024-07-01T10:05:41Z',
+      action: 'revocation.started',
+      outcome: 'info',
+      actor: 'Uma Useradmin (uma@contoso.com)',
+      target: 'Adele Vance (adele_vance@contoso.com)',
+      requestRef: '1f2e3d4c',
+    },
+    {
+      at: '2024-07-01T10:04:00Z',
+      action: 'revocation.failed',
+      outcome: 'failed',
+      actor: 'Paul Password (paul@contoso.com)',
+      target: 'Grace Global (grace@contoso.com)',
+      code: 'forbidden',
+      requestRef: '9a8b7c6d',
+      graphRequestId: IDS.graphRequestId,
+    },
+    {
+      at: '2024-07-01T10:03:00Z',
+      action: 'request.refused',
+      outcome: 'refused',
+      actor: 'Helen Helpdesk (helen@contoso.com)',
+      target: 'Megan Bowen (megan@contoso.com)',
+      code: 'not_requester',
+      requestRef: '5e4d3c2b',
+    },
     { at: '2024-07-01T10:02:00Z', action: 'signin.refused', outcome: 'refused', actor: 'Sam Secadmin', code: 'expired' },
-    { at: '2024-07-01T10:01:00Z', action: 'audit.viewed', outcome: 'info', actor: 'Priya Privauth (priya@contoso.com)', detail: 'viewed 10 records', code: 'admin_group' },
+    {
+      at: '2024-07-01T10:01:00Z',
+      action: 'audit.viewed',
+      outcome: 'info',
+      actor: 'Priya Privauth (priya@contoso.com)',
+      detail: 'viewed 10 records',
+      code: 'admin_group',
+    },
   ],
   more: false,
 };
@@ -243,7 +305,11 @@ export const CARD_CASES: readonly CardCase[] = [
     fixture: 'member-with-refresh',
     render: (r) => r.lookup({ ...lookupView('member'), refreshUserIds: ['29:1AbCrequester', '29:1DeFapprover'] }),
   },
-  ...(['member', 'guest', 'hostile'] as const).map((fixture): CardCase => ({ card: 'working', fixture, render: (r) => r.working(workingView(fixture)) })),
+  ...(['member', 'guest', 'hostile'] as const).map((fixture): CardCase => ({
+    card: 'working',
+    fixture,
+    render: (r) => r.working(workingView(fixture)),
+  })),
   {
     card: 'working',
     fixture: 'member-with-refresh',
@@ -258,7 +324,11 @@ export const CARD_CASES: readonly CardCase[] = [
     fixture: 'complete',
     render: (r) => r.pickList({ ...PICK_LIST, candidates: PICK_LIST.candidates.slice(0, 2), truncated: false }),
   },
-  { card: 'pickList', fixture: 'hostile-query', render: (r) => r.pickList({ ...PICK_LIST, query: HOSTILE.query, candidates: PICK_LIST.candidates.slice(4), truncated: false }) },
+  {
+    card: 'pickList',
+    fixture: 'hostile-query',
+    render: (r) => r.pickList({ ...PICK_LIST, query: HOSTILE.query, candidates: PICK_LIST.candidates.slice(4), truncated: false }),
+  },
   { card: 'failed', fixture: 'forbidden-privileged', render: (r) => r.failed(FORBIDDEN) },
   {
     card: 'failed',
@@ -282,7 +352,14 @@ export const CARD_CASES: readonly CardCase[] = [
     card: 'failed',
     fixture: 'hostile',
     render: (r) =>
-      r.failed({ ...FORBIDDEN, target: TARGETS.hostile, title: HOSTILE.name, message: HOSTILE.jobTitle, rolesNeeded: [HOSTILE.role], hint: HOSTILE.requester }),
+      r.failed({
+        ...FORBIDDEN,
+        target: TARGETS.hostile,
+        title: HOSTILE.name,
+        message: HOSTILE.jobTitle,
+        rolesNeeded: [HOSTILE.role],
+        hint: HOSTILE.requester,
+      }),
   },
   { card: 'whoami', fixture: 'helpdesk', render: (r) => r.whoami(WHOAMI) },
   {
@@ -290,27 +367,48 @@ export const CARD_CASES: readonly CardCase[] = [
     fixture: 'no-roles',
     render: (r) => r.whoami({ ...WHOAMI, roleNames: [], capability: 'You hold no role that can revoke sessions.', rows: [] }),
   },
-  { card: 'whoami', fixture: 'hostile', render: (r) => r.whoami({ ...WHOAMI, name: HOSTILE.name, capability: HOSTILE.requester, rows: [{ label: HOSTILE.role, value: HOSTILE.jobTitle }] }) },
+  {
+    card: 'whoami',
+    fixture: 'hostile',
+    render: (r) =>
+      r.whoami({ ...WHOAMI, name: HOSTILE.name, capability: HOSTILE.requester, rows: [{ label: HOSTILE.role, value: HOSTILE.jobTitle }] }),
+  },
   { card: 'help', fixture: 'plain', render: (r) => r.help({ botName: 'Session Revoker' }) },
   { card: 'help', fixture: 'unrecognised', render: (r) => r.help({ botName: 'Session Revoker', unrecognised: 'revok adele' }) },
   { card: 'help', fixture: 'hostile', render: (r) => r.help({ botName: 'Session Revoker', unrecognised: HOSTILE.query }) },
   {
     card: 'notice',
     fixture: 'info',
-    render: (r) => r.notice({ tone: 'info', title: 'Sign in to continue', message: 'Teams needs your consent once before I can act for you.' }),
+    render: (r) =>
+      r.notice({ tone: 'info', title: 'Sign in to continue', message: 'Teams needs your consent once before I can act for you.' }),
   },
   {
     card: 'notice',
     fixture: 'warning',
-    render: (r) => r.notice({ tone: 'warning', title: 'Not in this chat', message: 'I can only revoke from a chat with me or a channel I am in.' }),
+    render: (r) =>
+      r.notice({ tone: 'warning', title: 'Not in this chat', message: 'I can only revoke from a chat with me or a channel I am in.' }),
   },
   {
     card: 'notice',
     fixture: 'error',
-    render: (r) => r.notice({ tone: 'error', title: 'Something went wrong', message: 'Nothing was revoked. Try again in a minute.', correlationId: IDS.correlationId }),
+    render: (r) =>
+      r.notice({
+        tone: 'error',
+        title: 'Something went wrong',
+        message: 'Nothing was revoked. Try again in a minute.',
+        correlationId: IDS.correlationId,
+      }),
   },
-  { card: 'notice', fixture: 'hostile', render: (r) => r.notice({ tone: 'error', title: HOSTILE.name, message: HOSTILE.department, correlationId: IDS.correlationId }) },
-  { card: 'succeeded', fixture: 'member-verified', render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-07-01T10:05:42Z', verification: 'verified' }) },
+  {
+    card: 'notice',
+    fixture: 'hostile',
+    render: (r) => r.notice({ tone: 'error', title: HOSTILE.name, message: HOSTILE.department, correlationId: IDS.correlationId }),
+  },
+  {
+    card: 'succeeded',
+    fixture: 'member-verified',
+    render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-07-01T10:05:42Z', verification: 'verified' }),
+  },
   {
     card: 'succeeded',
     fixture: 'member-with-containment',
@@ -320,7 +418,12 @@ export const CARD_CASES: readonly CardCase[] = [
         containment: [
           { label: 'Account disabled', ok: true },
           { label: 'Password reset to a random one nobody saw', ok: true },
-          { label: 'Devices', ok: false, detail: '0 of 2 devices disabled; not done — Entra refused: it needs Cloud Device Administrator, Intune Administrator or Global Administrator' },
+          {
+            label: 'Devices',
+            ok: false,
+            detail:
+              '0 of 2 devices disabled; not done — Entra refused: it needs Cloud Device Administrator, Intune Administrator or Global Administrator',
+          },
         ],
       }),
   },
@@ -331,7 +434,12 @@ export const CARD_CASES: readonly CardCase[] = [
       r.failed({
         ...FORBIDDEN,
         containment: [
-          { label: 'Disable the account', ok: false, detail: 'not done — Entra refused: it needs User Administrator, Authentication Administrator, Privileged Authentication Administrator or Global Administrator' },
+          {
+            label: 'Disable the account',
+            ok: false,
+            detail:
+              'not done — Entra refused: it needs User Administrator, Authentication Administrator, Privileged Authentication Administrator or Global Administrator',
+          },
           { label: 'Password reset to a random one nobody saw', ok: true },
         ],
       }),
@@ -339,12 +447,33 @@ export const CARD_CASES: readonly CardCase[] = [
   {
     card: 'approval',
     fixture: 'awaiting-with-containment-plan',
-    render: (r) => r.approval({ ...approvalView('member'), viewer: 'approver', containmentPlanned: ['disable the account', 'reset the password'] }),
+    render: (r) =>
+      r.approval({ ...approvalView('member'), viewer: 'approver', containmentPlanned: ['disable the account', 'reset the password'] }),
   },
   { card: 'bulk', fixture: 'pending-direct', render: (r) => r.bulk(bulkView()) },
-  { card: 'bulk', fixture: 'pending-needs-approval', render: (r) => r.bulk({ ...bulkView(), approvalChannelName: '#Revocation approvals' }) },
-  { card: 'bulk', fixture: 'awaiting-approver', render: (r) => r.bulk({ ...bulkView(), state: 'awaiting', viewer: 'approver', reason: 'Phishing wave INC-77', refreshUserIds: ['29:1DeFapprover'] }) },
-  { card: 'bulk', fixture: 'running', render: (r) => r.bulk({ ...bulkView(), state: 'running', viewer: 'readOnly', decidedByName: 'Priya Privauth', progress: { done: 20, failed: 1, remaining: 24 } }) },
+  {
+    card: 'bulk',
+    fixture: 'pending-needs-approval',
+    render: (r) => r.bulk({ ...bulkView(), approvalChannelName: '#Revocation approvals' }),
+  },
+  {
+    card: 'bulk',
+    fixture: 'awaiting-approver',
+    render: (r) =>
+      r.bulk({ ...bulkView(), state: 'awaiting', viewer: 'approver', reason: 'Phishing wave INC-77', refreshUserIds: ['29:1DeFapprover'] }),
+  },
+  {
+    card: 'bulk',
+    fixture: 'running',
+    render: (r) =>
+      r.bulk({
+        ...bulkView(),
+        state: 'running',
+        viewer: 'readOnly',
+        decidedByName: 'Priya Privauth',
+        progress: { done: 20, failed: 1, remaining: 24 },
+      }),
+  },
   {
     card: 'bulk',
     fixture: 'completed-with-failures',
@@ -359,15 +488,45 @@ export const CARD_CASES: readonly CardCase[] = [
         failures: [{ name: 'Grace Global', userPrincipalName: 'grace@contoso.com', reason: 'you can’t revoke this user’s sessions' }],
       }),
   },
-  { card: 'bulk', fixture: 'rejected-hostile', render: (r) => r.bulk({ ...bulkView(), sourceLabel: HOSTILE.query, state: 'rejected', decidedByName: HOSTILE.requester, rejectReason: HOSTILE.department, sample: [HOSTILE.name] }) },
-  { card: 'succeeded', fixture: 'member-not-moved', render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-06-12T17:05:09Z', verification: 'notMoved' }) },
-  { card: 'lookup', fixture: 'member-needs-approval', render: (r) => r.lookup({ ...lookupView('member'), approvalChannelName: '#Revocation approvals' }) },
+  {
+    card: 'bulk',
+    fixture: 'rejected-hostile',
+    render: (r) =>
+      r.bulk({
+        ...bulkView(),
+        sourceLabel: HOSTILE.query,
+        state: 'rejected',
+        decidedByName: HOSTILE.requester,
+        rejectReason: HOSTILE.department,
+        sample: [HOSTILE.name],
+      }),
+  },
+  {
+    card: 'succeeded',
+    fixture: 'member-not-moved',
+    render: (r) => r.succeeded({ ...succeededView('member'), verifiedValidFrom: '2024-06-12T17:05:09Z', verification: 'notMoved' }),
+  },
+  {
+    card: 'lookup',
+    fixture: 'member-needs-approval',
+    render: (r) => r.lookup({ ...lookupView('member'), approvalChannelName: '#Revocation approvals' }),
+  },
   {
     card: 'approval',
     fixture: 'awaiting-approver-view',
-    render: (r) => r.approval({ ...approvalView('privileged'), viewer: 'approver', refreshUserIds: ['29:1DeFapprover'], reason: 'INC-4211 phishing report' }),
+    render: (r) =>
+      r.approval({
+        ...approvalView('privileged'),
+        viewer: 'approver',
+        refreshUserIds: ['29:1DeFapprover'],
+        reason: 'INC-4211 phishing report',
+      }),
   },
-  { card: 'approval', fixture: 'awaiting-read-only', render: (r) => r.approval({ ...approvalView('member'), refreshUserIds: ['29:1DeFapprover', '29:1GhIapprover'] }) },
+  {
+    card: 'approval',
+    fixture: 'awaiting-read-only',
+    render: (r) => r.approval({ ...approvalView('member'), refreshUserIds: ['29:1DeFapprover', '29:1GhIapprover'] }),
+  },
   { card: 'approval', fixture: 'awaiting-requester', render: (r) => r.approval({ ...approvalView('guest'), viewer: 'requester' }) },
   {
     card: 'approval',
@@ -377,26 +536,76 @@ export const CARD_CASES: readonly CardCase[] = [
         ...approvalView('privileged'),
         viewer: 'approver',
         attempts: ['Paul Password — you can’t revoke this user’s sessions'],
-        notice: 'You can’t revoke this user’s sessions. It needs Privileged Authentication Administrator or Global Administrator. The request stays open for another approver.',
+        notice:
+          'You can’t revoke this user’s sessions. It needs Privileged Authentication Administrator or Global Administrator. The request stays open for another approver.',
       }),
   },
-  { card: 'approval', fixture: 'approved', render: (r) => r.approval({ ...approvalView('member'), state: 'approved', decidedByName: 'Priya Privauth', decidedAt: '2024-07-01T10:07:00Z', graphRequestId: IDS.graphRequestId }) },
-  { card: 'approval', fixture: 'rejected-hostile', render: (r) => r.approval({ ...approvalView('hostile'), state: 'rejected', decidedByName: HOSTILE.requester, decidedAt: '2024-07-01T10:07:00Z', rejectReason: HOSTILE.query, reason: HOSTILE.department }) },
+  {
+    card: 'approval',
+    fixture: 'approved',
+    render: (r) =>
+      r.approval({
+        ...approvalView('member'),
+        state: 'approved',
+        decidedByName: 'Priya Privauth',
+        decidedAt: '2024-07-01T10:07:00Z',
+        graphRequestId: IDS.graphRequestId,
+      }),
+  },
+  {
+    card: 'approval',
+    fixture: 'rejected-hostile',
+    render: (r) =>
+      r.approval({
+        ...approvalView('hostile'),
+        state: 'rejected',
+        decidedByName: HOSTILE.requester,
+        decidedAt: '2024-07-01T10:07:00Z',
+        rejectReason: HOSTILE.query,
+        reason: HOSTILE.department,
+      }),
+  },
   { card: 'approval', fixture: 'expired', render: (r) => r.approval({ ...approvalView('member'), state: 'expired' }) },
   { card: 'audit', fixture: 'recent', render: (r) => r.audit(AUDIT) },
-  { card: 'audit', fixture: 'empty', render: (r) => r.audit({ scope: 'Last 10 actions about Adele Vance (adele_vance@contoso.com)', entries: [], more: false }) },
+  {
+    card: 'audit',
+    fixture: 'empty',
+    render: (r) => r.audit({ scope: 'Last 10 actions about Adele Vance (adele_vance@contoso.com)', entries: [], more: false }),
+  },
   {
     card: 'audit',
     fixture: 'hostile',
     render: (r) =>
       r.audit({
         scope: HOSTILE.query,
-        entries: [{ at: '2024-07-01T10:05:42.318Z', action: HOSTILE.role, outcome: 'refused', actor: HOSTILE.requester, target: HOSTILE.name, code: HOSTILE.department, detail: HOSTILE.jobTitle, requestRef: '1f2e3d4c', graphRequestId: IDS.graphRequestId }],
+        entries: [
+          {
+            at: '2024-07-01T10:05:42.318Z',
+            action: HOSTILE.role,
+            outcome: 'refused',
+            actor: HOSTILE.requester,
+            target: HOSTILE.name,
+            code: HOSTILE.department,
+            detail: HOSTILE.jobTitle,
+            requestRef: '1f2e3d4c',
+            graphRequestId: IDS.graphRequestId,
+          },
+        ],
         more: true,
         note: HOSTILE.jobTitle,
       }),
   },
-  { card: 'audit', fixture: 'full', render: (r) => r.audit({ scope: 'Last 50 actions', entries: Array.from({ length: 50 }, (_, i) => ({ ...AUDIT.entries[i % AUDIT.entries.length]! })), more: true, note: 'At most 50 records fit on a card.' }) },
+  {
+    card: 'audit',
+    fixture: 'full',
+    render: (r) =>
+      r.audit({
+        scope: 'Last 50 actions',
+        entries: Array.from({ length: 50 }, (_, i) => ({ ...AUDIT.entries[i % AUDIT.entries.length]! })),
+        more: true,
+        note: 'At most 50 records fit on a card.',
+      }),
+  },
 ];
 
 function bulkView(): BulkView {

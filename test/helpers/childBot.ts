@@ -22,7 +22,10 @@ export interface ChildBot {
 }
 
 /** Starts a bot process on `port` with `env` over the cloud's bot environment; resolves once /healthz answers. */
-export async function startChildBot(cloud: EmulatedCloud, options: { port: number; caFile: string; env: Record<string, string> }): Promise<ChildBot> {
+export async function startChildBot(
+  cloud: EmulatedCloud,
+  options: { port: number; caFile: string; env: Record<string, string> },
+): Promise<ChildBot> {
   const env = {
     ...childEnv(),
     ...cloud.botEnvironment({ PORT: String(options.port), LOG_LEVEL: 'debug', ...options.env }),
@@ -32,7 +35,9 @@ export async function startChildBot(cloud: EmulatedCloud, options: { port: numbe
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   produced.watch('process output', `bot process ${child.pid ?? '?'} on port ${options.port}`, () => [output]);
   const url = `http://127.0.0.1:${options.port}`;
   const bot: ChildBot = {
@@ -47,7 +52,8 @@ export async function startChildBot(cloud: EmulatedCloud, options: { port: numbe
   };
   const until = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the bot exited (${child.exitCode ?? child.signalCode}): ${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the bot exited (${child.exitCode ?? child.signalCode}): ${output}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return bot;
     } catch {

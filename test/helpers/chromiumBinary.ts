@@ -31,7 +31,10 @@ function isExecutable(file: string): boolean {
 
 /** What `command -v chromium` finds, without a shell. */
 function systemChromium(): string | undefined {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '').map((dir) => path.join(dir, 'chromium'));
+  const onPath = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir !== '')
+    .map((dir) => path.join(dir, 'chromium'));
   return ['/usr/bin/chromium', ...onPath].find(isExecutable);
 }
 
@@ -46,7 +49,10 @@ async function extractBundledChromium(): Promise<ChromiumBinary> {
   const script = path.join(__dirname, 'extractBundledChromium.ts');
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, TMPDIR: dir } }));
+    ({ stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: dir },
+    }));
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     throw new Error(`Could not extract the Chromium of @sparticuz/chromium (a devDependency: run npm ci) into ${dir}:\n${stderr}`);
@@ -63,7 +69,8 @@ export function findChromium(): Promise<ChromiumBinary> {
   found ??= (async (): Promise<ChromiumBinary> => {
     const chosen = process.env.CHROMIUM_PATH;
     if (chosen !== undefined && chosen !== '') {
-      if (!isExecutable(chosen)) throw new Error(`CHROMIUM_PATH is ${chosen}, which is not an executable file. Unset it to use a system or the bundled Chromium.`);
+      if (!isExecutable(chosen))
+        throw new Error(`CHROMIUM_PATH is ${chosen}, which is not an executable file. Unset it to use a system or the bundled Chromium.`);
       return { executablePath: chosen, source: 'CHROMIUM_PATH', env: process.env };
     }
     const system = systemChromium();

@@ -66,7 +66,9 @@ export async function startE2E(
   const label = `e2e #${appCounter}`;
   produced.addSecret(cloud.app.secret);
   produced.watch('bot log', `bot log (${label})`, () => logs);
-  produced.watch('connector', `activities the bot sent (${label})`, () => cloud.teams.connectorLog.map((call) => JSON.stringify(call.body ?? null)));
+  produced.watch('connector', `activities the bot sent (${label})`, () =>
+    cloud.teams.connectorLog.map((call) => JSON.stringify(call.body ?? null)),
+  );
   const port = await freePort();
   const prepared = (await options.prepare?.(cloud)) ?? {};
   const env = cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env, ...prepared });

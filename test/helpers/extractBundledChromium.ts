@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   const libraryDir = path.join(await inflate(path.join(bin, 'al2023.tar.br')), 'lib');
   const into = tmpdir();
   for (const file of [executablePath, libraryDir]) {
-    if (path.relative(into, file).startsWith('..')) throw new Error(`@sparticuz/chromium extracted to ${file}, outside this run's folder ${into}`);
+    if (path.relative(into, file).startsWith('..'))
+      throw new Error(`@sparticuz/chromium extracted to ${file}, outside this run's folder ${into}`);
   }
   const result: BundledChromium = { executablePath, libraryDir };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -67,7 +67,10 @@ export class FakeBulkDirectory extends FakeDirectory implements BulkDirectoryGat
 
   async listGroupUsers(group: GroupRef, limit: number, _options?: ListCallOptions): Promise<DirectoryResult<GroupUserListing>> {
     this.calls.push({ method: 'listGroupUsers', text: group.kind === 'objectId' ? group.id : group.name });
-    const found = group.kind === 'objectId' ? this.groups.filter((g) => g.id === group.id.toLowerCase()) : this.groups.filter((g) => g.displayName.toLowerCase() === group.name.toLowerCase());
+    const found =
+      group.kind === 'objectId'
+        ? this.groups.filter((g) => g.id === group.id.toLowerCase())
+        : this.groups.filter((g) => g.displayName.toLowerCase() === group.name.toLowerCase());
     if (found.length === 0) return { ok: false, error: { code: 'not_found', status: 404 } };
     if (found.length > 1) return { ok: false, error: { code: 'bad_request', status: 300 } };
     const g = found[0]!;
@@ -77,7 +80,13 @@ export class FakeBulkDirectory extends FakeDirectory implements BulkDirectoryGat
 
   async listDepartmentUsers(department: string, limit: number): Promise<DirectoryResult<UserListing>> {
     this.calls.push({ method: 'listDepartmentUsers', text: department });
-    return { ok: true, value: this.cut(this.users.filter((u) => u.department?.toLowerCase() === department.toLowerCase()), limit) };
+    return {
+      ok: true,
+      value: this.cut(
+        this.users.filter((u) => u.department?.toLowerCase() === department.toLowerCase()),
+        limit,
+      ),
+    };
   }
 
   async getMembershipsMany(ids: readonly string[]): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>> {
@@ -118,7 +127,8 @@ export class FakeBulkDirectory extends FakeDirectory implements BulkDirectoryGat
   private revokeOne(id: string): ItemOutcome {
     const index = this.users.findIndex((u) => u.id === id);
     if (index < 0) return { ok: false, error: { code: 'not_found', status: 404 } };
-    if (this.forbidden.has(id)) return { ok: false, error: { code: 'forbidden', status: 403, graphRequestId: `req-403-${id.slice(0, 4)}` } };
+    if (this.forbidden.has(id))
+      return { ok: false, error: { code: 'forbidden', status: 403, graphRequestId: `req-403-${id.slice(0, 4)}` } };
     const failure = this.itemFailures.get(id)?.shift();
     if (failure) return { ok: false, error: failure };
     this.revocations.push(id);

@@ -1,5 +1,13 @@
 /** A hand-written DirectoryGateway for use-case tests: canned users and roles, a call log, scripted failures. */
-import type { CallOptions, DirectoryFailure, DirectoryGateway, DirectoryResult, Memberships, UserKey, UserRecord } from '../../src/app/ports/directory';
+import type {
+  CallOptions,
+  DirectoryFailure,
+  DirectoryGateway,
+  DirectoryResult,
+  Memberships,
+  UserKey,
+  UserRecord,
+} from '../../src/app/ports/directory';
 
 export class FakeDirectory implements DirectoryGateway {
   readonly calls: { method: string; key?: UserKey; text?: string }[] = [];
@@ -16,7 +24,10 @@ export class FakeDirectory implements DirectoryGateway {
   /** Whose /me this directory answers for. */
   constructor(readonly selfId: string) {}
 
-  add(user: Partial<UserRecord> & { id: string; displayName: string; userPrincipalName: string }, memberships: Memberships = { roles: [], inRoleAssignableGroup: false }): UserRecord {
+  add(
+    user: Partial<UserRecord> & { id: string; displayName: string; userPrincipalName: string },
+    memberships: Memberships = { roles: [], inRoleAssignableGroup: false },
+  ): UserRecord {
     const record: UserRecord = { accountEnabled: true, userType: 'Member', ...user };
     this.users.push(record);
     this.memberships.set(record.id, memberships);
@@ -47,7 +58,9 @@ export class FakeDirectory implements DirectoryGateway {
   async getMemberships(key: UserKey): Promise<DirectoryResult<Memberships>> {
     this.calls.push({ method: 'getMemberships', key });
     const user = this.find(key);
-    return user ? { ok: true, value: this.memberships.get(user.id) ?? { roles: [], inRoleAssignableGroup: false } } : { ok: false, error: { code: 'not_found' } };
+    return user
+      ? { ok: true, value: this.memberships.get(user.id) ?? { roles: [], inRoleAssignableGroup: false } }
+      : { ok: false, error: { code: 'not_found' } };
   }
 
   async isMemberOfGroup(groupId: string): Promise<DirectoryResult<boolean>> {

@@ -9,13 +9,27 @@ export function textOf(value: unknown): string {
 }
 
 /** Sends a message and returns the bot's last card in the conversation after the turn. */
-export async function sendForCard(teams: EmulatedTeams, from: DirectoryUser, conversation: Conversation, text: string, options: Parameters<EmulatedTeams['send']>[3] = {}): Promise<PostedMessage> {
+export async function sendForCard(
+  teams: EmulatedTeams,
+  from: DirectoryUser,
+  conversation: Conversation,
+  text: string,
+  options: Parameters<EmulatedTeams['send']>[3] = {},
+): Promise<PostedMessage> {
   const seen = new Set(teams.messages(conversation).map((m) => m.id));
   const turn = await teams.send(from, conversation, text, options);
   assert.equal(turn.status, 200, `turn answered ${turn.status}: ${textOf(turn.body)}`);
   const cards = teams.messages(conversation).filter((m) => m.fromBot && m.card && !seen.has(m.id));
   const last = cards.at(-1);
-  assert.ok(last, `no card after "${text}"; steps: ${turn.steps.join(' | ')}; bot said: ${textOf(teams.messages(conversation).filter((m) => !seen.has(m.id)).map((m) => m.text ?? m.oauthCard ?? m.card))}`);
+  assert.ok(
+    last,
+    `no card after "${text}"; steps: ${turn.steps.join(' | ')}; bot said: ${textOf(
+      teams
+        .messages(conversation)
+        .filter((m) => !seen.has(m.id))
+        .map((m) => m.text ?? m.oauthCard ?? m.card),
+    )}`,
+  );
   return last;
 }
 

@@ -34,7 +34,10 @@ export function listeningAddresses(pid: number): string[] {
     }
   }
   const found: string[] = [];
-  for (const [file, decode] of [['/proc/net/tcp', ipv4], ['/proc/net/tcp6', ipv6]] as const) {
+  for (const [file, decode] of [
+    ['/proc/net/tcp', ipv4],
+    ['/proc/net/tcp6', ipv6],
+  ] as const) {
     for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       const [local, state, inode] = [fields[1], fields[3], fields[9]];

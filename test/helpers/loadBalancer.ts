@@ -52,8 +52,13 @@ export async function startLoadBalancer(backends: readonly (() => string)[], pol
       const backend = balancer.policy === 'round-robin' ? next++ % backends.length : balancer.policy;
       hits.push({ backend, ...describe(body) });
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) headers[name] = value;
-      fetch(`${backends[backend]!()}${req.url ?? '/api/messages'}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : body })
+      for (const [name, value] of Object.entries(req.headers))
+        if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) headers[name] = value;
+      fetch(`${backends[backend]!()}${req.url ?? '/api/messages'}`, {
+        method: req.method,
+        headers,
+        body: req.method === 'GET' ? undefined : body,
+      })
         .then(async (answer) => {
           const text = await answer.text();
           res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });

@@ -54,7 +54,12 @@ export async function startScaleOut(
 ): Promise<ScaleOut> {
   const azurite = await startAzurite();
   const container = uniqueContainer('scale-out');
-  const env = { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: container, ...options.env };
+  const env = {
+    STORAGE: 'blob',
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+    AZURE_STORAGE_CONTAINER: container,
+    ...options.env,
+  };
   let e2e: E2E | undefined;
   let second: RunningBot | undefined;
   let dataDirB: string | undefined;
@@ -72,7 +77,9 @@ export async function startScaleOut(
     });
     const started = e2e;
     dataDirB = mkdtempSync(path.join(tmpdir(), 'revoker-e2e-b-'));
-    const config = readConfig(started.cloud.botEnvironment({ PORT: String(await freePort()), DATA_DIR: dataDirB, LOG_LEVEL: 'debug', ...env, ...prepared }));
+    const config = readConfig(
+      started.cloud.botEnvironment({ PORT: String(await freePort()), DATA_DIR: dataDirB, LOG_LEVEL: 'debug', ...env, ...prepared }),
+    );
     if (!config.ok) throw new Error(`bad test config: ${config.problems.join('; ')}`);
     const sink = new Writable({
       write(chunk, _encoding, done) {
@@ -106,7 +113,10 @@ export async function startScaleOut(
         await storage?.close();
         await collectForSecretScan(azurite.connectionString, container);
         await started.stop();
-        await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container).deleteIfExists().catch(() => undefined);
+        await BlobServiceClient.fromConnectionString(azurite.connectionString)
+          .getContainerClient(container)
+          .deleteIfExists()
+          .catch(() => undefined);
         await azurite.stop();
         if (dataDirB) rmSync(dataDirB, { recursive: true, force: true });
       },

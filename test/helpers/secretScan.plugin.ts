@@ -18,7 +18,10 @@ function urlOf(input: Parameters<typeof fetch>[0]): string {
 function recordBotAnswers(): void {
   originalFetch = globalThis.fetch;
   const inner = originalFetch;
-  globalThis.fetch = async function recordingFetch(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> {
+  globalThis.fetch = async function recordingFetch(
+    input: Parameters<typeof fetch>[0],
+    init?: Parameters<typeof fetch>[1],
+  ): Promise<Response> {
     const response = await inner(input, init);
     const url = urlOf(input);
     if (/\/api\/messages(?:[?#]|$)/.test(url)) {
@@ -52,12 +55,18 @@ export const mochaHooks = {
     const missing = EXPECTED_KINDS.filter((kind) => !bytes.get(kind));
     // A whole-suite run must have produced every kind of output, or the collector is broken; a run of a
     // few named files may legitimately produce only some (the scan below still covers what they did).
-    if (missing.length > 0 && process.env.REVOKER_WHOLE_SUITE === '1') throw new Error(`secret scan: the run produced no ${missing.join(', ')} to scan; the collector is broken`);
+    if (missing.length > 0 && process.env.REVOKER_WHOLE_SUITE === '1')
+      throw new Error(`secret scan: the run produced no ${missing.join(', ')} to scan; the collector is broken`);
     const findings = produced.scan();
     const sizes = [...bytes].map(([kind, n]) => `${kind} ${(n / 1e6).toFixed(1)} MB`).join(', ');
-    console.log(`\n  secret scan: ${items.length} items (${sizes}) against ${produced.signatureCount} issued-token signatures: ${findings.length === 0 ? 'clean' : `${findings.length} findings`}`);
+    console.log(
+      `\n  secret scan: ${items.length} items (${sizes}) against ${produced.signatureCount} issued-token signatures: ${findings.length === 0 ? 'clean' : `${findings.length} findings`}`,
+    );
     if (findings.length > 0) {
-      const report = findings.slice(0, 20).map((f) => `  ${f.kind} in ${f.source} at ${f.at}: ${f.context}`).join('\n');
+      const report = findings
+        .slice(0, 20)
+        .map((f) => `  ${f.kind} in ${f.source} at ${f.at}: ${f.context}`)
+        .join('\n');
       throw new Error(`secret scan: credentials in what the bots produced:\n${report}`);
     }
   },

@@ -58,7 +58,8 @@ export function scanForSecrets(items: Iterable<ProducedItem>, known: KnownSecret
   let longestSignature = 0;
   for (const signature of known.signatures) longestSignature = Math.max(longestSignature, signature.length);
   for (const { source, text } of items) {
-    const add = (kind: SecretKind, at: number, length: number): void => void findings.push({ source, kind, at, context: contextAround(text, at, length) });
+    const add = (kind: SecretKind, at: number, length: number): void =>
+      void findings.push({ source, kind, at, context: contextAround(text, at, length) });
     for (const m of text.matchAll(FULL_JWT)) add('jwt', m.index, m[0].length);
     for (const m of text.matchAll(REFRESH_TOKEN)) add('refresh_token', m.index, m[0].length);
     if (known.signatures.size > 0) {

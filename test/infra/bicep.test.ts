@@ -40,7 +40,11 @@ function params(): Map<string, { hasDefault: boolean; secure: boolean }> {
 
 describe('infra/main.bicep (structure only: not compiled offline)', function () {
   it('has balanced braces, brackets and parentheses outside strings and comments', function () {
-    for (const [open, close] of [['{', '}'], ['[', ']'], ['(', ')']] as const) {
+    for (const [open, close] of [
+      ['{', '}'],
+      ['[', ']'],
+      ['(', ')'],
+    ] as const) {
       let depth = 0;
       for (const ch of code) {
         if (ch === open) depth += 1;
@@ -52,7 +56,9 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
   });
 
   it('the parameters file sets only declared parameters, and every required one except the secret', function () {
-    const file = JSON.parse(readFileSync(path.join(ROOT, 'infra', 'main.parameters.json'), 'utf8')) as { parameters: Record<string, unknown> };
+    const file = JSON.parse(readFileSync(path.join(ROOT, 'infra', 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, unknown>;
+    };
     const declared = params();
     for (const name of Object.keys(file.parameters)) assert.ok(declared.has(name), `${name} is not a param of main.bicep`);
     for (const [name, p] of declared) {
@@ -79,7 +85,10 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
     assert.match(bicep, /msaAppTenantId: microsoftAppTenantId/);
     assert.match(bicep, /endpoint: 'https:\/\/\$\{webApp\.properties\.defaultHostName\}\/api\/messages'/);
     assert.match(bicep, /'Microsoft\.BotService\/botServices\/channels@2022-09-15'[\s\S]*?channelName: 'MsTeamsChannel'/);
-    assert.match(bicep, /'Microsoft\.BotService\/botServices\/connections@2022-09-15'[\s\S]*?serviceProviderDisplayName: 'Azure Active Directory v2'/);
+    assert.match(
+      bicep,
+      /'Microsoft\.BotService\/botServices\/connections@2022-09-15'[\s\S]*?serviceProviderDisplayName: 'Azure Active Directory v2'/,
+    );
     assert.match(bicep, /\{ key: 'tokenExchangeUrl', value: ssoAppIdUri \}/);
     assert.match(bicep, /param ssoAppIdUri string = 'api:\/\/botid-\$\{microsoftAppId\}'/, 'the same default as SSO_APP_ID_URI');
     assert.match(bicep, /param oauthConnectionName string = 'revoker-sso'/, 'the same default as OAUTH_CONNECTION_NAME');
@@ -94,14 +103,25 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
   });
 
   it('App Service builds the bot during deployment and starts the compiled build with node ., never npm start (the demo)', function () {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main?: string; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    assert.deepEqual([...bicep.matchAll(/appCommandLine: '([^']*)'/g)].map((m) => m[1]), ['node .']);
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      main?: string;
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    assert.deepEqual(
+      [...bicep.matchAll(/appCommandLine: '([^']*)'/g)].map((m) => m[1]),
+      ['node .'],
+    );
     assert.match(bicep, /\{ name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' \}/, 'Oryx builds during deployment');
     assert.match(bicep, /\{ name: 'PRUNE_DEV_DEPENDENCIES', value: 'true' \}/, 'only production dependencies reach the app');
     assert.doesNotMatch(bicep, /name: 'NODE_ENV'/, 'NODE_ENV=production would make the build skip its compiler');
     // What Oryx runs (npm run build) and what node . starts (main) must be the compiled bot.
     assert.match(pkg.scripts.build ?? '', /^tsc /);
     assert.equal(pkg.main, 'dist/main.js');
-    assert.ok(pkg.devDependencies.typescript && !pkg.dependencies.typescript, 'the compiler is a devDependency, installed for the build only');
+    assert.ok(
+      pkg.devDependencies.typescript && !pkg.dependencies.typescript,
+      'the compiler is a devDependency, installed for the build only',
+    );
   });
 });

@@ -50,12 +50,26 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
 
     it('when entries are appended, then records carry their fields, consecutive seqs from 1 and UUID ids, and list returns them newest first', async function () {
       const first = await log.append(auditEntry());
-      const second = await log.append(auditEntry({ action: 'revocation.succeeded', code: 'x', graphRequestId: 'g-1', correlationId: 'c-1', detail: 'Ádèle 👩‍💻 "quoted"\nline' }));
+      const second = await log.append(
+        auditEntry({
+          action: 'revocation.succeeded',
+          code: 'x',
+          graphRequestId: 'g-1',
+          correlationId: 'c-1',
+          detail: 'Ádèle 👩‍💻 "quoted"\nline',
+        }),
+      );
       assert.equal(first.seq, 1);
       assert.equal(second.seq, 2);
       assert.match(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.deepEqual(second, {
-        ...auditEntry({ action: 'revocation.succeeded', code: 'x', graphRequestId: 'g-1', correlationId: 'c-1', detail: 'Ádèle 👩‍💻 "quoted"\nline' }),
+        ...auditEntry({
+          action: 'revocation.succeeded',
+          code: 'x',
+          graphRequestId: 'g-1',
+          correlationId: 'c-1',
+          detail: 'Ádèle 👩‍💻 "quoted"\nline',
+        }),
         seq: 2,
         id: second.id,
         prevHash: first.hash,
@@ -66,7 +80,8 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
 
     it('when records are appended, then each carries the previous record’s hash and the hash of its own canonical form, and the chain verifies', async function () {
       const records: AuditRecord[] = [];
-      for (let i = 0; i < 5; i += 1) records.push(await log.append(auditEntry({ requestId: `req-${i}`, detail: i === 2 ? 'ünïcødé "quotes" \u2028' : undefined })));
+      for (let i = 0; i < 5; i += 1)
+        records.push(await log.append(auditEntry({ requestId: `req-${i}`, detail: i === 2 ? 'ünïcødé "quotes" \u2028' : undefined })));
       assert.equal(records[0]?.prevHash, GENESIS_HASH);
       for (const [i, record] of records.entries()) {
         assert.match(record.hash, /^[0-9a-f]{64}$/);
@@ -80,14 +95,23 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
     });
 
     it('when the entry carries properties the port does not define, then they are not stored', async function () {
-      const record = await log.append({ ...auditEntry(), ssoContext: { note: 'never stored' }, target: { id: ADELE, extra: 'nope' } } as AuditEntry);
+      const record = await log.append({
+        ...auditEntry(),
+        ssoContext: { note: 'never stored' },
+        target: { id: ADELE, extra: 'nope' },
+      } as AuditEntry);
       assert.equal('ssoContext' in record, false);
       assert.deepEqual(record.target, { id: ADELE });
       assert.deepEqual(await log.list(), [record]);
     });
 
     it('when the entry is malformed, then append throws a TypeError and appends nothing', async function () {
-      for (const broken of [{ ...auditEntry(), action: 'request.deleted' }, { ...auditEntry(), outcome: 'maybe' }, { ...auditEntry(), at: 'yesterday' }, { ...auditEntry(), tenantId: '' }]) {
+      for (const broken of [
+        { ...auditEntry(), action: 'request.deleted' },
+        { ...auditEntry(), outcome: 'maybe' },
+        { ...auditEntry(), at: 'yesterday' },
+        { ...auditEntry(), tenantId: '' },
+      ]) {
         await assert.rejects(log.append(broken as AuditEntry), TypeError);
       }
       assert.deepEqual(await log.list(), []);
@@ -95,7 +119,12 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
 
     it('when a field the bot fills itself (code, request id, correlation id, Graph request id) holds a JWT or a private key, then append throws SecretLikeValueError and appends nothing', async function () {
       const jwt = fakeJwt();
-      for (const leaky of [auditEntry({ code: jwt }), auditEntry({ requestId: `req ${jwt}` }), auditEntry({ correlationId: jwt }), auditEntry({ graphRequestId: '-----BEGIN PRIVATE KEY-----\nMII' })]) {
+      for (const leaky of [
+        auditEntry({ code: jwt }),
+        auditEntry({ requestId: `req ${jwt}` }),
+        auditEntry({ correlationId: jwt }),
+        auditEntry({ graphRequestId: '-----BEGIN PRIVATE KEY-----\nMII' }),
+      ]) {
         await assert.rejects(log.append(leaky), SecretLikeValueError);
       }
       assert.deepEqual(await log.list(), []);
@@ -121,7 +150,8 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
       await log.append(auditEntry({ requestId: 'req-1', action: 'revocation.succeeded' }));
       await log.append(auditEntry({ requestId: 'req-3', tenantId: 'other-tenant', actor: { aadObjectId: ADELE }, target: { id: MEGAN } }));
       await log.append(auditEntry({ requestId: undefined, target: undefined, action: 'command.received', outcome: 'info' }));
-      const shape = (records: { requestId?: string; action: string }[]): string[] => records.map((r) => `${r.requestId ?? '-'}:${r.action}`);
+      const shape = (records: { requestId?: string; action: string }[]): string[] =>
+        records.map((r) => `${r.requestId ?? '-'}:${r.action}`);
       assert.deepEqual(shape(await log.list({ targetId: ADELE })), ['req-1:revocation.succeeded', 'req-1:request.created']);
       assert.deepEqual(shape(await log.list({ targetId: MEGAN })), ['req-3:request.created', 'req-2:request.created']);
       assert.deepEqual(shape(await log.list({ actorId: ADELE })), ['req-3:request.created']);
@@ -149,12 +179,21 @@ export function describeAuditLogContract(name: string, makeLog: () => Promise<Au
 
     it('when two instances append at the same time, then every record lands once, with distinct consecutive seqs, and reads back as written', async function () {
       const other = await fixture.second();
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? log : other).append(auditEntry({ requestId: `req-${i}` }))));
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? log : other).append(auditEntry({ requestId: `req-${i}` }))),
+      );
       const seqs = results.map((record) => record.seq).sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: 30 }, (_, i) => i + 1));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
       const listed = await other.list({ limit: 100 });
       assert.equal(listed.length, 30);
-      for (const record of results) assert.deepEqual(listed.find((r) => r.seq === record.seq), record);
+      for (const record of results)
+        assert.deepEqual(
+          listed.find((r) => r.seq === record.seq),
+          record,
+        );
       // One linear chain: every record chains onto the one before it, whoever wrote either.
       const verdict = await verifyChain(fixture.chain.stored());
       assert.ok(verdict.intact, JSON.stringify(verdict));

@@ -44,7 +44,11 @@ function sqliteTamperer(dataDir: string): Tamperer {
   const behindTheTriggers = (change: (raw: Database.Database) => void): void => {
     const raw = openRaw(dataDir);
     try {
-      const triggers = raw.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_records'").all();
+      const triggers = raw
+        .prepare<[], { name: string; sql: string }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_records'",
+        )
+        .all();
       raw.transaction(() => {
         for (const trigger of triggers) raw.exec(`DROP TRIGGER ${trigger.name}`);
         change(raw);
@@ -55,26 +59,34 @@ function sqliteTamperer(dataDir: string): Tamperer {
     }
   };
   const read = (raw: Database.Database, seq: number): Mutable => {
-    const row = raw.prepare<[number], { id: string; entry: string; prev_hash: string; hash: string }>('SELECT id, entry, prev_hash, hash FROM audit_records WHERE seq = ?').get(seq);
+    const row = raw
+      .prepare<[number], { id: string; entry: string; prev_hash: string; hash: string }>(
+        'SELECT id, entry, prev_hash, hash FROM audit_records WHERE seq = ?',
+      )
+      .get(seq);
     assert.ok(row);
     return { ...(JSON.parse(row.entry) as AuditRecord), seq, id: row.id, prevHash: row.prev_hash, hash: row.hash };
   };
   const write = (raw: Database.Database, seq: number, record: Mutable): void => {
     const { seq: _seq, id, prevHash, hash, ...entry } = record;
-    raw.prepare('UPDATE audit_records SET id = ?, entry = ?, prev_hash = ?, hash = ?, action = ?, outcome = ?, at = ?, tenant_id = ?, actor_id = ?, target_id = ?, request_id = ? WHERE seq = ?').run(
-      id,
-      JSON.stringify(entry),
-      prevHash,
-      hash,
-      entry.action,
-      entry.outcome,
-      entry.at,
-      entry.tenantId,
-      entry.actor?.aadObjectId ?? null,
-      entry.target?.id ?? null,
-      entry.requestId ?? null,
-      seq,
-    );
+    raw
+      .prepare(
+        'UPDATE audit_records SET id = ?, entry = ?, prev_hash = ?, hash = ?, action = ?, outcome = ?, at = ?, tenant_id = ?, actor_id = ?, target_id = ?, request_id = ? WHERE seq = ?',
+      )
+      .run(
+        id,
+        JSON.stringify(entry),
+        prevHash,
+        hash,
+        entry.action,
+        entry.outcome,
+        entry.at,
+        entry.tenantId,
+        entry.actor?.aadObjectId ?? null,
+        entry.target?.id ?? null,
+        entry.requestId ?? null,
+        seq,
+      );
   };
   return {
     async rewrite(seq, mutate) {
@@ -111,7 +123,8 @@ function sqliteTamperer(dataDir: string): Tamperer {
 
 /** The Blob attacker: unconditional uploads and deletes with the account key. */
 function blobTamperer(container: ContainerClient): Tamperer {
-  const read = async (seq: number): Promise<Mutable> => JSON.parse((await container.getBlobClient(auditRecordName(seq)).downloadToBuffer()).toString('utf8')) as Mutable;
+  const read = async (seq: number): Promise<Mutable> =>
+    JSON.parse((await container.getBlobClient(auditRecordName(seq)).downloadToBuffer()).toString('utf8')) as Mutable;
   const write = async (seq: number, record: Mutable): Promise<void> => {
     const body = JSON.stringify(record);
     await container.getBlockBlobClient(auditRecordName(seq)).upload(body, Buffer.byteLength(body), { metadata: auditMetadataOf(record) });
@@ -210,13 +223,19 @@ function describeTampering(name: string, open: () => Promise<Trail & { dispose()
       const anchor = { seq: 5, hash: trail.records[4]?.hash ?? '' };
       await trail.tamper.remove(5);
       assert.equal(await firstBreak(trail.chain), 'intact');
-      assert.match(await firstBreak(trail.chain, anchor), /^5: the trail ends at record 4, but you noted record 5: records were cut from the end/);
+      assert.match(
+        await firstBreak(trail.chain, anchor),
+        /^5: the trail ends at record 4, but you noted record 5: records were cut from the end/,
+      );
       assert.equal(await firstBreak(trail.chain, { seq: 4, hash: trail.records[3]?.hash ?? '' }), 'intact');
     });
 
     it('an index changed so a record hides from "audit for" its target: the break is that record', async function () {
       await trail.tamper.misindex(2);
-      assert.match(await firstBreak(trail.chain), /^2: the (index columns disagree with the record \(target_id\)|blob's metadata disagrees with the record \(target\)): filters would be misled/);
+      assert.match(
+        await firstBreak(trail.chain),
+        /^2: the (index columns disagree with the record \(target_id\)|blob's metadata disagrees with the record \(target\)): filters would be misled/,
+      );
     });
 
     it('one of the store’s own guards undone: the report says so and exits 1 even though every record verifies', async function () {
@@ -224,7 +243,10 @@ function describeTampering(name: string, open: () => Promise<Trail & { dispose()
       assert.equal(await firstBreak(trail.chain), 'intact');
       const report = await verifyReport(trail.chain);
       assert.equal(report.code, 1);
-      assert.match(report.lines.join('\n'), /Guard broken: (the append-only trigger audit_records_chain_only is missing|the audit container holds a blob the bot never writes: "audit\/forged")/);
+      assert.match(
+        report.lines.join('\n'),
+        /Guard broken: (the append-only trigger audit_records_chain_only is missing|the audit container holds a blob the bot never writes: "audit\/forged")/,
+      );
     });
   });
 }
@@ -258,11 +280,17 @@ describe('Azure Blob (against Azurite)', function () {
   });
 
   describeTampering('Blob', async () => {
-    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('tamper'), clock: new ManualClock() });
+    const storage = await openBlobStorage({
+      connectionString: azurite.connectionString,
+      container: uniqueContainer('tamper'),
+      clock: new ManualClock(),
+    });
     const records: AuditRecord[] = [];
     for (let i = 1; i <= 5; i += 1) records.push(await storage.audit.append(auditEntry({ requestId: `req-${i}` })));
     // The attacker's own client, with the account key.
-    const attacker = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(storage.auditContainer.containerName);
+    const attacker = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+      storage.auditContainer.containerName,
+    );
     return {
       records,
       chain: storage.audit,
@@ -276,7 +304,11 @@ describe('Azure Blob (against Azurite)', function () {
   });
 
   it('a forged record far beyond the end: the walk stops at the first empty stretch instead of walking to it', async function () {
-    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('far'), clock: new ManualClock() });
+    const storage = await openBlobStorage({
+      connectionString: azurite.connectionString,
+      container: uniqueContainer('far'),
+      clock: new ManualClock(),
+    });
     try {
       await storage.audit.append(auditEntry());
       await storage.auditContainer.getBlockBlobClient(auditRecordName(999_999_999_999)).upload('{}', 2);
@@ -289,7 +321,11 @@ describe('Azure Blob (against Azurite)', function () {
   });
 
   it('when the audit container has no immutability policy, then the report notes it', async function () {
-    const storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('notes'), clock: new ManualClock() });
+    const storage = await openBlobStorage({
+      connectionString: azurite.connectionString,
+      container: uniqueContainer('notes'),
+      clock: new ManualClock(),
+    });
     try {
       const report = await verifyReport(storage.audit);
       assert.equal(report.code, 0);

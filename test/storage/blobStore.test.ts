@@ -87,7 +87,9 @@ describe('Azure Blob storage (against Azurite)', function () {
         await Promise.all(
           records.slice(i, i + 50).map((record) => {
             const body = JSON.stringify(record);
-            return storage.auditContainer.getBlockBlobClient(auditRecordName(record.seq)).upload(body, Buffer.byteLength(body), { metadata: auditMetadataOf(record) });
+            return storage.auditContainer
+              .getBlockBlobClient(auditRecordName(record.seq))
+              .upload(body, Buffer.byteLength(body), { metadata: auditMetadataOf(record) });
           }),
         );
       }
@@ -99,11 +101,28 @@ describe('Azure Blob storage (against Azurite)', function () {
       await writeHead(990);
       const appended = [];
       for (let i = 0; i < 10; i += 1) appended.push(await storage.audit.append(auditEntry({ requestId: `req-${i}` })));
-      assert.deepEqual(appended.map((r) => r.seq), [995, 996, 997, 998, 999, 1000, 1001, 1002, 1003, 1004]);
-      assert.deepEqual((await storage.audit.list({ limit: 4, before: 1002 })).map((r) => r.seq), [1001, 1000, 999, 998]);
-      assert.deepEqual((await storage.audit.list({ requestId: 'req-1' })).map((r) => r.seq), [996]);
-      assert.deepEqual((await storage.audit.list({ limit: 10 })).map((r) => r.seq), appended.map((r) => r.seq).reverse());
-      assert.deepEqual(await verifyChain(storage.audit.stored()), { intact: true, records: 1004, lastSeq: 1004, lastHash: appended[9]?.hash });
+      assert.deepEqual(
+        appended.map((r) => r.seq),
+        [995, 996, 997, 998, 999, 1000, 1001, 1002, 1003, 1004],
+      );
+      assert.deepEqual(
+        (await storage.audit.list({ limit: 4, before: 1002 })).map((r) => r.seq),
+        [1001, 1000, 999, 998],
+      );
+      assert.deepEqual(
+        (await storage.audit.list({ requestId: 'req-1' })).map((r) => r.seq),
+        [996],
+      );
+      assert.deepEqual(
+        (await storage.audit.list({ limit: 10 })).map((r) => r.seq),
+        appended.map((r) => r.seq).reverse(),
+      );
+      assert.deepEqual(await verifyChain(storage.audit.stored()), {
+        intact: true,
+        records: 1004,
+        lastSeq: 1004,
+        lastHash: appended[9]?.hash,
+      });
     });
 
     it('when the head hint points past the last record, then an append still chains onto the real last record', async function () {
@@ -117,12 +136,20 @@ describe('Azure Blob storage (against Azurite)', function () {
     it('when the head hint is stale or lost, then a new instance still appends after the last record and lists from it', async function () {
       for (let i = 0; i < 20; i += 1) await storage.audit.append(auditEntry({ requestId: `req-${i}` }));
       await writeHead(3);
-      const fresh = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName, clock });
+      const fresh = await openBlobStorage({
+        connectionString: azurite.connectionString,
+        container: storage.container.containerName,
+        clock,
+      });
       try {
         assert.equal((await fresh.audit.list({ limit: 1 }))[0]?.seq, 20);
         assert.equal((await fresh.audit.append(auditEntry({ requestId: 'after' }))).seq, 21);
         await storage.container.getBlobClient(auditHeadName(storage.auditContainer.containerName)).delete();
-        const another = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName, clock });
+        const another = await openBlobStorage({
+          connectionString: azurite.connectionString,
+          container: storage.container.containerName,
+          clock,
+        });
         assert.equal((await another.audit.append(auditEntry({ requestId: 'after-lost-head' }))).seq, 22);
         await another.close();
       } finally {
@@ -133,7 +160,11 @@ describe('Azure Blob storage (against Azurite)', function () {
     it('when a record blob exists, then appending never overwrites it: the record keeps its content and the next append takes the next number', async function () {
       const first = await storage.audit.append(auditEntry({ requestId: 'original' }));
       await writeHead(0);
-      const other = await openBlobStorage({ connectionString: azurite.connectionString, container: storage.container.containerName, clock });
+      const other = await openBlobStorage({
+        connectionString: azurite.connectionString,
+        container: storage.container.containerName,
+        clock,
+      });
       try {
         const second = await other.audit.append(auditEntry({ requestId: 'second' }));
         assert.equal(second.seq, first.seq + 1);
@@ -170,13 +201,18 @@ describe('Azure Blob storage (against Azurite)', function () {
       const legacy = Array.from({ length: 20 }, (_, i) => ({ ...auditEntry({ requestId: `old-${i + 1}` }), seq: i + 1, id: randomUUID() }));
       for (const record of legacy) {
         const body = JSON.stringify(record);
-        await state.getBlockBlobClient(auditRecordName(record.seq)).upload(body, Buffer.byteLength(body), { metadata: { recordid: record.id, seq: String(record.seq) } });
+        await state
+          .getBlockBlobClient(auditRecordName(record.seq))
+          .upload(body, Buffer.byteLength(body), { metadata: { recordid: record.id, seq: String(record.seq) } });
       }
       const first = await openBlobStorage({ connectionString: azurite.connectionString, container, clock });
       const second = await openBlobStorage({ connectionString: azurite.connectionString, container, clock });
       try {
         const copied = (await first.audit.list({ limit: 100 })).reverse();
-        assert.deepEqual(copied.map((r) => [r.seq, r.id, r.requestId]), legacy.map((r) => [r.seq, r.id, r.requestId]));
+        assert.deepEqual(
+          copied.map((r) => [r.seq, r.id, r.requestId]),
+          legacy.map((r) => [r.seq, r.id, r.requestId]),
+        );
         assert.deepEqual(await second.audit.adoptLegacyRecords(state), 0, 'already done: nothing is copied again');
         const next = await second.audit.append(auditEntry({ requestId: 'new' }));
         assert.equal(next.seq, 21);
@@ -230,7 +266,8 @@ describe('Azure Blob storage (against Azurite)', function () {
         ['Target', 'target', false],
         ['é', 'éa', true],
       ];
-      for (const [prefix, key, expected] of pairs) assert.equal(encodeSegment(key).startsWith(encodeSegment(prefix)), expected, `${prefix} / ${key}`);
+      for (const [prefix, key, expected] of pairs)
+        assert.equal(encodeSegment(key).startsWith(encodeSegment(prefix)), expected, `${prefix} / ${key}`);
     });
 
     it('when a namespace and key would make a name longer than Azure allows, then the store refuses with a TypeError', function () {
@@ -247,23 +284,37 @@ describe('Azure Blob storage (against Azurite)', function () {
     });
 
     it('when the account key is wrong, then opening rejects with StorageUnavailableError and never echoes the connection string', async function () {
-      const wrongKey = azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.from('not the key at all, not at all!').toString('base64')}`);
-      await assert.rejects(openBlobStorage({ connectionString: wrongKey, container: uniqueContainer('denied'), retryOptions: { maxTries: 1 }, clock }), (error: unknown) => {
-        assert.ok(error instanceof StorageUnavailableError);
-        assert.ok(!error.message.includes('AccountKey'));
-        return true;
-      });
+      const wrongKey = azurite.connectionString.replace(
+        /AccountKey=[^;]+/,
+        `AccountKey=${Buffer.from('not the key at all, not at all!').toString('base64')}`,
+      );
+      await assert.rejects(
+        openBlobStorage({ connectionString: wrongKey, container: uniqueContainer('denied'), retryOptions: { maxTries: 1 }, clock }),
+        (error: unknown) => {
+          assert.ok(error instanceof StorageUnavailableError);
+          assert.ok(!error.message.includes('AccountKey'));
+          return true;
+        },
+      );
     });
 
     it('when nothing listens at the endpoint, then opening rejects with StorageUnavailableError', async function () {
       const dead = azurite.connectionString.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9');
-      await assert.rejects(openBlobStorage({ connectionString: dead, container: uniqueContainer('gone'), retryOptions: { maxTries: 1 }, clock }), StorageUnavailableError);
+      await assert.rejects(
+        openBlobStorage({ connectionString: dead, container: uniqueContainer('gone'), retryOptions: { maxTries: 1 }, clock }),
+        StorageUnavailableError,
+      );
     });
 
     it('when the service goes away under a running store, then reads, writes, appends and the readiness check reject with StorageUnavailableError', async function () {
       const doomed = await startAzurite();
       try {
-        storage = await openBlobStorage({ connectionString: doomed.connectionString, container: uniqueContainer('doomed'), retryOptions: { maxTries: 2, retryDelayInMs: 50, maxRetryDelayInMs: 100 }, clock });
+        storage = await openBlobStorage({
+          connectionString: doomed.connectionString,
+          container: uniqueContainer('doomed'),
+          retryOptions: { maxTries: 2, retryDelayInMs: 50, maxRetryDelayInMs: 100 },
+          clock,
+        });
         assert.ok((await storage.state.create('pending', 'r1', { step: 1 })).ok);
       } finally {
         await doomed.stop();
@@ -276,7 +327,12 @@ describe('Azure Blob storage (against Azurite)', function () {
     });
 
     it('when the state or the audit container is deleted under a running store, then calls on it reject with StorageUnavailableError', async function () {
-      storage = await openBlobStorage({ connectionString: azurite.connectionString, container: uniqueContainer('deleted'), retryOptions: { maxTries: 1 }, clock });
+      storage = await openBlobStorage({
+        connectionString: azurite.connectionString,
+        container: uniqueContainer('deleted'),
+        retryOptions: { maxTries: 1 },
+        clock,
+      });
       assert.ok((await storage.state.create('pending', 'r1', { step: 1 })).ok);
       await storage.audit.append(auditEntry());
       await storage.container.delete();
@@ -287,7 +343,10 @@ describe('Azure Blob storage (against Azurite)', function () {
     });
 
     it('when a connection string is malformed, then opening fails with a TypeError that does not quote it', async function () {
-      await assert.rejects(openBlobStorage({ connectionString: 'AccountKey=abc;nonsense', container: 'fine-name', clock }), (error: unknown) => error instanceof TypeError && !error.message.includes('abc'));
+      await assert.rejects(
+        openBlobStorage({ connectionString: 'AccountKey=abc;nonsense', container: 'fine-name', clock }),
+        (error: unknown) => error instanceof TypeError && !error.message.includes('abc'),
+      );
       await assert.rejects(openBlobStorage({ connectionString: azurite.connectionString, container: 'Bad_Name', clock }), TypeError);
     });
   });

@@ -4,7 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { databaseFilePath } from '../../src/storage/openDatabase';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/openSqliteStorage';
@@ -71,7 +82,11 @@ describe('SQLite storage crash safety', function () {
     for (let round = 1; round <= 3; round += 1) {
       const writer = startWriter(['crash', dataDir]);
       writers.push(writer);
-      await waitFor(() => writer.lines.filter((line) => line.startsWith('audit ')).length >= 40, 60_000, () => `round ${round} writes (stderr: ${writer.stderr()})`);
+      await waitFor(
+        () => writer.lines.filter((line) => line.startsWith('audit ')).length >= 40,
+        60_000,
+        () => `round ${round} writes (stderr: ${writer.stderr()})`,
+      );
       writer.child.kill('SIGKILL');
       assert.equal((await writer.closed).signal, 'SIGKILL');
       for (const line of writer.lines) {
@@ -84,13 +99,20 @@ describe('SQLite storage crash safety', function () {
       assert.equal(integrityOf(dataDir), 'ok');
       const rows = auditRows(dataDir);
       for (const [seq, requestId] of reported) assert.equal(rows.get(seq), requestId, `reported audit seq ${seq} survived`);
-      assert.deepEqual([...rows.keys()], Array.from({ length: rows.size }, (_, i) => i + 1), 'the audit seq has no holes');
+      assert.deepEqual(
+        [...rows.keys()],
+        Array.from({ length: rows.size }, (_, i) => i + 1),
+        'the audit seq has no holes',
+      );
 
       const storage = open(dataDir);
       const stored = await storage.state.get<{ count: number }>('counters', 'shared');
       assert.ok(stored, 'the counter survived');
       // The process may have committed one more increment than it lived to report.
-      assert.ok(stored.value.count === counter || stored.value.count === counter + 1, `counter ${stored.value.count} vs reported ${counter}`);
+      assert.ok(
+        stored.value.count === counter || stored.value.count === counter + 1,
+        `counter ${stored.value.count} vs reported ${counter}`,
+      );
       const record = await storage.audit.append(entry(`after-round-${round}`));
       assert.equal(record.seq, rows.size + 1);
       reported.set(record.seq, `after-round-${round}`);
@@ -143,7 +165,10 @@ describe('SQLite storage crash safety', function () {
     async function assertTornAppendVanished(): Promise<void> {
       assert.equal(integrityOf(image), 'ok');
       const rows = auditRows(image);
-      assert.deepEqual([...rows.values()], Array.from({ length: 10 }, (_, i) => `req-${i}`));
+      assert.deepEqual(
+        [...rows.values()],
+        Array.from({ length: 10 }, (_, i) => `req-${i}`),
+      );
       const reopened = open(image);
       assert.equal((await reopened.audit.append(entry('after'))).seq, 11, 'the torn append left no trace, not even its seq');
     }

@@ -29,16 +29,34 @@ describe('secret guard for stored values', function () {
   });
 
   it('when a credential-named property holds a non-empty string, then serializing refuses it, whatever its content', function () {
-    for (const name of ['password', 'accessToken', 'access_token', 'refresh-token', 'idToken', 'clientSecret', 'client_assertion', 'Authorization', 'token']) {
+    for (const name of [
+      'password',
+      'accessToken',
+      'access_token',
+      'refresh-token',
+      'idToken',
+      'clientSecret',
+      'client_assertion',
+      'Authorization',
+      'token',
+    ]) {
       assert.throws(() => serializeWithoutSecrets({ nested: [{ [name]: 'x' }] }), SecretLikeValueError, name);
     }
-    assert.equal(serializeWithoutSecrets({ token: '', tokenExpiresAt: 'soon', passwordProfile: { forceChangePasswordNextSignIn: true } }), '{"token":"","tokenExpiresAt":"soon","passwordProfile":{"forceChangePasswordNextSignIn":true}}');
+    assert.equal(
+      serializeWithoutSecrets({ token: '', tokenExpiresAt: 'soon', passwordProfile: { forceChangePasswordNextSignIn: true } }),
+      '{"token":"","tokenExpiresAt":"soon","passwordProfile":{"forceChangePasswordNextSignIn":true}}',
+    );
   });
 
   it('when directory data or free text looks like a credential, then it is stored as it is: a job title, a department, names, a reason, audit detail', function () {
     const jwtShaped = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.';
     const value = {
-      target: { displayName: `Ops ${jwtShaped}`, userPrincipalName: 'basic@contoso.com', jobTitle: 'Basic Telecommunications Lead', department: 'Bearer Operations and Logistics' },
+      target: {
+        displayName: `Ops ${jwtShaped}`,
+        userPrincipalName: 'basic@contoso.com',
+        jobTitle: 'Basic Telecommunications Lead',
+        department: 'Bearer Operations and Logistics',
+      },
       requester: { name: 'Bearer Tokenholder-Smithsonian' },
       reason: 'Basic auth/IMAP abuse',
       approval: { rejectReason: `pasted ${jwtShaped}` },
@@ -51,10 +69,23 @@ describe('secret guard for stored values', function () {
 
   it('when the same text sits in a field the bot fills itself (a code, an id, a note, a list of ids, a property name), then it is refused', function () {
     const jwtShaped = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.';
-    assert.throws(() => serializeWithoutSecrets({ code: jwtShaped }), (e: unknown) => e instanceof SecretLikeValueError && e.kind === 'jwt');
-    assert.throws(() => serializeWithoutSecrets({ conversationId: 'Basic Telecommunications Lead' }), (e: unknown) => e instanceof SecretLikeValueError && e.kind === 'bearer_credential');
-    assert.throws(() => serializeWithoutSecrets({ candidateIds: ['6e7f8091-a2b3-4c5d-9e8f-1a2b3c4d5e6f', jwtShaped] }), SecretLikeValueError);
-    assert.throws(() => serializeWithoutSecrets({ displayName: [jwtShaped] }), SecretLikeValueError, 'only a string directly under a free-text name is free text');
+    assert.throws(
+      () => serializeWithoutSecrets({ code: jwtShaped }),
+      (e: unknown) => e instanceof SecretLikeValueError && e.kind === 'jwt',
+    );
+    assert.throws(
+      () => serializeWithoutSecrets({ conversationId: 'Basic Telecommunications Lead' }),
+      (e: unknown) => e instanceof SecretLikeValueError && e.kind === 'bearer_credential',
+    );
+    assert.throws(
+      () => serializeWithoutSecrets({ candidateIds: ['6e7f8091-a2b3-4c5d-9e8f-1a2b3c4d5e6f', jwtShaped] }),
+      SecretLikeValueError,
+    );
+    assert.throws(
+      () => serializeWithoutSecrets({ displayName: [jwtShaped] }),
+      SecretLikeValueError,
+      'only a string directly under a free-text name is free text',
+    );
     assert.throws(() => serializeWithoutSecrets({ [jwtShaped]: 1 }), SecretLikeValueError);
     assert.throws(() => serializeWithoutSecrets(jwtShaped), SecretLikeValueError, 'a bare value is not free text');
   });

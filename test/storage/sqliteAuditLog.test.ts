@@ -66,12 +66,26 @@ describe('SQLite audit log', function () {
   describe('appending', function () {
     it('when an entry is appended, then the record carries its fields, a growing seq and a UUID id', async function () {
       const first = await storage.audit.append(entry());
-      const second = await storage.audit.append(entry({ action: 'request.confirmed', code: 'confirmed_by_requester', graphRequestId: 'g-1', correlationId: 'c-1', detail: 'clicked confirm' }));
+      const second = await storage.audit.append(
+        entry({
+          action: 'request.confirmed',
+          code: 'confirmed_by_requester',
+          graphRequestId: 'g-1',
+          correlationId: 'c-1',
+          detail: 'clicked confirm',
+        }),
+      );
       assert.equal(second.seq, first.seq + 1);
       assert.match(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.notEqual(first.id, second.id);
       assert.deepEqual(second, {
-        ...entry({ action: 'request.confirmed', code: 'confirmed_by_requester', graphRequestId: 'g-1', correlationId: 'c-1', detail: 'clicked confirm' }),
+        ...entry({
+          action: 'request.confirmed',
+          code: 'confirmed_by_requester',
+          graphRequestId: 'g-1',
+          correlationId: 'c-1',
+          detail: 'clicked confirm',
+        }),
         seq: second.seq,
         id: second.id,
         prevHash: first.hash,
@@ -106,13 +120,19 @@ describe('SQLite audit log', function () {
         [{ ...entry(), requestId: 42 }, /\brequestId\b/],
       ];
       for (const [candidate, field] of broken) {
-        await assert.rejects(storage.audit.append(candidate as AuditEntry), (error: unknown) => error instanceof TypeError && field.test(error.message));
+        await assert.rejects(
+          storage.audit.append(candidate as AuditEntry),
+          (error: unknown) => error instanceof TypeError && field.test(error.message),
+        );
       }
       assert.deepEqual(await storage.audit.list(), []);
     });
 
     it('when the log is closed and reopened, then every appended record is still there', async function () {
-      const records = [await storage.audit.append(entry()), await storage.audit.append(entry({ outcome: 'failed', action: 'revocation.failed' }))];
+      const records = [
+        await storage.audit.append(entry()),
+        await storage.audit.append(entry({ outcome: 'failed', action: 'revocation.failed' })),
+      ];
       await storage.close();
       storage = openSqliteStorage({ dataDir, clock: new ManualClock() });
       assert.deepEqual(await storage.audit.list(), records.reverse());
@@ -152,7 +172,14 @@ describe('SQLite audit log', function () {
     });
 
     it('when the detail talks about tokens without holding one, then it is appended', async function () {
-      const record = await storage.audit.append(entry({ outcome: 'refused', action: 'signin.refused', code: 'token_invalid', detail: 'SSO token audience mismatch; token expired at 10:00' }));
+      const record = await storage.audit.append(
+        entry({
+          outcome: 'refused',
+          action: 'signin.refused',
+          code: 'token_invalid',
+          detail: 'SSO token audience mismatch; token expired at 10:00',
+        }),
+      );
       assert.equal((await storage.audit.list())[0]?.id, record.id);
     });
   });
@@ -162,12 +189,18 @@ describe('SQLite audit log', function () {
       const record = await storage.audit.append(entry());
       const raw = openRaw(dataDir);
       try {
-        assert.throws(() => raw.prepare("UPDATE audit_records SET outcome = 'refused' WHERE seq = ?").run(record.seq), (error: unknown) => {
-          assert.ok(error instanceof Database.SqliteError);
-          assert.equal(error.code, 'SQLITE_CONSTRAINT_TRIGGER');
-          return true;
-        });
-        assert.throws(() => raw.prepare("UPDATE audit_records SET entry = json_set(entry, '$.outcome', 'refused')").run(), Database.SqliteError);
+        assert.throws(
+          () => raw.prepare("UPDATE audit_records SET outcome = 'refused' WHERE seq = ?").run(record.seq),
+          (error: unknown) => {
+            assert.ok(error instanceof Database.SqliteError);
+            assert.equal(error.code, 'SQLITE_CONSTRAINT_TRIGGER');
+            return true;
+          },
+        );
+        assert.throws(
+          () => raw.prepare("UPDATE audit_records SET entry = json_set(entry, '$.outcome', 'refused')").run(),
+          Database.SqliteError,
+        );
         assert.throws(() => raw.prepare('DELETE FROM audit_records WHERE seq = ?').run(record.seq), Database.SqliteError);
         assert.throws(() => raw.prepare('DELETE FROM audit_records').run(), Database.SqliteError);
       } finally {
@@ -184,18 +217,83 @@ describe('SQLite audit log', function () {
         const forged = JSON.stringify({ ...entry({ outcome: 'failed', action: 'revocation.failed' }) });
         const columns = '(seq, id, at, tenant_id, action, outcome, entry, prev_hash, hash)';
         const refused = (sql: string, ...params: unknown[]): void =>
-          assert.throws(() => raw.prepare(sql).run(...params), (error: unknown) => error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_TRIGGER', sql);
+          assert.throws(
+            () => raw.prepare(sql).run(...params),
+            (error: unknown) => error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_TRIGGER',
+            sql,
+          );
         // The attack: REPLACE deletes the old row without running the delete trigger.
-        refused(`INSERT OR REPLACE INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`, first.id, first.at, TENANT, forged, first.prevHash, first.hash);
-        refused(`REPLACE INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`, randomUUID(), first.at, TENANT, forged, first.prevHash, first.hash);
+        refused(
+          `INSERT OR REPLACE INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`,
+          first.id,
+          first.at,
+          TENANT,
+          forged,
+          first.prevHash,
+          first.hash,
+        );
+        refused(
+          `REPLACE INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`,
+          randomUUID(),
+          first.at,
+          TENANT,
+          forged,
+          first.prevHash,
+          first.hash,
+        );
         // The same id at the next seq would replace record 1 through its UNIQUE id.
-        refused(`INSERT OR REPLACE INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`, first.id, first.at, TENANT, forged, second.hash, 'f'.repeat(64));
+        refused(
+          `INSERT OR REPLACE INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'revocation.failed', 'failed', ?, ?, ?)`,
+          first.id,
+          first.at,
+          TENANT,
+          forged,
+          second.hash,
+          'f'.repeat(64),
+        );
         // An upsert, an insert that skips ahead, one that does not chain onto the last record, one without a hash.
-        refused(`INSERT INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'x', 'failed', ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET outcome = 'failed'`, randomUUID(), first.at, TENANT, forged, first.prevHash, first.hash);
-        refused(`INSERT INTO audit_records ${columns} VALUES (5, ?, ?, ?, 'x', 'failed', ?, ?, ?)`, randomUUID(), first.at, TENANT, forged, second.hash, 'f'.repeat(64));
-        refused(`INSERT INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'x', 'failed', ?, ?, ?)`, randomUUID(), first.at, TENANT, forged, first.hash, 'f'.repeat(64));
-        refused(`INSERT INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'x', 'failed', ?, ?, NULL)`, randomUUID(), first.at, TENANT, forged, second.hash);
-        refused(`INSERT INTO audit_records (id, at, tenant_id, action, outcome, entry) VALUES (?, ?, ?, 'x', 'failed', ?)`, randomUUID(), first.at, TENANT, forged);
+        refused(
+          `INSERT INTO audit_records ${columns} VALUES (1, ?, ?, ?, 'x', 'failed', ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET outcome = 'failed'`,
+          randomUUID(),
+          first.at,
+          TENANT,
+          forged,
+          first.prevHash,
+          first.hash,
+        );
+        refused(
+          `INSERT INTO audit_records ${columns} VALUES (5, ?, ?, ?, 'x', 'failed', ?, ?, ?)`,
+          randomUUID(),
+          first.at,
+          TENANT,
+          forged,
+          second.hash,
+          'f'.repeat(64),
+        );
+        refused(
+          `INSERT INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'x', 'failed', ?, ?, ?)`,
+          randomUUID(),
+          first.at,
+          TENANT,
+          forged,
+          first.hash,
+          'f'.repeat(64),
+        );
+        refused(
+          `INSERT INTO audit_records ${columns} VALUES (3, ?, ?, ?, 'x', 'failed', ?, ?, NULL)`,
+          randomUUID(),
+          first.at,
+          TENANT,
+          forged,
+          second.hash,
+        );
+        refused(
+          `INSERT INTO audit_records (id, at, tenant_id, action, outcome, entry) VALUES (?, ?, ?, 'x', 'failed', ?)`,
+          randomUUID(),
+          first.at,
+          TENANT,
+          forged,
+        );
       } finally {
         raw.close();
       }
@@ -212,15 +310,40 @@ describe('SQLite audit log', function () {
       legacy.pragma('journal_mode = WAL');
       legacy.exec(MIGRATIONS[0] as string);
       legacy.pragma('user_version = 1');
-      const insert = legacy.prepare('INSERT INTO audit_records (id, at, tenant_id, action, outcome, actor_id, target_id, request_id, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      const old = [entry({ requestId: 'old-1' }), entry({ requestId: 'old-2', action: 'revocation.succeeded' }), entry({ requestId: 'old-3', detail: 'ünïcødé' })];
+      const insert = legacy.prepare(
+        'INSERT INTO audit_records (id, at, tenant_id, action, outcome, actor_id, target_id, request_id, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      const old = [
+        entry({ requestId: 'old-1' }),
+        entry({ requestId: 'old-2', action: 'revocation.succeeded' }),
+        entry({ requestId: 'old-3', detail: 'ünïcødé' }),
+      ];
       const ids = old.map(() => randomUUID());
-      old.forEach((e, i) => insert.run(ids[i], e.at, e.tenantId, e.action, e.outcome, e.actor?.aadObjectId ?? null, e.target?.id ?? null, e.requestId ?? null, JSON.stringify(e)));
+      old.forEach((e, i) =>
+        insert.run(
+          ids[i],
+          e.at,
+          e.tenantId,
+          e.action,
+          e.outcome,
+          e.actor?.aadObjectId ?? null,
+          e.target?.id ?? null,
+          e.requestId ?? null,
+          JSON.stringify(e),
+        ),
+      );
       legacy.close();
 
       storage = openSqliteStorage({ dataDir, clock: new ManualClock() });
       const migrated = (await storage.audit.list()).reverse();
-      assert.deepEqual(migrated.map((r) => [r.seq, r.id, r.requestId]), [[1, ids[0], 'old-1'], [2, ids[1], 'old-2'], [3, ids[2], 'old-3']]);
+      assert.deepEqual(
+        migrated.map((r) => [r.seq, r.id, r.requestId]),
+        [
+          [1, ids[0], 'old-1'],
+          [2, ids[1], 'old-2'],
+          [3, ids[2], 'old-3'],
+        ],
+      );
       assert.equal(migrated[0]?.prevHash, GENESIS_HASH);
       assert.equal(migrated[1]?.prevHash, migrated[0]?.hash);
       const next = await storage.audit.append(entry({ requestId: 'new-1' }));
@@ -232,7 +355,15 @@ describe('SQLite audit log', function () {
       try {
         assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
         assert.throws(() => raw.prepare("UPDATE audit_records SET outcome = 'refused' WHERE seq = 1").run(), Database.SqliteError);
-        assert.throws(() => raw.prepare('INSERT OR REPLACE INTO audit_records (seq, id, at, tenant_id, action, outcome, entry, prev_hash, hash) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)').run(ids[0], 'x', 'x', 'x', 'x', '{}', GENESIS_HASH, 'f'.repeat(64)), Database.SqliteError);
+        assert.throws(
+          () =>
+            raw
+              .prepare(
+                'INSERT OR REPLACE INTO audit_records (seq, id, at, tenant_id, action, outcome, entry, prev_hash, hash) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)',
+              )
+              .run(ids[0], 'x', 'x', 'x', 'x', '{}', GENESIS_HASH, 'f'.repeat(64)),
+          Database.SqliteError,
+        );
       } finally {
         raw.close();
       }
@@ -244,20 +375,34 @@ describe('SQLite audit log', function () {
       await storage.audit.append(entry({ requestId: 'req-1', action: 'request.created' }));
       await storage.audit.append(entry({ requestId: 'req-2', target: { id: MEGAN }, action: 'request.created' }));
       await storage.audit.append(entry({ requestId: 'req-1', action: 'revocation.succeeded' }));
-      await storage.audit.append(entry({ requestId: 'req-3', tenantId: 'other-tenant', actor: { aadObjectId: ADELE }, target: { id: MEGAN }, action: 'request.created' }));
+      await storage.audit.append(
+        entry({
+          requestId: 'req-3',
+          tenantId: 'other-tenant',
+          actor: { aadObjectId: ADELE },
+          target: { id: MEGAN },
+          action: 'request.created',
+        }),
+      );
       await storage.audit.append(entry({ requestId: undefined, target: undefined, action: 'command.received', outcome: 'info' }));
     }
 
     it('when filtered by target, actor, request or tenant, then only matching records come back, newest first', async function () {
       await seed();
-      const shape = (records: { requestId?: string; action: string }[]): string[] => records.map((r) => `${r.requestId ?? '-'}:${r.action}`);
+      const shape = (records: { requestId?: string; action: string }[]): string[] =>
+        records.map((r) => `${r.requestId ?? '-'}:${r.action}`);
       assert.deepEqual(shape(await storage.audit.list({ targetId: ADELE })), ['req-1:revocation.succeeded', 'req-1:request.created']);
       assert.deepEqual(shape(await storage.audit.list({ targetId: MEGAN })), ['req-3:request.created', 'req-2:request.created']);
       assert.deepEqual(shape(await storage.audit.list({ actorId: ADELE })), ['req-3:request.created']);
       assert.deepEqual(shape(await storage.audit.list({ requestId: 'req-1' })), ['req-1:revocation.succeeded', 'req-1:request.created']);
       assert.deepEqual(shape(await storage.audit.list({ tenantId: 'other-tenant' })), ['req-3:request.created']);
       assert.deepEqual(shape(await storage.audit.list({ tenantId: TENANT, targetId: MEGAN })), ['req-2:request.created']);
-      assert.deepEqual(shape(await storage.audit.list({ actorId: AGENT })), ['-:command.received', 'req-1:revocation.succeeded', 'req-2:request.created', 'req-1:request.created']);
+      assert.deepEqual(shape(await storage.audit.list({ actorId: AGENT })), [
+        '-:command.received',
+        'req-1:revocation.succeeded',
+        'req-2:request.created',
+        'req-1:request.created',
+      ]);
       assert.deepEqual(await storage.audit.list({ targetId: 'nobody' }), []);
     });
 
@@ -273,7 +418,10 @@ describe('SQLite audit log', function () {
         pages.push(page.map((record) => record.seq));
         before = page[page.length - 1]?.seq;
       }
-      assert.deepEqual(pages.map((page) => page.length), [5, 5, 5, 5, 3]);
+      assert.deepEqual(
+        pages.map((page) => page.length),
+        [5, 5, 5, 5, 3],
+      );
       assert.deepEqual(pages.flat(), appended.map((record) => record.seq).reverse());
     });
 
@@ -303,7 +451,11 @@ describe('SQLite audit log', function () {
       const raw = openRaw(dataDir);
       try {
         raw.exec('BEGIN IMMEDIATE');
-        await assert.rejects(audit.append(entry()), (error: unknown) => error instanceof StorageUnavailableError && error.cause instanceof Database.SqliteError && error.cause.code === 'SQLITE_BUSY');
+        await assert.rejects(
+          audit.append(entry()),
+          (error: unknown) =>
+            error instanceof StorageUnavailableError && error.cause instanceof Database.SqliteError && error.cause.code === 'SQLITE_BUSY',
+        );
         raw.exec('ROLLBACK');
         assert.equal((await audit.append(entry())).seq, 1, 'the refused append left no record and no gap');
       } finally {

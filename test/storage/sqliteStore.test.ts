@@ -71,7 +71,8 @@ describe('SQLite state store', function () {
       const store = openStore();
       assert.ok((await store.create('pending', 'r1', { step: 1 })).ok);
       assert.equal(statSync(dataDir).mode & 0o777, 0o700);
-      for (const suffix of ['', '-wal', '-shm']) assert.equal(statSync(`${databaseFilePath(dataDir)}${suffix}`).mode & 0o777, 0o600, `revoker.sqlite${suffix}`);
+      for (const suffix of ['', '-wal', '-shm'])
+        assert.equal(statSync(`${databaseFilePath(dataDir)}${suffix}`).mode & 0o777, 0o600, `revoker.sqlite${suffix}`);
     });
 
     it('when a connection opens, then it uses WAL, synchronous=FULL, the busy timeout, foreign keys and the current schema', function () {
@@ -238,7 +239,11 @@ describe('SQLite state store', function () {
       this.timeout(60_000);
       mkdirSync(dataDir);
       for (let i = 0; i < 5; i += 1) writers.push(startWriter(['reopen', dataDir, '10']));
-      await waitFor(() => writers.every((writer) => writer.lines.includes('ready')), 30_000, () => `the writers to start (stderr: ${writers.map((writer) => writer.stderr()).join(' | ')})`);
+      await waitFor(
+        () => writers.every((writer) => writer.lines.includes('ready')),
+        30_000,
+        () => `the writers to start (stderr: ${writers.map((writer) => writer.stderr()).join(' | ')})`,
+      );
       writeFileSync(path.join(dataDir, 'go'), '');
       const results = await Promise.all(writers.map((writer) => writer.closed));
       writers.forEach((writer, i) => {
@@ -252,7 +257,11 @@ describe('SQLite state store', function () {
       const perProcess = 200;
       mkdirSync(dataDir);
       writers.push(startWriter(['increment', dataDir, String(perProcess)]), startWriter(['increment', dataDir, String(perProcess)]));
-      await waitFor(() => writers.every((writer) => writer.lines.includes('ready')), 30_000, () => `both writers to open the database (stderr: ${writers.map((writer) => writer.stderr()).join(' | ')})`);
+      await waitFor(
+        () => writers.every((writer) => writer.lines.includes('ready')),
+        30_000,
+        () => `both writers to open the database (stderr: ${writers.map((writer) => writer.stderr()).join(' | ')})`,
+      );
       writeFileSync(path.join(dataDir, 'go'), '');
       const results = await Promise.all(writers.map((writer) => writer.closed));
       writers.forEach((writer, i) => assert.deepEqual(results[i], { code: 0, signal: null }, writer.stderr()));
@@ -260,13 +269,18 @@ describe('SQLite state store', function () {
       const store = openStore();
       assert.deepEqual((await store.get('counters', 'shared'))?.value, { count: 2 * perProcess });
       // Together the processes reported every value exactly once: no two CAS writes won from the same etag.
-      const reported = writers.flatMap((writer) => writer.lines.filter((line) => line.startsWith('state ')).map((line) => Number(line.split(' ')[1])));
+      const reported = writers.flatMap((writer) =>
+        writer.lines.filter((line) => line.startsWith('state ')).map((line) => Number(line.split(' ')[1])),
+      );
       assert.deepEqual(
         reported.sort((a, b) => a - b),
         Array.from({ length: 2 * perProcess }, (_, i) => i + 1),
       );
       const conflicts = writers.map((writer) => Number(writer.lines.find((line) => line.startsWith('done '))?.split(' ')[1]));
-      assert.ok(conflicts.every((n) => Number.isInteger(n)), 'both writers finished');
+      assert.ok(
+        conflicts.every((n) => Number.isInteger(n)),
+        'both writers finished',
+      );
       assert.ok(conflicts.reduce((sum, n) => sum + n, 0) > 0, 'the processes really raced (some CAS attempts lost)');
     });
   });

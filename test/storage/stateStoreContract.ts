@@ -173,7 +173,12 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       });
 
       it('when values are plain strings, numbers or null, then they come back equal', async function () {
-        for (const [key, value] of [['s', 'just text'], ['n', 42], ['z', null], ['b', false]] as const) {
+        for (const [key, value] of [
+          ['s', 'just text'],
+          ['n', 42],
+          ['z', null],
+          ['b', false],
+        ] as const) {
           assert.ok((await store.create('values', key, value)).ok);
           assert.deepEqual((await store.get('values', key))?.value, value);
         }
@@ -219,7 +224,12 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       });
 
       it('when a value merely mentions tokens, then it is stored', async function () {
-        const value = { reason: 'token expired', requestedBy: 'adele@contoso.com', tokenExpiresAt: '2026-01-01T00:00:00Z', id: '6e7f8091-a2b3-4c5d-9e8f-1a2b3c4d5e6f' };
+        const value = {
+          reason: 'token expired',
+          requestedBy: 'adele@contoso.com',
+          tokenExpiresAt: '2026-01-01T00:00:00Z',
+          id: '6e7f8091-a2b3-4c5d-9e8f-1a2b3c4d5e6f',
+        };
         assert.ok((await store.create('pending', 'r1', value)).ok);
         assert.deepEqual((await store.get('pending', 'r1'))?.value, value);
       });
@@ -248,14 +258,19 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
         assert.equal((await store.list('pending')).length, 2);
         clock.advance(600);
         assert.equal(await store.get('pending', 'soon'), undefined);
-        assert.deepEqual((await store.list('pending')).map((item) => item.key), ['forever']);
+        assert.deepEqual(
+          (await store.list('pending')).map((item) => item.key),
+          ['forever'],
+        );
         assert.deepEqual((await store.create('pending', 'soon', { step: 2 })).ok, true);
       });
 
       it('when replace gives a new expiry, then it applies; when replace gives none, then the item no longer expires', async function () {
         const created = await store.create('pending', 'a', { step: 1 }, { expiresAt: new Date(clock.now().getTime() + 60_000) });
         assert.ok(created.ok);
-        const shortened = await store.replace('pending', 'a', { step: 2 }, created.etag, { expiresAt: new Date(clock.now().getTime() - 1) });
+        const shortened = await store.replace('pending', 'a', { step: 2 }, created.etag, {
+          expiresAt: new Date(clock.now().getTime() - 1),
+        });
         assert.ok(shortened.ok);
         assert.equal(await store.get('pending', 'a'), undefined);
 
@@ -280,7 +295,11 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
         const items = await store.list<{ n: string }>('pending');
         assert.deepEqual(
           items.map((item) => [item.key, item.value.n]),
-          [['a', 'a2'], ['c', 'c'], ['b', 'b']],
+          [
+            ['a', 'a2'],
+            ['c', 'c'],
+            ['b', 'b'],
+          ],
         );
         assert.equal(items[0]?.etag, replaced.etag);
         const c = items[1];
@@ -290,17 +309,33 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
 
       it('when a limit is given, then list returns only that many of the newest', async function () {
         for (const key of ['k1', 'k2', 'k3', 'k4']) assert.ok((await store.create('pending', key, { key })).ok);
-        assert.deepEqual((await store.list('pending', { limit: 2 })).map((item) => item.key), ['k4', 'k3']);
+        assert.deepEqual(
+          (await store.list('pending', { limit: 2 })).map((item) => item.key),
+          ['k4', 'k3'],
+        );
         assert.deepEqual(await store.list('pending', { limit: 0 }), []);
       });
 
       it('when a key prefix is given, then list returns exactly the keys that start with it, case-sensitively', async function () {
         const keys = ['target:1:r1', 'target:1:r2', 'target:10:r3', 'target:2:r4', 'Target:1:r5', 'target_1:r6', 'target%1:r7'];
         for (const key of keys) assert.ok((await store.create('pending', key, {})).ok);
-        assert.deepEqual((await store.list('pending', { keyPrefix: 'target:1:' })).map((item) => item.key).sort(), ['target:1:r1', 'target:1:r2']);
-        assert.deepEqual((await store.list('pending', { keyPrefix: 'target:1' })).map((item) => item.key).sort(), ['target:10:r3', 'target:1:r1', 'target:1:r2']);
-        assert.deepEqual((await store.list('pending', { keyPrefix: 'target%' })).map((item) => item.key), ['target%1:r7']);
-        assert.deepEqual((await store.list('pending', { keyPrefix: 'target:1:', limit: 1 })).map((item) => item.key), ['target:1:r2']);
+        assert.deepEqual((await store.list('pending', { keyPrefix: 'target:1:' })).map((item) => item.key).sort(), [
+          'target:1:r1',
+          'target:1:r2',
+        ]);
+        assert.deepEqual((await store.list('pending', { keyPrefix: 'target:1' })).map((item) => item.key).sort(), [
+          'target:10:r3',
+          'target:1:r1',
+          'target:1:r2',
+        ]);
+        assert.deepEqual(
+          (await store.list('pending', { keyPrefix: 'target%' })).map((item) => item.key),
+          ['target%1:r7'],
+        );
+        assert.deepEqual(
+          (await store.list('pending', { keyPrefix: 'target:1:', limit: 1 })).map((item) => item.key),
+          ['target:1:r2'],
+        );
         assert.deepEqual(await store.list('pending', { keyPrefix: 'nothing' }), []);
       });
 
@@ -320,7 +355,10 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
         ]);
         const winners = results.filter((result) => result.ok);
         assert.equal(winners.length, 1);
-        assert.deepEqual(results.filter((result) => !result.ok), [{ ok: false, reason: 'conflict' }]);
+        assert.deepEqual(
+          results.filter((result) => !result.ok),
+          [{ ok: false, reason: 'conflict' }],
+        );
         const stored = await other.get<{ by: string }>('race', 'r1');
         assert.equal(stored?.etag, winners[0]?.ok ? winners[0].etag : undefined);
         assert.equal(stored?.value.by, results[0]?.ok ? 'first' : 'second');
@@ -338,7 +376,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       it('when 50 increments race with retry-on-conflict across two writers, then the counter ends at exactly 50', async function () {
         const other = await otherWriter();
         assert.ok((await store.create<Counter>('race', 'counter', { count: 0 })).ok);
-        const conflicts = await Promise.all(Array.from({ length: 50 }, (_, i) => increment(i % 2 === 0 ? store : other, 'race', 'counter')));
+        const conflicts = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => increment(i % 2 === 0 ? store : other, 'race', 'counter')),
+        );
         assert.deepEqual((await store.get<Counter>('race', 'counter'))?.value, { count: 50 });
         assert.ok(conflicts.reduce((sum, n) => sum + n, 0) > 0, 'the writers really did conflict');
       });

@@ -49,7 +49,9 @@ export interface Writer {
 /** Starts test/storage/fixtures/storageWriter.ts in its own node process and collects its output. */
 export function startWriter(args: readonly string[]): Writer {
   const child = spawn(process.execPath, ['--import', 'tsx', WRITER_SCRIPT, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   const lines: string[] = [];
   let partial = '';
   let stderr = '';

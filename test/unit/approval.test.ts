@@ -1,7 +1,25 @@
 import assert from 'node:assert/strict';
-import { approve, attachApprovalCard, reject as rejectWith, submitForApproval as submitWith, withdraw as withdrawWith, withdrawSubmission, type Approvable, type ApprovableKind, type Approver } from '../../src/domain/approval';
+import {
+  approve,
+  attachApprovalCard,
+  reject as rejectWith,
+  submitForApproval as submitWith,
+  withdraw as withdrawWith,
+  withdrawSubmission,
+  type Approvable,
+  type ApprovableKind,
+  type Approver,
+} from '../../src/domain/approval';
 import { ok } from '../../src/domain/result';
-import { beginExecution, cancel, completeApproval, createRequest, expireIfDue, REQUEST_APPROVALS, type RevocationRequest } from '../../src/domain/revocationRequest';
+import {
+  beginExecution,
+  cancel,
+  completeApproval,
+  createRequest,
+  expireIfDue,
+  REQUEST_APPROVALS,
+  type RevocationRequest,
+} from '../../src/domain/revocationRequest';
 import type { PersonRef, SystemRequester } from '../../src/domain/people';
 
 const T = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
@@ -25,16 +43,30 @@ const ALERT_REQUESTS: ApprovableKind<AlertRequest> = {
 
 /** A click on the approval card in the security channel (a thread of it, as Teams sends it). */
 const inChannel = (person: PersonRef): Approver => ({ person, conversationId: `${CHANNEL};messageid=1700000000000` });
-const submitForApproval = (r: RevocationRequest, by: PersonRef, now: Date, input: { channelId: string; reason?: string; ttlInMs: number }) => submitWith(REQUEST_APPROVALS, r, by, now, input);
+const submitForApproval = (
+  r: RevocationRequest,
+  by: PersonRef,
+  now: Date,
+  input: { channelId: string; reason?: string; ttlInMs: number },
+) => submitWith(REQUEST_APPROVALS, r, by, now, input);
 const beginApproval = (r: RevocationRequest, by: PersonRef, now: Date) => approve(REQUEST_APPROVALS, r, inChannel(by), now);
-const reject = (r: RevocationRequest, by: PersonRef, now: Date, note?: string) => rejectWith(REQUEST_APPROVALS, r, inChannel(by), now, note);
+const reject = (r: RevocationRequest, by: PersonRef, now: Date, note?: string) =>
+  rejectWith(REQUEST_APPROVALS, r, inChannel(by), now, note);
 const withdraw = (r: RevocationRequest, by: PersonRef, now: Date) => withdrawWith(REQUEST_APPROVALS, r, by, now);
 
 function pending(): RevocationRequest {
   return createRequest({
     id: 'r1',
     requester: helen,
-    target: { id: 'adele', displayName: 'Adele Vance', userPrincipalName: 'adele@x', userType: 'Member', accountEnabled: true, tier: 'nonAdmin', roles: [] },
+    target: {
+      id: 'adele',
+      displayName: 'Adele Vance',
+      userPrincipalName: 'adele@x',
+      userType: 'Member',
+      accountEnabled: true,
+      tier: 'nonAdmin',
+      roles: [],
+    },
     now: t0,
     ttlInMs: 15 * 60_000,
   });
@@ -57,7 +89,10 @@ describe('four-eyes approval rules', function () {
   it('only the requester may submit, and only a pending request before its expiry', function () {
     assert.deepEqual(submitForApproval(pending(), priya, at(1), { channelId: 'c', ttlInMs: DAY }), { ok: false, error: 'not_requester' });
     assert.deepEqual(submitForApproval(pending(), helen, at(16), { channelId: 'c', ttlInMs: DAY }), { ok: false, error: 'expired' });
-    assert.deepEqual(submitForApproval(submitted(), helen, at(2), { channelId: 'c', ttlInMs: DAY }), { ok: false, error: 'awaiting_approval' });
+    assert.deepEqual(submitForApproval(submitted(), helen, at(2), { channelId: 'c', ttlInMs: DAY }), {
+      ok: false,
+      error: 'awaiting_approval',
+    });
   });
 
   it('when the requester tries to approve or reject their own request, then it is refused', function () {
@@ -96,7 +131,10 @@ describe('four-eyes approval rules', function () {
     const after = completeApproval(running.value, { kind: 'refused', code: 'forbidden', graphRequestId: 'g1' }, at(2));
     assert.equal(after.state, 'awaitingApproval');
     assert.equal(after.decidedBy, undefined);
-    assert.deepEqual(after.approval?.failedAttempts.map((a) => [a.by.name, a.code, a.graphRequestId]), [['Paul Password', 'forbidden', 'g1']]);
+    assert.deepEqual(
+      after.approval?.failedAttempts.map((a) => [a.by.name, a.code, a.graphRequestId]),
+      [['Paul Password', 'forbidden', 'g1']],
+    );
     assert.ok(beginApproval(after, priya, at(3)).ok);
   });
 
@@ -122,9 +160,18 @@ describe('four-eyes approval rules', function () {
   });
 
   it('when an approver clicks the card anywhere but the security channel it went to, then it is refused', function () {
-    assert.deepEqual(approve(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: 'a:1on1-with-priya' }, at(2)), { ok: false, error: 'outside_approval_channel' });
-    assert.deepEqual(rejectWith(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: '19:other@thread.tacv2' }, at(2)), { ok: false, error: 'outside_approval_channel' });
-    assert.ok(approve(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: CHANNEL.toUpperCase() }, at(2)).ok, 'channel ids compare ignoring case, with or without a thread');
+    assert.deepEqual(approve(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: 'a:1on1-with-priya' }, at(2)), {
+      ok: false,
+      error: 'outside_approval_channel',
+    });
+    assert.deepEqual(rejectWith(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: '19:other@thread.tacv2' }, at(2)), {
+      ok: false,
+      error: 'outside_approval_channel',
+    });
+    assert.ok(
+      approve(REQUEST_APPROVALS, submitted(), { person: priya, conversationId: CHANNEL.toUpperCase() }, at(2)).ok,
+      'channel ids compare ignoring case, with or without a thread',
+    );
   });
 
   it('when a system source asked (an alert rule), then no one is excluded: any approver in the channel may act, once', function () {
@@ -132,7 +179,11 @@ describe('four-eyes approval rules', function () {
     const fromAlert: AlertRequest = { id: 'a1', tenantId: T, requester: alert, state: 'pending', expiresAt: at(15).toISOString() };
     const asked = submitWith(ALERT_REQUESTS, fromAlert, alert, at(1), { channelId: CHANNEL, ttlInMs: DAY });
     assert.ok(asked.ok);
-    assert.deepEqual(submitWith(ALERT_REQUESTS, fromAlert, helen, at(1), { channelId: CHANNEL, ttlInMs: DAY }), { ok: false, error: 'not_requester' }, 'a person cannot submit what a system asked');
+    assert.deepEqual(
+      submitWith(ALERT_REQUESTS, fromAlert, helen, at(1), { channelId: CHANNEL, ttlInMs: DAY }),
+      { ok: false, error: 'not_requester' },
+      'a person cannot submit what a system asked',
+    );
     const first = approve(ALERT_REQUESTS, asked.value, inChannel(helen), at(2));
     assert.ok(first.ok, 'nobody is the requester, so nobody is refused as one');
     assert.equal(first.value.decidedBy?.name, 'Helen Helpdesk');

@@ -39,10 +39,18 @@ describe('the one approval workflow, over single requests', function () {
   let requests: RevocationService;
   const sandbox = sinon.createSandbox();
 
-  function workflow(options: { audit?: AuditTrail; store?: StateStore; onError?: (error: unknown, context: string) => void } = {}): ApprovalWorkflow<RevocationRequest, Acting, never> {
+  function workflow(
+    options: { audit?: AuditTrail; store?: StateStore; onError?: (error: unknown, context: string) => void } = {},
+  ): ApprovalWorkflow<RevocationRequest, Acting, never> {
     const store = options.store ?? storage.state;
     const trail = options.audit ?? audit;
-    return new ApprovalWorkflow(requestApprovals({ store, audit: trail, clock, requestTtlInMs: 15 * 60_000, approvalTtlInMs: DAY }), { store, audit: trail, clock, approvalTtlInMs: DAY, onError: options.onError });
+    return new ApprovalWorkflow(requestApprovals({ store, audit: trail, clock, requestTtlInMs: 15 * 60_000, approvalTtlInMs: DAY }), {
+      store,
+      audit: trail,
+      clock,
+      approvalTtlInMs: DAY,
+      onError: options.onError,
+    });
   }
 
   function acting(person: PersonRef): Acting {
@@ -69,7 +77,12 @@ describe('the one approval workflow, over single requests', function () {
     audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
     requests = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, approvalRequired: true, clock });
     directory = new FakeDirectory(GRACE.aadObjectId);
-    directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', signInSessionsValidFrom: '2026-01-01T00:00:00Z' });
+    directory.add({
+      id: ADELE_ID,
+      displayName: 'Adele Vance',
+      userPrincipalName: 'adele@contoso.onmicrosoft.com',
+      signInSessionsValidFrom: '2026-01-01T00:00:00Z',
+    });
   });
 
   afterEach(async function () {
@@ -83,7 +96,10 @@ describe('the one approval workflow, over single requests', function () {
     const approvals = workflow();
     const id = await submitted(approvals);
     directory.revokeDelayInMs = 20;
-    const outcomes = await Promise.all([approvals.approve(acting(GRACE), inChannel(GRACE), id), approvals.approve(acting(PRIYA), inChannel(PRIYA), id)]);
+    const outcomes = await Promise.all([
+      approvals.approve(acting(GRACE), inChannel(GRACE), id),
+      approvals.approve(acting(PRIYA), inChannel(PRIYA), id),
+    ]);
     assert.deepEqual(outcomes.map((o) => o.kind).sort(), ['decided', 'refused']);
     const refused = outcomes.find((o) => o.kind === 'refused');
     assert.ok(refused?.kind === 'refused' && ['in_progress', 'already_decided'].includes(refused.problem));
@@ -98,7 +114,11 @@ describe('the one approval workflow, over single requests', function () {
     const approvals = workflow();
     const id = await submitted(approvals);
     const before = await trail(id);
-    assert.deepEqual(await approvals.check(id, inChannel(HELEN)), { kind: 'refused', problem: 'self_approval', subject: await approvals.get(id) });
+    assert.deepEqual(await approvals.check(id, inChannel(HELEN)), {
+      kind: 'refused',
+      problem: 'self_approval',
+      subject: await approvals.get(id),
+    });
     const outside = await approvals.check(id, { person: GRACE, conversationId: 'a:1on1-with-grace' });
     assert.equal(outside.kind === 'refused' && outside.problem, 'outside_approval_channel');
     assert.equal((await approvals.check(id, inChannel(GRACE))).kind, 'may');
@@ -113,7 +133,11 @@ describe('the one approval workflow, over single requests', function () {
     const id = await submitted();
     const waiting = (await storage.state.get<RevocationRequest>(NAMESPACE.requests, id))?.value;
     const refusing: AuditLog = { append: async () => Promise.reject(new StorageUnavailableError('disk full')), list: async () => [] };
-    const outcome = await workflow({ audit: new AuditTrail({ log: refusing, retryDelaysInMs: [1], clock }) }).approve(acting(GRACE), inChannel(GRACE), id);
+    const outcome = await workflow({ audit: new AuditTrail({ log: refusing, retryDelaysInMs: [1], clock }) }).approve(
+      acting(GRACE),
+      inChannel(GRACE),
+      id,
+    );
     assert.deepEqual(outcome, { kind: 'storage_unavailable' });
     assert.equal(directory.count('revokeSessions'), 0);
     assert.deepEqual((await storage.state.get<RevocationRequest>(NAMESPACE.requests, id))?.value, waiting);
@@ -132,7 +156,11 @@ describe('the one approval workflow, over single requests', function () {
       return storage.state.replace(...args);
     };
     const reported = sandbox.spy();
-    const outcome = await workflow({ audit: new AuditTrail({ log: refusing, retryDelaysInMs: [1], clock }), store: brokenAfterTheWin, onError: reported }).approve(acting(GRACE), inChannel(GRACE), id);
+    const outcome = await workflow({
+      audit: new AuditTrail({ log: refusing, retryDelaysInMs: [1], clock }),
+      store: brokenAfterTheWin,
+      onError: reported,
+    }).approve(acting(GRACE), inChannel(GRACE), id);
     assert.deepEqual(outcome, { kind: 'storage_unavailable' });
     assert.equal(reported.callCount, 1);
     assert.ok(reported.firstCall.args[0] instanceof StorageUnavailableError);
@@ -146,7 +174,9 @@ describe('the one approval workflow, over single requests', function () {
     const self = await approvals.approve(acting(HELEN), inChannel(HELEN), id);
     assert.equal(self.kind === 'refused' && self.problem, 'self_approval');
     const records = await storage.audit.list({ requestId: id });
-    assert.ok(records.some((r) => r.action === 'request.refused' && r.code === 'self_approval' && r.actor?.aadObjectId === HELEN.aadObjectId));
+    assert.ok(
+      records.some((r) => r.action === 'request.refused' && r.code === 'self_approval' && r.actor?.aadObjectId === HELEN.aadObjectId),
+    );
     assert.equal(directory.count('revokeSessions'), 0);
   });
 });

@@ -39,7 +39,8 @@ describe('npm run audit:export', function () {
       tenantId: TENANT,
       out: undefined,
     });
-    for (const wrong of [['--format', 'pdf'], ['--since', 'yesterday'], ['--verbose', 'x'], ['--format']]) assert.equal(typeof parseExportArguments(wrong), 'string', wrong.join(' '));
+    for (const wrong of [['--format', 'pdf'], ['--since', 'yesterday'], ['--verbose', 'x'], ['--format']])
+      assert.equal(typeof parseExportArguments(wrong), 'string', wrong.join(' '));
   });
 
   const backends: [string, () => { settings: StorageSettings; env: Record<string, string> }][] = [
@@ -49,7 +50,13 @@ describe('npm run audit:export', function () {
       () => {
         const container = uniqueContainer('export');
         return {
-          settings: { kind: 'blob', connectionString: azurite.connectionString, container, auditContainer: `${container}-audit`, dataDir: path.join(dir, 'blob') },
+          settings: {
+            kind: 'blob',
+            connectionString: azurite.connectionString,
+            container,
+            auditContainer: `${container}-audit`,
+            dataDir: path.join(dir, 'blob'),
+          },
           env: { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: container },
         };
       },
@@ -61,11 +68,24 @@ describe('npm run audit:export', function () {
       const storage = await openStorage(settings, new ManualClock());
       try {
         for (const [i, at] of ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z'].entries()) {
-          await storage.audit.append({ at, tenantId: TENANT, action: 'request.created', outcome: 'info', requestId: `r${i}`, detail: 'Name, with "quotes"' });
+          await storage.audit.append({
+            at,
+            tenantId: TENANT,
+            action: 'request.created',
+            outcome: 'info',
+            requestId: `r${i}`,
+            detail: 'Name, with "quotes"',
+          });
         }
         const jsonl = await runExport(['--format', 'jsonl', '--since', '2026-01-15T00:00:00Z'], env);
         assert.equal(jsonl.code, 0, jsonl.stderr);
-        assert.deepEqual(jsonl.stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as AuditRecord).requestId), ['r1', 'r2']);
+        assert.deepEqual(
+          jsonl.stdout
+            .trimEnd()
+            .split('\n')
+            .map((line) => (JSON.parse(line) as AuditRecord).requestId),
+          ['r1', 'r2'],
+        );
         const out = path.join(dir, `${name}.csv`);
         const csv = await runExport(['--out', out], env);
         assert.equal(csv.code, 0, csv.stderr);

@@ -15,7 +15,12 @@ import { ManualClock } from '../helpers/clock';
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
 const GROUP = 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f03';
-const PRIYA: PersonRef = { tenantId: TENANT, aadObjectId: '7f8091a2-b3c4-4edf-8a5b-6c7d8e9fa0cc', name: 'Priya Privauth', userPrincipalName: 'priya@contoso.com' };
+const PRIYA: PersonRef = {
+  tenantId: TENANT,
+  aadObjectId: '7f8091a2-b3c4-4edf-8a5b-6c7d8e9fa0cc',
+  name: 'Priya Privauth',
+  userPrincipalName: 'priya@contoso.com',
+};
 const ADELE = { id: '6e7b768e-07e2-4810-8459-485f84f8f204', userPrincipalName: 'adele@contoso.com', displayName: 'Adele Vance' };
 const UMA = { aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', userPrincipalName: 'uma@contoso.com', name: 'Uma Useradmin' };
 
@@ -33,10 +38,43 @@ describe('reading the audit trail (use case)', function () {
     directory = new FakeDirectory(PRIYA.aadObjectId);
     directory.add({ ...ADELE });
     const at = '2026-11-22T10:00:00.000Z';
-    await storage.audit.append({ at, tenantId: TENANT, action: 'request.created', outcome: 'info', actor: UMA, target: ADELE, requestId: 'r1' });
-    await storage.audit.append({ at, tenantId: TENANT, action: 'revocation.succeeded', outcome: 'ok', actor: UMA, target: ADELE, requestId: 'r1', graphRequestId: 'g1' });
-    await storage.audit.append({ at, tenantId: OTHER_TENANT, action: 'request.created', outcome: 'info', actor: UMA, target: ADELE, requestId: 'other' });
-    await storage.audit.append({ at, tenantId: TENANT, action: 'request.created', outcome: 'info', actor: UMA, target: { id: 'gone-user', userPrincipalName: 'Former@Contoso.com' }, requestId: 'r2' });
+    await storage.audit.append({
+      at,
+      tenantId: TENANT,
+      action: 'request.created',
+      outcome: 'info',
+      actor: UMA,
+      target: ADELE,
+      requestId: 'r1',
+    });
+    await storage.audit.append({
+      at,
+      tenantId: TENANT,
+      action: 'revocation.succeeded',
+      outcome: 'ok',
+      actor: UMA,
+      target: ADELE,
+      requestId: 'r1',
+      graphRequestId: 'g1',
+    });
+    await storage.audit.append({
+      at,
+      tenantId: OTHER_TENANT,
+      action: 'request.created',
+      outcome: 'info',
+      actor: UMA,
+      target: ADELE,
+      requestId: 'other',
+    });
+    await storage.audit.append({
+      at,
+      tenantId: TENANT,
+      action: 'request.created',
+      outcome: 'info',
+      actor: UMA,
+      target: { id: 'gone-user', userPrincipalName: 'Former@Contoso.com' },
+      requestId: 'r2',
+    });
   });
 
   afterEach(async function () {
@@ -46,7 +84,12 @@ describe('reading the audit trail (use case)', function () {
   });
 
   function service(options: { adminGroupId?: string; channel?: boolean; log?: AuditLog } = {}): AuditQueryService {
-    return new AuditQueryService({ log: options.log ?? storage.audit, audit: trail, adminGroupId: options.adminGroupId, securityChannelConfigured: options.channel ?? false });
+    return new AuditQueryService({
+      log: options.log ?? storage.audit,
+      audit: trail,
+      adminGroupId: options.adminGroupId,
+      securityChannelConfigured: options.channel ?? false,
+    });
   }
 
   const acting = (): Acting => ({ person: PRIYA, directory });
@@ -63,15 +106,26 @@ describe('reading the audit trail (use case)', function () {
   });
 
   it('when the reader is in neither the group nor the channel, then they are refused, the membership was checked with their own token, and the refusal is recorded', async function () {
-    const outcome = await service({ adminGroupId: GROUP, channel: true }).run(acting(), { mode: 'list', limit: 10 }, { inSecurityChannel: false });
+    const outcome = await service({ adminGroupId: GROUP, channel: true }).run(
+      acting(),
+      { mode: 'list', limit: 10 },
+      { inSecurityChannel: false },
+    );
     assert.deepEqual(outcome, { kind: 'refused', reason: 'not_member' });
     assert.equal(directory.count('isMemberOfGroup'), 1);
     const [refusal] = await storage.audit.list({ limit: 1 });
-    assert.deepEqual([refusal?.action, refusal?.outcome, refusal?.code, refusal?.actor?.aadObjectId], ['audit.refused', 'refused', 'not_member', PRIYA.aadObjectId]);
+    assert.deepEqual(
+      [refusal?.action, refusal?.outcome, refusal?.code, refusal?.actor?.aadObjectId],
+      ['audit.refused', 'refused', 'not_member', PRIYA.aadObjectId],
+    );
   });
 
   it('when the security channel vouches for the reader, then no group check is needed', async function () {
-    const outcome = await service({ adminGroupId: GROUP, channel: true }).run(acting(), { mode: 'list', limit: 1 }, { inSecurityChannel: true });
+    const outcome = await service({ adminGroupId: GROUP, channel: true }).run(
+      acting(),
+      { mode: 'list', limit: 1 },
+      { inSecurityChannel: true },
+    );
     assert.equal(outcome.kind === 'listed' && outcome.basis, 'security_channel');
     assert.equal(outcome.kind === 'listed' && outcome.more, true);
     assert.equal(directory.count('isMemberOfGroup'), 0);
@@ -82,32 +136,53 @@ describe('reading the audit trail (use case)', function () {
     const outcome = await service({ adminGroupId: GROUP }).run(acting(), { mode: 'list', limit: 10 }, { inSecurityChannel: false });
     assert.equal(outcome.kind, 'failed');
     const [refusal] = await storage.audit.list({ limit: 1 });
-    assert.deepEqual([refusal?.action, refusal?.outcome, refusal?.code, refusal?.graphRequestId], ['audit.refused', 'failed', 'membership_check_graph_unavailable', 'g-503']);
+    assert.deepEqual(
+      [refusal?.action, refusal?.outcome, refusal?.code, refusal?.graphRequestId],
+      ['audit.refused', 'failed', 'membership_check_graph_unavailable', 'g-503'],
+    );
   });
 
   it('when the view cannot be recorded, then nothing is shown', async function () {
     directory.groupIds.add(GROUP);
     const failing: AuditLog = { list: (filter) => storage.audit.list(filter), append: async () => Promise.reject(new Error('disk full')) };
-    const outcome = await new AuditQueryService({ log: storage.audit, audit: new AuditTrail({ log: failing, retryDelaysInMs: [], clock }), adminGroupId: GROUP, securityChannelConfigured: false }).run(
-      acting(),
-      { mode: 'list', limit: 10 },
-      { inSecurityChannel: false },
-    );
+    const outcome = await new AuditQueryService({
+      log: storage.audit,
+      audit: new AuditTrail({ log: failing, retryDelaysInMs: [], clock }),
+      adminGroupId: GROUP,
+      securityChannelConfigured: false,
+    }).run(acting(), { mode: 'list', limit: 10 }, { inSecurityChannel: false });
     assert.deepEqual(outcome, { kind: 'storage_unavailable' });
   });
 
   it('when filtering by a UPN the directory no longer knows, then the records are matched by the UPN they hold', async function () {
     directory.groupIds.add(GROUP);
-    const outcome = await service({ adminGroupId: GROUP }).run(acting(), { mode: 'list', limit: 10, subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'former@contoso.com' } } }, { inSecurityChannel: false });
+    const outcome = await service({ adminGroupId: GROUP }).run(
+      acting(),
+      { mode: 'list', limit: 10, subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'former@contoso.com' } } },
+      { inSecurityChannel: false },
+    );
     assert.deepEqual(outcome.kind === 'listed' && outcome.records.map((r) => r.requestId), ['r2']);
   });
 
   it('when exporting, then the content is oldest first in the chosen format', async function () {
     directory.groupIds.add(GROUP);
-    const outcome = await service({ adminGroupId: GROUP }).run(acting(), { mode: 'export', format: 'jsonl', limit: 50, subject: { role: 'target', who: { kind: 'objectId', id: ADELE.id } } }, { inSecurityChannel: false });
+    const outcome = await service({ adminGroupId: GROUP }).run(
+      acting(),
+      { mode: 'export', format: 'jsonl', limit: 50, subject: { role: 'target', who: { kind: 'objectId', id: ADELE.id } } },
+      { inSecurityChannel: false },
+    );
     assert.equal(outcome.kind, 'exported');
-    const lines = outcome.kind === 'exported' ? outcome.content.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord) : [];
-    assert.deepEqual(lines.map((r) => r.action), ['request.created', 'revocation.succeeded']);
+    const lines =
+      outcome.kind === 'exported'
+        ? outcome.content
+            .trimEnd()
+            .split('\n')
+            .map((l) => JSON.parse(l) as AuditRecord)
+        : [];
+    assert.deepEqual(
+      lines.map((r) => r.action),
+      ['request.created', 'revocation.succeeded'],
+    );
   });
 
   it('when nobody is configured, then everyone is refused as not configured', async function () {
@@ -117,7 +192,17 @@ describe('reading the audit trail (use case)', function () {
 });
 
 describe('audit export formats', function () {
-  const record = (overrides: Partial<AuditRecord>): AuditRecord => ({ at: '2026-11-22T10:00:00.000Z', tenantId: TENANT, action: 'request.created', outcome: 'info', seq: 1, id: 'id-1', prevHash: '0'.repeat(64), hash: 'a'.repeat(64), ...overrides });
+  const record = (overrides: Partial<AuditRecord>): AuditRecord => ({
+    at: '2026-11-22T10:00:00.000Z',
+    tenantId: TENANT,
+    action: 'request.created',
+    outcome: 'info',
+    seq: 1,
+    id: 'id-1',
+    prevHash: '0'.repeat(64),
+    hash: 'a'.repeat(64),
+    ...overrides,
+  });
 
   it('quotes CSV cells with commas, quotes and line breaks, and defuses spreadsheet formulas', function () {
     assert.equal(csvCell('plain'), 'plain');
@@ -132,11 +217,20 @@ describe('audit export formats', function () {
   });
 
   it('writes one CSV row per record under a fixed header, and one JSON object per line', function () {
-    const records = [record({ seq: 1, actor: { aadObjectId: 'a', name: 'Ádèle, "the" admin' } }), record({ seq: 2, action: 'revocation.succeeded', outcome: 'ok', graphRequestId: 'g' })];
+    const records = [
+      record({ seq: 1, actor: { aadObjectId: 'a', name: 'Ádèle, "the" admin' } }),
+      record({ seq: 2, action: 'revocation.succeeded', outcome: 'ok', graphRequestId: 'g' }),
+    ];
     const csv = auditCsv(records).split('\n');
     assert.equal(csv.length, 4);
     assert.match(csv[0]!, /^seq,id,at,tenantId,action,outcome,actorId,actorUpn,actorName/);
     assert.match(csv[1]!, /"Ádèle, ""the"" admin"/);
-    assert.deepEqual(auditJsonl(records).trimEnd().split('\n').map((line) => JSON.parse(line) as AuditRecord), records);
+    assert.deepEqual(
+      auditJsonl(records)
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as AuditRecord),
+      records,
+    );
   });
 });

@@ -62,7 +62,14 @@ describe('audit trail: records written after the fact', function () {
   });
 
   function trail(options: { maxPending?: number; closeBudgetInMs?: number } = {}): AuditTrail {
-    return new AuditTrail({ log, clock, retryDelaysInMs: [], setAside: new FileAuditSetAside(setAsideDir, clock), onSetAside: (event) => events.push(event), ...options });
+    return new AuditTrail({
+      log,
+      clock,
+      retryDelaysInMs: [],
+      setAside: new FileAuditSetAside(setAsideDir, clock),
+      onSetAside: (event) => events.push(event),
+      ...options,
+    });
   }
 
   async function landed(): Promise<string[]> {
@@ -91,10 +98,16 @@ describe('audit trail: records written after the fact', function () {
     // The poisoned record is kept, with why, for an operator, and the trail says so.
     const [refused] = filesIn('refused');
     assert.ok(refused);
-    const kept = JSON.parse(readFileSync(path.join(setAsideDir, 'refused', refused), 'utf8')) as { entry: AuditEntry; error: { name: string; message: string } };
+    const kept = JSON.parse(readFileSync(path.join(setAsideDir, 'refused', refused), 'utf8')) as {
+      entry: AuditEntry;
+      error: { name: string; message: string };
+    };
     assert.equal(kept.entry.requestId, 'poison');
     assert.deepEqual([kept.error.name, kept.error.message], ['TypeError', 'Audit entry action is not a known audit action.']);
-    assert.deepEqual(events.map((e) => [e.entry.requestId, e.reason, e.failure]), [['poison', 'refused', undefined]]);
+    assert.deepEqual(
+      events.map((e) => [e.entry.requestId, e.reason, e.failure]),
+      [['poison', 'refused', undefined]],
+    );
     assert.deepEqual(audit.degradation(), ['audit: 1 record refused by the audit log, set aside for an operator']);
     await audit.close();
   });
@@ -115,11 +128,20 @@ describe('audit trail: records written after the fact', function () {
     for (let i = 1; i <= 5; i += 1) await audit.after(entry(`req-${i}`));
     assert.equal(audit.pending, 2, 'memory holds at most maxPending');
     assert.equal(filesIn('unwritten').length, 3);
-    assert.deepEqual(events.map((e) => `${e.entry.requestId}:${e.reason}`), ['req-3:queue_full', 'req-4:queue_full', 'req-5:queue_full']);
+    assert.deepEqual(
+      events.map((e) => `${e.entry.requestId}:${e.reason}`),
+      ['req-3:queue_full', 'req-4:queue_full', 'req-5:queue_full'],
+    );
     assert.deepEqual(audit.degradation(), ['audit: 5 records waiting to be written']);
     log.down = false;
     await audit.flush();
-    assert.deepEqual(await landed(), ['req-1:request.created', 'req-2:request.created', 'req-3:request.created', 'req-4:request.created', 'req-5:request.created']);
+    assert.deepEqual(await landed(), [
+      'req-1:request.created',
+      'req-2:request.created',
+      'req-3:request.created',
+      'req-4:request.created',
+      'req-5:request.created',
+    ]);
     assert.deepEqual(filesIn('unwritten'), []);
     assert.deepEqual(audit.degradation(), []);
     assert.ok((await verifyChain(storage.audit.stored())).intact);
@@ -141,7 +163,10 @@ describe('audit trail: records written after the fact', function () {
     await second.close();
     assert.equal(second.pending, 0);
     assert.equal(filesIn('unwritten').length, 1, 'kept on disk, not dropped');
-    assert.deepEqual(events.map((e) => `${e.entry.requestId}:${e.reason}`), ['req-3:shutdown']);
+    assert.deepEqual(
+      events.map((e) => `${e.entry.requestId}:${e.reason}`),
+      ['req-3:shutdown'],
+    );
     // A record that comes in after close is kept on disk too.
     await second.after(entry('req-4'));
     assert.equal(filesIn('unwritten').length, 2);
@@ -149,7 +174,12 @@ describe('audit trail: records written after the fact', function () {
     log.down = false;
     const next = trail();
     await next.resume();
-    assert.deepEqual(await landed(), ['req-2:request.created', 'req-1:revocation.succeeded', 'req-3:revocation.succeeded', 'req-4:request.created']);
+    assert.deepEqual(await landed(), [
+      'req-2:request.created',
+      'req-1:revocation.succeeded',
+      'req-3:revocation.succeeded',
+      'req-4:request.created',
+    ]);
     assert.deepEqual(filesIn('unwritten'), []);
     await next.close();
   });
@@ -188,7 +218,14 @@ describe('audit records set aside as files', function () {
     removeDir(dir);
   });
 
-  const record = (requestId: string, detail?: string): AuditEntry => ({ at: clock.now().toISOString(), tenantId: TENANT, action: 'request.created', outcome: 'ok', requestId, detail });
+  const record = (requestId: string, detail?: string): AuditEntry => ({
+    at: clock.now().toISOString(),
+    tenantId: TENANT,
+    action: 'request.created',
+    outcome: 'ok',
+    requestId,
+    detail,
+  });
 
   it('when a record holding a credential is set aside, then the credential is masked and the file is private', async function () {
     const store = new FileAuditSetAside(dir, clock);
@@ -213,11 +250,18 @@ describe('audit records set aside as files', function () {
     }
     const [a, b] = await Promise.all([one.claim(4), two.claim(4)]);
     assert.deepEqual([...(a ?? []), ...(b ?? [])].map((c) => c.entry.requestId).sort(), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
-    assert.deepEqual(a?.map((c) => c.entry.requestId), ['r0', 'r1', 'r2', 'r3']);
+    assert.deepEqual(
+      a?.map((c) => c.entry.requestId),
+      ['r0', 'r1', 'r2', 'r3'],
+    );
     assert.deepEqual(await two.claim(4), [], 'nothing left that is not claimed');
     await one.release(a?.[0]?.claim ?? '');
     await one.landed(a?.[1]?.claim ?? '');
-    assert.deepEqual((await two.claim(4)).map((c) => c.entry.requestId), ['r0'], 'released back, taken by the other');
+    assert.deepEqual(
+      (await two.claim(4)).map((c) => c.entry.requestId),
+      ['r0'],
+      'released back, taken by the other',
+    );
   });
 
   it('when a process died holding a claim, then once the claim has expired the next claim takes it over; a file that is not a record goes to refused', async function () {
@@ -230,6 +274,9 @@ describe('audit records set aside as files', function () {
     assert.deepEqual(await alive.claim(10), [], 'a fresh claim belongs to a process that may still be writing it');
     assert.deepEqual(readdirSync(path.join(dir, 'refused')), ['0000-garbage.json.unreadable']);
     clock.advance(CLAIM_EXPIRY_IN_MS + 1000);
-    assert.deepEqual((await alive.claim(10)).map((c) => c.entry.requestId), ['orphan']);
+    assert.deepEqual(
+      (await alive.claim(10)).map((c) => c.entry.requestId),
+      ['orphan'],
+    );
   });
 });

@@ -36,7 +36,13 @@ describe('npm run audit:verify', function () {
   it('reads an optional anchor, refusing anything else', function () {
     assert.deepEqual(parseVerifyArguments([]), { anchor: undefined });
     assert.deepEqual(parseVerifyArguments(['--anchor', `12:${HASH}`]), { anchor: { seq: 12, hash: HASH } });
-    for (const wrong of [['--anchor'], ['--anchor', '12'], ['--anchor', `x:${HASH}`], ['--anchor', `1:${HASH.toUpperCase()}`], ['--verbose']]) {
+    for (const wrong of [
+      ['--anchor'],
+      ['--anchor', '12'],
+      ['--anchor', `x:${HASH}`],
+      ['--anchor', `1:${HASH.toUpperCase()}`],
+      ['--verbose'],
+    ]) {
       assert.equal(typeof parseVerifyArguments(wrong), 'string', wrong.join(' '));
     }
   });
@@ -97,7 +103,10 @@ describe('npm run audit:verify', function () {
     const missing = await runVerify([], { DATA_DIR: path.join(dir, 'nowhere') });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /No audit trail to verify/);
-    const unreachable = await runVerify([], { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9') });
+    const unreachable = await runVerify([], {
+      STORAGE: 'blob',
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9'),
+    });
     assert.equal(unreachable.code, 2);
     assert.match(unreachable.stderr, /audit verify could not read the trail: Storage unavailable/);
     assert.equal((await runVerify(['--bogus'], {})).code, 2);

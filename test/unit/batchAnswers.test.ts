@@ -9,16 +9,31 @@ describe('reading Graph batch answers', function () {
   it('when steps come back in any order with any header case, then each is found by its id with its own Retry-After and request-id', function () {
     const answer = readBatchAnswer({
       responses: [
-        { id: '2', status: 429, headers: { 'retry-after': '2.5', 'Content-Type': 'application/json' }, body: { error: { code: 'TooManyRequests', innerError: { 'request-id': 'r-429' } } } },
+        {
+          id: '2',
+          status: 429,
+          headers: { 'retry-after': '2.5', 'Content-Type': 'application/json' },
+          body: { error: { code: 'TooManyRequests', innerError: { 'request-id': 'r-429' } } },
+        },
         { id: '1', status: 200, headers: { 'Content-Type': 'application/json' }, body: { value: true } },
-        { id: '3', status: 403, headers: {}, body: { error: { code: 'Authorization_RequestDenied', innerError: { 'request-id': 'r-403' } } } },
+        {
+          id: '3',
+          status: 403,
+          headers: {},
+          body: { error: { code: 'Authorization_RequestDenied', innerError: { 'request-id': 'r-403' } } },
+        },
         { status: 200 },
         'not a step',
       ],
     });
     assert.deepEqual([...answer.keys()], ['2', '1', '3']);
     assert.deepEqual(stepFailure(answer.get('2')), { code: 'throttled', status: 429, graphRequestId: 'r-429', retryAfterInSeconds: 2.5 });
-    assert.deepEqual(stepFailure(answer.get('3')), { code: 'forbidden', status: 403, graphRequestId: 'r-403', retryAfterInSeconds: undefined });
+    assert.deepEqual(stepFailure(answer.get('3')), {
+      code: 'forbidden',
+      status: 403,
+      graphRequestId: 'r-403',
+      retryAfterInSeconds: undefined,
+    });
     assert.deepEqual(revokeOutcome(answer.get('1')), { ok: true, status: 200 });
   });
 
@@ -42,14 +57,21 @@ describe('reading Graph batch answers', function () {
   it('when memberships are read, then directory roles count by template id and a role-assignable group marks the user privileged', function () {
     const memberships = readMemberships({
       value: [
-        { '@odata.type': '#microsoft.graph.directoryRole', roleTemplateId: 'FE930BE7-5E62-47DB-91AF-98C3A49A38B1', displayName: 'User Administrator' },
+        {
+          '@odata.type': '#microsoft.graph.directoryRole',
+          roleTemplateId: 'FE930BE7-5E62-47DB-91AF-98C3A49A38B1',
+          displayName: 'User Administrator',
+        },
         { '@odata.type': '#microsoft.graph.group', isAssignableToRole: false },
         { '@odata.type': '#microsoft.graph.group', isAssignableToRole: true },
         { '@odata.type': '#microsoft.graph.directoryRole' },
         null,
       ],
     });
-    assert.deepEqual(memberships, { roles: [{ templateId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', displayName: 'User Administrator' }], inRoleAssignableGroup: true });
+    assert.deepEqual(memberships, {
+      roles: [{ templateId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', displayName: 'User Administrator' }],
+      inRoleAssignableGroup: true,
+    });
     assert.deepEqual(readMemberships({}), { roles: [], inRoleAssignableGroup: false });
   });
 

@@ -17,7 +17,12 @@ import { FakeBulkDirectory } from '../helpers/fakeBulkDirectory';
 import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
-const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
+const UMA: PersonRef = {
+  tenantId: TENANT,
+  aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99',
+  name: 'Uma Useradmin',
+  userPrincipalName: 'uma@contoso.onmicrosoft.com',
+};
 const PRIYA: PersonRef = { tenantId: TENANT, aadObjectId: '7f8091a2-b3c4-4edf-8a5b-6c7d8e9fa0cc', name: 'Priya Privauth' };
 const GROUP_ID = 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f99';
 const SECURITY: ApprovalRoute = { ok: true, channelId: '19:security@thread.tacv2' };
@@ -39,7 +44,14 @@ describe('bulk revocation use cases', function () {
   const services: BulkRevocationService[] = [];
 
   function service(overrides: Partial<BulkRevocationServiceOptions> = {}): BulkRevocationService {
-    const created = new BulkRevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, settleInMs: 0, clock, ...overrides });
+    const created = new BulkRevocationService({
+      store: storage.state,
+      audit,
+      requestTtlInMs: 15 * 60_000,
+      settleInMs: 0,
+      clock,
+      ...overrides,
+    });
     services.push(created);
     return created;
   }
@@ -62,8 +74,22 @@ describe('bulk revocation use cases', function () {
   function population(count: number, department = 'HP'): string[] {
     const ids: string[] = [];
     for (let n = 1; n <= count; n += 1) {
-      const memberships = n === 1 ? { roles: [SECURITY_ADMIN], inRoleAssignableGroup: false } : n === 2 ? { roles: [PASSWORD_ADMIN], inRoleAssignableGroup: false } : undefined;
-      graph.add({ id: userId(n), displayName: `HP User ${String(n).padStart(3, '0')}`, userPrincipalName: `hp.user${n}@contoso.onmicrosoft.com`, department, signInSessionsValidFrom: '2026-01-05T08:00:00Z' }, memberships);
+      const memberships =
+        n === 1
+          ? { roles: [SECURITY_ADMIN], inRoleAssignableGroup: false }
+          : n === 2
+            ? { roles: [PASSWORD_ADMIN], inRoleAssignableGroup: false }
+            : undefined;
+      graph.add(
+        {
+          id: userId(n),
+          displayName: `HP User ${String(n).padStart(3, '0')}`,
+          userPrincipalName: `hp.user${n}@contoso.onmicrosoft.com`,
+          department,
+          signInSessionsValidFrom: '2026-01-05T08:00:00Z',
+        },
+        memberships,
+      );
       ids.push(userId(n));
     }
     graph.forbidden.add(userId(1));
@@ -82,7 +108,11 @@ describe('bulk revocation use cases', function () {
   }
 
   /** Starts the run; the execution goes on in the background. */
-  async function launched(svc: BulkRevocationService, runId: string, events: BulkProgress[] = []): Promise<{ finished: Promise<ExecutionOutcome> }> {
+  async function launched(
+    svc: BulkRevocationService,
+    runId: string,
+    events: BulkProgress[] = [],
+  ): Promise<{ finished: Promise<ExecutionOutcome> }> {
     const outcome = await svc.start(acting(), runId, { onProgress: (p) => void events.push(p) });
     assert.equal(outcome.kind, 'started');
     return outcome.kind === 'started' ? { finished: outcome.finished } : assert.fail('not started');
@@ -108,7 +138,10 @@ describe('bulk revocation use cases', function () {
     it('when a group is named, then its users are listed, their tiers classified, and a pending run is stored and audited', async function () {
       const ids = population(6);
       graph.addGroup({ id: GROUP_ID, displayName: 'Finance Team', memberIds: ids });
-      const outcome = await service({ sampleSize: 3 }).prepare(acting(), { kind: 'group', group: { kind: 'displayName', name: 'finance team' } });
+      const outcome = await service({ sampleSize: 3 }).prepare(acting(), {
+        kind: 'group',
+        group: { kind: 'displayName', name: 'finance team' },
+      });
       assert.equal(outcome.kind, 'prepared');
       if (outcome.kind !== 'prepared') return;
       assert.deepEqual(outcome.run.source, { kind: 'group', label: 'Finance Team', id: GROUP_ID });
@@ -116,11 +149,20 @@ describe('bulk revocation use cases', function () {
       assert.equal(outcome.run.items.length, 6);
       assert.deepEqual(outcome.summary.tiers, { nonAdmin: 4, limitedAdmin: 1, privilegedAdmin: 1, unknown: 0 });
       assert.deepEqual(outcome.summary.sample, ['HP User 001', 'HP User 002', 'HP User 003']);
-      assert.deepEqual(outcome.summary.admins.map((a) => [a.displayName, a.tier]), [['HP User 001', 'privilegedAdmin'], ['HP User 002', 'limitedAdmin']]);
+      assert.deepEqual(
+        outcome.summary.admins.map((a) => [a.displayName, a.tier]),
+        [
+          ['HP User 001', 'privilegedAdmin'],
+          ['HP User 002', 'limitedAdmin'],
+        ],
+      );
       const stored = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, outcome.run.id);
       assert.equal(stored?.value.items[0]?.tier, 'privilegedAdmin');
       const records = await storage.audit.list({ requestId: outcome.run.id });
-      assert.deepEqual(records.map((r) => r.action), ['request.created']);
+      assert.deepEqual(
+        records.map((r) => r.action),
+        ['request.created'],
+      );
       assert.match(records[0]?.detail ?? '', /6 users of group "Finance Team".*1 privileged admins, 1 limited admins/);
       assert.equal(graph.count('revokeSessions') + graph.batches.length, 0, 'nothing was revoked');
     });
@@ -174,18 +216,36 @@ describe('bulk revocation use cases', function () {
         { done: 42, failed: 1, remaining: 2 },
         { done: 44, failed: 1, remaining: 0 },
       ]);
-      assert.deepEqual(graph.batches.map((b) => b.length), [20, 20, 5, 2]);
+      assert.deepEqual(
+        graph.batches.map((b) => b.length),
+        [20, 20, 5, 2],
+      );
       assert.deepEqual(graph.batches[3], [userId(21), userId(22)]);
       for (const id of ids) assert.equal(graph.revokedCount(id), id === userId(1) ? 0 : 1, `revokes of ${id}`);
-      assert.deepEqual(outcome.report.failures, [{ id: userId(1), userPrincipalName: 'hp.user1@contoso.onmicrosoft.com', displayName: 'HP User 001', tier: 'privilegedAdmin', code: 'forbidden', graphRequestId: 'req-403-0b7d' }]);
-      assert.deepEqual({ ...outcome.report, failures: outcome.report.failures.length }, { done: 44, failed: 1, remaining: 0, total: 45, verified: 0, notAttempted: 0, failures: 1 });
+      assert.deepEqual(outcome.report.failures, [
+        {
+          id: userId(1),
+          userPrincipalName: 'hp.user1@contoso.onmicrosoft.com',
+          displayName: 'HP User 001',
+          tier: 'privilegedAdmin',
+          code: 'forbidden',
+          graphRequestId: 'req-403-0b7d',
+        },
+      ]);
+      assert.deepEqual(
+        { ...outcome.report, failures: outcome.report.failures.length },
+        { done: 44, failed: 1, remaining: 0, total: 45, verified: 0, notAttempted: 0, failures: 1 },
+      );
       const stored = await svc.get(run.id);
       assert.equal(stored?.state, 'completed');
       assert.equal(stored?.items.find((i) => i.id === userId(1))?.attempts, 1, 'a 403 is not retried');
       assert.equal(stored?.items.find((i) => i.id === userId(21))?.attempts, 2);
       const records = await storage.audit.list({ requestId: run.id, limit: 1000 });
       assert.equal(records.filter((r) => r.action === 'revocation.succeeded').length, 44);
-      assert.deepEqual(records.filter((r) => r.action === 'revocation.failed').map((r) => [r.target?.id, r.code, r.actor?.aadObjectId]), [[userId(1), 'forbidden', UMA.aadObjectId]]);
+      assert.deepEqual(
+        records.filter((r) => r.action === 'revocation.failed').map((r) => [r.target?.id, r.code, r.actor?.aadObjectId]),
+        [[userId(1), 'forbidden', UMA.aadObjectId]],
+      );
       assert.equal(records.filter((r) => r.action === 'revocation.started').length, 1);
     });
 
@@ -217,13 +277,22 @@ describe('bulk revocation use cases', function () {
 
     it('when a user stays throttled, then they are tried three times and reported as throttled; a 5xx is retried too', async function () {
       population(4);
-      graph.itemFailures.set(userId(3), Array.from({ length: 5 }, () => ({ code: 'throttled' as const, status: 429, retryAfterInSeconds: 0.01 })));
+      graph.itemFailures.set(
+        userId(3),
+        Array.from({ length: 5 }, () => ({ code: 'throttled' as const, status: 429, retryAfterInSeconds: 0.01 })),
+      );
       graph.itemFailures.set(userId(4), [{ code: 'graph_unavailable', status: 503 }]);
       const svc = service();
       const outcome = await started(svc, (await prepared(svc)).id);
       assert.equal(outcome.kind, 'completed');
       if (outcome.kind !== 'completed') return;
-      assert.deepEqual(outcome.report.failures.map((f) => [f.id, f.code]), [[userId(1), 'forbidden'], [userId(3), 'throttled']]);
+      assert.deepEqual(
+        outcome.report.failures.map((f) => [f.id, f.code]),
+        [
+          [userId(1), 'forbidden'],
+          [userId(3), 'throttled'],
+        ],
+      );
       assert.equal(graph.batches.filter((b) => b.includes(userId(3))).length, 3);
       assert.equal(graph.revokedCount(userId(4)), 1);
     });
@@ -238,7 +307,11 @@ describe('bulk revocation use cases', function () {
       for (const id of ids) assert.equal(graph.revokedCount(id), id === userId(1) ? 0 : 1);
       assert.equal(outcome.report.verified, 19, 'the first batch minus the refused user, found revoked by reading back');
       assert.equal(graph.count('getUser'), 20);
-      assert.deepEqual(outcome.report.failures.map((f) => [f.id, f.code]), [[userId(1), 'forbidden']], 'the refused user, found untouched, was sent again and refused again');
+      assert.deepEqual(
+        outcome.report.failures.map((f) => [f.id, f.code]),
+        [[userId(1), 'forbidden']],
+        'the refused user, found untouched, was sent again and refused again',
+      );
     });
 
     it('when a batch fails as a whole before Graph ran it, then its users are read back, found untouched, and sent again once', async function () {
@@ -333,7 +406,10 @@ describe('bulk revocation use cases', function () {
       assert.equal(outcome.kind, 'cancelled');
       if (outcome.kind !== 'cancelled') return;
       assert.equal(graph.batches.length, 2);
-      assert.deepEqual({ done: outcome.report.done, failed: outcome.report.failed, notAttempted: outcome.report.notAttempted }, { done: 39, failed: 1, notAttempted: 60 });
+      assert.deepEqual(
+        { done: outcome.report.done, failed: outcome.report.failed, notAttempted: outcome.report.notAttempted },
+        { done: 39, failed: 1, notAttempted: 60 },
+      );
       assert.ok(outcome.run.completedAt);
     });
   });
@@ -367,7 +443,10 @@ describe('bulk revocation use cases', function () {
       for (const id of ids) assert.equal(graph.revokedCount(id), id === userId(1) ? 0 : 1, `revokes of ${id}`);
       assert.equal(outcome.report.verified, 20);
       assert.deepEqual({ done: outcome.report.done, failed: outcome.report.failed }, { done: 44, failed: 1 });
-      assert.deepEqual(graph.batches.map((b) => b.length), [20, 20, 5]);
+      assert.deepEqual(
+        graph.batches.map((b) => b.length),
+        [20, 20, 5],
+      );
     });
 
     it('when the instance dies after marking a batch sent but before sending it, then the resumed run finds those users untouched and sends them once', async function () {

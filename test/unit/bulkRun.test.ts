@@ -38,11 +38,23 @@ function id(n: number): string {
 }
 
 function targets(count: number): BulkTarget[] {
-  return Array.from({ length: count }, (_, i) => ({ id: id(i + 1), userPrincipalName: `u${i + 1}@contoso.com`, displayName: `User ${i + 1}`, tier: 'nonAdmin' as const }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: id(i + 1),
+    userPrincipalName: `u${i + 1}@contoso.com`,
+    displayName: `User ${i + 1}`,
+    tier: 'nonAdmin' as const,
+  }));
 }
 
 function pendingRun(count = 3): BulkRun {
-  return createBulkRun({ id: 'run-1', requester: UMA, source: { kind: 'department', label: 'HP' }, targets: targets(count), now: T0, ttlInMs: 15 * 60_000 });
+  return createBulkRun({
+    id: 'run-1',
+    requester: UMA,
+    source: { kind: 'department', label: 'HP' },
+    targets: targets(count),
+    now: T0,
+    ttlInMs: 15 * 60_000,
+  });
 }
 
 function runningRun(count = 3, executionId = 'exec-1'): BulkRun {
@@ -66,7 +78,13 @@ describe('bulk run (domain)', function () {
       });
       assert.equal(run.state, 'pending');
       assert.equal(run.expiresAt, '2026-11-22T10:01:00.000Z');
-      assert.deepEqual(run.items.map((i) => [i.id, i.status, i.attempts]), [[id(1), 'pending', 0], [id(2), 'pending', 0]]);
+      assert.deepEqual(
+        run.items.map((i) => [i.id, i.status, i.attempts]),
+        [
+          [id(1), 'pending', 0],
+          [id(2), 'pending', 0],
+        ],
+      );
     });
 
     it('when the requester starts it before it expires, then it runs with their name as the decider', function () {
@@ -87,7 +105,11 @@ describe('bulk run (domain)', function () {
     });
 
     it('when submitted for approval, then only another person may approve, and the run then uses the approver as decider', function () {
-      const submitted = submitForApproval(BULK_APPROVALS, pendingRun(), UMA, at(1), { channelId: 'sec', reason: ' INC-42 ', ttlInMs: 3_600_000 });
+      const submitted = submitForApproval(BULK_APPROVALS, pendingRun(), UMA, at(1), {
+        channelId: 'sec',
+        reason: ' INC-42 ',
+        ttlInMs: 3_600_000,
+      });
       assert.ok(submitted.ok);
       assert.equal(submitted.value.state, 'awaitingApproval');
       assert.equal(submitted.value.expiresAt, at(3601).toISOString());
@@ -201,7 +223,14 @@ describe('bulk run (domain)', function () {
     it('when a batch is marked sent, then only its pending items become sent with one more attempt and the send time', function () {
       const run = runningRun(3);
       const sent = markSent(run, 'exec-1', [id(1), id(2)], at(2), 60_000);
-      assert.deepEqual(sent.items.map((i) => [i.status, i.attempts, i.sentAt]), [['sent', 1, at(2).toISOString()], ['sent', 1, at(2).toISOString()], ['pending', 0, undefined]]);
+      assert.deepEqual(
+        sent.items.map((i) => [i.status, i.attempts, i.sentAt]),
+        [
+          ['sent', 1, at(2).toISOString()],
+          ['sent', 1, at(2).toISOString()],
+          ['pending', 0, undefined],
+        ],
+      );
       assert.notEqual(sent, run, 'a change is a new run');
       assert.equal(markSent(sent, 'exec-1', [id(1)], at(3), 60_000), sent, 'an item already sent is not sent again');
       assert.equal(markSent(run, 'not-the-holder', [id(1)], at(2), 60_000), run);
@@ -220,7 +249,14 @@ describe('bulk run (domain)', function () {
         at(3),
         LIMITS,
       );
-      assert.deepEqual(run.items.map((i) => [i.status, i.code, i.graphRequestId]), [['revoked', undefined, 'r1'], ['failed', 'forbidden', 'r2'], ['pending', 'throttled', undefined]]);
+      assert.deepEqual(
+        run.items.map((i) => [i.status, i.code, i.graphRequestId]),
+        [
+          ['revoked', undefined, 'r1'],
+          ['failed', 'forbidden', 'r2'],
+          ['pending', 'throttled', undefined],
+        ],
+      );
       for (let attempt = 2; attempt <= 3; attempt += 1) {
         run = markSent(run, 'exec-1', [id(3)], at(3 + attempt), 60_000);
         run = recordResults(run, 'exec-1', [{ id: id(3), kind: 'retry', code: 'throttled' }], at(3 + attempt), LIMITS);
@@ -231,8 +267,21 @@ describe('bulk run (domain)', function () {
 
     it('when an item is requeued for a sign-in problem, then it goes back to pending whatever its attempts', function () {
       let run = runningRun(1);
-      for (let n = 0; n < 3; n += 1) run = recordResults(markSent(run, 'exec-1', [id(1)], at(2 + n), 60_000), 'exec-1', [{ id: id(1), kind: 'retry', code: 'graph_unavailable' }], at(2 + n), { ...LIMITS, maxAttempts: 9 });
-      run = recordResults(markSent(run, 'exec-1', [id(1)], at(9), 60_000), 'exec-1', [{ id: id(1), kind: 'requeue', code: 'sign_in_expired' }], at(9), LIMITS);
+      for (let n = 0; n < 3; n += 1)
+        run = recordResults(
+          markSent(run, 'exec-1', [id(1)], at(2 + n), 60_000),
+          'exec-1',
+          [{ id: id(1), kind: 'retry', code: 'graph_unavailable' }],
+          at(2 + n),
+          { ...LIMITS, maxAttempts: 9 },
+        );
+      run = recordResults(
+        markSent(run, 'exec-1', [id(1)], at(9), 60_000),
+        'exec-1',
+        [{ id: id(1), kind: 'requeue', code: 'sign_in_expired' }],
+        at(9),
+        LIMITS,
+      );
       assert.deepEqual([run.items[0]?.status, run.items[0]?.attempts], ['pending', 4]);
     });
 
@@ -241,13 +290,26 @@ describe('bulk run (domain)', function () {
       assert.equal(recordResults(run, 'exec-1', [{ id: id(2), kind: 'revoked' }], at(3), LIMITS), run);
       assert.equal(recordResults(run, 'intruder', [{ id: id(1), kind: 'revoked' }], at(3), LIMITS), run);
       const revoked = recordResults(run, 'exec-1', [{ id: id(1), kind: 'revoked' }], at(3), LIMITS);
-      assert.equal(recordResults(revoked, 'exec-1', [{ id: id(1), kind: 'failed', code: 'forbidden' }], at(4), LIMITS), revoked, 'a settled item stays settled');
+      assert.equal(
+        recordResults(revoked, 'exec-1', [{ id: id(1), kind: 'failed', code: 'forbidden' }], at(4), LIMITS),
+        revoked,
+        'a settled item stays settled',
+      );
     });
 
     it('when nothing is pending or sent any more, then the run completes and releases its lease; not before', function () {
       let run = markSent(runningRun(2), 'exec-1', [id(1), id(2)], at(2), 60_000);
       assert.equal(finishIfDone(run, at(3)), run);
-      run = recordResults(run, 'exec-1', [{ id: id(1), kind: 'revoked', verified: true }, { id: id(2), kind: 'failed', code: 'not_found' }], at(3), LIMITS);
+      run = recordResults(
+        run,
+        'exec-1',
+        [
+          { id: id(1), kind: 'revoked', verified: true },
+          { id: id(2), kind: 'failed', code: 'not_found' },
+        ],
+        at(3),
+        LIMITS,
+      );
       const done = finishIfDone(run, at(4));
       assert.equal(done.state, 'completed');
       assert.equal(done.completedAt, at(4).toISOString());
@@ -272,7 +334,10 @@ describe('bulk run (domain)', function () {
       assert.equal(summary.total, 4);
       assert.deepEqual(summary.tiers, { nonAdmin: 1, limitedAdmin: 1, privilegedAdmin: 1, unknown: 1 });
       assert.deepEqual(summary.sample, ['A', 'B']);
-      assert.deepEqual(summary.admins.map((a) => a.displayName), ['B', 'C']);
+      assert.deepEqual(
+        summary.admins.map((a) => a.displayName),
+        ['B', 'C'],
+      );
     });
   });
 });

@@ -9,10 +9,19 @@ describe('the terminal demo’s card text', function () {
         { type: 'TextBlock', text: '**Revoke** sign-in sessions?' },
         { type: 'FactSet', facts: [{ title: 'Sessions valid since', value: '{{DATE(2026-01-05T08:00:00Z, SHORT)}}' }] },
         { type: 'TextBlock', text: '- Reset the password\r- Disable the account' },
-        { type: 'Container', items: [{ type: 'Input.Toggle', title: 'Disable the account' }, { type: 'Input.Text', label: 'Reason' }] },
+        {
+          type: 'Container',
+          items: [
+            { type: 'Input.Toggle', title: 'Disable the account' },
+            { type: 'Input.Text', label: 'Reason' },
+          ],
+        },
         { type: 'TextBlock', text: 'hidden', isVisible: false },
       ],
-      actions: [{ type: 'Action.Execute', title: 'Revoke sessions', verb: 'revocation.confirm' }, { type: 'Action.Execute', title: 'Cancel', verb: 'revocation.cancel' }],
+      actions: [
+        { type: 'Action.Execute', title: 'Revoke sessions', verb: 'revocation.confirm' },
+        { type: 'Action.Execute', title: 'Cancel', verb: 'revocation.cancel' },
+      ],
     };
     const text = cardToText(card);
     assert.equal(text.lines[0], 'Revoke sign-in sessions?');

@@ -6,7 +6,14 @@ import MarkdownIt from 'markdown-it';
 // The Adaptive Cards JS renderer's own DATE()/TIME() pass (a dependency of botframework-schema).
 import { formatText } from 'adaptivecards/lib/text-formatters';
 import { ACTION_DATA_KEYS } from '../../src/cards/actionRules';
-import { asAttachment, CARD_TEMPLATE_FILES, CardRenderer, CardTemplateError, DEFAULT_CARDS_DIR, type AdaptiveCard } from '../../src/cards/render';
+import {
+  asAttachment,
+  CARD_TEMPLATE_FILES,
+  CardRenderer,
+  CardTemplateError,
+  DEFAULT_CARDS_DIR,
+  type AdaptiveCard,
+} from '../../src/cards/render';
 import { cardDateTime, markdownIdentifier, markdownText, plainText } from '../../src/cards/text';
 import { ALL_VERBS, VERB, type Verb } from '../../src/cards/verbs';
 import { CARD_CASES, HOSTILE, HOSTILE_TEMPLATE_TEXT, IDS, TARGETS } from '../helpers/cardFixtures';
@@ -75,7 +82,9 @@ function textBlocks(card: AdaptiveCard): string[] {
 }
 
 function fact(card: AdaptiveCard, title: string): string | undefined {
-  const found = objectsIn(card).find(({ object }) => object.type === undefined && object.title === title && typeof object.value === 'string');
+  const found = objectsIn(card).find(
+    ({ object }) => object.type === undefined && object.title === title && typeof object.value === 'string',
+  );
   return found === undefined ? undefined : String(found.object.value);
 }
 
@@ -188,7 +197,16 @@ describe('Adaptive Cards', function () {
   });
 
   describe('text from the directory or the chat', function () {
-    const hostileStrings = [...Object.values(HOSTILE), 'a_b _c_ d_', 'x\\', 'R&D &copy; &#169;', '3. Item', '+ plus', '> quote', 'http://evil.example/x'];
+    const hostileStrings = [
+      ...Object.values(HOSTILE),
+      'a_b _c_ d_',
+      'x\\',
+      'R&D &copy; &#169;',
+      '3. Item',
+      '+ plus',
+      '> quote',
+      'http://evil.example/x',
+    ];
 
     for (const value of hostileStrings) {
       it(`shows ${JSON.stringify(value)} literally in a TextBlock`, function () {
@@ -212,7 +230,12 @@ describe('Adaptive Cards', function () {
     });
 
     it('does not evaluate template syntax in a display name, and shows it as written', function () {
-      const card = renderer.lookup({ requestId: IDS.requestId, target: TARGETS.hostile, requesterName: HOSTILE.requester, expiresAt: '2024-07-01T10:15:00Z' });
+      const card = renderer.lookup({
+        requestId: IDS.requestId,
+        target: TARGETS.hostile,
+        requesterName: HOSTILE.requester,
+        expiresAt: '2024-07-01T10:15:00Z',
+      });
       const nameBlock = objectsIn(card).find(({ object }) => object.type === 'TextBlock' && object.size === 'Large');
       assert.ok(nameBlock !== undefined);
       assert.equal(renderLikeAHost(String(nameBlock.object.text)), literalParagraph(HOSTILE.name));
@@ -229,7 +252,12 @@ describe('Adaptive Cards', function () {
     });
 
     it('puts a hostile name into a button title as plain text, unevaluated', function () {
-      const card = renderer.pickList({ pickId: IDS.pickId, query: HOSTILE.query, candidates: [{ displayName: '${evil} **x**', userPrincipalName: 'm@contoso.com' }], truncated: false });
+      const card = renderer.pickList({
+        pickId: IDS.pickId,
+        query: HOSTILE.query,
+        candidates: [{ displayName: '${evil} **x**', userPrincipalName: 'm@contoso.com' }],
+        truncated: false,
+      });
       assert.deepEqual(
         executeActions(card).map(({ action }) => action.title),
         ['${evil} **x** (m@contoso.com)'],
@@ -248,14 +276,24 @@ describe('Adaptive Cards', function () {
 
     it('produces DATE()/TIME() calls a renderer formats (a fractional-seconds time would be shown raw)', function () {
       assert.ok(formatText('en-US', '{{TIME(2024-06-12T17:05:09.517Z)}}').includes('{{TIME('), 'renderers reject fractions');
-      const card = renderer.lookup({ requestId: IDS.requestId, target: TARGETS.privileged, requesterName: 'Helen', expiresAt: '2024-07-01T10:15:00.000Z' });
+      const card = renderer.lookup({
+        requestId: IDS.requestId,
+        target: TARGETS.privileged,
+        requesterName: 'Helen',
+        expiresAt: '2024-07-01T10:15:00.000Z',
+      });
       const since = fact(card, 'Sessions valid since') ?? '';
       assert.equal(since, '{{DATE(2024-06-12T17:05:09Z, SHORT)}} {{TIME(2024-06-12T17:05:09Z)}}');
       for (const text of [since, ...textBlocks(card)]) assert.ok(!formatText('en-US', text).includes('{{'), `left raw: ${text}`);
     });
 
     it('says there is no revocation on record when the directory has no valid-from time', function () {
-      const card = renderer.lookup({ requestId: IDS.requestId, target: TARGETS.guest, requesterName: 'Helen', expiresAt: '2024-07-01T10:15:00Z' });
+      const card = renderer.lookup({
+        requestId: IDS.requestId,
+        target: TARGETS.guest,
+        requesterName: 'Helen',
+        expiresAt: '2024-07-01T10:15:00Z',
+      });
       assert.equal(fact(card, 'Sessions valid since'), 'No revocation on record');
     });
   });
@@ -279,8 +317,14 @@ describe('Adaptive Cards', function () {
     });
 
     it('names the tier and the roles that may revoke the target', function () {
-      assert.match(allText(lookup(TARGETS.privileged)), /Privileged admin — needs Privileged Authentication Administrator or Global Administrator/);
-      assert.match(allText(lookup(TARGETS.member)), /Not an admin — needs Helpdesk Administrator, Authentication Administrator, User Administrator, Privileged Authentication Administrator or Global Administrator/);
+      assert.match(
+        allText(lookup(TARGETS.privileged)),
+        /Privileged admin — needs Privileged Authentication Administrator or Global Administrator/,
+      );
+      assert.match(
+        allText(lookup(TARGETS.member)),
+        /Not an admin — needs Helpdesk Administrator, Authentication Administrator, User Administrator, Privileged Authentication Administrator or Global Administrator/,
+      );
       assert.equal(fact(lookup(TARGETS.member), 'Admin roles'), 'No admin roles');
       assert.equal(fact(lookup(TARGETS.privileged), 'Admin roles'), 'Global Administrator, Security Administrator');
     });
@@ -291,7 +335,10 @@ describe('Adaptive Cards', function () {
       assert.equal(fact(card, 'User type'), 'Member');
       assert.equal(fact(lookup(TARGETS.guest), 'User type'), 'Guest');
       assert.match(allText(card), /The account is disabled/);
-      assert.match(allText(card), /Access tokens already issued stay valid until they expire \(up to about an hour\), unless the app supports Continuous Access Evaluation/);
+      assert.match(
+        allText(card),
+        /Access tokens already issued stay valid until they expire \(up to about an hour\), unless the app supports Continuous Access Evaluation/,
+      );
       assert.match(allText(card), /This request expires at \{\{TIME\(2024-07-01T10:15:00Z\)\}\}\./);
       assert.equal(fact(card, 'Department'), undefined, 'no empty Department row');
     });
@@ -307,11 +354,27 @@ describe('Adaptive Cards', function () {
     it('adds a refresh for the listed Teams users only when asked, and never for more than 60', function () {
       assert.equal(lookup(TARGETS.member).refresh, undefined);
       const ids = Array.from({ length: 75 }, (_, i) => `29:user${i}`);
-      const card = renderer.lookup({ requestId: IDS.requestId, target: TARGETS.member, requesterName: 'Helen', expiresAt: '2024-07-01T10:15:00Z', refreshUserIds: ids });
+      const card = renderer.lookup({
+        requestId: IDS.requestId,
+        target: TARGETS.member,
+        requesterName: 'Helen',
+        expiresAt: '2024-07-01T10:15:00Z',
+        refreshUserIds: ids,
+      });
       assert.ok(isRecord(card.refresh));
       assert.deepEqual(card.refresh.userIds, ids.slice(0, 60));
-      assert.deepEqual(card.refresh.action, { type: 'Action.Execute', title: 'Refresh', verb: VERB.refresh, data: { subjectId: IDS.requestId } });
-      const working = renderer.working({ target: TARGETS.member, requesterName: 'Helen', message: 'Revoking sessions…', refreshUserIds: ['29:a'] });
+      assert.deepEqual(card.refresh.action, {
+        type: 'Action.Execute',
+        title: 'Refresh',
+        verb: VERB.refresh,
+        data: { subjectId: IDS.requestId },
+      });
+      const working = renderer.working({
+        target: TARGETS.member,
+        requesterName: 'Helen',
+        message: 'Revoking sessions…',
+        refreshUserIds: ['29:a'],
+      });
       assert.equal(working.refresh, undefined, 'no refresh without a request id to refresh');
     });
 
@@ -322,7 +385,13 @@ describe('Adaptive Cards', function () {
       ];
       const card = renderer.pickList({ pickId: IDS.pickId, query: 'adele', candidates, truncated: true });
       const actions = executeActions(card).map(({ action }) => action);
-      assert.deepEqual(actions.map((a) => a.data), [{ subjectId: IDS.pickId, choice: 0 }, { subjectId: IDS.pickId, choice: 1 }]);
+      assert.deepEqual(
+        actions.map((a) => a.data),
+        [
+          { subjectId: IDS.pickId, choice: 0 },
+          { subjectId: IDS.pickId, choice: 1 },
+        ],
+      );
       assert.equal(actions[0]?.title, 'Adele Vance (adele@contoso.com)');
       const longTitle = String(actions[1]?.title);
       assert.ok(longTitle.endsWith(`… (${TARGETS.long.userPrincipalName})`), longTitle);
@@ -332,14 +401,24 @@ describe('Adaptive Cards', function () {
     });
 
     it('after a revocation, lists the next containment steps, member and guest alike', function () {
-      const member = renderer.succeeded({ target: TARGETS.member, revokedAt: '2024-07-01T10:05:42.318Z', revokedByName: 'Helen Helpdesk', graphRequestId: IDS.graphRequestId });
+      const member = renderer.succeeded({
+        target: TARGETS.member,
+        revokedAt: '2024-07-01T10:05:42.318Z',
+        revokedByName: 'Helen Helpdesk',
+        graphRequestId: IDS.graphRequestId,
+      });
       assert.match(allText(member), /Sessions revoked/);
       assert.match(allText(member), /Reset the password.*Disable the account.*MFA methods.*sign-in logs/s);
       assert.equal(fact(member, 'Revoked'), '{{DATE(2024-07-01T10:05:42Z, SHORT)}} {{TIME(2024-07-01T10:05:42Z)}}');
       assert.equal(fact(member, 'Revoked by'), 'Helen Helpdesk');
       assert.equal(fact(member, 'Sessions valid since'), undefined, 'no valid-since fact until it was read back');
       assert.match(allText(member), new RegExp(`Graph request id: ${IDS.graphRequestId}`));
-      const guest = renderer.succeeded({ target: TARGETS.guest, revokedAt: '2024-07-01T10:05:42Z', revokedByName: 'Helen Helpdesk', verifiedValidFrom: '2024-07-01T10:05:41Z' });
+      const guest = renderer.succeeded({
+        target: TARGETS.guest,
+        revokedAt: '2024-07-01T10:05:42Z',
+        revokedByName: 'Helen Helpdesk',
+        verifiedValidFrom: '2024-07-01T10:05:41Z',
+      });
       assert.match(allText(guest), /Block sign-in for this guest here.*home organisation/s);
       assert.doesNotMatch(allText(guest), /Reset the password/);
       assert.equal(fact(guest, 'Sessions valid since'), '{{DATE(2024-07-01T10:05:41Z, SHORT)}} {{TIME(2024-07-01T10:05:41Z)}}');
@@ -348,14 +427,18 @@ describe('Adaptive Cards', function () {
     it('offers Retry only when the failure can be retried and names a request', function () {
       const base = { title: 'Not allowed', message: 'Entra refused.', rolesNeeded: ['Global Administrator'] };
       const retryable = renderer.failed({ ...base, requestId: IDS.requestId, canRetry: true });
-      assert.deepEqual(executeActions(retryable).map(({ action }) => [action.verb, action.data]), [[VERB.retry, { subjectId: IDS.requestId }]]);
+      assert.deepEqual(
+        executeActions(retryable).map(({ action }) => [action.verb, action.data]),
+        [[VERB.retry, { subjectId: IDS.requestId }]],
+      );
       assert.deepEqual(executeActions(renderer.failed({ ...base, requestId: IDS.requestId, canRetry: false })), []);
       assert.deepEqual(executeActions(renderer.failed({ ...base, canRetry: true })), []);
       assert.match(allText(retryable), /\*\*Roles that can do this:\*\* Global Administrator/);
     });
 
     it('colours a notice by tone', function () {
-      const colour = (tone: 'info' | 'warning' | 'error'): unknown => objectsIn(renderer.notice({ tone, title: 't', message: 'm' })).find(({ object }) => object.type === 'TextBlock')?.object.color;
+      const colour = (tone: 'info' | 'warning' | 'error'): unknown =>
+        objectsIn(renderer.notice({ tone, title: 't', message: 'm' })).find(({ object }) => object.type === 'TextBlock')?.object.color;
       assert.deepEqual([colour('info'), colour('warning'), colour('error')], ['Default', 'Warning', 'Attention']);
     });
 
@@ -363,7 +446,16 @@ describe('Adaptive Cards', function () {
       const titles = objectsIn(renderer.help({ botName: 'Session Revoker' }))
         .filter(({ object }) => object.type === undefined && typeof object.title === 'string')
         .map(({ object }) => object.title);
-      assert.deepEqual(titles, ['revoke @Adele', 'revoke adele@contoso.com', 'revoke Adele Vance', 'revoke {object id}', 'revoke me', 'revoke group "Finance Team"', 'whoami', 'audit']);
+      assert.deepEqual(titles, [
+        'revoke @Adele',
+        'revoke adele@contoso.com',
+        'revoke Adele Vance',
+        'revoke {object id}',
+        'revoke me',
+        'revoke group "Finance Team"',
+        'whoami',
+        'audit',
+      ]);
     });
 
     it('wraps a card as an Adaptive Card attachment', function () {
@@ -439,7 +531,9 @@ describe('Adaptive Cards', function () {
 
     it('when an action would carry user data, then it fails naming the file', function () {
       editTemplate('lookup.json', (t) => {
-        t.actions = [{ type: 'Action.Execute', title: 'Revoke', verb: VERB.confirm, data: { subjectId: '${requestId}', upn: '${target.upn}' } }];
+        t.actions = [
+          { type: 'Action.Execute', title: 'Revoke', verb: VERB.confirm, data: { subjectId: '${requestId}', upn: '${target.upn}' } },
+        ];
       });
       assert.match(loadError().message, /lookup\.json: .*data key "upn" is not allowed for revocation\.confirm/);
     });

@@ -36,7 +36,11 @@ const table: readonly Row[] = [
   { text: 'revoke <at>Adele&nbsp;Vance</at>', mentions: [ADELE], expected: adeleMention },
   { text: 'revoke <at>Adele Vance</at>', mentions: [BOB, ADELE], expected: adeleMention },
   { text: 'revoke <at>Adele Vance</at> <at>Bob Kelly</at>', mentions: [ADELE, BOB], expected: invalid('too_many_targets') },
-  { text: 'revoke <at>Adele Vance</at> and <at>Adele Vance</at>', mentions: [ADELE, { ...ADELE, teamsId: '29:1other' }], expected: invalid('too_many_targets') },
+  {
+    text: 'revoke <at>Adele Vance</at> and <at>Adele Vance</at>',
+    mentions: [ADELE, { ...ADELE, teamsId: '29:1other' }],
+    expected: invalid('too_many_targets'),
+  },
   { text: 'revoke <at>Adele Vance</at> adele@contoso.com', mentions: [ADELE], expected: invalid('too_many_targets') },
   { text: 'revoke <at>Adele Vance</at> please', mentions: [ADELE], expected: invalid('too_many_targets') },
   // An <at> tag that matches no mention is read as the text it shows; mentions absent from the text are ignored.
@@ -88,9 +92,18 @@ const table: readonly Row[] = [
   { text: `${'x'.repeat(100)} y`, expected: unknown('x'.repeat(40)) },
   { text: '<at>Adele Vance</at> revoke', mentions: [ADELE], expected: unknown('@Adele Vance') },
   // Bulk forms: a group (by name or id) or a department; never read as a person's name
-  { text: 'revoke group "Finance Team"', expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'displayName', name: 'Finance Team' } } } },
-  { text: 'Revoke group “Finance Team”.', expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'displayName', name: 'Finance Team' } } } },
-  { text: 'revoke group D1E2F3A4-B5C6-4D7E-8F9A-0B1C2D3E4F01', expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'objectId', id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f01' } } } },
+  {
+    text: 'revoke group "Finance Team"',
+    expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'displayName', name: 'Finance Team' } } },
+  },
+  {
+    text: 'Revoke group “Finance Team”.',
+    expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'displayName', name: 'Finance Team' } } },
+  },
+  {
+    text: 'revoke group D1E2F3A4-B5C6-4D7E-8F9A-0B1C2D3E4F01',
+    expected: { kind: 'revokeBulk', source: { kind: 'group', ref: { kind: 'objectId', id: 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f01' } } },
+  },
   { text: 'revoke department Sales', expected: { kind: 'revokeBulk', source: { kind: 'department', name: 'Sales' } } },
   { text: "revoke dept 'R&D (EMEA)'", expected: { kind: 'revokeBulk', source: { kind: 'department', name: 'R&D (EMEA)' } } },
   { text: 'revoke group', expected: invalid('empty') },
@@ -206,14 +219,43 @@ describe('the audit command', function () {
     { text: '<p>Audit.</p>', expected: audit({ mode: 'list', limit: 10 }) },
     { text: '/audit 25', expected: audit({ mode: 'list', limit: 25 }) },
     { text: 'audit 5000', expected: audit({ mode: 'list', limit: 50, clamped: true }) },
-    { text: 'audit for adele@contoso.com', expected: audit({ mode: 'list', limit: 10, subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'adele@contoso.com' } } }) },
-    { text: 'audit 3 by uma@contoso.com', expected: audit({ mode: 'list', limit: 3, subject: { role: 'actor', who: { kind: 'userPrincipalName', upn: 'uma@contoso.com' } } }) },
-    { text: `audit by ${GUID}`, expected: audit({ mode: 'list', limit: 10, subject: { role: 'actor', who: { kind: 'objectId', id: GUID } } }) },
-    { text: 'audit for <at>Adele Vance</at>', mentions: [ADELE], expected: audit({ mode: 'list', limit: 10, subject: { role: 'target', who: { kind: 'mention', teamsId: '29:1adele', name: 'Adele Vance' } } }) },
+    {
+      text: 'audit for adele@contoso.com',
+      expected: audit({
+        mode: 'list',
+        limit: 10,
+        subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'adele@contoso.com' } },
+      }),
+    },
+    {
+      text: 'audit 3 by uma@contoso.com',
+      expected: audit({ mode: 'list', limit: 3, subject: { role: 'actor', who: { kind: 'userPrincipalName', upn: 'uma@contoso.com' } } }),
+    },
+    {
+      text: `audit by ${GUID}`,
+      expected: audit({ mode: 'list', limit: 10, subject: { role: 'actor', who: { kind: 'objectId', id: GUID } } }),
+    },
+    {
+      text: 'audit for <at>Adele Vance</at>',
+      mentions: [ADELE],
+      expected: audit({
+        mode: 'list',
+        limit: 10,
+        subject: { role: 'target', who: { kind: 'mention', teamsId: '29:1adele', name: 'Adele Vance' } },
+      }),
+    },
     { text: 'audit by me', expected: audit({ mode: 'list', limit: 10, subject: { role: 'actor', who: { kind: 'self' } } }) },
     { text: 'audit export', expected: audit({ mode: 'export', format: 'csv', limit: 50 }) },
     { text: 'AUDIT EXPORT JSONL', expected: audit({ mode: 'export', format: 'jsonl', limit: 50 }) },
-    { text: 'audit export json 20 for adele@contoso.com', expected: audit({ mode: 'export', format: 'jsonl', limit: 20, subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'adele@contoso.com' } } }) },
+    {
+      text: 'audit export json 20 for adele@contoso.com',
+      expected: audit({
+        mode: 'export',
+        format: 'jsonl',
+        limit: 20,
+        subject: { role: 'target', who: { kind: 'userPrincipalName', upn: 'adele@contoso.com' } },
+      }),
+    },
     { text: 'audit export csv', expected: audit({ mode: 'export', format: 'csv', limit: 50 }) },
     { text: 'audit everything', expected: unknown('audit everything') },
     { text: 'audit 0', expected: unknown('audit 0') },

@@ -20,8 +20,16 @@ describe('configuration', function () {
     assert.equal(c.graphEndpoint, 'https://graph.microsoft.com');
     assert.deepEqual(c.graphScopes, ['https://graph.microsoft.com/User.RevokeSessions.All', 'https://graph.microsoft.com/User.Read.All']);
     assert.deepEqual(c.groupScopes, ['https://graph.microsoft.com/GroupMember.Read.All']);
-    assert.deepEqual(c.containmentScopes, ['User.EnableDisableAccount.All', 'User.Read.All', 'User-PasswordProfile.ReadWrite.All'].map((s) => `https://graph.microsoft.com/${s}`));
-    assert.deepEqual(c.deviceScopes, ['User.Read.All', 'Device.Read.All', 'Directory.AccessAsUser.All'].map((s) => `https://graph.microsoft.com/${s}`));
+    assert.deepEqual(
+      c.containmentScopes,
+      ['User.EnableDisableAccount.All', 'User.Read.All', 'User-PasswordProfile.ReadWrite.All'].map(
+        (s) => `https://graph.microsoft.com/${s}`,
+      ),
+    );
+    assert.deepEqual(
+      c.deviceScopes,
+      ['User.Read.All', 'Device.Read.All', 'Directory.AccessAsUser.All'].map((s) => `https://graph.microsoft.com/${s}`),
+    );
     assert.equal(c.ssoAppIdUri, `api://botid-${APP}`);
     assert.deepEqual(c.allowedTenants, [TENANT]);
     assert.equal(c.requestTtlInMs, 15 * 60_000);
@@ -32,8 +40,14 @@ describe('configuration', function () {
     const result = readConfig({ ...base, DEVICE_SCOPES: ' Directory.AccessAsUser.All  https://graph.microsoft.com/User.Read.All ' });
     assert.equal(result.ok, true);
     if (!result.ok) return;
-    assert.deepEqual(result.config.deviceScopes, ['https://graph.microsoft.com/Directory.AccessAsUser.All', 'https://graph.microsoft.com/User.Read.All']);
-    assert.deepEqual(result.config.containmentScopes, DEFAULT_SCOPES.CONTAINMENT_SCOPES.map((s) => `https://graph.microsoft.com/${s}`));
+    assert.deepEqual(result.config.deviceScopes, [
+      'https://graph.microsoft.com/Directory.AccessAsUser.All',
+      'https://graph.microsoft.com/User.Read.All',
+    ]);
+    assert.deepEqual(
+      result.config.containmentScopes,
+      DEFAULT_SCOPES.CONTAINMENT_SCOPES.map((s) => `https://graph.microsoft.com/${s}`),
+    );
   });
 
   it('when an emulated Graph host is configured, then scopes still name the Graph resource', function () {
@@ -56,16 +70,29 @@ describe('configuration', function () {
     assert.equal(result.ok, false);
     if (result.ok) return;
     const text = result.problems.join('\n');
-    for (const name of ['MicrosoftAppId', 'MicrosoftAppPassword', 'PORT', 'AZURE_AUTHORITY_HOST', 'GRAPH_ENDPOINT', 'SECURITY_CHANNEL_ID', 'ALLOWED_TENANTS', 'LISTEN_ADDRESS']) {
+    for (const name of [
+      'MicrosoftAppId',
+      'MicrosoftAppPassword',
+      'PORT',
+      'AZURE_AUTHORITY_HOST',
+      'GRAPH_ENDPOINT',
+      'SECURITY_CHANNEL_ID',
+      'ALLOWED_TENANTS',
+      'LISTEN_ADDRESS',
+    ]) {
       assert.match(text, new RegExp(name), `expected a line about ${name}`);
     }
     assert.ok(!text.includes('s3cret'), 'no secret is echoed');
   });
 
   it('every variable the config reads is documented in .env.example', function () {
-    const source = ['config.ts', 'storageConfig.ts'].map((file) => readFileSync(path.join(__dirname, '../../src/config', file), 'utf8')).join('\n');
+    const source = ['config.ts', 'storageConfig.ts']
+      .map((file) => readFileSync(path.join(__dirname, '../../src/config', file), 'utf8'))
+      .join('\n');
     const example = readFileSync(path.join(__dirname, '../../.env.example'), 'utf8');
-    const names = [...source.matchAll(/(?:trimmed|positiveNumber)\(env, '([A-Za-z_]+)'/g)].map((m) => m[1]!).concat(Object.keys(DEFAULT_SCOPES));
+    const names = [...source.matchAll(/(?:trimmed|positiveNumber)\(env, '([A-Za-z_]+)'/g)]
+      .map((m) => m[1]!)
+      .concat(Object.keys(DEFAULT_SCOPES));
     assert.ok(names.length >= 15);
     for (const name of names) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is missing from .env.example`);
   });

@@ -14,7 +14,12 @@ import { ManualClock } from '../helpers/clock';
 import { FakeDirectory } from '../helpers/fakeDirectory';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
-const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
+const UMA: PersonRef = {
+  tenantId: TENANT,
+  aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99',
+  name: 'Uma Useradmin',
+  userPrincipalName: 'uma@contoso.onmicrosoft.com',
+};
 const ADELE_ID = '6e7b768e-07e2-4810-8459-485f84f8f204';
 const EVERY_STEP: ContainmentChoice = { disableAccount: true, resetPassword: true, disableDevices: true };
 
@@ -91,38 +96,70 @@ describe('the order of containment around the revoke', function () {
       ['disableAccount', 'resetPassword', 'revokeSessions', 'getUser', 'disableDevices'],
     );
     assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
-    const steps = outcome.kind === 'completed' && outcome.request.outcome?.kind === 'revoked' ? outcome.request.outcome.containment : undefined;
-    assert.deepEqual(steps?.map((s) => [s.step, s.ok]), [['disableAccount', true], ['resetPassword', true], ['disableDevices', true]]);
+    const steps =
+      outcome.kind === 'completed' && outcome.request.outcome?.kind === 'revoked' ? outcome.request.outcome.containment : undefined;
+    assert.deepEqual(
+      steps?.map((s) => [s.step, s.ok]),
+      [
+        ['disableAccount', true],
+        ['resetPassword', true],
+        ['disableDevices', true],
+      ],
+    );
   });
 
   it('when only device disabling is ticked, then nothing runs before the revoke', async function () {
     await confirmWith({ disableAccount: false, resetPassword: false, disableDevices: true });
-    assert.deepEqual(directory.calls.map((c) => c.method), ['revokeSessions', 'getUser', 'disableDevices']);
+    assert.deepEqual(
+      directory.calls.map((c) => c.method),
+      ['revokeSessions', 'getUser', 'disableDevices'],
+    );
   });
 
   it('when Entra refuses to disable the account (403), then the revoke still runs and the step reports its own refusal', async function () {
     containment.failures.set('disableAccount', { code: 'forbidden', status: 403, graphRequestId: 'req-403' });
     const outcome = await confirmWith(EVERY_STEP);
-    assert.deepEqual(directory.calls.map((c) => c.method), ['disableAccount', 'resetPassword', 'revokeSessions', 'getUser', 'disableDevices']);
+    assert.deepEqual(
+      directory.calls.map((c) => c.method),
+      ['disableAccount', 'resetPassword', 'revokeSessions', 'getUser', 'disableDevices'],
+    );
     assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
-    const steps = outcome.kind === 'completed' && outcome.request.outcome?.kind === 'revoked' ? outcome.request.outcome.containment : undefined;
-    assert.deepEqual(steps?.map((s) => [s.step, s.ok, s.code]), [['disableAccount', false, 'forbidden'], ['resetPassword', true, undefined], ['disableDevices', true, undefined]]);
+    const steps =
+      outcome.kind === 'completed' && outcome.request.outcome?.kind === 'revoked' ? outcome.request.outcome.containment : undefined;
+    assert.deepEqual(
+      steps?.map((s) => [s.step, s.ok, s.code]),
+      [
+        ['disableAccount', false, 'forbidden'],
+        ['resetPassword', true, undefined],
+        ['disableDevices', true, undefined],
+      ],
+    );
     const audited = (await storage.audit.list({ requestId: outcome.kind === 'completed' ? outcome.request.id : '' })).reverse();
     assert.deepEqual(
       audited.map((r) => `${r.action}${r.code ? `:${r.code}` : ''}`),
-      ['request.created', 'revocation.started', 'containment.failed:forbidden', 'containment.succeeded', 'containment.succeeded', 'revocation.succeeded'],
+      [
+        'request.created',
+        'revocation.started',
+        'containment.failed:forbidden',
+        'containment.succeeded',
+        'containment.succeeded',
+        'revocation.succeeded',
+      ],
     );
   });
 
   it('when the revoke is refused after the account was disabled, then the failed request keeps what the steps did and devices are left alone', async function () {
     directory.revokeFailures.push({ code: 'forbidden', status: 403 });
     const outcome = await confirmWith(EVERY_STEP);
-    assert.deepEqual(directory.calls.map((c) => c.method), ['disableAccount', 'resetPassword', 'revokeSessions']);
+    assert.deepEqual(
+      directory.calls.map((c) => c.method),
+      ['disableAccount', 'resetPassword', 'revokeSessions'],
+    );
     const request = outcome.kind === 'completed' ? outcome.request : undefined;
     assert.equal(request?.state, 'failed');
-    assert.deepEqual(
-      request?.outcome?.kind === 'refused' ? request.outcome.containment?.map((s) => [s.step, s.ok]) : undefined,
-      [['disableAccount', true], ['resetPassword', true]],
-    );
+    assert.deepEqual(request?.outcome?.kind === 'refused' ? request.outcome.containment?.map((s) => [s.step, s.ok]) : undefined, [
+      ['disableAccount', true],
+      ['resetPassword', true],
+    ]);
   });
 });

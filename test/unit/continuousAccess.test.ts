@@ -20,7 +20,10 @@ describe('Graph’s claims challenge', function () {
   it('when the header holds another challenge first (e.g. a PoP nonce), then the Bearer one is still found', function () {
     assert.equal(claimsFromChallenge(`PoP realm="", nonce="eyJhbGciOi", ${GRAPH_CHALLENGE}`), REVOCATION_CLAIMS);
     assert.deepEqual(
-      parseChallenges('PoP nonce="a\\"b", Bearer error="insufficient_claims", claims=abc').map((c) => [c.scheme, Object.fromEntries(c.params)]),
+      parseChallenges('PoP nonce="a\\"b", Bearer error="insufficient_claims", claims=abc').map((c) => [
+        c.scheme,
+        Object.fromEntries(c.params),
+      ]),
       [
         ['pop', { nonce: 'a"b' }],
         ['bearer', { error: 'insufficient_claims', claims: 'abc' }],
@@ -29,7 +32,12 @@ describe('Graph’s claims challenge', function () {
   });
 
   it('when the 401 is an ordinary one (no insufficient_claims), or its claims are not base64 JSON, then there is nothing to redeem', function () {
-    assert.equal(claimsFromChallenge('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'), undefined);
+    assert.equal(
+      claimsFromChallenge(
+        'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+      ),
+      undefined,
+    );
     assert.equal(claimsFromChallenge(`Bearer error="invalid_token", claims="${base64(REVOCATION_CLAIMS)}"`), undefined);
     assert.equal(claimsFromChallenge('Bearer error="insufficient_claims", claims="not base64!"'), undefined);
     assert.equal(claimsFromChallenge(`Bearer error="insufficient_claims", claims="${base64('[1,2]')}"`), undefined);
@@ -37,7 +45,12 @@ describe('Graph’s claims challenge', function () {
   });
 
   it('a hostile WWW-Authenticate header (huge, unterminated quotes, endless commas) is read in one pass and yields nothing', function () {
-    const hostile = [`Bearer error="insufficient_claims", claims="${'A'.repeat(20_000)}"`, `Bearer ${'a="'.repeat(5000)}`, `${','.repeat(15_000)}`, '='.repeat(15_000)];
+    const hostile = [
+      `Bearer error="insufficient_claims", claims="${'A'.repeat(20_000)}"`,
+      `Bearer ${'a="'.repeat(5000)}`,
+      `${','.repeat(15_000)}`,
+      '='.repeat(15_000),
+    ];
     for (const header of hostile) assert.equal(claimsFromChallenge(header), undefined);
   });
 });
@@ -80,7 +93,10 @@ describe('the on-behalf-of credential as a CAE client', function () {
     inner.failNext = true;
     await assert.rejects(credential.getToken('https://graph.microsoft.com/.default'), /AADSTS50173/);
     await credential.getToken('https://graph.microsoft.com/.default');
-    assert.deepEqual(inner.requests.map((r) => r.claims), [REVOCATION_CLAIMS, REVOCATION_CLAIMS]);
+    assert.deepEqual(
+      inner.requests.map((r) => r.claims),
+      [REVOCATION_CLAIMS, REVOCATION_CLAIMS],
+    );
   });
 
   it('stale token reuse after a claims challenge: every later request carries the claims, so msal never serves the challenged token from its cache', async function () {
@@ -91,13 +107,22 @@ describe('the on-behalf-of credential as a CAE client', function () {
     assert.equal(credential.challenged, true);
     await credential.getToken('https://graph.microsoft.com/.default');
     await credential.getToken('https://graph.microsoft.com/User.EnableDisableAccount.All');
-    assert.deepEqual(inner.requests.map((r) => r.claims), [undefined, REVOCATION_CLAIMS, REVOCATION_CLAIMS]);
+    assert.deepEqual(
+      inner.requests.map((r) => r.claims),
+      [undefined, REVOCATION_CLAIMS, REVOCATION_CLAIMS],
+    );
   });
 });
 
 describe('delegated sessions after a claims challenge', function () {
   const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
-  const HELEN: VerifiedUser = { tenantId: TENANT, aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', name: 'Helen Helpdesk', userPrincipalName: 'helen@contoso.onmicrosoft.com', expiresAt: Date.parse('2026-11-22T11:00:00Z') / 1000 };
+  const HELEN: VerifiedUser = {
+    tenantId: TENANT,
+    aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88',
+    name: 'Helen Helpdesk',
+    userPrincipalName: 'helen@contoso.onmicrosoft.com',
+    expiresAt: Date.parse('2026-11-22T11:00:00Z') / 1000,
+  };
   let credentials: ContinuousAccessCredential[];
   let sessions: DelegatedSessions;
 

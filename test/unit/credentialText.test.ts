@@ -20,7 +20,16 @@ describe('credential-shaped text', function () {
   });
 
   it('when text is prose or an identifier, then nothing is found', function () {
-    for (const text of ['Basic auth is disabled', 'the bearer must sign in again', 'eyJ alone is not a token', 'eyJabc.defg.', 'Bearer short', 'BEGIN PRIVATE KEY', 'x1Q~short', '6e7f8091-a2b3-4c5d-9e8f-1a2b3c4d5e6f']) {
+    for (const text of [
+      'Basic auth is disabled',
+      'the bearer must sign in again',
+      'eyJ alone is not a token',
+      'eyJabc.defg.',
+      'Bearer short',
+      'BEGIN PRIVATE KEY',
+      'x1Q~short',
+      '6e7f8091-a2b3-4c5d-9e8f-1a2b3c4d5e6f',
+    ]) {
       assert.deepEqual(kinds(text), [], text);
     }
   });
@@ -28,8 +37,15 @@ describe('credential-shaped text', function () {
   it('when masking, then each credential is replaced and the words around it stay', function () {
     assert.equal(maskCredentials(`Authorization: Bearer ${JWT} (expired)`), 'Authorization: Bearer [jwt redacted] (expired)');
     assert.equal(maskCredentials('Authorization: Basic dXNlcjpwYXNzd29yZA=='), 'Authorization: Basic [redacted]');
-    assert.equal(maskCredentials('key: -----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY----- done'), 'key: [private key redacted] done');
-    assert.equal(maskSecrets('Authorization: Bearer abcdefghijkl'), 'Authorization: Bearer [redacted]', 'the logger masks from 8 characters');
+    assert.equal(
+      maskCredentials('key: -----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY----- done'),
+      'key: [private key redacted] done',
+    );
+    assert.equal(
+      maskSecrets('Authorization: Bearer abcdefghijkl'),
+      'Authorization: Bearer [redacted]',
+      'the logger masks from 8 characters',
+    );
     assert.equal(maskSecrets('no secrets here'), 'no secrets here');
   });
 
@@ -41,12 +57,41 @@ describe('credential-shaped text', function () {
       ['private_key', /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/],
       ['client_secret', /[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{30,}/],
     ];
-    const piece = fc.constantFrom('eyJ', 'eyJhbGc', '.', 'abcd', 'x', '_', '-', '=', ' ', '\n', '\u00A0', 'Bearer', 'bAsIc', 'Basic ', 'a1', '1Q~', 'Q~', 'abcdefghijklmnop', '-----BEGIN ', 'RSA ', 'PRIVATE KEY', '-----', 'é', '~');
+    const piece = fc.constantFrom(
+      'eyJ',
+      'eyJhbGc',
+      '.',
+      'abcd',
+      'x',
+      '_',
+      '-',
+      '=',
+      ' ',
+      '\n',
+      '\u00A0',
+      'Bearer',
+      'bAsIc',
+      'Basic ',
+      'a1',
+      '1Q~',
+      'Q~',
+      'abcdefghijklmnop',
+      '-----BEGIN ',
+      'RSA ',
+      'PRIVATE KEY',
+      '-----',
+      'é',
+      '~',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
         const text = pieces.join('');
         for (const [kind, pattern] of former) {
-          assert.equal(findCredentials(text).some((s) => s.kind === kind), pattern.test(text), `${kind} in ${JSON.stringify(text)}`);
+          assert.equal(
+            findCredentials(text).some((s) => s.kind === kind),
+            pattern.test(text),
+            `${kind} in ${JSON.stringify(text)}`,
+          );
         }
       }),
       { seed: 120_003, numRuns: 3000 },
@@ -74,7 +119,11 @@ describe('credential-shaped text', function () {
       'a private key header and dashes without an END': fill('-', '-----BEGIN RSA PRIVATE KEY-----'),
       'client secret prefixes with short tails': fill('aa1Q~bbb '),
       'client secret prefixes in one run': fill('1Q~'),
-      'random pieces': new Array(n / 5).fill(0).map((_, i) => ['eyJ', '.', 'ab', ' ', 'Bearer', '1Q~', '-----BEGIN '][(i * 7919) % 7]).join('').slice(0, n),
+      'random pieces': new Array(n / 5)
+        .fill(0)
+        .map((_, i) => ['eyJ', '.', 'ab', ' ', 'Bearer', '1Q~', '-----BEGIN '][(i * 7919) % 7])
+        .join('')
+        .slice(0, n),
     };
     for (const [label, text] of Object.entries(hostile)) {
       it(`when the text is ${label} (${text.length.toLocaleString('en')} characters), then the scan reads each character a bounded number of times`, function () {

@@ -15,7 +15,12 @@ const FAKE_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGVsZSJ9.c2lnbmF0dXJlLXBhcnQt
 describe('logging never carries a token', function () {
   it('masks JWTs and bearer headers in messages, fields and errors', function () {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const logger = createLogger({ destination: sink, level: 'debug' });
     logger.info(`token is ${FAKE_JWT}`);
     logger.info({ token: FAKE_JWT, nested: { authorization: `Bearer ${FAKE_JWT}` } }, 'fields');
@@ -43,10 +48,28 @@ describe('Graph and Entra errors become directory failure codes', function () {
     ['429', graphError(429, 'TooManyRequests', { 'Retry-After': '2.5' }), 'throttled'],
     ['503', graphError(503, 'serviceNotAvailable'), 'graph_unavailable'],
     ['504', graphError(504, 'gatewayTimeout'), 'timeout'],
-    ['consent (AADSTS65001)', Object.assign(new Error('invalid_grant: AADSTS65001: The user or administrator has not consented'), { name: 'AuthenticationRequiredError' }), 'consent_required'],
-    ['MFA (AADSTS50076)', Object.assign(new Error('interaction_required: AADSTS50076: MFA'), { name: 'AuthenticationRequiredError' }), 'interaction_required'],
-    ['expired assertion (AADSTS500133)', Object.assign(new Error('AADSTS500133: Assertion is not within its valid time range'), { name: 'AuthenticationRequiredError' }), 'sign_in_expired'],
-    ['bad secret (AADSTS7000215)', Object.assign(new Error('invalid_client: AADSTS7000215: Invalid client secret'), { name: 'AuthenticationRequiredError' }), 'bot_misconfigured'],
+    [
+      'consent (AADSTS65001)',
+      Object.assign(new Error('invalid_grant: AADSTS65001: The user or administrator has not consented'), {
+        name: 'AuthenticationRequiredError',
+      }),
+      'consent_required',
+    ],
+    [
+      'MFA (AADSTS50076)',
+      Object.assign(new Error('interaction_required: AADSTS50076: MFA'), { name: 'AuthenticationRequiredError' }),
+      'interaction_required',
+    ],
+    [
+      'expired assertion (AADSTS500133)',
+      Object.assign(new Error('AADSTS500133: Assertion is not within its valid time range'), { name: 'AuthenticationRequiredError' }),
+      'sign_in_expired',
+    ],
+    [
+      'bad secret (AADSTS7000215)',
+      Object.assign(new Error('invalid_client: AADSTS7000215: Invalid client secret'), { name: 'AuthenticationRequiredError' }),
+      'bot_misconfigured',
+    ],
     ['a time-out', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), 'timeout'],
     ['a refused connection', new Error('fetch failed: connect ECONNREFUSED 127.0.0.1:1'), 'graph_unavailable'],
     ['anything else', new Error('surprise'), 'unexpected'],
@@ -75,7 +98,14 @@ describe('request bodies are held to a nesting depth', function () {
 describe('delegated sessions', function () {
   const user = (oid: string, exp: number) => ({ tenantId: 't', aadObjectId: oid, expiresAt: exp });
   function sessions(clock: ManualClock, max = 2): DelegatedSessions {
-    return new DelegatedSessions({ authorityHost: 'https://login.example', appId: 'a', appPassword: 'p', makeGateway: () => new FakeDirectory('x'), maxSessions: max, clock });
+    return new DelegatedSessions({
+      authorityHost: 'https://login.example',
+      appId: 'a',
+      appPassword: 'p',
+      makeGateway: () => new FakeDirectory('x'),
+      maxSessions: max,
+      clock,
+    });
   }
 
   it('reuses the session for the same person and token, and replaces it for a new token', function () {
@@ -119,11 +149,21 @@ describe('audit trail', function () {
     failing = false;
     await trail.close();
     assert.equal(trail.pending, 0);
-    assert.deepEqual(written.map((e) => e.action), ['revocation.succeeded']);
+    assert.deepEqual(
+      written.map((e) => e.action),
+      ['revocation.succeeded'],
+    );
   });
 
   it('refuses to go ahead when a before-the-fact record cannot be written', async function () {
-    const log: AuditLog = { append: async () => { throw new Error('disk full'); }, list: async () => [] };
-    await assert.rejects(new AuditTrail({ log, clock: new ManualClock() }).before({ tenantId: 't', action: 'revocation.started', outcome: 'info' }));
+    const log: AuditLog = {
+      append: async () => {
+        throw new Error('disk full');
+      },
+      list: async () => [],
+    };
+    await assert.rejects(
+      new AuditTrail({ log, clock: new ManualClock() }).before({ tenantId: 't', action: 'revocation.started', outcome: 'info' }),
+    );
   });
 });

@@ -11,7 +11,12 @@ import { FakeDirectory } from '../helpers/fakeDirectory';
 import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
-const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
+const UMA: PersonRef = {
+  tenantId: TENANT,
+  aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99',
+  name: 'Uma Useradmin',
+  userPrincipalName: 'uma@contoso.onmicrosoft.com',
+};
 
 describe('recording expiries', function () {
   let dir: string;
@@ -28,7 +33,8 @@ describe('recording expiries', function () {
     audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
     service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, clock });
     directory = new FakeDirectory(UMA.aadObjectId);
-    for (const i of [1, 2, 3]) directory.add({ id: `00000000-0000-4000-8000-00000000000${i}`, displayName: `User ${i}`, userPrincipalName: `user${i}@contoso.com` });
+    for (const i of [1, 2, 3])
+      directory.add({ id: `00000000-0000-4000-8000-00000000000${i}`, displayName: `User ${i}`, userPrincipalName: `user${i}@contoso.com` });
   });
 
   afterEach(async function () {
@@ -44,7 +50,8 @@ describe('recording expiries', function () {
     return found.kind === 'found' ? found.request.id : '';
   }
 
-  const expiries = async (): Promise<string[]> => (await storage.audit.list({ limit: 100 })).filter((r) => r.action === 'request.expired').map((r) => r.requestId ?? '');
+  const expiries = async (): Promise<string[]> =>
+    (await storage.audit.list({ limit: 100 })).filter((r) => r.action === 'request.expired').map((r) => r.requestId ?? '');
 
   it('when nobody clicks an expired request, then the sweep records its expiry once, and leaves open and decided requests alone', async function () {
     const stale = await open(1);
@@ -66,7 +73,7 @@ describe('recording expiries', function () {
     const read = await Promise.all([service.get(id), service.get(id), service.get(id), service.expireDue()]);
     assert.ok(read.slice(0, 3).every((r) => r !== undefined && typeof r === 'object' && r.state === 'expired'));
     assert.deepEqual(await expiries(), [id]);
-    const [record] = (await storage.audit.list({ requestId: id, limit: 1 }));
+    const [record] = await storage.audit.list({ requestId: id, limit: 1 });
     assert.equal(record?.actor, undefined, 'nobody acted');
     assert.match(record?.detail ?? '', /requested by uma@contoso\.onmicrosoft\.com/);
   });

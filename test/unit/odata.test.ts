@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { departmentFilter, displayNameFilter, groupNameFilter, odataQuery, odataString, parseOdataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
+import {
+  departmentFilter,
+  displayNameFilter,
+  groupNameFilter,
+  odataQuery,
+  odataString,
+  parseOdataString,
+  userPath,
+  userPrincipalNameOrMailFilter,
+} from '../../src/domain/odata';
 import { evaluateFilter, parseFilter } from '../../emulator/graph/odata';
 import { decodeQuery } from '../../emulator/queryString';
 import { RandomText } from './randomText';
@@ -49,7 +58,7 @@ describe('Graph user paths', function () {
     assert.equal(userPath({ kind: 'userPrincipalName', upn: '$svc-backup@contoso.com' }), "/users('$svc-backup@contoso.com')");
   });
 
-  it("when a $-prefixed UPN has a quote, then it is doubled inside the key form and encoded", function () {
+  it('when a $-prefixed UPN has a quote, then it is doubled inside the key form and encoded', function () {
     assert.equal(userPath({ kind: 'userPrincipalName', upn: "$o'b@contoso.com" }), "/users('$o%27%27b@contoso.com')");
     assert.equal(decodedKey(userPath({ kind: 'userPrincipalName', upn: "$o'b@contoso.com" })), "$o'b@contoso.com");
   });
@@ -112,11 +121,17 @@ describe('OData string literals and filters', function () {
   it('when filtering by display name, then the text is a quoted startswith argument, percent-encoded', function () {
     assert.equal(displayNameFilter('Adele'), 'startswith%28displayName%2C%27Adele%27%29');
     assert.equal(decodeURIComponent(displayNameFilter("O'Brien")), "startswith(displayName,'O''Brien')");
-    assert.equal(decodeURIComponent(displayNameFilter("x') or true or startswith(displayName,'")), "startswith(displayName,'x'') or true or startswith(displayName,''')");
+    assert.equal(
+      decodeURIComponent(displayNameFilter("x') or true or startswith(displayName,'")),
+      "startswith(displayName,'x'') or true or startswith(displayName,''')",
+    );
   });
 
   it('when filtering by sign-in name or mail, then both sides use the same quoted literal', function () {
-    assert.equal(decodeURIComponent(userPrincipalNameOrMailFilter("o'b@contoso.com")), "userPrincipalName eq 'o''b@contoso.com' or mail eq 'o''b@contoso.com'");
+    assert.equal(
+      decodeURIComponent(userPrincipalNameOrMailFilter("o'b@contoso.com")),
+      "userPrincipalName eq 'o''b@contoso.com' or mail eq 'o''b@contoso.com'",
+    );
   });
 });
 
@@ -163,8 +178,16 @@ describe('query values on the wire', function () {
         const parsed = parseFilter(read ?? '');
         assert.ok(parsed.ok);
         // It selects by exactly these values: `a` matches, `a` with anything after it does not.
-        assert.equal(evaluateFilter(parsed.value, (p) => (p === 'userPrincipalName' ? wellFormed(a) : undefined)), true);
-        assert.equal(evaluateFilter(parsed.value, (p) => (p === 'userPrincipalName' ? `${wellFormed(a)}'x` : p === 'mail' ? `${wellFormed(b)}x` : undefined)), false);
+        assert.equal(
+          evaluateFilter(parsed.value, (p) => (p === 'userPrincipalName' ? wellFormed(a) : undefined)),
+          true,
+        );
+        assert.equal(
+          evaluateFilter(parsed.value, (p) =>
+            p === 'userPrincipalName' ? `${wellFormed(a)}'x` : p === 'mail' ? `${wellFormed(b)}x` : undefined,
+          ),
+          false,
+        );
       }),
       { seed: 120_001, numRuns: 1000 },
     );

@@ -78,18 +78,24 @@ function checkCommand(command: Command): void {
     else if (source.kind === 'group' && source.ref.kind === 'objectId') assert.match(source.ref.id, /^[0-9a-f-]{36}$/);
   }
   if (command.kind === 'invalid') assert.ok(command.problem.detail.length > 0 && command.problem.detail.length < 2000);
-  if (command.kind === 'help' && command.unrecognised !== undefined) assert.ok([...command.unrecognised].length <= 60, command.unrecognised);
+  if (command.kind === 'help' && command.unrecognised !== undefined)
+    assert.ok([...command.unrecognised].length <= 60, command.unrecognised);
 }
 
 const mentionArbitrary: fc.Arbitrary<IncomingMention> = fc.record({
   teamsId: fc.oneof(fc.constant('29:1abc'), hostileText(4)),
   name: hostileText(4),
-  text: fc.oneof(hostileText(4).map((t) => `<at>${t}</at>`), hostileText(4)),
+  text: fc.oneof(
+    hostileText(4).map((t) => `<at>${t}</at>`),
+    hostileText(4),
+  ),
 });
 
 /** A message with its mentions: hostile text with mentions appended, or `revoke <at>…</at>` alone. */
 const messageArbitrary: fc.Arbitrary<{ text: string; mentions: IncomingMention[] }> = fc.oneof(
-  fc.tuple(hostileCommand(), fc.array(mentionArbitrary, { maxLength: 3 })).map(([text, mentions]) => ({ text: mentions.reduce((t, m) => `${t} ${m.text}`, text), mentions })),
+  fc
+    .tuple(hostileCommand(), fc.array(mentionArbitrary, { maxLength: 3 }))
+    .map(([text, mentions]) => ({ text: mentions.reduce((t, m) => `${t} ${m.text}`, text), mentions })),
   mentionArbitrary.map((m) => ({ text: `revoke ${m.text}`, mentions: [m] })),
 );
 
@@ -108,16 +114,20 @@ describe('the command parser and Graph addressing, property-based', function () 
       { seed: SEED, numRuns: 3000 },
     );
     // The inputs really reach every branch that builds Graph requests.
-    for (const kind of ['userPrincipalName', 'displayName', 'mention', 'invalid', 'help']) assert.ok((seen.get(kind) ?? 0) >= 50, `${kind}: ${seen.get(kind) ?? 0}`);
+    for (const kind of ['userPrincipalName', 'displayName', 'mention', 'invalid', 'help'])
+      assert.ok((seen.get(kind) ?? 0) >= 50, `${kind}: ${seen.get(kind) ?? 0}`);
   });
 
   it('never throws for 2,000 target texts of any unicode, and every accepted target is escaped', function () {
     fc.assert(
-      fc.property(fc.oneof(hostileText(20), fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 })), (text) => {
-        const parsed = parseTarget(text, []);
-        if (parsed.ok) checkTarget(parsed.value);
-        else assert.ok(parsed.error.detail.length > 0);
-      }),
+      fc.property(
+        fc.oneof(hostileText(20), fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 })),
+        (text) => {
+          const parsed = parseTarget(text, []);
+          if (parsed.ok) checkTarget(parsed.value);
+          else assert.ok(parsed.error.detail.length > 0);
+        },
+      ),
       { seed: SEED + 1, numRuns: 2000 },
     );
   });
@@ -134,7 +144,11 @@ describe('the command parser and Graph addressing, property-based', function () 
   it('for 12 such texts, 16 times the text takes about 16 times as long to parse, not 256 (linear, measured as a ratio)', function () {
     fc.assert(
       fc.property(hugeTextParts, (parts) => {
-        const growth = growthFactor((size) => hugeTextOf(parts, size), (text) => parseCommand({ text, mentions: [] }), 100_000 / 16);
+        const growth = growthFactor(
+          (size) => hugeTextOf(parts, size),
+          (text) => parseCommand({ text, mentions: [] }),
+          100_000 / 16,
+        );
         assert.ok(growth < LINEAR_GROWTH_BOUND, `16 times the input took ${growth.toFixed(1)} times as long`);
       }),
       { seed: SEED + 2, numRuns: 12 },
@@ -146,7 +160,9 @@ describe('the command parser and Graph addressing, property-based', function () 
       fc.property(fc.oneof(hostileText(20), fc.string({ unit: 'binary', maxLength: 60 })), (text) => {
         if (text.length > 0) assertSafeUserPath(userPath({ kind: 'userPrincipalName', upn: text }), text);
         assertSafeFilter(displayNameFilter(text), text);
-        const either = /^userPrincipalName eq ('(?:[^']|'')*') or mail eq ('(?:[^']|'')*')$/.exec(asGraphReads(userPrincipalNameOrMailFilter(text)));
+        const either = /^userPrincipalName eq ('(?:[^']|'')*') or mail eq ('(?:[^']|'')*')$/.exec(
+          asGraphReads(userPrincipalNameOrMailFilter(text)),
+        );
         assert.ok(either, userPrincipalNameOrMailFilter(text));
         assert.equal(parseOdataString(either[1]!), wellFormed(text));
         assert.equal(either[1], either[2]);

@@ -42,7 +42,20 @@ export class RandomText {
       case 2:
         return String.fromCharCode(this.int(0, 0x1f)); // C0 controls
       case 3:
-        return this.pick(['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u202E', '\u202A', '\u2066', '\u2069', '\u061C', '\u200E']);
+        return this.pick([
+          '\u200B',
+          '\u200C',
+          '\u200D',
+          '\u2060',
+          '\uFEFF',
+          '\u00AD',
+          '\u202E',
+          '\u202A',
+          '\u2066',
+          '\u2069',
+          '\u061C',
+          '\u200E',
+        ]);
       case 4:
         return String.fromCharCode(this.int(0xd800, 0xdfff)); // unpaired surrogate
       case 5:
@@ -68,10 +81,50 @@ export class RandomText {
   /** Fragments of Teams-like HTML and command words glued together at random. */
   markup(pieces: number): string {
     const fragments = [
-      'revoke', 'REVOKE', ' ', 'whoami', 'who am i', 'help', '?', '/', '<p>', '</p>', '<div>', '<br>', '<br/>',
-      '<at>', '</at>', '<at id="0">', '&nbsp;', '&amp;', '&lt;', '&#39;', '&#x27;', '&#0;', '&#xD800;', '&bogus;', '&',
-      '<', '>', '"', '“', '”', '@', 'adele@contoso.com', '62e90394-69f5-4237-9190-012177145e10', 'Adele Vance',
-      '#EXT#', '$', "'", 'group', 'me', '\u200B', '\u202E', '\uFFFF', '.', '\n',
+      'revoke',
+      'REVOKE',
+      ' ',
+      'whoami',
+      'who am i',
+      'help',
+      '?',
+      '/',
+      '<p>',
+      '</p>',
+      '<div>',
+      '<br>',
+      '<br/>',
+      '<at>',
+      '</at>',
+      '<at id="0">',
+      '&nbsp;',
+      '&amp;',
+      '&lt;',
+      '&#39;',
+      '&#x27;',
+      '&#0;',
+      '&#xD800;',
+      '&bogus;',
+      '&',
+      '<',
+      '>',
+      '"',
+      '“',
+      '”',
+      '@',
+      'adele@contoso.com',
+      '62e90394-69f5-4237-9190-012177145e10',
+      'Adele Vance',
+      '#EXT#',
+      '$',
+      "'",
+      'group',
+      'me',
+      '\u200B',
+      '\u202E',
+      '\uFFFF',
+      '.',
+      '\n',
     ];
     let out = '';
     for (let i = 0; i < pieces; i += 1) out += this.next() < 0.8 ? this.pick(fragments) : this.character();

@@ -8,9 +8,17 @@ import { RATE_LIMIT_VARIABLES } from '../../src/config/rateLimitConfig';
 
 const TENANT = 'aaaaaaaa-0000-4000-8000-000000000001';
 const OTHER_TENANT = 'aaaaaaaa-0000-4000-8000-000000000002';
-const person = (n: number, tenantId = TENANT): { tenantId: string; aadObjectId: string } => ({ tenantId, aadObjectId: `bbbbbbbb-0000-4000-8000-${String(n).padStart(12, '0')}` });
+const person = (n: number, tenantId = TENANT): { tenantId: string; aadObjectId: string } => ({
+  tenantId,
+  aadObjectId: `bbbbbbbb-0000-4000-8000-${String(n).padStart(12, '0')}`,
+});
 
-function takeMany(limiter: RateLimiter, action: 'command' | 'revoke', who: { tenantId: string; aadObjectId: string }, times: number): RateDecision[] {
+function takeMany(
+  limiter: RateLimiter,
+  action: 'command' | 'revoke',
+  who: { tenantId: string; aadObjectId: string },
+  times: number,
+): RateDecision[] {
   return Array.from({ length: times }, () => limiter.take(action, who));
 }
 
@@ -101,7 +109,11 @@ describe('the rate limiter', function () {
 });
 
 describe('the rate limit configuration', function () {
-  const base = { MicrosoftAppId: '3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b', MicrosoftAppPassword: 'x', MicrosoftAppTenantId: '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10' };
+  const base = {
+    MicrosoftAppId: '3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b',
+    MicrosoftAppPassword: 'x',
+    MicrosoftAppTenantId: '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10',
+  };
 
   it('when no RATE_LIMIT_* variable is set, then the defaults apply, and GRAPH_TIMEOUT_SECONDS defaults to 10', function () {
     const result = readConfig(base);
@@ -115,7 +127,12 @@ describe('the rate limit configuration', function () {
     Object.keys(RATE_LIMIT_VARIABLES).forEach((name, i) => (env[name] = String(i + 1)));
     const result = readConfig(env);
     assert.ok(result.ok);
-    assert.deepEqual(result.config.rateLimits, { userCommandsPerMinute: 1, userRevokesPerMinute: 2, tenantCommandsPerMinute: 3, tenantRevokesPerMinute: 4 });
+    assert.deepEqual(result.config.rateLimits, {
+      userCommandsPerMinute: 1,
+      userRevokesPerMinute: 2,
+      tenantCommandsPerMinute: 3,
+      tenantRevokesPerMinute: 4,
+    });
     assert.equal(result.config.graphTimeoutInMs, 500);
   });
 
@@ -128,6 +145,7 @@ describe('the rate limit configuration', function () {
 
   it('every RATE_LIMIT_* variable is documented in .env.example with its default', function () {
     const example = readFileSync(path.join(__dirname, '../../.env.example'), 'utf8');
-    for (const [name, key] of Object.entries(RATE_LIMIT_VARIABLES)) assert.match(example, new RegExp(`^# ?${name}=${DEFAULT_RATE_LIMITS[key]}$`, 'm'));
+    for (const [name, key] of Object.entries(RATE_LIMIT_VARIABLES))
+      assert.match(example, new RegExp(`^# ?${name}=${DEFAULT_RATE_LIMITS[key]}$`, 'm'));
   });
 });

@@ -44,7 +44,12 @@ describe('readiness probes', function () {
     let release: (() => void) | undefined;
     const check = sandbox.stub().callsFake(() => new Promise<void>((_resolve, reject) => (release = () => reject(new Error('down')))));
     const ready = cachedReadiness(check);
-    const probes = Array.from({ length: 20 }, () => ready().then(() => 'ready', () => 'not ready'));
+    const probes = Array.from({ length: 20 }, () =>
+      ready().then(
+        () => 'ready',
+        () => 'not ready',
+      ),
+    );
     assert.equal(check.callCount, 1, 'concurrent probes share the check in flight');
     release!();
     assert.deepEqual(new Set(await Promise.all(probes)), new Set(['not ready']));

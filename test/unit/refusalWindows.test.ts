@@ -55,7 +55,10 @@ describe('repeated refusals in the audit trail', function () {
     assert.equal(summary.action, 'request.refused');
     assert.equal(summary.actor?.aadObjectId, MALLORY.aadObjectId);
     assert.equal(summary.requestId, REQUEST);
-    assert.equal(summary.detail, '499 more like this from the same person (not_requester ×400, expired ×99) between 2026-11-22T10:00:00.010Z and 2026-11-22T10:00:04.990Z, recorded here as one.');
+    assert.equal(
+      summary.detail,
+      '499 more like this from the same person (not_requester ×400, expired ×99) between 2026-11-22T10:00:00.010Z and 2026-11-22T10:00:04.990Z, recorded here as one.',
+    );
     await trail.close();
   });
 
@@ -99,7 +102,10 @@ describe('repeated refusals in the audit trail', function () {
     assert.equal(log.written.length, 1, 'the window is still open on the clock that decides');
     clock.advance(REFUSAL_WINDOW_IN_MS / 2);
     await timers.tickAsync(REFUSAL_WINDOW_IN_MS);
-    assert.deepEqual(log.written.map((e) => e.code), ['not_requester', 'repeated']);
+    assert.deepEqual(
+      log.written.map((e) => e.code),
+      ['not_requester', 'repeated'],
+    );
     assert.match(log.written[1]?.detail ?? '', /^3 more like this/);
     await trail.close();
     assert.equal(log.written.length, 2, 'nothing written twice');

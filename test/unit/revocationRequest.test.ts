@@ -1,11 +1,29 @@
 import assert from 'node:assert/strict';
-import { RETRYABLE_FAILURE_CODES, abandonStaleExecution, beginExecution, canRetry, cancel, complete, createRequest, expireIfDue, isFinal, isOpen, type RevocationRequest, type TargetSnapshot } from '../../src/domain/revocationRequest';
+import {
+  RETRYABLE_FAILURE_CODES,
+  abandonStaleExecution,
+  beginExecution,
+  canRetry,
+  cancel,
+  complete,
+  createRequest,
+  expireIfDue,
+  isFinal,
+  isOpen,
+  type RevocationRequest,
+  type TargetSnapshot,
+} from '../../src/domain/revocationRequest';
 import type { PersonRef } from '../../src/domain/people';
 import type { RevocationFailureCode } from '../../src/domain/problems';
 import type { Result } from '../../src/domain/result';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
-const HELEN: PersonRef = { tenantId: TENANT, aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', name: 'Helen Helpdesk', userPrincipalName: 'helen@contoso.com' };
+const HELEN: PersonRef = {
+  tenantId: TENANT,
+  aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88',
+  name: 'Helen Helpdesk',
+  userPrincipalName: 'helen@contoso.com',
+};
 const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin' };
 const HELEN_ELSEWHERE: PersonRef = { ...HELEN, tenantId: '11111111-2222-3333-4444-555555555555' };
 const TARGET: TargetSnapshot = {
@@ -22,8 +40,17 @@ const T0 = new Date('2026-03-01T10:00:00.000Z');
 const TTL_IN_MS = 5 * 60_000;
 const at = (offsetInMs: number): Date => new Date(T0.getTime() + offsetInMs);
 const ALL_CODES: RevocationFailureCode[] = [
-  'forbidden', 'not_found', 'bad_request', 'throttled', 'graph_unavailable', 'timeout',
-  'consent_required', 'interaction_required', 'sign_in_expired', 'token_invalid', 'unexpected',
+  'forbidden',
+  'not_found',
+  'bad_request',
+  'throttled',
+  'graph_unavailable',
+  'timeout',
+  'consent_required',
+  'interaction_required',
+  'sign_in_expired',
+  'token_invalid',
+  'unexpected',
 ];
 
 function fresh(): RevocationRequest {
@@ -172,7 +199,11 @@ describe('a revocation request', function () {
     });
 
     it('with refused, then it failed and keeps the roles needed', function () {
-      const r = complete(executing(), { kind: 'refused', code: 'forbidden', rolesNeeded: [{ templateId: 'a', displayName: 'A' }] }, at(2000));
+      const r = complete(
+        executing(),
+        { kind: 'refused', code: 'forbidden', rolesNeeded: [{ templateId: 'a', displayName: 'A' }] },
+        at(2000),
+      );
       assert.equal(r.state, 'failed');
       assert.deepEqual(r.outcome, { kind: 'refused', code: 'forbidden', rolesNeeded: [{ templateId: 'a', displayName: 'A' }] });
     });
@@ -180,10 +211,15 @@ describe('a revocation request', function () {
 
   describe('after a failure', function () {
     it('the retryable codes are exactly throttled, graph_unavailable, timeout, sign_in_expired, interaction_required, consent_required and forbidden', function () {
-      assert.deepEqual(
-        [...RETRYABLE_FAILURE_CODES].sort(),
-        ['consent_required', 'forbidden', 'graph_unavailable', 'interaction_required', 'sign_in_expired', 'throttled', 'timeout'],
-      );
+      assert.deepEqual([...RETRYABLE_FAILURE_CODES].sort(), [
+        'consent_required',
+        'forbidden',
+        'graph_unavailable',
+        'interaction_required',
+        'sign_in_expired',
+        'throttled',
+        'timeout',
+      ]);
     });
 
     for (const code of ALL_CODES) {
@@ -294,8 +330,15 @@ describe('a revocation request', function () {
     next(value(beginExecution(steps[2]!, HELEN, at(3))));
     next(complete(steps[3]!, { kind: 'refused', code: 'timeout' }, at(4)));
     next(value(cancel(steps[4]!, HELEN, at(5))));
-    assert.deepEqual(steps.map((s) => JSON.stringify(s)), copies, 'no transition changed a request it was given');
+    assert.deepEqual(
+      steps.map((s) => JSON.stringify(s)),
+      copies,
+      'no transition changed a request it was given',
+    );
     for (let i = 1; i < steps.length; i += 1) assert.notEqual(steps[i], steps[i - 1]);
-    assert.deepEqual(steps.map((s) => s.state), ['pending', 'executing', 'failed', 'executing', 'failed', 'cancelled']);
+    assert.deepEqual(
+      steps.map((s) => s.state),
+      ['pending', 'executing', 'failed', 'executing', 'failed', 'cancelled'],
+    );
   });
 });

@@ -13,7 +13,12 @@ import { FakeDirectory } from '../helpers/fakeDirectory';
 import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
-const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
+const UMA: PersonRef = {
+  tenantId: TENANT,
+  aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99',
+  name: 'Uma Useradmin',
+  userPrincipalName: 'uma@contoso.onmicrosoft.com',
+};
 const HELEN: PersonRef = { tenantId: TENANT, aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', name: 'Helen Helpdesk' };
 const ADELE_ID = '6e7b768e-07e2-4810-8459-485f84f8f204';
 const GLOBAL_ADMIN = { templateId: '62e90394-69f5-4237-9190-012177145e10', displayName: 'Global Administrator' };
@@ -40,9 +45,20 @@ describe('revocation use cases', function () {
     directory = new FakeDirectory(UMA.aadObjectId);
     directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', department: 'Finance' });
     directory.add({ id: UMA.aadObjectId, displayName: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' });
-    directory.add({ id: '8091a2b3-c4d5-4f0a-9b6c-7d8e9fa0b1dd', displayName: 'Grace Global', userPrincipalName: 'grace@contoso.onmicrosoft.com' }, { roles: [GLOBAL_ADMIN], inRoleAssignableGroup: false });
-    directory.add({ id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11', displayName: 'Megan Bowen', userPrincipalName: 'megan.bowen@contoso.onmicrosoft.com' });
-    directory.add({ id: '0b7d6c4a-91e3-4f2a-8d6e-3c5b7a9e1f22', displayName: 'Megan Bowman', userPrincipalName: 'megan.bowman@contoso.onmicrosoft.com' });
+    directory.add(
+      { id: '8091a2b3-c4d5-4f0a-9b6c-7d8e9fa0b1dd', displayName: 'Grace Global', userPrincipalName: 'grace@contoso.onmicrosoft.com' },
+      { roles: [GLOBAL_ADMIN], inRoleAssignableGroup: false },
+    );
+    directory.add({
+      id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11',
+      displayName: 'Megan Bowen',
+      userPrincipalName: 'megan.bowen@contoso.onmicrosoft.com',
+    });
+    directory.add({
+      id: '0b7d6c4a-91e3-4f2a-8d6e-3c5b7a9e1f22',
+      displayName: 'Megan Bowman',
+      userPrincipalName: 'megan.bowman@contoso.onmicrosoft.com',
+    });
   });
 
   afterEach(async function () {
@@ -66,14 +82,20 @@ describe('revocation use cases', function () {
     assert.equal(found.request.target.tier, 'privilegedAdmin');
     assert.equal(found.request.expiresAt, '2026-11-22T10:15:00.000Z');
     const records = await storage.audit.list({ requestId: found.request.id });
-    assert.deepEqual(records.map((r) => r.action), ['request.created']);
+    assert.deepEqual(
+      records.map((r) => r.action),
+      ['request.created'],
+    );
   });
 
   it('when a name matches several people, then a pick list is offered and only the searcher may pick', async function () {
     const found = await service.lookup(acting(), { kind: 'displayName', text: 'Megan' });
     assert.equal(found.kind, 'several');
     if (found.kind !== 'several') return;
-    assert.deepEqual(found.candidates.map((c) => c.displayName), ['Megan Bowen', 'Megan Bowman']);
+    assert.deepEqual(
+      found.candidates.map((c) => c.displayName),
+      ['Megan Bowen', 'Megan Bowman'],
+    );
     assert.deepEqual(await service.pick(acting(HELEN), found.pickId, 0), { kind: 'refused', problem: 'not_requester' });
     const picked = await service.pick(acting(), found.pickId, 1);
     assert.equal(picked.kind === 'found' && picked.request.target.displayName, 'Megan Bowman');
@@ -90,7 +112,10 @@ describe('revocation use cases', function () {
     const outcome = await service.confirm(acting(), id);
     assert.equal(outcome.kind, 'completed');
     assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
-    assert.deepEqual(directory.calls.filter((c) => c.method === 'revokeSessions').map((c) => c.key), [{ kind: 'objectId', id: ADELE_ID }]);
+    assert.deepEqual(
+      directory.calls.filter((c) => c.method === 'revokeSessions').map((c) => c.key),
+      [{ kind: 'objectId', id: ADELE_ID }],
+    );
     const actions = (await storage.audit.list({ requestId: id })).map((r) => r.action).reverse();
     assert.deepEqual(actions, ['request.created', 'revocation.started', 'revocation.succeeded']);
   });
@@ -108,7 +133,8 @@ describe('revocation use cases', function () {
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => service.confirm(acting(), id)));
     assert.equal(directory.count('revokeSessions'), 1);
     assert.equal(outcomes.filter((o) => o.kind === 'completed').length, 1);
-    for (const o of outcomes.filter((x) => x.kind === 'refused')) assert.ok(o.kind === 'refused' && ['in_progress', 'already_decided'].includes(o.problem));
+    for (const o of outcomes.filter((x) => x.kind === 'refused'))
+      assert.ok(o.kind === 'refused' && ['in_progress', 'already_decided'].includes(o.problem));
     // A replay after completion is refused too.
     const replay = await service.confirm(acting(), id);
     assert.equal(replay.kind === 'refused' && replay.problem, 'already_decided');
@@ -151,7 +177,10 @@ describe('revocation use cases', function () {
     assert.equal(outcome.request.outcome?.kind, 'refused');
     if (outcome.request.outcome?.kind === 'refused') {
       assert.equal(outcome.request.outcome.graphRequestId, 'req-403');
-      assert.deepEqual(outcome.request.outcome.rolesNeeded?.map((r) => r.displayName).sort(), ['Global Administrator', 'Privileged Authentication Administrator']);
+      assert.deepEqual(outcome.request.outcome.rolesNeeded?.map((r) => r.displayName).sort(), [
+        'Global Administrator',
+        'Privileged Authentication Administrator',
+      ]);
     }
     const retried = await service.confirm(acting(), id);
     assert.equal(retried.kind === 'completed' && retried.request.state, 'succeeded');
@@ -160,8 +189,18 @@ describe('revocation use cases', function () {
 
   it('when the audit trail cannot be written before the revoke, then nothing is revoked and the request stays confirmable', async function () {
     const id = await openRequestFor();
-    const failing: AuditLog = { append: async () => { throw Object.assign(new Error('disk full'), { code: 'storage_unavailable' }); }, list: async () => [] };
-    const broken = new RevocationService({ store: storage.state, audit: new AuditTrail({ log: failing, retryDelaysInMs: [1], clock }), requestTtlInMs: 15 * 60_000, clock });
+    const failing: AuditLog = {
+      append: async () => {
+        throw Object.assign(new Error('disk full'), { code: 'storage_unavailable' });
+      },
+      list: async () => [],
+    };
+    const broken = new RevocationService({
+      store: storage.state,
+      audit: new AuditTrail({ log: failing, retryDelaysInMs: [1], clock }),
+      requestTtlInMs: 15 * 60_000,
+      clock,
+    });
     assert.deepEqual(await broken.confirm(acting(), id), { kind: 'storage_unavailable' });
     assert.equal(directory.count('revokeSessions'), 0);
     assert.equal((await service.get(id))?.state, 'pending');

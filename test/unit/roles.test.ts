@@ -44,13 +44,34 @@ const TABLE: ReadonlyArray<{ row: string; roles: string[]; group?: boolean; tier
   { row: 'Privileged Authentication Administrator', roles: [PAA], tier: 'privilegedAdmin', allowed: [PAA, GA] },
   { row: 'Privileged Role Administrator', roles: [R.PrivilegedRoleAdministrator], tier: 'privilegedAdmin', allowed: [PAA, GA] },
   { row: 'Global Administrator', roles: [GA], tier: 'privilegedAdmin', allowed: [PAA, GA] },
-  { row: 'Security Administrator (any other built-in role)', roles: [R.SecurityAdministrator], tier: 'privilegedAdmin', allowed: [PAA, GA] },
+  {
+    row: 'Security Administrator (any other built-in role)',
+    roles: [R.SecurityAdministrator],
+    tier: 'privilegedAdmin',
+    allowed: [PAA, GA],
+  },
   { row: 'an unknown or custom role', roles: ['00000000-1111-2222-3333-444444444444'], tier: 'privilegedAdmin', allowed: [PAA, GA] },
   // Several roles: every one of them must allow the caller.
   { row: 'Helpdesk Administrator and Authentication Administrator', roles: [HD, AA], tier: 'limitedAdmin', allowed: [PAA, GA] },
-  { row: 'Helpdesk Administrator and Groups Administrator', roles: [HD, R.GroupsAdministrator], tier: 'limitedAdmin', allowed: [UA, PAA, GA] },
-  { row: 'Directory Readers and Security Administrator', roles: [R.DirectoryReaders, R.SecurityAdministrator], tier: 'privilegedAdmin', allowed: [PAA, GA] },
-  { row: 'Directory Readers, in a role-assignable group', roles: [R.DirectoryReaders], group: true, tier: 'privilegedAdmin', allowed: [PAA, GA] },
+  {
+    row: 'Helpdesk Administrator and Groups Administrator',
+    roles: [HD, R.GroupsAdministrator],
+    tier: 'limitedAdmin',
+    allowed: [UA, PAA, GA],
+  },
+  {
+    row: 'Directory Readers and Security Administrator',
+    roles: [R.DirectoryReaders, R.SecurityAdministrator],
+    tier: 'privilegedAdmin',
+    allowed: [PAA, GA],
+  },
+  {
+    row: 'Directory Readers, in a role-assignable group',
+    roles: [R.DirectoryReaders],
+    group: true,
+    tier: 'privilegedAdmin',
+    allowed: [PAA, GA],
+  },
 ];
 
 describe('Entra role rules for revoking sessions (graph.md §1.5)', function () {
@@ -72,14 +93,20 @@ describe('Entra role rules for revoking sessions (graph.md §1.5)', function () 
   }
 
   it('lists the five revoking roles, least powerful first, and not Password Administrator (§1.4)', function () {
-    assert.deepEqual(REVOKING_ROLES.map((r) => r.templateId), [HD, AA, UA, PAA, GA]);
-    assert.deepEqual(REVOKING_ROLES.map((r) => r.displayName), [
-      'Helpdesk Administrator',
-      'Authentication Administrator',
-      'User Administrator',
-      'Privileged Authentication Administrator',
-      'Global Administrator',
-    ]);
+    assert.deepEqual(
+      REVOKING_ROLES.map((r) => r.templateId),
+      [HD, AA, UA, PAA, GA],
+    );
+    assert.deepEqual(
+      REVOKING_ROLES.map((r) => r.displayName),
+      [
+        'Helpdesk Administrator',
+        'Authentication Administrator',
+        'User Administrator',
+        'Privileged Authentication Administrator',
+        'Global Administrator',
+      ],
+    );
     assert.ok(!REVOKING_ROLES.some((r) => r.templateId === R.PasswordAdministrator));
   });
 
@@ -124,7 +151,10 @@ describe('describing what a caller may revoke (whoami)', function () {
   it('when the caller is a Helpdesk Administrator, then non-admins and some limited admins, named', function () {
     const capability = describeCapability([HD]);
     assert.deepEqual(capability.tiers, ['nonAdmin', 'limitedAdmin']);
-    assert.match(capability.summary, /non-admins and some limited admins: Password Administrators, Helpdesk Administrators and holders of reader roles/);
+    assert.match(
+      capability.summary,
+      /non-admins and some limited admins: Password Administrators, Helpdesk Administrators and holders of reader roles/,
+    );
     assert.doesNotMatch(capability.summary, /: [^.]*User Administrators/);
   });
 
@@ -136,7 +166,10 @@ describe('describing what a caller may revoke (whoami)', function () {
 
   it('when the caller is a User Administrator, then Helpdesk, User and Groups Administrators are named but not Authentication ones', function () {
     const { summary } = describeCapability([UA]);
-    assert.match(summary, /Password Administrators, Helpdesk Administrators, User Administrators, Groups Administrators and holders of reader roles/);
+    assert.match(
+      summary,
+      /Password Administrators, Helpdesk Administrators, User Administrators, Groups Administrators and holders of reader roles/,
+    );
     assert.doesNotMatch(summary, /Authentication Administrators/);
   });
 

@@ -13,7 +13,19 @@ describe('the routes table', function () {
   });
 
   it('when a click names a verb the bot never put on a card (or an object’s own property name), then no handler is found', function () {
-    for (const verb of ['revocation.delete', 'approval.approveAll', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '', 42, undefined, null, { verb: 'revocation.confirm' }]) {
+    for (const verb of [
+      'revocation.delete',
+      'approval.approveAll',
+      'constructor',
+      '__proto__',
+      'toString',
+      'hasOwnProperty',
+      '',
+      42,
+      undefined,
+      null,
+      { verb: 'revocation.confirm' },
+    ]) {
       assert.equal(verbHandler(verb), undefined, String(verb));
     }
   });
@@ -42,7 +54,8 @@ describe('the routes table', function () {
     assert.deepEqual(Object.keys(INVOKE_ROUTES).sort(), ['signin/tokenExchange', 'signin/verifyState']);
     assert.ok(invokeHandler('signin/tokenExchange'));
     assert.ok(invokeHandler('signin/verifyState'));
-    for (const name of ['signin/failure', 'task/fetch', 'constructor', '__proto__', undefined]) assert.equal(invokeHandler(name), undefined, String(name));
+    for (const name of ['signin/failure', 'task/fetch', 'constructor', '__proto__', undefined])
+      assert.equal(invokeHandler(name), undefined, String(name));
   });
 });
 

@@ -33,7 +33,10 @@ describe('the suite-wide secret scan', function () {
   it('when a token the emulated cloud issued is planted in a log line, then the scan finds it as a JWT and as an issued token', async function () {
     const token = await issued();
     output.add('bot log', 'bot log (planted)', `{"level":"info","msg":"calling Graph","auth":"${token}"}`);
-    const kinds = output.scan().map((f) => f.kind).sort();
+    const kinds = output
+      .scan()
+      .map((f) => f.kind)
+      .sort();
     assert.deepEqual(kinds, ['issued_token_signature', 'jwt']);
   });
 
@@ -41,15 +44,21 @@ describe('the suite-wide secret scan', function () {
     const signature = (await issued()).split('.')[2]!;
     output.add('connector', 'card', `{"text":"ref ${signature}"}`);
     output.add('bot answer', 'answer', `x${signature}abc`);
-    assert.deepEqual(output.scan().map((f) => [f.source, f.kind]), [
-      ['card', 'issued_token_signature'],
-      ['answer', 'issued_token_signature'],
-    ]);
+    assert.deepEqual(
+      output.scan().map((f) => [f.source, f.kind]),
+      [
+        ['card', 'issued_token_signature'],
+        ['answer', 'issued_token_signature'],
+      ],
+    );
   });
 
   it('when a token is planted in a data file between binary bytes, then the scan of the directory finds it', async function () {
     const token = await issued();
-    writeFileSync(path.join(dir, 'revoker.sqlite'), Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.from(token), Buffer.from([0, 13, 10])]));
+    writeFileSync(
+      path.join(dir, 'revoker.sqlite'),
+      Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.from(token), Buffer.from([0, 13, 10])]),
+    );
     output.addDirectory('data dir', dir);
     assert.ok(output.scan().some((f) => f.kind === 'issued_token_signature' && f.source === 'data dir revoker.sqlite'));
   });
@@ -65,18 +74,31 @@ describe('the suite-wide secret scan', function () {
     output.addSecret('emulated-demo-secret-not-for-production');
     output.add('bot log', 'log', 'password=emulated-demo-secret-not-for-production');
     output.add('bot log', 'log 2', `{"refresh":"0.A${'b'.repeat(64)}"}`);
-    assert.deepEqual(output.scan().map((f) => f.kind).sort(), ['known_secret', 'refresh_token']);
+    assert.deepEqual(
+      output
+        .scan()
+        .map((f) => f.kind)
+        .sort(),
+      ['known_secret', 'refresh_token'],
+    );
   });
 
   it('when a JWT from elsewhere (not issued here) appears, then it is still found by its shape', function () {
     const foreign = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzb21lb25lIn0.${'A'.repeat(60)}`;
-    assert.deepEqual(scanForSecrets([{ source: 's', text: `token ${foreign}` }], { signatures: new Set(), literals: [] }).map((f) => f.kind), ['jwt']);
+    assert.deepEqual(
+      scanForSecrets([{ source: 's', text: `token ${foreign}` }], { signatures: new Set(), literals: [] }).map((f) => f.kind),
+      ['jwt'],
+    );
   });
 
   it('when the output is clean — masked tokens, ids, cards — then there is nothing to report', async function () {
     const token = await issued();
     output.add('bot log', 'log', maskSecrets(`{"msg":"token ${token}","authorization":"Bearer ${token}"}`));
-    output.add('connector', 'card', '{"requestId":"6e7b768e-07e2-4810-8459-485f84f8f204","text":"Graph request id: 1f0c…","kid":"abcdef0123456789abcdef0123456789"}');
+    output.add(
+      'connector',
+      'card',
+      '{"requestId":"6e7b768e-07e2-4810-8459-485f84f8f204","text":"Graph request id: 1f0c…","kid":"abcdef0123456789abcdef0123456789"}',
+    );
     assert.deepEqual(output.scan(), []);
   });
 

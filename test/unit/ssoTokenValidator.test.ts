@@ -25,7 +25,13 @@ describe('SSO token validator', function () {
     server = new EmulatedServer({ name: 'keys', tls: cert });
     server.route('keys', 'GET', '/:tenant/discovery/v2.0/keys', () => json(200, keys.jwks()));
     await server.listen();
-    validator = new SsoTokenValidator({ authorityHost: server.baseUrl, appId: APP, ssoAppIdUri: `api://botid-${APP}`, allowedTenants: [TENANT], clock });
+    validator = new SsoTokenValidator({
+      authorityHost: server.baseUrl,
+      appId: APP,
+      ssoAppIdUri: `api://botid-${APP}`,
+      allowedTenants: [TENANT],
+      clock,
+    });
   });
 
   after(async function () {
@@ -69,16 +75,36 @@ describe('SSO token validator', function () {
   const refusals: [string, () => Promise<string>, typeof expected, string][] = [
     ['a token of another person', async () => keys.sign(claims({ oid: 'e3d0513b-449e-4198-ba6f-bd97ae7cae85' })), expected, 'subject'],
     ['a token for another app', async () => keys.sign(claims({ aud: '00000003-0000-0000-c000-000000000000' })), expected, 'audience'],
-    ['an expired token', async () => keys.sign(claims({ exp: epochSeconds() - 3600, iat: epochSeconds() - 7200, nbf: epochSeconds() - 7200 })), expected, 'expired'],
-    ['a token from another issuer', async () => keys.sign(claims({ iss: `https://login.microsoftonline.com/${TENANT}/v2.0` })), expected, 'issuer'],
+    [
+      'an expired token',
+      async () => keys.sign(claims({ exp: epochSeconds() - 3600, iat: epochSeconds() - 7200, nbf: epochSeconds() - 7200 })),
+      expected,
+      'expired',
+    ],
+    [
+      'a token from another issuer',
+      async () => keys.sign(claims({ iss: `https://login.microsoftonline.com/${TENANT}/v2.0` })),
+      expected,
+      'issuer',
+    ],
     ['a forged signature under a genuine key id', async () => keys.sign(claims(), { forge: true }), expected, 'signature'],
     ['an app-only token (no scp)', async () => keys.sign(claims({ scp: undefined, idtyp: 'app' })), expected, 'not_user_token'],
     ['a token whose tid differs from the conversation', async () => keys.sign(claims({ tid: OTHER_TENANT })), expected, 'tenant'],
-    ['a conversation from a tenant that is not served', async () => keys.sign(claims()), { tenantId: OTHER_TENANT, aadObjectId: USER }, 'tenant'],
-    ['an unsigned token (alg none)', async () => {
-      const [, body] = (await keys.sign(claims())).split('.');
-      return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${body}.`;
-    }, expected, 'malformed'],
+    [
+      'a conversation from a tenant that is not served',
+      async () => keys.sign(claims()),
+      { tenantId: OTHER_TENANT, aadObjectId: USER },
+      'tenant',
+    ],
+    [
+      'an unsigned token (alg none)',
+      async () => {
+        const [, body] = (await keys.sign(claims())).split('.');
+        return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${body}.`;
+      },
+      expected,
+      'malformed',
+    ],
     ['text that is not a JWT', async () => 'not-a-token', expected, 'malformed'],
   ];
 

@@ -16,7 +16,12 @@ import { FakeDirectory } from '../helpers/fakeDirectory';
 import { ManualClock } from '../helpers/clock';
 
 const TENANT = '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10';
-const UMA: PersonRef = { tenantId: TENANT, aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', name: 'Uma Useradmin', userPrincipalName: 'uma@contoso.onmicrosoft.com' };
+const UMA: PersonRef = {
+  tenantId: TENANT,
+  aadObjectId: '4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99',
+  name: 'Uma Useradmin',
+  userPrincipalName: 'uma@contoso.onmicrosoft.com',
+};
 const HELEN: PersonRef = { tenantId: TENANT, aadObjectId: '3b4c5d6e-7f80-4a9b-8c1d-2e3f4a5b6c88', name: 'Helen Helpdesk' };
 const ADELE_ID = '6e7b768e-07e2-4810-8459-485f84f8f204';
 const STALE_AFTER_IN_MS = 120_000;
@@ -37,9 +42,20 @@ describe('an execution interrupted by a crash (stale executing request)', functi
     clock = new ManualClock('2026-11-22T10:00:00.400Z');
     storage = openSqliteStorage({ dataDir: dir, clock });
     audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
-    service = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, clock });
+    service = new RevocationService({
+      store: storage.state,
+      audit,
+      requestTtlInMs: 15 * 60_000,
+      staleExecutionAfterInMs: STALE_AFTER_IN_MS,
+      clock,
+    });
     directory = new FakeDirectory(UMA.aadObjectId);
-    directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', signInSessionsValidFrom: '2026-01-01T00:00:00Z' });
+    directory.add({
+      id: ADELE_ID,
+      displayName: 'Adele Vance',
+      userPrincipalName: 'adele@contoso.onmicrosoft.com',
+      signInSessionsValidFrom: '2026-01-01T00:00:00Z',
+    });
   });
 
   afterEach(async function () {
@@ -82,7 +98,10 @@ describe('an execution interrupted by a crash (stale executing request)', functi
     const before = directory.calls.length;
     const outcome = await service.confirm(acting(), request.id);
     assert.equal(outcome.kind === 'refused' && outcome.problem, 'in_progress');
-    assert.deepEqual(directory.calls.slice(before).map((c) => c.method), []);
+    assert.deepEqual(
+      directory.calls.slice(before).map((c) => c.method),
+      [],
+    );
   });
 
   it('when the target’s sessions became valid after the execution started (same second, Graph’s whole-second stamp), then success is recorded as verified and revoke is not called again', async function () {
@@ -106,7 +125,12 @@ describe('an execution interrupted by a crash (stale executing request)', functi
     const retry = await service.confirm(acting(), request.id);
     assert.equal(retry.kind === 'completed' && retry.request.state, 'succeeded');
     assert.equal(directory.count('revokeSessions'), 1);
-    assert.deepEqual(await actions(request.id), ['request.created', 'revocation.failed:timeout', 'revocation.started', 'revocation.succeeded']);
+    assert.deepEqual(await actions(request.id), [
+      'request.created',
+      'revocation.failed:timeout',
+      'revocation.started',
+      'revocation.succeeded',
+    ]);
   });
 
   it('when someone other than the requester clicks a stale execution, then it is refused and left as it was', async function () {
@@ -152,13 +176,32 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
     clock = new ManualClock('2026-11-22T10:00:00.400Z');
     storage = openSqliteStorage({ dataDir: dir, clock });
     audit = new AuditTrail({ log: storage.audit, retryDelaysInMs: [1], clock });
-    requests = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, approvalRequired: true, clock });
+    requests = new RevocationService({
+      store: storage.state,
+      audit,
+      requestTtlInMs: 15 * 60_000,
+      staleExecutionAfterInMs: STALE_AFTER_IN_MS,
+      approvalRequired: true,
+      clock,
+    });
     approvals = new ApprovalWorkflow(
-      requestApprovals({ store: storage.state, audit, clock, requestTtlInMs: 15 * 60_000, approvalTtlInMs: 24 * 3600_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS }),
+      requestApprovals({
+        store: storage.state,
+        audit,
+        clock,
+        requestTtlInMs: 15 * 60_000,
+        approvalTtlInMs: 24 * 3600_000,
+        staleExecutionAfterInMs: STALE_AFTER_IN_MS,
+      }),
       { store: storage.state, audit, clock, approvalTtlInMs: 24 * 3600_000 },
     );
     directory = new FakeDirectory(UMA.aadObjectId);
-    directory.add({ id: ADELE_ID, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com', signInSessionsValidFrom: '2026-01-01T00:00:00Z' });
+    directory.add({
+      id: ADELE_ID,
+      displayName: 'Adele Vance',
+      userPrincipalName: 'adele@contoso.onmicrosoft.com',
+      signInSessionsValidFrom: '2026-01-01T00:00:00Z',
+    });
   });
 
   afterEach(async function () {
@@ -202,7 +245,13 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
   });
 
   it('forged confirm by the requester when approvals are optional: still refused and unchanged', async function () {
-    const optional = new RevocationService({ store: storage.state, audit, requestTtlInMs: 15 * 60_000, staleExecutionAfterInMs: STALE_AFTER_IN_MS, clock });
+    const optional = new RevocationService({
+      store: storage.state,
+      audit,
+      requestTtlInMs: 15 * 60_000,
+      staleExecutionAfterInMs: STALE_AFTER_IN_MS,
+      clock,
+    });
     const request = await interruptedApproval();
     clock.advance(STALE_AFTER_IN_MS);
     const outcome = await optional.confirm(acting(HELEN), request.id);
@@ -217,7 +266,10 @@ describe('an approved execution interrupted by a crash (four eyes)', function ()
     assert.equal(recovered.kind, 'decided');
     const waiting = recovered.kind === 'decided' ? recovered.subject : undefined;
     assert.equal(waiting?.state, 'awaitingApproval');
-    assert.deepEqual(waiting?.approval?.failedAttempts.map((a) => [a.by.name, a.code]), [['Uma Useradmin', 'timeout']]);
+    assert.deepEqual(
+      waiting?.approval?.failedAttempts.map((a) => [a.by.name, a.code]),
+      [['Uma Useradmin', 'timeout']],
+    );
     assert.equal(directory.count('revokeSessions'), 0, 'the recovery itself revoked nothing');
     const approved = await approvals.approve(acting(GRACE), inChannel(GRACE), request.id);
     assert.equal(approved.kind === 'decided' && approved.subject.state, 'succeeded');

@@ -31,7 +31,10 @@ describe('storage settings', function () {
     const blob = { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION };
     const derived = readStorageSettings({ ...blob, AZURE_STORAGE_CONTAINER: 'revoker-prod' }, []);
     assert.ok(derived.kind === 'blob' && derived.container === 'revoker-prod' && derived.auditContainer === 'revoker-prod-audit');
-    const explicit = readStorageSettings({ ...blob, AZURE_STORAGE_CONTAINER: 'revoker-prod', AZURE_STORAGE_AUDIT_CONTAINER: 'revoker-worm' }, []);
+    const explicit = readStorageSettings(
+      { ...blob, AZURE_STORAGE_CONTAINER: 'revoker-prod', AZURE_STORAGE_AUDIT_CONTAINER: 'revoker-worm' },
+      [],
+    );
     assert.ok(explicit.kind === 'blob' && explicit.auditContainer === 'revoker-worm');
   });
 
@@ -39,10 +42,27 @@ describe('storage settings', function () {
     const cases: [Record<string, string>, RegExp][] = [
       [{ STORAGE: 'blob' }, /AZURE_STORAGE_CONNECTION_STRING is not set/],
       [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=c2VjcmV0LWtleQ==' }, /does not look like/],
-      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'Bad_Name', AZURE_STORAGE_AUDIT_CONTAINER: 'fine-audit' }, /AZURE_STORAGE_CONTAINER must be/],
-      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_AUDIT_CONTAINER: 'Bad_Name' }, /AZURE_STORAGE_AUDIT_CONTAINER must be/],
-      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_AUDIT_CONTAINER: 'session-revoker' }, /must differ from AZURE_STORAGE_CONTAINER/],
-      [{ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'x'.repeat(60) }, /AZURE_STORAGE_AUDIT_CONTAINER is not set/],
+      [
+        {
+          STORAGE: 'blob',
+          AZURE_STORAGE_CONNECTION_STRING: CONNECTION,
+          AZURE_STORAGE_CONTAINER: 'Bad_Name',
+          AZURE_STORAGE_AUDIT_CONTAINER: 'fine-audit',
+        },
+        /AZURE_STORAGE_CONTAINER must be/,
+      ],
+      [
+        { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_AUDIT_CONTAINER: 'Bad_Name' },
+        /AZURE_STORAGE_AUDIT_CONTAINER must be/,
+      ],
+      [
+        { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_AUDIT_CONTAINER: 'session-revoker' },
+        /must differ from AZURE_STORAGE_CONTAINER/,
+      ],
+      [
+        { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'x'.repeat(60) },
+        /AZURE_STORAGE_AUDIT_CONTAINER is not set/,
+      ],
       [{ STORAGE: 'cosmos' }, /STORAGE must be sqlite or blob/],
     ];
     for (const [env, says] of cases) {
@@ -55,7 +75,13 @@ describe('storage settings', function () {
   });
 
   it('when read as part of the whole configuration, then storage, the execution staleness and the audit admin group are there', function () {
-    const result = readConfig({ ...BASE, STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: CONNECTION, EXECUTION_STALE_AFTER_SECONDS: '90', AUDIT_ADMIN_GROUP_ID: 'D1E2F3A4-B5C6-4D7E-8F9A-0B1C2D3E4F03' });
+    const result = readConfig({
+      ...BASE,
+      STORAGE: 'blob',
+      AZURE_STORAGE_CONNECTION_STRING: CONNECTION,
+      EXECUTION_STALE_AFTER_SECONDS: '90',
+      AUDIT_ADMIN_GROUP_ID: 'D1E2F3A4-B5C6-4D7E-8F9A-0B1C2D3E4F03',
+    });
     assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
     assert.equal(result.config.storage.kind, 'blob');
     assert.equal(result.config.executionStaleAfterInMs, 90_000);

@@ -161,7 +161,23 @@ describe('parsing a target', function () {
     }
   });
 
-  for (const bad of ['Adele/Vance', 'Ad?ele', 'a#b', "x') or true", 'Adele (IT)', 'A&B', 'a;b', 'a*', 'a"b', 'a\\b', 'a<b', '$filter', 'a%27b', 'a=b', 'a+b']) {
+  for (const bad of [
+    'Adele/Vance',
+    'Ad?ele',
+    'a#b',
+    "x') or true",
+    'Adele (IT)',
+    'A&B',
+    'a;b',
+    'a*',
+    'a"b',
+    'a\\b',
+    'a<b',
+    '$filter',
+    'a%27b',
+    'a=b',
+    'a+b',
+  ]) {
     it(`when a name contains a metacharacter (${JSON.stringify(bad)}), then it is refused naming the character`, function () {
       const problem = refused(bad);
       assert.equal(problem.code, 'bad_characters');
@@ -200,7 +216,11 @@ describe('parsing a target', function () {
   });
 
   it('when exactly one mention and nothing else is given, then the target is that mention', function () {
-    assert.deepEqual(accepted(' . ', [{ teamsId: '29:1abc', name: ' Adele  Vance ' }]), { kind: 'mention', teamsId: '29:1abc', name: 'Adele Vance' });
+    assert.deepEqual(accepted(' . ', [{ teamsId: '29:1abc', name: ' Adele  Vance ' }]), {
+      kind: 'mention',
+      teamsId: '29:1abc',
+      name: 'Adele Vance',
+    });
   });
 
   it('when two mentions are given, then there are too many targets', function () {

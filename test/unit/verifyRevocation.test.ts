@@ -11,11 +11,17 @@ describe('verifying a revocation by reading it back', function () {
   }
 
   it('when the valid-from time moved to the revoke time (whole seconds), then it is verified', async function () {
-    assert.deepEqual(await verifyRevocation(directoryWith('2026-11-22T10:00:00Z'), { kind: 'objectId', id: 'adele' }, started), { validFromAfter: '2026-11-22T10:00:00Z', verified: true });
+    assert.deepEqual(await verifyRevocation(directoryWith('2026-11-22T10:00:00Z'), { kind: 'objectId', id: 'adele' }, started), {
+      validFromAfter: '2026-11-22T10:00:00Z',
+      verified: true,
+    });
   });
 
   it('when Graph still shows an older time, then it is not verified and says which time', async function () {
-    assert.deepEqual(await verifyRevocation(directoryWith('2026-01-05T08:00:00Z'), { kind: 'objectId', id: 'adele' }, started), { validFromAfter: '2026-01-05T08:00:00Z', verified: false });
+    assert.deepEqual(await verifyRevocation(directoryWith('2026-01-05T08:00:00Z'), { kind: 'objectId', id: 'adele' }, started), {
+      validFromAfter: '2026-01-05T08:00:00Z',
+      verified: false,
+    });
   });
 
   it('when the user cannot be read, then it is simply not verified', async function () {

@@ -34,7 +34,9 @@ export interface Executed<T, E> {
 }
 
 /** A recovered interrupted execution: the subject as recorded now, or why it was left alone. */
-export type Recovered<T> = { readonly kind: 'recovered'; readonly subject: T } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
+export type Recovered<T> =
+  | { readonly kind: 'recovered'; readonly subject: T }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
 /**
  * One kind of approvable subject, as the approval workflow uses it.

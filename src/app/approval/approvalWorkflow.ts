@@ -11,7 +11,19 @@
  * per target person), an index in the store points at it, so a second request for the same
  * person does not post a second approval card.
  */
-import { approve as approveSubject, approverProblem, attachApprovalCard, reject as rejectSubject, requesterProblem, submitForApproval, withdraw as withdrawSubject, withdrawSubmission, type Approvable, type Approver, type CardLocation } from '../../domain/approval';
+import {
+  approve as approveSubject,
+  approverProblem,
+  attachApprovalCard,
+  reject as rejectSubject,
+  requesterProblem,
+  submitForApproval,
+  withdraw as withdrawSubject,
+  withdrawSubmission,
+  type Approvable,
+  type Approver,
+  type CardLocation,
+} from '../../domain/approval';
 import type { Clock, Deadline } from '../../domain/clock';
 import type { PersonRef } from '../../domain/people';
 import type { DecisionProblem } from '../../domain/problems';
@@ -30,7 +42,8 @@ import type { ApprovableSubjects } from './approvableSubjects';
 export type ApprovalRouteProblem = 'channel_unknown' | 'bot_not_in_team' | 'private_channel' | 'post_failed';
 
 /** Where the approval card would go: the security channel as the bot knows it, or why it cannot go there. */
-export type ApprovalRoute = { readonly ok: true; readonly channelId: string } | { readonly ok: false; readonly problem: ApprovalRouteProblem };
+export type ApprovalRoute =
+  { readonly ok: true; readonly channelId: string } | { readonly ok: false; readonly problem: ApprovalRouteProblem };
 
 /** What became of a submission. */
 export type SubmitOutcome<T> =
@@ -42,7 +55,8 @@ export type SubmitOutcome<T> =
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
 /** What became of a rejection or a withdrawal. */
-export type DecisionOutcome<T> = { readonly kind: 'decided'; readonly subject: T } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
+export type DecisionOutcome<T> =
+  { readonly kind: 'decided'; readonly subject: T } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
 /** What became of an approval. */
 export type ApproveOutcome<T, E> =
@@ -53,7 +67,8 @@ export type ApproveOutcome<T, E> =
   | { readonly kind: 'storage_unavailable' };
 
 /** Before anyone signs in: whether this approver's click could be an approval now. */
-export type ApprovalCheck<T> = { readonly kind: 'may'; readonly subject: T } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
+export type ApprovalCheck<T> =
+  { readonly kind: 'may'; readonly subject: T } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T };
 
 /** What the workflow stores, audits and times with. */
 export interface ApprovalWorkflowOptions {
@@ -96,7 +111,11 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
   }
 
   /** The requester sends a subject to the security channel (`route`), with their reason and the steps they ticked. */
-  async submit(requester: PersonRef, id: string, input: { route: ApprovalRoute; reason?: string; steps?: ContainmentChoice }): Promise<SubmitOutcome<T>> {
+  async submit(
+    requester: PersonRef,
+    id: string,
+    input: { route: ApprovalRoute; reason?: string; steps?: ContainmentChoice },
+  ): Promise<SubmitOutcome<T>> {
     const stored = await this.load(id);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const notTheirs = requesterProblem(stored.value, requester);
@@ -107,7 +126,11 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
     const waiting = key ? await this.awaitingFor(key) : undefined;
     if (waiting && waiting.id !== id) return { kind: 'duplicate', existing: waiting };
     const moved = await this.decide(requester, id, (subject, now) => {
-      const submitted = submitForApproval(this.subjects.kind, subject, requester, now, { channelId: route.channelId, reason: input.reason, ttlInMs: this.options.approvalTtlInMs });
+      const submitted = submitForApproval(this.subjects.kind, subject, requester, now, {
+        channelId: route.channelId,
+        reason: input.reason,
+        ttlInMs: this.options.approvalTtlInMs,
+      });
       // The steps the requester ticked are part of what the approver approves.
       return submitted.ok && input.steps && this.subjects.plan ? ok(this.subjects.plan(submitted.value, input.steps)) : submitted;
     });
@@ -120,7 +143,9 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
         return { kind: 'duplicate', existing: other };
       }
     }
-    await this.record('approval.requested', 'info', requester, moved.subject, { detail: this.subjects.auditDetail('requested', moved.subject) });
+    await this.record('approval.requested', 'info', requester, moved.subject, {
+      detail: this.subjects.auditDetail('requested', moved.subject),
+    });
     return { kind: 'submitted', subject: moved.subject };
   }
 
@@ -169,14 +194,26 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
     if (!won.ok) {
       // Someone else moved it first: answer from what they made of it.
       const current = await this.get(id);
-      return { kind: 'refused', problem: current && this.subjects.kind.isExecuting(current) ? 'in_progress' : 'already_decided', subject: current };
+      return {
+        kind: 'refused',
+        problem: current && this.subjects.kind.isExecuting(current) ? 'in_progress' : 'already_decided',
+        subject: current,
+      };
     }
     try {
-      await this.options.audit.before(this.entry('approval.approved', 'info', acting.person, held.value, { detail: this.subjects.auditDetail('approved', held.value) }));
+      await this.options.audit.before(
+        this.entry('approval.approved', 'info', acting.person, held.value, { detail: this.subjects.auditDetail('approved', held.value) }),
+      );
       await this.subjects.beforeExecution?.(held.value, acting);
     } catch {
       // No unaudited action: give the subject back to the approvers.
-      await giveBack(this.options.store, { namespace: this.subjects.namespace, key: id, expiresAt: this.retention() }, raw.value, won.etag, this.options.onError);
+      await giveBack(
+        this.options.store,
+        { namespace: this.subjects.namespace, key: id, expiresAt: this.retention() },
+        raw.value,
+        won.etag,
+        this.options.onError,
+      );
       return { kind: 'storage_unavailable' };
     }
     const executed = await this.subjects.execute(acting, { value: held.value, etag: won.etag }, options);
@@ -189,7 +226,9 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
     const moved = await this.decide(approver.person, id, (subject, now) => rejectSubject(this.subjects.kind, subject, approver, now, note));
     if (moved.kind !== 'decided') return moved;
     await this.releaseAwaiting(moved.subject);
-    await this.record('approval.rejected', 'refused', approver.person, moved.subject, { detail: this.subjects.auditDetail('rejected', moved.subject) });
+    await this.record('approval.rejected', 'refused', approver.person, moved.subject, {
+      detail: this.subjects.auditDetail('rejected', moved.subject),
+    });
     return moved;
   }
 
@@ -222,7 +261,11 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
    * Reads, decides and compare-and-sets, again while others write the subject meanwhile (a running
    * run's progress); a refusal is recorded and answered with the subject as it stands.
    */
-  private async decide(person: PersonRef, id: string, transition: (subject: T, now: Date) => Result<T, DecisionProblem>): Promise<DecisionOutcome<T>> {
+  private async decide(
+    person: PersonRef,
+    id: string,
+    transition: (subject: T, now: Date) => Result<T, DecisionProblem>,
+  ): Promise<DecisionOutcome<T>> {
     for (let attempt = 0; attempt < DECISION_ATTEMPTS; attempt += 1) {
       const stored = await this.load(id);
       if (!stored) return { kind: 'refused', problem: 'not_found' };
@@ -275,14 +318,29 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
   }
 
   private async auditRefusal(person: PersonRef, subject: T, problem: DecisionProblem): Promise<void> {
-    await this.record('request.refused', 'refused', person, subject, { code: problem, detail: this.subjects.auditDetail('refused', subject) });
+    await this.record('request.refused', 'refused', person, subject, {
+      code: problem,
+      detail: this.subjects.auditDetail('refused', subject),
+    });
   }
 
-  private async record(action: AuditAction, outcome: AuditOutcome, person: PersonRef, subject: T, extra: { code?: string; detail?: string }): Promise<void> {
+  private async record(
+    action: AuditAction,
+    outcome: AuditOutcome,
+    person: PersonRef,
+    subject: T,
+    extra: { code?: string; detail?: string },
+  ): Promise<void> {
     await this.options.audit.after(this.entry(action, outcome, person, subject, extra));
   }
 
-  private entry(action: AuditAction, outcome: AuditOutcome, person: PersonRef, subject: T, extra: { code?: string; detail?: string }): AuditDraft {
+  private entry(
+    action: AuditAction,
+    outcome: AuditOutcome,
+    person: PersonRef,
+    subject: T,
+    extra: { code?: string; detail?: string },
+  ): AuditDraft {
     return {
       tenantId: person.tenantId,
       action,

@@ -92,7 +92,13 @@ export interface ExecutionDeps {
   readonly onError?: (error: unknown, context: string) => void;
 }
 
-const SIGN_IN_PROBLEMS: ReadonlySet<DirectoryFailureCode> = new Set<DirectoryFailureCode>(['sign_in_expired', 'interaction_required', 'consent_required', 'token_invalid', 'bot_misconfigured']);
+const SIGN_IN_PROBLEMS: ReadonlySet<DirectoryFailureCode> = new Set<DirectoryFailureCode>([
+  'sign_in_expired',
+  'interaction_required',
+  'consent_required',
+  'token_invalid',
+  'bot_misconfigured',
+]);
 const FINAL_PROBLEMS: ReadonlySet<DirectoryFailureCode> = new Set<DirectoryFailureCode>(['forbidden', 'not_found', 'bad_request']);
 const RETRY_PROBLEMS: ReadonlySet<DirectoryFailureCode> = new Set<DirectoryFailureCode>(['throttled', 'graph_unavailable']);
 
@@ -224,7 +230,8 @@ export class BulkExecution {
     } else {
       for (const id of sending) {
         const outcome: ItemOutcome = answer.value.get(id) ?? { ok: false, error: { code: 'unexpected' } };
-        const withBatchId: ItemOutcome = outcome.ok && !outcome.graphRequestId && answer.graphRequestId ? { ...outcome, graphRequestId: answer.graphRequestId } : outcome;
+        const withBatchId: ItemOutcome =
+          outcome.ok && !outcome.graphRequestId && answer.graphRequestId ? { ...outcome, graphRequestId: answer.graphRequestId } : outcome;
         const result = this.resultFor(id, withBatchId, false);
         if (result) results.push(result);
         if (!outcome.ok && outcome.error.code === 'throttled') throttledFor(outcome.error);
@@ -250,7 +257,8 @@ export class BulkExecution {
       this.halt ??= { kind: 'stopped', failure: error };
       return { id, kind: 'requeue', code };
     }
-    if (FINAL_PROBLEMS.has(error.code)) return { id, kind: 'failed', code: outer && code === 'not_found' ? 'unexpected' : code, ...graphRequestId };
+    if (FINAL_PROBLEMS.has(error.code))
+      return { id, kind: 'failed', code: outer && code === 'not_found' ? 'unexpected' : code, ...graphRequestId };
     if (outer ? error.code === 'throttled' : RETRY_PROBLEMS.has(error.code)) return { id, kind: 'retry', code, ...graphRequestId };
     this.unknownCodes.set(id, code);
     return undefined;
@@ -271,19 +279,33 @@ export class BulkExecution {
       while (next < items.length) {
         const item = items[next]!;
         next += 1;
-        const read = await this.directory.getUser({ kind: 'objectId', id: item.id }, { deadline: deadlineIn(this.deps.settings.batchBudgetInMs) });
+        const read = await this.directory.getUser(
+          { kind: 'objectId', id: item.id },
+          { deadline: deadlineIn(this.deps.settings.batchBudgetInMs) },
+        );
         if (read.ok) {
           const validFrom = Date.parse(read.value.signInSessionsValidFrom ?? '');
           const sentAt = Date.parse(item.sentAt ?? '');
           if (Number.isFinite(validFrom) && Number.isFinite(sentAt) && validFrom >= sentAt - 1000) {
-            results.push({ id: item.id, kind: 'revoked', verified: true, ...(read.graphRequestId ? { graphRequestId: read.graphRequestId } : {}) });
+            results.push({
+              id: item.id,
+              kind: 'revoked',
+              verified: true,
+              ...(read.graphRequestId ? { graphRequestId: read.graphRequestId } : {}),
+            });
           } else {
             results.push({ id: item.id, kind: 'retry', code: this.unknownCodes.get(item.id) ?? 'timeout' });
           }
           continue;
         }
         const code = read.error.code;
-        if (code === 'not_found') results.push({ id: item.id, kind: 'failed', code: 'not_found', ...(read.error.graphRequestId ? { graphRequestId: read.error.graphRequestId } : {}) });
+        if (code === 'not_found')
+          results.push({
+            id: item.id,
+            kind: 'failed',
+            code: 'not_found',
+            ...(read.error.graphRequestId ? { graphRequestId: read.error.graphRequestId } : {}),
+          });
         else if (SIGN_IN_PROBLEMS.has(code)) this.halt ??= { kind: 'stopped', failure: read.error };
         else {
           const failures = (this.readBackFailures.get(item.id) ?? 0) + 1;
@@ -302,7 +324,12 @@ export class BulkExecution {
     if (results.length === 0) return;
     const { settings } = this.deps;
     const before = new Map(this.current.value.items.map((i) => [i.id, i.status]));
-    const run = await this.write((r) => recordResults(r, this.executionId, results, this.deps.clock.now(), { maxAttempts: settings.maxAttempts, leaseInMs: settings.leaseInMs }));
+    const run = await this.write((r) =>
+      recordResults(r, this.executionId, results, this.deps.clock.now(), {
+        maxAttempts: settings.maxAttempts,
+        leaseInMs: settings.leaseInMs,
+      }),
+    );
     for (const item of run.items) {
       if (before.get(item.id) !== 'sent' || (item.status !== 'revoked' && item.status !== 'failed')) continue;
       this.auditItem(run, item);
@@ -321,7 +348,9 @@ export class BulkExecution {
       requestId: run.id,
       code: revoked ? undefined : item.code,
       graphRequestId: item.graphRequestId,
-      detail: item.verified ? `Bulk run (${run.source.kind} ${run.source.label}): revoked, verified by reading the user back after an interruption.` : `Bulk run (${run.source.kind} ${run.source.label}), attempt ${item.attempts}.`,
+      detail: item.verified
+        ? `Bulk run (${run.source.kind} ${run.source.label}): revoked, verified by reading the user back after an interruption.`
+        : `Bulk run (${run.source.kind} ${run.source.label}), attempt ${item.attempts}.`,
     };
     this.audits.push(this.deps.audit.after(entry).catch((error: unknown) => this.deps.onError?.(error, 'bulk audit')));
   }
@@ -361,7 +390,9 @@ export class BulkExecution {
   private async waitForGate(): Promise<void> {
     for (let waitInMs = msUntil(this.notBefore); waitInMs > 0 && !this.halt; waitInMs = msUntil(this.notBefore)) {
       if (waitInMs > this.deps.settings.leaseInMs / 3) {
-        await this.write((r) => renewLease(r, this.executionId, new Date(this.deps.clock.now().getTime() + waitInMs), this.deps.settings.leaseInMs));
+        await this.write((r) =>
+          renewLease(r, this.executionId, new Date(this.deps.clock.now().getTime() + waitInMs), this.deps.settings.leaseInMs),
+        );
       }
       await this.sleep(waitInMs);
     }
@@ -389,7 +420,9 @@ export class BulkExecution {
       for (let attempt = 0; attempt < 8; attempt += 1) {
         const updated = change(this.current.value);
         if (updated === this.current.value) return updated;
-        const saved = await this.deps.store.replace(this.deps.namespace, updated.id, updated, this.current.etag, { expiresAt: this.deps.retention() });
+        const saved = await this.deps.store.replace(this.deps.namespace, updated.id, updated, this.current.etag, {
+          expiresAt: this.deps.retention(),
+        });
         if (saved.ok) {
           this.current = { value: updated, etag: saved.etag };
           return updated;

@@ -46,7 +46,8 @@ import { BulkExecution, type BulkObserver, type ExecutionOutcome, type Execution
 export { type BulkObserver, type ExecutionOutcome } from './bulkExecution';
 
 /** What the requester named: a group (id or exact display name) or a department. */
-export type BulkSourceRequest = { readonly kind: 'group'; readonly group: GroupRef } | { readonly kind: 'department'; readonly department: string };
+export type BulkSourceRequest =
+  { readonly kind: 'group'; readonly group: GroupRef } | { readonly kind: 'department'; readonly department: string };
 
 export type PrepareOutcome =
   | { readonly kind: 'prepared'; readonly run: BulkRun; readonly summary: BulkSummary }
@@ -65,7 +66,9 @@ export type StartOutcome =
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly run?: BulkRun }
   | { readonly kind: 'storage_unavailable' };
 
-export type DecisionOutcome = { readonly kind: 'done'; readonly run: BulkRun } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly run?: BulkRun };
+export type DecisionOutcome =
+  | { readonly kind: 'done'; readonly run: BulkRun }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly run?: BulkRun };
 
 export type ResumeOutcome =
   | { readonly kind: 'resumed'; readonly run: BulkRun; readonly finished: Promise<ExecutionOutcome> }
@@ -130,12 +133,20 @@ export class BulkRevocationService {
    * Resolves the source's users and opens a pending run the requester may start (or submit for
    * approval). Refuses beyond `maxTargets` without classifying anyone.
    */
-  async prepare(acting: BulkActing, request: BulkSourceRequest, options: { maxTargets?: number; deadline?: number } = {}): Promise<PrepareOutcome> {
+  async prepare(
+    acting: BulkActing,
+    request: BulkSourceRequest,
+    options: { maxTargets?: number; deadline?: number } = {},
+  ): Promise<PrepareOutcome> {
     const maxTargets = Math.max(1, options.maxTargets ?? this.options.maxTargets ?? DEFAULT_MAX_TARGETS);
     let source: BulkSource;
     let listing: UserListing;
     if (request.kind === 'group') {
-      source = { kind: 'group', label: request.group.kind === 'objectId' ? request.group.id : request.group.name, ...(request.group.kind === 'objectId' ? { id: request.group.id.toLowerCase() } : {}) };
+      source = {
+        kind: 'group',
+        label: request.group.kind === 'objectId' ? request.group.id : request.group.name,
+        ...(request.group.kind === 'objectId' ? { id: request.group.id.toLowerCase() } : {}),
+      };
       const found = await acting.directory.listGroupUsers(request.group, maxTargets, { deadline: options.deadline });
       if (!found.ok) {
         if (found.error.code === 'not_found') return { kind: 'not_found', source };
@@ -171,9 +182,21 @@ export class BulkRevocationService {
     if (!tiers.ok && isSignInProblem(tiers.error)) return this.lookupFailed(acting.person, tiers.error);
     const targets: BulkTarget[] = listing.users.map((u) => {
       const memberships = tiers.ok ? tiers.value.get(u.id) : undefined;
-      return { id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, ...(memberships?.ok ? { tier: tierOf(memberships.value) } : {}) };
+      return {
+        id: u.id,
+        userPrincipalName: u.userPrincipalName,
+        displayName: u.displayName,
+        ...(memberships?.ok ? { tier: tierOf(memberships.value) } : {}),
+      };
     });
-    const run = createBulkRun({ id: this.newId(), requester: acting.person, source, targets, now: this.now(), ttlInMs: this.options.requestTtlInMs });
+    const run = createBulkRun({
+      id: this.newId(),
+      requester: acting.person,
+      source,
+      targets,
+      now: this.now(),
+      ttlInMs: this.options.requestTtlInMs,
+    });
     await this.options.store.create(NAMESPACE.bulkRuns, run.id, run, { expiresAt: this.retention() });
     const summary = summarize(targets, this.options.sampleSize ?? 5);
     await this.options.audit.after({
@@ -197,7 +220,13 @@ export class BulkRevocationService {
    * Before anyone signs in: whether this person could start the run now — the rule `start`
    * applies under compare-and-set (four eyes aside: that refusal comes with the start, recorded).
    */
-  async checkStart(person: PersonRef, runId: string): Promise<{ readonly kind: 'may'; readonly run: BulkRun } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly run?: BulkRun }> {
+  async checkStart(
+    person: PersonRef,
+    runId: string,
+  ): Promise<
+    | { readonly kind: 'may'; readonly run: BulkRun }
+    | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly run?: BulkRun }
+  > {
     const run = await this.get(runId);
     if (!run) return { kind: 'refused', problem: 'not_found' };
     const started = beginRun(run, person, this.now());
@@ -206,7 +235,12 @@ export class BulkRevocationService {
 
   /** Whether `person` resumes this run by signing in: it runs with their token and no instance here is executing it (a restart, an expired sign-in). */
   awaitsResumeBy(run: BulkRun, person: PersonRef): boolean {
-    return run.state === 'running' && !this.isExecuting(run.id) && run.decidedBy !== undefined && sameId(run.decidedBy.aadObjectId, person.aadObjectId);
+    return (
+      run.state === 'running' &&
+      !this.isExecuting(run.id) &&
+      run.decidedBy !== undefined &&
+      sameId(run.decidedBy.aadObjectId, person.aadObjectId)
+    );
   }
 
   /**
@@ -235,7 +269,13 @@ export class BulkRevocationService {
       await this.recordStart(claimed.value, acting.person);
     } catch {
       // No unaudited action: give the run back and refuse.
-      await giveBack(this.options.store, { namespace: NAMESPACE.bulkRuns, key: runId, expiresAt: this.retention() }, stored.value, won.etag, this.options.onError);
+      await giveBack(
+        this.options.store,
+        { namespace: NAMESPACE.bulkRuns, key: runId, expiresAt: this.retention() },
+        stored.value,
+        won.etag,
+        this.options.onError,
+      );
       return { kind: 'storage_unavailable' };
     }
     const finished = this.execute({ value: claimed.value, etag: won.etag }, acting.directory, observer);
@@ -249,7 +289,14 @@ export class BulkRevocationService {
   async cancel(person: PersonRef, runId: string): Promise<DecisionOutcome> {
     const outcome = await this.decide(person, runId, (run, now) => cancelRun(run, person, now));
     if (outcome.kind === 'done') {
-      await this.options.audit.after({ tenantId: person.tenantId, action: 'request.cancelled', outcome: 'info', actor: auditActor(person), requestId: runId, detail: 'Bulk run cancelled.' });
+      await this.options.audit.after({
+        tenantId: person.tenantId,
+        action: 'request.cancelled',
+        outcome: 'info',
+        actor: auditActor(person),
+        requestId: runId,
+        detail: 'Bulk run cancelled.',
+      });
     }
     return outcome;
   }
@@ -273,7 +320,8 @@ export class BulkRevocationService {
     const executionId = this.newId();
     const probe = claimExecution(stored.value, executionId, this.now(), this.settings.leaseInMs);
     if (!probe.ok) {
-      if (probe.error === 'in_progress') return { kind: 'leased', run: stored.value, retryAt: stored.value.execution?.leaseUntil ?? this.now().toISOString() };
+      if (probe.error === 'in_progress')
+        return { kind: 'leased', run: stored.value, retryAt: stored.value.execution?.leaseUntil ?? this.now().toISOString() };
       return { kind: 'not_running', runId, run: stored.value };
     }
     const directory = await supplier(stored.value);
@@ -284,7 +332,9 @@ export class BulkRevocationService {
     const won = await this.options.store.replace(NAMESPACE.bulkRuns, runId, claimed.value, stored.etag, { expiresAt: this.retention() });
     if (!won.ok) {
       const current = await this.get(runId);
-      return current?.execution ? { kind: 'leased', run: current, retryAt: current.execution.leaseUntil } : { kind: 'not_running', runId, run: current };
+      return current?.execution
+        ? { kind: 'leased', run: current, retryAt: current.execution.leaseUntil }
+        : { kind: 'not_running', runId, run: current };
     }
     const actor = claimed.value.decidedBy ?? claimed.value.requester;
     await this.options.audit.after({
@@ -365,7 +415,12 @@ export class BulkRevocationService {
     return this.launch(held, held.value.execution?.id ?? this.newId(), directory, observer);
   }
 
-  private launch(claimed: StoredItem<BulkRun>, executionId: string, directory: BulkDirectoryGateway, observer: BulkObserver | undefined): Promise<ExecutionOutcome> {
+  private launch(
+    claimed: StoredItem<BulkRun>,
+    executionId: string,
+    directory: BulkDirectoryGateway,
+    observer: BulkObserver | undefined,
+  ): Promise<ExecutionOutcome> {
     const execution = new BulkExecution(
       {
         store: this.options.store,
@@ -388,7 +443,11 @@ export class BulkRevocationService {
     return finished;
   }
 
-  private async decide(person: PersonRef, runId: string, transition: (run: BulkRun, now: Date) => { ok: true; value: BulkRun } | { ok: false; error: DecisionProblem }): Promise<DecisionOutcome> {
+  private async decide(
+    person: PersonRef,
+    runId: string,
+    transition: (run: BulkRun, now: Date) => { ok: true; value: BulkRun } | { ok: false; error: DecisionProblem },
+  ): Promise<DecisionOutcome> {
     // A running run is written often by its execution: retry the compare-and-set a few times.
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
@@ -418,12 +477,28 @@ export class BulkRevocationService {
   }
 
   private async lookupFailed(person: PersonRef, failure: DirectoryFailure): Promise<PrepareOutcome> {
-    await this.options.audit.after({ tenantId: person.tenantId, action: 'lookup.failed', outcome: 'failed', actor: auditActor(person), code: failure.code, graphRequestId: failure.graphRequestId, detail: 'Bulk run: listing the users failed.' });
+    await this.options.audit.after({
+      tenantId: person.tenantId,
+      action: 'lookup.failed',
+      outcome: 'failed',
+      actor: auditActor(person),
+      code: failure.code,
+      graphRequestId: failure.graphRequestId,
+      detail: 'Bulk run: listing the users failed.',
+    });
     return { kind: 'failed', failure };
   }
 
   private async auditRefusal(person: PersonRef, run: BulkRun, problem: DecisionProblem): Promise<void> {
-    await this.options.audit.after({ tenantId: person.tenantId, action: 'request.refused', outcome: 'refused', actor: auditActor(person), requestId: run.id, code: problem, detail: 'Bulk run.' });
+    await this.options.audit.after({
+      tenantId: person.tenantId,
+      action: 'request.refused',
+      outcome: 'refused',
+      actor: auditActor(person),
+      requestId: run.id,
+      code: problem,
+      detail: 'Bulk run.',
+    });
   }
 
   private now(): Date {

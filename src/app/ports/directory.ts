@@ -32,7 +32,10 @@ export interface Memberships {
 }
 
 /** Who a call is about: an object id, a UPN, or the signed-in person themself (/me). */
-export type UserKey = { readonly kind: 'objectId'; readonly id: string } | { readonly kind: 'userPrincipalName'; readonly upn: string } | { readonly kind: 'self' };
+export type UserKey =
+  | { readonly kind: 'objectId'; readonly id: string }
+  | { readonly kind: 'userPrincipalName'; readonly upn: string }
+  | { readonly kind: 'self' };
 
 /** Why a directory call failed: why a revocation fails, or the bot's own credentials refused (a deployment problem). */
 export type DirectoryFailureCode = RevocationFailureCode | 'bot_misconfigured';
@@ -44,7 +47,8 @@ export interface DirectoryFailure {
   readonly retryAfterInSeconds?: number;
 }
 
-export type DirectoryResult<T> = { readonly ok: true; readonly value: T; readonly graphRequestId?: string } | { readonly ok: false; readonly error: DirectoryFailure };
+export type DirectoryResult<T> =
+  { readonly ok: true; readonly value: T; readonly graphRequestId?: string } | { readonly ok: false; readonly error: DirectoryFailure };
 
 export interface CallOptions {
   /** When no retry is started any more and the call gives up as a time-out (monotonic: see domain/clock). */
@@ -87,7 +91,9 @@ export interface GroupUserListing extends UserListing {
 }
 
 /** One request's answer inside a $batch: success (with its request-id if Graph gave one) or a failure. */
-export type ItemOutcome = { readonly ok: true; readonly status: number; readonly graphRequestId?: string } | { readonly ok: false; readonly error: DirectoryFailure };
+export type ItemOutcome =
+  | { readonly ok: true; readonly status: number; readonly graphRequestId?: string }
+  | { readonly ok: false; readonly error: DirectoryFailure };
 
 /** The directory for bulk runs, as seen by one signed-in person. */
 export interface BulkDirectoryGateway extends DirectoryGateway {
@@ -99,7 +105,10 @@ export interface BulkDirectoryGateway extends DirectoryGateway {
   /** Users whose department is exactly `department` (Graph's eq), paged like listGroupUsers. */
   listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>>;
   /** Memberships of many users (for their tiers), per user; an outer failure fails the whole call. */
-  getMembershipsMany(ids: readonly string[], options?: ListCallOptions & { readonly concurrency?: number }): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>>;
+  getMembershipsMany(
+    ids: readonly string[],
+    options?: ListCallOptions & { readonly concurrency?: number },
+  ): Promise<DirectoryResult<Map<string, DirectoryResult<Memberships>>>>;
   /**
    * Revokes up to 20 users' sessions in ONE Graph request ($batch). Per user: ok, or a failure
    * (throttled with its own retryAfterInSeconds, forbidden, not_found, graph_unavailable, timeout…).
@@ -112,5 +121,10 @@ export interface BulkDirectoryGateway extends DirectoryGateway {
 /** Whether this gateway can serve bulk runs. */
 export function supportsBulk(gateway: DirectoryGateway): gateway is BulkDirectoryGateway {
   const candidate = gateway as Partial<BulkDirectoryGateway>;
-  return typeof candidate.revokeMany === 'function' && typeof candidate.listGroupUsers === 'function' && typeof candidate.listDepartmentUsers === 'function' && typeof candidate.getMembershipsMany === 'function';
+  return (
+    typeof candidate.revokeMany === 'function' &&
+    typeof candidate.listGroupUsers === 'function' &&
+    typeof candidate.listDepartmentUsers === 'function' &&
+    typeof candidate.getMembershipsMany === 'function'
+  );
 }

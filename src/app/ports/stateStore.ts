@@ -49,7 +49,8 @@ export class SecretLikeValueError extends Error {
   }
 }
 
-export type CreateResult<T> = { readonly ok: true; readonly etag: string } | { readonly ok: false; readonly reason: 'exists'; readonly current: StoredItem<T> };
+export type CreateResult<T> =
+  { readonly ok: true; readonly etag: string } | { readonly ok: false; readonly reason: 'exists'; readonly current: StoredItem<T> };
 
 export type ReplaceResult = { readonly ok: true; readonly etag: string } | { readonly ok: false; readonly reason: 'conflict' | 'missing' };
 

@@ -56,8 +56,13 @@ export async function runContainment(input: {
           }
         : { step, ok: false, code: failureCode(done.error.code), graphRequestId: done.error.graphRequestId };
     } else {
-      const done = step === 'disableAccount' ? await gateway.disableAccount(input.targetId, { deadline: input.deadline }) : await gateway.resetPassword(input.targetId, { deadline: input.deadline });
-      result = done.ok ? { step, ok: true, graphRequestId: done.graphRequestId } : { step, ok: false, code: failureCode(done.error.code), graphRequestId: done.error.graphRequestId };
+      const done =
+        step === 'disableAccount'
+          ? await gateway.disableAccount(input.targetId, { deadline: input.deadline })
+          : await gateway.resetPassword(input.targetId, { deadline: input.deadline });
+      result = done.ok
+        ? { step, ok: true, graphRequestId: done.graphRequestId }
+        : { step, ok: false, code: failureCode(done.error.code), graphRequestId: done.error.graphRequestId };
     }
     results.push(result);
     await input.audit.after({

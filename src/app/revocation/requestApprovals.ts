@@ -39,12 +39,20 @@ export function requestApprovals(options: RequestApprovalsOptions): ApprovableSu
     retainUntil,
     current: (request, now) => expireIfDue(request, now),
     describe: (request) => ({ target: auditTarget(request.target), awaitingKey: `${request.tenantId}|${request.target.id}` }),
-    auditDetail: (event, request) => (event === 'requested' ? request.approval?.reason : event === 'rejected' ? request.approval?.rejectReason : undefined),
+    auditDetail: (event, request) =>
+      event === 'requested' ? request.approval?.reason : event === 'rejected' ? request.approval?.rejectReason : undefined,
     plan: (request, steps) => planContainment(request, steps),
 
     async execute(acting: Acting, held: StoredItem<RevocationRequest>, run) {
       const request = held.value;
-      const { outcome, result } = await runRevocation({ acting, key: { kind: 'objectId', id: request.target.id }, request, audit: options.audit, clock: options.clock, deadline: run.deadline });
+      const { outcome, result } = await runRevocation({
+        acting,
+        key: { kind: 'objectId', id: request.target.id },
+        request,
+        audit: options.audit,
+        clock: options.clock,
+        deadline: run.deadline,
+      });
       const finished = completeApproval(request, outcome, options.clock.now());
       await saveHeldRequest(options.store, finished, held.etag, retainUntil(options.clock.now()));
       await options.audit.after({
@@ -73,9 +81,21 @@ export function requestApprovals(options: RequestApprovalsOptions): ApprovableSu
       const waiting = completeApproval(stored.value, { kind: 'refused', code: 'timeout' }, now);
       const may = approve(REQUEST_APPROVALS, waiting, approver, now);
       if (!may.ok && may.error !== 'expired') return { kind: 'refused', problem: may.error, subject: stored.value };
-      const recovered = await recoverStaleExecution({ store: options.store, audit: options.audit, namespace: NAMESPACE.requests, retention: () => retainUntil(options.clock.now()), clock: options.clock }, acting, stored);
+      const recovered = await recoverStaleExecution(
+        {
+          store: options.store,
+          audit: options.audit,
+          namespace: NAMESPACE.requests,
+          retention: () => retainUntil(options.clock.now()),
+          clock: options.clock,
+        },
+        acting,
+        stored,
+      );
       const answer = answerOf(recovered, stored);
-      return answer.kind === 'recorded' ? { kind: 'recovered', subject: answer.request } : { kind: 'refused', problem: answer.problem, subject: answer.request };
+      return answer.kind === 'recorded'
+        ? { kind: 'recovered', subject: answer.request }
+        : { kind: 'refused', problem: answer.problem, subject: answer.request };
     },
   };
 }

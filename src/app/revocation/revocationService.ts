@@ -42,7 +42,13 @@ export type ResolvedTarget =
 
 export type LookupOutcome =
   | { readonly kind: 'found'; readonly request: RevocationRequest }
-  | { readonly kind: 'several'; readonly pickId: string; readonly query: string; readonly candidates: readonly UserRecord[]; readonly truncated: boolean }
+  | {
+      readonly kind: 'several';
+      readonly pickId: string;
+      readonly query: string;
+      readonly candidates: readonly UserRecord[];
+      readonly truncated: boolean;
+    }
   | { readonly kind: 'none'; readonly query: string }
   | { readonly kind: 'failed'; readonly failure: DirectoryFailure };
 
@@ -109,7 +115,13 @@ export class RevocationService {
           candidateIds: matches.slice(0, size).map((u) => u.id),
         };
         await this.options.store.create(NAMESPACE.picks, pick.id, pick, { expiresAt: this.expiry() });
-        return { kind: 'several', pickId: pick.id, query: target.text, candidates: matches.slice(0, size), truncated: matches.length > size };
+        return {
+          kind: 'several',
+          pickId: pick.id,
+          query: target.text,
+          candidates: matches.slice(0, size),
+          truncated: matches.length > size,
+        };
       }
       return this.open(acting, { kind: 'objectId', id: matches[0]!.id }, options);
     }
@@ -183,7 +195,14 @@ export class RevocationService {
     }
     if (request.state === 'pending' || request.state === 'failed' || this.isStaleExecution(request)) return { kind: 'may', request };
     if (request.state === 'expired') await this.auditRefusal(person, request, 'expired');
-    const problem: DecisionProblem = request.state === 'expired' ? 'expired' : request.state === 'executing' ? 'in_progress' : request.state === 'awaitingApproval' ? 'awaiting_approval' : 'already_decided';
+    const problem: DecisionProblem =
+      request.state === 'expired'
+        ? 'expired'
+        : request.state === 'executing'
+          ? 'in_progress'
+          : request.state === 'awaitingApproval'
+            ? 'awaiting_approval'
+            : 'already_decided';
     return { kind: 'refused', problem, request };
   }
 
@@ -191,7 +210,11 @@ export class RevocationService {
    * Confirms and runs the revoke, with the confirming person's own directory access. Exactly
    * one caller gets past the pending → executing compare-and-set; everyone else is told why not.
    */
-  async confirm(acting: Acting, requestId: string, options: { deadline?: number; containment?: ContainmentChoice } = {}): Promise<ConfirmOutcome> {
+  async confirm(
+    acting: Acting,
+    requestId: string,
+    options: { deadline?: number; containment?: ContainmentChoice } = {},
+  ): Promise<ConfirmOutcome> {
     const stored = await this.options.store.get<RevocationRequest>(NAMESPACE.requests, requestId);
     if (!stored) return { kind: 'refused', problem: 'not_found' };
     const now = this.now();
@@ -202,7 +225,12 @@ export class RevocationService {
     }
     if (this.options.approvalRequired && stored.value.target.self !== true) {
       // Only an approver's approval runs a revoke of someone else, whatever the card or a forged invoke says.
-      const problem: DecisionProblem = stored.value.state === 'awaitingApproval' ? 'awaiting_approval' : stored.value.state === 'executing' ? 'in_progress' : 'approval_required';
+      const problem: DecisionProblem =
+        stored.value.state === 'awaitingApproval'
+          ? 'awaiting_approval'
+          : stored.value.state === 'executing'
+            ? 'in_progress'
+            : 'approval_required';
       await this.auditRefusal(acting.person, stored.value, problem);
       return { kind: 'refused', problem, request: expireIfDue(stored.value, now) };
     }
@@ -230,11 +258,27 @@ export class RevocationService {
       });
     } catch {
       // No unaudited action: give the request back and refuse.
-      await giveBack(this.options.store, { namespace: NAMESPACE.requests, key: requestId, expiresAt: this.retention() }, stored.value, won.etag, this.options.onError);
+      await giveBack(
+        this.options.store,
+        { namespace: NAMESPACE.requests, key: requestId, expiresAt: this.retention() },
+        stored.value,
+        won.etag,
+        this.options.onError,
+      );
       return { kind: 'storage_unavailable' };
     }
-    const key: UserKey = executing.target.id === acting.person.aadObjectId && isSelfRequest(executing) ? { kind: 'self' } : { kind: 'objectId', id: executing.target.id };
-    const { outcome, result } = await runRevocation({ acting, key, request: executing, audit: this.options.audit, clock: this.options.clock, deadline: options.deadline });
+    const key: UserKey =
+      executing.target.id === acting.person.aadObjectId && isSelfRequest(executing)
+        ? { kind: 'self' }
+        : { kind: 'objectId', id: executing.target.id };
+    const { outcome, result } = await runRevocation({
+      acting,
+      key,
+      request: executing,
+      audit: this.options.audit,
+      clock: this.options.clock,
+      deadline: options.deadline,
+    });
     const finished = complete(executing, outcome, this.now());
     await saveHeldRequest(this.options.store, finished, won.etag, this.retention());
     await this.options.audit.after({
@@ -259,7 +303,9 @@ export class RevocationService {
       await this.auditRefusal(person, stored.value, cancelled.error);
       return { kind: 'refused', problem: cancelled.error, request: expireIfDue(stored.value, this.now()) };
     }
-    const saved = await this.options.store.replace(NAMESPACE.requests, requestId, cancelled.value, stored.etag, { expiresAt: this.retention() });
+    const saved = await this.options.store.replace(NAMESPACE.requests, requestId, cancelled.value, stored.etag, {
+      expiresAt: this.retention(),
+    });
     if (!saved.ok) {
       const current = await this.get(requestId);
       return { kind: 'refused', problem: current?.state === 'executing' ? 'in_progress' : 'already_decided', request: current };
@@ -276,7 +322,10 @@ export class RevocationService {
   }
 
   /** Who the directory says the person is, and their active roles. */
-  async whoami(acting: Acting, options: { deadline?: number } = {}): Promise<{ ok: true; value: WhoAmI } | { ok: false; failure: DirectoryFailure }> {
+  async whoami(
+    acting: Acting,
+    options: { deadline?: number } = {},
+  ): Promise<{ ok: true; value: WhoAmI } | { ok: false; failure: DirectoryFailure }> {
     const [user, memberships] = await Promise.all([
       acting.directory.getUser({ kind: 'self' }, options),
       acting.directory.getMemberships({ kind: 'self' }, options),
@@ -288,7 +337,8 @@ export class RevocationService {
 
   private async open(acting: Acting, key: UserKey, options: { deadline?: number } = {}): Promise<LookupOutcome> {
     const [user, memberships] = await Promise.all([acting.directory.getUser(key, options), acting.directory.getMemberships(key, options)]);
-    if (!user.ok) return user.error.code === 'not_found' ? { kind: 'none', query: describeKey(key) } : this.lookupFailed(acting, user.error);
+    if (!user.ok)
+      return user.error.code === 'not_found' ? { kind: 'none', query: describeKey(key) } : this.lookupFailed(acting, user.error);
     if (!memberships.ok) return this.lookupFailed(acting, memberships.error);
     const roles: DirectoryRole[] = memberships.value.roles.map((r) => ({ templateId: r.templateId, displayName: r.displayName }));
     const target: TargetSnapshot = {
@@ -305,7 +355,13 @@ export class RevocationService {
       signInSessionsValidFrom: user.value.signInSessionsValidFrom,
       self: key.kind === 'self' || user.value.id === acting.person.aadObjectId,
     };
-    const request = createRequest({ id: this.newId(), requester: acting.person, target, now: this.now(), ttlInMs: this.options.requestTtlInMs });
+    const request = createRequest({
+      id: this.newId(),
+      requester: acting.person,
+      target,
+      now: this.now(),
+      ttlInMs: this.options.requestTtlInMs,
+    });
     await this.options.store.create(NAMESPACE.requests, request.id, request, { expiresAt: this.retention() });
     await this.options.audit.after({
       tenantId: acting.person.tenantId,
@@ -345,7 +401,13 @@ export class RevocationService {
     const may = beginExecution(abandonStaleExecution(stored.value, this.now(), staleAfterInMs), acting.person, this.now());
     if (!may.ok && may.error !== 'expired') return undefined;
     const recovered = await recoverStaleExecution(
-      { store: this.options.store, audit: this.options.audit, namespace: NAMESPACE.requests, retention: () => this.retention(), clock: this.options.clock },
+      {
+        store: this.options.store,
+        audit: this.options.audit,
+        namespace: NAMESPACE.requests,
+        retention: () => this.retention(),
+        clock: this.options.clock,
+      },
       acting,
       stored,
     );

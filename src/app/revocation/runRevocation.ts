@@ -49,7 +49,10 @@ export async function runRevocation(input: {
         kind: 'refused',
         code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,
         graphRequestId: result.error.graphRequestId,
-        rolesNeeded: result.error.code === 'forbidden' ? [...rolesThatMayRevoke(request.target.roles, request.target.inRoleAssignableGroup === true)] : undefined,
+        rolesNeeded:
+          result.error.code === 'forbidden'
+            ? [...rolesThatMayRevoke(request.target.roles, request.target.inRoleAssignableGroup === true)]
+            : undefined,
         // What already ran stays on the record: the account may be disabled although the revoke was refused.
         ...(before ? { containment: before } : {}),
       },

@@ -27,7 +27,13 @@ import type { AuditTrail } from '../auditTrail';
 import type { DirectoryFailure } from '../ports/directory';
 import type { StateStore, StoredItem } from '../ports/stateStore';
 import type { Clock } from '../../domain/clock';
-import { abandonStaleExecution, complete, completeApproval, type RevocationOutcome, type RevocationRequest } from '../../domain/revocationRequest';
+import {
+  abandonStaleExecution,
+  complete,
+  completeApproval,
+  type RevocationOutcome,
+  type RevocationRequest,
+} from '../../domain/revocationRequest';
 import type { StoreNamespace } from '../ports/namespaces';
 import type { DecisionProblem } from '../../domain/problems';
 import { auditTarget } from './requestRecords';
@@ -44,7 +50,9 @@ export type StaleRecovery =
   | { readonly kind: 'undetermined'; readonly failure: DirectoryFailure };
 
 /** A recovery as a use case answers it: the request as recorded now, or why it was left alone. */
-export type RecoveryAnswer = { readonly kind: 'recorded'; readonly request: RevocationRequest } | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest };
+export type RecoveryAnswer =
+  | { readonly kind: 'recorded'; readonly request: RevocationRequest }
+  | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest };
 
 /** How a use case answers a recovery of `stored`: recorded, or refused because someone else got there first or the read-back failed. */
 export function answerOf(recovered: StaleRecovery, stored: StoredItem<RevocationRequest>): RecoveryAnswer {
@@ -53,7 +61,11 @@ export function answerOf(recovered: StaleRecovery, stored: StoredItem<Revocation
     case 'abandoned':
       return { kind: 'recorded', request: recovered.request };
     case 'overtaken':
-      return { kind: 'refused', problem: recovered.request?.state === 'executing' ? 'in_progress' : 'already_decided', request: recovered.request };
+      return {
+        kind: 'refused',
+        problem: recovered.request?.state === 'executing' ? 'in_progress' : 'already_decided',
+        request: recovered.request,
+      };
     case 'undetermined':
       return { kind: 'refused', problem: 'in_progress', request: stored.value };
   }
@@ -78,7 +90,11 @@ export interface StaleRecoveryDeps {
  * result is recorded the way the request's own flow records it, so an approved request whose
  * revoke never happened goes back to its approvers (src/domain/approval.ts), never to the requester.
  */
-export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Acting, stored: StoredItem<RevocationRequest>): Promise<StaleRecovery> {
+export async function recoverStaleExecution(
+  deps: StaleRecoveryDeps,
+  acting: Acting,
+  stored: StoredItem<RevocationRequest>,
+): Promise<StaleRecovery> {
   const request = stored.value;
   const startedAt = Date.parse(request.decidedAt ?? request.createdAt);
   const read = await acting.directory.getUser({ kind: 'objectId', id: request.target.id });
@@ -86,7 +102,8 @@ export async function recoverStaleExecution(deps: StaleRecoveryDeps, acting: Act
   const validFrom = read.ok && read.value.signInSessionsValidFrom ? Date.parse(read.value.signInSessionsValidFrom) : Number.NaN;
   const revoked = Number.isFinite(validFrom) && validFrom >= Math.floor(startedAt / 1000) * 1000;
   const now = deps.clock.now();
-  const finish = (outcome: RevocationOutcome): RevocationRequest => (request.approval ? completeApproval(request, outcome, now) : complete(request, outcome, now));
+  const finish = (outcome: RevocationOutcome): RevocationRequest =>
+    request.approval ? completeApproval(request, outcome, now) : complete(request, outcome, now);
   const next = revoked
     ? finish({ kind: 'revoked', at: new Date(validFrom).toISOString(), graphRequestId: read.ok ? read.graphRequestId : undefined })
     : finish({ kind: 'refused', code: 'timeout' });

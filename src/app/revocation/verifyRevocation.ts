@@ -10,9 +10,17 @@ export interface Verification {
   readonly verified: boolean;
 }
 
-export async function verifyRevocation(directory: DirectoryGateway, key: UserKey, revokeStartedAt: Date, options: { deadline?: number } = {}): Promise<Verification> {
+export async function verifyRevocation(
+  directory: DirectoryGateway,
+  key: UserKey,
+  revokeStartedAt: Date,
+  options: { deadline?: number } = {},
+): Promise<Verification> {
   const read = await directory.getUser(key, options);
   if (!read.ok || !read.value.signInSessionsValidFrom) return { verified: false };
   const validFrom = Date.parse(read.value.signInSessionsValidFrom);
-  return { validFromAfter: read.value.signInSessionsValidFrom, verified: Number.isFinite(validFrom) && validFrom >= revokeStartedAt.getTime() - 1000 };
+  return {
+    validFromAfter: read.value.signInSessionsValidFrom,
+    verified: Number.isFinite(validFrom) && validFrom >= revokeStartedAt.getTime() - 1000,
+  };
 }

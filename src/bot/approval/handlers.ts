@@ -48,14 +48,21 @@ async function submit<T extends Approvable>(turn: CardTurn, select: Select<T>): 
   if (!subjects || !channel) return messageResponse(NOT_SET_UP);
   const { bot, context, person } = turn;
   const channelName = await channel.displayName();
-  const submitted = await subjects.workflow.submit(toPersonRef(person), turn.subjectId, { route: await channel.route(), reason: text(turn.data.reason), steps: containmentFrom(turn.data) });
+  const submitted = await subjects.workflow.submit(toPersonRef(person), turn.subjectId, {
+    route: await channel.route(),
+    reason: text(turn.data.reason),
+    steps: containmentFrom(turn.data),
+  });
   switch (submitted.kind) {
     case 'refused':
       return answerRefusal(turn, subjects, submitted, 'requester');
     case 'unroutable':
       return keepOpen(turn, subjects, submitted.subject, explainApprovalRoute(submitted.problem, channelName));
     case 'duplicate': {
-      const notice = subjects.duplicateNotice?.(submitted.existing, channelName) ?? { title: 'Already waiting for approval', message: `This already waits for approval in ${channelName}.` };
+      const notice = subjects.duplicateNotice?.(submitted.existing, channelName) ?? {
+        title: 'Already waiting for approval',
+        message: `This already waits for approval in ${channelName}.`,
+      };
       return cardResponse(bot.presenter.notice(notice.title, notice.message, 'info'));
     }
     case 'submitted':
@@ -89,7 +96,9 @@ async function approve<T extends Approvable>(turn: CardTurn, select: Select<T>):
   if ('status' in session) return session;
   const acting = subjects.acting(person, session, context.adapter as CloudAdapter);
   if (!acting) return messageResponse('Bulk revocation isn’t available in this deployment.');
-  const work = subjects.workflow.approve(acting, approver, turn.subjectId, { deadline: deadlineIn(bot.budgets.invokeInMs + bot.budgets.backgroundInMs) });
+  const work = subjects.workflow.approve(acting, approver, turn.subjectId, {
+    deadline: deadlineIn(bot.budgets.invokeInMs + bot.budgets.backgroundInMs),
+  });
   return answerWithinBudget(turn, work, {
     what: 'background approval',
     inTime: (outcome) => afterDecision(turn, subjects, outcome),
@@ -100,8 +109,16 @@ async function approve<T extends Approvable>(turn: CardTurn, select: Select<T>):
     later: async (outcome, clicked) => {
       if (outcome.kind !== 'decided') return;
       if (outcome.execution !== undefined) subjects.follow?.(clicked.adapter, outcome.execution);
-      await publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, await subjects.cardForEveryone(outcome.subject), bot.logger);
-      if (outcome.subject.state !== 'awaitingApproval' && outcome.execution === undefined) await tellOf(bot, clicked.adapter, subjects, outcome.subject);
+      await publish(
+        clicked.adapter,
+        bot.appId,
+        clicked.reference,
+        clicked.activityId,
+        await subjects.cardForEveryone(outcome.subject),
+        bot.logger,
+      );
+      if (outcome.subject.state !== 'awaitingApproval' && outcome.execution === undefined)
+        await tellOf(bot, clicked.adapter, subjects, outcome.subject);
     },
   });
 }
@@ -133,7 +150,11 @@ async function withdraw<T extends Approvable>(turn: CardTurn, select: Select<T>)
  * refreshing to each approver's own view); an approver whose approval did not go through is told
  * why; the requester is told now, or when the approved work ends.
  */
-async function afterDecision<T extends Approvable>(turn: CardTurn, subjects: Subjects<T>, outcome: ApproveOutcome<T, unknown> | DecisionOutcome<T>): Promise<InvokeResponse> {
+async function afterDecision<T extends Approvable>(
+  turn: CardTurn,
+  subjects: Subjects<T>,
+  outcome: ApproveOutcome<T, unknown> | DecisionOutcome<T>,
+): Promise<InvokeResponse> {
   const { bot, context } = turn;
   if (outcome.kind === 'storage_unavailable') return cardResponse(bot.presenter.failure(STORAGE_UNAVAILABLE));
   if (outcome.kind === 'refused') return answerRefusal(turn, subjects, outcome, 'approver');
@@ -142,7 +163,9 @@ async function afterDecision<T extends Approvable>(turn: CardTurn, subjects: Sub
   const execution = 'execution' in outcome ? outcome.execution : undefined;
   if (execution !== undefined) subjects.follow?.(adapter, execution);
   const waiting = subject.state === 'awaitingApproval';
-  const audience = waiting ? await audienceOf(bot, adapter, (await requesterConversation(bot, subjects.conversations, subject.id))?.reference.user?.id) : undefined;
+  const audience = waiting
+    ? await audienceOf(bot, adapter, (await requesterConversation(bot, subjects.conversations, subject.id))?.reference.user?.id)
+    : undefined;
   const everyone = await subjects.cardForEveryone(subject, { refreshUserIds: audience });
   if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, everyone, bot.logger);
   // This approver could not do it (e.g. lacks the role): the subject waits for the next one.
@@ -152,18 +175,30 @@ async function afterDecision<T extends Approvable>(turn: CardTurn, subjects: Sub
 }
 
 /** A refusal in words: not theirs, their own, the wrong channel — or the subject's card as it now stands. */
-async function answerRefusal<T extends Approvable>(turn: Turn, subjects: Subjects<T>, refusal: { readonly problem: DecisionProblem; readonly subject?: T }, as: 'requester' | 'approver'): Promise<InvokeResponse> {
+async function answerRefusal<T extends Approvable>(
+  turn: Turn,
+  subjects: Subjects<T>,
+  refusal: { readonly problem: DecisionProblem; readonly subject?: T },
+  as: 'requester' | 'approver',
+): Promise<InvokeResponse> {
   const { problem, subject } = refusal;
   const { presenter, approvals } = turn.bot;
   if (!subject) return cardResponse(presenter.failure(explainDecision(problem)));
-  if (problem === 'not_requester' || (problem === 'wrong_tenant' && as === 'requester')) return messageResponse(explainDecision('not_requester', { requesterName: subject.requester.name }).message);
+  if (problem === 'not_requester' || (problem === 'wrong_tenant' && as === 'requester'))
+    return messageResponse(explainDecision('not_requester', { requesterName: subject.requester.name }).message);
   if (problem === 'self_approval') return messageResponse(explainDecision(problem).message);
-  if (problem === 'outside_approval_channel') return messageResponse(explainDecision(problem, { channelName: await approvals?.channel.displayName() }).message);
+  if (problem === 'outside_approval_channel')
+    return messageResponse(explainDecision(problem, { channelName: await approvals?.channel.displayName() }).message);
   return cardResponse(await subjects.card(turn, subject));
 }
 
 /** The subject could not go to the channel: its card stays as it was, and a message says why. */
-async function keepOpen<T extends Approvable>(turn: CardTurn, subjects: Subjects<T>, subject: T, why: { title: string; message: string; hint?: string }): Promise<InvokeResponse> {
+async function keepOpen<T extends Approvable>(
+  turn: CardTurn,
+  subjects: Subjects<T>,
+  subject: T,
+  why: { title: string; message: string; hint?: string },
+): Promise<InvokeResponse> {
   await turn.context.sendActivity(cardActivity(turn.bot.presenter.notice(why.title, `${why.message} ${why.hint ?? ''}`.trim(), 'warning')));
   return cardResponse(await subjects.card(turn, subject));
 }
@@ -175,7 +210,14 @@ async function audienceOf(bot: BotServices, adapter: CloudAdapter, requesterTeam
 }
 
 async function tellOf<T extends Approvable>(bot: BotServices, adapter: CloudAdapter, subjects: Subjects<T>, subject: T): Promise<void> {
-  await tellRequester(bot, adapter, subjects.conversations, subject.id, await subjects.cardForEveryone(subject), subjects.decisionText(subject));
+  await tellRequester(
+    bot,
+    adapter,
+    subjects.conversations,
+    subject.id,
+    await subjects.cardForEveryone(subject),
+    subjects.decisionText(subject),
+  );
 }
 
 /** An approver's click: who, and the conversation it came from (the approval rules check it is the security channel). */

@@ -19,18 +19,36 @@ export interface RequesterConversation {
 }
 
 /** Remembers this turn's conversation as the requester's, with their card `activityId` (kept if already known). */
-export async function rememberRequester(bot: BotServices, namespace: StoreNamespace, subjectId: string, context: TurnContext, activityId: string | undefined, subjectExpiresAt: string): Promise<void> {
+export async function rememberRequester(
+  bot: BotServices,
+  namespace: StoreNamespace,
+  subjectId: string,
+  context: TurnContext,
+  activityId: string | undefined,
+  subjectExpiresAt: string,
+): Promise<void> {
   const value: RequesterConversation = { reference: TurnContext.getConversationReference(context.activity), activityId };
   await bot.store.create(namespace, subjectId, value, { expiresAt: new Date(Date.parse(subjectExpiresAt) + KEPT_AFTER_EXPIRY_IN_MS) });
 }
 
 /** Where the requester's copy is, if known. */
-export async function requesterConversation(bot: BotServices, namespace: StoreNamespace, subjectId: string): Promise<RequesterConversation | undefined> {
+export async function requesterConversation(
+  bot: BotServices,
+  namespace: StoreNamespace,
+  subjectId: string,
+): Promise<RequesterConversation | undefined> {
   return (await bot.store.get<RequesterConversation>(namespace, subjectId))?.value;
 }
 
 /** Updates the requester's copy and tells them `text` in their own conversation; a failure is logged, never thrown. */
-export async function tellRequester(bot: BotServices, adapter: CloudAdapter, namespace: StoreNamespace, subjectId: string, card: AdaptiveCard, text: string): Promise<void> {
+export async function tellRequester(
+  bot: BotServices,
+  adapter: CloudAdapter,
+  namespace: StoreNamespace,
+  subjectId: string,
+  card: AdaptiveCard,
+  text: string,
+): Promise<void> {
   const stored = await requesterConversation(bot, namespace, subjectId);
   if (!stored) return;
   try {

@@ -70,7 +70,8 @@ export function requestSubjects(bot: BotServices): SubjectAtEdge<RevocationReque
       const by = request.decidedBy?.name ?? 'An approver';
       const who = request.target.displayName;
       if (request.state === 'succeeded') return `${by} approved your request: ${who}'s sessions are revoked.`;
-      if (request.state === 'rejected') return `${by} rejected your request to revoke ${who}'s sessions${request.approval?.rejectReason ? `: “${request.approval.rejectReason}”` : '.'}`;
+      if (request.state === 'rejected')
+        return `${by} rejected your request to revoke ${who}'s sessions${request.approval?.rejectReason ? `: “${request.approval.rejectReason}”` : '.'}`;
       return `${by} approved your request for ${who}, but the revocation failed. See the card for why.`;
     },
     stillWaitingNotice(request) {
@@ -90,7 +91,14 @@ export function requestSubjects(bot: BotServices): SubjectAtEdge<RevocationReque
       const card = request.approval?.card;
       if (!known || !card) return;
       try {
-        await publish(adapter, bot.appId, { ...known.reference, conversation: { ...known.reference.conversation!, id: card.conversationId } }, card.activityId, await requestCardForEveryone(bot, request), bot.logger);
+        await publish(
+          adapter,
+          bot.appId,
+          { ...known.reference, conversation: { ...known.reference.conversation!, id: card.conversationId } },
+          card.activityId,
+          await requestCardForEveryone(bot, request),
+          bot.logger,
+        );
       } catch (error) {
         bot.logger.warn({ err: error, requestId: request.id }, 'could not update the approval card');
       }

@@ -45,13 +45,24 @@ export class AuditCommandHandler {
     if (query.subject) {
       const who = await this.resolve(context, query.subject.who);
       if (!who) {
-        await this.send(context, this.options.presenter.notice('Couldn’t identify that person', 'Teams couldn’t tell me who that is. Try their email address (UPN) instead, e.g. audit for adele@contoso.com.', 'warning'));
+        await this.send(
+          context,
+          this.options.presenter.notice(
+            'Couldn’t identify that person',
+            'Teams couldn’t tell me who that is. Try their email address (UPN) instead, e.g. audit for adele@contoso.com.',
+            'warning',
+          ),
+        );
         return;
       }
       subject = { role: query.subject.role, who };
     }
     const inSecurityChannel = await this.inSecurityChannel(context, acting);
-    const outcome = await this.options.queries.run(acting, { mode: query.mode, format: query.format, limit: query.limit, subject }, { inSecurityChannel, deadline });
+    const outcome = await this.options.queries.run(
+      acting,
+      { mode: query.mode, format: query.format, limit: query.limit, subject },
+      { inSecurityChannel, deadline },
+    );
     await this.answer(context, outcome, query);
   }
 
@@ -71,13 +82,30 @@ export class AuditCommandHandler {
         );
         return;
       case 'failed':
-        await this.send(context, presenter.failure(explainDirectoryFailure(outcome.failure.code), { graphRequestId: outcome.failure.graphRequestId }));
+        await this.send(
+          context,
+          presenter.failure(explainDirectoryFailure(outcome.failure.code), { graphRequestId: outcome.failure.graphRequestId }),
+        );
         return;
       case 'unknown_subject':
-        await this.send(context, presenter.notice('No one found', `No one in your directory matches “${outcome.query}”. Use their email address (UPN) or object id.`, 'info'));
+        await this.send(
+          context,
+          presenter.notice(
+            'No one found',
+            `No one in your directory matches “${outcome.query}”. Use their email address (UPN) or object id.`,
+            'info',
+          ),
+        );
         return;
       case 'ambiguous_subject':
-        await this.send(context, presenter.notice('Several people match', `More than one person matches “${outcome.query}”. Use their email address (UPN) or object id.`, 'info'));
+        await this.send(
+          context,
+          presenter.notice(
+            'Several people match',
+            `More than one person matches “${outcome.query}”. Use their email address (UPN) or object id.`,
+            'info',
+          ),
+        );
         return;
       case 'storage_unavailable':
         await this.send(context, presenter.failure(STORAGE_UNAVAILABLE));
@@ -88,7 +116,11 @@ export class AuditCommandHandler {
       case 'exported': {
         const what = `${outcome.count} record${outcome.count === 1 ? '' : 's'}${scopeOf(outcome.subject)}, oldest first, ${outcome.format === 'csv' ? 'CSV' : 'JSON Lines'}`;
         const more = outcome.more ? ' Older records match too: run `npm run audit:export` on the bot’s host for everything.' : '';
-        await context.sendActivity({ type: 'message', textFormat: 'markdown', text: `Audit export (${what}).${more}\n\n\`\`\`\n${inlineSafe(outcome.content, outcome.format)}\`\`\`` });
+        await context.sendActivity({
+          type: 'message',
+          textFormat: 'markdown',
+          text: `Audit export (${what}).${more}\n\n\`\`\`\n${inlineSafe(outcome.content, outcome.format)}\`\`\``,
+        });
         return;
       }
     }
@@ -141,11 +173,16 @@ export class AuditCommandHandler {
 
 function scopeOf(subject: Extract<AuditOutcome, { kind: 'listed' }>['subject']): string {
   if (!subject) return '';
-  const who = subject.displayName && subject.userPrincipalName ? `${subject.displayName} (${subject.userPrincipalName})` : (subject.userPrincipalName ?? subject.id ?? 'that person');
+  const who =
+    subject.displayName && subject.userPrincipalName
+      ? `${subject.displayName} (${subject.userPrincipalName})`
+      : (subject.userPrincipalName ?? subject.id ?? 'that person');
   return subject.role === 'target' ? ` about ${who}` : ` by ${who}`;
 }
 
-function person(p: { aadObjectId?: string; id?: string; name?: string; displayName?: string; userPrincipalName?: string } | undefined): string | undefined {
+function person(
+  p: { aadObjectId?: string; id?: string; name?: string; displayName?: string; userPrincipalName?: string } | undefined,
+): string | undefined {
   if (!p) return undefined;
   const name = p.name ?? p.displayName;
   const upn = p.userPrincipalName;

@@ -13,7 +13,8 @@ export const cancel: CardHandler = async (turn) => {
   if (!bulk) return messageResponse(NO_BULK);
   const outcome = await bulk.service.cancel(toPersonRef(turn.person), turn.subjectId);
   if (outcome.kind === 'refused') {
-    if (outcome.problem === 'not_requester') return messageResponse(explainDecision('not_requester', { requesterName: outcome.run?.requester.name }).message);
+    if (outcome.problem === 'not_requester')
+      return messageResponse(explainDecision('not_requester', { requesterName: outcome.run?.requester.name }).message);
     return cardResponse(outcome.run ? runCard(turn, bulk, outcome.run) : bot.presenter.failure(explainDecision(outcome.problem)));
   }
   const card = runCard(turn, bulk, outcome.run);

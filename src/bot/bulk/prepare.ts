@@ -22,15 +22,18 @@ type BulkCommand = Extract<Command, { kind: 'revokeBulk' }>;
 export async function prepare(turn: CommandTurn<BulkCommand>): Promise<void> {
   const { bot, context, person } = turn;
   const bulk = bot.bulk;
-  const notice = (title: string, message: string, tone: 'info' | 'warning'): Promise<unknown> => sendCard(context, bot.presenter.notice(title, message, tone));
+  const notice = (title: string, message: string, tone: 'info' | 'warning'): Promise<unknown> =>
+    sendCard(context, bot.presenter.notice(title, message, tone));
   if (!bulk) return void (await notice('Bulk revocation isn’t available here', 'This bot was started without bulk revocation.', 'info'));
   const session = await sessionFor(turn, { command: turn.command });
   if (!session) return;
   const source = turn.command.source;
   const label = describeBulkSource(source);
   const acting = bulkActingFor(person, session);
-  if (!acting) return void (await notice('Bulk revocation isn’t available', 'This deployment cannot read groups or departments.', 'warning'));
-  const request: BulkSourceRequest = source.kind === 'department' ? { kind: 'department', department: source.name } : { kind: 'group', group: source.ref };
+  if (!acting)
+    return void (await notice('Bulk revocation isn’t available', 'This deployment cannot read groups or departments.', 'warning'));
+  const request: BulkSourceRequest =
+    source.kind === 'department' ? { kind: 'department', department: source.name } : { kind: 'group', group: source.ref };
   const prepared = await bulk.service.prepare(acting, request, { maxTargets: bulk.maxTargets });
   switch (prepared.kind) {
     case 'prepared': {
@@ -51,14 +54,26 @@ export async function prepare(turn: CommandTurn<BulkCommand>): Promise<void> {
     case 'empty':
       return void (await notice('Nobody to revoke', `The ${label} has no users in it.`, 'info'));
     case 'not_found':
-      return void (await notice('Not found', `No ${label} exists in your directory. Check the name, or use the group's object id.`, 'info'));
+      return void (await notice(
+        'Not found',
+        `No ${label} exists in your directory. Check the name, or use the group's object id.`,
+        'info',
+      ));
     case 'ambiguous_group':
-      return void (await notice('Several groups have that name', `More than one ${label} exists. Use the group's object id instead: revoke group <object id>.`, 'info'));
+      return void (await notice(
+        'Several groups have that name',
+        `More than one ${label} exists. Use the group's object id instead: revoke group <object id>.`,
+        'info',
+      ));
     case 'failed': {
       // Reading members is a permission matter (GroupMember.Read.All / User.Read.All), not a directory role.
       const why =
         prepared.failure.code === 'forbidden'
-          ? { title: 'Couldn’t read who is in it', message: `Microsoft Graph refused to list the members of the ${label}. The app may lack the GroupMember.Read.All permission in your organisation.`, hint: 'Ask your Entra administrator to grant it (see the set-up guide).' }
+          ? {
+              title: 'Couldn’t read who is in it',
+              message: `Microsoft Graph refused to list the members of the ${label}. The app may lack the GroupMember.Read.All permission in your organisation.`,
+              hint: 'Ask your Entra administrator to grant it (see the set-up guide).',
+            }
           : explainDirectoryFailure(prepared.failure.code);
       await sendCard(context, bot.presenter.failure(why, { graphRequestId: prepared.failure.graphRequestId }));
       return;

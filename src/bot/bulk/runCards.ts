@@ -40,7 +40,10 @@ export function runView(bot: BotServices, bulk: BulkRuns, run: BulkRun, extra: R
   const report = reportOf(run);
   const started = run.state === 'running' || run.state === 'completed' || (run.state === 'cancelled' && run.startedAt !== undefined);
   const state: BulkView['state'] = run.state === 'awaitingApproval' ? 'awaiting' : run.state;
-  const paused = run.state === 'running' && !bulk.service.isExecuting(run.id) && (run.stopped || !run.execution || Date.parse(run.execution.leaseUntil) < bot.clock.now().getTime());
+  const paused =
+    run.state === 'running' &&
+    !bulk.service.isExecuting(run.id) &&
+    (run.stopped || !run.execution || Date.parse(run.execution.leaseUntil) < bot.clock.now().getTime());
   return {
     runId: run.id,
     sourceLabel: `${run.source.kind} “${run.source.label}”`,
@@ -51,7 +54,11 @@ export function runView(bot: BotServices, bulk: BulkRuns, run: BulkRun, extra: R
     tierCounts: summary.tiers,
     admins: summary.admins.map((a) => `${a.displayName} (${a.tier ? TIER_LABEL[a.tier] : 'role unknown'})`),
     progress: started ? progressOf(run) : undefined,
-    failures: report.failures.map((f) => ({ name: f.displayName, userPrincipalName: f.userPrincipalName, reason: explainDirectoryFailure(f.code, f.displayName).title.toLowerCase() })),
+    failures: report.failures.map((f) => ({
+      name: f.displayName,
+      userPrincipalName: f.userPrincipalName,
+      reason: explainDirectoryFailure(f.code, f.displayName).title.toLowerCase(),
+    })),
     verified: report.verified,
     decidedByName: run.decidedBy?.name,
     decidedAt: run.completedAt ?? run.decidedAt,
@@ -59,7 +66,9 @@ export function runView(bot: BotServices, bulk: BulkRuns, run: BulkRun, extra: R
     rejectReason: run.approval?.rejectReason,
     expiresAt: run.expiresAt,
     approvalChannelName: bot.approvals ? bot.approvals.channel.cachedDisplayName() : undefined,
-    notice: paused ? `Paused: ${run.decidedBy?.name ?? 'the person who started it'} can click Refresh to continue (their sign-in is needed again).` : undefined,
+    notice: paused
+      ? `Paused: ${run.decidedBy?.name ?? 'the person who started it'} can click Refresh to continue (their sign-in is needed again).`
+      : undefined,
     ...extra,
   };
 }
@@ -111,16 +120,29 @@ export function reportWhenFinished(bot: BotServices, bulk: BulkRuns, adapter: Cl
         const run = 'run' in outcome && outcome.run ? outcome.run : undefined;
         if (!run) return;
         await updateRunCards(bot, bulk, adapter, run);
-        if (run.approval) await tellRequester(bot, adapter, NAMESPACE.bulkRequesterConversations, run.id, runCardForEveryone(bot, bulk, run), runDecisionText(run));
+        if (run.approval)
+          await tellRequester(
+            bot,
+            adapter,
+            NAMESPACE.bulkRequesterConversations,
+            run.id,
+            runCardForEveryone(bot, bulk, run),
+            runDecisionText(run),
+          );
       })
       .catch((error: unknown) => bot.logger.error({ err: error }, 'bulk run report failed')),
   );
 }
 
 /** A conversation reference for a card in the security channel (any thread) or in the requester's conversation. */
-async function referenceFor(bot: BotServices, conversationId: string, requesterReference?: Partial<ConversationReference>): Promise<Partial<ConversationReference> | undefined> {
+async function referenceFor(
+  bot: BotServices,
+  conversationId: string,
+  requesterReference?: Partial<ConversationReference>,
+): Promise<Partial<ConversationReference> | undefined> {
   const known = await bot.approvals?.channel.get();
-  if (known && conversationId.split(';')[0] === known.channelId) return { ...known.reference, conversation: { ...known.reference.conversation!, id: conversationId } };
+  if (known && conversationId.split(';')[0] === known.channelId)
+    return { ...known.reference, conversation: { ...known.reference.conversation!, id: conversationId } };
   if (requesterReference) return { ...requesterReference, conversation: { ...requesterReference.conversation!, id: conversationId } };
   return undefined;
 }

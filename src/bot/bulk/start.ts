@@ -18,7 +18,8 @@ export const start: CardHandler = async (turn) => {
   const check = await bulk.service.checkStart(toPersonRef(person), turn.subjectId);
   if (check.kind === 'refused') {
     if (!check.run) return cardResponse(bot.presenter.failure(explainDecision(check.problem)));
-    if (check.problem === 'not_requester' || check.problem === 'wrong_tenant') return messageResponse(explainDecision('not_requester', { requesterName: check.run.requester.name }).message);
+    if (check.problem === 'not_requester' || check.problem === 'wrong_tenant')
+      return messageResponse(explainDecision('not_requester', { requesterName: check.run.requester.name }).message);
     return cardResponse(runCard(turn, bulk, check.run));
   }
   const session = await bot.signIn.forClick(context, person);
@@ -28,7 +29,8 @@ export const start: CardHandler = async (turn) => {
   const adapter = context.adapter as CloudAdapter;
   const started = await bulk.service.start(acting, turn.subjectId, watchProgress(bot, bulk, adapter));
   if (started.kind === 'storage_unavailable') return cardResponse(bot.presenter.failure(STORAGE_UNAVAILABLE));
-  if (started.kind === 'refused') return cardResponse(started.run ? runCard(turn, bulk, started.run) : bot.presenter.failure(explainDecision(started.problem)));
+  if (started.kind === 'refused')
+    return cardResponse(started.run ? runCard(turn, bulk, started.run) : bot.presenter.failure(explainDecision(started.problem)));
   reportWhenFinished(bot, bulk, adapter, started.finished);
   const card = runCardForEveryone(bot, bulk, started.run);
   if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);

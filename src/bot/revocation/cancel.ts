@@ -14,7 +14,8 @@ export const cancel: CardHandler = async (turn) => {
   if (bot.approvals && (await bot.revocations.get(turn.subjectId))?.state === 'awaitingApproval') return withdrawRequest(turn);
   const outcome = await bot.revocations.cancel(toPersonRef(turn.person), turn.subjectId);
   if (outcome.kind === 'refused') {
-    if (outcome.problem === 'not_requester') return messageResponse(explainDecision('not_requester', { requesterName: outcome.request?.requester.name }).message);
+    if (outcome.problem === 'not_requester')
+      return messageResponse(explainDecision('not_requester', { requesterName: outcome.request?.requester.name }).message);
     return cardResponse(outcome.request ? bot.presenter.request(outcome.request) : bot.presenter.failure(explainDecision(outcome.problem)));
   }
   const card = bot.presenter.request(outcome.request);

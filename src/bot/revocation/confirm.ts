@@ -28,7 +28,8 @@ async function run(turn: CardTurn, ticked: Readonly<Record<string, unknown>>): P
   const check = await bot.revocations.checkConfirm(toPersonRef(person), turn.subjectId);
   if (check.kind === 'refused') {
     if (!check.request) return cardResponse(bot.presenter.failure(explainDecision(check.problem)));
-    if (check.problem === 'not_requester' || check.problem === 'wrong_tenant') return messageResponse(explainDecision('not_requester', { requesterName: check.request.requester.name }).message);
+    if (check.problem === 'not_requester' || check.problem === 'wrong_tenant')
+      return messageResponse(explainDecision('not_requester', { requesterName: check.request.requester.name }).message);
     return cardResponse(await requestCard(turn, check.request));
   }
   const limited = bot.limits.forInvoke('revoke', person);
@@ -36,19 +37,24 @@ async function run(turn: CardTurn, ticked: Readonly<Record<string, unknown>>): P
   const session = await bot.signIn.forClick(context, person);
   if ('status' in session) return session;
   const acting = actingFor(person, session);
-  const work = bot.revocations.confirm(acting, turn.subjectId, { deadline: deadlineIn(bot.budgets.invokeInMs + bot.budgets.backgroundInMs), containment: containmentFrom(ticked) });
+  const work = bot.revocations.confirm(acting, turn.subjectId, {
+    deadline: deadlineIn(bot.budgets.invokeInMs + bot.budgets.backgroundInMs),
+    containment: containmentFrom(ticked),
+  });
   return answerWithinBudget(turn, work, {
     what: 'background revoke',
     inTime: async (outcome) => {
       const card = outcomeCard(bot, outcome, acting.person);
-      if (outcome.kind === 'completed' && context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);
+      if (outcome.kind === 'completed' && context.activity.replyToId)
+        await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);
       return cardResponse(card);
     },
     meanwhile: async () => {
       const current = await bot.revocations.get(turn.subjectId);
       return cardResponse(current ? bot.presenter.request(current) : bot.presenter.notice('Working on it', 'Revoking sessions…'));
     },
-    later: (outcome, clicked) => publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, outcomeCard(bot, outcome, acting.person), bot.logger),
+    later: (outcome, clicked) =>
+      publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, outcomeCard(bot, outcome, acting.person), bot.logger),
   });
 }
 

@@ -27,6 +27,8 @@ export const pick: CardHandler = async (turn) => {
     case 'none':
       return cardResponse(bot.presenter.notice('No longer found', 'That person could not be found any more.', 'info'));
     case 'failed':
-      return cardResponse(bot.presenter.failure(explainDirectoryFailure(outcome.failure.code), { graphRequestId: outcome.failure.graphRequestId }));
+      return cardResponse(
+        bot.presenter.failure(explainDirectoryFailure(outcome.failure.code), { graphRequestId: outcome.failure.graphRequestId }),
+      );
   }
 };

@@ -12,7 +12,11 @@ import type { BotServices, Turn } from '../turn';
 export async function requestCard(turn: Turn, request: RevocationRequest, extra: ViewContext = {}): Promise<AdaptiveCard> {
   const approvals = turn.bot.approvals;
   if (!approvals || !(request.approval || request.state === 'awaitingApproval')) return turn.bot.presenter.request(request, extra);
-  return turn.bot.presenter.request(request, { approvalChannelName: await approvals.channel.displayName(), viewer: viewerOf(turn, request.requester), ...extra });
+  return turn.bot.presenter.request(request, {
+    approvalChannelName: await approvals.channel.displayName(),
+    viewer: viewerOf(turn, request.requester),
+    ...extra,
+  });
 }
 
 /** The card everyone sees (read only), for updates posted outside a turn. */

@@ -31,7 +31,14 @@ export async function revoke(turn: CommandTurn<RevokeCommand>): Promise<void> {
       await sendCard(context, bot.presenter.pickList(found.pickId, found.query, found.candidates, found.truncated));
       return;
     case 'none':
-      await sendCard(context, bot.presenter.notice('No one found', `No one in your directory matches “${found.query}”. Check the spelling, or use their email address (UPN).`, 'info'));
+      await sendCard(
+        context,
+        bot.presenter.notice(
+          'No one found',
+          `No one in your directory matches “${found.query}”. Check the spelling, or use their email address (UPN).`,
+          'info',
+        ),
+      );
       return;
     case 'failed':
       return answerDirectoryFailure(turn, found.failure, parked);

@@ -11,7 +11,11 @@ import { sendCard } from '../turnHelpers';
 import type { ParkedCommand } from './signIn';
 
 /** Failures after which Entra wants a fresh sign-in. */
-const SIGN_IN_AGAIN: ReadonlySet<DirectoryFailure['code']> = new Set<DirectoryFailure['code']>(['sign_in_expired', 'token_invalid', 'interaction_required']);
+const SIGN_IN_AGAIN: ReadonlySet<DirectoryFailure['code']> = new Set<DirectoryFailure['code']>([
+  'sign_in_expired',
+  'token_invalid',
+  'interaction_required',
+]);
 
 /** The sender's session for this command, or undefined when they were asked to sign in first (the command is parked). */
 export async function sessionFor(turn: CommandTurn, parked: ParkedCommand): Promise<DelegatedSession | undefined> {
@@ -28,7 +32,10 @@ export async function sessionFor(turn: CommandTurn, parked: ParkedCommand): Prom
  * (Entra keeps asking for more than a sign-in, e.g. MFA: no sign-in loop).
  */
 export async function answerDirectoryFailure(turn: CommandTurn, failure: DirectoryFailure, parked: ParkedCommand): Promise<void> {
-  await sendCard(turn.context, turn.bot.presenter.failure(explainDirectoryFailure(failure.code), { graphRequestId: failure.graphRequestId }));
+  await sendCard(
+    turn.context,
+    turn.bot.presenter.failure(explainDirectoryFailure(failure.code), { graphRequestId: failure.graphRequestId }),
+  );
   if (!SIGN_IN_AGAIN.has(failure.code)) return;
   turn.bot.signIn.forget(turn.person);
   if (!turn.resumed) await turn.bot.signIn.park(turn.context, turn.person, parked, 'Sign in again to continue.');

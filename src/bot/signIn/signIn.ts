@@ -138,7 +138,9 @@ export class SignIn {
     const { store } = this.options;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const existing = await store.get<ParkedCommand>(NAMESPACE.parkedCommands, key);
-      const written = existing ? await store.replace(NAMESPACE.parkedCommands, key, parked, existing.etag, { expiresAt }) : await store.create(NAMESPACE.parkedCommands, key, parked, { expiresAt });
+      const written = existing
+        ? await store.replace(NAMESPACE.parkedCommands, key, parked, existing.etag, { expiresAt })
+        : await store.create(NAMESPACE.parkedCommands, key, parked, { expiresAt });
       if (written.ok) return;
     }
   }

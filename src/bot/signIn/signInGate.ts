@@ -56,7 +56,12 @@ export class SignInGate {
     const client = userTokenClient(context);
     if (!client) return { ok: false, reason: 'refused', problem: 'sign_in_unavailable' };
     try {
-      const response = await client.getUserToken(context.activity.from.id, this.options.connectionName, context.activity.channelId, code.trim());
+      const response = await client.getUserToken(
+        context.activity.from.id,
+        this.options.connectionName,
+        context.activity.channelId,
+        code.trim(),
+      );
       if (!response?.token) return { ok: false, reason: 'refused', problem: 'bad_code' };
       return this.fromToken(person, response.token);
     } catch {

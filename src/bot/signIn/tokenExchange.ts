@@ -29,7 +29,12 @@ export async function tokenExchange(turn: InvokeTurn): Promise<InvokeResponse> {
   const session = await bot.signIn.fromToken(person, value.token);
   if (!session.ok) return failed('The sign-in could not be used. Proceed with regular sign-in.');
   const now = bot.clock.now();
-  const first = await bot.store.create(NAMESPACE.tokenExchanges, `${context.activity.conversation.id}|${id}`, { at: now.toISOString() }, { expiresAt: new Date(now.getTime() + REMEMBERED_FOR_IN_MS) });
+  const first = await bot.store.create(
+    NAMESPACE.tokenExchanges,
+    `${context.activity.conversation.id}|${id}`,
+    { at: now.toISOString() },
+    { expiresAt: new Date(now.getTime() + REMEMBERED_FOR_IN_MS) },
+  );
   if (first.ok) await turn.resume(person, session.session);
   return { status: 200, body: { id, connectionName } };
 }

@@ -168,7 +168,9 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     }
     const records: AuditRecord[] = [];
     for (let i = 0; i < names.length; i += DOWNLOAD_CONCURRENCY) {
-      records.push(...(await Promise.all(names.slice(i, i + DOWNLOAD_CONCURRENCY).map(async (name) => (await this.readRecord(name)) as AuditRecord))));
+      records.push(
+        ...(await Promise.all(names.slice(i, i + DOWNLOAD_CONCURRENCY).map(async (name) => (await this.readRecord(name)) as AuditRecord))),
+      );
     }
     return records;
   }
@@ -230,9 +232,13 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     if (!result.ok) throw unavailable(undefined, 'audit verify');
     const { hasImmutabilityPolicy, hasLegalHold } = result.value;
     if (hasImmutabilityPolicy || hasLegalHold) {
-      return [`the audit container ${this.container.containerName} is under ${hasImmutabilityPolicy ? 'a time-based retention policy' : 'a legal hold'}: the service refuses to change or delete its records.`];
+      return [
+        `the audit container ${this.container.containerName} is under ${hasImmutabilityPolicy ? 'a time-based retention policy' : 'a legal hold'}: the service refuses to change or delete its records.`,
+      ];
     }
-    return [`the audit container ${this.container.containerName} has no immutability policy: anyone with the account key can change or delete records (the chain shows it). docs/going-live.md says how to add one.`];
+    return [
+      `the audit container ${this.container.containerName} has no immutability policy: anyone with the account key can change or delete records (the chain shows it). docs/going-live.md says how to add one.`,
+    ];
   }
 
   async *stored(): AsyncIterable<StoredAuditRecord> {
@@ -264,7 +270,10 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
       if (listed.length === 0) {
         // A whole bucket gone: report it here rather than walk on through empty buckets to the top
         // (a forged blob with a huge number must not make the walk endless).
-        yield { position: expected, problem: `record ${expected} is missing (nothing is stored from there to ${bucket * BUCKET_SIZE + BUCKET_SIZE - 1})` };
+        yield {
+          position: expected,
+          problem: `record ${expected} is missing (nothing is stored from there to ${bucket * BUCKET_SIZE + BUCKET_SIZE - 1})`,
+        };
         return;
       }
       for (let i = 0; i < listed.length; i += DOWNLOAD_CONCURRENCY) {
@@ -281,7 +290,13 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
           }
           expected = item.seq + 1;
           const wrong = typeof body === 'object' && body !== null ? disagreeingMetadata(item.metadata, body as AuditRecord) : [];
-          yield wrong.length > 0 ? { position: item.seq, record: body, problem: `the blob's metadata disagrees with the record (${wrong.join(', ')}): filters would be misled` } : { position: item.seq, record: body };
+          yield wrong.length > 0
+            ? {
+                position: item.seq,
+                record: body,
+                problem: `the blob's metadata disagrees with the record (${wrong.join(', ')}): filters would be misled`,
+              }
+            : { position: item.seq, record: body };
         }
       }
     }
@@ -321,7 +336,8 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
       const bodies = await Promise.all(seqs.map((seq) => legacy.readRecord(auditRecordName(seq))));
       const records = seqs.map((seq, i) => {
         const { seq: _seq, id, prevHash: _prev, hash: _hash, ...entry } = (bodies[i] ?? {}) as Record<string, unknown>;
-        if (typeof id !== 'string') throw new StorageUnavailableError(`Storage unavailable during audit adopt (legacy record ${seq} has no id).`);
+        if (typeof id !== 'string')
+          throw new StorageUnavailableError(`Storage unavailable during audit adopt (legacy record ${seq} has no id).`);
         const record = chainRecord(normalizeAuditEntry(entry as unknown as AuditEntry), seq, id, prevHash);
         prevHash = record.hash;
         return record;
@@ -363,7 +379,8 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     } catch (error) {
       if (refusalOf(error) === 'already_exists' || refusalOf(error) === 'condition_not_met') return false;
       const status = statusOf(error);
-      if (status === 400 || status === 413) throw new AuditRecordRejectedError(`The audit log refused the record (HTTP ${status}).`, { cause: error });
+      if (status === 400 || status === 413)
+        throw new AuditRecordRejectedError(`The audit log refused the record (HTTP ${status}).`, { cause: error });
       throw unavailable(error, 'audit append');
     }
   }
@@ -377,7 +394,9 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
   private linkOf(seq: number, record: unknown): Link {
     const hash = typeof record === 'object' && record !== null ? (record as { hash?: unknown }).hash : undefined;
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) {
-      throw new StorageUnavailableError(`Storage unavailable during audit append (record ${seq} has no hash to chain onto; run npm run audit:verify).`);
+      throw new StorageUnavailableError(
+        `Storage unavailable during audit append (record ${seq} has no hash to chain onto; run npm run audit:verify).`,
+      );
     }
     const link = { seq, hash };
     if (seq > (this.lastLink?.seq ?? 0)) this.lastLink = link;
@@ -407,8 +426,13 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
   }
 
   private async readBody(name: string): Promise<string> {
-    const result = await attempt('audit read', async () => readStream((await this.container.getBlobClient(name).download(0)).readableStreamBody));
-    if (!result.ok) throw new StorageUnavailableError(`Storage unavailable during audit read (${result.refused === 'not_found' ? 'a record vanished while it was read' : 'a record could not be read'}).`);
+    const result = await attempt('audit read', async () =>
+      readStream((await this.container.getBlobClient(name).download(0)).readableStreamBody),
+    );
+    if (!result.ok)
+      throw new StorageUnavailableError(
+        `Storage unavailable during audit read (${result.refused === 'not_found' ? 'a record vanished while it was read' : 'a record could not be read'}).`,
+      );
     return result.value;
   }
 

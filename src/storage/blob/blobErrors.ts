@@ -13,7 +13,8 @@ export type BlobRefusal = 'not_found' | 'already_exists' | 'condition_not_met';
 /** The HTTP status of a failed request, when it had one. */
 export function statusOf(error: unknown): number | undefined {
   if (error instanceof RestError) return error.statusCode;
-  if (typeof error === 'object' && error !== null && typeof (error as { statusCode?: unknown }).statusCode === 'number') return (error as { statusCode: number }).statusCode;
+  if (typeof error === 'object' && error !== null && typeof (error as { statusCode?: unknown }).statusCode === 'number')
+    return (error as { statusCode: number }).statusCode;
   return undefined;
 }
 
@@ -48,7 +49,10 @@ export function unavailable(error: unknown, operation: string): StorageUnavailab
  * Runs one blob request: a refusal comes back as `{ refused }`; everything else is
  * StorageUnavailableError. (Validate arguments before calling: nothing thrown inside passes through.)
  */
-export async function attempt<T>(operation: string, request: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; refused: BlobRefusal }> {
+export async function attempt<T>(
+  operation: string,
+  request: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; refused: BlobRefusal }> {
   try {
     return { ok: true, value: await request() };
   } catch (error) {

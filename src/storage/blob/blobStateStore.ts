@@ -14,7 +14,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient, Metadata } from '@azure/storage-blob';
-import { StorageUnavailableError, type CreateResult, type ListOptions, type ReplaceResult, type StateStore, type StoredItem, type WriteOptions } from '../../app/ports/stateStore';
+import {
+  StorageUnavailableError,
+  type CreateResult,
+  type ListOptions,
+  type ReplaceResult,
+  type StateStore,
+  type StoredItem,
+  type WriteOptions,
+} from '../../app/ports/stateStore';
 import type { Clock } from '../../domain/clock';
 import { assertNoSecretLikeContent, serializeWithoutSecrets } from '../secretGuard';
 import { attempt, unavailable } from './blobErrors';
@@ -72,7 +80,13 @@ function metadataFor(expiresAt: number | undefined, writeId: string, nowInMs: nu
 function rawFrom(etag: string | undefined, metadata: Metadata | undefined, json?: string): RawItem {
   if (!etag) throw new StorageUnavailableError('Storage answered without an ETag.');
   const expires = metadata?.expiresat === undefined ? undefined : Number(metadata.expiresat);
-  return { etag, expiresAt: Number.isFinite(expires) ? expires : undefined, writeId: metadata?.writeid, writtenAt: metadata?.writtenat ?? '', json };
+  return {
+    etag,
+    expiresAt: Number.isFinite(expires) ? expires : undefined,
+    writeId: metadata?.writeid,
+    writtenAt: metadata?.writtenat ?? '',
+    json,
+  };
 }
 
 /** A download's body as UTF-8 text. */
@@ -123,7 +137,13 @@ export class BlobStateStore implements StateStore {
       if (this.isLive(current)) return { ok: false, reason: 'exists', current: toItem<T>(current) };
       // An expired item is absent: take its place, unless someone else does first.
       const overWriteId = randomUUID();
-      const replaced = await this.upload(name, json, { ifMatch: current.etag }, metadataFor(expiresAt, overWriteId, this.now()), 'state create');
+      const replaced = await this.upload(
+        name,
+        json,
+        { ifMatch: current.etag },
+        metadataFor(expiresAt, overWriteId, this.now()),
+        'state create',
+      );
       if (replaced.ok) return { ok: true, etag: replaced.etag };
       const after = await this.properties(name, 'state create');
       if (after?.writeId === overWriteId) return { ok: true, etag: after.etag };
@@ -188,7 +208,9 @@ export class BlobStateStore implements StateStore {
     } catch (error) {
       throw unavailable(error, 'state list');
     }
-    const live = listed.filter((item) => this.isLive(item)).sort((a, b) => (a.writtenAt < b.writtenAt ? 1 : a.writtenAt > b.writtenAt ? -1 : 0));
+    const live = listed
+      .filter((item) => this.isLive(item))
+      .sort((a, b) => (a.writtenAt < b.writtenAt ? 1 : a.writtenAt > b.writtenAt ? -1 : 0));
     const chosen = limit === undefined ? live : live.slice(0, limit);
     const items: ((StoredItem<T> & { key: string }) | undefined)[] = [];
     for (let i = 0; i < chosen.length; i += LIST_CONCURRENCY) {

@@ -41,7 +41,8 @@ export { CONTAINER_NAME };
 export async function openBlobStorage(options: BlobStorageOptions): Promise<BlobStorage> {
   const auditName = options.auditContainer ?? auditContainerFor(options.container);
   for (const name of [options.container, auditName]) {
-    if (!CONTAINER_NAME.test(name)) throw new TypeError('The blob container names must be 3–63 lower-case letters, digits and single hyphens.');
+    if (!CONTAINER_NAME.test(name))
+      throw new TypeError('The blob container names must be 3–63 lower-case letters, digits and single hyphens.');
   }
   if (auditName === options.container) throw new TypeError('The audit trail needs its own blob container, not the state container.');
   let service: BlobServiceClient;
