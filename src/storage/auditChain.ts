@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../app/ports/auditLog';
-import { normalizeAuditEntry } from './sqliteAuditLog';
+import { normalizeAuditEntry } from './auditEntry';
 
 /** The `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);

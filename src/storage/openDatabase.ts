@@ -19,8 +19,9 @@ export interface OpenDatabaseOptions {
   /** Directory for the database; created (mode 0700) when missing. */
   readonly dataDir: string;
   /**
-   * How long a statement waits for a lock held by another connection before failing with
-   * StorageUnavailableError. better-sqlite3 is synchronous, so this wait blocks the event loop.
+   * How long a write waits for the lock held by another connection or process before failing with
+   * StorageUnavailableError. Writes run in the writer thread (src/storage/sqliteWriter.ts), so the
+   * wait does not block the event loop; reads in WAL mode do not wait for writers.
    */
   readonly busyTimeoutInMs?: number;
 }
@@ -36,8 +37,9 @@ interface FileIdentity {
 }
 
 /**
- * One open connection, through which every read and write goes so that failures are mapped
- * consistently and writes that cannot persist are refused.
+ * One open connection, through which every read goes (and, in the writer thread, every group of
+ * writes: src/storage/groupCommit.ts) so that failures are mapped consistently and writes that
+ * cannot persist are refused.
  */
 export class SqliteConnection {
   private closed = false;
@@ -54,15 +56,6 @@ export class SqliteConnection {
     return this.run(operation, () => fn(this.db));
   }
 
-  /**
-   * Runs `fn` in a BEGIN IMMEDIATE transaction: it takes the write lock up front (waiting up to
-   * the busy timeout), so a read-then-write inside `fn` cannot be invalidated by another process,
-   * and it commits (fsync'd, synchronous=FULL) before returning. Throwing rolls it back.
-   */
-  write<T>(operation: string, fn: (db: Database.Database) => T): T {
-    return this.run(operation, () => this.db.transaction(() => fn(this.db)).immediate());
-  }
-
   /** Closes the connection (idempotent). The last connection to close checkpoints the WAL. */
   close(): void {
     if (this.closed) return;
@@ -74,9 +67,17 @@ export class SqliteConnection {
     }
   }
 
-  private run<T>(operation: string, fn: () => T): T {
+  /**
+   * Throws StorageUnavailableError when the connection is closed or the path no longer names the
+   * file it opened. The writer thread calls it before each group's transaction.
+   */
+  checkFile(operation: string): void {
     if (this.closed) throw new StorageUnavailableError(`Storage unavailable during ${operation} (closed).`);
     this.assertSameFile(operation);
+  }
+
+  private run<T>(operation: string, fn: () => T): T {
+    this.checkFile(operation);
     try {
       return fn();
     } catch (error) {

@@ -187,17 +187,25 @@ describe('SQLite state store', function () {
       await store.check();
     });
 
-    it('when the disk is full, then a write rejects with StorageUnavailableError and the earlier data stays', async function () {
-      const connection = openDatabase({ dataDir });
-      const store = new SqliteStateStore(connection, { clock: new ManualClock() });
-      closers.push(() => store.close());
-      assert.ok((await store.create('pending', 'r1', { step: 1 })).ok);
-      // max_page_count is how SQLite models a full disk: growing past it fails with SQLITE_FULL.
-      const pages = Number(connection.db.pragma('page_count', { simple: true }));
-      connection.db.pragma(`max_page_count = ${pages}`);
-      await assert.rejects(store.create('pending', 'big', { blob: 'x'.repeat(64 * 1024) }), unavailableWithCause('SQLITE_FULL'));
-      assert.deepEqual((await store.get('pending', 'r1'))?.value, { step: 1 });
-      assert.equal(await store.get('pending', 'big'), undefined);
+    it('when the disk fills up under a group commit, then every write of that group rejects with StorageUnavailableError, the earlier data stays and the next write commits', async function () {
+      this.timeout(60_000);
+      mkdirSync(dataDir);
+      // 1 MB per file: the group's eight 150 kB items cannot all reach the WAL, so its COMMIT fails.
+      const groupSize = 8;
+      const writer = startWriter(['diskfull', dataDir, String(groupSize)], { fileSizeLimitInKb: 1024 });
+      closers.push(() => stopWriter(writer));
+      assert.deepEqual(await writer.closed, { code: 0, signal: null }, writer.stderr());
+      assert.deepEqual(writer.lines.filter(Boolean), [
+        'before r1 ok',
+        ...Array.from({ length: groupSize }, (_, i) => `group big-${i} StorageUnavailableError`),
+        'after r2 ok',
+        'read r1 {"step":1}',
+        'read big-0 null',
+        'read r2 {"step":2}',
+        'commits 2',
+      ]);
+      const store = openStore();
+      assert.deepEqual((await store.list('pending')).map((item) => item.key), ['r2', 'r1'], 'nothing of the failed group is in the file');
     });
 
     it('when the database file is deleted while open, then every call rejects with StorageUnavailableError instead of writing to the orphaned file', async function () {
