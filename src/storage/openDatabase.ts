@@ -31,7 +31,8 @@ export function databaseFilePath(dataDir: string): string {
   return path.join(dataDir, DATABASE_FILE_NAME);
 }
 
-interface FileIdentity {
+/** Which file a connection opened: a path can come to name another one. */
+export interface FileIdentity {
   readonly dev: number;
   readonly ino: number;
 }
@@ -48,7 +49,7 @@ export class SqliteConnection {
   constructor(
     readonly db: Database.Database,
     readonly filePath: string,
-    private readonly identity: FileIdentity,
+    readonly identity: FileIdentity,
   ) {}
 
   /** Runs `fn` as a read; failures that mean "unusable" become StorageUnavailableError. */
@@ -121,19 +122,64 @@ export function openDatabase(options: OpenDatabaseOptions): SqliteConnection {
     throw new StorageUnavailableError('Storage unavailable: cannot create the data directory or database file.', { cause: error });
   }
 
+  return connect({
+    filePath,
+    busyTimeoutInMs: options.busyTimeoutInMs,
+    fileMustExist: false,
+    prepare: (db) => {
+      configure(db);
+      migrate(db);
+    },
+    // SQLite syncs the directory for the WAL it creates, but not for the main file we created.
+    opened: () => created && fsyncDirectory(options.dataDir),
+  });
+}
+
+/**
+ * Opens another connection to the very file an earlier openDatabase opened (`identity`), as that
+ * left it: it creates nothing and migrates nothing, so it takes no lock and opens even while
+ * another process holds the write lock. The writer thread opens its connection so.
+ *
+ * @throws StorageUnavailableError when the file is gone or was replaced since, or its schema is
+ *   not this build's.
+ */
+export function reopenDatabase(options: OpenDatabaseOptions, identity: FileIdentity): SqliteConnection {
+  return connect({
+    filePath: databaseFilePath(options.dataDir),
+    busyTimeoutInMs: options.busyTimeoutInMs,
+    fileMustExist: true,
+    prepare: (db) => {
+      configure(db);
+      const version = Number(db.pragma('user_version', { simple: true }));
+      if (version !== SCHEMA_VERSION) throw new StorageUnavailableError(`Storage unavailable: the database's schema version is ${version}, not this build's (${SCHEMA_VERSION}).`);
+    },
+    opened: (file) => {
+      if (file.dev !== identity.dev || file.ino !== identity.ino) throw new StorageUnavailableError('Storage unavailable during open (database file moved, replaced or deleted).');
+    },
+  });
+}
+
+interface ConnectOptions {
+  readonly filePath: string;
+  readonly busyTimeoutInMs: number | undefined;
+  readonly fileMustExist: boolean;
+  /** Configures the fresh connection; run again while the file is busy. */
+  readonly prepare: (db: Database.Database) => void;
+  /** Told which file was opened; may refuse it by throwing. */
+  readonly opened: (file: FileIdentity) => unknown;
+}
+
+function connect(options: ConnectOptions): SqliteConnection {
   const busyTimeoutInMs = options.busyTimeoutInMs ?? DEFAULT_BUSY_TIMEOUT_IN_MS;
   let db: Database.Database | undefined;
   try {
-    const connection = new Database(filePath, { timeout: busyTimeoutInMs });
+    const connection = new Database(options.filePath, { timeout: busyTimeoutInMs, fileMustExist: options.fileMustExist });
     db = connection;
-    retryWhileBusy(busyTimeoutInMs, () => {
-      configure(connection);
-      migrate(connection);
-    });
-    const stats = statSync(filePath);
-    // SQLite syncs the directory for the WAL it creates, but not for the main file we created.
-    if (created) fsyncDirectory(options.dataDir);
-    return new SqliteConnection(db, filePath, { dev: stats.dev, ino: stats.ino });
+    retryWhileBusy(busyTimeoutInMs, () => options.prepare(connection));
+    const stats = statSync(options.filePath);
+    const identity = { dev: stats.dev, ino: stats.ino };
+    options.opened(identity);
+    return new SqliteConnection(db, options.filePath, identity);
   } catch (error) {
     try {
       db?.close();

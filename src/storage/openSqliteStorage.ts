@@ -4,13 +4,13 @@ import type { OpenDatabaseOptions } from './openDatabase';
 import { SqliteAuditLog } from './sqliteAuditLog';
 import { SqliteDatabase } from './sqliteDatabase';
 import { SqliteStateStore, type SqliteStateStoreOptions } from './sqliteStore';
-import type { WriterCounts } from './sqliteWriter';
+import type { SqliteWriter } from './sqliteWriter';
 
 export interface SqliteStorage {
   readonly state: StateStore;
   readonly audit: SqliteAuditLog;
-  /** What the shared writer thread has done (writes, groups, commits, restarts): for tests and diagnostics. */
-  readonly writes: Readonly<WriterCounts>;
+  /** The writer thread both write through; its counts (writes, groups, commits, restarts) are for tests and diagnostics. */
+  readonly writer: SqliteWriter;
   /** Closes both, after the writes in flight have committed (idempotent). */
   close(): Promise<void>;
 }
@@ -29,7 +29,7 @@ export function openSqliteStorage(options: OpenDatabaseOptions & SqliteStateStor
   return {
     state,
     audit,
-    writes: database.writer.counts,
+    writer: database.writer,
     async close() {
       try {
         await audit.close();

@@ -18,7 +18,8 @@ export class SqliteDatabase {
    * @throws StorageUnavailableError when the database cannot be created or opened.
    */
   static open(options: OpenDatabaseOptions): SqliteDatabase {
-    return new SqliteDatabase(openDatabase(options), new SqliteWriter({ dataDir: options.dataDir, busyTimeoutInMs: options.busyTimeoutInMs }));
+    const reader = openDatabase(options);
+    return new SqliteDatabase(reader, new SqliteWriter({ dataDir: options.dataDir, busyTimeoutInMs: options.busyTimeoutInMs, file: reader.identity }));
   }
 
   constructor(

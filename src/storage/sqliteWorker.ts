@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { StorageUnavailableError } from '../app/ports/stateStore';
 import { GroupCommitter } from './groupCommit';
-import { openDatabase, type SqliteConnection } from './openDatabase';
+import { reopenDatabase, type SqliteConnection } from './openDatabase';
 import { toStorageError } from './sqliteErrors';
 import { operationName, toWire, type FromWriter, type ToWriter, type WriteOutcome, type WriterData, type WriteRequest } from './sqliteWriteProtocol';
 import { prepareWrites } from './sqliteWrites';
@@ -17,7 +17,7 @@ function serve(port: NonNullable<typeof parentPort>, data: WriterData): void {
   let connection: SqliteConnection;
   let committer: GroupCommitter;
   try {
-    connection = openDatabase({ dataDir: data.dataDir, busyTimeoutInMs: data.busyTimeoutInMs });
+    connection = reopenDatabase({ dataDir: data.dataDir, busyTimeoutInMs: data.busyTimeoutInMs }, data.file);
     committer = new GroupCommitter(connection, prepareWrites(connection.db));
   } catch (error) {
     // Without a 'message' listener the thread ends once this is sent.

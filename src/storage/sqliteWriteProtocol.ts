@@ -57,6 +57,8 @@ export interface WriterSettings {
 export interface WriterData {
   readonly dataDir: string;
   readonly busyTimeoutInMs?: number;
+  /** The file the event loop's connection opened: the writer thread writes to that one or to none. */
+  readonly file: { readonly dev: number; readonly ino: number };
 }
 
 export type ToWriter = { readonly type: 'group'; readonly writes: readonly WriteRequest[] } | { readonly type: 'close' };

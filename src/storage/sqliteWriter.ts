@@ -169,8 +169,9 @@ export class SqliteWriter {
     worker.on('error', (error) => {
       if (this.worker === worker) this.threadError = error;
     });
-    // A reply that cannot be read would leave its group waiting for ever: end the thread instead.
-    worker.on('messageerror', () => void worker.terminate());
+    // A reply that cannot be read would leave its group waiting for ever. (Never terminate() the
+    // thread to get out of it: better-sqlite3 aborts the process if it is stopped in a failing call.)
+    worker.on('messageerror', () => this.onLostReply(worker));
     worker.on('exit', () => this.onExit(worker));
     this.worker = worker;
     return worker;
@@ -211,6 +212,14 @@ export class SqliteWriter {
     }
     worker?.unref();
     for (const notify of this.drainWaiters.splice(0)) notify();
+  }
+
+  private onLostReply(worker: Worker): void {
+    if (this.worker !== worker) return;
+    const group = this.inFlight ?? [];
+    this.inFlight = undefined;
+    for (const pending of group) pending.reject(new StorageUnavailableError(`Storage unavailable during ${operationName(pending.request)} (the answer was lost).`));
+    this.afterGroup(worker);
   }
 
   private onExit(worker: Worker): void {
