@@ -4,7 +4,8 @@
  * for the framework's floor, a bare botbuilder echo bot on the same adapter set-up
  * (bench/echoBot.ts). Activities come from the emulated Teams channel, signed as the Bot
  * Connector signs them; Graph answers with no injected latency. Prints throughput at a fixed
- * concurrency, p50/p99 latency, Graph and token-endpoint calls, the bot's peak RSS, and ratios.
+ * concurrency, p50/p99 latency, each bot's event-loop delay during each phase
+ * (bench/loopDelayProbe.ts), Graph and token-endpoint calls, the bot's peak RSS, and ratios.
  *
  * Options (environment): BENCH_TURNS (default 400), BENCH_CONCURRENCY (default 8), BENCH_DATA_DIR
  * (where the bot's SQLite file goes; default the OS temp dir), BENCH_PROFILE (a directory:
@@ -41,6 +42,15 @@ interface Phase {
   readonly tokenCalls: number;
   /** Graph calls per route during the phase. */
   readonly routes: Readonly<Record<string, number>>;
+  /** The bot's event-loop delay during the phase (ms). */
+  loopDelay?: LoopDelay;
+}
+
+interface LoopDelay {
+  readonly n: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -59,9 +69,35 @@ async function freePort(): Promise<number> {
   });
 }
 
-function spawnBot(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+const PROBE = path.join(__dirname, 'loopDelayProbe.ts');
+
+function spawnBot(script: string, env: Record<string, string>, loopDelayFile: string): ChildProcess {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', '--import', PROBE, path.join(ROOT, script)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env, BENCH_LOOP_DELAY_FILE: loopDelayFile },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return child;
+}
+
+/** Asks the bot's probe for its event-loop delay since the last ask (and to start afresh); waits for the answer. */
+async function loopDelayOf(child: ChildProcess, file: string): Promise<LoopDelay> {
+  const read = (): LoopDelay | undefined => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as LoopDelay;
+    } catch {
+      return undefined;
+    }
+  };
+  const before = read()?.n ?? 0;
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 200; i += 1) {
+    const now = read();
+    if (now && now.n > before) return now;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the bot did not report its event-loop delay');
 }
 
 async function waitUntilUp(url: string): Promise<void> {
@@ -147,7 +183,8 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
 
     // ---- Session Revoker ----
     const botPort = await freePort();
-    const bot = spawnBot('src/main.ts', { ...cloud.botEnvironment({ PORT: String(botPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...limits }), NODE_EXTRA_CA_CERTS: caFile });
+    const botDelayFile = path.join(dataDir, 'bot-loop-delay.json');
+    const bot = spawnBot('src/main.ts', { ...cloud.botEnvironment({ PORT: String(botPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...limits }), NODE_EXTRA_CA_CERTS: caFile }, botDelayFile);
     children.push(bot);
     await waitUntilUp(`http://127.0.0.1:${botPort}`);
     const botRssAtStart = rssInMb(bot.pid, 'VmRSS');
@@ -164,23 +201,27 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
     for (let i = 0; i < 100; i += 1) await lookup(TURNS + 100 + (i % 100));
 
     const cards: { agent: DirectoryUser; card: PostedMessage }[] = [];
+    await loopDelayOf(bot, botDelayFile);
     const lookups = await measure(cloud, 'lookup (message → card)', TURNS, async (i) => {
       const card = await lookup(i);
       if (!isCard(card, /Revoke sessions/)) return false;
       cards.push({ agent: agents[i % agents.length]!, card });
       return true;
     });
+    lookups.loopDelay = await loopDelayOf(bot, botDelayFile);
     const confirms = await measure(cloud, 'confirm (invoke → revoke → card)', Math.min(TURNS, cards.length), async (i) => {
       const { agent, card } = cards[i]!;
       const click = await teams.click(agent, card, 'Revoke sessions');
       return /Sessions revoked/.test(JSON.stringify(click.card ?? {}));
     });
+    confirms.loopDelay = await loopDelayOf(bot, botDelayFile);
     const botRss = rssInMb(bot.pid);
     await stopChild(bot);
 
     // ---- the echo bot, same adapter set-up ----
     const echoPort = await freePort();
-    const echo = spawnBot('bench/echoBot.ts', { ...cloud.botEnvironment({ PORT: String(echoPort) }), NODE_EXTRA_CA_CERTS: caFile });
+    const echoDelayFile = path.join(dataDir, 'echo-loop-delay.json');
+    const echo = spawnBot('bench/echoBot.ts', { ...cloud.botEnvironment({ PORT: String(echoPort) }), NODE_EXTRA_CA_CERTS: caFile }, echoDelayFile);
     children.push(echo);
     await waitUntilUp(`http://127.0.0.1:${echoPort}`);
     const echoRssAtStart = rssInMb(echo.pid, 'VmRSS');
@@ -193,17 +234,20 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
     };
     for (let i = 0; i < 100; i += 1) await echoMessage(i);
     const echoCards: { agent: DirectoryUser; card: PostedMessage }[] = [];
+    await loopDelayOf(echo, echoDelayFile);
     const echoes = await measure(cloud, 'echo message (message → card)', TURNS, async (i) => {
       const card = await echoMessage(i);
       if (!isCard(card, /Echo/)) return false;
       echoCards.push({ agent: agents[i % agents.length]!, card });
       return true;
     });
+    echoes.loopDelay = await loopDelayOf(echo, echoDelayFile);
     const echoInvokes = await measure(cloud, 'echo invoke (invoke → card)', Math.min(TURNS, echoCards.length), async (i) => {
       const { agent, card } = echoCards[i]!;
       const click = await teams.click(agent, card, 'Echo');
       return /echoed/.test(JSON.stringify(click.card ?? {}));
     });
+    echoInvokes.loopDelay = await loopDelayOf(echo, echoDelayFile);
     const echoRss = rssInMb(echo.pid);
     await stopChild(echo);
 
@@ -223,8 +267,19 @@ function report(phases: Phase[], extra: { botRss: number; echoRss: number; botRs
   const cpu = os.cpus();
   console.log(`\nTurn benchmark — ${os.cpus().length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
   console.log(`${TURNS} turns per phase, concurrency ${CONCURRENCY}, ${extra.agents} warm agents; Graph latency 0; channel JWTs validated\n`);
-  const rows = phases.map((p) => [p.name, rate(p).toFixed(0), percentile(p.latenciesInMs, 50).toFixed(1), percentile(p.latenciesInMs, 99).toFixed(1), (p.graphCalls / p.turns).toFixed(2), (p.revokeCalls / p.turns).toFixed(2), String(p.tokenCalls), String(p.failures)]);
-  const header = ['turn', 'turns/s', 'p50 ms', 'p99 ms', 'Graph calls/turn', 'revokes/turn', 'token calls', 'failed'];
+  const rows = phases.map((p) => [
+    p.name,
+    rate(p).toFixed(0),
+    percentile(p.latenciesInMs, 50).toFixed(1),
+    percentile(p.latenciesInMs, 99).toFixed(1),
+    p.loopDelay ? p.loopDelay.p99.toFixed(1) : '-',
+    p.loopDelay ? p.loopDelay.max.toFixed(1) : '-',
+    (p.graphCalls / p.turns).toFixed(2),
+    (p.revokeCalls / p.turns).toFixed(2),
+    String(p.tokenCalls),
+    String(p.failures),
+  ]);
+  const header = ['turn', 'turns/s', 'p50 ms', 'p99 ms', 'loop delay p99 ms', 'max ms', 'Graph calls/turn', 'revokes/turn', 'token calls', 'failed'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   for (const p of [lookups, confirms]) console.log(`Graph calls in ${p.name}: ${Object.entries(p.routes).map(([route, n]) => `${route} ${(n / p.turns).toFixed(2)}/turn`).join(', ')}`);
