@@ -8,8 +8,9 @@
  *   only its savepoint is rolled back and the others go on. A compare-and-set that loses is a
  *   result, not an error, and costs the others nothing either.
  * - if SQLite rolled the whole transaction back itself (it may on SQLITE_FULL, SQLITE_IOERR,
- *   SQLITE_NOMEM), the failing write gets its error and every other write of the group, done or
- *   not yet, runs again in a fresh transaction: nothing of it was committed or reported.
+ *   SQLITE_BUSY, SQLITE_NOMEM: https://www.sqlite.org/lang_transaction.html, "Response To Errors
+ *   Within A Transaction"), the failing write gets its error and every other write of the group,
+ *   done or not yet, runs again in a fresh transaction: nothing of it was committed or reported.
  * - if BEGIN fails (the lock is held past the busy timeout) or the file is no longer the one that
  *   was opened, every write of the group gets StorageUnavailableError: nothing was written.
  * - if COMMIT fails (the WAL cannot be written or fsync'd: a full disk, an I/O error), every write

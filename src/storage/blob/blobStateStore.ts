@@ -12,8 +12,9 @@
  * the blob back and, if it is our write, reports success — a lost answer never turns a won
  * compare-and-set into a "conflict".
  *
- * Round trips: an ETag names one version of a blob, and a version's expiry never changes, so the
- * store remembers the expiry of the versions it has read or written ({@link SeenVersions}). A
+ * Round trips: an ETag names one version of a blob (the service gives a blob a new ETag whenever
+ * its content or metadata change: https://learn.microsoft.com/en-us/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations),
+ * and a version's expiry never changes, so the store remembers the expiry of the versions it has read or written ({@link SeenVersions}). A
  * replace or a delete of a version it knows to be live then needs no read first: the conditional
  * request alone decides (one round trip instead of two). Only an unknown or expired version is
  * read first, because an expired item must answer `missing` even when its etag matches.
