@@ -10,6 +10,7 @@ import type { OpenDatabaseOptions } from './openDatabase';
 import { assertNoSecretLikeContent, serializeWithoutSecrets } from './secretGuard';
 import { SqliteDatabase } from './sqliteDatabase';
 import { operationName, type WriteRequest, type WriteResults } from './sqliteWriteProtocol';
+import { LIVE } from './sqliteWrites';
 import type { Clock } from '../domain/clock';
 
 export interface SqliteStateStoreOptions {
@@ -34,8 +35,6 @@ interface Statements {
   readonly list: Database.Statement<[string, number, number], KeyedItemRow>;
   readonly listWithPrefix: Database.Statement<[{ ns: string; now: number; prefix: string; limit: number }], KeyedItemRow>;
 }
-
-const LIVE = '(expires_at IS NULL OR expires_at > ?)';
 
 function prepareStatements(db: Database.Database): Statements {
   return {

@@ -13,7 +13,8 @@ import type { WriteRequest, WriteResults } from './sqliteWriteProtocol';
 /** How many expired items of a namespace a create removes on the way (lazy sweeping). */
 const SWEEP_BATCH_SIZE = 100;
 
-const LIVE = '(expires_at IS NULL OR expires_at > ?)';
+/** An item's row is live at `?` (now): no expiry, or a later one. Reads use it too. */
+export const LIVE = '(expires_at IS NULL OR expires_at > ?)';
 const NEXT_WRITE_SEQ = '(SELECT coalesce(max(write_seq), 0) + 1 FROM state_items WHERE ns = @ns)';
 
 interface AuditInsert {
