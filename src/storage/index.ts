@@ -2,6 +2,8 @@
 export { openSqliteStorage, type SqliteStorage } from './openSqliteStorage';
 export { SqliteStateStore, type SqliteStateStoreOptions } from './sqliteStore';
 export { SqliteAuditLog, normalizeAuditEntry, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE } from './sqliteAuditLog';
+export { SqliteDatabase } from './sqliteDatabase';
+export { SqliteWriter, type WriterCounts } from './sqliteWriter';
 export {
   openDatabase,
   databaseFilePath,

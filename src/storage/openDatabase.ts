@@ -19,8 +19,9 @@ export interface OpenDatabaseOptions {
   /** Directory for the database; created (mode 0700) when missing. */
   readonly dataDir: string;
   /**
-   * How long a statement waits for a lock held by another connection before failing with
-   * StorageUnavailableError. better-sqlite3 is synchronous, so this wait blocks the event loop.
+   * How long a write waits for the lock held by another connection or process before failing with
+   * StorageUnavailableError. Writes run in the writer thread (src/storage/sqliteWriter.ts), so the
+   * wait does not block the event loop; reads in WAL mode do not wait for writers.
    */
   readonly busyTimeoutInMs?: number;
 }
@@ -30,14 +31,16 @@ export function databaseFilePath(dataDir: string): string {
   return path.join(dataDir, DATABASE_FILE_NAME);
 }
 
-interface FileIdentity {
+/** Which file a connection opened: a path can come to name another one. */
+export interface FileIdentity {
   readonly dev: number;
   readonly ino: number;
 }
 
 /**
- * One open connection, through which every read and write goes so that failures are mapped
- * consistently and writes that cannot persist are refused.
+ * One open connection, through which every read goes (and, in the writer thread, every group of
+ * writes: src/storage/groupCommit.ts) so that failures are mapped consistently and writes that
+ * cannot persist are refused.
  */
 export class SqliteConnection {
   private closed = false;
@@ -46,21 +49,12 @@ export class SqliteConnection {
   constructor(
     readonly db: Database.Database,
     readonly filePath: string,
-    private readonly identity: FileIdentity,
+    readonly identity: FileIdentity,
   ) {}
 
   /** Runs `fn` as a read; failures that mean "unusable" become StorageUnavailableError. */
   read<T>(operation: string, fn: (db: Database.Database) => T): T {
     return this.run(operation, () => fn(this.db));
-  }
-
-  /**
-   * Runs `fn` in a BEGIN IMMEDIATE transaction: it takes the write lock up front (waiting up to
-   * the busy timeout), so a read-then-write inside `fn` cannot be invalidated by another process,
-   * and it commits (fsync'd, synchronous=FULL) before returning. Throwing rolls it back.
-   */
-  write<T>(operation: string, fn: (db: Database.Database) => T): T {
-    return this.run(operation, () => this.db.transaction(() => fn(this.db)).immediate());
   }
 
   /** Closes the connection (idempotent). The last connection to close checkpoints the WAL. */
@@ -74,9 +68,17 @@ export class SqliteConnection {
     }
   }
 
-  private run<T>(operation: string, fn: () => T): T {
+  /**
+   * Throws StorageUnavailableError when the connection is closed or the path no longer names the
+   * file it opened. The writer thread calls it before each group's transaction.
+   */
+  checkFile(operation: string): void {
     if (this.closed) throw new StorageUnavailableError(`Storage unavailable during ${operation} (closed).`);
     this.assertSameFile(operation);
+  }
+
+  private run<T>(operation: string, fn: () => T): T {
+    this.checkFile(operation);
     try {
       return fn();
     } catch (error) {
@@ -120,19 +122,68 @@ export function openDatabase(options: OpenDatabaseOptions): SqliteConnection {
     throw new StorageUnavailableError('Storage unavailable: cannot create the data directory or database file.', { cause: error });
   }
 
+  return connect({
+    filePath,
+    busyTimeoutInMs: options.busyTimeoutInMs,
+    fileMustExist: false,
+    prepare: (db) => {
+      configure(db);
+      migrate(db);
+    },
+    // SQLite syncs the directory for the WAL it creates, but not for the main file we created.
+    opened: () => created && fsyncDirectory(options.dataDir),
+  });
+}
+
+/**
+ * Opens another connection to the very file an earlier openDatabase opened (`identity`), as that
+ * left it: it creates nothing and migrates nothing, so it takes no lock and opens even while
+ * another process holds the write lock. The writer thread opens its connection so.
+ *
+ * @throws StorageUnavailableError when the file is gone or was replaced since, or its schema is
+ *   not this build's.
+ */
+export function reopenDatabase(options: OpenDatabaseOptions, identity: FileIdentity): SqliteConnection {
+  return connect({
+    filePath: databaseFilePath(options.dataDir),
+    busyTimeoutInMs: options.busyTimeoutInMs,
+    fileMustExist: true,
+    prepare: (db) => {
+      configure(db);
+      const version = Number(db.pragma('user_version', { simple: true }));
+      if (version !== SCHEMA_VERSION)
+        throw new StorageUnavailableError(
+          `Storage unavailable: the database's schema version is ${version}, not this build's (${SCHEMA_VERSION}).`,
+        );
+    },
+    opened: (file) => {
+      if (file.dev !== identity.dev || file.ino !== identity.ino)
+        throw new StorageUnavailableError('Storage unavailable during open (database file moved, replaced or deleted).');
+    },
+  });
+}
+
+interface ConnectOptions {
+  readonly filePath: string;
+  readonly busyTimeoutInMs: number | undefined;
+  readonly fileMustExist: boolean;
+  /** Configures the fresh connection; run again while the file is busy. */
+  readonly prepare: (db: Database.Database) => void;
+  /** Told which file was opened; may refuse it by throwing. */
+  readonly opened: (file: FileIdentity) => unknown;
+}
+
+function connect(options: ConnectOptions): SqliteConnection {
   const busyTimeoutInMs = options.busyTimeoutInMs ?? DEFAULT_BUSY_TIMEOUT_IN_MS;
   let db: Database.Database | undefined;
   try {
-    const connection = new Database(filePath, { timeout: busyTimeoutInMs });
+    const connection = new Database(options.filePath, { timeout: busyTimeoutInMs, fileMustExist: options.fileMustExist });
     db = connection;
-    retryWhileBusy(busyTimeoutInMs, () => {
-      configure(connection);
-      migrate(connection);
-    });
-    const stats = statSync(filePath);
-    // SQLite syncs the directory for the WAL it creates, but not for the main file we created.
-    if (created) fsyncDirectory(options.dataDir);
-    return new SqliteConnection(db, filePath, { dev: stats.dev, ino: stats.ino });
+    retryWhileBusy(busyTimeoutInMs, () => options.prepare(connection));
+    const stats = statSync(options.filePath);
+    const identity = { dev: stats.dev, ino: stats.ino };
+    options.opened(identity);
+    return new SqliteConnection(db, options.filePath, identity);
   } catch (error) {
     try {
       db?.close();

@@ -1,22 +1,26 @@
 /**
- * AuditLog on SQLite. Appends commit with synchronous=FULL (the WAL is fsync'd) before the
- * promise resolves; triggers in the schema make the table append-only for every connection.
+ * AuditLog on SQLite. An append runs in the writer thread inside a group's transaction, chained
+ * onto the last record (src/storage/sqliteWrites.ts), and resolves once that group's commit has
+ * fsync'd the WAL (synchronous=FULL); triggers in the schema make the table append-only for every
+ * connection. Reads run on the event loop.
  */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   AuditRecordRejectedError,
   isStorageUnavailable,
+  StorageUnavailableError,
   type AuditEntry,
   type AuditFilter,
   type AuditLog,
   type AuditRecord,
 } from '../app/ports/auditLog';
-import { chainRecord, GENESIS_HASH, type AuditChainSource, type StoredAuditRecord } from './auditChain';
+import type { AuditChainSource, StoredAuditRecord } from './auditChain';
 import { auditCursor, DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, normalizeAuditEntry } from './auditEntry';
-import { openDatabase, type OpenDatabaseOptions, type SqliteConnection } from './openDatabase';
+import type { OpenDatabaseOptions } from './openDatabase';
 import { AUDIT_GUARD_TRIGGERS } from './schema';
 import { serializeWithoutSecrets } from './secretGuard';
+import { SqliteDatabase } from './sqliteDatabase';
 
 export { DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, normalizeAuditEntry } from './auditEntry';
 
@@ -39,21 +43,6 @@ interface FullAuditRow extends AuditRow {
   readonly request_id: string | null;
 }
 
-interface InsertParams {
-  seq: number;
-  id: string;
-  at: string;
-  tenantId: string;
-  action: string;
-  outcome: string;
-  actorId: string | null;
-  targetId: string | null;
-  requestId: string | null;
-  entry: string;
-  prevHash: string;
-  hash: string;
-}
-
 function recordOf(row: AuditRow): Record<string, unknown> {
   const hashes = { ...(row.prev_hash !== null ? { prevHash: row.prev_hash } : {}), ...(row.hash !== null ? { hash: row.hash } : {}) };
   return { ...(JSON.parse(row.entry) as AuditEntry), seq: row.seq, id: row.id, ...hashes };
@@ -73,54 +62,32 @@ function disagreeingColumns(row: FullAuditRow, entry: AuditEntry): string[] {
   return expected.filter(([, column, field]) => column !== field).map(([name]) => name);
 }
 
-/** {@link AuditLog} on one SQLite connection. Create it with {@link SqliteAuditLog.open}. */
+/** {@link AuditLog} on the SQLite database. Create it with {@link SqliteAuditLog.open}. */
 export class SqliteAuditLog implements AuditLog, AuditChainSource {
-  private readonly insert: Database.Statement<[InsertParams]>;
-  private readonly last: Database.Statement<[], { seq: number; hash: string | null }>;
+  private readonly release: () => Promise<void>;
+  private closed = false;
 
-  /** Opens its own connection to the database under `dataDir`. */
+  /** Opens the database under `dataDir` for this log alone. */
   static open(options: OpenDatabaseOptions): SqliteAuditLog {
-    return new SqliteAuditLog(openDatabase(options));
+    return new SqliteAuditLog(SqliteDatabase.open(options));
   }
 
-  /** Takes ownership of `connection` (close() closes it). */
-  constructor(private readonly connection: SqliteConnection) {
-    this.insert = connection.db.prepare(
-      `INSERT INTO audit_records (seq, id, at, tenant_id, action, outcome, actor_id, target_id, request_id, entry, prev_hash, hash)
-       VALUES (@seq, @id, @at, @tenantId, @action, @outcome, @actorId, @targetId, @requestId, @entry, @prevHash, @hash)`,
-    );
-    this.last = connection.db.prepare('SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1');
+  /** Uses `database` until close() (which closes it once its other users have closed too). */
+  constructor(private readonly database: SqliteDatabase) {
+    this.release = database.retain();
   }
 
   /**
-   * Chains onto the last record inside one BEGIN IMMEDIATE transaction: the write lock is taken
-   * before the last record is read, so appenders in other connections or processes queue behind
-   * it and the chain stays linear.
+   * Chains onto the last record inside the group's BEGIN IMMEDIATE transaction: the write lock is
+   * taken before the last record is read, so appenders in other connections or processes queue
+   * behind it and the chain stays linear.
    */
   async append(entry: AuditEntry): Promise<AuditRecord> {
     const normalized = normalizeAuditEntry(entry);
     const json = serializeWithoutSecrets(normalized);
-    const id = randomUUID();
+    if (this.closed) throw new StorageUnavailableError('Storage unavailable during audit append (closed).');
     try {
-      return this.connection.write('audit append', () => {
-        const last = this.last.get();
-        const record = chainRecord(normalized, (last?.seq ?? 0) + 1, id, last ? (last.hash ?? '') : GENESIS_HASH);
-        this.insert.run({
-          seq: record.seq,
-          id,
-          at: normalized.at,
-          tenantId: normalized.tenantId,
-          action: normalized.action,
-          outcome: normalized.outcome,
-          actorId: normalized.actor?.aadObjectId ?? null,
-          targetId: normalized.target?.id ?? null,
-          requestId: normalized.requestId ?? null,
-          entry: json,
-          prevHash: record.prevHash,
-          hash: record.hash,
-        });
-        return record;
-      });
+      return await this.database.writer.write({ op: 'audit.append', entry: normalized, json, id: randomUUID() });
     } catch (error) {
       if (isStorageUnavailable(error)) throw error;
       // The database answered and said no (a constraint, a size limit): it always will.
@@ -151,8 +118,8 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     params.push(Math.min(limit, MAX_AUDIT_PAGE_SIZE));
-    return this.connection.read('audit list', () => {
-      const rows = this.connection.db
+    return this.read('audit list', (db) => {
+      const rows = db
         .prepare<(string | number)[], AuditRow>(
           `SELECT seq, id, entry, prev_hash, hash FROM audit_records ${where} ORDER BY seq DESC LIMIT ?`,
         )
@@ -162,7 +129,7 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
   }
 
   async guardProblems(): Promise<string[]> {
-    const triggers = this.connection.read('audit verify', (db) =>
+    const triggers = this.read('audit verify', (db) =>
       db
         .prepare<[], { name: string; sql: string | null }>(
           "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_records'",
@@ -182,9 +149,11 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
   }
 
   async *stored(): AsyncIterable<StoredAuditRecord> {
-    const page = this.connection.db.prepare<[number], FullAuditRow>('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000');
+    const page = this.read('audit verify', (db) =>
+      db.prepare<[number], FullAuditRow>('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000'),
+    );
     for (let after = 0; ;) {
-      const rows = this.connection.read('audit verify', () => page.all(after));
+      const rows = this.read('audit verify', () => page.all(after));
       if (rows.length === 0) return;
       for (const row of rows) {
         after = row.seq;
@@ -208,6 +177,12 @@ export class SqliteAuditLog implements AuditLog, AuditChainSource {
   }
 
   async close(): Promise<void> {
-    this.connection.close();
+    this.closed = true;
+    await this.release();
+  }
+
+  private read<T>(operation: string, fn: (db: Database.Database) => T): T {
+    if (this.closed) throw new StorageUnavailableError(`Storage unavailable during ${operation} (closed).`);
+    return this.database.reader.read(operation, fn);
   }
 }

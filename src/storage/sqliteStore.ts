@@ -1,9 +1,9 @@
 /**
- * StateStore on SQLite. Every write runs in a BEGIN IMMEDIATE transaction, so compare-and-set
- * (`UPDATE … WHERE etag = ?` and checking that one row changed) is atomic across connections
- * and processes sharing the file.
+ * StateStore on SQLite. Reads run on the event loop; writes go to the writer thread, where each
+ * runs inside a group's BEGIN IMMEDIATE transaction (src/storage/sqliteWrites.ts has their SQL), so
+ * compare-and-set is atomic across connections and processes sharing the file, and a write
+ * resolves only once its group's commit was fsync'd.
  */
-import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   StorageUnavailableError,
@@ -14,15 +14,18 @@ import {
   type StoredItem,
   type WriteOptions,
 } from '../app/ports/stateStore';
-import { openDatabase, type OpenDatabaseOptions, type SqliteConnection } from './openDatabase';
+import type { OpenDatabaseOptions } from './openDatabase';
 import { assertNoSecretLikeContent, serializeWithoutSecrets } from './secretGuard';
+import { SqliteDatabase } from './sqliteDatabase';
+import { operationName, type WriteRequest, type WriteResults } from './sqliteWriteProtocol';
+import { LIVE } from './sqliteWrites';
 import type { Clock } from '../domain/clock';
 
-/** How many expired items of a namespace a create removes on the way (lazy sweeping). */
-const SWEEP_BATCH_SIZE = 100;
-
 export interface SqliteStateStoreOptions {
-  /** The clock deciding expiry: the one the use cases read, so both agree on what has expired. */
+  /**
+   * The clock deciding expiry: the one the use cases read, so both agree on what has expired. Each
+   * write carries its reading to the writer thread, which never reads the machine's clock.
+   */
   readonly clock: Clock;
 }
 
@@ -35,53 +38,15 @@ interface KeyedItemRow extends ItemRow {
   readonly key: string;
 }
 
-interface EtagRow {
-  readonly etag: string;
-}
-
 interface Statements {
   readonly selectLive: Database.Statement<[string, string, number], ItemRow>;
-  readonly selectAny: Database.Statement<[string, string], ItemRow>;
-  readonly insert: Database.Statement<[{ ns: string; key: string; value: string; etag: string; now: number; expiresAt: number | null }]>;
-  readonly update: Database.Statement<
-    [{ ns: string; key: string; value: string; etag: string; newEtag: string; now: number; expiresAt: number | null }]
-  >;
-  readonly selectLiveEtag: Database.Statement<[string, string, number], EtagRow>;
-  readonly deleteExpiredKey: Database.Statement<[string, string, number]>;
-  readonly deleteLive: Database.Statement<[string, string, number]>;
-  readonly deleteLiveIfEtag: Database.Statement<[string, string, number, string]>;
-  readonly sweepNamespace: Database.Statement<[string, number, number]>;
-  readonly sweepAll: Database.Statement<[number]>;
   readonly list: Database.Statement<[string, number, number], KeyedItemRow>;
   readonly listWithPrefix: Database.Statement<[{ ns: string; now: number; prefix: string; limit: number }], KeyedItemRow>;
-  readonly touchHealth: Database.Statement<[number]>;
-  readonly readHealth: Database.Statement<[], { checked_at: number }>;
 }
-
-const LIVE = '(expires_at IS NULL OR expires_at > ?)';
-const NEXT_WRITE_SEQ = '(SELECT coalesce(max(write_seq), 0) + 1 FROM state_items WHERE ns = @ns)';
 
 function prepareStatements(db: Database.Database): Statements {
   return {
     selectLive: db.prepare(`SELECT value, etag FROM state_items WHERE ns = ? AND key = ? AND ${LIVE}`),
-    selectAny: db.prepare('SELECT value, etag FROM state_items WHERE ns = ? AND key = ?'),
-    insert: db.prepare(
-      `INSERT INTO state_items (ns, key, value, etag, write_seq, updated_at, expires_at)
-       VALUES (@ns, @key, @value, @etag, ${NEXT_WRITE_SEQ}, @now, @expiresAt)
-       ON CONFLICT (ns, key) DO NOTHING`,
-    ),
-    update: db.prepare(
-      `UPDATE state_items SET value = @value, etag = @newEtag, write_seq = ${NEXT_WRITE_SEQ}, updated_at = @now, expires_at = @expiresAt
-       WHERE ns = @ns AND key = @key AND etag = @etag AND (expires_at IS NULL OR expires_at > @now)`,
-    ),
-    selectLiveEtag: db.prepare(`SELECT etag FROM state_items WHERE ns = ? AND key = ? AND ${LIVE}`),
-    deleteExpiredKey: db.prepare('DELETE FROM state_items WHERE ns = ? AND key = ? AND expires_at <= ?'),
-    deleteLive: db.prepare(`DELETE FROM state_items WHERE ns = ? AND key = ? AND ${LIVE}`),
-    deleteLiveIfEtag: db.prepare(`DELETE FROM state_items WHERE ns = ? AND key = ? AND ${LIVE} AND etag = ?`),
-    sweepNamespace: db.prepare(
-      'DELETE FROM state_items WHERE rowid IN (SELECT rowid FROM state_items WHERE ns = ? AND expires_at <= ? LIMIT ?)',
-    ),
-    sweepAll: db.prepare('DELETE FROM state_items WHERE expires_at <= ?'),
     // LIMIT -1 means no limit in SQLite.
     list: db.prepare(`SELECT key, value, etag FROM state_items WHERE ns = ? AND ${LIVE} ORDER BY write_seq DESC LIMIT ?`),
     // substr/length count characters, so the prefix match is exact and case-sensitive (LIKE is neither).
@@ -90,16 +55,7 @@ function prepareStatements(db: Database.Database): Statements {
        WHERE ns = @ns AND (expires_at IS NULL OR expires_at > @now) AND substr(key, 1, length(@prefix)) = @prefix
        ORDER BY write_seq DESC LIMIT @limit`,
     ),
-    touchHealth: db.prepare(
-      'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
-    ),
-    readHealth: db.prepare('SELECT checked_at FROM health WHERE id = 1'),
   };
-}
-
-/** A fresh opaque etag. Random rather than a counter, so a deleted-then-recreated item never reuses one. */
-function newEtag(): string {
-  return randomBytes(16).toString('base64url');
 }
 
 function assertName(what: string, name: unknown): asserts name is string {
@@ -118,29 +74,32 @@ function toItem<T>(row: ItemRow): StoredItem<T> {
   return { value: JSON.parse(row.value) as T, etag: row.etag };
 }
 
-/** {@link StateStore} on one SQLite connection. Create it with {@link SqliteStateStore.open}. */
+/** {@link StateStore} on the SQLite database. Create it with {@link SqliteStateStore.open}. */
 export class SqliteStateStore implements StateStore {
   private readonly statements: Statements;
   private readonly now: () => number;
+  private readonly release: () => Promise<void>;
+  private closed = false;
 
-  /** Opens its own connection to the database under `dataDir`. */
+  /** Opens the database under `dataDir` for this store alone. */
   static open(options: OpenDatabaseOptions & SqliteStateStoreOptions): SqliteStateStore {
-    return new SqliteStateStore(openDatabase(options), options);
+    return new SqliteStateStore(SqliteDatabase.open(options), options);
   }
 
-  /** Takes ownership of `connection` (close() closes it). */
+  /** Uses `database` until close() (which closes it once its other users have closed too). */
   constructor(
-    private readonly connection: SqliteConnection,
+    private readonly database: SqliteDatabase,
     options: SqliteStateStoreOptions,
   ) {
-    this.statements = prepareStatements(connection.db);
+    this.statements = prepareStatements(database.reader.db);
     this.now = () => options.clock.now().getTime();
+    this.release = database.retain();
   }
 
   async get<T>(namespace: string, key: string): Promise<StoredItem<T> | undefined> {
     assertName('namespace', namespace);
     assertName('key', key);
-    return this.connection.read('state get', () => {
+    return this.read('state get', () => {
       const row = this.statements.selectLive.get(namespace, key, this.now());
       return row ? toItem<T>(row) : undefined;
     });
@@ -151,20 +110,10 @@ export class SqliteStateStore implements StateStore {
     assertName('key', key);
     const json = serializeWithoutSecrets(value);
     const expiresAt = expiryOf(options);
-    return this.connection.write('state create', (): CreateResult<T> => {
-      const now = this.now();
-      const s = this.statements;
-      s.deleteExpiredKey.run(namespace, key, now);
-      const etag = newEtag();
-      if (s.insert.run({ ns: namespace, key, value: json, etag, now, expiresAt }).changes === 1) {
-        s.sweepNamespace.run(namespace, now, SWEEP_BATCH_SIZE);
-        return { ok: true, etag };
-      }
-      // Expired rows were just removed, so the one in the way is live.
-      const current = s.selectAny.get(namespace, key);
-      if (!current) throw new Error('Insert conflicted with a row that is not there.');
-      return { ok: false, reason: 'exists', current: toItem<T>(current) };
-    });
+    const result = await this.write({ op: 'state.create', ns: namespace, key, json, expiresAt, now: this.now() });
+    return result.ok
+      ? result
+      : { ok: false, reason: 'exists', current: toItem<T>({ value: result.current.json, etag: result.current.etag }) };
   }
 
   async replace<T>(namespace: string, key: string, value: T, etag: string, options?: WriteOptions): Promise<ReplaceResult> {
@@ -173,29 +122,14 @@ export class SqliteStateStore implements StateStore {
     if (typeof etag !== 'string') throw new TypeError('etag must be a string.');
     const json = serializeWithoutSecrets(value);
     const expiresAt = expiryOf(options);
-    return this.connection.write('state replace', (): ReplaceResult => {
-      const now = this.now();
-      const s = this.statements;
-      const newTag = newEtag();
-      if (s.update.run({ ns: namespace, key, value: json, etag, newEtag: newTag, now, expiresAt }).changes === 1)
-        return { ok: true, etag: newTag };
-      if (s.selectLiveEtag.get(namespace, key, now)) return { ok: false, reason: 'conflict' };
-      s.deleteExpiredKey.run(namespace, key, now);
-      return { ok: false, reason: 'missing' };
-    });
+    return this.write({ op: 'state.replace', ns: namespace, key, json, etag, expiresAt, now: this.now() });
   }
 
   async delete(namespace: string, key: string, etag?: string): Promise<boolean> {
     assertName('namespace', namespace);
     assertName('key', key);
     if (etag !== undefined && typeof etag !== 'string') throw new TypeError('etag must be a string when given.');
-    return this.connection.write('state delete', () => {
-      const now = this.now();
-      const s = this.statements;
-      s.deleteExpiredKey.run(namespace, key, now);
-      const result = etag === undefined ? s.deleteLive.run(namespace, key, now) : s.deleteLiveIfEtag.run(namespace, key, now, etag);
-      return result.changes === 1;
-    });
+    return this.write({ op: 'state.delete', ns: namespace, key, etag: etag ?? null, now: this.now() });
   }
 
   async list<T>(namespace: string, options: ListOptions = {}): Promise<(StoredItem<T> & { key: string })[]> {
@@ -203,7 +137,7 @@ export class SqliteStateStore implements StateStore {
     const { limit, keyPrefix } = options;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) throw new TypeError('limit must be a non-negative integer.');
     if (keyPrefix !== undefined && typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string.');
-    return this.connection.read('state list', () => {
+    return this.read('state list', () => {
       const now = this.now();
       const rows =
         keyPrefix === undefined || keyPrefix === ''
@@ -215,20 +149,26 @@ export class SqliteStateStore implements StateStore {
 
   /** Deletes every expired item (all namespaces); returns how many. For a periodic sweep. */
   async sweepExpired(): Promise<number> {
-    return this.connection.write('state sweep', () => this.statements.sweepAll.run(this.now()).changes);
+    return this.write({ op: 'state.sweep', now: this.now() });
   }
 
   /** Resolves when a write to the database commits (durably) and reads back. */
   async check(): Promise<void> {
-    this.connection.write('state check', () => {
-      const now = this.now();
-      this.statements.touchHealth.run(now);
-      if (this.statements.readHealth.get()?.checked_at !== now)
-        throw new StorageUnavailableError('Storage unavailable: the readiness write did not read back.');
-    });
+    await this.write({ op: 'state.check', now: this.now() });
   }
 
   async close(): Promise<void> {
-    this.connection.close();
+    this.closed = true;
+    await this.release();
+  }
+
+  private read<T>(operation: string, fn: () => T): T {
+    if (this.closed) throw new StorageUnavailableError(`Storage unavailable during ${operation} (closed).`);
+    return this.database.reader.read(operation, fn);
+  }
+
+  private write<R extends WriteRequest>(request: R): Promise<WriteResults[R['op']]> {
+    if (this.closed) return Promise.reject(new StorageUnavailableError(`Storage unavailable during ${operationName(request)} (closed).`));
+    return this.database.writer.write(request);
   }
 }

@@ -230,7 +230,13 @@ describe('audit completeness, end to end', function () {
         authentication: { id: 'x', connectionName: 'c', token: forged },
       }),
     );
-    const added = (await recordsOf(e2e, { actorId: sam.id })).slice(before);
+    // The refusal's record is written without holding up the refusal (src/app.ts), and writes
+    // commit off the event loop: it may land just after the answer. Wait for it (at most 5 s).
+    let added: AuditRecord[] = [];
+    for (let tries = 0; tries < 100 && added.length === 0; tries += 1) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      added = (await recordsOf(e2e, { actorId: sam.id })).slice(before);
+    }
     assert.deepEqual(
       added.map((r) => [r.action, r.outcome, r.code, r.tenantId, r.requestId]),
       [['signin.refused', 'refused', 'signature', directory.tenantId, undefined]],

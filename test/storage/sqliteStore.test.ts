@@ -8,6 +8,8 @@ import { databaseFilePath, openDatabase } from '../../src/storage/openDatabase';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
 import { SCHEMA_VERSION } from '../../src/storage/schema';
 import { SqliteStateStore } from '../../src/storage/sqliteStore';
+import { SqliteAuditLog } from '../../src/storage/sqliteAuditLog';
+import { verifyChain } from '../../src/storage/auditChain';
 import { ManualClock } from '../helpers/clock';
 import { describeStateStoreContract } from './stateStoreContract';
 import { makeTempDir, openRaw, removeDir, startWriter, stopWriter, waitFor, type Writer } from './storageTestHelpers';
@@ -188,17 +190,44 @@ describe('SQLite state store', function () {
       await store.check();
     });
 
-    it('when the disk is full, then a write rejects with StorageUnavailableError and the earlier data stays', async function () {
-      const connection = openDatabase({ dataDir });
-      const store = new SqliteStateStore(connection, { clock: new ManualClock() });
-      closers.push(() => store.close());
-      assert.ok((await store.create('pending', 'r1', { step: 1 })).ok);
-      // max_page_count is how SQLite models a full disk: growing past it fails with SQLITE_FULL.
-      const pages = Number(connection.db.pragma('page_count', { simple: true }));
-      connection.db.pragma(`max_page_count = ${pages}`);
-      await assert.rejects(store.create('pending', 'big', { blob: 'x'.repeat(64 * 1024) }), unavailableWithCause('SQLITE_FULL'));
-      assert.deepEqual((await store.get('pending', 'r1'))?.value, { step: 1 });
-      assert.equal(await store.get('pending', 'big'), undefined);
+    it('when the disk fills up under a group, then every write of a group whose commit fails rejects with StorageUnavailableError, a write that fails alone fails alone, the earlier data stays and later writes commit', async function () {
+      this.timeout(60_000);
+      mkdirSync(dataDir);
+      // 1 MB per file: the group's eight 150 kB items cannot all reach the WAL, so its COMMIT fails.
+      const groupSize = 8;
+      const writer = startWriter(['diskfull', dataDir, String(groupSize)], { fileSizeLimitInKb: 1024 });
+      closers.push(() => stopWriter(writer));
+      assert.deepEqual(await writer.closed, { code: 0, signal: null }, writer.stderr());
+      assert.deepEqual(writer.lines.filter(Boolean), [
+        'before r1 ok',
+        ...Array.from({ length: groupSize }, (_, i) => `group big-${i} StorageUnavailableError`),
+        'spill a ok',
+        'spill huge StorageUnavailableError',
+        'spill audit ok',
+        'spill b ok',
+        'after r2 ok',
+        'read r1 {"step":1}',
+        'read big-0 null',
+        'read a {"step":"a"}',
+        'read huge null',
+        'read b {"step":"b"}',
+        'read r2 {"step":2}',
+        // r1; the spill group's others, again in a fresh transaction once SQLite rolled back the first; r2.
+        'commits 3',
+      ]);
+      const store = openStore();
+      assert.deepEqual(
+        (await store.list('pending')).map((item) => item.key),
+        ['r2', 'b', 'a', 'r1'],
+        'nothing of the failed writes is in the file',
+      );
+      const audit = SqliteAuditLog.open({ dataDir });
+      closers.push(() => audit.close());
+      assert.deepEqual(
+        (await audit.list()).map((record) => [record.seq, record.requestId]),
+        [[1, 'spill']],
+      );
+      assert.equal((await verifyChain(audit.stored())).intact, true);
     });
 
     it('when the database file is deleted while open, then every call rejects with StorageUnavailableError instead of writing to the orphaned file', async function () {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { databaseFilePath } from '../../src/storage/openDatabase';
+import { childEnv } from '../helpers/childEnv';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const WRITER_SCRIPT = path.join(__dirname, 'fixtures', 'storageWriter.ts');
@@ -46,9 +47,16 @@ export interface Writer {
   readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts test/storage/fixtures/storageWriter.ts in its own node process and collects its output. */
-export function startWriter(args: readonly string[]): Writer {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER_SCRIPT, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts test/storage/fixtures/storageWriter.ts in its own node process and collects its output.
+ * With `fileSizeLimitInKb`, the process may not write any file beyond that size (RLIMIT_FSIZE, as
+ * `ulimit -f` sets it): a write past it fails with EFBIG, as on a full disk.
+ */
+export function startWriter(args: readonly string[], options: { fileSizeLimitInKb?: number } = {}): Writer {
+  const node = [process.execPath, '--import', 'tsx', WRITER_SCRIPT, ...args];
+  const [command, ...commandArgs] =
+    options.fileSizeLimitInKb === undefined ? node : ['bash', '-c', `ulimit -f ${options.fileSizeLimitInKb} && exec "$@"`, 'bash', ...node];
+  const child = spawn(command!, commandArgs, { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
   );

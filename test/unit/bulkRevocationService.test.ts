@@ -251,7 +251,15 @@ describe('bulk revocation use cases', function () {
 
     it('when there are many batches, then no more than the configured number are in flight', async function () {
       population(200);
-      graph.beforeAnswer = () => new Promise((resolve) => setTimeout(resolve, 15));
+      // The first four batches answer only once four are in flight together: reaching four is then
+      // proven by order, not by how fast storage writes happen to be (a service that never has four
+      // out at once leaves them waiting, and the test times out).
+      let fourOut: () => void = () => undefined;
+      const fourInFlight = new Promise<void>((resolve) => (fourOut = resolve));
+      graph.beforeAnswer = async (_ids, call) => {
+        if (graph.inFlight >= 4) fourOut();
+        if (call < 4) await fourInFlight;
+      };
       const four = service();
       const outcome = await started(four, (await prepared(four)).id);
       assert.equal(outcome.kind, 'completed');

@@ -14,8 +14,12 @@
  *   n+1 reads the winner's record and chains onto it at n+2.
  * - Finding the end: a hint blob in the *state* container (it is rewritten, which a WORM policy
  *   would refuse) holds the last number some instance appended, advanced with compare-and-set
- *   after each append and never relied on: the true end is found by probing the record blobs
- *   from the hint (doubling, then bisecting).
+ *   after appends and never relied on: the true end is found by probing the record blobs from the
+ *   hint (doubling, then bisecting). So an append does not wait for it, nor move it every time:
+ *   once this instance's appends are HINT_STRIDE ahead of the hint (and when it closes), the hint
+ *   moves in the background, one update at a time, as a conditional write on the ETag this
+ *   instance last saw (no read first). An append is one round trip (Put Blob of its record) once
+ *   the instance knows the end; a new instance probes at most a few more records to find it.
  * - Names: `audit/<12-digit inverted bucket>/<15-digit inverted seq>`, buckets of 1000. Inverting
  *   makes the service's ascending name order newest-first, and a bucket is one prefix listing, so
  *   `before` paging jumps straight to its bucket instead of scanning from the start.
@@ -43,6 +47,8 @@ const MAX_BUCKET = Math.floor(MAX_SEQ / BUCKET_SIZE);
 const MAX_APPEND_ROUNDS = 10_000;
 const DOWNLOAD_CONCURRENCY = 16;
 const RECORD_NAME = /^audit\/(\d{12})\/(\d{15})$/;
+/** How far this instance's appends may run ahead of the hint before it moves it. */
+export const HINT_STRIDE = 16;
 
 /** The hint blob's name in the state container, one per audit container. */
 export function auditHeadName(auditContainer: string): string {
@@ -114,6 +120,12 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
   private closed = false;
   /** The last record this instance appended or read: where the next append starts. */
   private lastLink: Link | undefined;
+  /** The hint as this instance last wrote or read it (no etag: it did not exist); undefined: read it first. */
+  private knownHead: { seq: number; etag?: string } | undefined;
+  /** The highest number this instance appended, which the hint should reach. */
+  private wantedHead = 0;
+  /** The hint update in flight, if any. */
+  private advancing: Promise<void> | undefined;
 
   constructor(
     readonly container: ContainerClient,
@@ -135,7 +147,7 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
       const winner = created ? record : await this.readRecord(auditRecordName(seq));
       if (winner === record || (winner as { id?: unknown }).id === id) {
         this.lastLink = { seq, hash: record.hash };
-        await this.advanceHead(seq);
+        this.advanceHeadLater(seq);
         return record;
       }
       // Taken by another instance: chain onto the record that won; after a few misses, jump to the end.
@@ -175,8 +187,16 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     return records;
   }
 
+  /** Leaves the hint at the last record this instance appended, then stops. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.wantedHead > (this.knownHead?.seq ?? 0)) this.startAdvancing();
+    await this.settled();
+  }
+
+  /** Resolves once no hint update is in flight (close waits for it; tests count its requests). */
+  async settled(): Promise<void> {
+    while (this.advancing) await this.advancing;
   }
 
   /** The highest record number that exists (0 when the log is empty). */
@@ -446,7 +466,7 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
       return { text: await readStream(response.readableStreamBody), etag: response.etag };
     });
     if (!result.ok) {
-      if (result.refused === 'not_found') return { seq: 0 };
+      if (result.refused === 'not_found') return (this.knownHead = { seq: 0 });
       throw unavailable(undefined, 'audit head');
     }
     let seq = 0;
@@ -455,25 +475,47 @@ export class BlobAuditLog implements AuditLog, AuditChainSource {
     } catch {
       // a mangled hint is no hint
     }
-    return { seq: Number.isSafeInteger(seq) && seq >= 0 && seq <= MAX_SEQ ? seq : 0, etag: result.value.etag };
+    return (this.knownHead = { seq: Number.isSafeInteger(seq) && seq >= 0 && seq <= MAX_SEQ ? seq : 0, etag: result.value.etag });
   }
 
-  /** Moves the hint forward to `seq` (compare-and-set; never backwards). Best effort: the hint is never trusted. */
-  private async advanceHead(seq: number): Promise<void> {
+  /** Notes that the hint should reach `seq`, and moves it (never backwards) once it lags HINT_STRIDE behind. */
+  private advanceHeadLater(seq: number): void {
+    this.wantedHead = Math.max(this.wantedHead, seq);
+    if (this.knownHead && this.wantedHead - this.knownHead.seq < HINT_STRIDE) return;
+    this.startAdvancing();
+  }
+
+  /** One hint update at a time, in the background; what is appended meanwhile goes with the next. */
+  private startAdvancing(): void {
+    this.advancing ??= this.advanceHead().finally(() => {
+      this.advancing = undefined;
+    });
+  }
+
+  /** Best effort: the record itself is durable; a stale hint only costs the next appender a few probes. */
+  private async advanceHead(): Promise<void> {
     try {
-      for (let round = 0; round < 3; round += 1) {
-        const current = await this.head();
-        if (current.seq >= seq) return;
-        const body = JSON.stringify({ seq });
+      for (let refused = 0; refused < 3;) {
+        const known = this.knownHead ?? (await this.head());
+        const target = this.wantedHead;
+        // Never backwards; forwards by at least a stride, or to the end when closing.
+        if (target - known.seq < (this.closed ? 1 : HINT_STRIDE)) return;
+        const body = JSON.stringify({ seq: target });
         const written = await attempt('audit head', () =>
           this.hints
             .getBlockBlobClient(auditHeadName(this.container.containerName))
-            .upload(body, Buffer.byteLength(body), { conditions: current.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' } }),
+            .upload(body, Buffer.byteLength(body), { conditions: known.etag ? { ifMatch: known.etag } : { ifNoneMatch: '*' } }),
         );
-        if (written.ok) return;
+        if (written.ok && written.value.etag) {
+          this.knownHead = { seq: target, etag: written.value.etag };
+        } else {
+          // Another instance moved it (or the answer had no ETag): read it again.
+          this.knownHead = undefined;
+          refused += 1;
+        }
       }
     } catch {
-      // The record itself is durable; a stale hint only costs the next appender a few probes.
+      this.knownHead = undefined;
     }
   }
 }

@@ -11,6 +11,13 @@
  * back as 409/412. Each write carries a random `writeid` in metadata; on a refusal the store reads
  * the blob back and, if it is our write, reports success — a lost answer never turns a won
  * compare-and-set into a "conflict".
+ *
+ * Round trips: an ETag names one version of a blob (the service gives a blob a new ETag whenever
+ * its content or metadata change: https://learn.microsoft.com/en-us/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations),
+ * and a version's expiry never changes, so the store remembers the expiry of the versions it has read or written ({@link SeenVersions}). A
+ * replace or a delete of a version it knows to be live then needs no read first: the conditional
+ * request alone decides (one round trip instead of two). Only an unknown or expired version is
+ * read first, because an expired item must answer `missing` even when its etag matches.
  */
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient, Metadata } from '@azure/storage-blob';
@@ -51,6 +58,30 @@ interface RawItem {
 }
 
 let writeCounter = 0;
+
+/** How many blob versions {@link SeenVersions} remembers (the oldest are forgotten first). */
+const SEEN_VERSIONS = 10_000;
+
+/**
+ * The expiry of blob versions this instance has read or written, by blob name and ETag. A cache of
+ * facts that cannot go stale (another write makes another ETag), so it is never invalidated, only
+ * bounded.
+ */
+class SeenVersions {
+  private readonly expiries = new Map<string, number | null>();
+
+  remember(name: string, etag: string, expiresAt: number | undefined): void {
+    const id = `${etag} ${name}`;
+    this.expiries.delete(id);
+    this.expiries.set(id, expiresAt ?? null);
+    if (this.expiries.size > SEEN_VERSIONS) this.expiries.delete(this.expiries.keys().next().value as string);
+  }
+
+  /** The version's expiry (null: none), or undefined when this instance has not seen it. */
+  expiryOf(name: string, etag: string): number | null | undefined {
+    return this.expiries.get(`${etag} ${name}`);
+  }
+}
 
 /**
  * A sortable write stamp (ms since the epoch, then a per-process counter), so `list` can return
@@ -103,6 +134,7 @@ export class BlobStateStore implements StateStore {
   private readonly now: () => number;
   private lastSweepAt = 0;
   private sweeping: Promise<unknown> | undefined;
+  private readonly seen = new SeenVersions();
 
   constructor(
     private readonly container: ContainerClient,
@@ -159,13 +191,16 @@ export class BlobStateStore implements StateStore {
     const json = serializeWithoutSecrets(value);
     const expiresAt = expiryOf(options);
     const name = stateBlobName(namespace, key);
-    // Read first: an expired item must answer `missing` even when its etag matches.
-    const current = await this.properties(name, 'state replace');
-    if (!current || !this.isLive(current)) return { ok: false, reason: 'missing' };
-    if (current.etag !== etag) return { ok: false, reason: 'conflict' };
     const writeId = randomUUID();
+    if (!this.knownLive(name, etag)) {
+      // Read first: an expired item must answer `missing` even when its etag matches.
+      const current = await this.properties(name, 'state replace');
+      if (!current || !this.isLive(current)) return { ok: false, reason: 'missing' };
+      if (current.etag !== etag) return { ok: false, reason: 'conflict' };
+    }
     const written = await this.upload(name, json, { ifMatch: etag }, metadataFor(expiresAt, writeId, this.now()), 'state replace');
     if (written.ok) return { ok: true, etag: written.etag };
+    // Refused: our own write whose answer was lost, or another version now (or none).
     const after = await this.properties(name, 'state replace');
     if (after?.writeId === writeId) return { ok: true, etag: after.etag };
     return after && this.isLive(after) ? { ok: false, reason: 'conflict' } : { ok: false, reason: 'missing' };
@@ -177,6 +212,10 @@ export class BlobStateStore implements StateStore {
     assertName('key', key);
     if (etag !== undefined && typeof etag !== 'string') throw new TypeError('etag must be a string when given.');
     const name = stateBlobName(namespace, key);
+    if (etag !== undefined && this.knownLive(name, etag)) {
+      // A live version we know: the conditional delete alone decides.
+      return (await this.remove(name, etag, 'state delete')) === 'deleted';
+    }
     for (let round = 0; round < MAX_WRITE_ROUNDS; round += 1) {
       const current = await this.properties(name, 'state delete');
       if (!current) return false;
@@ -253,7 +292,12 @@ export class BlobStateStore implements StateStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.sweeping;
+    await this.settled();
+  }
+
+  /** Resolves once no background sweep is in flight (close waits for it; tests count its requests). */
+  async settled(): Promise<void> {
+    while (this.sweeping) await this.sweeping;
   }
 
   /** Starts a background sweep when the last one is old enough; expired blobs would otherwise pile up. */
@@ -276,12 +320,23 @@ export class BlobStateStore implements StateStore {
     return item.expiresAt === undefined || item.expiresAt > this.now();
   }
 
+  /** Whether version `etag` of blob `name` is one this instance has seen, and live now. */
+  private knownLive(name: string, etag: string): boolean {
+    const expiresAt = this.seen.expiryOf(name, etag);
+    return expiresAt !== undefined && (expiresAt === null || expiresAt > this.now());
+  }
+
+  private remember(name: string, item: RawItem): RawItem {
+    this.seen.remember(name, item.etag, item.expiresAt);
+    return item;
+  }
+
   private async download(name: string, operation: string): Promise<RawItem | undefined> {
     const result = await attempt(operation, async () => {
       const response = await this.container.getBlobClient(name).download(0);
       return rawFrom(response.etag, response.metadata, await readStream(response.readableStreamBody));
     });
-    if (result.ok) return result.value;
+    if (result.ok) return this.remember(name, result.value);
     if (result.refused === 'not_found') return undefined;
     throw unavailable(undefined, operation);
   }
@@ -291,7 +346,7 @@ export class BlobStateStore implements StateStore {
       const response = await this.container.getBlobClient(name).getProperties();
       return rawFrom(response.etag, response.metadata);
     });
-    if (result.ok) return result.value;
+    if (result.ok) return this.remember(name, result.value);
     if (result.refused === 'not_found') return undefined;
     throw unavailable(undefined, operation);
   }
@@ -313,6 +368,7 @@ export class BlobStateStore implements StateStore {
     // 404 here means the blob vanished under an If-Match (a missing container is not a refusal).
     if (!result.ok) return { ok: false };
     if (!result.value.etag) throw new StorageUnavailableError(`Storage unavailable during ${operation} (no ETag in the answer).`);
+    this.remember(name, rawFrom(result.value.etag, metadata));
     return { ok: true, etag: result.value.etag };
   }
 
