@@ -33,6 +33,7 @@ export interface ApprovalCardData extends RefreshBinding {
   hasGraphRequestId: boolean;
   graphRequestId: string;
   fallbackText: string;
+  canCheckSignIns: boolean;
 }
 
 const TITLES: Record<ApprovalView['state'], [string, ApprovalCardData['titleColor']]> = {
@@ -97,7 +98,7 @@ export function approvalCardData(view: ApprovalView): ApprovalCardData {
     hasAttempts: view.attempts.length > 0,
     attempts: markdownText(view.attempts.map((a) => `Tried earlier: ${a}`).join('\r')),
     hasPlan: (view.containmentPlanned?.length ?? 0) > 0 && !view.containment?.length,
-    plan: markdownText(`Also requested: ${(view.containmentPlanned ?? []).join(', ')}.`),
+    plan: markdownText(`Steps to approve with it: ${(view.containmentPlanned ?? []).join('; ')}.`),
     hasContainment: (view.containment?.length ?? 0) > 0,
     containment: containmentText(view.containment),
     hasNotice: Boolean(view.notice),
@@ -108,6 +109,7 @@ export function approvalCardData(view: ApprovalView): ApprovalCardData {
     hasGraphRequestId: graphRequestId !== '',
     graphRequestId: markdownIdentifier(graphRequestId),
     fallbackText: markdownText(`${title}: ${targetPlainLabel(view.target)}, requested by ${plainText(view.requesterName)}.`),
+    canCheckSignIns: view.state === 'approved' && view.canCheckSignIns === true,
     ...refreshBinding(open ? view.requestId : undefined, view.refreshUserIds),
   };
 }

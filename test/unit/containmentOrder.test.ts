@@ -8,6 +8,7 @@ import type { DirectoryFailure, DirectoryResult } from '../../src/app/ports/dire
 import type { Acting } from '../../src/app/acting';
 import { RevocationService } from '../../src/app/revocation/revocationService';
 import type { ContainmentChoice } from '../../src/domain/revocationRequest';
+import type { AuthMethod } from '../../src/domain/authMethods';
 import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { ManualClock } from '../helpers/clock';
@@ -41,6 +42,14 @@ class FakeContainment implements ContainmentGateway {
     this.log.push({ method: 'disableDevices' });
     const failure = this.failures.get('disableDevices');
     return failure ? { ok: false, error: failure } : { ok: true, value: { total: 1, disabled: 1 } };
+  }
+
+  async confirmCompromised(): Promise<DirectoryResult<void>> {
+    return this.answer('confirmCompromised');
+  }
+
+  async removeAuthenticationMethod(_userId: string, method: AuthMethod): Promise<DirectoryResult<void>> {
+    return this.answer(`removeAuthenticationMethod:${method.id}`);
   }
 
   private answer(method: string): DirectoryResult<void> {
