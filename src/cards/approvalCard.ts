@@ -98,7 +98,7 @@ export function approvalCardData(view: ApprovalView): ApprovalCardData {
     hasAttempts: view.attempts.length > 0,
     attempts: markdownText(view.attempts.map((a) => `Tried earlier: ${a}`).join('\r')),
     hasPlan: (view.containmentPlanned?.length ?? 0) > 0 && !view.containment?.length,
-    plan: markdownText(`Steps to approve with it: ${(view.containmentPlanned ?? []).join('; ')}.`),
+    plan: markdownText(`Also requested: ${(view.containmentPlanned ?? []).join(', ')}.`),
     hasContainment: (view.containment?.length ?? 0) > 0,
     containment: containmentText(view.containment),
     hasNotice: Boolean(view.notice),

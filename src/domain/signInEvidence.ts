@@ -137,7 +137,8 @@ export function judgeSignIns(input: {
   readonly maxAccessTokenLifetimeInMs: number;
   readonly truncated: boolean;
 }): SignInEvidence {
-  const revoked = input.revokedAt.getTime();
+  // Graph stamps sign-ins to the second: a sign-in in the revoke's own second counts as after it.
+  const revoked = Math.floor(input.revokedAt.getTime() / 1000) * 1000;
   const since = checkWindowStart(input.revokedAt).getTime();
   const mine = input.events
     .filter((e) => e.userId.toLowerCase() === input.userId.toLowerCase() && Number.isFinite(Date.parse(e.at)))
