@@ -5,7 +5,7 @@
 import type { RequesterAdvice } from '../app/evidence/requesterAdvice';
 import type { RequestEvidence, RunEvidence } from '../app/evidence/signInChecks';
 import type { DirectoryFailure, UserRecord } from '../app/ports/directory';
-import { describeMethod } from '../domain/authMethods';
+import { describeMethod, leftAfterRemoving } from '../domain/authMethods';
 import { CONTAINMENT_STEPS, isChosen } from '../domain/revocationRequest';
 import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
@@ -334,7 +334,7 @@ function containmentLines(request: RevocationRequest, permissions: StepPermissio
 function plannedSteps(request: RevocationRequest): string[] | undefined {
   const choice = request.containment;
   if (!choice) return undefined;
-  return CONTAINMENT_STEPS.filter((step) => isChosen(choice, step)).flatMap((step) =>
+  const steps = CONTAINMENT_STEPS.filter((step) => isChosen(choice, step)).flatMap((step) =>
     step === 'removeMethods'
       ? (choice.removeMethods ?? []).flatMap((i) => {
           const method = request.methods?.items[i];
@@ -342,6 +342,11 @@ function plannedSteps(request: RevocationRequest): string[] | undefined {
         })
       : [STEP_PLANNED[step]],
   );
+  // Removing the last method but the password is allowed, but the approver must know what it means.
+  const methods = request.methods?.items ?? [];
+  if (isChosen(choice, 'removeMethods') && leftAfterRemoving(methods, choice.removeMethods ?? []) === 'none')
+    steps.push('which leaves no sign-in method but the password: they must register again at their next sign-in');
+  return steps;
 }
 
 /** The read-back after a revoke, for the result card. */

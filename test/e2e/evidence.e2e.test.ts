@@ -309,13 +309,18 @@ describe('evidence of containment, end to end', function () {
     directory.security.recordSignIn(population[5]!, { at: new Date(), place: ATTACKER, errorCode: 50126 });
     const batches = graph.count(GRAPH_ROUTES.batch);
     const reads = graph.count(GRAPH_ROUTES.signIns);
+    // Graph's sign-in log quota: two steps of the first batch are throttled and asked again after their Retry-After.
+    graph.injectFault({ route: GRAPH_ROUTES.signIns, status: 429, retryAfterInSeconds: 0.2, times: 2 });
     const evidence = shown((await check(e2e, grace, chat, card)).card);
     assert.match(evidence, /Sign-ins since the revoke: department “Evidence”/, evidence);
     assert.match(evidence, /1 of 12 users checked show a success after the revoke/);
     assert.match(evidence, new RegExp(`${victim.displayName} \\(${victim.userPrincipalName.replace('.', '\\.')}\\): 1 success`));
     assert.match(evidence, /from 198\.51\.100\.23 \(Lagos, NG\)/);
-    assert.equal(graph.count(GRAPH_ROUTES.batch) - batches, 3, '12 users in batches of at most 5');
-    assert.equal(graph.count(GRAPH_ROUTES.signIns) - reads, 12, 'one sign-in read per user');
+    assert.match(evidence, /"title":"Checked","value":"12"/);
+    assert.equal(graph.count(GRAPH_ROUTES.batch) - batches, 3, '12 users in batches of at most 5; the two throttled ones join the last');
+    assert.equal(graph.count(GRAPH_ROUTES.signIns) - reads, 14, 'one read per user, and the two throttled ones again');
+    const steps = graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.signIns).slice(-14);
+    assert.ok(steps.every((c) => c.caller === grace.id && c.path === '/v1.0/auditLogs/signIns'));
   });
 });
 
