@@ -26,6 +26,7 @@ const HELP = [
   '                  or method:TEXT for the sign-in method whose line holds TEXT (e.g. method:+234)',
   '  /wait TEXT      wait until the last card says TEXT (a bulk run finishing)',
   '  /tenant p1|p2 on|off   the emulated tenant’s Entra ID licences',
+  '  /consent P on|off      grant or withhold the tenant’s admin consent for Graph permission P',
   '  /pause N        wait N seconds (sign-in logs are stamped to the second)',
   '  /as NAME        become another demo user (uma, helen, paul, aaron, priya, grace, adele, …)',
   '  /chat  /channel switch between your 1:1 chat and the #Helpdesk channel of team IT Ops',
@@ -125,6 +126,15 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     );
     show([updated]);
   };
+  const consent = (words: string[]): void => {
+    const [permission, state] = words;
+    if (!permission || (state !== 'on' && state !== 'off')) return void console.log('  Use: /consent PERMISSION on|off');
+    const granted = cloud.app.consentedGraphScopes;
+    const at = granted.findIndex((p) => p.toLowerCase() === permission.toLowerCase());
+    if (state === 'off' && at >= 0) granted.splice(at, 1);
+    if (state === 'on' && at < 0) granted.push(permission);
+    console.log(`  Admin consent for ${permission}: ${state === 'on' ? 'granted' : 'withheld'}.`);
+  };
   const tenant = (words: string[]): void => {
     const [licence, state] = words;
     if ((licence !== 'p1' && licence !== 'p2') || (state !== 'on' && state !== 'off'))
@@ -139,6 +149,7 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     else if (line.startsWith('/tick ')) tick(line.slice(6).trim().split(/\s+/));
     else if (line.startsWith('/wait ')) await waitFor(line.slice(6).trim());
     else if (line.startsWith('/tenant ')) tenant(line.slice(8).trim().split(/\s+/));
+    else if (line.startsWith('/consent ')) consent(line.slice(9).trim().split(/\s+/));
     else if (line.startsWith('/pause '))
       await new Promise((r) => setTimeout(r, Math.min(10, Math.max(0, Number(line.slice(7)) || 0)) * 1000));
     else return false;
@@ -174,6 +185,12 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
       ['grace', '/tick confirmCompromised'],
       ['grace', '/click Revoke sessions'],
       ['grace', '/tenant p2 on'],
+      // A tenant that never consented to reading sign-in logs: only that button says so.
+      ['priya', 'revoke megan.bowen@contoso.onmicrosoft.com'],
+      ['priya', '/click Revoke sessions'],
+      ['priya', '/consent AuditLog.Read.All off'],
+      ['priya', '/click Check sign-ins'],
+      ['priya', '/consent AuditLog.Read.All on'],
       // One check for a whole bulk run.
       ['grace', 'revoke group "Finance Team"'],
       ['grace', '/click Revoke all'],

@@ -69,9 +69,13 @@ export function describeMethod(method: AuthMethod): string {
   return method.kind === 'phone' || method.kind === 'email' ? `${name} ${method.detail}` : `${name} (${method.detail})`;
 }
 
-/** Whether the bot offers to remove it: never the password (reset it instead), never a kind it cannot name the endpoint of. */
+/**
+ * Whether the bot offers to remove it: never the password (reset it instead), never a kind whose
+ * delete it does not rely on — platform credentials (macOS) are listed, but their delete is not
+ * one the bot makes — and never one it does not know.
+ */
 export function isRemovable(method: AuthMethod): boolean {
-  return method.kind !== 'password' && method.kind !== 'other';
+  return method.kind !== 'password' && method.kind !== 'platformCredential' && method.kind !== 'other';
 }
 
 /** Whether it was registered within `days` before `now`. Unknown registration times are not recent (nothing to mark). */

@@ -21,7 +21,7 @@ const KINDS: Readonly<Record<string, AuthMethodKind>> = {
   '#microsoft.graph.platformCredentialAuthenticationMethod': 'platformCredential',
 };
 
-/** The collection a removable method is deleted from; none for the password (reset it instead) and unknown kinds. */
+/** The collection a removable method is deleted from; none for the password (reset it instead), platform credentials and unknown kinds. */
 export const DELETE_COLLECTION: Readonly<Partial<Record<AuthMethodKind, string>>> = {
   phone: 'phoneMethods',
   email: 'emailMethods',
@@ -30,7 +30,6 @@ export const DELETE_COLLECTION: Readonly<Partial<Record<AuthMethodKind, string>>
   softwareOath: 'softwareOathMethods',
   temporaryAccessPass: 'temporaryAccessPassMethods',
   windowsHelloForBusiness: 'windowsHelloForBusinessMethods',
-  platformCredential: 'platformCredentialMethods',
 };
 
 const PHONE_TYPES: Readonly<Record<string, string>> = { mobile: 'mobile', alternateMobile: 'alternate mobile', office: 'office' };

@@ -196,7 +196,7 @@ export function signInsProblem(failure: DirectoryFailure, wording: EvidenceWordi
     case 'consent_required':
       return {
         title: 'The app isn’t approved to read sign-in logs',
-        message: `Check sign-ins is off in your organisation until ${consentWords(wording.auditPermissions)}. Revocation and containment still work.`,
+        message: `Check sign-ins is off in your organisation until an Entra admin grants admin consent for ${listText(wording.auditPermissions.length > 0 ? wording.auditPermissions : ['Session Revoker’s sign-in log permission'], 'and')}. Revocation and containment still work.`,
       };
     case 'not_licensed':
       return {
