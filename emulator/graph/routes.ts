@@ -40,7 +40,7 @@ import {
   type DeviceAccess,
   type UserAccess,
 } from './resources';
-import { badRequest, denied, failure, notFound, success, type GraphError, type GraphResult } from './responses';
+import { badRequest, denied, failure, notFound, success, type GraphResult } from './responses';
 
 /** Route names, as counted in the call log (`EmulatedGraph.count(route)`). */
 export const GRAPH_ROUTES = {
