@@ -14,12 +14,20 @@ interface Session {
   user: DirectoryUser;
   where: 'chat' | 'channel';
   lastCard?: PostedMessage;
+  /** Toggles to switch on with the next click (/tick). */
+  ticks: Record<string, string>;
 }
 
 const HELP = [
   'Type a message to the bot, e.g.  revoke adele   revoke Megan   revoke me   whoami   help',
   'In the channel, mention people with @:  revoke @alex',
   '  /click N        click button N on the last card',
+  '  /tick A B …     switch toggles on for the next click: disableAccount resetPassword disableDevices confirmCompromised,',
+  '                  or method:TEXT for the sign-in method whose line holds TEXT (e.g. method:+234)',
+  '  /wait TEXT      wait until the last card says TEXT (a bulk run finishing)',
+  '  /tenant p1|p2 on|off   the emulated tenant’s Entra ID licences',
+  '  /consent P on|off      grant or withhold the tenant’s admin consent for Graph permission P',
+  '  /pause N        wait N seconds (sign-in logs are stamped to the second)',
   '  /as NAME        become another demo user (uma, helen, paul, aaron, priya, grace, adele, …)',
   '  /chat  /channel switch between your 1:1 chat and the #Helpdesk channel of team IT Ops',
   '  /users          list the demo directory       /quit   stop the demo',
@@ -31,7 +39,7 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   const team = teams.team('IT Ops', everyone);
   const channel = team.channel('Helpdesk');
   const chats = new Map<string, Conversation>();
-  const session: Session = { user: options.as ?? directory.user('uma'), where: 'chat' };
+  const session: Session = { user: options.as ?? directory.user('uma'), where: 'chat', ticks: {} };
   const conversation = (): Conversation => {
     if (session.where === 'channel') return channel;
     let chat = chats.get(session.user.id);
@@ -80,26 +88,120 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     const index = Number(which) - 1;
     const action = actions[index] ?? actions.find((a) => a.title.toLowerCase().startsWith(which.toLowerCase()));
     if (!action) return void console.log(`  No button ${which}. Buttons: ${actions.map((a, i) => `[${i + 1}] ${a.title}`).join('  ')}`);
-    const result = await teams.click(session.user, card, action.verb ?? action.title, { signIn: true });
+    const conv = conversation();
+    const seen = new Set(teams.messages(conv).map((m) => m.id));
+    const inputs = session.ticks;
+    session.ticks = {};
+    const result = await teams.click(session.user, card, action.verb ?? action.title, { signIn: true, inputs });
     if (result.message) console.log(`  bot › ${result.message}`);
-    if (result.card) show([{ ...card, card: result.card }]);
+    const posted = teams.messages(conv).filter((m) => m.fromBot && !seen.has(m.id));
+    // A card the click left as it was is not shown again when the answer came below it.
+    const unchanged = posted.length > 0 && JSON.stringify(result.card) === JSON.stringify(card.card);
+    if (result.card && !unchanged) show([{ ...card, card: result.card }]);
     if (result.status >= 400 && !result.card) console.log(`  (the bot answered HTTP ${result.status})`);
+    // Cards the click posted below (e.g. what the sign-in logs say).
+    show(posted);
+  };
+  const tick = (names: string[]): void => {
+    const card = session.lastCard?.card;
+    const toggles = card ? toggleInputs(card) : [];
+    for (const name of names) {
+      const text = name.startsWith('method:') ? name.slice('method:'.length) : undefined;
+      const toggle = toggles.find((t) => (text ? t.id.startsWith('removeMethod_') && t.title.includes(text) : t.id === name));
+      if (!toggle) {
+        console.log(`  No toggle ${name} on the last card.`);
+        continue;
+      }
+      session.ticks[toggle.id] = 'true';
+      console.log(`  [x] ${toggle.title}`);
+    }
+  };
+  const waitFor = async (text: string): Promise<void> => {
+    const card = session.lastCard;
+    if (!card) return void console.log('  There is no card to wait for.');
+    const updated = await teams.waitForMessage(
+      conversation(),
+      (m) => m.id === card.id && cardToText(m.card).lines.some((l) => l.includes(text)),
+      30_000,
+    );
+    show([updated]);
+  };
+  const consent = (words: string[]): void => {
+    const [permission, state] = words;
+    if (!permission || (state !== 'on' && state !== 'off')) return void console.log('  Use: /consent PERMISSION on|off');
+    const granted = cloud.app.consentedGraphScopes;
+    const at = granted.findIndex((p) => p.toLowerCase() === permission.toLowerCase());
+    if (state === 'off' && at >= 0) granted.splice(at, 1);
+    if (state === 'on' && at < 0) granted.push(permission);
+    console.log(`  Admin consent for ${permission}: ${state === 'on' ? 'granted' : 'withheld'}.`);
+  };
+  const tenant = (words: string[]): void => {
+    const [licence, state] = words;
+    if ((licence !== 'p1' && licence !== 'p2') || (state !== 'on' && state !== 'off'))
+      return void console.log('  Use: /tenant p1|p2 on|off');
+    directory.security.licences[licence] = state === 'on';
+    console.log(`  The emulated tenant now has Microsoft Entra ID ${licence.toUpperCase()}: ${state}.`);
   };
   const prompt = (): string => `${session.user.displayName} in ${session.where === 'chat' ? '1:1 chat' : '#Helpdesk'} › `;
 
+  const command = async (line: string): Promise<boolean> => {
+    if (line.startsWith('/click')) await click(line.slice(6).trim());
+    else if (line.startsWith('/tick ')) tick(line.slice(6).trim().split(/\s+/));
+    else if (line.startsWith('/wait ')) await waitFor(line.slice(6).trim());
+    else if (line.startsWith('/tenant ')) tenant(line.slice(8).trim().split(/\s+/));
+    else if (line.startsWith('/consent ')) consent(line.slice(9).trim().split(/\s+/));
+    else if (line.startsWith('/pause '))
+      await new Promise((r) => setTimeout(r, Math.min(10, Math.max(0, Number(line.slice(7)) || 0)) * 1000));
+    else return false;
+    return true;
+  };
+
   if (!options.interactive) {
     const script: [string, string][] = [
+      // "Can I?" before the click, then the revoke.
       ['uma', 'revoke adele@contoso.onmicrosoft.com'],
       ['uma', '/click Revoke sessions'],
+      // Did it work? Uma (User Administrator) may not read sign-in logs: the card names who may.
+      ['uma', '/click Check sign-ins'],
       ['paul', 'revoke grace@contoso.onmicrosoft.com'],
       ['paul', '/click Revoke sessions'],
+      // Uma can't revoke a Global Administrator, but is eligible for a role in PIM that can.
+      ['uma', 'revoke grace@contoso.onmicrosoft.com'],
+      // Connie's password is in an attacker's hands: a revoke alone does not keep them out…
+      ['grace', 'revoke connie@contoso.onmicrosoft.com'],
+      ['grace', '/click Revoke sessions'],
+      ['grace', '/click Check sign-ins'],
+      // …the whole bundle does: disable and reset first, revoke, confirm compromised, remove their phone.
+      // (A second apart: the sign-in log stamps to the second, and a sign-in in the revoke's second counts as after it.)
+      ['grace', '/pause 1.2'],
+      ['grace', 'revoke connie@contoso.onmicrosoft.com'],
+      ['grace', '/click Review sign-in methods'],
+      ['grace', '/tick disableAccount resetPassword confirmCompromised method:+234'],
+      ['grace', '/click Revoke sessions'],
+      ['grace', '/click Check sign-ins'],
+      // A tenant without Entra ID P2: that one step says so, the rest runs.
+      ['grace', '/tenant p2 off'],
+      ['grace', 'revoke alex@contoso.onmicrosoft.com'],
+      ['grace', '/tick confirmCompromised'],
+      ['grace', '/click Revoke sessions'],
+      ['grace', '/tenant p2 on'],
+      // A tenant that never consented to reading sign-in logs: only that button says so.
+      ['priya', 'revoke megan.bowen@contoso.onmicrosoft.com'],
+      ['priya', '/click Revoke sessions'],
+      ['priya', '/consent AuditLog.Read.All off'],
+      ['priya', '/click Check sign-ins'],
+      ['priya', '/consent AuditLog.Read.All on'],
+      // One check for a whole bulk run.
+      ['grace', 'revoke group "Finance Team"'],
+      ['grace', '/click Revoke all'],
+      ['grace', '/wait Bulk revocation finished'],
+      ['grace', '/click Check sign-ins'],
     ];
     for (const [who, line] of script) {
       session.user = directory.user(who);
       session.where = 'chat';
       console.log(`\n${prompt()}${line}`);
-      if (line.startsWith('/click ')) await click(line.slice(7));
-      else await say(line);
+      if (!(await command(line))) await say(line);
     }
     console.log('\nDemo walkthrough done. Run `npm start` in a terminal to try it yourself.');
     return;
@@ -133,7 +235,7 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
           console.log(
             `  You are now ${session.user.displayName} (${session.user.roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || 'no admin roles'}).`,
           );
-        } else if (line.startsWith('/click')) await click(line.slice(6).trim());
+        } else if (await command(line)) continue;
         else if (line.startsWith('/')) console.log(HELP);
         else await say(line);
       } catch (error) {
@@ -143,4 +245,13 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   } finally {
     rl.close();
   }
+}
+
+/** The toggles of a card (id and title), for /tick. */
+function toggleInputs(card: unknown): { id: string; title: string }[] {
+  if (Array.isArray(card)) return card.flatMap(toggleInputs);
+  if (typeof card !== 'object' || card === null) return [];
+  const node = card as Record<string, unknown>;
+  const own = node.type === 'Input.Toggle' && typeof node.id === 'string' ? [{ id: node.id, title: String(node.title ?? '') }] : [];
+  return [...own, ...Object.values(node).flatMap(toggleInputs)];
 }

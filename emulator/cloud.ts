@@ -62,6 +62,10 @@ export class EmulatedCloud {
         'User-PasswordProfile.ReadWrite.All',
         'Device.Read.All',
         'Directory.AccessAsUser.All',
+        'AuditLog.Read.All',
+        'IdentityRiskyUser.ReadWrite.All',
+        'UserAuthenticationMethod.ReadWrite.All',
+        'RoleEligibilitySchedule.Read.Directory',
       ],
       redirectUris: [],
     };

@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ROLE_DISPLAY_NAMES, ROLE_TEMPLATE } from './graph/entraRoles';
+import { PASSWORD_METHOD_ID, PHONE_METHOD_ID, TenantSecurity } from './security';
 
 /** Built-in directory role template ids and names: one table for the whole emulator (graph/entraRoles.ts). */
 export const ROLE = ROLE_TEMPLATE;
@@ -80,6 +81,8 @@ export class Directory {
   readonly users = new Map<string, DirectoryUser>();
   readonly groups = new Map<string, DirectoryGroup>();
   readonly devices = new Map<string, DirectoryDevice>();
+  /** Licences, sign-in log, risky users, authentication methods, PIM eligibility (security.ts). */
+  readonly security = new TenantSecurity();
 
   constructor(
     readonly tenantId: string,
@@ -197,9 +200,10 @@ export class Directory {
 
 /**
  * The demo tenant. Every role in Entra's "who may revoke whom" table has a holder, so the
- * demo and the tests can show each answer Entra gives.
+ * demo and the tests can show each answer Entra gives. `now` places the security history
+ * (methods registered, an attacker's sign-ins) relative to when the demo runs.
  */
-export function seedDirectory(tenantId: string = DEMO_TENANT_ID, domain: string = DEMO_DOMAIN): Directory {
+export function seedDirectory(tenantId: string = DEMO_TENANT_ID, domain: string = DEMO_DOMAIN, now: Date = new Date()): Directory {
   const d = new Directory(tenantId, domain);
   const at = (local: string): string => `${local}@${domain}`;
   // Fixed ids for the people docs and tests name.
@@ -377,7 +381,72 @@ export function seedDirectory(tenantId: string = DEMO_TENANT_ID, domain: string 
   });
   d.addDevice({ displayName: 'ADELE-LAPTOP', ownerId: adele.id });
   d.addDevice({ displayName: "Adele's iPhone", ownerId: adele.id });
+  seedSecurity(d, now);
   return d;
+}
+
+/** The compromised demo user's fixed id. */
+export const COMPROMISED_USER_ID = 'c0ffee00-5eed-4bad-8c0d-00000000c0de';
+
+/**
+ * Security history for the demo tenant: every member has a password and Microsoft Authenticator
+ * (their default method) registered long ago; Uma is eligible for Privileged Authentication
+ * Administrator in PIM; and Connie Compromised, whose password an attacker has: they registered
+ * their own phone yesterday, signed in after yesterday's revoke, and try again after every revoke.
+ */
+function seedSecurity(d: Directory, now: Date): void {
+  const days = (n: number): string => new Date(now.getTime() - n * 24 * 3600_000).toISOString();
+  const security = d.security;
+  const connie = d.addUser({
+    id: COMPROMISED_USER_ID,
+    userPrincipalName: `connie@${d.domain}`,
+    displayName: 'Connie Compromised',
+    jobTitle: 'Accounts Payable Clerk',
+    department: 'Operations',
+  });
+  for (const user of d.users.values()) {
+    if (user.userType !== 'Member') continue;
+    security.addMethod(user.id, {
+      id: PASSWORD_METHOD_ID,
+      odataType: '#microsoft.graph.passwordAuthenticationMethod',
+      createdDateTime: null,
+      properties: { password: null },
+    });
+    const authenticator = security.addMethod(user.id, {
+      id: stableGuid(`authenticator:${user.id}`),
+      odataType: '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
+      createdDateTime: days(200),
+      properties: { displayName: `${user.displayName.split(' ')[0] ?? 'Work'}'s phone`, deviceTag: 'SoftwareTokenActivated' },
+    });
+    security.defaultMethod.set(user.id, authenticator.id);
+  }
+  security.addMethod(connie.id, {
+    id: PHONE_METHOD_ID.mobile,
+    odataType: '#microsoft.graph.phoneAuthenticationMethod',
+    createdDateTime: days(300),
+    properties: { phoneNumber: '+1 4255550100', phoneType: 'mobile', smsSignInState: 'notAllowedByPolicy' },
+  });
+  // The attacker's own phone, registered yesterday so their MFA prompts go to them.
+  security.addMethod(connie.id, {
+    id: PHONE_METHOD_ID.alternateMobile,
+    odataType: '#microsoft.graph.phoneAuthenticationMethod',
+    createdDateTime: days(1),
+    properties: { phoneNumber: '+234 8035550199', phoneType: 'alternateMobile', smsSignInState: 'notAllowedByPolicy' },
+  });
+  const attacker = { ipAddress: '198.51.100.23', city: 'Lagos', countryOrRegion: 'NG' };
+  security.attackers.set(connie.id, { place: attacker, appDisplayName: 'OfficeHome', knewPasswordAt: days(3) });
+  // Yesterday's revoke did not keep them out: they signed in again twenty minutes later.
+  const revokedYesterday = new Date(now.getTime() - 24 * 3600_000);
+  connie.signInSessionsValidFromDateTime = `${revokedYesterday.toISOString().slice(0, 19)}Z`;
+  security.recordSignIn(connie, { at: new Date(revokedYesterday.getTime() - 3600_000) });
+  security.recordSignIn(connie, { at: new Date(revokedYesterday.getTime() + 20 * 60_000), appDisplayName: 'OfficeHome', place: attacker });
+  security.riskyUsers.set(connie.id, {
+    riskLevel: 'medium',
+    riskState: 'atRisk',
+    riskDetail: 'none',
+    riskLastUpdatedDateTime: revokedYesterday.toISOString(),
+  });
+  security.eligibleRoles.set('4c5d6e7f-8091-4bac-9d2e-3f4a5b6c7d99', [ROLE.PrivilegedAuthenticationAdministrator]);
 }
 
 /** Options of addBulkPopulation. */

@@ -280,7 +280,8 @@ export const PERMISSION_TABLE = {
     quotas: [GLOBAL],
   },
 
-  // Rows without an endpoint yet (evidence, alerts and schedules).
+  // Evidence of containment (graph/evidenceRoutes.ts serves them, except listing and dismissing
+  // risky users, which are data for the alert features).
 
   // https://learn.microsoft.com/graph/api/signin-list (Entra ID P1 or P2; Directory.Read.All is
   // the page's higher privileged alternative)

@@ -25,6 +25,9 @@ import { asAttachment, CardRenderer } from './cards/render';
 import { permissionName, type Config } from './config/config';
 import { GraphDirectory } from './graph/graphDirectory';
 import { GraphContainment } from './graph/graphContainment';
+import { GraphEvidence } from './graph/graphEvidence';
+import { SignInChecks } from './app/evidence/signInChecks';
+import { MethodsReview } from './app/evidence/methodsReview';
 import { createHttpServer } from './http/server';
 import { DelegatedSessions } from './identity/delegatedSessions';
 import { SsoTokenValidator } from './identity/ssoTokenValidator';
@@ -103,6 +106,16 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         graphEndpoint: config.graphEndpoint,
         scopes: config.containmentScopes,
         deviceScopes: config.deviceScopes,
+        riskScopes: config.riskScopes,
+        authMethodScopes: config.authMethodScopes,
+        requestTimeoutInMs: config.graphTimeoutInMs,
+      }),
+    makeEvidence: (credential: TokenCredential) =>
+      new GraphEvidence(credential, {
+        graphEndpoint: config.graphEndpoint,
+        auditScopes: config.auditScopes,
+        authMethodScopes: config.authMethodScopes,
+        pimScopes: config.pimScopes,
         requestTimeoutInMs: config.graphTimeoutInMs,
       }),
     makeGateway: (credential: TokenCredential) =>
@@ -138,13 +151,25 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   // Templates are read once at start-up; every renderer shares them.
   const cards = CardRenderer.load();
   const account = config.containmentScopes.map(permissionName);
-  const stepPermissions = { disableAccount: account, resetPassword: account, disableDevices: config.deviceScopes.map(permissionName) };
+  const stepPermissions = {
+    disableAccount: account,
+    resetPassword: account,
+    disableDevices: config.deviceScopes.map(permissionName),
+    confirmCompromised: config.riskScopes.map(permissionName),
+    removeMethods: config.authMethodScopes.map(permissionName),
+  };
   const presenter = new Presenter(
     cards,
     'Session Revoker',
     clock,
     stepPermissions,
     securityChannel ? () => securityChannel.cachedDisplayName() : undefined,
+    {
+      auditPermissions: config.auditScopes.map(permissionName),
+      pimPermissions: config.pimScopes.map(permissionName),
+      authMethodPermissions: config.authMethodScopes.map(permissionName),
+      recentMethodDays: config.recentMethodDays,
+    },
   );
   const auditCommand = new AuditCommandHandler({
     queries: new AuditQueryService({
@@ -184,6 +209,16 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       service: bulkService,
       cards,
       maxTargets: config.bulkMaxTargets,
+    },
+    evidence: {
+      signIns: new SignInChecks({ store: storage.state, audit, clock, maxAccessTokenLifetimeInMs: config.maxAccessTokenLifetimeInMs }),
+      methods: new MethodsReview({
+        store: storage.state,
+        audit,
+        clock,
+        requestTtlInMs: config.requestTtlInMs,
+        approvalTtlInMs: config.approvalTtlInMs,
+      }),
     },
     approvals: securityChannel
       ? {

@@ -296,7 +296,7 @@ async function onBehalfOf(call: GrantCall): Promise<Outcome<TokenBody, EntraErro
   if (resource.kind === 'none') return fail(AADSTS.invalidScope(scope));
   // The emulator records consent for Graph only; an app asking for another app's API on-behalf-of has none.
   if (resource.kind === 'api') return fail(AADSTS.consentRequired(client.appId, client.displayName));
-  return issueUserTokens(call, user.value, claims.tid, scope, request.value);
+  return issueUserTokens(call, user.value, claims.tid, scope, request.value, { interactive: false });
 }
 
 // ---------------------------------------------------------------- authorization code
@@ -324,7 +324,12 @@ async function authorizationCode(call: GrantCall): Promise<Outcome<TokenBody, En
   call.identify(user.value);
   const request = parseScopes(grant.scope, ctx.apps.values(), call.segment);
   if (!request.ok) return request;
-  return issueUserTokens(call, user.value, grant.tid, grant.scope, request.value, { nonce: grant.nonce, claims: grant.claims });
+  // The person typed their credentials on the sign-in page: an interactive sign-in.
+  return issueUserTokens(call, user.value, grant.tid, grant.scope, request.value, {
+    nonce: grant.nonce,
+    claims: grant.claims,
+    interactive: true,
+  });
 }
 
 // ---------------------------------------------------------------- refresh token
@@ -342,7 +347,10 @@ async function refreshToken(call: GrantCall): Promise<Outcome<TokenBody, EntraEr
   const scope = form.get('scope') ?? grant.scope;
   const request = parseScopes(scope, ctx.apps.values(), call.segment);
   if (!request.ok) return request;
-  return issueUserTokens(call, user.value, grant.tid, scope, request.value, { claims: form.get('claims') ?? undefined });
+  return issueUserTokens(call, user.value, grant.tid, scope, request.value, {
+    claims: form.get('claims') ?? undefined,
+    interactive: false,
+  });
 }
 
 // ---------------------------------------------------------------- issuing
@@ -370,7 +378,7 @@ async function issueUserTokens(
   tid: string,
   rawScope: string,
   request: ScopeRequest,
-  extra: { nonce?: string; claims?: string } = {},
+  extra: { nonce?: string; claims?: string; interactive?: boolean } = {},
 ): Promise<Outcome<TokenBody, EntraError>> {
   const { ctx, client, form, nowInMs } = call;
   const times = tokenTimes(nowInMs, ctx.tokenLifetimeInSeconds);
@@ -436,6 +444,16 @@ async function issueUserTokens(
   if (form.get('client_info') === '1') {
     body.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: tid })).toString('base64url');
   }
+  // Every token issued for a user is a sign-in in the tenant's log: interactive when the person
+  // signed in themselves, non-interactive when a client redeemed a token (on-behalf-of, refresh).
+  ctx.directory.security.recordSignIn(user, {
+    at: new Date(nowInMs),
+    appId: client.appId,
+    appDisplayName: client.displayName,
+    resourceDisplayName: resource.kind === 'api' ? resource.app.displayName : 'Microsoft Graph',
+    clientAppUsed: 'Mobile Apps and Desktop clients',
+    interactive: extra.interactive ?? false,
+  });
   return ok(body);
 }
 

@@ -105,6 +105,9 @@ export interface CollectionSpec<T> {
   readonly expand?: (text: string) => Parsed<(item: T) => Json>;
   /** Whether $top and paging apply. */
   readonly paged?: boolean;
+  /** Page size without $top, and the largest $top allowed (directory collections: 100 and 999). */
+  readonly defaultTop?: number;
+  readonly maxTop?: number;
   readonly shape: (item: T, select: readonly string[] | undefined) => Json;
 }
 
@@ -193,7 +196,7 @@ export function listCollection<T>(ctx: QueryContext, items: readonly T[], spec: 
   let nextOffset: number | undefined;
   if (spec.paged !== false) {
     const topText = option(ctx, '$top');
-    const top = topText === undefined ? { ok: true as const, value: DEFAULT_PAGE_SIZE } : parseTop(topText);
+    const top = topText === undefined ? { ok: true as const, value: spec.defaultTop ?? DEFAULT_PAGE_SIZE } : parseTop(topText, spec.maxTop);
     if (!top.ok) return problem(top);
     const skipText = option(ctx, '$skiptoken');
     if (skipText !== undefined) {

@@ -80,7 +80,7 @@ export const ROLE_DISPLAY_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** What a caller wants to do to another user. */
-export type UserAction = 'revokeSessions' | 'resetPassword' | 'enableDisable';
+export type UserAction = 'revokeSessions' | 'resetPassword' | 'enableDisable' | 'manageAuthenticationMethods';
 
 /** What Entra looks at on the target side. */
 export interface TargetProfile {
@@ -130,6 +130,9 @@ const COLUMNS: ReadonlyMap<string, ReadonlySet<TargetRow> | 'everyone'> = new Ma
  * - resetPassword: microsoft.directory/users/password/update: every column of the table.
  * - enableDisable: microsoft.directory/users/disable and /enable: the "sensitive actions"
  *   table's columns (Auth Admin, User Admin, PAA, GA). Helpdesk and Password Admin lack it.
+ * - manageAuthenticationMethods: the roles of DELETE /users/{id}/authentication/{type}Methods/{id}
+ *   (Authentication Administrator "for some users", Privileged Authentication Administrator "for
+ *   all users"), and Global Administrator, who holds every permission.
  * Deprecated Partner Tier1/Tier2 Support and the newer SOC Identity Responder role are not
  * modelled: they get no rights here (deny by default).
  */
@@ -137,6 +140,7 @@ const ACTION_ROLES: Readonly<Record<UserAction, ReadonlySet<string>>> = {
   revokeSessions: roleIds(permissionRow('users.revokeSignInSessions').roles),
   resetPassword: roleIds(permissionRow('users.update.passwordProfile').roles),
   enableDisable: roleIds(permissionRow('users.update.accountEnabled').roles),
+  manageAuthenticationMethods: roleIds([...permissionRow('authenticationMethods.delete').roles!, 'GlobalAdministrator']),
 };
 
 /** Roles named as rows of the table; any other role is "any other built-in or custom role". */
@@ -207,6 +211,14 @@ export function decide(action: UserAction, callerRoles: readonly string[], targe
  * that is checked by the caller of this function.
  */
 export function mayEnableDisableDevices(callerRoles: readonly string[]): boolean {
-  const allowed = roleIds(permissionRow('devices.update').roles);
+  return holdsRoleFor(callerRoles, permissionRow('devices.update').roles);
+}
+
+/**
+ * Whether the caller holds one of the roles an operation's row names, or Global Administrator
+ * (who holds every permission in Entra; the rows name the least privileged roles).
+ */
+export function holdsRoleFor(callerRoles: readonly string[], roles: readonly RoleName[] | undefined): boolean {
+  const allowed = roleIds([...(roles ?? []), 'GlobalAdministrator']);
   return callerRoles.some((role) => allowed.has(role.toLowerCase()));
 }

@@ -1,6 +1,7 @@
 /**
  * The slice of OData that the emulated Graph understands: key segments ('...' with ''
- * doubling), $filter (startswith/endswith, eq/ne, and/or/not, parentheses), $search
+ * doubling), $filter (startswith/endswith, eq/ne, and/or/not, parentheses, and ge/gt/le/lt
+ * against unquoted date-time literals on the properties a collection allows), $search
  * ("property:term" clauses joined by AND/OR), $select, $top and $skiptoken. Parsing is strict:
  * anything outside this slice is a typed failure the caller turns into a Graph 400, never a
  * guess.
@@ -41,10 +42,19 @@ export function parseStringLiteral(text: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // $filter
 
-export type FilterValue = string | boolean | null;
+/** An unquoted date-time literal (`2025-06-02T00:00:00Z`), as milliseconds since the epoch. */
+export interface DateTimeLiteral {
+  readonly dateTime: number;
+}
+
+export type FilterValue = string | boolean | null | DateTimeLiteral;
+
+/** Order comparisons: only against date-time literals. */
+export type RangeOperator = 'ge' | 'gt' | 'le' | 'lt';
 
 export type FilterExpression =
   | { readonly kind: 'compare'; readonly op: 'eq' | 'ne'; readonly property: string; readonly value: FilterValue }
+  | { readonly kind: 'range'; readonly op: RangeOperator; readonly property: string; readonly value: DateTimeLiteral }
   | { readonly kind: 'call'; readonly fn: 'startswith' | 'endswith'; readonly property: string; readonly value: string }
   | { readonly kind: 'and' | 'or'; readonly left: FilterExpression; readonly right: FilterExpression }
   | { readonly kind: 'not'; readonly operand: FilterExpression };
@@ -52,6 +62,7 @@ export type FilterExpression =
 type Token =
   | { readonly type: 'name'; readonly text: string }
   | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'datetime'; readonly value: DateTimeLiteral }
   | { readonly type: '(' | ')' | ',' };
 
 function tokenize(text: string): Parsed<Token[]> {
@@ -84,6 +95,13 @@ function tokenize(text: string): Parsed<Token[]> {
       }
       if (!closed) return bad(`Invalid filter clause: unterminated string literal at position ${i}.`);
       tokens.push({ type: 'string', value });
+    } else if (/[0-9]/.test(c)) {
+      // Only date-time literals start with a digit here: OData's yyyy-mm-ddThh:mm[:ss[.fff]] with Z or an offset.
+      const match = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})/.exec(text.slice(i));
+      const at = match ? Date.parse(match[0]) : Number.NaN;
+      if (!match || !Number.isFinite(at)) return bad(`Invalid filter clause: syntax error at position ${i} in '${text}'.`);
+      tokens.push({ type: 'datetime', value: { dateTime: at } });
+      i += match[0].length;
     } else if (/[A-Za-z_$]/.test(c)) {
       const match = /^[A-Za-z_$][A-Za-z0-9_./$]*/.exec(text.slice(i));
       const name = match?.[0] ?? c;
@@ -186,10 +204,16 @@ class FilterParser {
     }
     const operator = next?.type === 'name' ? next.text.toLowerCase() : undefined;
     if (operator === undefined || !COMPARISON_OPERATORS.has(operator)) return this.syntaxError();
-    if (operator !== 'eq' && operator !== 'ne') return unsupported();
     const operand = this.tokens[this.position + 2];
+    if (operator === 'ge' || operator === 'gt' || operator === 'le' || operator === 'lt') {
+      if (operand?.type !== 'datetime') return unsupported();
+      this.position += 3;
+      return ok({ kind: 'range', op: operator, property: name, value: operand.value });
+    }
+    if (operator !== 'eq' && operator !== 'ne') return unsupported();
     let value: FilterValue;
     if (operand?.type === 'string') value = operand.value;
+    else if (operand?.type === 'datetime') value = operand.value;
     else if (operand?.type === 'name' && /^(true|false|null)$/i.test(operand.text))
       value = operand.text.toLowerCase() === 'null' ? null : operand.text.toLowerCase() === 'true';
     else return this.syntaxError();
@@ -218,6 +242,8 @@ export interface FilterCapabilities {
   readonly startswith: readonly string[];
   /** Properties usable with endswith and ne, but only as advanced queries. */
   readonly advanced?: readonly string[];
+  /** Date-time properties usable with ge, gt, le and lt (basic queries). */
+  readonly range?: readonly string[];
 }
 
 /** Whether a filter needs Graph's advanced query mode (ConsistencyLevel: eventual + $count=true). */
@@ -242,9 +268,15 @@ export function checkFilter(expression: FilterExpression, capabilities: FilterCa
         const inner = visit(node.operand);
         return inner.ok ? ok({ advanced: true }) : inner;
       }
+      case 'range':
+        if (!known(node.property)) return bad(`Could not find a property named '${node.property}' on type '${capabilities.typeName}'.`);
+        return has(capabilities.range, node.property) ? ok({ advanced: false }) : unsupported();
       case 'compare':
       case 'call': {
         if (!known(node.property)) return bad(`Could not find a property named '${node.property}' on type '${capabilities.typeName}'.`);
+        if (node.kind === 'compare' && isDateTime(node.value)) {
+          return node.op === 'eq' && has(capabilities.range, node.property) ? ok({ advanced: false }) : unsupported();
+        }
         const basic =
           node.kind === 'compare'
             ? node.op === 'eq' && has(capabilities.eq, node.property)
@@ -258,9 +290,30 @@ export function checkFilter(expression: FilterExpression, capabilities: FilterCa
   return visit(expression);
 }
 
+function isDateTime(value: FilterValue): value is DateTimeLiteral {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A property's value as a time, for date-time comparisons (NaN when it is none). */
+function timeOf(value: unknown): number {
+  return typeof value === 'string' ? Date.parse(value) : Number.NaN;
+}
+
 /** Evaluates a checked filter; string comparisons are case-insensitive, as in the directory. */
 export function evaluateFilter(expression: FilterExpression, read: (property: string) => unknown): boolean {
   switch (expression.kind) {
+    case 'range': {
+      const actual = timeOf(read(expression.property));
+      if (!Number.isFinite(actual)) return false;
+      const wanted = expression.value.dateTime;
+      return expression.op === 'ge'
+        ? actual >= wanted
+        : expression.op === 'gt'
+          ? actual > wanted
+          : expression.op === 'le'
+            ? actual <= wanted
+            : actual < wanted;
+    }
     case 'and':
       return evaluateFilter(expression.left, read) && evaluateFilter(expression.right, read);
     case 'or':
@@ -269,6 +322,11 @@ export function evaluateFilter(expression: FilterExpression, read: (property: st
       return !evaluateFilter(expression.operand, read);
     case 'compare': {
       const actual = read(expression.property);
+      if (isDateTime(expression.value)) {
+        const time = timeOf(actual);
+        const same = Number.isFinite(time) && time === expression.value.dateTime;
+        return expression.op === 'eq' ? same : !same;
+      }
       const equal =
         typeof actual === 'string' && typeof expression.value === 'string'
           ? actual.toLowerCase() === expression.value.toLowerCase()
@@ -385,11 +443,10 @@ export function parseSelect(text: string, properties: readonly string[], typeNam
 export const MAX_PAGE_SIZE = 999;
 export const DEFAULT_PAGE_SIZE = 100;
 
-export function parseTop(text: string): Parsed<number> {
-  if (!/^\d+$/.test(text)) return bad(`Invalid page size specified: '${text}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
+export function parseTop(text: string, max: number = MAX_PAGE_SIZE): Parsed<number> {
+  if (!/^\d+$/.test(text)) return bad(`Invalid page size specified: '${text}'. Must be between 1 and ${max} inclusive.`);
   const top = Number(text);
-  if (top < 1 || top > MAX_PAGE_SIZE)
-    return bad(`Invalid page size specified: '${text}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
+  if (top < 1 || top > max) return bad(`Invalid page size specified: '${text}'. Must be between 1 and ${max} inclusive.`);
   return ok(top);
 }
 

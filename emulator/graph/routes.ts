@@ -5,11 +5,12 @@
  * operation touches another user, then acts on the directory.
  */
 import type { Directory, DirectoryDevice, DirectoryGroup, DirectoryUser } from '../directory';
-import { permissionRow, type Operation } from '../permissions';
 import { permits, type GraphCaller } from './auth';
+import { refused, resolveUserParam, type Found } from './access';
+import { EVIDENCE_ROUTE_NAMES, evidenceRoutes } from './evidenceRoutes';
 import { getEntity, listCollection, type QueryContext } from './collections';
 import { classifyTarget, decide, mayEnableDisableDevices, type UserAction } from './entraRoles';
-import { parseSelect, parseStringLiteral, type Parsed } from './odata';
+import { parseSelect, type Parsed } from './odata';
 import {
   activeRoles,
   DEVICE_PROPERTIES,
@@ -39,7 +40,7 @@ import {
   type DeviceAccess,
   type UserAccess,
 } from './resources';
-import { badRequest, denied, failure, notFound, success, type GraphError, type GraphResult } from './responses';
+import { badRequest, denied, failure, notFound, success, type GraphResult } from './responses';
 
 /** Route names, as counted in the call log (`EmulatedGraph.count(route)`). */
 export const GRAPH_ROUTES = {
@@ -61,6 +62,7 @@ export const GRAPH_ROUTES = {
   registeredDevices: 'users.registeredDevices',
   updateDevice: 'devices.update',
   batch: '$batch',
+  ...EVIDENCE_ROUTE_NAMES,
   /** Any path the emulator does not serve (answered 400 like Graph's unknown segments). */
   unknown: 'unknown',
 } as const;
@@ -98,24 +100,9 @@ export interface GraphRoute {
 // ---------------------------------------------------------------------------------------------
 // shared steps
 
-type Found<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: GraphError };
-
 /** /users/{id|upn} or /users('{upn}') → the user, or Graph's 400/404. */
 function resolveUser(ctx: RouteContext, env: GraphEnvironment): Found<DirectoryUser> {
-  let id: string;
-  const key = ctx.params.userKey;
-  if (key !== undefined) {
-    const literal = parseStringLiteral(key);
-    if (literal === undefined)
-      return { ok: false, error: badRequest(`Invalid key literal (${key}): use ('value') with single quotes doubled.`) };
-    id = literal;
-  } else {
-    id = ctx.params.user ?? '';
-    // OData reads a path segment starting with $ as a system segment ($count, $ref, ...).
-    if (id.startsWith('$')) return { ok: false, error: badRequest(`Invalid object identifier '${id}'.`) };
-  }
-  const user = env.directory.findUser(id);
-  return user ? { ok: true, value: user } : { ok: false, error: notFound(id) };
+  return resolveUserParam(ctx.params, env.directory);
 }
 
 /** /me → the signed-in user; app tokens have no "me". */
@@ -124,12 +111,6 @@ function resolveMe(ctx: RouteContext, env: GraphEnvironment): Found<DirectoryUse
     return { ok: false, error: badRequest('/me request is only valid with delegated authentication flow.', 'BadRequest') };
   const user = env.directory.findUser(ctx.caller.oid);
   return user ? { ok: true, value: user } : { ok: false, error: notFound(ctx.caller.oid) };
-}
-
-/** Graph's answer to a token without the operation's permission (403 Authorization_RequestDenied unless its row says otherwise). */
-function refused(operation: Operation): GraphError {
-  const refusal = permissionRow(operation).refusal;
-  return refusal ? failure(refusal.status, refusal.code, refusal.message) : denied();
 }
 
 function isSelf(caller: GraphCaller, user: DirectoryUser): boolean {
@@ -172,7 +153,10 @@ function revokeAnswer(ctx: RouteContext, env: GraphEnvironment): GraphResult {
 
 function revokeSessions(ctx: RouteContext, env: GraphEnvironment, target: DirectoryUser): GraphResult {
   if (!mayActOn(env, ctx.caller, 'revokeSessions', target)) return denied();
-  target.signInSessionsValidFromDateTime = isoSeconds(env.now());
+  const now = env.now();
+  target.signInSessionsValidFromDateTime = isoSeconds(now);
+  // A demo or test attacker who still knows the password tries it again at once (security.ts).
+  env.directory.security.attackerTries(target, now);
   return revokeAnswer(ctx, env);
 }
 
@@ -589,6 +573,7 @@ export const ROUTE_TABLE: readonly GraphRoute[] = [
   },
   { name: GRAPH_ROUTES.updateDevice, method: 'PATCH', pattern: pattern('/devices/(?<device>[^/]+)'), handle: updateDevice },
   { name: GRAPH_ROUTES.batch, method: 'POST', pattern: pattern(String.raw`/\$batch`), handle: (ctx, env) => env.batch(ctx) },
+  ...evidenceRoutes(pattern, USER_REF),
 ];
 
 /** The catch-all: any method, any path (405 for a known path with another method, else 400). */

@@ -6,6 +6,16 @@ import type { PersonRef } from '../domain/people';
 import type { AuditActor } from './ports/auditLog';
 import type { ContainmentGateway } from './ports/containment';
 import type { BulkDirectoryGateway, DirectoryGateway } from './ports/directory';
+import type { EvidenceGateway } from './ports/evidence';
+
+/**
+ * What one delegated session remembers while it lasts (e.g. the person's roles for the "can I?"
+ * line): gone with the session, never shared between people.
+ */
+export interface SessionMemo {
+  /** The value kept under `key`, or `compute`'s, kept when `keep` says so (failures are not kept). */
+  remember<T>(key: string, compute: () => Promise<T>, keep: (value: T) => boolean): Promise<T>;
+}
 
 /** The person acting, with their delegated directory access. */
 export interface Acting {
@@ -13,6 +23,10 @@ export interface Acting {
   readonly directory: DirectoryGateway;
   /** Containment with the same delegated access (its own scopes); absent when not configured. */
   readonly containment?: ContainmentGateway;
+  /** Sign-in logs, authentication methods and PIM eligibility with the same delegated access (their own scopes). */
+  readonly evidence?: EvidenceGateway;
+  /** What the person's session remembers (absent: nothing is remembered). */
+  readonly memo?: SessionMemo;
 }
 
 /** The person acting, with their delegated directory (bulk-capable). */

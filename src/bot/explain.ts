@@ -79,6 +79,12 @@ export function explainDirectoryFailure(code: DirectoryFailureCode, targetName?:
         message: 'Microsoft Entra ID refused the app’s own credentials. This is a configuration problem, not yours.',
         hint: 'Tell your Teams administrator: run `npm run doctor` on the deployment.',
       };
+    case 'not_licensed':
+      return {
+        title: 'Not available in this tenant',
+        message: 'Your organisation’s Microsoft Entra ID licence does not include this feature.',
+        hint: 'Sign-in logs need Microsoft Entra ID P1 or P2; Identity Protection and Privileged Identity Management need P2.',
+      };
     case 'unexpected':
       return {
         title: 'Something went wrong',

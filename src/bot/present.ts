@@ -2,7 +2,11 @@
  * Turns use-case outcomes into card views, and views into cards. The cards show what the
  * server holds — a request is always rendered from its stored record, never from card data.
  */
-import type { UserRecord } from '../app/ports/directory';
+import type { RequesterAdvice } from '../app/evidence/requesterAdvice';
+import type { RequestEvidence, RunEvidence } from '../app/evidence/signInChecks';
+import type { DirectoryFailure, UserRecord } from '../app/ports/directory';
+import { describeMethod, leftAfterRemoving } from '../domain/authMethods';
+import { CONTAINMENT_STEPS, isChosen } from '../domain/revocationRequest';
 import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
 import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
@@ -12,6 +16,15 @@ import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
 import type { Clock } from '../domain/clock';
 import type { Explanation } from './explain';
 import { explainDirectoryFailure } from './explain';
+import {
+  adviceView,
+  methodsView,
+  runSignInsFailureView,
+  runSignInsView,
+  signInsFailureView,
+  signInsView,
+  type EvidenceWording,
+} from './evidence/evidenceViews';
 
 export function targetView(target: TargetSnapshot): TargetView {
   return {
@@ -39,6 +52,8 @@ export interface ViewContext {
   readonly notice?: string;
   readonly refreshUserIds?: string[];
   readonly correlationId?: string;
+  /** The requester's "can I?" advice, for their lookup card. */
+  readonly advice?: RequesterAdvice;
 }
 
 const APPROVAL_STATE: Record<RevocationRequest['state'], ApprovalView['state']> = {
@@ -68,6 +83,12 @@ export class Presenter {
     private readonly clock: Clock,
     private readonly stepPermissions: StepPermissions,
     private readonly approvalChannelName?: () => string,
+    private readonly evidenceWording: EvidenceWording = {
+      auditPermissions: [],
+      pimPermissions: [],
+      authMethodPermissions: [],
+      recentMethodDays: 7,
+    },
   ) {}
 
   /** The card for a request in whatever state the store holds it, as this viewer sees it. */
@@ -84,6 +105,11 @@ export class Presenter {
           requesterName: request.requester.name,
           expiresAt: request.expiresAt,
           approvalChannelName: request.target.self ? undefined : context.approvalChannelName,
+          // In four-eyes mode the approver acts, so the requester's own roles are beside the point.
+          advice:
+            context.advice && !context.approvalChannelName ? adviceView(context.advice, request.target, this.evidenceWording) : undefined,
+          methods: request.methods ? methodsView(request.methods, request.target, this.clock.now(), this.evidenceWording) : undefined,
+          canReviewMethods: request.target.self !== true,
         });
       case 'awaitingApproval':
       case 'rejected':
@@ -93,6 +119,7 @@ export class Presenter {
       case 'succeeded':
         return this.cards.succeeded({
           target,
+          requestId: request.id,
           revokedAt: request.outcome?.kind === 'revoked' ? request.outcome.at : (request.decidedAt ?? this.clock.now().toISOString()),
           revokedByName: request.decidedBy?.name ?? request.requester.name,
           graphRequestId: request.outcome?.graphRequestId,
@@ -154,7 +181,34 @@ export class Presenter {
       verification: verificationOf(request).verification,
       containmentPlanned: plannedSteps(request),
       containment: containmentLines(request, this.stepPermissions),
+      canCheckSignIns: request.state === 'succeeded',
     });
+  }
+
+  /** What the sign-in logs say since a request's revoke. */
+  signIns(found: RequestEvidence): AdaptiveCard {
+    return this.cards.signIns(signInsView(found));
+  }
+
+  /** Why a request's sign-in logs could not be read. */
+  signInsFailure(request: RevocationRequest, revokedAt: Date, failure: DirectoryFailure): AdaptiveCard {
+    return this.cards.signIns(signInsFailureView(request, revokedAt, failure, this.clock.now(), this.evidenceWording));
+  }
+
+  /** One check for a whole bulk run. */
+  runSignIns(found: RunEvidence): AdaptiveCard {
+    return this.cards.runSignIns(runSignInsView(found, this.evidenceWording));
+  }
+
+  /** Why a run's sign-in logs could not be read. */
+  runSignInsFailure(
+    run: { id: string; source: { kind: string; label: string } },
+    revoked: number,
+    failure: DirectoryFailure,
+  ): AdaptiveCard {
+    return this.cards.runSignIns(
+      runSignInsFailureView(run.id, `${run.source.kind} “${run.source.label}”`, revoked, failure, this.clock.now(), this.evidenceWording),
+    );
   }
 
   pickList(pickId: string, query: string, candidates: readonly UserRecord[], truncated: boolean): AdaptiveCard {
@@ -218,6 +272,8 @@ const STEP_DONE: Record<ContainmentStep, string> = {
   disableAccount: 'Account disabled',
   resetPassword: 'Password reset to a random one nobody saw',
   disableDevices: 'Devices',
+  confirmCompromised: 'Confirmed compromised in Identity Protection (risk: high)',
+  removeMethods: 'Removed',
 };
 /** Who Entra lets do each step (for users without admin roles; admin targets need more). */
 const STEP_ROLES: Record<ContainmentStep, string> = {
@@ -225,11 +281,20 @@ const STEP_ROLES: Record<ContainmentStep, string> = {
     'Entra refused: it needs User Administrator, Authentication Administrator, Privileged Authentication Administrator or Global Administrator',
   resetPassword: 'Entra refused: it needs Helpdesk, Password, User, Authentication, Privileged Authentication or Global Administrator',
   disableDevices: 'Entra refused: it needs Cloud Device Administrator, Intune Administrator or Global Administrator',
+  confirmCompromised: 'Entra refused: it needs Security Administrator or Global Administrator',
+  removeMethods:
+    'Entra refused: it needs Authentication Administrator (for users without admin roles) or Privileged Authentication Administrator',
 };
 const STEP_PLANNED: Record<ContainmentStep, string> = {
   disableAccount: 'disable the account',
   resetPassword: 'reset the password',
   disableDevices: 'disable their devices',
+  confirmCompromised: 'confirm the user compromised in Identity Protection',
+  removeMethods: 'remove',
+};
+/** Why a step is not available in a tenant without the licence it needs. */
+const STEP_LICENCE: Partial<Record<ContainmentStep, string>> = {
+  confirmCompromised: 'not available in this tenant: Identity Protection needs Microsoft Entra ID P2',
 };
 
 /** "A", "A and B", "A, B and C". */
@@ -240,6 +305,7 @@ function listOf(names: readonly string[]): string {
 /** Why a step was not done, in words the person (or the admin they forward it to) can act on. */
 function whyNotDone(step: ContainmentStep, code: RevocationFailureCode | undefined, permissions: StepPermissions): string {
   if (code === 'forbidden') return STEP_ROLES[step];
+  if (code === 'not_licensed') return STEP_LICENCE[step] ?? 'not available in this tenant (licence)';
   if (code === 'consent_required' && permissions[step].length > 0) {
     return `the app isn’t approved for this step yet: an Entra admin can grant admin consent for ${listOf(permissions[step])}`;
   }
@@ -249,17 +315,38 @@ function whyNotDone(step: ContainmentStep, code: RevocationFailureCode | undefin
 /** What each containment step did, in words: done, or not done and why. */
 function containmentLines(request: RevocationRequest, permissions: StepPermissions): ContainmentLine[] | undefined {
   const results = request.outcome?.containment;
-  return results?.map((r) => ({
-    label: r.step === 'disableDevices' ? 'Devices' : r.ok ? STEP_DONE[r.step] : STEP_PLANNED[r.step].replace(/^./, (c) => c.toUpperCase()),
-    ok: r.ok,
-    detail: r.ok ? r.detail : `${r.detail ? `${r.detail}; ` : ''}not done — ${whyNotDone(r.step, r.code, permissions)}`,
-  }));
+  return results?.map((r) => {
+    if (r.step === 'removeMethods')
+      // One line per method: "✓ Removed: Phone +1 555 0100" or "✗ Remove Phone …: not done — why".
+      return r.ok
+        ? { label: STEP_DONE.removeMethods, ok: true, detail: r.detail }
+        : { label: `Remove ${r.detail ?? 'a sign-in method'}`, ok: false, detail: `not done — ${whyNotDone(r.step, r.code, permissions)}` };
+    return {
+      label:
+        r.step === 'disableDevices' ? 'Devices' : r.ok ? STEP_DONE[r.step] : STEP_PLANNED[r.step].replace(/^./, (c) => c.toUpperCase()),
+      ok: r.ok,
+      detail: r.ok ? r.detail : `${r.detail ? `${r.detail}; ` : ''}not done — ${whyNotDone(r.step, r.code, permissions)}`,
+    };
+  });
 }
 
+/** The steps the approver approves with the revoke, in the order they run, each method by name. */
 function plannedSteps(request: RevocationRequest): string[] | undefined {
   const choice = request.containment;
   if (!choice) return undefined;
-  return (Object.keys(STEP_PLANNED) as ContainmentStep[]).filter((step) => choice[step]).map((step) => STEP_PLANNED[step]);
+  const steps = CONTAINMENT_STEPS.filter((step) => isChosen(choice, step)).flatMap((step) =>
+    step === 'removeMethods'
+      ? (choice.removeMethods ?? []).flatMap((i) => {
+          const method = request.methods?.items[i];
+          return method ? [`remove ${describeMethod(method)}`] : [];
+        })
+      : [STEP_PLANNED[step]],
+  );
+  // Removing the last method but the password is allowed, but the approver must know what it means.
+  const methods = request.methods?.items ?? [];
+  if (isChosen(choice, 'removeMethods') && leftAfterRemoving(methods, choice.removeMethods ?? []) === 'none')
+    steps.push('which leaves no sign-in method but the password: they must register again at their next sign-in');
+  return steps;
 }
 
 /** The read-back after a revoke, for the result card. */

@@ -26,7 +26,7 @@ import { RateLimitGate } from './rateLimitGate';
 import { commandHandler, invokeHandler, verbHandler } from './routes';
 import { SignIn } from './signIn/signIn';
 import type { SignInGate } from './signIn/signInGate';
-import type { Approvals, BotServices, BulkRuns, CommandTurn } from './turn';
+import type { Approvals, BotServices, BulkRuns, CommandTurn, Evidence } from './turn';
 import { sendCard } from './turnHelpers';
 import { personOf, type TurnPerson } from './turnPerson';
 
@@ -54,6 +54,8 @@ export interface RevokerBotOptions {
   readonly bulk?: BulkRuns;
   /** Four eyes: the security channel and the one approval workflow per kind of subject; absent when SECURITY_CHANNEL_ID is unset. */
   readonly approvals?: Approvals;
+  /** Sign-in checks after a revoke and the methods review. */
+  readonly evidence?: Evidence;
 }
 
 /** The dispatcher (see the module comment): one place where every command, card verb and invoke is routed. */
@@ -75,6 +77,7 @@ export class RevokerBot extends TeamsActivityHandler {
       approvals: options.approvals,
       bulk: options.bulk,
       auditCommand: options.auditCommand,
+      evidence: options.evidence,
       budgets: { invokeInMs: options.invokeBudgetInMs, backgroundInMs: options.backgroundBudgetInMs ?? DEFAULT_BACKGROUND_BUDGET_IN_MS },
       track: (task) => this.track(task),
     };

@@ -12,6 +12,8 @@ import { cancel as cancelRun } from './bulk/cancel';
 import { prepare } from './bulk/prepare';
 import { refresh as refreshRun } from './bulk/refresh';
 import { start } from './bulk/start';
+import { checkRunSignIns, checkSignIns, recheckRunSignIns, recheckSignIns } from './evidence/checkSignIns';
+import { reviewMethods } from './evidence/reviewMethods';
 import { help, invalid } from './help/help';
 import { cancel as cancelRequest } from './revocation/cancel';
 import { confirm, retry } from './revocation/confirm';
@@ -59,6 +61,11 @@ export const VERB_ROUTES: { readonly [V in Verb]: CardHandler } = {
   'bulk.reject': rejectBulk,
   'bulk.cancel': cancelRun,
   'bulk.refresh': refreshRun,
+  'revocation.methods': reviewMethods,
+  'signIns.check': checkSignIns,
+  'signIns.recheck': recheckSignIns,
+  'signIns.checkRun': checkRunSignIns,
+  'signIns.recheckRun': recheckRunSignIns,
 };
 
 /** The sign-in protocol's invokes. */

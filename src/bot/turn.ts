@@ -10,6 +10,8 @@ import type { ApprovalWorkflow } from '../app/approval/approvalWorkflow';
 import type { BulkApproverActing } from '../app/bulk/bulkApprovals';
 import type { ExecutionOutcome } from '../app/bulk/bulkExecution';
 import type { BulkRevocationService } from '../app/bulk/bulkRevocationService';
+import type { MethodsReview } from '../app/evidence/methodsReview';
+import type { SignInChecks } from '../app/evidence/signInChecks';
 import type { StateStore } from '../app/ports/stateStore';
 import type { ResolvedTarget, RevocationService } from '../app/revocation/revocationService';
 import type { CardRenderer } from '../cards/render';
@@ -43,6 +45,12 @@ export interface BulkRuns {
   readonly progressIntervalInMs?: number;
 }
 
+/** Evidence of containment: sign-in checks after a revoke and the methods review on a lookup card. */
+export interface Evidence {
+  readonly signIns: SignInChecks;
+  readonly methods: MethodsReview;
+}
+
 /** Everything the handlers use: use cases, the sign-in, cards, limits and the clock. Built once by the bot. */
 export interface BotServices {
   readonly appId: string;
@@ -59,6 +67,8 @@ export interface BotServices {
   readonly bulk?: BulkRuns;
   /** Absent: the bot says the audit trail can't be read here. */
   readonly auditCommand?: AuditCommandHandler;
+  /** Absent: the evidence buttons say they aren't available here. */
+  readonly evidence?: Evidence;
   /** How long an invoke may take before it is answered "working…", and how long the work may go on after. */
   readonly budgets: { readonly invokeInMs: number; readonly backgroundInMs: number };
   /** Keeps work that goes on after its invoke was answered, for graceful shutdown. */

@@ -24,6 +24,8 @@ export function actingFor(person: TurnPerson, session: DelegatedSession): Acting
     person: { ...toPersonRef(person), userPrincipalName: session.user.userPrincipalName },
     directory: session.directory,
     containment: session.containment,
+    evidence: session.evidence,
+    memo: session.memo,
   };
 }
 

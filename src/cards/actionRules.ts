@@ -32,6 +32,11 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.bulkReject]: [SUBJECT_ID_KEY],
   [VERB.bulkCancel]: [SUBJECT_ID_KEY],
   [VERB.bulkRefresh]: [SUBJECT_ID_KEY],
+  [VERB.reviewMethods]: [SUBJECT_ID_KEY],
+  [VERB.checkSignIns]: [SUBJECT_ID_KEY],
+  [VERB.recheckSignIns]: [SUBJECT_ID_KEY],
+  [VERB.checkRunSignIns]: [SUBJECT_ID_KEY],
+  [VERB.recheckRunSignIns]: [SUBJECT_ID_KEY],
 };
 
 /** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */

@@ -33,6 +33,7 @@ export interface ApprovalCardData extends RefreshBinding {
   hasGraphRequestId: boolean;
   graphRequestId: string;
   fallbackText: string;
+  canCheckSignIns: boolean;
 }
 
 const TITLES: Record<ApprovalView['state'], [string, ApprovalCardData['titleColor']]> = {
@@ -108,6 +109,7 @@ export function approvalCardData(view: ApprovalView): ApprovalCardData {
     hasGraphRequestId: graphRequestId !== '',
     graphRequestId: markdownIdentifier(graphRequestId),
     fallbackText: markdownText(`${title}: ${targetPlainLabel(view.target)}, requested by ${plainText(view.requesterName)}.`),
+    canCheckSignIns: view.state === 'approved' && view.canCheckSignIns === true,
     ...refreshBinding(open ? view.requestId : undefined, view.refreshUserIds),
   };
 }

@@ -54,6 +54,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'approval.rejected': 'Rejected',
   'containment.succeeded': 'Containment step done',
   'containment.failed': 'Containment step failed',
+  'signins.checked': 'Sign-in logs checked',
+  'methods.read': 'Sign-in methods read',
   'audit.viewed': 'Audit trail viewed',
   'audit.exported': 'Audit trail exported',
   'audit.refused': 'Audit trail refused',

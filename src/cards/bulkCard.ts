@@ -38,6 +38,7 @@ export interface BulkCardData extends RefreshBinding {
   canRefresh: boolean;
   expiresAt: string;
   fallbackText: string;
+  canCheckSignIns: boolean;
 }
 
 const TITLES: Record<BulkView['state'], [string, BulkCardData['titleColor']]> = {
@@ -135,6 +136,7 @@ export function bulkCardData(view: BulkView): BulkCardData {
     canRefresh: view.state === 'awaiting' || view.state === 'running',
     expiresAt: localDateAndTime(view.expiresAt, 'soon'),
     fallbackText: markdownText(`${title}: ${view.total} users in ${plainText(view.sourceLabel)}.`),
+    canCheckSignIns: view.canCheckSignIns === true && (view.state === 'completed' || view.state === 'cancelled'),
     ...refreshBinding(open || view.state === 'running' ? view.runId : undefined, view.refreshUserIds),
   };
 }

@@ -17,6 +17,8 @@ import { LOOKUP_TEMPLATE, lookupCardData } from './lookupCard';
 import { NOTICE_TEMPLATE, noticeCardData } from './noticeCard';
 import { PICK_LIST_TEMPLATE, pickListCardData } from './pickListCard';
 import { SUCCEEDED_TEMPLATE, succeededCardData } from './succeededCard';
+import { SIGN_INS_TEMPLATE, signInsCardData } from './signInsCard';
+import { RUN_SIGN_INS_TEMPLATE, runSignInsCardData } from './runSignInsCard';
 import { isVerb } from './verbs';
 import type {
   ApprovalView,
@@ -27,6 +29,8 @@ import type {
   LookupView,
   NoticeView,
   PickListView,
+  RunSignInsView,
+  SignInsView,
   SucceededView,
   WhoAmIView,
   WorkingView,
@@ -61,6 +65,8 @@ export const CARD_TEMPLATE_FILES = {
   approval: APPROVAL_TEMPLATE,
   bulk: BULK_TEMPLATE,
   audit: AUDIT_TEMPLATE,
+  signIns: SIGN_INS_TEMPLATE,
+  runSignIns: RUN_SIGN_INS_TEMPLATE,
 } as const;
 
 /** The name of one of the renderer's cards. */
@@ -205,6 +211,16 @@ export class CardRenderer {
   /** `audit`: the newest audit records, newest first. */
   audit(view: AuditView): AdaptiveCard {
     return this.expand('audit', auditCardData(view));
+  }
+
+  /** What the sign-in logs say since a revoke (one person), with Check again. */
+  signIns(view: SignInsView): AdaptiveCard {
+    return this.expand('signIns', signInsCardData(view));
+  }
+
+  /** One sign-in check for every user a bulk run revoked, with Check again. */
+  runSignIns(view: RunSignInsView): AdaptiveCard {
+    return this.expand('runSignIns', runSignInsCardData(view));
   }
 
   private expand(name: CardName, data: object): AdaptiveCard {

@@ -26,6 +26,8 @@ export interface SucceededCardData {
   hasGraphRequestId: boolean;
   graphRequestId: string;
   fallbackText: string;
+  canCheckSignIns: boolean;
+  requestId: string;
 }
 
 /** Binds a {@link SucceededView} for cards/succeeded.json. */
@@ -43,5 +45,7 @@ export function succeededCardData(view: SucceededView): SucceededCardData {
     hasGraphRequestId: graphRequestId !== '',
     graphRequestId: markdownIdentifier(graphRequestId),
     fallbackText: markdownText(`Sessions revoked for ${targetPlainLabel(view.target)} by ${plainText(view.revokedByName)}.`),
+    canCheckSignIns: view.requestId !== undefined,
+    requestId: view.requestId ?? '',
   };
 }

@@ -19,6 +19,15 @@ export const VERB = {
   bulkReject: 'bulk.reject',
   bulkCancel: 'bulk.cancel',
   bulkRefresh: 'bulk.refresh',
+  /** The requester reads the target's sign-in methods onto the lookup card. */
+  reviewMethods: 'revocation.methods',
+  /** After a revoke: what the sign-in logs say since (posted as a new card). */
+  checkSignIns: 'signIns.check',
+  /** The same again, on the evidence card itself. */
+  recheckSignIns: 'signIns.recheck',
+  /** After a bulk run: one check for every user it revoked. */
+  checkRunSignIns: 'signIns.checkRun',
+  recheckRunSignIns: 'signIns.recheckRun',
 } as const;
 
 /** One of the verbs in {@link VERB}. */

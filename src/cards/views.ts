@@ -40,6 +40,33 @@ export interface LookupView {
   refreshUserIds?: string[];
   /** Four eyes: the security channel's name; the card then asks for a reason and offers "Request revocation". */
   approvalChannelName?: string;
+  /** "Can I?": whether the requester's own roles would let them revoke, in words. */
+  advice?: AdviceView;
+  /** The target's sign-in methods as read for this card, with their toggles; undefined until reviewed. */
+  methods?: MethodsView;
+  /** Offers "Review sign-in methods" (not for your own sessions). */
+  canReviewMethods?: boolean;
+}
+
+/** The "can I?" line: e.g. "You can revoke Adele's sessions (User Administrator)". */
+export interface AdviceView {
+  /** One or two sentences; the second, when present, about PIM. */
+  lines: string[];
+  tone: 'good' | 'warning';
+}
+
+/** The target's sign-in methods on a lookup card. */
+export interface MethodsView {
+  /** ISO: when they were read. */
+  readAt: string;
+  /** Methods that may be ticked for removal: the toggle's input id and its title. */
+  removable: { inputId: string; title: string; recent: boolean }[];
+  /** Methods listed but not offered (the password), with why. */
+  fixed: string[];
+  /** What removing every method would mean, when there is something to remove. */
+  warning?: string;
+  /** Why the list could not be read (then nothing else is shown). */
+  problem?: string;
 }
 
 /** A request in the four-eyes flow: the approval card in the security channel and the requester's copy. */
@@ -70,6 +97,8 @@ export interface ApprovalView {
   containmentPlanned?: string[];
   /** Their results, once run. */
   containment?: ContainmentLine[];
+  /** Approved and revoked: the card offers "Check sign-ins". */
+  canCheckSignIns?: boolean;
 }
 
 /** Several directory users match a query; choosing candidate i sends verb pick with data { subjectId: pickId, choice: i }. */
@@ -95,6 +124,8 @@ export interface WorkingView {
 /** The revocation went through. */
 export interface SucceededView {
   target: TargetView;
+  /** With it, the card offers "Check sign-ins" (verb signIns.check, data { subjectId }). */
+  requestId?: string;
   /** ISO */
   revokedAt: string;
   revokedByName: string;
@@ -193,4 +224,64 @@ export interface BulkView {
   approvalChannelName?: string;
   refreshUserIds?: string[];
   notice?: string;
+  /** Users were revoked: the report offers one "Check sign-ins" for the whole run. */
+  canCheckSignIns?: boolean;
+}
+
+/** One sign-in row on an evidence card. */
+export interface SignInLine {
+  /** ISO */
+  at: string;
+  app?: string;
+  client?: string;
+  ipAddress?: string;
+  location?: string;
+  interactive?: boolean;
+  /** For failures: the error code in words, e.g. "wrong user name or password (50126)". */
+  outcome?: string;
+}
+
+/** What the sign-in logs say since a revoke (one person), or why they could not be read. */
+export interface SignInsView {
+  /** The request (for Check again). */
+  requestId: string;
+  targetName: string;
+  targetUpn: string;
+  /** ISO times. */
+  revokedAt: string;
+  checkedAt: string;
+  residualWindowEndsAt?: string;
+  /** Whether the residual window has ended at checkedAt. */
+  residualWindowOver?: boolean;
+  verdict?: 'none' | 'failedOnly' | 'succeeded';
+  /** The verdict in words. */
+  verdictText: string;
+  successes: SignInLine[];
+  failures: SignInLine[];
+  /** Rows beyond those listed. */
+  moreSuccesses: number;
+  moreFailures: number;
+  /** Rows just before the revoke, not counted. */
+  justBefore: number;
+  truncated: boolean;
+  /** Why the logs could not be read: title, message, roles that can, what an admin can grant. */
+  problem?: { title: string; message: string; hint?: string };
+}
+
+/** What the sign-in logs say since a bulk run's revokes, summarised. */
+export interface RunSignInsView {
+  runId: string;
+  sourceLabel: string;
+  checkedAt: string;
+  revoked: number;
+  checked: number;
+  failedOnly: number;
+  verdictText: string;
+  verdict: 'none' | 'failedOnly' | 'succeeded' | 'partial';
+  /** Users with a success after their revoke: name, UPN and the last success. */
+  succeeded: { name: string; userPrincipalName: string; last?: SignInLine; count: number }[];
+  residualWindowEndsAt?: string;
+  /** A note: users not checked yet, or why some could not be read. */
+  notes: string[];
+  problem?: { title: string; message: string; hint?: string };
 }

@@ -25,6 +25,14 @@ export const DEFAULT_SCOPES = {
    * PATCH /devices/{id}, whose only delegated permission is Directory.AccessAsUser.All.
    */
   DEVICE_SCOPES: ['User.Read.All', 'Device.Read.All', 'Directory.AccessAsUser.All'],
+  /** Reading the sign-in logs after a revoke (Check sign-ins). */
+  AUDIT_SCOPES: ['AuditLog.Read.All'],
+  /** Confirming a user compromised in Identity Protection. */
+  RISK_SCOPES: ['IdentityRiskyUser.ReadWrite.All'],
+  /** Reviewing and removing the target's authentication methods. */
+  AUTH_METHOD_SCOPES: ['UserAuthenticationMethod.ReadWrite.All'],
+  /** The requester's own eligible roles in Privileged Identity Management (the "can I?" line). */
+  PIM_SCOPES: ['RoleEligibilitySchedule.Read.Directory'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ScopeSetName = keyof typeof DEFAULT_SCOPES;
@@ -50,6 +58,21 @@ export interface Config {
   readonly deviceScopes: readonly string[];
   /** Delegated scopes for reading group members (bulk runs by group), asked for separately. */
   readonly groupScopes: readonly string[];
+  /** Delegated scopes for reading the sign-in logs (Check sign-ins), asked for separately. */
+  readonly auditScopes: readonly string[];
+  /** Delegated scopes for confirming a user compromised, asked for separately and only when that step runs. */
+  readonly riskScopes: readonly string[];
+  /** Delegated scopes for reviewing and removing authentication methods, asked for separately. */
+  readonly authMethodScopes: readonly string[];
+  /** Delegated scopes for the requester's own PIM eligibility, asked for separately. */
+  readonly pimScopes: readonly string[];
+  /**
+   * The longest an access token issued before a revoke stays valid: the residual window the
+   * sign-in check shows (MAX_ACCESS_TOKEN_LIFETIME_MINUTES; 90, the top of Entra's default 60-90 minutes).
+   */
+  readonly maxAccessTokenLifetimeInMs: number;
+  /** Authentication methods registered this many days ago or less are marked on the card (RECENT_METHOD_DAYS). */
+  readonly recentMethodDays: number;
   readonly ssoAppIdUri: string;
   readonly oauthConnectionName: string;
   readonly securityChannelId?: string;
@@ -152,6 +175,10 @@ export function readConfig(env: Env): ConfigResult {
   const groupScopes = scopes('GROUP_SCOPES');
   const containmentScopes = scopes('CONTAINMENT_SCOPES');
   const deviceScopes = scopes('DEVICE_SCOPES');
+  const auditScopes = scopes('AUDIT_SCOPES');
+  const riskScopes = scopes('RISK_SCOPES');
+  const authMethodScopes = scopes('AUTH_METHOD_SCOPES');
+  const pimScopes = scopes('PIM_SCOPES');
 
   const ssoAppIdUri = trimmed(env, 'SSO_APP_ID_URI') ?? `api://botid-${appId}`;
   const oauthConnectionName = trimmed(env, 'OAUTH_CONNECTION_NAME') ?? 'revoker-sso';
@@ -179,6 +206,8 @@ export function readConfig(env: Env): ConfigResult {
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
   const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
+  const maxAccessTokenLifetimeInMs = positiveNumber(env, 'MAX_ACCESS_TOKEN_LIFETIME_MINUTES', 90, problems) * 60_000;
+  const recentMethodDays = positiveNumber(env, 'RECENT_METHOD_DAYS', 7, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -196,6 +225,12 @@ export function readConfig(env: Env): ConfigResult {
       containmentScopes: Object.freeze(containmentScopes),
       deviceScopes: Object.freeze(deviceScopes),
       groupScopes: Object.freeze(groupScopes),
+      auditScopes: Object.freeze(auditScopes),
+      riskScopes: Object.freeze(riskScopes),
+      authMethodScopes: Object.freeze(authMethodScopes),
+      pimScopes: Object.freeze(pimScopes),
+      maxAccessTokenLifetimeInMs,
+      recentMethodDays,
       ssoAppIdUri,
       oauthConnectionName,
       securityChannelId,

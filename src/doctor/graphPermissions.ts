@@ -54,6 +54,41 @@ export const SCOPE_SET_GUIDE: Readonly<Record<ScopeSetName, ScopeSetGuide>> = {
     },
     without: 'only the devices step says the app isn’t approved; everything else still runs',
   },
+  AUDIT_SCOPES: {
+    feature: 'Check sign-ins after a revoke',
+    scopes: (config) => config.auditScopes,
+    uses: {
+      'AuditLog.Read.All': "reads the target's sign-in logs since the revoke (the least privileged permission for GET /auditLogs/signIns)",
+    },
+    without: 'Check sign-ins says the app isn’t approved; revocation and containment still run',
+  },
+  RISK_SCOPES: {
+    feature: 'the "confirm compromised" step',
+    scopes: (config) => config.riskScopes,
+    uses: {
+      'IdentityRiskyUser.ReadWrite.All':
+        'confirms the user compromised in Identity Protection (the only permission for riskyUsers/confirmCompromised)',
+    },
+    without: 'only that step says the app isn’t approved; everything else still runs',
+  },
+  AUTH_METHOD_SCOPES: {
+    feature: 'reviewing and removing sign-in methods',
+    scopes: (config) => config.authMethodScopes,
+    uses: {
+      'UserAuthenticationMethod.ReadWrite.All':
+        "lists the target's authentication methods and removes the ones ticked (reading needs UserAuthenticationMethod.Read.All, removing this one)",
+    },
+    without: 'the card says the methods can’t be listed and none can be removed; everything else still runs',
+  },
+  PIM_SCOPES: {
+    feature: 'the eligible roles on the "can I?" line',
+    scopes: (config) => config.pimScopes,
+    uses: {
+      'RoleEligibilitySchedule.Read.Directory':
+        "reads the requester's own eligible roles in Privileged Identity Management (the least privileged permission for filterByCurrentUser)",
+    },
+    without: 'the "can I?" line leaves out roles the requester could activate; everything else still runs',
+  },
 };
 
 /** Permissions Graph has only for applications: Entra refuses them on behalf of a user (AADSTS70011), failing the whole set. */

@@ -97,6 +97,17 @@ export function userPrincipalNameOrMailFilter(value: string): QueryValue {
   return odataQuery`userPrincipalName eq ${value} or mail eq ${value}`;
 }
 
+/**
+ * `$filter` for one user's sign-ins since an instant: userId eq '{id}' and createdDateTime ge
+ * {UTC time}, encoded (https://learn.microsoft.com/graph/api/signin-list: userId supports eq,
+ * createdDateTime ge; date-time literals are written unquoted). Only an object id may be the user.
+ */
+export function signInsFilter(userId: string, since: Date): QueryValue | undefined {
+  if (!GUID.test(userId) || !Number.isFinite(since.getTime())) return undefined;
+  const at = `${since.toISOString().slice(0, 19)}Z`;
+  return percentEncode(`userId eq ${odataString(userId.toLowerCase())} and createdDateTime ge ${at}`, QUERY_SAFE) as QueryValue;
+}
+
 /** Unreserved characters of RFC 3986 plus '@', which Graph's own examples leave raw in user paths. */
 const PATH_FORM_SAFE = /^[A-Za-z0-9\-_.~@]$/;
 /** As above plus '$', which the documented key form `/users('$adele@…')` leaves raw. */

@@ -32,4 +32,6 @@ export type RevocationFailureCode =
   | 'interaction_required'
   | 'sign_in_expired'
   | 'token_invalid'
+  /** The tenant lacks the licence the feature needs (Entra ID P1/P2 for sign-in logs, P2 for Identity Protection and PIM). */
+  | 'not_licensed'
   | 'unexpected';

@@ -31,6 +31,7 @@ import { sameId, type PersonRef } from './people';
 import type { DecisionProblem, RevocationFailureCode } from './problems';
 import { err, ok, type Result } from './result';
 import type { DirectoryRole, TargetTier } from './roles';
+import { removableIndexes, type MethodsSnapshot } from './authMethods';
 
 export type RequestState = 'pending' | 'awaitingApproval' | 'executing' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
 
@@ -71,8 +72,10 @@ export interface RevocationRequest {
   attempts: number;
   /** Four eyes: present once the requester asked the security channel for approval (src/domain/approval.ts). */
   approval?: Approval;
-  /** Further containment the requester ticked, run with the same delegated token (account steps before the revoke, devices after). */
+  /** Further containment the requester ticked, run with the same delegated token (account steps before the revoke, the rest after). */
   containment?: ContainmentChoice;
+  /** The target's authentication methods as last read for the card (Review sign-in methods); ticks refer to this list. */
+  methods?: MethodsSnapshot;
 }
 
 export type RevocationOutcome =
@@ -96,14 +99,37 @@ export type RevocationOutcome =
       containment?: ContainmentResult[];
     };
 
-/** Steps beyond revocation a responder may tick: each makes CAE-aware apps drop sessions at once. */
+/** Steps beyond revocation a responder may tick (the compromised-account bundle). */
 export interface ContainmentChoice {
   disableAccount: boolean;
   resetPassword: boolean;
   disableDevices: boolean;
+  /** Confirm the user compromised in Identity Protection (raises their risk to high). */
+  confirmCompromised?: boolean;
+  /** Positions in the request's methods list (`methods.items`) to remove. */
+  removeMethods?: number[];
+  /** The methods list those positions refer to (its key); ticks on another list are dropped. */
+  methodsKey?: string;
 }
 
-export type ContainmentStep = keyof ContainmentChoice;
+/** One step of the bundle, each with its own result line and audit record. */
+export type ContainmentStep = 'disableAccount' | 'resetPassword' | 'disableDevices' | 'confirmCompromised' | 'removeMethods';
+
+/** Every step, in the order the approval card lists them. */
+export const CONTAINMENT_STEPS: readonly ContainmentStep[] = [
+  'disableAccount',
+  'resetPassword',
+  'disableDevices',
+  'confirmCompromised',
+  'removeMethods',
+];
+
+/** Whether the choice includes the step. */
+export function isChosen(choice: ContainmentChoice | undefined, step: ContainmentStep): boolean {
+  if (!choice) return false;
+  if (step === 'removeMethods') return (choice.removeMethods?.length ?? 0) > 0;
+  return choice[step] === true;
+}
 
 export interface ContainmentResult {
   step: ContainmentStep;
@@ -223,9 +249,33 @@ export function completeApproval(r: RevocationRequest, outcome: RevocationOutcom
   return complete(r, outcome, now);
 }
 
-/** The containment steps the requester ticked become part of what is confirmed or approved (own sessions: none; nothing ticked: unchanged). */
+/**
+ * The containment steps the requester ticked become part of what is confirmed or approved (own
+ * sessions: none; nothing ticked: unchanged). Methods to remove count only when they were ticked
+ * on the list the request holds, and only removable ones (never the password).
+ */
 export function planContainment(r: RevocationRequest, choice: ContainmentChoice | undefined): RevocationRequest {
-  return choice && r.target.self !== true ? { ...r, containment: { ...choice } } : r;
+  if (!choice || r.target.self === true) return r;
+  const { removeMethods: ticked, methodsKey, ...rest } = choice;
+  const listed = r.methods && methodsKey === r.methods.key ? removableIndexes(r.methods.items, ticked ?? []) : [];
+  const planned: ContainmentChoice = listed.length > 0 ? { ...rest, removeMethods: listed, methodsKey } : { ...rest };
+  return CONTAINMENT_STEPS.some((step) => isChosen(planned, step)) ? { ...r, containment: planned } : r;
+}
+
+/**
+ * The target's methods as just read, for the requester's card: only on their own open request
+ * (pending, not expired), with the same refusals as confirming it.
+ */
+export function attachMethods(
+  r: RevocationRequest,
+  by: PersonRef,
+  methods: MethodsSnapshot,
+  now: Date,
+): Result<RevocationRequest, DecisionProblem> {
+  const problem = decisionProblem(r, by, now);
+  if (problem) return err(problem);
+  if (r.state !== 'pending') return err('already_decided');
+  return ok({ ...r, methods: { ...methods, items: methods.items.map((m) => ({ ...m })) } });
 }
 
 /** `pending`, `awaitingApproval` or retryable `failed` → `expired` once `now` ≥ `expiresAt`; anything else unchanged. */

@@ -59,7 +59,7 @@ export function stepRequestId(step: BatchStepAnswer): string | undefined {
  */
 export function stepFailure(step: BatchStepAnswer | undefined): DirectoryFailure {
   if (!step) return { code: 'unexpected' };
-  const failure = failureFromResponse(step.status, step.headers);
+  const failure = failureFromResponse(step.status, step.headers, step.body);
   const graphRequestId = stepRequestId(step);
   return { ...failure, ...(graphRequestId ? { graphRequestId } : {}) };
 }

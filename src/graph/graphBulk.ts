@@ -23,7 +23,7 @@
  * the deadline, but never on 504: a gateway time-out does not say whether the steps ran, and a
  * blind re-send of revokes is exactly what the bulk engine must not do (it verifies instead).
  */
-import { ResponseType, RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
+import { RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { departmentFilter, groupNameFilter, userPath } from '../domain/odata';
 import { deadlineIn, fitsBefore, msUntil, type Deadline } from '../domain/clock';
 import type {
@@ -38,16 +38,16 @@ import type {
   UserListing,
   UserRecord,
 } from '../app/ports/directory';
+import { postBatch } from './graphBatch';
 import {
   MAX_BATCH_REQUESTS,
-  readBatchAnswer,
   readMemberships,
   revokeOutcome,
   stepFailure,
   type BatchStepAnswer,
   type BatchStepRequest,
 } from './batchAnswers';
-import { failureFromError, failureFromResponse } from './graphErrors';
+import { failureFromError } from './graphErrors';
 import { toUserRecords } from './graphUsers';
 import { hasForgedId, NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
 import { isObjectId } from '../domain/targetReference';
@@ -162,30 +162,9 @@ export class GraphBulk {
     return { ok: true, value: outcomes, ...(answer.graphRequestId ? { graphRequestId: answer.graphRequestId } : {}) };
   }
 
-  /** One POST /$batch (read raw, for the outer request-id); see the module comment for its retries. */
-  private async postBatch(
-    requests: readonly BatchStepRequest[],
-    deadline: Deadline,
-  ): Promise<DirectoryResult<Map<string, BatchStepAnswer>>> {
-    const retry = new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) => {
-      if (response.status === 504) return false;
-      const after = Number(response.headers.get('retry-after') ?? '1');
-      return fitsBefore(deadline, (Number.isFinite(after) ? after : 1) * 1000);
-    });
-    try {
-      const response = (await this.client
-        .api('/$batch')
-        .middlewareOptions([retry])
-        .option('signal', AbortSignal.timeout(Math.max(1, Math.min(this.timeoutInMs, msUntil(deadline)))))
-        .responseType(ResponseType.RAW)
-        .post({ requests })) as Response;
-      const graphRequestId = response.headers.get('request-id') ?? undefined;
-      if (!response.ok) return { ok: false, error: failureFromResponse(response.status, response.headers) };
-      const body: unknown = await response.json();
-      return { ok: true, value: readBatchAnswer(body), ...(graphRequestId ? { graphRequestId } : {}) };
-    } catch (error) {
-      return { ok: false, error: failureFromError(error) };
-    }
+  /** One POST /$batch (src/graph/graphBatch.ts); see the module comment for its retries. */
+  private postBatch(requests: readonly BatchStepRequest[], deadline: Deadline): Promise<DirectoryResult<Map<string, BatchStepAnswer>>> {
+    return postBatch(this.client, this.timeoutInMs, requests, deadline);
   }
 
   /**

@@ -1,15 +1,21 @@
 /**
  * Containment over Graph with the person's delegated token, on clients of its own: one whose
- * scopes are the account permissions (disable, password reset) and one for the devices step,
+ * scopes are the account permissions (disable, password reset), one for the devices step,
  * whose PATCH /devices/{id} has Directory.AccessAsUser.All as its only delegated permission
- * (https://learn.microsoft.com/graph/api/device-update). Each is its own on-behalf-of exchange,
- * so a tenant that has not consented to one set loses only those steps (consent_required),
- * never revocation and never the other steps.
+ * (https://learn.microsoft.com/graph/api/device-update), one for Identity Protection
+ * (POST /identityProtection/riskyUsers/confirmCompromised,
+ * https://learn.microsoft.com/graph/api/riskyuser-confirmcompromised) and one for removing
+ * authentication methods (DELETE /users/{id}/authentication/{type}Methods/{id},
+ * https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete and its siblings). Each is
+ * its own on-behalf-of exchange, so a tenant that has not consented to one set loses only those
+ * steps (consent_required), never revocation and never the other steps.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { ContainmentGateway, DevicesDisabled } from '../app/ports/containment';
+import type { AuthMethod } from '../domain/authMethods';
+import { deletePath } from './graphAuthMethods';
 import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/ports/directory';
 import { userPath } from '../domain/odata';
 import { createGraphClient, graphCall } from './graphCall';
@@ -21,6 +27,10 @@ export interface GraphContainmentOptions {
   readonly scopes: readonly string[];
   /** Fully qualified scopes for the devices step. */
   readonly deviceScopes: readonly string[];
+  /** For confirming a user compromised (RISK_SCOPES). */
+  readonly riskScopes: readonly string[];
+  /** For removing authentication methods (AUTH_METHOD_SCOPES). */
+  readonly authMethodScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
 }
 
@@ -44,11 +54,15 @@ export function randomPassword(): string {
 export class GraphContainment implements ContainmentGateway {
   private readonly client: Client;
   private readonly deviceClient: Client;
+  private readonly riskClient: Client;
+  private readonly methodsClient: Client;
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphContainmentOptions) {
     this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
     this.deviceClient = createGraphClient(credential, options.graphEndpoint, options.deviceScopes);
+    this.riskClient = createGraphClient(credential, options.graphEndpoint, options.riskScopes);
+    this.methodsClient = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 
@@ -96,6 +110,25 @@ export class GraphContainment implements ContainmentGateway {
         else firstFailure ??= result.error;
       }
       return { ok: true, value: { total: devices.length, disabled, firstFailure } };
+    });
+  }
+
+  confirmCompromised(userId: string, options?: CallOptions): Promise<DirectoryResult<void>> {
+    const id = objectIdOf({ id: userId });
+    if (!id) return Promise.resolve({ ok: false, error: NOT_AN_OBJECT_ID });
+    return graphCall(this.riskClient, this.timeoutInMs, options, async (req) => {
+      await req('/identityProtection/riskyUsers/confirmCompromised').post({ userIds: [id] });
+      return { ok: true, value: undefined };
+    });
+  }
+
+  removeAuthenticationMethod(userId: string, method: AuthMethod, options?: CallOptions): Promise<DirectoryResult<void>> {
+    const id = objectIdOf({ id: userId });
+    const path = id ? deletePath(userPath({ kind: 'objectId', id }), method) : undefined;
+    if (!path) return Promise.resolve({ ok: false, error: { code: 'bad_request' } });
+    return graphCall(this.methodsClient, this.timeoutInMs, options, async (req) => {
+      await req(path).delete();
+      return { ok: true, value: undefined };
     });
   }
 }

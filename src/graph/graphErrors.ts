@@ -40,15 +40,39 @@ function retryAfter(headers: unknown): number | undefined {
   return Number.isFinite(at) && Number.isFinite(sent) ? Math.max(0, (at - sent) / 1000) : undefined;
 }
 
+/**
+ * Graph's error code (and, where Microsoft documents no code of its own for a licence refusal,
+ * its message) can say more than the status: a tenant without the licence a feature needs, or a
+ * token without the permission, answer 403 too. Reporting APIs without Entra ID P1/P2:
+ * Authentication_RequestFromNonPremiumTenantOrB2CTenant; PIM without P2: AadPremiumLicenseRequired;
+ * Identity Protection without P2: "Your tenant is not licensed for this feature." (docs/evidence.md).
+ */
+function refineByGraphCode(status: number, code: string | undefined, message: string | undefined): DirectoryFailureCode | undefined {
+  if (status !== 400 && status !== 403) return undefined;
+  if (code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant' || code === 'AadPremiumLicenseRequired') return 'not_licensed';
+  if (status === 403 && code === 'Authentication_MSGraphPermissionMissing') return 'consent_required';
+  if (status === 403 && /\bnot licensed\b|\bpremium licen[cs]e\b/i.test(message ?? '')) return 'not_licensed';
+  return undefined;
+}
+
+/** Graph's error code and message from an error body ({ error: { code, message } }), if any. */
+function graphErrorOf(body: unknown): { code?: string; message?: string } {
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  if (typeof error !== 'object' || error === null) return {};
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return { ...(typeof code === 'string' ? { code } : {}), ...(typeof message === 'string' ? { message } : {}) };
+}
+
 function fromMessage(message: string): DirectoryFailureCode | undefined {
   for (const [pattern, code] of AADSTS) if (pattern.test(message)) return code;
   return undefined;
 }
 
-/** A non-2xx Graph response read raw (status and headers). */
-export function failureFromResponse(status: number, headers: { get(name: string): string | null }): DirectoryFailure {
+/** A non-2xx Graph response read raw (status and headers, and its error body when there is one). */
+export function failureFromResponse(status: number, headers: { get(name: string): string | null }, body?: unknown): DirectoryFailure {
+  const graph = graphErrorOf(body);
   return {
-    code: byStatus(status),
+    code: refineByGraphCode(status, graph.code, graph.message) ?? byStatus(status),
     status,
     graphRequestId: headers.get('request-id') ?? undefined,
     retryAfterInSeconds: retryAfter(headers),
@@ -70,7 +94,7 @@ export function failureFromError(error: unknown): DirectoryFailure {
     return { code: 'timeout' };
   if (error instanceof GraphError && error.statusCode > 0) {
     return {
-      code: byStatus(error.statusCode),
+      code: refineByGraphCode(error.statusCode, error.code ?? undefined, error.message) ?? byStatus(error.statusCode),
       status: error.statusCode,
       graphRequestId: error.requestId ?? undefined,
       retryAfterInSeconds: retryAfter(error.headers),

@@ -15,8 +15,10 @@ import {
   type OnBehalfOfCredentialSecretOptions,
   type TokenCredential,
 } from '@azure/identity';
+import type { SessionMemo } from '../app/acting';
 import type { DirectoryGateway } from '../app/ports/directory';
 import type { ContainmentGateway } from '../app/ports/containment';
+import type { EvidenceGateway } from '../app/ports/evidence';
 import type { Clock } from '../domain/clock';
 import { ContinuousAccessCredential } from './continuousAccessCredential';
 import type { VerifiedUser } from './ssoTokenValidator';
@@ -24,8 +26,12 @@ import type { VerifiedUser } from './ssoTokenValidator';
 export interface DelegatedSession {
   readonly user: VerifiedUser;
   readonly directory: DirectoryGateway;
-  /** Containment (disable account, reset password, disable devices) with the same credential. */
+  /** Containment (disable account, reset password, disable devices…) with the same credential. */
   readonly containment?: ContainmentGateway;
+  /** Sign-in logs, authentication methods and PIM eligibility with the same credential. */
+  readonly evidence?: EvidenceGateway;
+  /** What this session remembers while it lasts (the person's roles for the "can I?" line); gone with it. */
+  readonly memo: SessionMemo;
   /** Whether Graph challenged this session's tokens (Continuous Access Evaluation): the person must sign in again. */
   readonly challenged: () => boolean;
 }
@@ -36,6 +42,7 @@ export interface DelegatedSessionsOptions {
   readonly appPassword: string;
   readonly makeGateway: (credential: TokenCredential) => DirectoryGateway;
   readonly makeContainment?: (credential: TokenCredential) => ContainmentGateway;
+  readonly makeEvidence?: (credential: TokenCredential) => EvidenceGateway;
   /** Sessions kept at most; the least recently used goes first. */
   readonly maxSessions?: number;
   /** Stop using a session this long before its SSO token expires. */
@@ -88,6 +95,8 @@ export class DelegatedSessions {
       user,
       directory: this.options.makeGateway(credential),
       containment: this.options.makeContainment?.(credential),
+      evidence: this.options.makeEvidence?.(credential),
+      memo: new SessionMemory(),
       challenged: () => credential.challenged,
     };
     this.touch(key, { session, credential, tokenFingerprint: fingerprint });
@@ -147,6 +156,31 @@ export class DelegatedSessions {
       if (oldest === undefined) break;
       this.entries.delete(oldest);
     }
+  }
+}
+
+/**
+ * One session's memory: values kept for as long as the session object lives; a value being
+ * computed is shared by everyone who asks meanwhile; failures are never kept.
+ */
+class SessionMemory implements SessionMemo {
+  private readonly kept = new Map<string, Promise<unknown>>();
+
+  remember<T>(key: string, compute: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+    const known = this.kept.get(key);
+    if (known) return known as Promise<T>;
+    const pending = compute().then(
+      (value) => {
+        if (!keep(value)) this.kept.delete(key);
+        return value;
+      },
+      (error: unknown) => {
+        this.kept.delete(key);
+        throw error;
+      },
+    );
+    this.kept.set(key, pending);
+    return pending;
   }
 }
 

@@ -25,8 +25,17 @@ describe('the permission table of the emulated Entra and Graph', function () {
       MicrosoftAppTenantId: '8a2a7c2e-0d6b-4f59-9d3c-1c2f6a4e7b10',
     });
     assert.ok(read.ok);
-    const { graphScopes, groupScopes, containmentScopes, deviceScopes } = read.config;
-    for (const scope of [...graphScopes, ...groupScopes, ...containmentScopes, ...deviceScopes]) {
+    const { graphScopes, groupScopes, containmentScopes, deviceScopes, auditScopes, riskScopes, authMethodScopes, pimScopes } = read.config;
+    for (const scope of [
+      ...graphScopes,
+      ...groupScopes,
+      ...containmentScopes,
+      ...deviceScopes,
+      ...auditScopes,
+      ...riskScopes,
+      ...authMethodScopes,
+      ...pimScopes,
+    ]) {
       assert.match(scope, /^https:\/\/graph\.microsoft\.com\/[^/]+$/);
       assert.ok(delegatedPermission(scope.slice('https://graph.microsoft.com/'.length)), `${scope} is not a delegated Graph permission`);
     }

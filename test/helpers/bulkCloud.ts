@@ -48,6 +48,8 @@ export async function delegatedSession(cloud: EmulatedCloud, config: Config, who
         graphEndpoint: config.graphEndpoint,
         scopes: config.containmentScopes,
         deviceScopes: config.deviceScopes,
+        riskScopes: config.riskScopes,
+        authMethodScopes: config.authMethodScopes,
         requestTimeoutInMs: config.graphTimeoutInMs,
       }),
   });

@@ -12,6 +12,8 @@ import type {
   FailedView,
   LookupView,
   PickListView,
+  RunSignInsView,
+  SignInsView,
   SucceededView,
   TargetView,
   WhoAmIView,
@@ -191,6 +193,7 @@ function workingView(fixture: TargetFixture): WorkingView {
 function succeededView(fixture: TargetFixture): SucceededView {
   return {
     target: TARGETS[fixture],
+    requestId: IDS.requestId,
     revokedAt: '2024-07-01T10:05:42.318Z',
     revokedByName: requesterFor(fixture),
     graphRequestId: IDS.graphRequestId,
@@ -293,6 +296,215 @@ const AUDIT: AuditView = {
   ],
   more: false,
 };
+
+/** The methods a lookup card lists once reviewed: an attacker's phone added yesterday, an old authenticator, the password. */
+const METHODS: NonNullable<LookupView['methods']> = {
+  readAt: '2024-07-01T10:01:00Z',
+  removable: [
+    { inputId: 'removeMethod_k3y_1', title: 'Remove: Phone +234 8035550199 (alternate mobile) (⚠ added 1 day ago)', recent: true },
+    { inputId: 'removeMethod_k3y_2', title: 'Remove: Microsoft Authenticator (Adele’s phone) (added 200 days ago)', recent: false },
+  ],
+  fixed: ['The password can’t be removed, only reset (tick “Reset the password” above).'],
+  warning: 'If you remove every method, Adele must register again at their next sign-in (an admin can give them a Temporary Access Pass).',
+};
+
+const SUCCESS_LINE = {
+  at: '2024-07-01T10:05:43Z',
+  app: 'OfficeHome',
+  client: 'Browser',
+  ipAddress: '198.51.100.23',
+  location: 'Lagos, NG',
+  interactive: true,
+};
+
+function signInsView(extra: Partial<SignInsView> = {}): SignInsView {
+  return {
+    requestId: IDS.requestId,
+    targetName: 'Adele Vance',
+    targetUpn: 'adele_vance@contoso.com',
+    revokedAt: '2024-07-01T10:05:42Z',
+    checkedAt: '2024-07-01T10:20:00Z',
+    residualWindowEndsAt: '2024-07-01T11:35:42Z',
+    residualWindowOver: false,
+    verdict: 'none',
+    verdictText: 'No sign-in since the revoke.',
+    successes: [],
+    failures: [],
+    moreSuccesses: 0,
+    moreFailures: 0,
+    justBefore: 0,
+    truncated: false,
+    ...extra,
+  };
+}
+
+function runSignInsView(extra: Partial<RunSignInsView> = {}): RunSignInsView {
+  return {
+    runId: IDS.requestId,
+    sourceLabel: 'group “Finance Team”',
+    checkedAt: '2024-07-01T10:20:00Z',
+    revoked: 44,
+    checked: 44,
+    failedOnly: 0,
+    verdict: 'none',
+    verdictText: 'No sign-in since the revoke for any of the 44 users.',
+    succeeded: [],
+    residualWindowEndsAt: '2024-07-01T11:39:00Z',
+    notes: [],
+    ...extra,
+  };
+}
+
+/** The evidence cards: the "can I?" line, the methods review, and the sign-in checks. */
+const EVIDENCE_CASES: readonly CardCase[] = [
+  {
+    card: 'lookup',
+    fixture: 'member-can-with-methods',
+    render: (r) =>
+      r.lookup({
+        ...lookupView('member'),
+        advice: { lines: ['You can revoke Adele’s sessions (User Administrator).'], tone: 'good' },
+        methods: METHODS,
+        canReviewMethods: true,
+      }),
+  },
+  {
+    card: 'lookup',
+    fixture: 'privileged-cannot-eligible',
+    render: (r) =>
+      r.lookup({
+        ...lookupView('privileged'),
+        advice: {
+          lines: [
+            'You can’t: Megan is a Global Administrator; this needs Privileged Authentication Administrator or Global Administrator.',
+            'You’re eligible for Privileged Authentication Administrator in Privileged Identity Management: activate it, then click Revoke sessions.',
+          ],
+          tone: 'warning',
+        },
+        canReviewMethods: true,
+      }),
+  },
+  {
+    card: 'lookup',
+    fixture: 'methods-unreadable-hostile',
+    render: (r) =>
+      r.lookup({
+        ...lookupView('hostile'),
+        advice: { lines: [HOSTILE.name], tone: 'warning' },
+        methods: {
+          readAt: '2024-07-01T10:01:00Z',
+          removable: [{ inputId: 'removeMethod_k3y_0', title: HOSTILE.name, recent: true }],
+          fixed: [HOSTILE.jobTitle],
+          problem: HOSTILE.department,
+        },
+        canReviewMethods: true,
+      }),
+  },
+  { card: 'signIns', fixture: 'clean', render: (r) => r.signIns(signInsView()) },
+  {
+    card: 'signIns',
+    fixture: 'succeeded-after-revoke',
+    render: (r) =>
+      r.signIns(
+        signInsView({
+          verdict: 'succeeded',
+          verdictText:
+            'A sign-in succeeded after the revoke: the password or a device may still be in the attacker’s hands — reset and disable.',
+          successes: [SUCCESS_LINE],
+          failures: [{ ...SUCCESS_LINE, at: '2024-07-01T10:07:00Z', outcome: 'wrong user name or password (50126)' }],
+          justBefore: 1,
+        }),
+      ),
+  },
+  {
+    card: 'signIns',
+    fixture: 'failed-only-window-over',
+    render: (r) =>
+      r.signIns(
+        signInsView({
+          checkedAt: '2024-07-01T12:00:00Z',
+          residualWindowOver: true,
+          verdict: 'failedOnly',
+          verdictText: '12 failed attempts since the revoke, none succeeded.',
+          failures: [{ ...SUCCESS_LINE, outcome: 'blocked by Conditional Access (53003)' }],
+          moreFailures: 11,
+          truncated: true,
+        }),
+      ),
+  },
+  {
+    card: 'signIns',
+    fixture: 'forbidden',
+    render: (r) =>
+      r.signIns(
+        signInsView({
+          residualWindowEndsAt: undefined,
+          verdict: undefined,
+          verdictText: 'You can’t read the sign-in logs',
+          problem: {
+            title: 'You can’t read the sign-in logs',
+            message:
+              'Microsoft Entra ID refused: reading other people’s sign-in logs needs Reports Reader, Security Reader, Security Operator, Security Administrator, Global Reader or Global Administrator.',
+            hint: 'If you have an eligible role in Privileged Identity Management, activate it and check again, or ask someone who holds one.',
+          },
+        }),
+      ),
+  },
+  {
+    card: 'signIns',
+    fixture: 'hostile',
+    render: (r) =>
+      r.signIns(
+        signInsView({
+          targetName: HOSTILE.name,
+          verdict: 'succeeded',
+          verdictText: HOSTILE.requester,
+          successes: [
+            {
+              at: '2024-07-01T10:05:43Z',
+              app: HOSTILE.name,
+              client: HOSTILE.jobTitle,
+              ipAddress: HOSTILE.query,
+              location: HOSTILE.department,
+            },
+          ],
+        }),
+      ),
+  },
+  { card: 'runSignIns', fixture: 'clean', render: (r) => r.runSignIns(runSignInsView()) },
+  {
+    card: 'runSignIns',
+    fixture: 'partial-with-successes',
+    render: (r) =>
+      r.runSignIns(
+        runSignInsView({
+          checked: 30,
+          verdict: 'succeeded',
+          verdictText:
+            '1 of 30 users checked show a success after the revoke: the password or a device may still be in the attacker’s hands — reset and disable.',
+          succeeded: [{ name: 'Lee Gu', userPrincipalName: 'lee.gu@contoso.com', count: 2, last: SUCCESS_LINE }],
+          notes: [
+            '14 of 44 not checked yet: Microsoft Graph reads sign-in logs slowly (5 requests every 10 seconds). Check again to continue.',
+          ],
+        }),
+      ),
+  },
+  {
+    card: 'runSignIns',
+    fixture: 'forbidden-hostile',
+    render: (r) =>
+      r.runSignIns(
+        runSignInsView({
+          sourceLabel: HOSTILE.query,
+          checked: 0,
+          verdict: 'partial',
+          verdictText: 'You can’t read the sign-in logs',
+          succeeded: [{ name: HOSTILE.name, userPrincipalName: 'mallory_x@contoso.com', count: 1 }],
+          problem: { title: 'You can’t read the sign-in logs', message: HOSTILE.jobTitle, hint: HOSTILE.requester },
+        }),
+      ),
+  },
+];
 
 /** Every (card, fixture) pair the golden tests render. */
 export const CARD_CASES: readonly CardCase[] = [
@@ -486,8 +698,10 @@ export const CARD_CASES: readonly CardCase[] = [
         progress: { done: 44, failed: 1, remaining: 0 },
         verified: 2,
         failures: [{ name: 'Grace Global', userPrincipalName: 'grace@contoso.com', reason: 'you can’t revoke this user’s sessions' }],
+        canCheckSignIns: true,
       }),
   },
+  ...EVIDENCE_CASES,
   {
     card: 'bulk',
     fixture: 'rejected-hostile',
@@ -550,6 +764,7 @@ export const CARD_CASES: readonly CardCase[] = [
         decidedByName: 'Priya Privauth',
         decidedAt: '2024-07-01T10:07:00Z',
         graphRequestId: IDS.graphRequestId,
+        canCheckSignIns: true,
       }),
   },
   {

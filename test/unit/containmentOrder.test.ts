@@ -7,7 +7,9 @@ import type { ContainmentGateway, DevicesDisabled } from '../../src/app/ports/co
 import type { DirectoryFailure, DirectoryResult } from '../../src/app/ports/directory';
 import type { Acting } from '../../src/app/acting';
 import { RevocationService } from '../../src/app/revocation/revocationService';
-import type { ContainmentChoice } from '../../src/domain/revocationRequest';
+import type { ContainmentChoice, RevocationRequest } from '../../src/domain/revocationRequest';
+import { NAMESPACE } from '../../src/app/ports/namespaces';
+import type { AuthMethod } from '../../src/domain/authMethods';
 import type { PersonRef } from '../../src/domain/people';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage';
 import { ManualClock } from '../helpers/clock';
@@ -41,6 +43,14 @@ class FakeContainment implements ContainmentGateway {
     this.log.push({ method: 'disableDevices' });
     const failure = this.failures.get('disableDevices');
     return failure ? { ok: false, error: failure } : { ok: true, value: { total: 1, disabled: 1 } };
+  }
+
+  async confirmCompromised(): Promise<DirectoryResult<void>> {
+    return this.answer('confirmCompromised');
+  }
+
+  async removeAuthenticationMethod(_userId: string, method: AuthMethod): Promise<DirectoryResult<void>> {
+    return this.answer(`removeAuthenticationMethod:${method.id}`);
   }
 
   private answer(method: string): DirectoryResult<void> {
@@ -106,6 +116,60 @@ describe('the order of containment around the revoke', function () {
         ['disableDevices', true],
       ],
     );
+  });
+
+  it('the whole bundle: the account is disabled and the password reset before the revoke; devices, confirm compromised and each method removed after it, each with its own audit record', async function () {
+    const found = await service.lookup(acting(), { kind: 'objectId', id: ADELE_ID });
+    assert.equal(found.kind, 'found');
+    const request = found.kind === 'found' ? found.request : undefined;
+    // The methods as the card listed them (Review sign-in methods keeps them on the request).
+    const methods: AuthMethod[] = [
+      { id: '28c10230-6103-485e-b985-444c60001490', kind: 'password' },
+      { id: 'b6332ec1-7057-4abe-9331-3d72feddfe41', kind: 'phone', detail: '+234 8035550199 (alternate mobile)' },
+      { id: 'authenticator-1', kind: 'microsoftAuthenticator', detail: 'Pixel 8' },
+    ];
+    const stored = await storage.state.get<RevocationRequest>(NAMESPACE.requests, request!.id);
+    await storage.state.replace(
+      NAMESPACE.requests,
+      request!.id,
+      { ...stored!.value, methods: { key: 'k1', readAt: clock.now().toISOString(), items: methods } },
+      stored!.etag,
+      {
+        expiresAt: new Date(clock.now().getTime() + 3_600_000),
+      },
+    );
+    const before = directory.calls.length;
+    const outcome = await service.confirm(acting(), request!.id, {
+      containment: { ...EVERY_STEP, confirmCompromised: true, removeMethods: [0, 1, 2], methodsKey: 'k1' },
+    });
+    directory.calls.splice(0, before);
+    assert.deepEqual(
+      directory.calls.map((c) => c.method),
+      [
+        'disableAccount',
+        'resetPassword',
+        'revokeSessions',
+        'getUser',
+        'disableDevices',
+        'confirmCompromised',
+        'removeAuthenticationMethod:b6332ec1-7057-4abe-9331-3d72feddfe41',
+        'removeAuthenticationMethod:authenticator-1',
+      ],
+      'the password is never removed, only reset',
+    );
+    const audited = (await storage.audit.list({ requestId: request!.id })).reverse().filter((r) => r.action.startsWith('containment.'));
+    assert.deepEqual(
+      audited.map((r) => r.detail),
+      [
+        'disableAccount',
+        'resetPassword',
+        'disableDevices: 1 of 1 devices disabled',
+        'confirmCompromised',
+        'removeMethods: Phone +234 8035550199 (alternate mobile)',
+        'removeMethods: Microsoft Authenticator (Pixel 8)',
+      ],
+    );
+    assert.equal(outcome.kind === 'completed' && outcome.request.state, 'succeeded');
   });
 
   it('when only device disabling is ticked, then nothing runs before the revoke', async function () {

@@ -25,6 +25,10 @@ export type AuditAction =
   | 'approval.rejected'
   | 'containment.succeeded'
   | 'containment.failed'
+  /** Someone read a target's sign-in logs after a revoke (Check sign-ins). */
+  | 'signins.checked'
+  /** Someone read a target's authentication methods for the card (Review sign-in methods). */
+  | 'methods.read'
   /** Someone read the audit trail in Teams (`audit`, `audit for …`). */
   | 'audit.viewed'
   /** Someone exported the audit trail (`audit export`, or the export CLI). */
@@ -52,6 +56,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'approval.rejected',
   'containment.succeeded',
   'containment.failed',
+  'signins.checked',
+  'methods.read',
   'audit.viewed',
   'audit.exported',
   'audit.refused',

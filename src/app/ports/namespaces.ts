@@ -20,6 +20,8 @@ export const NAMESPACE = {
   parkedCommands: 'parked-commands',
   /** Sign-in token exchanges already acted on (Teams sends one from every open client). */
   tokenExchanges: 'token-exchanges',
+  /** What the last sign-in checks of a bulk run found, per user, by run id (a check continues where the last one stopped). */
+  signInChecks: 'sign-in-checks',
   /** The security channel's conversation reference, learned from Teams. */
   channelReferences: 'channel-references',
 } as const;

@@ -1,28 +1,33 @@
 /**
  * Runs the containment steps a responder ticked, with the same person's delegated access, in two
- * phases around the revoke (src/app/revocation/runRevocation.ts): disable the account and reset the password
- * BEFORE it, so that nobody who knows the password can sign in between the revoke and the
- * disable and keep that new session; disable the devices after it. Each step has its own result
- * and its own audit record; a failed step does not stop the others, nor the revoke.
+ * phases around the revoke (src/app/revocation/runRevocation.ts): disable the account and reset
+ * the password BEFORE it, so that nobody who knows the password can sign in between the revoke
+ * and the disable and keep that new session; then, after it, disable the devices, confirm the
+ * user compromised in Identity Protection, and remove the authentication methods ticked. Each
+ * step (each method removed) has its own result and its own audit record; a failed step does not
+ * stop the others, nor the revoke.
  */
-import type { ContainmentChoice, ContainmentResult, ContainmentStep } from '../../domain/revocationRequest';
+import { describeMethod, type MethodsSnapshot } from '../../domain/authMethods';
+import { isChosen, type ContainmentChoice, type ContainmentResult, type ContainmentStep } from '../../domain/revocationRequest';
 import type { PersonRef } from '../../domain/people';
 import type { RevocationFailureCode } from '../../domain/problems';
 import type { AuditTrail } from '../auditTrail';
 import type { ContainmentGateway } from '../ports/containment';
-import type { DirectoryFailureCode } from '../ports/directory';
+import type { DirectoryFailureCode, DirectoryResult } from '../ports/directory';
 
 /** Steps that shut the door before the revoke: no new sign-in, no known password. */
 export const BEFORE_REVOKE: readonly ContainmentStep[] = ['disableAccount', 'resetPassword'];
 /** Steps that follow a successful revoke. */
-export const AFTER_REVOKE: readonly ContainmentStep[] = ['disableDevices'];
+export const AFTER_REVOKE: readonly ContainmentStep[] = ['disableDevices', 'confirmCompromised', 'removeMethods'];
 
 function failureCode(code: DirectoryFailureCode): RevocationFailureCode {
   return code === 'bot_misconfigured' ? 'unexpected' : code;
 }
 
-function anyStep(choice: ContainmentChoice | undefined, steps: readonly ContainmentStep[]): boolean {
-  return choice !== undefined && steps.some((step) => choice[step]);
+function lineOf(step: ContainmentStep, done: DirectoryResult<void>, detail?: string): ContainmentResult {
+  return done.ok
+    ? { step, ok: true, graphRequestId: done.graphRequestId, ...(detail ? { detail } : {}) }
+    : { step, ok: false, code: failureCode(done.error.code), graphRequestId: done.error.graphRequestId, ...(detail ? { detail } : {}) };
 }
 
 /** Runs the ticked steps among `steps`, in that order; undefined when none of them was ticked. */
@@ -31,39 +36,18 @@ export async function runContainment(input: {
   choice: ContainmentChoice | undefined;
   steps: readonly ContainmentStep[];
   targetId: string;
+  /** The methods list the choice's positions refer to. */
+  methods?: MethodsSnapshot;
   actor: PersonRef;
   requestId: string;
   audit: AuditTrail;
   deadline?: number;
 }): Promise<ContainmentResult[] | undefined> {
   const { gateway, choice } = input;
-  if (!anyStep(choice, input.steps)) return undefined;
+  if (!input.steps.some((step) => isChosen(choice, step))) return undefined;
+  const options = { deadline: input.deadline };
   const results: ContainmentResult[] = [];
-  for (const step of input.steps) {
-    if (!choice![step]) continue;
-    let result: ContainmentResult;
-    if (!gateway) {
-      result = { step, ok: false, code: 'unexpected' };
-    } else if (step === 'disableDevices') {
-      const done = await gateway.disableDevices(input.targetId, { deadline: input.deadline });
-      result = done.ok
-        ? {
-            step,
-            ok: done.value.firstFailure === undefined,
-            code: done.value.firstFailure ? failureCode(done.value.firstFailure.code) : undefined,
-            graphRequestId: done.value.firstFailure?.graphRequestId,
-            detail: done.value.total === 0 ? 'no registered devices' : `${done.value.disabled} of ${done.value.total} devices disabled`,
-          }
-        : { step, ok: false, code: failureCode(done.error.code), graphRequestId: done.error.graphRequestId };
-    } else {
-      const done =
-        step === 'disableAccount'
-          ? await gateway.disableAccount(input.targetId, { deadline: input.deadline })
-          : await gateway.resetPassword(input.targetId, { deadline: input.deadline });
-      result = done.ok
-        ? { step, ok: true, graphRequestId: done.graphRequestId }
-        : { step, ok: false, code: failureCode(done.error.code), graphRequestId: done.error.graphRequestId };
-    }
+  const record = async (result: ContainmentResult): Promise<void> => {
     results.push(result);
     await input.audit.after({
       tenantId: input.actor.tenantId,
@@ -74,8 +58,42 @@ export async function runContainment(input: {
       requestId: input.requestId,
       code: result.code,
       graphRequestId: result.graphRequestId,
-      detail: result.detail ? `${step}: ${result.detail}` : step,
+      detail: result.detail ? `${result.step}: ${result.detail}` : result.step,
     });
+  };
+  for (const step of input.steps) {
+    if (!isChosen(choice, step)) continue;
+    if (!gateway) {
+      await record({ step, ok: false, code: 'unexpected' });
+    } else if (step === 'disableDevices') {
+      const done = await gateway.disableDevices(input.targetId, options);
+      await record(
+        done.ok
+          ? {
+              step,
+              ok: done.value.firstFailure === undefined,
+              code: done.value.firstFailure ? failureCode(done.value.firstFailure.code) : undefined,
+              graphRequestId: done.value.firstFailure?.graphRequestId,
+              detail: done.value.total === 0 ? 'no registered devices' : `${done.value.disabled} of ${done.value.total} devices disabled`,
+            }
+          : { step, ok: false, code: failureCode(done.error.code), graphRequestId: done.error.graphRequestId },
+      );
+    } else if (step === 'removeMethods') {
+      // One line (and one audit record) per method, so each removal is accounted for on its own.
+      for (const index of choice?.removeMethods ?? []) {
+        const method = input.methods?.items[index];
+        if (!method) continue;
+        await record(lineOf(step, await gateway.removeAuthenticationMethod(input.targetId, method, options), describeMethod(method)));
+      }
+    } else {
+      const done =
+        step === 'disableAccount'
+          ? await gateway.disableAccount(input.targetId, options)
+          : step === 'resetPassword'
+            ? await gateway.resetPassword(input.targetId, options)
+            : await gateway.confirmCompromised(input.targetId, options);
+      await record(lineOf(step, done));
+    }
   }
   return results;
 }

@@ -1,8 +1,9 @@
 /**
  * The revoke itself, shared by a confirmed request and an approved one, with the acting person's
  * delegated access: disable the account and reset the password when ticked, revoke, read the
- * result back, disable the devices when ticked, and describe it all as the request's outcome
- * (with the roles that would do, on a 403).
+ * result back, then the rest of the bundle when ticked (disable the devices, confirm the user
+ * compromised, remove the methods ticked), and describe it all as the request's outcome (with the
+ * roles that would do, on a 403).
  *
  * Order matters: revoking first would leave a window in which someone who knows the password
  * signs in again and keeps that fresh session, whatever is disabled afterwards. So the account is
@@ -34,6 +35,7 @@ export async function runRevocation(input: {
       choice: request.containment,
       steps,
       targetId: request.target.id,
+      methods: request.methods,
       actor: acting.person,
       requestId: request.id,
       audit: input.audit,

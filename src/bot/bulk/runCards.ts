@@ -66,6 +66,7 @@ export function runView(bot: BotServices, bulk: BulkRuns, run: BulkRun, extra: R
     rejectReason: run.approval?.rejectReason,
     expiresAt: run.expiresAt,
     approvalChannelName: bot.approvals ? bot.approvals.channel.cachedDisplayName() : undefined,
+    canCheckSignIns: report.done > 0,
     notice: paused
       ? `Paused: ${run.decidedBy?.name ?? 'the person who started it'} can click Refresh to continue (their sign-in is needed again).`
       : undefined,

@@ -6,6 +6,7 @@ import { cardResponse, messageResponse, replaceForEveryone } from '../cardUpdate
 import { explainDecision, explainDirectoryFailure } from '../explain';
 import type { CardHandler } from '../turn';
 import { actingFor } from '../turnHelpers';
+import { adviceForCard } from '../evidence/advice';
 
 /** Opens a request for the chosen person, replacing the pick list for everyone. */
 export const pick: CardHandler = async (turn) => {
@@ -19,7 +20,7 @@ export const pick: CardHandler = async (turn) => {
       if (outcome.problem === 'not_requester') return messageResponse('Only the person who searched can choose from this list.');
       return cardResponse(bot.presenter.failure(explainDecision(outcome.problem)));
     case 'found': {
-      const card = bot.presenter.request(outcome.request);
+      const card = bot.presenter.request(outcome.request, { advice: await adviceForCard(turn, session, outcome.request) });
       if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);
       return cardResponse(card);
     }

@@ -10,6 +10,7 @@ import type { Command } from '../../domain/command';
 import { answerDirectoryFailure, sessionFor } from '../signIn/commandSession';
 import type { CommandTurn } from '../turn';
 import { actingFor, memberObjectId, sendCard } from '../turnHelpers';
+import { adviceForCard, warmAdvice } from '../evidence/advice';
 
 type RevokeCommand = Extract<Command, { kind: 'revoke' }>;
 
@@ -21,11 +22,12 @@ export async function revoke(turn: CommandTurn<RevokeCommand>): Promise<void> {
   const session = await sessionFor(turn, parked);
   if (!session) return;
   const { bot, context } = turn;
+  warmAdvice(turn, session);
   const found = await bot.revocations.lookup(actingFor(turn.person, session), target, { deadline: deadlineIn(bot.budgets.invokeInMs) });
   switch (found.kind) {
     case 'found':
       // Card updates address the message a click came from (replyToId): nothing to store here.
-      await sendCard(context, bot.presenter.request(found.request));
+      await sendCard(context, bot.presenter.request(found.request, { advice: await adviceForCard(turn, session, found.request) }));
       return;
     case 'several':
       await sendCard(context, bot.presenter.pickList(found.pickId, found.query, found.candidates, found.truncated));
