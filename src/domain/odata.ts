@@ -4,6 +4,7 @@
  * or already-built values from here. The Graph JS client encodes neither: it writes `.api(path)`
  * and `.filter(value)` into the URL exactly as given (docs/graph-query-encoding.md), so this does.
  */
+import { needsAdvancedQuery, type SelectionFilter } from './selectionFilter';
 
 const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 const encoder = new TextEncoder();
@@ -106,6 +107,33 @@ export function signInsFilter(userId: string, since: Date): QueryValue | undefin
   if (!GUID.test(userId) || !Number.isFinite(since.getTime())) return undefined;
   const at = `${since.toISOString().slice(0, 19)}Z`;
   return percentEncode(`userId eq ${odataString(userId.toLowerCase())} and createdDateTime ge ${at}`, QUERY_SAFE) as QueryValue;
+}
+
+/**
+ * `$filter` for a saved selection's tree (src/domain/selectionFilter.ts), encoded: every text
+ * value becomes an OData string literal, booleans and UTC instants are written bare (they were
+ * checked when parsed), property names come from the language's fixed list. `advanced` says
+ * Graph needs ConsistencyLevel: eventual with $count=true for it
+ * (https://learn.microsoft.com/graph/aad-advanced-queries).
+ */
+export function selectionQuery(filter: SelectionFilter): { readonly filter: QueryValue; readonly advanced: boolean } {
+  const render = (node: SelectionFilter): string => {
+    switch (node.kind) {
+      case 'and':
+      case 'or':
+        return `(${render(node.left)} ${node.kind} ${render(node.right)})`;
+      case 'compare':
+        return `${node.property} ${node.op} ${typeof node.value === 'boolean' ? String(node.value) : odataString(node.value)}`;
+      case 'startswith':
+        return `startswith(${node.property},${odataString(node.value)})`;
+      case 'range':
+        return `${node.property} ${node.op} ${node.value}`;
+    }
+  };
+  const top = render(filter);
+  // The outermost parentheses say nothing.
+  const expression = filter.kind === 'and' || filter.kind === 'or' ? top.slice(1, -1) : top;
+  return { filter: percentEncode(expression, QUERY_SAFE) as QueryValue, advanced: needsAdvancedQuery(filter) };
 }
 
 /** Unreserved characters of RFC 3986 plus '@', which Graph's own examples leave raw in user paths. */
