@@ -24,6 +24,12 @@ export interface DirectoryUser {
   jobTitle?: string;
   department?: string;
   officeLocation?: string;
+  companyName?: string;
+  city?: string;
+  country?: string;
+  employeeType?: string;
+  /** When the account was created (ISO); unset reads as Graph's null. */
+  createdDateTime?: string;
   accountEnabled: boolean;
   userType: 'Member' | 'Guest';
   signInSessionsValidFromDateTime: string;
@@ -71,6 +77,11 @@ export interface NewUser {
   readonly jobTitle?: string;
   readonly department?: string;
   readonly officeLocation?: string;
+  readonly companyName?: string;
+  readonly city?: string;
+  readonly country?: string;
+  readonly employeeType?: string;
+  readonly createdDateTime?: string;
   readonly accountEnabled?: boolean;
   readonly userType?: 'Member' | 'Guest';
   readonly roles?: string[];
@@ -102,6 +113,11 @@ export class Directory {
       jobTitle: user.jobTitle,
       department: user.department,
       officeLocation: user.officeLocation,
+      companyName: user.companyName,
+      city: user.city,
+      country: user.country,
+      employeeType: user.employeeType,
+      createdDateTime: user.createdDateTime,
       accountEnabled: user.accountEnabled ?? true,
       userType: user.userType ?? 'Member',
       signInSessionsValidFromDateTime: '2026-01-05T08:00:00Z',

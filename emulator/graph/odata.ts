@@ -270,12 +270,14 @@ export function checkFilter(expression: FilterExpression, capabilities: FilterCa
       }
       case 'range':
         if (!known(node.property)) return bad(`Could not find a property named '${node.property}' on type '${capabilities.typeName}'.`);
-        return has(capabilities.range, node.property) ? ok({ advanced: false }) : unsupported();
+        if (has(capabilities.range, node.property)) return ok({ advanced: false });
+        return has(capabilities.advanced, node.property) && isDateTimeProperty(node.property) ? ok({ advanced: true }) : unsupported();
       case 'compare':
       case 'call': {
         if (!known(node.property)) return bad(`Could not find a property named '${node.property}' on type '${capabilities.typeName}'.`);
         if (node.kind === 'compare' && isDateTime(node.value)) {
-          return node.op === 'eq' && has(capabilities.range, node.property) ? ok({ advanced: false }) : unsupported();
+          if (node.op === 'eq' && has(capabilities.range, node.property)) return ok({ advanced: false });
+          return has(capabilities.advanced, node.property) && isDateTimeProperty(node.property) ? ok({ advanced: true }) : unsupported();
         }
         const basic =
           node.kind === 'compare'
@@ -288,6 +290,11 @@ export function checkFilter(expression: FilterExpression, capabilities: FilterCa
     }
   };
   return visit(expression);
+}
+
+/** Graph's date-time properties end in DateTime (createdDateTime, signInSessionsValidFromDateTime…). */
+function isDateTimeProperty(name: string): boolean {
+  return name.endsWith('DateTime');
 }
 
 function isDateTime(value: FilterValue): value is DateTimeLiteral {

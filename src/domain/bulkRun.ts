@@ -40,7 +40,8 @@ export type BulkItemStatus = 'pending' | 'sent' | 'revoked' | 'failed';
 
 /** Where the users came from, as the requester named it (`label`) and as Graph resolved it (`id`). */
 export interface BulkSource {
-  kind: 'group' | 'department';
+  /** `selection`: a saved selection's filter (label: its name, or the filter's text when unnamed). */
+  kind: 'group' | 'department' | 'selection';
   label: string;
   /** The group's object id (groups only). */
   id?: string;

@@ -24,7 +24,8 @@
  * blind re-send of revokes is exactly what the bulk engine must not do (it verifies instead).
  */
 import { RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
-import { departmentFilter, groupNameFilter, userPath } from '../domain/odata';
+import { departmentFilter, groupNameFilter, selectionQuery, userPath } from '../domain/odata';
+import type { SelectionFilter } from '../domain/selectionFilter';
 import { deadlineIn, fitsBefore, msUntil, type Deadline } from '../domain/clock';
 import type {
   CallOptions,
@@ -87,6 +88,26 @@ export class GraphBulk {
     return this.run(options, async (req) => {
       return this.collect(req, req('/users').filter(filter).select(MEMBER_SELECT).top(pageSize(options)), limit, () =>
         req('/users').filter(filter).select('id'),
+      );
+    });
+  }
+
+  /**
+   * Users a saved selection's filter matches (src/domain/selectionFilter.ts), paged like
+   * listDepartmentUsers. Filters Graph serves only as advanced queries go with
+   * ConsistencyLevel: eventual and $count=true on every page; the others go without.
+   */
+  async listUsersWhere(selection: SelectionFilter, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {
+    const { filter, advanced } = selectionQuery(selection);
+    return this.run(options, async (req) => {
+      const ask = (request: GraphRequest): GraphRequest =>
+        advanced ? request.header('ConsistencyLevel', 'eventual').count(true) : request;
+      return this.collect(
+        req,
+        ask(req('/users').filter(filter).select(MEMBER_SELECT).top(pageSize(options))),
+        limit,
+        () => req('/users').filter(filter).select('id'),
+        ask,
       );
     });
   }
@@ -200,6 +221,7 @@ export class GraphBulk {
     first: GraphRequest,
     limit: number,
     countQuery: () => GraphRequest,
+    nextPage: (request: GraphRequest) => GraphRequest = (request) => request,
   ): Promise<DirectoryResult<UserListing>> {
     const users = new Map<string, UserRecord>();
     let page = (await first.get()) as Page;
@@ -215,7 +237,7 @@ export class GraphBulk {
       }
       const next = str(page['@odata.nextLink']);
       if (!next || pages >= MAX_PAGES) break;
-      page = (await req(next).get()) as Page;
+      page = (await nextPage(req(next)).get()) as Page;
     }
     return { ok: true, value: { users: [...users.values()], truncated: false } };
   }

@@ -13,6 +13,7 @@ import { toUserRecord, toUserRecords } from './graphUsers';
 import { createGraphClient, graphCall, type GraphRequestFor } from './graphCall';
 import type { BulkDirectoryGateway, GroupRef, GroupUserListing, ItemOutcome, ListCallOptions, UserListing } from '../app/ports/directory';
 import { GraphBulk } from './graphBulk';
+import type { SelectionFilter } from '../domain/selectionFilter';
 
 export const USER_SELECT =
   'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
@@ -144,6 +145,10 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
 
   listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {
     return this.bulk.listDepartmentUsers(department, limit, options);
+  }
+
+  listUsersWhere(filter: SelectionFilter, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>> {
+    return this.bulk.listUsersWhere(filter, limit, options);
   }
 
   getMembershipsMany(

@@ -18,6 +18,7 @@ import type {
 } from '../../src/app/ports/directory';
 import { FakeDirectory } from './fakeDirectory';
 import type { Clock } from '../../src/domain/clock';
+import { describeFilter, type SelectionFilter } from '../../src/domain/selectionFilter';
 
 export interface FakeGroup {
   readonly id: string;
@@ -84,6 +85,25 @@ export class FakeBulkDirectory extends FakeDirectory implements BulkDirectoryGat
       ok: true,
       value: this.cut(
         this.users.filter((u) => u.department?.toLowerCase() === department.toLowerCase()),
+        limit,
+      ),
+    };
+  }
+
+  /** Only department conditions (eq, ne) joined by and/or are modelled here; other conditions match nobody. */
+  async listUsersWhere(filter: SelectionFilter, limit: number): Promise<DirectoryResult<UserListing>> {
+    this.calls.push({ method: 'listUsersWhere', text: describeFilter(filter) });
+    const matches = (node: SelectionFilter, user: UserRecord): boolean => {
+      if (node.kind === 'and') return matches(node.left, user) && matches(node.right, user);
+      if (node.kind === 'or') return matches(node.left, user) || matches(node.right, user);
+      if (node.kind !== 'compare' || node.property !== 'department') return false;
+      const same = user.department?.toLowerCase() === node.value.toLowerCase();
+      return node.op === 'eq' ? same : !same;
+    };
+    return {
+      ok: true,
+      value: this.cut(
+        this.users.filter((u) => matches(filter, u)),
         limit,
       ),
     };

@@ -41,13 +41,17 @@ import type { DecisionProblem } from '../../domain/problems';
 import { classifyTarget } from '../../domain/roles';
 import type { Clock } from '../../domain/clock';
 import type { Result } from '../../domain/result';
+import type { SelectionFilter } from '../../domain/selectionFilter';
 import { BulkExecution, type BulkObserver, type ExecutionOutcome, type ExecutionSettings } from './bulkExecution';
 
 export { type BulkObserver, type ExecutionOutcome } from './bulkExecution';
 
 /** What the requester named: a group (id or exact display name) or a department. */
 export type BulkSourceRequest =
-  { readonly kind: 'group'; readonly group: GroupRef } | { readonly kind: 'department'; readonly department: string };
+  | { readonly kind: 'group'; readonly group: GroupRef }
+  | { readonly kind: 'department'; readonly department: string }
+  /** A selection's filter tree (src/domain/selectionFilter.ts); `label` names it on cards and in the audit trail. */
+  | { readonly kind: 'selection'; readonly filter: SelectionFilter; readonly label: string };
 
 export type PrepareOutcome =
   | { readonly kind: 'prepared'; readonly run: BulkRun; readonly summary: BulkSummary }
@@ -155,9 +159,14 @@ export class BulkRevocationService {
       }
       source = { kind: 'group', label: found.value.group.displayName, id: found.value.group.id };
       listing = found.value;
-    } else {
+    } else if (request.kind === 'department') {
       source = { kind: 'department', label: request.department };
       const found = await acting.directory.listDepartmentUsers(request.department, maxTargets, { deadline: options.deadline });
+      if (!found.ok) return this.lookupFailed(acting.person, found.error);
+      listing = found.value;
+    } else {
+      source = { kind: 'selection', label: request.label };
+      const found = await acting.directory.listUsersWhere(request.filter, maxTargets, { deadline: options.deadline });
       if (!found.ok) return this.lookupFailed(acting.person, found.error);
       listing = found.value;
     }
@@ -527,5 +536,5 @@ function isSignInProblem(failure: DirectoryFailure): boolean {
 
 /** A run's source in words, for the audit trail: group "Finance Team" (id), department "HP". */
 export function describeRunSource(source: BulkSource): string {
-  return source.kind === 'group' ? `group "${source.label}"${source.id ? ` (${source.id})` : ''}` : `department "${source.label}"`;
+  return source.kind === 'group' ? `group "${source.label}"${source.id ? ` (${source.id})` : ''}` : `${source.kind} "${source.label}"`;
 }

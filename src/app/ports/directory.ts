@@ -5,6 +5,7 @@
  */
 import type { Deadline } from '../../domain/clock';
 import type { RevocationFailureCode } from '../../domain/problems';
+import type { SelectionFilter } from '../../domain/selectionFilter';
 
 export interface UserRecord {
   readonly id: string;
@@ -104,6 +105,8 @@ export interface BulkDirectoryGateway extends DirectoryGateway {
   listGroupUsers(group: GroupRef, limit: number, options?: ListCallOptions): Promise<DirectoryResult<GroupUserListing>>;
   /** Users whose department is exactly `department` (Graph's eq), paged like listGroupUsers. */
   listDepartmentUsers(department: string, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>>;
+  /** Users a saved selection's filter matches, paged like listGroupUsers. */
+  listUsersWhere(filter: SelectionFilter, limit: number, options?: ListCallOptions): Promise<DirectoryResult<UserListing>>;
   /** Memberships of many users (for their tiers), per user; an outer failure fails the whole call. */
   getMembershipsMany(
     ids: readonly string[],
@@ -125,6 +128,7 @@ export function supportsBulk(gateway: DirectoryGateway): gateway is BulkDirector
     typeof candidate.revokeMany === 'function' &&
     typeof candidate.listGroupUsers === 'function' &&
     typeof candidate.listDepartmentUsers === 'function' &&
+    typeof candidate.listUsersWhere === 'function' &&
     typeof candidate.getMembershipsMany === 'function'
   );
 }
