@@ -3,6 +3,7 @@
  * channel (with its client behaviours) and the Bot Framework token service, wired to one
  * directory and one CA. The demo tenant and the end-to-end tests both run on it.
  */
+import { CloudClock } from './clock';
 import { writeFileSync } from 'node:fs';
 import { Directory, seedDirectory } from './directory';
 import { EmulatedEntra, type AppRegistration } from './entra';
@@ -27,6 +28,10 @@ export interface EmulatedCloudOptions {
   readonly connectionName?: string;
   /** Delegated Graph scopes the tenant's admin consented for the bot. */
   readonly consentedGraphScopes?: string[];
+  /** The cloud's clock (tests and the demo move it); a new one, on the machine's time, otherwise. */
+  readonly clock?: CloudClock;
+  /** How long Entra's tokens live (default one hour). Tests that move the clock far make them live longer. */
+  readonly tokenLifetimeInSeconds?: number;
 }
 
 export class EmulatedCloud {
@@ -39,6 +44,8 @@ export class EmulatedCloud {
     readonly graph: EmulatedGraph,
     readonly teams: EmulatedTeams,
     readonly tokenService: EmulatedTokenService,
+    /** Entra, Graph and the token service read it; give the bot the same one to move time for all. */
+    readonly clock: CloudClock,
   ) {}
 
   static async start(options: EmulatedCloudOptions = {}): Promise<EmulatedCloud> {
@@ -69,10 +76,14 @@ export class EmulatedCloud {
       ],
       redirectUris: [],
     };
-    const entra = await EmulatedEntra.start({ tls, directory, apps: [app] });
+    const clock = options.clock ?? new CloudClock();
+    // Entra keeps the machine's time: the clients' token caches (MSAL, botbuilder) read it, so a token
+    // stamped in the moved future would look expired or not yet valid to them. Moving the clock far
+    // therefore needs tokenLifetimeInSeconds long enough to cover the move.
+    const entra = await EmulatedEntra.start({ tls, directory, apps: [app], tokenLifetimeInSeconds: options.tokenLifetimeInSeconds });
     const started: { stop(): Promise<void> }[] = [entra];
     try {
-      const graph = await EmulatedGraph.start({ tls, directory, tokenKeys: entra.keys });
+      const graph = await EmulatedGraph.start({ tls, directory, tokenKeys: entra.keys, now: () => clock.now() });
       started.push(graph);
       const tokenService = await EmulatedTokenService.start({
         tls,
@@ -81,6 +92,7 @@ export class EmulatedCloud {
         botAppId: appId,
         botAppSecret: secret,
         connections: [{ name: connectionName, scope: `${app.appIdUri}/access_as_user` }],
+        now: () => clock.nowInMs(),
       });
       started.push(tokenService);
       app.redirectUris.push(tokenService.redirectUri);
@@ -93,7 +105,7 @@ export class EmulatedCloud {
         tenantId: directory.tenantId,
         signIn: (user, url) => tokenService.signInAs(user, url),
       });
-      return new EmulatedCloud(ca, directory, app, connectionName, entra, graph, teams, tokenService);
+      return new EmulatedCloud(ca, directory, app, connectionName, entra, graph, teams, tokenService, clock);
     } catch (error) {
       for (const s of started.reverse()) await s.stop().catch(() => undefined);
       throw error;

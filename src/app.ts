@@ -35,6 +35,9 @@ import { createLogger, type Logger } from './observability/logger';
 import { FileAuditSetAside, openStorage, type OpenedStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
 import { systemClock, type Clock } from './domain/clock';
+import { ScheduleService } from './app/schedule/scheduleService';
+import { SavedSelections } from './app/selection/savedSelections';
+import { SchedulerLoop } from './bot/schedule/scheduler';
 
 export interface RunningBot {
   /** Base URL, e.g. http://127.0.0.1:3978 (messages at /api/messages). */
@@ -193,6 +196,13 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     clock,
     onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
   });
+  const schedules = new ScheduleService({
+    store: storage.state,
+    audit,
+    clock,
+    proposalTtlInMs: config.requestTtlInMs,
+    onError: reportError,
+  });
   const bot = new RevokerBot({
     auditCommand,
     appId: config.appId,
@@ -210,6 +220,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       cards,
       maxTargets: config.bulkMaxTargets,
     },
+    schedules: { service: schedules },
+    selections: new SavedSelections(storage.state, clock),
     evidence: {
       signIns: new SignInChecks({ store: storage.state, audit, clock, maxAccessTokenLifetimeInMs: config.maxAccessTokenLifetimeInMs }),
       methods: new MethodsReview({
@@ -249,6 +261,14 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       await context.sendActivity({ type: 'message', attachments: [asAttachment(presenter.failure(UNEXPECTED, { correlationId }))] });
     }
   });
+  // One loop reads what is due from storage (no timer per schedule): due cards survive restarts.
+  const scheduler = new SchedulerLoop({
+    bot: bot.services,
+    adapter,
+    service: schedules,
+    pollIntervalInMs: config.schedulePollIntervalInMs,
+    reminderAfterInMs: config.scheduleReminderAfterInMs,
+  });
   const http = createHttpServer({
     port: config.port,
     host: options.host ?? config.listenAddress,
@@ -263,11 +283,13 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   });
   const url = await http.listen();
   logger.info({ url, mode: 'production' }, 'Session Revoker is listening');
+  scheduler.start();
   return {
     url,
     logger,
     close: async () => {
       clearInterval(expirySweep);
+      await scheduler.stop();
       await http.close();
       // Before draining: no new batch goes out; batches already out are recorded and the run's
       // lease released, so the next start resumes it at once.

@@ -80,7 +80,20 @@ export const USER_FILTERS: FilterCapabilities = {
   properties: USER_PROPERTIES,
   // Graph's user resource lists what each property filters with; companyName, employeeType,
   // officeLocation and createdDateTime only as advanced queries (https://learn.microsoft.com/graph/aad-advanced-queries).
-  eq: ['id', 'userPrincipalName', 'mail', 'department', 'displayName', 'userType', 'givenName', 'surname', 'jobTitle', 'accountEnabled', 'city', 'country'],
+  eq: [
+    'id',
+    'userPrincipalName',
+    'mail',
+    'department',
+    'displayName',
+    'userType',
+    'givenName',
+    'surname',
+    'jobTitle',
+    'accountEnabled',
+    'city',
+    'country',
+  ],
   startswith: ['displayName', 'userPrincipalName', 'mail', 'givenName', 'surname', 'jobTitle', 'city', 'country'],
   advanced: [
     'userPrincipalName',

@@ -9,7 +9,7 @@ import { describeMethod, leftAfterRemoving } from '../domain/authMethods';
 import { CONTAINMENT_STEPS, isChosen } from '../domain/revocationRequest';
 import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
-import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
+import type { ApprovalView, ContainmentLine, ScheduleView, TargetView } from '../cards/views';
 import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import type { RevocationFailureCode } from '../domain/problems';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
@@ -245,6 +245,11 @@ export class Presenter {
 
   help(unrecognised?: string): AdaptiveCard {
     return this.cards.help({ botName: this.botName, unrecognised });
+  }
+
+  /** A scheduled revocation's card (src/bot/schedule/scheduleViews.ts makes the view). */
+  schedule(view: ScheduleView): AdaptiveCard {
+    return this.cards.schedule(view);
   }
 
   notice(title: string, message: string, tone: 'info' | 'warning' | 'error' = 'info', correlationId?: string): AdaptiveCard {

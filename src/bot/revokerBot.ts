@@ -26,7 +26,8 @@ import { RateLimitGate } from './rateLimitGate';
 import { commandHandler, invokeHandler, verbHandler } from './routes';
 import { SignIn } from './signIn/signIn';
 import type { SignInGate } from './signIn/signInGate';
-import type { Approvals, BotServices, BulkRuns, CommandTurn, Evidence } from './turn';
+import type { Approvals, BotServices, BulkRuns, CommandTurn, Evidence, Schedules } from './turn';
+import type { SavedSelections } from '../app/selection/savedSelections';
 import { sendCard } from './turnHelpers';
 import { personOf, type TurnPerson } from './turnPerson';
 
@@ -56,12 +57,17 @@ export interface RevokerBotOptions {
   readonly approvals?: Approvals;
   /** Sign-in checks after a revoke and the methods review. */
   readonly evidence?: Evidence;
+  /** Scheduled revocations. */
+  readonly schedules?: Schedules;
+  /** Saved selections. */
+  readonly selections?: SavedSelections;
 }
 
 /** The dispatcher (see the module comment): one place where every command, card verb and invoke is routed. */
 export class RevokerBot extends TeamsActivityHandler {
   private readonly background = new Set<Promise<unknown>>();
-  private readonly services: BotServices;
+  /** What the handlers use; the scheduler loop (src/bot/schedule/scheduler.ts) posts its cards with the same. */
+  readonly services: BotServices;
 
   constructor(private readonly options: RevokerBotOptions) {
     super();
@@ -78,6 +84,8 @@ export class RevokerBot extends TeamsActivityHandler {
       bulk: options.bulk,
       auditCommand: options.auditCommand,
       evidence: options.evidence,
+      schedules: options.schedules,
+      selections: options.selections,
       budgets: { invokeInMs: options.invokeBudgetInMs, backgroundInMs: options.backgroundBudgetInMs ?? DEFAULT_BACKGROUND_BUDGET_IN_MS },
       track: (task) => this.track(task),
     };

@@ -24,21 +24,48 @@ import { tokenExchange } from './signIn/tokenExchange';
 import { verifyState } from './signIn/verifyState';
 import type { CardHandler, CommandHandler, InvokeHandler } from './turn';
 import { whoami } from './whoami/whoami';
+import { armSchedule, cancelScheduleClick, cancelScheduleCommand, listSchedules } from './schedule/manage';
+import { proposeSchedule } from './schedule/propose';
+import { runDue } from './schedule/run';
+import { saveSelection } from './selection/save';
 
 /** What a message asks for, as the help card names it. */
-export type CommandRoute = 'revoke' | 'revoke group' | 'revoke department' | 'whoami' | 'audit' | 'help' | 'invalid';
+export type CommandRoute =
+  | 'revoke'
+  | 'revoke group'
+  | 'revoke department'
+  | 'revoke where'
+  | 'revoke selection'
+  | 'save selection'
+  | 'schedule'
+  | 'scheduled'
+  | 'cancel schedule'
+  | 'whoami'
+  | 'audit'
+  | 'help'
+  | 'invalid';
 
 type CommandOf<R extends CommandRoute> = R extends 'revoke'
   ? Extract<Command, { kind: 'revoke' }>
-  : R extends 'revoke group' | 'revoke department'
+  : R extends 'revoke group' | 'revoke department' | 'revoke where' | 'revoke selection'
     ? Extract<Command, { kind: 'revokeBulk' }>
-    : Extract<Command, { kind: R }>;
+    : R extends 'save selection'
+      ? Extract<Command, { kind: 'saveSelection' }>
+      : R extends 'cancel schedule'
+        ? Extract<Command, { kind: 'cancelSchedule' }>
+        : Extract<Command, { kind: R }>;
 
 /** Typed messages. */
 export const COMMAND_ROUTES: { readonly [R in CommandRoute]: CommandHandler<CommandOf<R>> } = {
   revoke,
   'revoke group': prepare,
   'revoke department': prepare,
+  'revoke where': prepare,
+  'revoke selection': prepare,
+  'save selection': saveSelection,
+  schedule: proposeSchedule,
+  scheduled: listSchedules,
+  'cancel schedule': cancelScheduleCommand,
   whoami,
   audit,
   help,
@@ -66,6 +93,9 @@ export const VERB_ROUTES: { readonly [V in Verb]: CardHandler } = {
   'signIns.recheck': recheckSignIns,
   'signIns.checkRun': checkRunSignIns,
   'signIns.recheckRun': recheckRunSignIns,
+  'schedule.arm': armSchedule,
+  'schedule.run': runDue,
+  'schedule.cancel': cancelScheduleClick,
 };
 
 /** The sign-in protocol's invokes. */
@@ -76,7 +106,16 @@ export const INVOKE_ROUTES: { readonly [name: string]: InvokeHandler | undefined
 
 /** The route a parsed command takes. */
 export function commandRoute(command: Command): CommandRoute {
-  return command.kind === 'revokeBulk' ? `revoke ${command.source.kind}` : command.kind;
+  switch (command.kind) {
+    case 'revokeBulk':
+      return `revoke ${command.source.kind}`;
+    case 'saveSelection':
+      return 'save selection';
+    case 'cancelSchedule':
+      return 'cancel schedule';
+    default:
+      return command.kind;
+  }
 }
 
 /** The handler for a command (the table's type ties each route to its command's kind). */

@@ -13,6 +13,8 @@ import type { BulkRevocationService } from '../app/bulk/bulkRevocationService';
 import type { MethodsReview } from '../app/evidence/methodsReview';
 import type { SignInChecks } from '../app/evidence/signInChecks';
 import type { StateStore } from '../app/ports/stateStore';
+import type { ScheduleService } from '../app/schedule/scheduleService';
+import type { SavedSelections } from '../app/selection/savedSelections';
 import type { ResolvedTarget, RevocationService } from '../app/revocation/revocationService';
 import type { CardRenderer } from '../cards/render';
 import type { Verb } from '../cards/verbs';
@@ -45,6 +47,11 @@ export interface BulkRuns {
   readonly progressIntervalInMs?: number;
 }
 
+/** Scheduled revocations (the loop posts due cards; handlers propose, arm, run and cancel). */
+export interface Schedules {
+  readonly service: ScheduleService;
+}
+
 /** Evidence of containment: sign-in checks after a revoke and the methods review on a lookup card. */
 export interface Evidence {
   readonly signIns: SignInChecks;
@@ -69,6 +76,10 @@ export interface BotServices {
   readonly auditCommand?: AuditCommandHandler;
   /** Absent: the evidence buttons say they aren't available here. */
   readonly evidence?: Evidence;
+  /** Absent: scheduling isn't available here. */
+  readonly schedules?: Schedules;
+  /** Saved selections (`save selection`, `revoke selection`); absent: not available here. */
+  readonly selections?: SavedSelections;
   /** How long an invoke may take before it is answered "working…", and how long the work may go on after. */
   readonly budgets: { readonly invokeInMs: number; readonly backgroundInMs: number };
   /** Keeps work that goes on after its invoke was answered, for graceful shutdown. */

@@ -37,6 +37,9 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.recheckSignIns]: [SUBJECT_ID_KEY],
   [VERB.checkRunSignIns]: [SUBJECT_ID_KEY],
   [VERB.recheckRunSignIns]: [SUBJECT_ID_KEY],
+  [VERB.scheduleArm]: [SUBJECT_ID_KEY],
+  [VERB.scheduleRun]: [SUBJECT_ID_KEY, 'occurrence'],
+  [VERB.scheduleCancel]: [SUBJECT_ID_KEY],
 };
 
 /** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */

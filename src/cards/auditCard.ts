@@ -59,6 +59,11 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'audit.viewed': 'Audit trail viewed',
   'audit.exported': 'Audit trail exported',
   'audit.refused': 'Audit trail refused',
+  'schedule.armed': 'Schedule armed',
+  'schedule.cancelled': 'Schedule cancelled',
+  'schedule.due': 'Schedule due',
+  'schedule.reminded': 'Schedule reminder',
+  'schedule.missed': 'Schedule missed',
 };
 
 const COLORS: Readonly<Record<AuditEntryView['outcome'], string>> = {

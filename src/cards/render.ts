@@ -30,11 +30,13 @@ import type {
   NoticeView,
   PickListView,
   RunSignInsView,
+  ScheduleView,
   SignInsView,
   SucceededView,
   WhoAmIView,
   WorkingView,
 } from './views';
+import { SCHEDULE_TEMPLATE, scheduleCardData } from './scheduleCard';
 import { WHOAMI_TEMPLATE, whoamiCardData } from './whoamiCard';
 import { WORKING_TEMPLATE, workingCardData } from './workingCard';
 import { isRecord } from '../domain/json';
@@ -67,6 +69,7 @@ export const CARD_TEMPLATE_FILES = {
   audit: AUDIT_TEMPLATE,
   signIns: SIGN_INS_TEMPLATE,
   runSignIns: RUN_SIGN_INS_TEMPLATE,
+  schedule: SCHEDULE_TEMPLATE,
 } as const;
 
 /** The name of one of the renderer's cards. */
@@ -201,6 +204,11 @@ export class CardRenderer {
   /** Four eyes: the approval card (in the security channel) and the requester's copy, for one viewer. */
   approval(view: ApprovalView): AdaptiveCard {
     return this.expand('approval', approvalCardData(view));
+  }
+
+  /** A scheduled revocation: before arming, due, or the list of armed ones. */
+  schedule(view: ScheduleView): AdaptiveCard {
+    return this.expand('schedule', scheduleCardData(view));
   }
 
   /** A one-off message with a tone (info, warning, error). */

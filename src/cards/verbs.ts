@@ -28,6 +28,10 @@ export const VERB = {
   /** After a bulk run: one check for every user it revoked. */
   checkRunSignIns: 'signIns.checkRun',
   recheckRunSignIns: 'signIns.recheckRun',
+  /** Scheduled revocations: arm a proposal, run a due card (data { subjectId, occurrence }), cancel. */
+  scheduleArm: 'schedule.arm',
+  scheduleRun: 'schedule.run',
+  scheduleCancel: 'schedule.cancel',
 } as const;
 
 /** One of the verbs in {@link VERB}. */

@@ -196,6 +196,19 @@ export interface NoticeView {
   correlationId?: string;
 }
 
+/** A scheduled revocation: shown back before arming, its due card, or the `scheduled` list (items with cancel buttons). */
+export interface ScheduleView {
+  tone: 'info' | 'warning' | 'good' | 'attention';
+  title: string;
+  headline?: string;
+  facts: readonly { title: string; value: string }[];
+  lines: readonly string[];
+  items?: readonly { id: string; text: string }[];
+  status?: string;
+  scheduleId?: string;
+  actions?: { arm?: boolean; run?: { occurrence: number; title: string }; cancel?: string };
+}
+
 /** A bulk run (a group or a department): confirmation, approval, progress and final report in one card. */
 export interface BulkView {
   runId: string;

@@ -94,6 +94,10 @@ export interface Config {
   readonly approvalTtlInMs: number;
   /** The most users one bulk run (group or department) may hold. */
   readonly bulkMaxTargets: number;
+  /** Scheduled revocations: time between passes of the scheduler loop (SCHEDULE_POLL_SECONDS, default 15). */
+  readonly schedulePollIntervalInMs: number;
+  /** How long a due card waits for a click before the channel is reminded (SCHEDULE_REMINDER_MINUTES, default 30). */
+  readonly scheduleReminderAfterInMs: number;
   /** How long an invoke may take before the bot answers "working…" and finishes in the background. */
   readonly invokeBudgetInMs: number;
   /** Per-request time-out of Graph calls. */
@@ -203,6 +207,8 @@ export function readConfig(env: Env): ConfigResult {
     problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
   const approvalTtlInMs = positiveNumber(env, 'APPROVAL_TTL_HOURS', 24, problems) * 3_600_000;
   const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', 1000, problems));
+  const schedulePollIntervalInMs = positiveNumber(env, 'SCHEDULE_POLL_SECONDS', 15, problems) * 1000;
+  const scheduleReminderAfterInMs = positiveNumber(env, 'SCHEDULE_REMINDER_MINUTES', 30, problems) * 60_000;
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
   const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
@@ -242,6 +248,8 @@ export function readConfig(env: Env): ConfigResult {
       requestTtlInMs,
       approvalTtlInMs,
       bulkMaxTargets,
+      schedulePollIntervalInMs,
+      scheduleReminderAfterInMs,
       invokeBudgetInMs,
       graphTimeoutInMs,
       rateLimits,

@@ -6,6 +6,8 @@
 import { parseAuditArguments, type AuditQuery } from './auditCommand';
 import { bulkKind, parseBulkSource, type BulkSource } from './bulkCommand';
 import { parseTarget, type MentionedPerson, type TargetInputProblem, type TargetReference } from './targetReference';
+import { parseCancelSchedule, parseSaveSelection, splitWhen, type ScheduleSubject } from './scheduleCommand';
+import type { SelectionFilter } from './selectionFilter';
 import { FORMATTING_NOISE, collapseWhitespace, forDisplay, takeCodePoints, trimTrailing } from './text';
 
 export type Command =
@@ -22,7 +24,15 @@ export type Command =
    */
   | { kind: 'help'; unrecognised?: string }
   /** `revoke` with a malformed target. */
-  | { kind: 'invalid'; problem: TargetInputProblem };
+  | { kind: 'invalid'; problem: TargetInputProblem }
+  /** `revoke <someone|group "…"|where …|selection "…"> at|on|every …` (src/domain/scheduleCommand.ts). */
+  | { kind: 'schedule'; subject: ScheduleSubject; whenText: string }
+  /** `scheduled`: what is armed, with cancel buttons. */
+  | { kind: 'scheduled' }
+  /** `cancel schedule <id>`. */
+  | { kind: 'cancelSchedule'; id: string }
+  /** `save selection "Name" [where …]`: names a filter (the last one previewed when no `where`). */
+  | { kind: 'saveSelection'; name: string; filter?: SelectionFilter };
 
 /** A mention in the incoming activity, other than the bot's own. */
 export interface IncomingMention {
@@ -39,7 +49,17 @@ export interface IncomingText {
 }
 
 /** Words after `revoke` that are reserved for bulk revocation (`revoke group "…"`, later). */
-export const RESERVED_BULK_WORDS: ReadonlySet<string> = new Set(['group', 'groups', 'department', 'dept', 'all', 'everyone', 'everybody']);
+export const RESERVED_BULK_WORDS: ReadonlySet<string> = new Set([
+  'group',
+  'groups',
+  'department',
+  'dept',
+  'where',
+  'selection',
+  'all',
+  'everyone',
+  'everybody',
+]);
 
 const MAX_UNRECOGNISED_LENGTH = 40;
 /** Stands for one mention in the flattened text. Any U+FFFF the agent typed is replaced first. */
@@ -92,12 +112,35 @@ export function parseCommand(input: IncomingText): Command {
       return { kind: 'help', unrecognised: unrecognisedWord(verb) };
     case 'revoke':
       return parseRevoke(rest, found);
+    case 'scheduled':
+    case 'schedules':
+      return { kind: 'scheduled' };
+    case 'cancel': {
+      const parsed = parseCancelSchedule(collapseWhitespace(rest.split(MENTION_MARK).join(' ')));
+      return parsed.kind === 'ok' ? { kind: 'cancelSchedule', id: parsed.value } : parsed;
+    }
+    case 'save': {
+      const parsed = parseSaveSelection(collapseWhitespace(rest.split(MENTION_MARK).join(' ')));
+      return parsed.kind === 'ok' ? { kind: 'saveSelection', ...parsed.value } : parsed;
+    }
     default:
       return { kind: 'help', unrecognised: unrecognisedWord(verb) };
   }
 }
 
 function parseRevoke(rest: string, found: readonly MentionedPerson[]): Command {
+  const split = splitWhen(rest);
+  if (split.whenText !== undefined) {
+    const subject = parseRevokeSubject(split.subject, found);
+    if (subject.kind === 'revoke') return { kind: 'schedule', subject: { kind: 'user', target: subject.target }, whenText: split.whenText };
+    if (subject.kind === 'revokeBulk')
+      return { kind: 'schedule', subject: { kind: 'bulk', source: subject.source }, whenText: split.whenText };
+    return subject;
+  }
+  return parseRevokeSubject(rest, found);
+}
+
+function parseRevokeSubject(rest: string, found: readonly MentionedPerson[]): Command {
   const targetText = rest.trimStart();
   const firstWordEnd = firstIndexOfAny(targetText, [' ', MENTION_MARK]);
   const firstWord = (firstWordEnd === -1 ? targetText : targetText.slice(0, firstWordEnd)).toLowerCase();

@@ -18,7 +18,8 @@ export type TargetReference =
   /** `revoke me`: the requester themself. */
   | { kind: 'self' };
 
-export type TargetInputProblemCode = 'empty' | 'too_long' | 'bad_characters' | 'bad_upn' | 'bad_object_id' | 'too_many_targets';
+export type TargetInputProblemCode =
+  'empty' | 'too_long' | 'bad_characters' | 'bad_upn' | 'bad_object_id' | 'too_many_targets' | 'bad_filter';
 
 /** Why the typed target was refused, with words a helpdesk agent understands. */
 export interface TargetInputProblem {

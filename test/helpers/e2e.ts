@@ -23,6 +23,9 @@ export interface E2E {
   readonly logs: string[];
   /** Restarts the bot process-equivalent (same data dir and config). */
   restartBot(): Promise<RunningBot>;
+  /** Stops the bot (as a crash or shutdown would), so time can pass while it is down; startBotAgain brings it back. */
+  stopBot(): Promise<void>;
+  startBotAgain(): Promise<RunningBot>;
   stop(): Promise<void>;
 }
 
@@ -48,12 +51,19 @@ export async function startE2E(
     prepare?: (cloud: EmulatedCloud) => Record<string, string> | Promise<Record<string, string>>;
     /** Wraps the bot's storage (fault tests make it fail on demand). */
     wrapStorage?: StartOptions['wrapStorage'];
+    /** How long Entra's tokens live: tests that move the cloud's clock far need longer than the hour default. */
+    tokenLifetimeInSeconds?: number;
   } = {},
 ): Promise<E2E> {
   const { ca } = await testTls();
   appCounter += 1;
   const botAppId = `3f1e2d4c-5b6a-4978-8a9b-${String(appCounter).padStart(12, '0')}`;
-  const cloud = await EmulatedCloud.start({ ca, botAppId, directory: options.directory });
+  const cloud = await EmulatedCloud.start({
+    ca,
+    botAppId,
+    directory: options.directory,
+    tokenLifetimeInSeconds: options.tokenLifetimeInSeconds,
+  });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'revoker-e2e-'));
   const logs: string[] = [];
   const sink = new Writable({
@@ -74,7 +84,13 @@ export async function startE2E(
   const env = cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env, ...prepared });
   const config = readConfig(env);
   if (!config.ok) throw new Error(`bad test config: ${config.problems.join('; ')}`);
-  let bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1', wrapStorage: options.wrapStorage });
+  // The bot reads the cloud's clock, so a test that moves the cloud's time moves the bot's too.
+  let bot = await startBot(config.config, {
+    logDestination: sink,
+    host: '127.0.0.1',
+    wrapStorage: options.wrapStorage,
+    clock: cloud.clock,
+  });
   cloud.teams.botEndpoint = `${bot.url}/api/messages`;
   const context: E2E = {
     cloud,
@@ -85,12 +101,30 @@ export async function startE2E(
     logs,
     async restartBot() {
       await bot.close();
-      bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1', wrapStorage: options.wrapStorage });
+      bot = await startBot(config.config, {
+        logDestination: sink,
+        host: '127.0.0.1',
+        wrapStorage: options.wrapStorage,
+        clock: cloud.clock,
+      });
+      cloud.teams.botEndpoint = `${bot.url}/api/messages`;
+      return bot;
+    },
+    async stopBot() {
+      await bot.close();
+    },
+    async startBotAgain() {
+      bot = await startBot(config.config, {
+        logDestination: sink,
+        host: '127.0.0.1',
+        wrapStorage: options.wrapStorage,
+        clock: cloud.clock,
+      });
       cloud.teams.botEndpoint = `${bot.url}/api/messages`;
       return bot;
     },
     async stop() {
-      await bot.close();
+      await bot.close().catch(() => undefined);
       await cloud.stop();
       produced.addDirectory('data dir', dataDir);
       rmSync(dataDir, { recursive: true, force: true });

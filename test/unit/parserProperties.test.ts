@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { isSelectionFilter } from '../../src/domain/selectionFilter';
 import { parseCommand, type Command, type IncomingMention } from '../../src/domain/command';
 import { displayNameFilter, parseOdataString, odataString, userPath, userPrincipalNameOrMailFilter } from '../../src/domain/odata';
 import { parseTarget, type TargetReference } from '../../src/domain/targetReference';
@@ -68,14 +69,23 @@ function checkTarget(target: TargetReference): void {
 }
 
 function checkCommand(command: Command): void {
-  assert.ok(['revoke', 'revokeBulk', 'audit', 'whoami', 'help', 'invalid'].includes(command.kind), JSON.stringify(command));
+  assert.ok(
+    ['revoke', 'revokeBulk', 'audit', 'whoami', 'help', 'invalid', 'schedule', 'scheduled', 'cancelSchedule', 'saveSelection'].includes(
+      command.kind,
+    ),
+    JSON.stringify(command),
+  );
   if (command.kind === 'revoke') checkTarget(command.target);
   if (command.kind === 'revokeBulk') {
     // A group or department name only ever reaches Graph as an OData string literal.
     const source = command.source;
-    const name = source.kind === 'department' ? source.name : source.ref.kind === 'displayName' ? source.ref.name : undefined;
-    if (name !== undefined) assert.equal(parseOdataString(odataString(name)), name);
-    else if (source.kind === 'group' && source.ref.kind === 'objectId') assert.match(source.ref.id, /^[0-9a-f-]{36}$/);
+    if (source.kind === 'where') assert.ok(isSelectionFilter(source.filter), 'a filter is only ever a well-formed tree');
+    else if (source.kind === 'selection') assert.ok(source.name.length > 0);
+    else {
+      const name = source.kind === 'department' ? source.name : source.ref.kind === 'displayName' ? source.ref.name : undefined;
+      if (name !== undefined) assert.equal(parseOdataString(odataString(name)), name);
+      else if (source.kind === 'group' && source.ref.kind === 'objectId') assert.match(source.ref.id, /^[0-9a-f-]{36}$/);
+    }
   }
   if (command.kind === 'invalid') assert.ok(command.problem.detail.length > 0 && command.problem.detail.length < 2000);
   if (command.kind === 'help' && command.unrecognised !== undefined)

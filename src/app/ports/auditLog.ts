@@ -34,7 +34,17 @@ export type AuditAction =
   /** Someone exported the audit trail (`audit export`, or the export CLI). */
   | 'audit.exported'
   /** Someone who may not read the audit trail asked to. */
-  | 'audit.refused';
+  | 'audit.refused'
+  /** A scheduled revocation was armed (its intent: target, steps, time; never a token). */
+  | 'schedule.armed'
+  /** A scheduled revocation was cancelled. */
+  | 'schedule.cancelled'
+  /** A schedule came due and its card was posted (detail: on time or how late). */
+  | 'schedule.due'
+  /** Nobody acted on a due card in time: the channel was reminded (detail: the delay). */
+  | 'schedule.reminded'
+  /** A due card went without a click until the next due time. */
+  | 'schedule.missed';
 
 /** Every audit action, for validation at the storage boundary. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -61,6 +71,11 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'audit.viewed',
   'audit.exported',
   'audit.refused',
+  'schedule.armed',
+  'schedule.cancelled',
+  'schedule.due',
+  'schedule.reminded',
+  'schedule.missed',
 ];
 
 export type AuditOutcome = 'ok' | 'refused' | 'failed' | 'info';

@@ -24,6 +24,14 @@ export const NAMESPACE = {
   signInChecks: 'sign-in-checks',
   /** The security channel's conversation reference, learned from Teams. */
   channelReferences: 'channel-references',
+  /** Scheduled revocations (src/domain/schedule.ts): the intent only, never a token; by schedule id. The scheduler loop reads them. */
+  schedules: 'scheduled-revocations',
+  /** Where the person who armed a schedule talks to the bot (their due cards go there), by schedule id. */
+  scheduleConversations: 'schedule-conversations',
+  /** Saved selections (src/domain/selectionFilter.ts trees), by `tenant|name in lower case`. */
+  selections: 'saved-selections',
+  /** The last selection each person previewed, so `save selection "…"` can name it: by `tenant|person`. */
+  lastSelections: 'last-selections',
 } as const;
 
 /** One of the store's namespaces. */

@@ -15,6 +15,39 @@ import { sessionFor } from '../signIn/commandSession';
 import type { CommandTurn } from '../turn';
 import { bulkActingFor, sendCard } from '../turnHelpers';
 import { runCard } from './runCards';
+import { describeFilter } from '../../domain/selectionFilter';
+import type { BulkSource } from '../../domain/bulkCommand';
+import { toPersonRef } from '../turnHelpers';
+
+/**
+ * What the bulk use case is asked for. A typed filter is remembered as the person's last
+ * previewed selection (for `save selection "…"`); a saved one is read by name. Undefined: the
+ * person was told why not.
+ */
+export async function sourceRequest(turn: CommandTurn, source: BulkSource): Promise<BulkSourceRequest | undefined> {
+  switch (source.kind) {
+    case 'department':
+      return { kind: 'department', department: source.name };
+    case 'group':
+      return { kind: 'group', group: source.ref };
+    case 'where':
+      await turn.bot.selections?.rememberLast(toPersonRef(turn.person), source.filter);
+      return { kind: 'selection', filter: source.filter, label: describeFilter(source.filter) };
+    case 'selection': {
+      const saved = await turn.bot.selections?.get(turn.person.tenantId, source.name);
+      if (saved) return { kind: 'selection', filter: saved.filter, label: saved.name };
+      await sendCard(
+        turn.context,
+        turn.bot.presenter.notice(
+          'No such selection',
+          `No selection is saved as “${source.name}”. Save one first: revoke where department eq 'HP', then save selection "${source.name}".`,
+          'info',
+        ),
+      );
+      return undefined;
+    }
+  }
+}
 
 type BulkCommand = Extract<Command, { kind: 'revokeBulk' }>;
 
@@ -32,8 +65,8 @@ export async function prepare(turn: CommandTurn<BulkCommand>): Promise<void> {
   const acting = bulkActingFor(person, session);
   if (!acting)
     return void (await notice('Bulk revocation isn’t available', 'This deployment cannot read groups or departments.', 'warning'));
-  const request: BulkSourceRequest =
-    source.kind === 'department' ? { kind: 'department', department: source.name } : { kind: 'group', group: source.ref };
+  const request = await sourceRequest(turn, source);
+  if (!request) return;
   const prepared = await bulk.service.prepare(acting, request, { maxTargets: bulk.maxTargets });
   switch (prepared.kind) {
     case 'prepared': {
@@ -52,7 +85,11 @@ export async function prepare(turn: CommandTurn<BulkCommand>): Promise<void> {
         'warning',
       ));
     case 'empty':
-      return void (await notice('Nobody to revoke', `The ${label} has no users in it.`, 'info'));
+      return void (await notice(
+        'Nobody to revoke',
+        source.kind === 'where' || source.kind === 'selection' ? `No user matches the ${label}.` : `The ${label} has no users in it.`,
+        'info',
+      ));
     case 'not_found':
       return void (await notice(
         'Not found',

@@ -136,7 +136,7 @@ export function reportWhenFinished(bot: BotServices, bulk: BulkRuns, adapter: Cl
 }
 
 /** A conversation reference for a card in the security channel (any thread) or in the requester's conversation. */
-async function referenceFor(
+export async function referenceFor(
   bot: BotServices,
   conversationId: string,
   requesterReference?: Partial<ConversationReference>,

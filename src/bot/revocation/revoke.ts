@@ -8,7 +8,8 @@ import type { ResolvedTarget } from '../../app/revocation/revocationService';
 import { deadlineIn } from '../../domain/clock';
 import type { Command } from '../../domain/command';
 import { answerDirectoryFailure, sessionFor } from '../signIn/commandSession';
-import type { CommandTurn } from '../turn';
+import type { CommandTurn, Turn } from '../turn';
+import type { TargetReference } from '../../domain/targetReference';
 import { actingFor, memberObjectId, sendCard } from '../turnHelpers';
 import { adviceForCard, warmAdvice } from '../evidence/advice';
 
@@ -16,7 +17,7 @@ type RevokeCommand = Extract<Command, { kind: 'revoke' }>;
 
 /** Looks the target up with the sender's session and shows the confirmation card, a pick list, or why not. */
 export async function revoke(turn: CommandTurn<RevokeCommand>): Promise<void> {
-  const target = turn.resumed?.target ?? (await resolveTarget(turn));
+  const target = turn.resumed?.target ?? (await resolveTarget(turn, turn.command.target));
   if (!target) return;
   const parked = { command: turn.command, target };
   const session = await sessionFor(turn, parked);
@@ -48,8 +49,7 @@ export async function revoke(turn: CommandTurn<RevokeCommand>): Promise<void> {
 }
 
 /** A mention becomes an object id through the conversation's roster; text targets pass through. Undefined: the sender was told why not. */
-async function resolveTarget(turn: CommandTurn<RevokeCommand>): Promise<ResolvedTarget | undefined> {
-  const target = turn.command.target;
+export async function resolveTarget(turn: Turn, target: TargetReference): Promise<ResolvedTarget | undefined> {
   switch (target.kind) {
     case 'self':
       return { kind: 'self' };
