@@ -188,41 +188,41 @@ export function isDue(schedule: ScheduledRevocation, now: Date): boolean {
   );
 }
 
-/** Claims the due time for posting its cards; the write that records them releases the lease. */
+/**
+ * Claims the due time and opens its occurrence in one write: the lease keeps other instances
+ * off while the cards are posted, and a click that comes before the cards are recorded already
+ * finds the occurrence it is for. The next due time is computed from this one (none for a
+ * one-off); a previous occurrence nobody acted on stays as it was (see missedOccurrence).
+ */
 export function claimDue(
   schedule: ScheduledRevocation,
-  holder: string,
-  now: Date,
-  leaseInMs: number,
+  input: { readonly holder: string; readonly now: Date; readonly leaseInMs: number; readonly lateAfterInMs: number },
 ): Result<ScheduledRevocation, ScheduleProblem> {
+  const { now } = input;
   if (schedule.state !== 'armed') return err(schedule.state === 'cancelled' ? 'cancelled' : 'finished');
   if (leased(schedule, now)) return err('leased');
   if (!schedule.nextDueAt || Date.parse(schedule.nextDueAt) > now.getTime()) return err('not_due');
-  return ok({ ...schedule, lease: { holder, until: new Date(now.getTime() + leaseInMs).toISOString() } });
-}
-
-/**
- * Records the posted due cards: a new occurrence; the previous one, if nobody acted on it, is
- * recorded as missed; the next due time is computed from this one (none for a one-off).
- */
-export function recordPosted(
-  schedule: ScheduledRevocation,
-  input: { readonly cards: readonly DueCardPlace[]; readonly now: Date; readonly late: boolean },
-): ScheduledRevocation {
-  const dueAt = schedule.nextDueAt ?? input.now.toISOString();
-  const next = nextDue(schedule.when, schedule.zone, new Date(Math.max(Date.parse(dueAt), input.now.getTime())));
-  const { lease: _lease, nextDueAt: _next, ...rest } = schedule;
-  return {
+  const dueAt = schedule.nextDueAt;
+  const next = nextDue(schedule.when, schedule.zone, new Date(Math.max(Date.parse(dueAt), now.getTime())));
+  const { nextDueAt: _next, ...rest } = schedule;
+  return ok({
     ...rest,
     ...(next ? { nextDueAt: next.toISOString() } : {}),
+    lease: { holder: input.holder, until: new Date(now.getTime() + input.leaseInMs).toISOString() },
     occurrence: {
       number: (schedule.occurrence?.number ?? 0) + 1,
       dueAt,
-      postedAt: input.now.toISOString(),
-      late: input.late,
-      cards: input.cards,
+      postedAt: now.toISOString(),
+      late: now.getTime() - Date.parse(dueAt) > input.lateAfterInMs,
+      cards: [],
     },
-  };
+  });
+}
+
+/** Records where the due cards went and releases the lease. */
+export function recordPosted(schedule: ScheduledRevocation, cards: readonly DueCardPlace[]): ScheduledRevocation {
+  const { lease: _lease, ...rest } = schedule;
+  return rest.occurrence ? { ...rest, occurrence: { ...rest.occurrence, cards: [...rest.occurrence.cards, ...cards] } } : rest;
 }
 
 /** The occurrence that went without a click, when a new one replaces it (for the audit trail). */

@@ -172,50 +172,58 @@ export class ScheduleService {
     };
   }
 
-  /** Claims a due schedule for posting (undefined: not due any more, or another instance has it). */
-  async claimDue(id: string, holder: string): Promise<StoredItem<ScheduledRevocation> | undefined> {
-    return this.claim(id, (s) => claimDue(s, holder, this.now(), this.leaseInMs));
-  }
-
-  /** Records the posted cards and the next due time; audits the due time (and a previous card nobody acted on). */
-  async recordPosted(
-    held: StoredItem<ScheduledRevocation>,
-    cards: readonly DueCardPlace[],
-    late: boolean,
-  ): Promise<ScheduledRevocation | undefined> {
-    const missed = missedOccurrence(held.value);
-    const posted = recordPosted(held.value, { cards, now: this.now(), late });
-    const written = await this.options.store.replace(NAMESPACE.schedules, posted.id, posted, held.etag, {
-      expiresAt: this.retention(posted),
+  /**
+   * Claims a due schedule and opens its occurrence (undefined: not due any more, or another
+   * instance has it). `previous` is what to give back if no card can be posted.
+   */
+  async claimDue(
+    id: string,
+    holder: string,
+    lateAfterInMs: number,
+  ): Promise<{ held: StoredItem<ScheduledRevocation>; previous: ScheduledRevocation } | undefined> {
+    const stored = await this.options.store.get<ScheduledRevocation>(NAMESPACE.schedules, id);
+    if (!stored) return undefined;
+    const claimed = claimDue(stored.value, { holder, now: this.now(), leaseInMs: this.leaseInMs, lateAfterInMs });
+    if (!claimed.ok) return undefined;
+    const written = await this.options.store.replace(NAMESPACE.schedules, id, claimed.value, stored.etag, {
+      expiresAt: this.retention(claimed.value),
     });
     if (!written.ok) return undefined;
+    const missed = missedOccurrence(stored.value);
     if (missed)
       await this.options.audit.after({
-        tenantId: posted.tenantId,
+        tenantId: stored.value.tenantId,
         action: 'schedule.missed',
         outcome: 'info',
-        target: auditTargetOf(posted),
-        requestId: posted.id,
+        target: auditTargetOf(stored.value),
+        requestId: id,
         detail: `Nobody acted on the card due ${describeInstant(new Date(missed.dueAt), 'UTC')}.`,
       });
-    const occurrence = posted.occurrence;
-    await this.options.audit.after({
-      tenantId: posted.tenantId,
-      action: 'schedule.due',
-      outcome: 'info',
-      target: auditTargetOf(posted),
-      requestId: posted.id,
-      detail: occurrence
-        ? `Due ${describeInstant(new Date(occurrence.dueAt), 'UTC')}; card posted ${late ? `${delayInMinutes(occurrence, this.now())} minutes late (the bot was not running at the due time)` : 'on time'} to ${cards.length} conversation(s).`
-        : undefined,
-    });
-    return posted;
+    return { held: { value: claimed.value, etag: written.etag }, previous: stored.value };
   }
 
-  /** Gives up a claim whose cards could not be posted: the next pass tries again. */
-  async release(held: StoredItem<ScheduledRevocation>): Promise<void> {
-    const released = releaseLease(held.value);
-    await this.options.store.replace(NAMESPACE.schedules, released.id, released, held.etag, { expiresAt: this.retention(released) });
+  /** Records where the cards went (a click may have come meanwhile) and audits the due time. */
+  async recordPosted(id: string, cards: readonly DueCardPlace[]): Promise<ScheduledRevocation | undefined> {
+    const changed = await this.change(id, (s) => ({ ok: true, value: recordPosted(s, cards) }));
+    if ('kind' in changed) return undefined;
+    const occurrence = changed.occurrence;
+    await this.options.audit.after({
+      tenantId: changed.tenantId,
+      action: 'schedule.due',
+      outcome: 'info',
+      target: auditTargetOf(changed),
+      requestId: changed.id,
+      detail: occurrence
+        ? `Due ${describeInstant(new Date(occurrence.dueAt), 'UTC')}; card posted ${occurrence.late ? `${delayInMinutes(occurrence, new Date(occurrence.postedAt))} minutes late (the bot was not running at the due time)` : 'on time'} to ${cards.length} conversation(s).`
+        : undefined,
+    });
+    return changed;
+  }
+
+  /** Gives up a claim whose cards could not be posted anywhere: the schedule is as it was, and the next pass tries again. */
+  async release(held: StoredItem<ScheduledRevocation>, previous: ScheduledRevocation): Promise<void> {
+    const back = releaseLease(previous);
+    await this.options.store.replace(NAMESPACE.schedules, back.id, back, held.etag, { expiresAt: this.retention(back) });
   }
 
   async claimReminder(id: string, holder: string, afterInMs: number): Promise<StoredItem<ScheduledRevocation> | undefined> {

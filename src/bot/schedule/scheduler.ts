@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { CloudAdapter } from 'botbuilder';
 import type { ScheduleService } from '../../app/schedule/scheduleService';
 import { describeTarget } from '../../app/schedule/scheduleService';
-import type { ScheduledRevocation } from '../../domain/schedule';
 import { describeInstant } from '../../domain/zonedTime';
 import type { BotServices } from '../turn';
 import { postEverywhere } from './dueCards';
@@ -76,29 +75,16 @@ export class SchedulerLoop {
 
   private async postDue(id: string): Promise<void> {
     const { service, bot, adapter, pollIntervalInMs } = this.options;
-    const held = await service.claimDue(id, this.holder);
-    if (!held) return;
-    const now = bot.clock.now();
-    const dueAt = Date.parse(held.value.nextDueAt ?? now.toISOString());
-    const late = now.getTime() - dueAt > Math.max(2 * pollIntervalInMs, 60_000);
-    // The card shows the occurrence it will be: the same rule that records it.
-    const preview: ScheduledRevocation = {
-      ...held.value,
-      occurrence: {
-        number: (held.value.occurrence?.number ?? 0) + 1,
-        dueAt: new Date(dueAt).toISOString(),
-        postedAt: now.toISOString(),
-        late,
-        cards: [],
-      },
-    };
-    const places = await postEverywhere(bot, adapter, preview, bot.presenter.schedule(dueView(preview)));
+    // Later than a couple of passes: the bot was not running at the due time.
+    const claimed = await service.claimDue(id, this.holder, Math.max(2 * pollIntervalInMs, 60_000));
+    if (!claimed) return;
+    const places = await postEverywhere(bot, adapter, claimed.held.value, bot.presenter.schedule(dueView(claimed.held.value)));
     if (places.length === 0) {
       bot.logger.warn({ scheduleId: id }, 'a due card could not be posted anywhere; trying again on the next pass');
-      await service.release(held);
+      await service.release(claimed.held, claimed.previous);
       return;
     }
-    await service.recordPosted(held, places, late);
+    await service.recordPosted(id, places);
   }
 
   private async remind(id: string): Promise<void> {
@@ -110,7 +96,7 @@ export class SchedulerLoop {
     const text = `Reminder: the scheduled revocation of ${describeTarget(schedule)} was due ${due ? describeInstant(new Date(due), schedule.zone) : ''} and nobody has acted on it yet.`;
     const places = await postEverywhere(bot, adapter, schedule, bot.presenter.schedule(dueView(schedule, [text])), text);
     if (places.length === 0) {
-      await service.release(held);
+      await service.release(held, schedule);
       return;
     }
     await service.recordReminded(held, places);
