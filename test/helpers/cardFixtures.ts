@@ -508,6 +508,50 @@ const EVIDENCE_CASES: readonly CardCase[] = [
 
 /** Every (card, fixture) pair the golden tests render. */
 export const CARD_CASES: readonly CardCase[] = [
+  {
+    card: 'schedule',
+    fixture: 'proposal',
+    render: (r) =>
+      r.schedule({
+        tone: 'warning',
+        title: 'Schedule this revocation?',
+        headline: 'Adele Vance',
+        facts: [
+          { title: 'When', value: 'Friday 18 December 2026, 17:00 Europe/Berlin (16:00 UTC)' },
+          { title: 'Steps', value: 'Revoke sign-in sessions' },
+        ],
+        lines: ['You could revoke them now (as Helpdesk Administrator); at the due time, whoever clicks acts with their own rights.'],
+        scheduleId: IDS.requestId,
+        actions: { arm: true, cancel: 'Discard' },
+      }),
+  },
+  {
+    card: 'schedule',
+    fixture: 'due-late',
+    render: (r) =>
+      r.schedule({
+        tone: 'warning',
+        title: 'It is 17:00: revoke Adele Vance now?',
+        headline: 'Adele Vance',
+        facts: [{ title: 'Due', value: 'Friday 18 December 2026, 17:00 Europe/Berlin (16:00 UTC)' }],
+        lines: ['Posted late: this was due Friday 18 December 2026, 17:00 Europe/Berlin (16:00 UTC), and the bot was not running then.'],
+        scheduleId: IDS.requestId,
+        actions: { run: { occurrence: 2, title: 'Revoke now' } },
+      }),
+  },
+  {
+    card: 'schedule',
+    fixture: 'list-hostile',
+    render: (r) =>
+      r.schedule({
+        tone: 'info',
+        title: 'Scheduled revocations (1)',
+        facts: [],
+        lines: [],
+        items: [{ id: IDS.requestId, text: `${HOSTILE.name}: every Monday at 09:00 Europe/Berlin` }],
+        status: HOSTILE.department,
+      }),
+  },
   ...(Object.keys(TARGETS) as TargetFixture[]).flatMap((fixture): CardCase[] => [
     { card: 'lookup', fixture, render: (r) => r.lookup(lookupView(fixture)) },
     { card: 'succeeded', fixture, render: (r) => r.succeeded(succeededView(fixture)) },
