@@ -219,6 +219,33 @@ export function claimDue(
   });
 }
 
+/**
+ * Whether an opened occurrence never got its cards recorded (the instance that claimed it
+ * stopped before posting) and its lease has run out: another pass posts it.
+ */
+export function isUnposted(schedule: ScheduledRevocation, now: Date): boolean {
+  const occurrence = schedule.occurrence;
+  return (
+    schedule.state !== 'cancelled' &&
+    occurrence !== undefined &&
+    occurrence.cards.length === 0 &&
+    !occurrence.taken &&
+    !occurrence.result &&
+    !leased(schedule, now)
+  );
+}
+
+/** Claims an unposted occurrence for posting. */
+export function claimUnposted(
+  schedule: ScheduledRevocation,
+  holder: string,
+  now: Date,
+  leaseInMs: number,
+): Result<ScheduledRevocation, ScheduleProblem> {
+  if (!isUnposted(schedule, now)) return err('not_due');
+  return ok({ ...schedule, lease: { holder, until: new Date(now.getTime() + leaseInMs).toISOString() } });
+}
+
 /** Records where the due cards went and releases the lease. */
 export function recordPosted(schedule: ScheduledRevocation, cards: readonly DueCardPlace[]): ScheduledRevocation {
   const { lease: _lease, ...rest } = schedule;

@@ -13,6 +13,8 @@ import {
   cancelSchedule,
   claimDue,
   claimReminder,
+  claimUnposted,
+  isUnposted,
   delayInMinutes,
   giveBackOccurrence,
   isDue,
@@ -163,11 +165,12 @@ export class ScheduleService {
   // ----- the scheduler loop -------------------------------------------------------------------
 
   /** Schedules with a due time come, or an unanswered card to remind about (one read of the namespace). */
-  async pending(reminderAfterInMs: number): Promise<{ due: string[]; remind: string[] }> {
+  async pending(reminderAfterInMs: number): Promise<{ due: string[]; unposted: string[]; remind: string[] }> {
     const now = this.now();
     const all = await this.options.store.list<ScheduledRevocation>(NAMESPACE.schedules, { limit: SCAN_LIMIT });
     return {
       due: all.filter((item) => isDue(item.value, now)).map((item) => item.key),
+      unposted: all.filter((item) => isUnposted(item.value, now)).map((item) => item.key),
       remind: all.filter((item) => needsReminder(item.value, now, reminderAfterInMs)).map((item) => item.key),
     };
   }
@@ -224,6 +227,11 @@ export class ScheduleService {
   async release(held: StoredItem<ScheduledRevocation>, previous: ScheduledRevocation): Promise<void> {
     const back = releaseLease(previous);
     await this.options.store.replace(NAMESPACE.schedules, back.id, back, held.etag, { expiresAt: this.retention(back) });
+  }
+
+  /** Claims an occurrence whose cards were never posted (its claimer stopped first). */
+  async claimUnposted(id: string, holder: string): Promise<StoredItem<ScheduledRevocation> | undefined> {
+    return this.claim(id, (s) => claimUnposted(s, holder, this.now(), this.leaseInMs));
   }
 
   async claimReminder(id: string, holder: string, afterInMs: number): Promise<StoredItem<ScheduledRevocation> | undefined> {

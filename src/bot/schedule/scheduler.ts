@@ -67,6 +67,10 @@ export class SchedulerLoop {
       if (this.stopped) return;
       await this.postDue(id);
     }
+    for (const id of pending.unposted) {
+      if (this.stopped) return;
+      await this.postUnposted(id);
+    }
     for (const id of pending.remind) {
       if (this.stopped) return;
       await this.remind(id);
@@ -82,6 +86,19 @@ export class SchedulerLoop {
     if (places.length === 0) {
       bot.logger.warn({ scheduleId: id }, 'a due card could not be posted anywhere; trying again on the next pass');
       await service.release(claimed.held, claimed.previous);
+      return;
+    }
+    await service.recordPosted(id, places);
+  }
+
+  /** An occurrence another pass opened but never posted (that instance stopped first). */
+  private async postUnposted(id: string): Promise<void> {
+    const { service, bot, adapter } = this.options;
+    const held = await service.claimUnposted(id, this.holder);
+    if (!held) return;
+    const places = await postEverywhere(bot, adapter, held.value, bot.presenter.schedule(dueView(held.value)));
+    if (places.length === 0) {
+      await service.release(held, held.value);
       return;
     }
     await service.recordPosted(id, places);
