@@ -453,6 +453,10 @@ describe('Adaptive Cards', function () {
         'revoke {object id}',
         'revoke me',
         'revoke group "Finance Team"',
+        "revoke where department eq 'HP' and accountEnabled eq false",
+        'save selection "Disabled contractors"',
+        'revoke adele at 17:00 friday',
+        'scheduled',
         'whoami',
         'audit',
       ]);
