@@ -91,5 +91,6 @@ export function createBotFrameworkAuthentication(env: BotFrameworkEnv): BotFrame
     throw new BotFrameworkConfigError('MicrosoftAppTenantId is required for SingleTenant.');
   }
   const factory = new MsalServiceClientCredentialsFactory(appId, createMsalClient(appId, password, loginUrl));
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- botframework-connector's own factory implements (not extends) the abstract class this takes
   return new ConfigurationBotFrameworkAuthentication(config, factory);
 }
