@@ -225,5 +225,5 @@ function normaliseId(id: string): string {
 
 function joinWords(words: readonly string[]): string {
   if (words.length <= 1) return words.join('');
-  return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+  return `${words.slice(0, -1).join(', ')} and ${words.at(-1) ?? ''}`;
 }
