@@ -6,7 +6,7 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { DirectoryFailure, DirectoryFailureCode } from '../app/ports/directory';
 
-const AADSTS: ReadonlyArray<[RegExp, DirectoryFailureCode]> = [
+const AADSTS: readonly [RegExp, DirectoryFailureCode][] = [
   [/AADSTS(65001|65004)\b/, 'consent_required'],
   [/AADSTS(50076|50079|50074|50158|53003|53000)\b/, 'interaction_required'],
   [/AADSTS(500133|50173|50132|70008|50057)\b/, 'sign_in_expired'],

@@ -37,10 +37,10 @@ export async function runContainment(input: {
   deadline?: number;
 }): Promise<ContainmentResult[] | undefined> {
   const { gateway, choice } = input;
-  if (!anyStep(choice, input.steps)) return undefined;
+  if (choice === undefined || !anyStep(choice, input.steps)) return undefined;
   const results: ContainmentResult[] = [];
   for (const step of input.steps) {
-    if (!choice![step]) continue;
+    if (!choice[step]) continue;
     let result: ContainmentResult;
     if (!gateway) {
       result = { step, ok: false, code: 'unexpected' };
