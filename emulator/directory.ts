@@ -4,7 +4,8 @@
  * also the demo tenant, so its people are named for what they show.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ROLE_DISPLAY_NAMES, ROLE_TEMPLATE } from './graph/entraRoles';
+import { ROLE_DISPLAY_NAMES } from './graph/entraRoles';
+import { ROLE_TEMPLATE } from './graph/roleTemplates';
 
 /** Built-in directory role template ids and names: one table for the whole emulator (graph/entraRoles.ts). */
 export const ROLE = ROLE_TEMPLATE;

@@ -95,6 +95,7 @@ export async function runBatch(
   execute: (step: BatchStep) => Promise<BatchStepResponse>,
 ): Promise<BatchStepResponse[]> {
   const running = new Map<string, Promise<BatchStepResponse>>();
+  const answers: Promise<BatchStepResponse>[] = [];
   for (const step of steps) {
     const prerequisites = step.dependsOn
       .map((d) => running.get(d.toLowerCase()))
@@ -112,6 +113,7 @@ export async function runBatch(
       return execute(step);
     })();
     running.set(step.id.toLowerCase(), answer);
+    answers.push(answer);
   }
-  return Promise.all(steps.map((s) => running.get(s.id.toLowerCase())!));
+  return Promise.all(answers);
 }

@@ -81,8 +81,10 @@ export function initialInputValues(card: JsonObject): Record<string, string> {
   const values: Record<string, string> = {};
   for (const node of walk([card.body, card.actions])) {
     const id = str(node.id);
-    if (typeof node.type === 'string' && node.type.startsWith('Input.') && id && node.value !== undefined && node.value !== null) {
-      values[id] = String(node.value);
+    const value = node.value;
+    const given = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    if (typeof node.type === 'string' && node.type.startsWith('Input.') && id && given) {
+      values[id] = String(value);
     }
   }
   return values;

@@ -130,7 +130,7 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
     if (channelId) {
       // A new post in a channel (TeamsInfo.sendMessageToTeamsChannel).
       const channel = registry.find(channelId);
-      if (!channel || channel.conversationType !== 'channel') return CONVERSATION_NOT_FOUND();
+      if (channel?.conversationType !== 'channel') return CONVERSATION_NOT_FOUND();
       if (channel.team && !channel.team.botInstalled)
         return error(403, 'BotNotInConversationRoster', 'The bot is not part of the conversation roster.');
       if (!activity) return error(400, 'BadArgument', 'An activity is required to start a channel conversation.');

@@ -105,10 +105,10 @@ export class EmulatedTeams {
   ) {
     this.botEndpoint = options.botEndpoint;
     this.registry = new ConversationRegistry(options.directory, options.tenantId);
-    const self = this;
+    const serviceUrl = (): string => this.serviceUrl;
     this.context = {
       get serviceUrl(): string {
-        return self.serviceUrl;
+        return serviceUrl();
       },
       botAppId: options.botAppId,
       botName: options.botName ?? 'Session Revoker',
@@ -395,7 +395,7 @@ export class EmulatedTeams {
           const token = await this.options.entra.issueSsoToken(from.id, { appId: this.options.botAppId });
           flow.steps.push('sso token');
           delete value.state;
-          value.authentication = { id: exchangeId ?? '', connectionName: str(lastLogin?.connectionName) ?? '', token };
+          value.authentication = { id: exchangeId, connectionName: str(lastLogin?.connectionName) ?? '', token };
           continue;
         }
         const url = lastLogin ? signInUrlOf(lastLogin) : undefined;

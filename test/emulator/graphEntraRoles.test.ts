@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  classifyTarget,
-  decide,
-  mayEnableDisableDevices,
-  ROLE_TEMPLATE as R,
-  type TargetProfile,
-  type UserAction,
-} from '../../emulator/graph/entraRoles';
+import { classifyTarget, decide, mayEnableDisableDevices, type TargetProfile, type UserAction } from '../../emulator/graph/entraRoles';
+import { ROLE_TEMPLATE as R } from '../../emulator/graph/roleTemplates';
 
 /** The caller roles of graph.md §1.5 plus Password Administrator, which must never revoke. */
 const CALLERS = {
