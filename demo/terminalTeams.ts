@@ -75,11 +75,17 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   };
   const click = async (which: string): Promise<void> => {
     const card = session.lastCard;
-    if (!card?.card) return void console.log('  There is no card to click yet.');
+    if (!card?.card) {
+      console.log('  There is no card to click yet.');
+      return;
+    }
     const actions = cardToText(card.card).actions;
     const index = Number(which) - 1;
     const action = actions[index] ?? actions.find((a) => a.title.toLowerCase().startsWith(which.toLowerCase()));
-    if (!action) return void console.log(`  No button ${which}. Buttons: ${actions.map((a, i) => `[${i + 1}] ${a.title}`).join('  ')}`);
+    if (!action) {
+      console.log(`  No button ${which}. Buttons: ${actions.map((a, i) => `[${i + 1}] ${a.title}`).join('  ')}`);
+      return;
+    }
     const result = await teams.click(session.user, card, action.verb ?? action.title, { signIn: true });
     if (result.message) console.log(`  bot › ${result.message}`);
     if (result.card) show([{ ...card, card: result.card }]);
