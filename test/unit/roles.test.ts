@@ -25,7 +25,7 @@ const CALLER_NAMES: Record<string, string> = { [HD]: 'Helpdesk', [AA]: 'Auth', [
  * graph.md §1.5, row by row: the target's roles (and role-assignable-group membership), the
  * expected tier, and which of Helpdesk / Auth / User / PAA / GA may revoke.
  */
-const TABLE: ReadonlyArray<{ row: string; roles: string[]; group?: boolean; tier: TargetTier; allowed: string[] }> = [
+const TABLE: readonly { row: string; roles: string[]; group?: boolean; tier: TargetTier; allowed: string[] }[] = [
   { row: 'no admin role', roles: [], tier: 'nonAdmin', allowed: [HD, AA, UA, PAA, GA] },
   { row: 'only the default User role', roles: [R.User], tier: 'nonAdmin', allowed: [HD, AA, UA, PAA, GA] },
   { row: 'only the Guest User role', roles: [R.GuestUser], tier: 'nonAdmin', allowed: [HD, AA, UA, PAA, GA] },
@@ -86,7 +86,7 @@ describe('Entra role rules for revoking sessions (graph.md §1.5)', function () 
         entry.allowed,
       );
       for (const caller of CALLERS) {
-        assert.equal(mayRevoke([caller], roles, group), entry.allowed.includes(caller), `caller ${CALLER_NAMES[caller]}`);
+        assert.equal(mayRevoke([caller], roles, group), entry.allowed.includes(caller), `caller ${String(CALLER_NAMES[caller])}`);
       }
       assert.equal(mayRevoke([R.PasswordAdministrator], roles, group), false, 'Password Administrator never may');
     });
