@@ -76,9 +76,8 @@ export default defineConfig(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     languageOptions: {
       parserOptions: {
-        // One TypeScript service for every folder's tsconfig.json, as an editor has: imports across
-        // project references are read from their sources.
-        projectService: true,
+        // One program over all the folders (tools/eslint/tsconfig.json): each file type-checked once.
+        project: './tools/eslint/tsconfig.json',
         tsconfigRootDir: import.meta.dirname,
       },
     },
