@@ -1,5 +1,5 @@
 /**
- * A bulk revocation run (issue 7): many users of one group or department, and the only ways the
+ * A bulk revocation run: many users of one group or department, and the only ways the
  * run and its items may change. Pure, like revocationRequest.ts: every function returns a new
  * object (or the same one when nothing changes) and takes `now` explicitly. Stores make every
  * change a compare-and-set on the stored item's etag.

@@ -1,5 +1,5 @@
 /**
- * The bulk half of the Graph adapter (issue 7): members of a group or department, memberships of
+ * The bulk half of the Graph adapter: members of a group or department, memberships of
  * many users, and revokes in JSON batches (https://learn.microsoft.com/graph/json-batching).
  * GraphDirectory delegates here; it shares that directory's Graph client (so the same delegated
  * token and middleware chain). Names in $filter are built by src/domain/odata.ts only.

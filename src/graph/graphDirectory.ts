@@ -128,7 +128,7 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
     });
   }
 
-  // Bulk runs (issue 7): src/graph/graphBulk.ts, on this directory's client and token.
+  // Bulk runs: src/graph/graphBulk.ts, on this directory's client and token.
   private bulkOperations: GraphBulk | undefined;
 
   private groupOperations: GraphBulk | undefined;

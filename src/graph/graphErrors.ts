@@ -1,6 +1,6 @@
 /**
  * Maps what the Graph client and @azure/identity throw onto DirectoryFailure codes.
- * @azure/identity hands Entra's answer over only as message text (entra-obo.md §4.4), so the
+ * @azure/identity hands Entra's answer over only as message text (docs/on-behalf-of.md), so the
  * AADSTS code is read from it; that is the one place we look into a message.
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
