@@ -42,7 +42,7 @@ export interface DirectoryGroup {
   readonly id: string;
   displayName: string;
   description?: string;
-  /** Role-assignable groups make their members privileged targets (graph.md §1.5). */
+  /** Role-assignable groups make their members privileged targets (docs/entra-roles.md). */
   isAssignableToRole: boolean;
   /** Member ids: users or groups. */
   members: string[];
@@ -414,7 +414,7 @@ function stableGuid(text: string): string {
 }
 
 /**
- * Adds `count` generated users for bulk runs (issue 7): in a department and/or a group, the first
+ * Adds `count` generated users for bulk runs: in a department and/or a group, the first
  * `privileged` of them Security Administrators (privileged targets) and the next `limitedAdmins`
  * Password Administrators; the last `nested` of a group's users in a nested subgroup. Names and
  * ids are stable for the same label: "HP User 007", hp.user007@domain.

@@ -1,5 +1,5 @@
 /**
- * JSON batching (POST /v1.0/$batch, graph.md §3): validation of the whole batch (any problem
+ * JSON batching (POST /v1.0/$batch, docs/graph-protocol.md): validation of the whole batch (any problem
  * fails it with 400 and runs nothing) and execution of its steps, in parallel unless a step
  * names others in dependsOn (then it waits, and fails with 424 if one of them failed).
  */

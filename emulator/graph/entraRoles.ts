@@ -142,7 +142,7 @@ function rowsOf(target: TargetProfile): TargetRow[] {
   return rows;
 }
 
-/** The three classes of graph.md §1.5 ("practical classes for the confirmation card"). */
+/** The three classes a card names: non-admin, limited admin, privileged admin (docs/entra-roles.md). */
 export function classifyTarget(target: TargetProfile): TargetClass {
   const rows = rowsOf(target);
   if (rows.every((row) => row === 'noAdminRole')) return 'nonAdmin';

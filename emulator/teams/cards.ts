@@ -1,5 +1,5 @@
 /**
- * How the Teams client reads Adaptive Cards and Universal Action answers (teams-bot.md §7):
+ * How the Teams client reads Adaptive Cards and Universal Action answers (docs/teams-protocol.md):
  * finding an Action.Execute, collecting input values, and classifying the invoke response
  * under both HTTP conventions (botbuilder's HTTP status = statusCode, or HTTP 200 with the
  * status inside the body).

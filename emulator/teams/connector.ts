@@ -1,6 +1,6 @@
 /**
  * The emulated Bot Connector (Teams' service URL): the REST calls a bot makes to post, update
- * and delete messages, create conversations and read rosters (teams-bot.md §5). Every call must
+ * and delete messages, create conversations and read rosters (docs/teams-protocol.md). Every call must
  * carry the bot's own Entra token; each call is logged with whose token it was.
  *
  * Route names (for `server.injectFault({ route })`): see CONNECTOR_ROUTES.

@@ -2,7 +2,7 @@
  * The emulated Microsoft Teams: the channel that signs and posts activities to the bot, the
  * Bot Connector the bot answers through, and the client behaviours of the people in the
  * conversations (sending, clicking Action.Execute buttons, silent SSO and visible sign-in,
- * card refresh). Facts: /work/shared/reference/teams-bot.md, offline-sdk-notes.md.
+ * card refresh). The protocol: docs/teams-protocol.md; the SDKs on loopback: docs/sdk-endpoints.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { Directory, DirectoryUser } from '../directory';
