@@ -148,14 +148,14 @@ export function readConfig(env: Env): ConfigResult {
 
   const appType = (trimmed(env, 'MicrosoftAppType') ?? 'SingleTenant') as Config['appType'];
   if (!['SingleTenant', 'MultiTenant', 'UserAssignedMSI'].includes(appType)) {
-    problems.push(`MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI (got "${String(appType)}").`);
+    problems.push(`MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI (got "${appType}").`);
   }
   const appTenantId = trimmed(env, 'MicrosoftAppTenantId') ?? '';
   if (!appTenantId) problems.push('MicrosoftAppTenantId is not set: the on-behalf-of exchange needs the tenant id.');
   else if (!isObjectId(appTenantId)) problems.push(`MicrosoftAppTenantId must be a GUID (got "${appTenantId}").`);
 
   const port = positiveNumber(env, 'PORT', 3978, problems);
-  if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT}").`);
+  if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT ?? ''}").`);
   const listenAddress = trimmed(env, 'LISTEN_ADDRESS') ?? '0.0.0.0';
   if (isIP(listenAddress) === 0) problems.push(`LISTEN_ADDRESS must be an IP address such as 127.0.0.1 (got "${listenAddress}").`);
 
