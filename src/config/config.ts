@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetryConfig';
 import { isObjectId } from '../domain/targetReference';
 
 /**
@@ -78,6 +79,8 @@ export interface Config {
   /** Per-person and per-organisation limits on commands and revokes (RATE_LIMIT_*). */
   readonly rateLimits: RateLimits;
   readonly logLevel: string;
+  /** Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING, src/config/telemetryConfig.ts); absent: no telemetry is exported. */
+  readonly telemetry?: TelemetrySettings;
   /** The environment as given, for botbuilder's own keys (passed through untouched). */
   readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -179,6 +182,7 @@ export function readConfig(env: Env): ConfigResult {
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
   const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
+  const telemetry = readTelemetrySettings(env, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -211,6 +215,7 @@ export function readConfig(env: Env): ConfigResult {
       graphTimeoutInMs,
       rateLimits,
       logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
+      telemetry,
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
   };
