@@ -14,6 +14,7 @@ import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/port
 import { userPath } from '../domain/odata';
 import { createGraphClient, graphCall } from './graphCall';
 import { NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
+import type { Telemetry } from '../observability/telemetry';
 
 export interface GraphContainmentOptions {
   readonly graphEndpoint: string;
@@ -22,6 +23,8 @@ export interface GraphContainmentOptions {
   /** Fully qualified scopes for the devices step. */
   readonly deviceScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
+  /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -47,8 +50,8 @@ export class GraphContainment implements ContainmentGateway {
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphContainmentOptions) {
-    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
-    this.deviceClient = createGraphClient(credential, options.graphEndpoint, options.deviceScopes);
+    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes, options.telemetry);
+    this.deviceClient = createGraphClient(credential, options.graphEndpoint, options.deviceScopes, options.telemetry);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 
