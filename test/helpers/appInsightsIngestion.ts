@@ -1,14 +1,14 @@
 /**
  * An Application Insights ingestion endpoint on loopback, for tests of the real Azure Monitor
  * exporter: it takes what the exporter POSTs to `<IngestionEndpoint>/v2.1/track` (a JSON array of
- * envelopes, gzipped or not), keeps it, and answers as the service does when it accepts all
- * (https://learn.microsoft.com/azure/azure-monitor/app/api-custom-events-metrics is what the SDK
- * sends; the service's answer is {itemsReceived, itemsAccepted, errors}). Its connection string
- * points every endpoint here, so nothing goes to Microsoft's cloud.
+ * envelopes, gzipped or not), keeps it, and answers as the service does when it accepts them
+ * all ({itemsReceived, itemsAccepted, errors: []}). Its connection string points every endpoint
+ * here, so nothing goes to Microsoft's cloud.
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import type { PemPair } from '../../emulator/tls';
 import { testTls } from './tls';
 
 /** One telemetry item as the exporter sends it (the fields tests read). */
@@ -31,8 +31,9 @@ export interface Ingestion {
 /** A made-up resource's key: a GUID, as the exporter insists. */
 const INSTRUMENTATION_KEY = '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
 
-export async function startIngestion(): Promise<Ingestion> {
-  const { server: tls } = await testTls();
+/** Starts the endpoint with `tls` (a certificate for 127.0.0.1), the test run's own by default. */
+export async function startIngestion(tls?: PemPair): Promise<Ingestion> {
+  tls ??= (await testTls()).server;
   const received: Envelope[] = [];
   const paths: string[] = [];
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
