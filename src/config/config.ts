@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetryConfig';
 import { isObjectId } from '../domain/targetReference';
 
 /**
@@ -101,6 +102,8 @@ export interface Config {
   /** Per-person and per-organisation limits on commands and revokes (RATE_LIMIT_*). */
   readonly rateLimits: RateLimits;
   readonly logLevel: string;
+  /** Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING, src/config/telemetryConfig.ts); absent: no telemetry is exported. */
+  readonly telemetry?: TelemetrySettings;
   /** The environment as given, for botbuilder's own keys (passed through untouched). */
   readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -208,6 +211,7 @@ export function readConfig(env: Env): ConfigResult {
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
   const maxAccessTokenLifetimeInMs = positiveNumber(env, 'MAX_ACCESS_TOKEN_LIFETIME_MINUTES', 90, problems) * 60_000;
   const recentMethodDays = positiveNumber(env, 'RECENT_METHOD_DAYS', 7, problems);
+  const telemetry = readTelemetrySettings(env, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -246,6 +250,7 @@ export function readConfig(env: Env): ConfigResult {
       graphTimeoutInMs,
       rateLimits,
       logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
+      telemetry,
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
   };

@@ -27,6 +27,7 @@ import { MAX_BATCH_REQUESTS, stepFailure, type BatchStepRequest } from './batchA
 import { postBatch } from './graphBatch';
 import { toAuthMethod } from './graphAuthMethods';
 import { createGraphClient, graphCall } from './graphCall';
+import type { Telemetry } from '../observability/telemetry';
 
 export interface GraphEvidenceOptions {
   readonly graphEndpoint: string;
@@ -37,6 +38,8 @@ export interface GraphEvidenceOptions {
   /** For the person's own PIM eligibility (PIM_SCOPES). */
   readonly pimScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
+  /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 /** Graph's page-size maximum for sign-ins. */
@@ -91,9 +94,9 @@ export class GraphEvidence implements EvidenceGateway {
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphEvidenceOptions) {
-    this.audit = createGraphClient(credential, options.graphEndpoint, options.auditScopes);
-    this.methods = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes);
-    this.pim = createGraphClient(credential, options.graphEndpoint, options.pimScopes);
+    this.audit = createGraphClient(credential, options.graphEndpoint, options.auditScopes, options.telemetry);
+    this.methods = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes, options.telemetry);
+    this.pim = createGraphClient(credential, options.graphEndpoint, options.pimScopes, options.telemetry);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 

@@ -324,17 +324,19 @@ export class BulkExecution {
   private async record(results: readonly ItemResult[]): Promise<void> {
     if (results.length === 0) return;
     const { settings } = this.deps;
-    const before = new Map(this.current.value.items.map((i) => [i.id, i.status]));
-    const run = await this.write((r) =>
-      recordResults(r, this.executionId, results, this.deps.clock.now(), {
+    // What this write settled, judged against the run the write applied to (not a snapshot taken
+    // before it queued behind other batches' writes, which would count their items again).
+    let settled: BulkItem[] = [];
+    const run = await this.write((r) => {
+      const updated = recordResults(r, this.executionId, results, this.deps.clock.now(), {
         maxAttempts: settings.maxAttempts,
         leaseInMs: settings.leaseInMs,
-      }),
-    );
-    for (const item of run.items) {
-      if (before.get(item.id) !== 'sent' || (item.status !== 'revoked' && item.status !== 'failed')) continue;
-      this.auditItem(run, item);
-    }
+      });
+      const was = new Map(r.items.map((i) => [i.id, i.status]));
+      settled = updated.items.filter((item) => was.get(item.id) === 'sent' && (item.status === 'revoked' || item.status === 'failed'));
+      return updated;
+    });
+    for (const item of settled) this.auditItem(run, item);
     this.notify(run);
   }
 
