@@ -226,12 +226,7 @@ export function claimDue(
 export function isUnposted(schedule: ScheduledRevocation, now: Date): boolean {
   const occurrence = schedule.occurrence;
   return (
-    schedule.state !== 'cancelled' &&
-    occurrence !== undefined &&
-    occurrence.cards.length === 0 &&
-    !occurrence.taken &&
-    !occurrence.result &&
-    !leased(schedule, now)
+    schedule.state !== 'cancelled' && occurrence?.cards.length === 0 && !occurrence.taken && !occurrence.result && !leased(schedule, now)
   );
 }
 
@@ -305,7 +300,7 @@ export function takeOccurrence(
   if (!sameId(schedule.tenantId, person.tenantId)) return err('wrong_tenant');
   if (schedule.state === 'cancelled') return err('cancelled');
   const occurrence = schedule.occurrence;
-  if (!occurrence || occurrence.number !== occurrenceNumber) return err('stale_card');
+  if (occurrence?.number !== occurrenceNumber) return err('stale_card');
   if (occurrence.result) return err('done');
   if (occurrence.taken) return err('taken');
   return ok({ ...schedule, occurrence: { ...occurrence, taken: { by: person, at: now.toISOString() } } });
@@ -314,7 +309,7 @@ export function takeOccurrence(
 /** Gives a taken occurrence back (the clicker could not act, e.g. Entra refused them): someone else may. */
 export function giveBackOccurrence(schedule: ScheduledRevocation, occurrenceNumber: number): ScheduledRevocation {
   const occurrence = schedule.occurrence;
-  if (!occurrence || occurrence.number !== occurrenceNumber || occurrence.result) return schedule;
+  if (occurrence?.number !== occurrenceNumber || occurrence.result) return schedule;
   const { taken: _taken, ...rest } = occurrence;
   return { ...schedule, occurrence: rest };
 }
@@ -327,7 +322,7 @@ export function recordResult(
   matched?: readonly string[],
 ): ScheduledRevocation {
   const occurrence = schedule.occurrence;
-  if (!occurrence || occurrence.number !== occurrenceNumber) return schedule;
+  if (occurrence?.number !== occurrenceNumber) return schedule;
   const finished = schedule.when.kind === 'once' && schedule.state === 'armed' && result.kind !== 'failed';
   return {
     ...schedule,

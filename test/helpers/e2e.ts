@@ -53,6 +53,8 @@ export async function startE2E(
     wrapStorage?: StartOptions['wrapStorage'];
     /** How long Entra's tokens live: tests that move the cloud's clock far need longer than the hour default. */
     tokenLifetimeInSeconds?: number;
+    /** With APPLICATIONINSIGHTS_CONNECTION_STRING in env: processors and readers beside the exporters (in-memory ones). */
+    telemetryExtras?: StartOptions['telemetryExtras'];
   } = {},
 ): Promise<E2E> {
   const { ca } = await testTls();
@@ -84,13 +86,15 @@ export async function startE2E(
   const env = cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env, ...prepared });
   const config = readConfig(env);
   if (!config.ok) throw new Error(`bad test config: ${config.problems.join('; ')}`);
-  // The bot reads the cloud's clock, so a test that moves the cloud's time moves the bot's too.
-  let bot = await startBot(config.config, {
+  const startOptions: StartOptions = {
     logDestination: sink,
     host: '127.0.0.1',
     wrapStorage: options.wrapStorage,
+    telemetryExtras: options.telemetryExtras,
+    // The bot reads the cloud's clock, so a test that moves the cloud's time moves the bot's too.
     clock: cloud.clock,
-  });
+  };
+  let bot = await startBot(config.config, startOptions);
   cloud.teams.botEndpoint = `${bot.url}/api/messages`;
   const context: E2E = {
     cloud,
@@ -101,12 +105,7 @@ export async function startE2E(
     logs,
     async restartBot() {
       await bot.close();
-      bot = await startBot(config.config, {
-        logDestination: sink,
-        host: '127.0.0.1',
-        wrapStorage: options.wrapStorage,
-        clock: cloud.clock,
-      });
+      bot = await startBot(config.config, startOptions);
       cloud.teams.botEndpoint = `${bot.url}/api/messages`;
       return bot;
     },
@@ -114,12 +113,7 @@ export async function startE2E(
       await bot.close();
     },
     async startBotAgain() {
-      bot = await startBot(config.config, {
-        logDestination: sink,
-        host: '127.0.0.1',
-        wrapStorage: options.wrapStorage,
-        clock: cloud.clock,
-      });
+      bot = await startBot(config.config, startOptions);
       cloud.teams.botEndpoint = `${bot.url}/api/messages`;
       return bot;
     },

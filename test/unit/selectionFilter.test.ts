@@ -8,6 +8,7 @@ import {
   parseSelectionFilter,
   type SelectionFilter,
 } from '../../src/domain/selectionFilter';
+import { findUnsafeCharacter } from '../../src/domain/text';
 import { evaluateFilter, parseFilter } from '../../emulator/graph/odata';
 import { decodeQuery } from '../../emulator/queryString';
 
@@ -123,7 +124,7 @@ describe('the selection filter on the wire', function () {
   it('when any text is a value, then the encoded filter selects the users whose value is exactly that text', function () {
     fc.assert(
       fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), function (wanted, other) {
-        fc.pre(!/[\u0000-\u001F\u007F-\u009F\p{Cf}\p{Cs}\p{Co}]/u.test(wanted + other));
+        fc.pre(findUnsafeCharacter(wanted + other) === undefined);
         const tree: SelectionFilter = {
           kind: 'or',
           left: { kind: 'compare', property: 'department', op: 'eq', value: wanted.normalize('NFC') },

@@ -62,7 +62,11 @@ export interface ScheduleServiceOptions {
   readonly onError?: ErrorReport;
 }
 
-export type ScheduleRefusal = { readonly kind: 'refused'; readonly problem: ScheduleProblem; readonly schedule?: ScheduledRevocation };
+export interface ScheduleRefusal {
+  readonly kind: 'refused';
+  readonly problem: ScheduleProblem;
+  readonly schedule?: ScheduledRevocation;
+}
 
 export type RunOutcome =
   | { readonly kind: 'revoked'; readonly schedule: ScheduledRevocation; readonly graphRequestId?: string }

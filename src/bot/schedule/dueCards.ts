@@ -2,7 +2,7 @@
  * Where due cards go and how everyone's copy is updated: to the person who armed the schedule,
  * in the conversation they armed it from, and to the security channel when there is one.
  */
-import { TurnContext, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { TurnContext, type BotAdapter, type ConversationReference } from 'botbuilder';
 import { NAMESPACE } from '../../app/ports/namespaces';
 import type { AdaptiveCard } from '../../cards/render';
 import type { DueCardPlace, ScheduledRevocation } from '../../domain/schedule';
@@ -14,7 +14,7 @@ import type { BotServices } from '../turn';
 /** Posts a new due card (or a reminder line) everywhere it goes; returns where the cards are. */
 export async function postEverywhere(
   bot: BotServices,
-  adapter: CloudAdapter,
+  adapter: BotAdapter,
   schedule: ScheduledRevocation,
   card: AdaptiveCard,
   text?: string,
@@ -44,7 +44,7 @@ export async function postEverywhere(
 /** Replaces every copy of the due card (everyone sees what happened); a copy that cannot be updated is logged. */
 export async function updateEverywhere(
   bot: BotServices,
-  adapter: CloudAdapter,
+  adapter: BotAdapter,
   schedule: ScheduledRevocation,
   card: AdaptiveCard,
 ): Promise<void> {

@@ -70,28 +70,31 @@ export const cancelScheduleClick: CardHandler = async (turn) => {
 
 /** `cancel schedule <id>`. */
 export async function cancelScheduleCommand(turn: CommandTurn<Extract<Command, { kind: 'cancelSchedule' }>>): Promise<void> {
-  const schedules = turn.bot.schedules;
-  if (!schedules)
-    return void (await sendCard(
-      turn.context,
-      turn.bot.presenter.notice('Scheduling isn’t available here', 'This bot was started without scheduled revocations.'),
-    ));
+  const { bot, context } = turn;
+  const schedules = bot.schedules;
+  if (!schedules) {
+    await sendCard(context, bot.presenter.notice('Scheduling isn’t available here', 'This bot was started without scheduled revocations.'));
+    return;
+  }
   const cancelled = await schedules.service.cancel(toPersonRef(turn.person), turn.command.id);
-  if ('kind' in cancelled)
-    return void (await sendCard(turn.context, turn.bot.presenter.notice('Not cancelled', explainSchedule(cancelled.problem), 'warning')));
-  await sendCard(turn.context, turn.bot.presenter.schedule(cancelledView(cancelled)));
+  await sendCard(
+    context,
+    'kind' in cancelled
+      ? bot.presenter.notice('Not cancelled', explainSchedule(cancelled.problem), 'warning')
+      : bot.presenter.schedule(cancelledView(cancelled)),
+  );
 }
 
 /** `scheduled`: what is armed in the person's organisation, each with a cancel button. */
 export async function listSchedules(turn: CommandTurn<Extract<Command, { kind: 'scheduled' }>>): Promise<void> {
-  const schedules = turn.bot.schedules;
-  if (!schedules)
-    return void (await sendCard(
-      turn.context,
-      turn.bot.presenter.notice('Scheduling isn’t available here', 'This bot was started without scheduled revocations.'),
-    ));
+  const { bot, context } = turn;
+  const schedules = bot.schedules;
+  if (!schedules) {
+    await sendCard(context, bot.presenter.notice('Scheduling isn’t available here', 'This bot was started without scheduled revocations.'));
+    return;
+  }
   const armed: ScheduledRevocation[] = await schedules.service.armedFor(turn.person.tenantId);
-  await sendCard(turn.context, turn.bot.presenter.schedule(listView(armed)));
+  await sendCard(context, bot.presenter.schedule(listView(armed)));
 }
 
 function refusal(turn: Turn, refused: ScheduleRefusal): InvokeResponse {

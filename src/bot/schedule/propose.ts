@@ -23,21 +23,21 @@ type ScheduleCommand = Extract<Command, { kind: 'schedule' }>;
 
 export async function proposeSchedule(turn: CommandTurn<ScheduleCommand>): Promise<void> {
   const { bot, context, command } = turn;
-  const notice = (title: string, message: string, tone: 'info' | 'warning'): Promise<unknown> =>
-    sendCard(context, bot.presenter.notice(title, message, tone));
+  const notice = async (title: string, message: string, tone: 'info' | 'warning'): Promise<void> => {
+    await sendCard(context, bot.presenter.notice(title, message, tone));
+  };
   const schedules = bot.schedules;
-  if (!schedules)
-    return void (await notice('Scheduling isn’t available here', 'This bot was started without scheduled revocations.', 'info'));
+  if (!schedules) return notice('Scheduling isn’t available here', 'This bot was started without scheduled revocations.', 'info');
   if (bot.approvals)
-    return void (await notice(
+    return notice(
       'Scheduling waits for four eyes',
       'With a security channel, a schedule must be approved like a revoke, and that isn’t built yet. Revoke at the time instead, or ask your administrator.',
       'info',
-    ));
+    );
   const typedZone = context.activity.localTimezone;
   const zone = typeof typedZone === 'string' && isTimeZone(typedZone) ? typedZone : 'UTC';
   const when = parseWhen(command.whenText, zone, bot.clock.now());
-  if (!when.ok) return void (await notice('I can’t schedule that', when.error.detail, 'warning'));
+  if (!when.ok) return notice('I can’t schedule that', when.error.detail, 'warning');
   const notes: string[] = [];
   if (zone === 'UTC' && typedZone !== 'UTC') notes.push('Teams didn’t say your time zone, so I read the time as UTC.');
 
@@ -53,15 +53,11 @@ export async function proposeSchedule(turn: CommandTurn<ScheduleCommand>): Promi
     const found = await lookUpScheduleUser(acting, resolved, { deadline: deadlineIn(bot.budgets.invokeInMs) });
     if (found.kind === 'failed') return answerDirectoryFailure(turn, found.failure, { command });
     if (found.kind === 'none')
-      return void (await notice('No one found', 'No one in your directory matches that. Use their email address (UPN).', 'info'));
+      return notice('No one found', 'No one in your directory matches that. Use their email address (UPN).', 'info');
     if (found.kind === 'several')
-      return void (await notice(
-        'Several people match',
-        'More than one person matches that name. Use their email address (UPN) to schedule.',
-        'info',
-      ));
+      return notice('Several people match', 'More than one person matches that name. Use their email address (UPN) to schedule.', 'info');
     if (found.advice?.kind === 'cannot')
-      return void (await notice(
+      return notice(
         'You couldn’t revoke them now',
         `Arming needs the same rights as revoking now. Entra would let ${listText(
           found.advice.needed.map((r) => r.displayName),
@@ -75,7 +71,7 @@ export async function proposeSchedule(turn: CommandTurn<ScheduleCommand>): Promi
             : ''
         }.`,
         'warning',
-      ));
+      );
     if (found.advice?.kind === 'can')
       notes.push(
         `You could revoke them now (as ${found.advice.via.displayName}); at the due time, whoever clicks acts with their own rights.`,
@@ -95,7 +91,7 @@ export async function proposeSchedule(turn: CommandTurn<ScheduleCommand>): Promi
     else if (source.kind === 'where') target = { kind: 'selection', filter: source.filter, label: describeFilter(source.filter) };
     else {
       const saved = await bot.selections?.get(person.tenantId, source.name);
-      if (!saved) return void (await notice('No such selection', `No selection is saved as “${source.name}”.`, 'info'));
+      if (!saved) return notice('No such selection', `No selection is saved as “${source.name}”.`, 'info');
       target = { kind: 'selection', filter: saved.filter, label: saved.name };
     }
     notes.push(
@@ -104,10 +100,10 @@ export async function proposeSchedule(turn: CommandTurn<ScheduleCommand>): Promi
   }
   const proposed = await schedules.service.propose(person, target, when.value);
   if ('kind' in proposed)
-    return void (await notice(
+    return notice(
       'Too many schedules',
       'Your organisation has as many schedules armed as one bot keeps. Cancel one first (scheduled lists them).',
       'warning',
-    ));
+    );
   await sendCard(context, bot.presenter.schedule(proposalView(proposed, notes)));
 }

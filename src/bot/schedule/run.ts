@@ -6,7 +6,7 @@
  * due card then says who acted. When Graph refuses the clicker, the due time is given back so
  * someone with a role can click.
  */
-import type { CloudAdapter, InvokeResponse } from 'botbuilder';
+import type { BotAdapter, InvokeResponse } from 'botbuilder';
 import type { BulkSourceRequest } from '../../app/bulk/bulkRevocationService';
 import { NAMESPACE } from '../../app/ports/namespaces';
 import type { Taken } from '../../app/schedule/scheduleService';
@@ -27,7 +27,8 @@ export const runDue: CardHandler = async (turn) => {
   const { bot, context, person } = turn;
   const schedules = bot.schedules;
   if (!schedules) return messageResponse('Scheduling isn’t available here.');
-  const occurrence = Number.parseInt(String(turn.data.occurrence ?? ''), 10);
+  const raw = turn.data.occurrence;
+  const occurrence = typeof raw === 'string' || typeof raw === 'number' ? Number.parseInt(String(raw), 10) : Number.NaN;
   if (!Number.isInteger(occurrence) || occurrence < 1) return messageResponse('This button isn’t one Session Revoker knows.');
   const schedule = await schedules.service.get(turn.subjectId);
   if (!schedule) return messageResponse(explainSchedule('not_found'));
@@ -41,7 +42,7 @@ export const runDue: CardHandler = async (turn) => {
   if (limited) return limited;
   const session = await bot.signIn.forClick(context, person);
   if ('status' in session) return session;
-  const adapter = context.adapter as CloudAdapter;
+  const adapter = context.adapter;
 
   if (schedule.target.kind === 'user') {
     const outcome = await schedules.service.runForUser(actingFor(person, session), schedule.id, occurrence, {
@@ -77,7 +78,7 @@ async function preview(
   turn: CardTurn,
   schedule: ScheduledRevocation,
   occurrence: number,
-  adapter: CloudAdapter,
+  adapter: BotAdapter,
   session: DelegatedSession,
 ): Promise<InvokeResponse> {
   const { bot, context, person } = turn;

@@ -6,7 +6,7 @@
  * first pass after the start, once, and says it is late.
  */
 import { randomUUID } from 'node:crypto';
-import type { CloudAdapter } from 'botbuilder';
+import type { BotAdapter } from 'botbuilder';
 import type { ScheduleService } from '../../app/schedule/scheduleService';
 import { describeTarget } from '../../app/schedule/scheduleService';
 import { describeInstant } from '../../domain/zonedTime';
@@ -16,7 +16,7 @@ import { dueView } from './scheduleViews';
 
 export interface SchedulerOptions {
   readonly bot: BotServices;
-  readonly adapter: CloudAdapter;
+  readonly adapter: BotAdapter;
   readonly service: ScheduleService;
   /** Time between passes (the due card comes at most this long after its time). */
   readonly pollIntervalInMs: number;

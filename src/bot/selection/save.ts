@@ -11,18 +11,18 @@ type SaveCommand = Extract<Command, { kind: 'saveSelection' }>;
 
 export async function saveSelection(turn: CommandTurn<SaveCommand>): Promise<void> {
   const { bot, context, command } = turn;
-  const notice = (title: string, message: string, tone: 'info' | 'warning'): Promise<unknown> =>
-    sendCard(context, bot.presenter.notice(title, message, tone));
-  if (!bot.selections)
-    return void (await notice('Selections aren’t available here', 'This bot was started without saved selections.', 'info'));
+  const notice = async (title: string, message: string, tone: 'info' | 'warning'): Promise<void> => {
+    await sendCard(context, bot.presenter.notice(title, message, tone));
+  };
+  if (!bot.selections) return notice('Selections aren’t available here', 'This bot was started without saved selections.', 'info');
   const person = toPersonRef(turn.person);
   const filter = command.filter ?? (await bot.selections.last(person));
   if (!filter)
-    return void (await notice(
+    return notice(
       'Nothing to save yet',
       `Preview a selection first, e.g. revoke where department eq 'HP' and accountEnabled eq false, then save selection "${command.name}".`,
       'info',
-    ));
+    );
   const saved = await bot.selections.save(person, command.name, filter);
   await notice(
     'Selection saved',
