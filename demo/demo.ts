@@ -21,6 +21,7 @@ import { parseDemoOptions, DEMO_USAGE, type DemoOptions } from './demoOptions';
 import { DEMO_TEAM, playgroundCli, playgroundConfig, startPlayground, type RunningPlayground } from './playground';
 import { PlaygroundRelay } from './playgroundRelay';
 import { runTerminalTeams } from './terminalTeams';
+import { DEMO_TOKEN_LIFETIME_IN_SECONDS, DemoClock } from './demoClock';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -78,7 +79,12 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
   }
   const port = Number(process.env.PORT ?? 3978);
   console.log('Starting the emulated Microsoft cloud (Entra ID, Graph, Teams) on 127.0.0.1…');
-  const cloud = await EmulatedCloud.start({ ca, botEndpoint: `http://127.0.0.1:${port}/api/messages` });
+  const cloud = await EmulatedCloud.start({
+    ca,
+    botEndpoint: `http://127.0.0.1:${port}/api/messages`,
+    tokenLifetimeInSeconds: DEMO_TOKEN_LIFETIME_IN_SECONDS,
+  });
+  const clock = DemoClock.create(cloud.clock, path.join(stateDir, 'clock-offset'), process.env);
   let me: DirectoryUser;
   try {
     me = cloud.directory.user(options.as);
@@ -93,6 +99,9 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
   const env = {
     ...demoChildEnvironment(process.env, 'bot'),
     ...cloud.botEnvironment({ PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', DATA_DIR: path.join(stateDir, 'data'), ...approvals }),
+    // Due cards come within two seconds of their time (the demo's /clock moves time on).
+    SCHEDULE_POLL_SECONDS: process.env.SCHEDULE_POLL_SECONDS ?? '2',
+    ...clock.botEnvironment(),
     NODE_EXTRA_CA_CERTS: caFile,
   };
   const bot = spawn(process.execPath, [botEntry], { env, stdio: ['ignore', log, log], cwd: ROOT });
@@ -126,6 +135,7 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
           playgroundUserId: me.teamsId,
           env: process.env,
           log: (line) => console.log(`  ${line}`),
+          clock,
         });
         playground = await startPlayground({
           appEndpoint: relay.messagesUrl,
@@ -145,7 +155,7 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
     throw error;
   }
   if (options.terminal === 'interactive' || options.terminal === 'walkthrough') {
-    await runTerminalTeams(cloud, { interactive: options.terminal === 'interactive', as: me });
+    await runTerminalTeams(cloud, { interactive: options.terminal === 'interactive', as: me, clock });
     await stop();
     return;
   }

@@ -17,6 +17,7 @@
  * It never runs when MicrosoftAppId is set: it exists only in the demo process, and only the
  * emulated cloud trusts what it signs.
  */
+import { parseClockStep } from '../emulator/clock';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,6 +54,8 @@ export interface RelayOptions {
   /** Where relay events go (never a token). */
   readonly log?: (line: string) => void;
   readonly port?: number;
+  /** `/clock +2h`: moves the demo's time on (demo/demoClock.ts); absent: not available. */
+  readonly clock?: { advance(ms: number): string };
 }
 
 interface PendingSignIn {
@@ -269,11 +272,17 @@ export class PlaygroundRelay {
       this.log(`demo: the Playground user now acts as ${user.displayName}`);
       return `[demo] You are now ${user.displayName} (${rolesOf(user)}). Messages and clicks from this browser are sent as ${user.userPrincipalName}.`;
     }
+    if (verb === 'clock') {
+      const ms = parseClockStep(rest.join(' '));
+      if (ms === undefined || !this.options.clock)
+        return this.options.clock ? '[demo] Use /clock +30m, /clock +2h or /clock +1d.' : '[demo] This demo cannot move its clock.';
+      return `[demo] ${this.options.clock.advance(ms)} Scheduled revocations that came due appear in a few seconds.`;
+    }
     if (verb === 'users') {
       const lines = [...directory.users.values()].filter((u) => u.userType === 'Member').map((u) => `${u.displayName} — ${rolesOf(u)}`);
       return `[demo] You are ${this.acting.displayName}. Switch with /as NAME:\n\n${lines.join('\n\n')}`;
     }
-    return `[demo] You are ${this.acting.displayName} (${rolesOf(this.acting)}). Demo commands: /as NAME (e.g. /as paul, /as priya), /users.`;
+    return `[demo] You are ${this.acting.displayName} (${rolesOf(this.acting)}). Demo commands: /as NAME (e.g. /as paul, /as priya), /users, /clock +2h.`;
   }
 
   /** Posts a message from the bot into the Playground conversation the activity came from. */
@@ -349,7 +358,7 @@ export class PlaygroundRelay {
 function demoCommand(activity: Json): string | undefined {
   if (activity.type !== 'message') return undefined;
   const text = (str(activity.text) ?? '').replace(/<at>[^<]*<\/at>/g, '').trim();
-  return /^\/(as|users|who|demo)\b/i.test(text)
+  return /^\/(as|users|who|demo|clock)\b/i.test(text)
     ? text
         .slice(1)
         .trim()

@@ -9,6 +9,8 @@ import type { DirectoryUser } from '../emulator/directory';
 import { ROLE_NAMES } from '../emulator/directory';
 import type { Conversation, PostedMessage } from '../emulator/teams';
 import { cardToText } from './cardText';
+import { parseClockStep } from '../emulator/clock';
+import type { DemoClock } from './demoClock';
 
 interface Session {
   user: DirectoryUser;
@@ -28,12 +30,16 @@ const HELP = [
   '  /tenant p1|p2 on|off   the emulated tenant’s Entra ID licences',
   '  /consent P on|off      grant or withhold the tenant’s admin consent for Graph permission P',
   '  /pause N        wait N seconds (sign-in logs are stamped to the second)',
+  '  /clock +2h      move the demo’s time on (+30m, +2h, +1d): scheduled revocations come due',
   '  /as NAME        become another demo user (uma, helen, paul, aaron, priya, grace, adele, …)',
   '  /chat  /channel switch between your 1:1 chat and the #Helpdesk channel of team IT Ops',
   '  /users          list the demo directory       /quit   stop the demo',
 ].join('\n');
 
-export async function runTerminalTeams(cloud: EmulatedCloud, options: { interactive: boolean; as?: DirectoryUser }): Promise<void> {
+export async function runTerminalTeams(
+  cloud: EmulatedCloud,
+  options: { interactive: boolean; as?: DirectoryUser; clock?: DemoClock },
+): Promise<void> {
   const { teams, directory } = cloud;
   const everyone = [...directory.users.values()].filter((u) => u.userType === 'Member');
   const team = teams.team('IT Ops', everyone);
@@ -156,6 +162,18 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     directory.security.licences[licence] = state === 'on';
     console.log(`  The emulated tenant now has Microsoft Entra ID ${licence.toUpperCase()}: ${state}.`);
   };
+  const moveClock = async (step: string): Promise<void> => {
+    const ms = parseClockStep(step);
+    if (ms === undefined || !options.clock) {
+      console.log(options.clock ? '  Use: /clock +30m, /clock +2h or /clock +1d' : '  This demo cannot move its clock.');
+      return;
+    }
+    const before = new Set(teams.messages(conversation()).map((m) => m.id));
+    console.log(`  ${options.clock.advance(ms)}`);
+    // The bot's scheduler loop looks every two seconds in the demo: show what it posts.
+    await teams.waitForMessage(conversation(), (m) => m.fromBot && !before.has(m.id), 6_000).catch(() => undefined);
+    show(teams.messages(conversation()).filter((m) => !before.has(m.id)));
+  };
   const prompt = (): string => `${session.user.displayName} in ${session.where === 'chat' ? '1:1 chat' : '#Helpdesk'} › `;
 
   const command = async (line: string): Promise<boolean> => {
@@ -164,6 +182,7 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     else if (line.startsWith('/wait ')) await waitFor(line.slice(6).trim());
     else if (line.startsWith('/tenant ')) tenant(line.slice(8).trim().split(/\s+/));
     else if (line.startsWith('/consent ')) consent(line.slice(9).trim().split(/\s+/));
+    else if (line.startsWith('/clock ')) await moveClock(line.slice(7).trim());
     else if (line.startsWith('/pause '))
       await new Promise((r) => setTimeout(r, Math.min(10, Math.max(0, Number(line.slice(7)) || 0)) * 1000));
     else return false;
