@@ -9,7 +9,8 @@ import {
   type SelectionFilter,
 } from '../../src/domain/selectionFilter';
 import { findUnsafeCharacter } from '../../src/domain/text';
-import { evaluateFilter, parseFilter } from '../../emulator/graph/odata';
+import { checkFilter, evaluateFilter, parseFilter } from '../../emulator/graph/odata';
+import { USER_FILTERS } from '../../emulator/graph/resources';
 import { decodeQuery } from '../../emulator/queryString';
 
 function parsed(text: string): SelectionFilter {
@@ -139,4 +140,36 @@ describe('the selection filter on the wire', function () {
       }),
     );
   });
+});
+
+describe('the selection filter and the emulated Graph agree on advanced queries', function () {
+  const texts = [
+    "department eq 'HP'",
+    "department ne 'HP'",
+    "startswith(department,'H')",
+    "jobTitle eq 'x'",
+    "startswith(jobTitle,'x')",
+    "companyName eq 'x'",
+    "startswith(companyName,'x')",
+    "officeLocation eq 'x'",
+    "city eq 'x'",
+    "startswith(city,'x')",
+    "country eq 'x'",
+    "employeeType eq 'x'",
+    "userType eq 'Guest'",
+    'accountEnabled eq false',
+    'accountEnabled ne true',
+    'createdDateTime ge 2026-01-01',
+    'createdDateTime le 2026-01-01T10:00:00Z',
+  ];
+  for (const text of texts) {
+    it(`when the filter is ${text}, then the bot asks for an advanced query exactly when the emulated Graph requires one`, function () {
+      const tree = parsed(text);
+      const read = asGraphReadsIt(tree);
+      assert.ok(read.ok);
+      const check = checkFilter(read.value, USER_FILTERS);
+      assert.ok(check.ok, check.ok ? '' : check.message);
+      assert.equal(needsAdvancedQuery(tree), check.value.advanced);
+    });
+  }
 });
