@@ -191,12 +191,7 @@ export class EmulatedGraph {
 
   private async serveHttp(route: GraphRoute, req: EmulatedRequest): Promise<EmulatedResponse> {
     const ids = { requestId: randomUUID(), clientRequestId: headerValue(req.headers, 'client-request-id') ?? randomUUID() };
-    const auth = await authenticate(
-      headerValue(req.headers, 'authorization'),
-      this.options.tokenKeys,
-      this.options.directory.tenantId,
-      this.environment.now(),
-    );
+    const auth = await authenticate(headerValue(req.headers, 'authorization'), this.options.tokenKeys, this.options.directory.tenantId);
     if (auth.ok) {
       req.caller = callerId(auth.caller);
       req.tokenId = auth.tokenId;

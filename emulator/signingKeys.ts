@@ -83,11 +83,8 @@ export class SigningKeySet {
   }
 
   /** Verifies a token signed by this key set; throws on a bad signature, expiry or unknown kid. */
-  async verify(token: string, currentDate?: Date): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(this.jwks() as { keys: JWK[] }), {
-      clockTolerance: 60,
-      ...(currentDate ? { currentDate } : {}),
-    });
+  async verify(token: string): Promise<JWTPayload> {
+    const { payload } = await jwtVerify(token, createLocalJWKSet(this.jwks() as { keys: JWK[] }), { clockTolerance: 60 });
     return payload;
   }
 }

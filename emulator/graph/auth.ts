@@ -60,17 +60,12 @@ function issuerMatches(iss: string | undefined, tenantId: string): boolean {
 }
 
 /** Verifies the Authorization header's bearer token for the directory's tenant. */
-export async function authenticate(
-  authorization: string | undefined,
-  keys: SigningKeySet,
-  tenantId: string,
-  now: Date = new Date(),
-): Promise<Authentication> {
+export async function authenticate(authorization: string | undefined, keys: SigningKeySet, tenantId: string): Promise<Authentication> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match?.[1]) return { ok: false, message: 'Access token is empty.' };
   let payload: Record<string, unknown>;
   try {
-    payload = await keys.verify(match[1], now);
+    payload = await keys.verify(match[1]);
   } catch (error) {
     const expired = error instanceof Error && 'code' in error && error.code === 'ERR_JWT_EXPIRED';
     return { ok: false, message: expired ? 'Lifetime validation failed, the token is expired.' : 'Access token validation failure.' };
