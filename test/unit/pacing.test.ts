@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { Pacer, type RateQuota } from '../../src/domain/pacing';
+
+/** Graph's identity write quota per app and tenant: 3,000 requests per 150 s (20 a second once the bucket is empty). */
+const GRAPH_WRITES: RateQuota = { requests: 3000, windowInMs: 150_000 };
+/** Where the manual monotonic clock starts (any point will do: only differences matter). */
+const T0 = 5_000;
+
+/** Sends `users` in batches of 20 as fast as the pacer allows; the send time of each batch. */
+function paceAll(pacer: Pacer, users: number, start = T0): number[] {
+  const sends: number[] = [];
+  let now = start;
+  for (let left = users; left > 0; left -= 20) {
+    const { sendAt } = pacer.reserve(Math.min(20, left), now);
+    sends.push(sendAt);
+    now = sendAt;
+  }
+  return sends;
+}
+
+describe('pacing sends to a documented rate limit', function () {
+  it('when the bucket is full, then a whole quota goes at once and the next batch waits until 20 tokens have come back', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    const sends = paceAll(pacer, 3020);
+    assert.equal(sends.length, 151);
+    assert.ok(
+      sends.slice(0, 150).every((at) => at === T0),
+      '150 batches of 20 (the whole 3,000) go at once',
+    );
+    assert.equal(sends[150], T0 + 1000, 'the 151st waits one second: 20 requests at 20 a second');
+    assert.equal(pacer.requestsPerSecond, 20);
+  });
+
+  it('when 10,000 users are paced, then the last batch goes when the limit allows and not before: (10,000 − 3,000) ÷ 20 a second', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    const sends = paceAll(pacer, 10_000);
+    assert.equal(sends.length, 500);
+    assert.equal(Math.round(sends.at(-1)! - T0), 350_000);
+    for (let i = 1; i < sends.length; i += 1) assert.ok(sends[i]! >= sends[i - 1]!, 'in order');
+    // Within any 150 s window no more than a bucket and a window's refill: the limit itself.
+    for (let i = 0; i < sends.length; i += 1) {
+      const inWindow = sends.filter((at) => at >= sends[i]! && at < sends[i]! + 150_000).length * 20;
+      assert.ok(inWindow <= 6000, `${inWindow} requests in the 150 s from batch ${i}`);
+    }
+  });
+
+  it('when the estimate is asked for, then it is the time the remaining requests need at the current rate', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    assert.equal(pacer.msToSend(2000, T0), 0, 'they fit in the bucket');
+    assert.equal(pacer.msToSend(4000, T0), 50_000, '1,000 beyond the bucket at 20 a second');
+    pacer.reserve(3000, T0);
+    assert.equal(pacer.tokensAt(T0), 0);
+    assert.equal(pacer.msToSend(200, T0), 10_000);
+    assert.equal(pacer.tokensAt(T0 + 10_000), 200);
+    assert.equal(pacer.msToSend(0, T0), 0);
+  });
+
+  it('when Graph answers 429 with a Retry-After, then nothing goes before it, earlier reservations are void, and the bucket counts as empty then', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    const early = pacer.reserve(20, T0);
+    assert.equal(early.sendAt, T0);
+    // Another client of the same app had used the quota: the first batch comes back throttled.
+    pacer.throttled({ sentAt: T0, retryAfterInMs: 2000 }, T0 + 100);
+    assert.equal(pacer.isCurrent(early), false, 'a reservation made before the correction is void');
+    const next = pacer.reserve(20, T0 + 100);
+    assert.equal(pacer.isCurrent(next), true);
+    assert.equal(next.sendAt, T0 + 100 + 2000 + 1000, 'after the Retry-After, then 20 tokens at 20 a second');
+    assert.equal(pacer.requestsPerSecond, 20, 'a first correction drains the bucket but keeps the documented rate');
+  });
+
+  it('when requests in flight at the first 429 come back throttled too, then it is the same correction and the rate stays', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    for (let i = 0; i < 4; i += 1) pacer.reserve(20, T0);
+    pacer.throttled({ sentAt: T0, retryAfterInMs: 1000 }, T0 + 50);
+    pacer.throttled({ sentAt: T0, retryAfterInMs: 1500 }, T0 + 60);
+    pacer.throttled({ sentAt: T0, retryAfterInMs: 500 }, T0 + 70);
+    assert.equal(pacer.requestsPerSecond, 20);
+    assert.equal(
+      pacer.reserve(20, T0 + 70).sendAt,
+      T0 + 60 + 1500 + 1000,
+      'the longest Retry-After holds, then one batch’s worth of refill',
+    );
+  });
+
+  it('when a request paced by the corrected model is throttled again, then the rate drops by a quarter each time, down to a floor', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    let now = T0;
+    pacer.throttled({ sentAt: now, retryAfterInMs: 1000 }, now);
+    const rates: number[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const { sendAt } = pacer.reserve(20, now);
+      pacer.throttled({ sentAt: sendAt, retryAfterInMs: 1000 }, sendAt + 10);
+      now = sendAt + 10;
+      rates.push(pacer.requestsPerSecond);
+    }
+    assert.deepEqual(
+      rates.slice(0, 3).map((r) => Number(r.toFixed(4))),
+      [15, 11.25, 8.4375],
+    );
+    assert.equal(rates.at(-1), 20 / 16, 'never below a sixteenth of the documented rate');
+    for (let i = 1; i < rates.length; i += 1) assert.ok(rates[i]! <= rates[i - 1]!);
+  });
+
+  it('when a whole window passes without a 429, then the rate climbs back by a third at a time, never above the documented one', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    pacer.throttled({ sentAt: T0, retryAfterInMs: 0 }, T0);
+    const { sendAt } = pacer.reserve(20, T0);
+    pacer.throttled({ sentAt: sendAt, retryAfterInMs: 0 }, sendAt);
+    const { sendAt: again } = pacer.reserve(20, sendAt);
+    pacer.throttled({ sentAt: again, retryAfterInMs: 0 }, again);
+    assert.equal(pacer.requestsPerSecond, 11.25);
+    let now = again;
+    const seen: number[] = [];
+    for (let window = 1; window <= 4; window += 1) {
+      now += 150_000;
+      pacer.reserve(20, now);
+      seen.push(Number(pacer.requestsPerSecond.toFixed(4)));
+    }
+    assert.deepEqual(seen, [15, 20, 20, 20]);
+  });
+
+  it('when sends are paused (a 5xx), then nothing goes before the pause ends but the bucket keeps its tokens', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    const before = pacer.reserve(20, T0);
+    pacer.pause(T0 + 1000);
+    assert.equal(pacer.isCurrent(before), false);
+    assert.equal(pacer.reserve(20, T0).sendAt, T0 + 1000);
+    assert.equal(pacer.reserve(20, T0).sendAt, T0 + 1000, 'the bucket still holds 2,960 tokens');
+    const current = pacer.reserve(20, T0);
+    pacer.pause(T0 + 500);
+    assert.equal(pacer.isCurrent(current), true, 'a shorter pause changes nothing');
+  });
+
+  it('when a reservation is larger than the bucket, or the quota is nonsense, then it is clamped or refused', function () {
+    const tiny = new Pacer({ requests: 10, windowInMs: 1000 }, T0);
+    assert.equal(tiny.reserve(20, T0).sendAt, T0, 'at most a bucket at a time');
+    assert.equal(tiny.reserve(10, T0).sendAt, T0 + 1000);
+    assert.throws(() => new Pacer({ requests: 0, windowInMs: 1000 }, T0), RangeError);
+    assert.throws(() => new Pacer({ requests: 10, windowInMs: 0 }, T0), RangeError);
+    assert.throws(() => new Pacer({ requests: Number.NaN, windowInMs: 10 }, T0), RangeError);
+  });
+});
