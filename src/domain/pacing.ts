@@ -3,7 +3,12 @@
  * refilled continuously at limit ÷ window, the shape Microsoft Graph gives its own identity
  * throttling ("a token bucket algorithm": https://learn.microsoft.com/graph/throttling-limits).
  * For Graph's identity writes that is 3,000 requests per 150 s per app and tenant: a full bucket
- * lets 3,000 revokes go at once, then 20 a second. docs/bulk-pacing.md has the rule in full.
+ * lets nearly 3,000 revokes go at once, then 20 a second. docs/bulk-pacing.md has the rule in full.
+ *
+ * A request counts when it is sent here and when it arrives at Graph: while Graph's bucket is
+ * full, the refill during that transit is lost. So the model keeps 1 % of the bucket in hand, and
+ * when an answer comes back for a request sent from a (nearly) full bucket, it takes off what may
+ * have been lost, counting the whole round trip as transit (`answered`).
  *
  * The bucket is kept as a schedule (the generic cell rate algorithm): `fullAt` is when it would be
  * full again if nothing more were taken, so its level at `t` is capacity − (fullAt − t) × rate.
@@ -33,6 +38,8 @@ export interface RateQuota {
 export interface Reservation {
   readonly sendAt: Deadline;
   readonly epoch: number;
+  /** Tokens the model had at sendAt before this reservation took its own. */
+  readonly tokensBefore: number;
 }
 
 /** What a throttled answer says: when its request went out, and the Retry-After it came with. */
@@ -41,12 +48,14 @@ export interface Throttle {
   readonly retryAfterInMs: number;
 }
 
+/** The share of the bucket kept in hand for requests still on their way (see the module comment). */
+const HEADROOM = 0.01;
 /** The lowest rate corrections go down to, as a share of the documented one. */
 const FLOOR = 1 / 16;
 const DECREASE = 3 / 4;
 
 export class Pacer {
-  /** Tokens in a full bucket: the quota's requests. */
+  /** Tokens in a full bucket: the quota's requests, less the headroom (at least one). */
   readonly capacity: number;
   /** Tokens per millisecond, as documented. */
   private readonly documentedRate: number;
@@ -67,9 +76,9 @@ export class Pacer {
   /** A full bucket for `quota` at `now` (an app that has not written lately has its whole quota). */
   constructor(quota: RateQuota, now: Deadline) {
     if (!(quota.requests >= 1) || !(quota.windowInMs > 0)) throw new RangeError('A quota needs at least one request per positive window.');
-    this.capacity = Math.floor(quota.requests);
+    this.capacity = Math.max(1, Math.floor(quota.requests * (1 - HEADROOM)));
     this.windowInMs = quota.windowInMs;
-    this.documentedRate = this.capacity / quota.windowInMs;
+    this.documentedRate = quota.requests / quota.windowInMs;
     this.rate = this.documentedRate;
     this.fullAt = now;
     this.notBefore = now;
@@ -85,8 +94,19 @@ export class Pacer {
       this.steadySince = sendAt;
       sendAt = Math.max(now, this.notBefore, this.fullAt - (this.capacity - n) / this.rate);
     }
+    const tokensBefore = this.tokensAt(sendAt);
     this.fullAt = Math.max(this.fullAt, sendAt) + n / this.rate;
-    return { sendAt, epoch: this.epoch };
+    return { sendAt, epoch: this.epoch, tokensBefore };
+  }
+
+  /**
+   * The answer to a reserved send came back at `now`: if the bucket was (nearly) full when it went,
+   * the refill Graph's full bucket could not hold while it travelled is taken off the model.
+   */
+  answered(reservation: Reservation, now: Deadline): void {
+    if (reservation.epoch !== this.epoch) return;
+    const lost = reservation.tokensBefore + (now - reservation.sendAt) * this.rate - this.capacity;
+    if (lost > 0) this.fullAt += lost / this.rate;
   }
 
   /** Whether a reservation still holds (no correction since it was made). */

@@ -19,23 +19,24 @@ function paceAll(pacer: Pacer, users: number, start = T0): number[] {
 }
 
 describe('pacing sends to a documented rate limit', function () {
-  it('when the bucket is full, then a whole quota goes at once and the next batch waits until 20 tokens have come back', function () {
+  it('when the bucket is full, then all but 1 % of the quota goes at once, and each next batch when 20 tokens have come back', function () {
     const pacer = new Pacer(GRAPH_WRITES, T0);
-    const sends = paceAll(pacer, 3020);
-    assert.equal(sends.length, 151);
+    assert.equal(pacer.capacity, 2970, '1 % is kept in hand for requests still on their way');
+    const sends = paceAll(pacer, 3040);
+    assert.equal(sends.length, 152);
     assert.ok(
-      sends.slice(0, 150).every((at) => at === T0),
-      '150 batches of 20 (the whole 3,000) go at once',
+      sends.slice(0, 148).every((at) => at === T0),
+      '148 batches of 20 (2,960) go at once',
     );
-    assert.equal(sends[150], T0 + 1000, 'the 151st waits one second: 20 requests at 20 a second');
+    assert.deepEqual(sends.slice(148), [T0 + 500, T0 + 1500, T0 + 2500, T0 + 3500], 'then 20 requests at 20 a second');
     assert.equal(pacer.requestsPerSecond, 20);
   });
 
-  it('when 10,000 users are paced, then the last batch goes when the limit allows and not before: (10,000 − 3,000) ÷ 20 a second', function () {
+  it('when 10,000 users are paced, then the last batch goes when the limit allows and not before: (10,000 − the bucket) ÷ 20 a second', function () {
     const pacer = new Pacer(GRAPH_WRITES, T0);
     const sends = paceAll(pacer, 10_000);
     assert.equal(sends.length, 500);
-    assert.equal(Math.round(sends.at(-1)! - T0), 350_000);
+    assert.equal(Math.round(sends.at(-1)! - T0), 351_500);
     for (let i = 1; i < sends.length; i += 1) assert.ok(sends[i]! >= sends[i - 1]!, 'in order');
     // Within any 150 s window no more than a bucket and a window's refill: the limit itself.
     for (let i = 0; i < sends.length; i += 1) {
@@ -47,8 +48,8 @@ describe('pacing sends to a documented rate limit', function () {
   it('when the estimate is asked for, then it is the time the remaining requests need at the current rate', function () {
     const pacer = new Pacer(GRAPH_WRITES, T0);
     assert.equal(pacer.msToSend(2000, T0), 0, 'they fit in the bucket');
-    assert.equal(pacer.msToSend(4000, T0), 50_000, '1,000 beyond the bucket at 20 a second');
-    pacer.reserve(3000, T0);
+    assert.equal(pacer.msToSend(4000, T0), 51_500, '1,030 beyond the bucket at 20 a second');
+    pacer.reserve(2970, T0);
     assert.equal(pacer.tokensAt(T0), 0);
     assert.equal(pacer.msToSend(200, T0), 10_000);
     assert.equal(pacer.tokensAt(T0 + 10_000), 200);
@@ -119,13 +120,34 @@ describe('pacing sends to a documented rate limit', function () {
     assert.deepEqual(seen, [15, 20, 20, 20]);
   });
 
+  it('when an answer comes back for a send from a full bucket, then the refill Graph could not hold while it travelled is taken off', function () {
+    const pacer = new Pacer(GRAPH_WRITES, T0);
+    const first = pacer.reserve(20, T0);
+    assert.equal(first.tokensBefore, 2970);
+    assert.equal(pacer.tokensAt(T0 + 100), 2952, 'the model refills from the moment it sent');
+    pacer.answered(first, T0 + 100);
+    assert.equal(pacer.tokensAt(T0 + 100), 2950, 'but a full bucket at Graph lost the 2 tokens of those 100 ms');
+    // Sent while the bucket drains: nothing is lost, nothing changes.
+    pacer.reserve(2900, T0 + 100);
+    const draining = pacer.reserve(20, T0 + 100);
+    const before = pacer.tokensAt(T0 + 2000);
+    pacer.answered(draining, T0 + 2000);
+    assert.equal(pacer.tokensAt(T0 + 2000), before);
+    // An answer to a reservation a correction voided changes nothing either.
+    const voided = pacer.reserve(20, T0 + 2000);
+    pacer.throttled({ sentAt: T0 + 2000, retryAfterInMs: 1000 }, T0 + 2100);
+    const corrected = pacer.tokensAt(T0 + 5000);
+    pacer.answered(voided, T0 + 5000);
+    assert.equal(pacer.tokensAt(T0 + 5000), corrected);
+  });
+
   it('when sends are paused (a 5xx), then nothing goes before the pause ends but the bucket keeps its tokens', function () {
     const pacer = new Pacer(GRAPH_WRITES, T0);
     const before = pacer.reserve(20, T0);
     pacer.pause(T0 + 1000);
     assert.equal(pacer.isCurrent(before), false);
     assert.equal(pacer.reserve(20, T0).sendAt, T0 + 1000);
-    assert.equal(pacer.reserve(20, T0).sendAt, T0 + 1000, 'the bucket still holds 2,960 tokens');
+    assert.equal(pacer.reserve(20, T0).sendAt, T0 + 1000, 'the bucket still holds 2,930 tokens');
     const current = pacer.reserve(20, T0);
     pacer.pause(T0 + 500);
     assert.equal(pacer.isCurrent(current), true, 'a shorter pause changes nothing');
@@ -134,7 +156,8 @@ describe('pacing sends to a documented rate limit', function () {
   it('when a reservation is larger than the bucket, or the quota is nonsense, then it is clamped or refused', function () {
     const tiny = new Pacer({ requests: 10, windowInMs: 1000 }, T0);
     assert.equal(tiny.reserve(20, T0).sendAt, T0, 'at most a bucket at a time');
-    assert.equal(tiny.reserve(10, T0).sendAt, T0 + 1000);
+    assert.equal(tiny.capacity, 9);
+    assert.equal(tiny.reserve(10, T0).sendAt, T0 + 900);
     assert.throws(() => new Pacer({ requests: 0, windowInMs: 1000 }, T0), RangeError);
     assert.throws(() => new Pacer({ requests: 10, windowInMs: 0 }, T0), RangeError);
     assert.throws(() => new Pacer({ requests: Number.NaN, windowInMs: 10 }, T0), RangeError);

@@ -57,7 +57,7 @@ import {
 import type { PersonRef } from '../../domain/people';
 import type { RevocationFailureCode } from '../../domain/problems';
 import { deadlineIn, monotonicNow, msUntil, type Clock, type Deadline } from '../../domain/clock';
-import type { Pacer, RateQuota } from '../../domain/pacing';
+import type { Pacer, RateQuota, Reservation } from '../../domain/pacing';
 import { BULK_PAGE_SIZE, PagesLost, RunPages } from './bulkRunPages';
 
 /** How an execution ended. */
@@ -260,30 +260,31 @@ export class BulkExecution {
       while (this.maySend() && next < chunks.length) {
         const part = chunks[next]!;
         next += 1;
-        await this.paced(part.length);
-        if (!this.maySend()) return;
-        await this.sendBatch(part);
+        const reservation = await this.paced(part.length);
+        if (!reservation || !this.maySend()) return;
+        await this.sendBatch(part, reservation);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.settings.maxInFlight, chunks.length)) }, worker));
   }
 
-  /** Waits until the pacer lets `tokens` requests go (again after a correction voided the reservation). */
-  private async paced(tokens: number): Promise<void> {
+  /** Waits until the pacer lets `tokens` requests go (again after a correction voided the reservation); undefined when stopping. */
+  private async paced(tokens: number): Promise<Reservation | undefined> {
     const pacer = this.deps.pacer;
     while (!this.halt) {
       const reservation = pacer.reserve(tokens, monotonicNow());
-      const waitInMs = reservation.sendAt - monotonicNow();
-      if (waitInMs > 0) {
+      // A timer may fire early (Node measures it from the event loop's cached time), so wait until the time has really come.
+      for (let waitInMs = reservation.sendAt - monotonicNow(); waitInMs > 0 && !this.halt; waitInMs = reservation.sendAt - monotonicNow()) {
         // A long wait (a large Retry-After) must not let the lease run out meanwhile.
         if (waitInMs > this.deps.settings.leaseInMs / 3) await this.keepLease(waitInMs);
         await this.sleep(waitInMs);
       }
-      if (pacer.isCurrent(reservation)) return;
+      if (pacer.isCurrent(reservation)) return reservation;
     }
+    return undefined;
   }
 
-  private async sendBatch(ids: readonly string[]): Promise<void> {
+  private async sendBatch(ids: readonly string[], reservation: Reservation): Promise<void> {
     const { settings } = this.deps;
     await this.keepLease(0);
     if (!this.maySend()) return;
@@ -310,6 +311,7 @@ export class BulkExecution {
     const answer = await this.directory.revokeMany(sending, {
       deadline: Math.min(deadlineIn(settings.batchBudgetInMs), this.leaseDeadline),
     });
+    this.deps.pacer.answered(reservation, monotonicNow());
     const results: ItemResult[] = [];
     let throttledForInSeconds: number | undefined;
     let unavailable = false;
@@ -540,15 +542,18 @@ export class BulkExecution {
     }
   }
 
+  /** Waits `ms`, or less if the execution is told to stop. */
   private sleep(ms: number): Promise<void> {
-    if (this.stopSignal.signal.aborted) return Promise.resolve();
+    const signal = this.stopSignal.signal;
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, Math.max(0, ms));
       function done(): void {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
-      this.stopSignal.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
