@@ -169,6 +169,12 @@ export type ItemResult =
 export const BULK_BATCH_SIZE = 20;
 
 /**
+ * The most users one run may hold (BULK_MAX_TARGETS may lower it): a whole department. At Graph's
+ * write quota 10,000 revokes take about 6 minutes (docs/bulk-pacing.md).
+ */
+export const MAX_BULK_TARGETS = 10_000;
+
+/**
  * A new pending run for `targets` (duplicates by id dropped, order kept), expiring `ttlInMs`
  * after `now` unless started. Throws RangeError only for an invalid `now` (a programming error).
  */

@@ -36,6 +36,7 @@ import {
   claimExecution,
   createBulkRun,
   expireBulkIfDue,
+  MAX_BULK_TARGETS,
   summarize,
   type BulkRun,
   type BulkSource,
@@ -118,8 +119,7 @@ export interface BulkRevocationServiceOptions {
   readonly newId?: () => string;
 }
 
-/** The largest run allowed (BULK_MAX_TARGETS may lower it), and its default. */
-export const MAX_BULK_TARGETS = 10_000;
+/** The largest run by default: the most allowed (MAX_BULK_TARGETS, src/domain/bulkRun.ts). */
 export const DEFAULT_MAX_TARGETS = MAX_BULK_TARGETS;
 
 /**
