@@ -21,7 +21,9 @@
  * - A 429 for a request sent after the previous correction took effect means the model is still
  *   too generous (another client of the same app, another instance, a lower limit): the rate drops
  *   by a quarter (to at most a sixteenth of the documented one). After a whole window with no
- *   throttling it climbs back by a third at a time, up to the documented rate, never beyond.
+ *   throttling it climbs back by a sixteenth of the documented rate, and so on each window, up to
+ *   the documented rate, never beyond: slowly, so a limit lower than documented is probed once in
+ *   a few windows rather than hit in every one.
  *
  * Pure: no clock is read here; every call takes `now`, a point on the monotonic clock
  * (src/domain/clock.ts), so tests drive it with plain numbers.
@@ -53,6 +55,8 @@ const HEADROOM = 0.01;
 /** The lowest rate corrections go down to, as a share of the documented one. */
 const FLOOR = 1 / 16;
 const DECREASE = 3 / 4;
+/** What a window without throttling gives back, as a share of the documented rate. */
+const RECOVERY = 1 / 16;
 
 export class Pacer {
   /** Tokens in a full bucket: the quota's requests, less the headroom (at least one). */
@@ -90,7 +94,7 @@ export class Pacer {
     const n = this.clamp(tokens);
     let sendAt = Math.max(now, this.notBefore, this.fullAt - (this.capacity - n) / this.rate);
     if (this.rate < this.documentedRate && sendAt - this.steadySince >= this.windowInMs) {
-      this.setRate(Math.min(this.documentedRate, this.rate / DECREASE), sendAt);
+      this.setRate(Math.min(this.documentedRate, this.rate + this.documentedRate * RECOVERY), sendAt);
       this.steadySince = sendAt;
       sendAt = Math.max(now, this.notBefore, this.fullAt - (this.capacity - n) / this.rate);
     }

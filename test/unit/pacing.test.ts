@@ -102,7 +102,7 @@ describe('pacing sends to a documented rate limit', function () {
     for (let i = 1; i < rates.length; i += 1) assert.ok(rates[i]! <= rates[i - 1]!);
   });
 
-  it('when a whole window passes without a 429, then the rate climbs back by a third at a time, never above the documented one', function () {
+  it('when a whole window passes without a 429, then the rate climbs back by a sixteenth of the documented one at a time, never above it', function () {
     const pacer = new Pacer(GRAPH_WRITES, T0);
     pacer.throttled({ sentAt: T0, retryAfterInMs: 0 }, T0);
     const { sendAt } = pacer.reserve(20, T0);
@@ -112,12 +112,12 @@ describe('pacing sends to a documented rate limit', function () {
     assert.equal(pacer.requestsPerSecond, 11.25);
     let now = again;
     const seen: number[] = [];
-    for (let window = 1; window <= 4; window += 1) {
-      now += 150_000;
-      pacer.reserve(20, now);
+    for (let reservations = 1; reservations <= 10; reservations += 1) {
+      const { sendAt: at } = pacer.reserve(20, now);
       seen.push(Number(pacer.requestsPerSecond.toFixed(4)));
+      now = at + 150_001;
     }
-    assert.deepEqual(seen, [15, 20, 20, 20]);
+    assert.deepEqual(seen, [11.25, 12.5, 13.75, 15, 16.25, 17.5, 18.75, 20, 20, 20], 'one step per window without a 429');
   });
 
   it('when an answer comes back for a send from a full bucket, then the refill Graph could not hold while it travelled is taken off', function () {

@@ -240,6 +240,11 @@ export class BulkRevocationService {
     return stored ? expireBulkIfDue(stored.value, this.now()) : undefined;
   }
 
+  /** The rate this instance paces a tenant's revokes at now, in requests per second (below the quota's after throttling); undefined before its first run. */
+  writeRate(tenantId: string): number | undefined {
+    return this.pacers.get(tenantId.toLowerCase())?.requestsPerSecond;
+  }
+
   /** How long a run executing here still needs at the pace Graph allows (undefined: not executing here, or nothing left to send). */
   timeLeftInMs(runId: string): number | undefined {
     return this.executions.get(runId)?.execution.timeLeftInMs();
