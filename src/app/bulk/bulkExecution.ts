@@ -42,7 +42,6 @@ import {
   finishIfDone,
   holdsExecution,
   markStopped,
-  progressOf,
   releaseExecution,
   renewLease,
   reportOf,
@@ -139,6 +138,8 @@ export class BulkExecution {
   /** The items' current states, in the run's order (what the pages hold once stored). */
   private items: BulkItem[];
   private readonly positions = new Map<string, number>();
+  /** How many items are in each status (kept as items change, so progress is not a walk over every item). */
+  private readonly tally: Record<BulkItem['status'], number> = { pending: 0, sent: 0, revoked: 0, failed: 0 };
   private pages: RunPages | undefined;
   private baseWriting: Promise<unknown> = Promise.resolve();
   private renewing: Promise<unknown> | undefined;
@@ -163,6 +164,7 @@ export class BulkExecution {
     this.base = claimed;
     this.items = claimed.value.items.slice();
     this.items.forEach((item, index) => this.positions.set(item.id, index));
+    this.recount();
     this.actor = claimed.value.decidedBy ?? claimed.value.requester;
   }
 
@@ -178,8 +180,7 @@ export class BulkExecution {
   /** How long the users not yet sent need at the pace Graph allows; undefined when none are left or it is stopping. */
   timeLeftInMs(): number | undefined {
     if (this.halt || this.base.value.state !== 'running') return undefined;
-    let pending = 0;
-    for (const item of this.items) if (item.status === 'pending') pending += 1;
+    const pending = this.tally.pending;
     return pending === 0 ? undefined : this.deps.pacer.msToSend(pending, monotonicNow());
   }
 
@@ -230,6 +231,19 @@ export class BulkExecution {
     await this.renew(0, (run) => ({ ...run, ledger: run.ledger ?? ledger }));
     this.pages = new RunPages(this.deps.store, this.base.value, this.executionId, this.deps.retention);
     this.items = await this.pages.adopt();
+    this.recount();
+  }
+
+  /** Replaces an item (same position), keeping the tally. */
+  private put(index: number, item: BulkItem): void {
+    this.tally[this.items[index]!.status] -= 1;
+    this.tally[item.status] += 1;
+    this.items[index] = item;
+  }
+
+  private recount(): void {
+    for (const status of Object.keys(this.tally) as BulkItem['status'][]) this.tally[status] = 0;
+    for (const item of this.items) this.tally[item.status] += 1;
   }
 
   private ofStatus(status: BulkItem['status']): BulkItem[] {
@@ -297,7 +311,7 @@ export class BulkExecution {
       const item = this.items[index]!;
       const sent = sendItem(item, now);
       if (sent === item) continue;
-      this.items[index] = sent;
+      this.put(index, sent);
       sending.push(id);
       changed.push(index);
     }
@@ -417,7 +431,7 @@ export class BulkExecution {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.settings.maxInFlight, items.length)) }, worker));
     await this.record(results);
-    if (!this.halt && this.ofStatus('sent').length > 0 && results.length < items.length) await this.sleep(1000);
+    if (!this.halt && this.tally.sent > 0 && results.length < items.length) await this.sleep(1000);
   }
 
   /** Stores results, then audits the settled ones and tells the observer. */
@@ -432,7 +446,7 @@ export class BulkExecution {
       const item = this.items[index]!;
       const after = settleItem(item, result, now, this.deps.settings.maxAttempts);
       if (after === item) continue;
-      this.items[index] = after;
+      this.put(index, after);
       changed.push(index);
       if (after.status === 'revoked' || after.status === 'failed') settled.push(after);
     }
@@ -476,7 +490,8 @@ export class BulkExecution {
     const onProgress = this.observer.onProgress;
     if (!onProgress) return;
     const run = this.view();
-    const progress = progressOf(run);
+    const { revoked: done, failed } = this.tally;
+    const progress: BulkProgress = { done, failed, remaining: this.items.length - done - failed };
     const timeLeft = this.timeLeftInMs();
     this.progressChain = this.progressChain
       .then(() => onProgress.call(this.observer, progress, run, timeLeft))
