@@ -38,6 +38,7 @@ import path from 'node:path';
 import { AuditTrail } from '../src/app/auditTrail';
 import { BulkRevocationService, GRAPH_WRITE_QUOTA } from '../src/app/bulk/bulkRevocationService';
 import type { BulkDirectoryGateway } from '../src/app/ports/directory';
+import type { StateStore } from '../src/app/ports/stateStore';
 import { EmulatedCloud } from '../emulator/cloud';
 import { addBulkPopulation, seedDirectory, type DirectoryUser } from '../emulator/directory';
 import { GRAPH_ROUTES, type ThrottlingOptions } from '../emulator/graph';
@@ -69,6 +70,36 @@ function countFetches(host: string): { readonly count: () => number; readonly re
     return original(input, init);
   };
   return { count: () => count, restore: () => void (globalThis.fetch = original) };
+}
+
+/** Counts the state store's writes per namespace, with the size of what each wrote (JSON). */
+function countWrites(store: StateStore): {
+  readonly store: StateStore;
+  readonly summary: () => string;
+} {
+  const seen = new Map<string, { writes: number; bytes: number; largest: number }>();
+  const note = (namespace: string, value: unknown): void => {
+    const bytes = Buffer.byteLength(JSON.stringify(value));
+    const entry = seen.get(namespace) ?? { writes: 0, bytes: 0, largest: 0 };
+    seen.set(namespace, { writes: entry.writes + 1, bytes: entry.bytes + bytes, largest: Math.max(entry.largest, bytes) });
+  };
+  const counted: StateStore = {
+    get: (namespace, key) => store.get(namespace, key),
+    create: (namespace, key, value, options) => (note(namespace, value), store.create(namespace, key, value, options)),
+    replace: (namespace, key, value, etag, options) => (note(namespace, value), store.replace(namespace, key, value, etag, options)),
+    delete: (namespace, key, etag) => store.delete(namespace, key, etag),
+    list: (namespace, options) => store.list(namespace, options),
+    check: () => store.check(),
+    close: () => store.close(),
+  };
+  const size = (bytes: number): string => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} KB`);
+  return {
+    store: counted,
+    summary: () =>
+      [...seen]
+        .map(([namespace, e]) => `${namespace} ${e.writes} (average ${size(e.bytes / e.writes)}, largest ${size(e.largest)})`)
+        .join(', '),
+  };
 }
 
 function seconds(ms: number): string {
@@ -244,8 +275,9 @@ async function atTheLimit(ca: PemPair): Promise<Check[]> {
   const [directory] = env.gateways as [BulkDirectoryGateway];
   try {
     const writeQuota = { requests: GRAPH_WRITE_QUOTA.requests, windowInMs: GRAPH_WRITE_QUOTA.windowInMs / TIME_SCALE };
+    const writes = countWrites(env.storage.state);
     const service = new BulkRevocationService({
-      store: env.storage.state,
+      store: writes.store,
       audit: env.audit,
       requestTtlInMs: 15 * 60_000,
       maxTargets: LARGE_USERS,
@@ -258,6 +290,7 @@ async function atTheLimit(ca: PemPair): Promise<Check[]> {
     if (prepared.kind !== 'prepared') throw new Error(`prepare: ${prepared.kind}`);
     const prepareMs = performance.now() - start;
 
+    const writesAtPrepare = writes.summary();
     const logBefore = cloud.graph.server.calls.length;
     const requestsBefore = fetches.count();
     let progressEvents = 0;
@@ -294,7 +327,7 @@ async function atTheLimit(ca: PemPair): Promise<Check[]> {
         `${writeQuota.requests} per ${seconds(writeQuota.windowInMs)} = ${(ratePerMs * 1000).toFixed(0)} revokes/s after a full bucket of ${writeQuota.requests}; no injected latency`,
     );
     console.log(`engine settings: ${JSON.stringify(service.settings)}`);
-    console.log(`prepare (not timed below): ${seconds(prepareMs)}`);
+    console.log(`prepare (not timed below): ${seconds(prepareMs)}; state written: ${writesAtPrepare}`);
     console.log(
       `engine: ${seconds(wallMs)} wall; limit-bound minimum ${seconds(boundMs)} ((users − bucket) ÷ rate), ${seconds(allMs)} (users ÷ rate); ` +
         `${ratio.toFixed(3)}× the limit-bound minimum`,
@@ -306,6 +339,7 @@ async function atTheLimit(ca: PemPair): Promise<Check[]> {
     console.log(
       `report ${JSON.stringify({ done: outcome.report.done, failed: outcome.report.failed, remaining: outcome.report.remaining })}; ${once}/${LARGE_USERS} users revoked exactly once; ${progressEvents} progress events`,
     );
+    console.log(`state written, prepare and run: ${writes.summary()}`);
     console.log(
       `time left on the card, as estimated: ${estimates.map((e) => `${seconds(e.at)} → ${e.timeLeftInMs === undefined ? '—' : seconds(e.timeLeftInMs)}`).join(', ')}`,
     );

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditTrail } from '../../src/app/auditTrail';
-import { BulkRevocationService, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
+import { BulkRevocationService, type BulkRevocationServiceOptions } from '../../src/app/bulk/bulkRevocationService';
 import { loadBulkRun } from '../../src/app/bulk/bulkRunPages';
 import type { BulkDirectoryGateway } from '../../src/app/ports/directory';
 import type { Config } from '../../src/config/config';
