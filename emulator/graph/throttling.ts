@@ -1,5 +1,5 @@
 /**
- * Graph's throttling, as the emulated Graph enforces it (issue 14). Every request — a direct one
+ * Graph's throttling, as the emulated Graph enforces it. Every request — a direct one
  * or a step inside $batch, which Graph evaluates "individually against throttling limits"
  * (https://learn.microsoft.com/graph/json-batching) — is charged one token against each quota of
  * its operation's row in the permission table (../permissions.ts) that counts requests: all of

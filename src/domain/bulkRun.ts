@@ -67,7 +67,7 @@ export interface BulkItem {
 }
 
 /**
- * Where a running run's item states are kept (issue 14): in pages of `pageSize` items, each its own
+ * Where a running run's item states are kept: in pages of `pageSize` items, each its own
  * stored document, so a batch's result is a write of one page, not of the whole run
  * (src/app/bulk/bulkRunPages.ts). While a run has a ledger its pages are the truth and the run's
  * own `items` are as of the last time an execution folded the pages in; pages of another ledger

@@ -1,5 +1,5 @@
 /**
- * Pacing requests to a documented rate limit (issue 14): a token bucket as large as the limit,
+ * Pacing requests to a documented rate limit: a token bucket as large as the limit,
  * refilled continuously at limit ÷ window, the shape Microsoft Graph gives its own identity
  * throttling ("a token bucket algorithm": https://learn.microsoft.com/graph/throttling-limits).
  * For Graph's identity writes that is 3,000 requests per 150 s per app and tenant: a full bucket

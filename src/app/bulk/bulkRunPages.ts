@@ -1,5 +1,5 @@
 /**
- * A running bulk run's item states, stored in pages (issue 14). A run of 10,000 users is about
+ * A running bulk run's item states, stored in pages. A run of 10,000 users is about
  * 2.6 MB of JSON; rewriting it for every batch of 20 made each batch result cost one whole-run
  * serialisation (tens of milliseconds, on the event loop). The run's document (NAMESPACE.bulkRuns)
  * keeps its states, approval, lease and a fold of the items; while it has a ledger
