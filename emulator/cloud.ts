@@ -7,7 +7,7 @@ import { CloudClock } from './clock';
 import { writeFileSync } from 'node:fs';
 import { Directory, seedDirectory } from './directory';
 import { EmulatedEntra, type AppRegistration } from './entra';
-import { EmulatedGraph } from './graph';
+import { EmulatedGraph, type ThrottlingOptions } from './graph';
 import { EmulatedTeams } from './teams';
 import { EmulatedTokenService } from './tokenService';
 import { createCertificateAuthority, issueServerCertificate, type PemPair } from './tls';
@@ -32,6 +32,8 @@ export interface EmulatedCloudOptions {
   readonly clock?: CloudClock;
   /** How long Entra's tokens live (default one hour). Tests that move the clock far make them live longer. */
   readonly tokenLifetimeInSeconds?: number;
+  /** Graph's throttling: Microsoft's quotas by default, faster windows (`{ timeScale }`), or `false` for none. */
+  readonly graphThrottling?: ThrottlingOptions | false;
 }
 
 export class EmulatedCloud {
@@ -84,7 +86,13 @@ export class EmulatedCloud {
     const entra = await EmulatedEntra.start({ tls, directory, apps: [app], tokenLifetimeInSeconds: options.tokenLifetimeInSeconds });
     const started: { stop(): Promise<void> }[] = [entra];
     try {
-      const graph = await EmulatedGraph.start({ tls, directory, tokenKeys: entra.keys, now: () => clock.now() });
+      const graph = await EmulatedGraph.start({
+        tls,
+        directory,
+        tokenKeys: entra.keys,
+        throttling: options.graphThrottling,
+        now: () => clock.now(),
+      });
       started.push(graph);
       const tokenService = await EmulatedTokenService.start({
         tls,
