@@ -40,6 +40,7 @@ import { FileAuditSetAside, openStorage, type OpenedStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
 import { systemClock, type Clock } from './domain/clock';
 import { ScheduleService } from './app/schedule/scheduleService';
+import { scheduleApprovals } from './app/schedule/scheduleApprovals';
 import { SavedSelections } from './app/selection/savedSelections';
 import { SchedulerLoop } from './bot/schedule/scheduler';
 
@@ -223,6 +224,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     audit,
     clock,
     proposalTtlInMs: config.requestTtlInMs,
+    approvalRequired: fourEyes,
     onError: reportError,
   });
   const bot = new RevokerBot({
@@ -270,6 +272,13 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
             { store: storage.state, audit, clock, approvalTtlInMs: config.approvalTtlInMs, onError: reportError },
           ),
           bulk: new ApprovalWorkflow(bulkApprovals(bulkService), {
+            store: storage.state,
+            audit,
+            clock,
+            approvalTtlInMs: config.approvalTtlInMs,
+            onError: reportError,
+          }),
+          schedules: new ApprovalWorkflow(scheduleApprovals(schedules), {
             store: storage.state,
             audit,
             clock,

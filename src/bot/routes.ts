@@ -6,7 +6,17 @@
  */
 import type { Verb } from '../cards/verbs';
 import type { Command } from '../domain/command';
-import { approveBulk, approveRequest, rejectBulk, rejectRequest, submitBulk, submitRequest } from './approval/handlers';
+import {
+  approveBulk,
+  approveRequest,
+  approveSchedule,
+  rejectBulk,
+  rejectRequest,
+  rejectSchedule,
+  submitBulk,
+  submitRequest,
+  submitSchedule,
+} from './approval/handlers';
 import { audit } from './audit/audit';
 import { cancel as cancelRun } from './bulk/cancel';
 import { prepare } from './bulk/prepare';
@@ -96,6 +106,9 @@ export const VERB_ROUTES: Readonly<Record<Verb, CardHandler>> = {
   'schedule.arm': armSchedule,
   'schedule.run': runDue,
   'schedule.cancel': cancelScheduleClick,
+  'schedule.request': submitSchedule,
+  'schedule.approve': approveSchedule,
+  'schedule.reject': rejectSchedule,
 };
 
 /** The sign-in protocol's invokes. */

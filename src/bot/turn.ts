@@ -22,6 +22,8 @@ import type { BulkRun } from '../domain/bulkRun';
 import type { Clock } from '../domain/clock';
 import type { Command } from '../domain/command';
 import type { RevocationRequest } from '../domain/revocationRequest';
+import type { ScheduledRevocation } from '../domain/schedule';
+import type { PersonRef } from '../domain/people';
 import type { DelegatedSession } from '../identity/delegatedSessions';
 import type { Logger } from '../observability/logger';
 import type { AuditCommandHandler } from './audit/auditCommand';
@@ -36,6 +38,8 @@ export interface Approvals {
   readonly channel: SecurityChannel;
   readonly requests: ApprovalWorkflow<RevocationRequest, Acting, never>;
   readonly bulk: ApprovalWorkflow<BulkRun, BulkApproverActing, Promise<ExecutionOutcome>>;
+  /** Scheduled revocations: an approval arms one. */
+  readonly schedules: ApprovalWorkflow<ScheduledRevocation, { readonly person: PersonRef }, never>;
 }
 
 /** Bulk runs (groups, departments). */

@@ -40,6 +40,9 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.scheduleArm]: [SUBJECT_ID_KEY],
   [VERB.scheduleRun]: [SUBJECT_ID_KEY, 'occurrence'],
   [VERB.scheduleCancel]: [SUBJECT_ID_KEY],
+  [VERB.scheduleRequest]: [SUBJECT_ID_KEY],
+  [VERB.scheduleApprove]: [SUBJECT_ID_KEY],
+  [VERB.scheduleReject]: [SUBJECT_ID_KEY],
 };
 
 /** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */

@@ -18,6 +18,8 @@ export interface ScheduleCardData {
   footnote: string;
   scheduleId: string;
   canArm: boolean;
+  canRequest: boolean;
+  canApprove: boolean;
   canRun: boolean;
   runTitle: string;
   occurrence: string;
@@ -51,6 +53,8 @@ export function scheduleCardData(view: ScheduleView): ScheduleCardData {
     ),
     scheduleId: view.scheduleId ?? '',
     canArm: view.actions?.arm === true,
+    canRequest: view.actions?.request === true,
+    canApprove: view.actions?.approve === true,
     canRun: view.actions?.run !== undefined,
     runTitle: plainText(view.actions?.run?.title ?? ''),
     occurrence: String(view.actions?.run?.occurrence ?? ''),

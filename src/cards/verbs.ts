@@ -32,6 +32,10 @@ export const VERB = {
   scheduleArm: 'schedule.arm',
   scheduleRun: 'schedule.run',
   scheduleCancel: 'schedule.cancel',
+  /** Four eyes: the author asks for approval; an approver approves (arms) or rejects. */
+  scheduleRequest: 'schedule.request',
+  scheduleApprove: 'schedule.approve',
+  scheduleReject: 'schedule.reject',
 } as const;
 
 /** One of the verbs in {@link VERB}. */

@@ -206,7 +206,7 @@ export interface ScheduleView {
   items?: readonly { id: string; text: string }[];
   status?: string;
   scheduleId?: string;
-  actions?: { arm?: boolean; run?: { occurrence: number; title: string }; cancel?: string };
+  actions?: { arm?: boolean; request?: boolean; approve?: boolean; run?: { occurrence: number; title: string }; cancel?: string };
 }
 
 /** A bulk run (a group or a department): confirmation, approval, progress and final report in one card. */

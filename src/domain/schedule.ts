@@ -3,14 +3,16 @@
  * approved it — and never a credential. At the due time the bot posts a due card; the first
  * person who clicks it acts with their own delegated token. These are the rules of its life:
  *
- *   proposed ──arm──▶ armed ──due (lease)──▶ armed + occurrence posted ──click──▶ taken ──▶ result
- *       │                │                                                         (one-off: finished)
- *       └─(expires)      └──cancel──▶ cancelled
+ *   pending ──arm──▶ armed ──due (lease)──▶ armed + occurrence posted ──click──▶ taken ──▶ result
+ *      │   (four eyes:        │                                                    (one-off: finished)
+ *      │    submit → awaitingApproval → approve = arm, by the approver; or rejected / expired)
+ *      └─(expires)            └──cancel──▶ cancelled
  *
  * Exactly once across restarts and instances: posting a due occurrence is claimed with a lease
  * in the same compare-and-set write as the schedule, and a click takes the occurrence with a
  * compare-and-set too, so two clicks give one revoke.
  */
+import type { ApprovableKind, Approval } from './approval';
 import type { PersonRef } from './people';
 import { sameId } from './people';
 import { err, ok, type Result } from './result';
@@ -30,7 +32,8 @@ export type ScheduleTarget =
 /** The steps a schedule runs. Revoking sessions only, for now: the other containment steps are ticked on a live card. */
 export type ScheduleStep = 'revokeSessions';
 
-export type ScheduleState = 'proposed' | 'armed' | 'cancelled' | 'finished';
+/** `pending`, `awaitingApproval`, `rejected` and `expired` are the approval workflow's (src/domain/approval.ts). */
+export type ScheduleState = 'pending' | 'awaitingApproval' | 'rejected' | 'expired' | 'armed' | 'cancelled' | 'finished';
 
 /** Where a due card was posted (for updating everyone's copy). */
 export interface DueCardPlace {
@@ -72,6 +75,8 @@ export interface ScheduledRevocation {
   /** The IANA zone the time was typed in. */
   readonly zone: string;
   readonly armedBy: PersonRef;
+  /** The same person, as the approval workflow names them. */
+  readonly requester: PersonRef;
   readonly createdAt: string;
   readonly armedAt?: string;
   /** Four eyes: who approved it (not the armer). */
@@ -79,8 +84,12 @@ export interface ScheduledRevocation {
   readonly state: ScheduleState;
   /** The next due time (UTC); absent once nothing more is due. */
   readonly nextDueAt?: string;
-  /** A proposal nobody armed is gone after this. */
-  readonly proposalExpiresAt?: string;
+  /** A proposal nobody armed (or approved) is expired after this. */
+  readonly expiresAt: string;
+  /** Four eyes: the approval part (src/domain/approval.ts). */
+  approval?: Approval;
+  decidedBy?: PersonRef;
+  decidedAt?: string;
   /** Held by the instance posting or reminding, until `until`. */
   readonly lease?: { readonly holder: string; readonly until: string };
   /** The latest posted due time. */
@@ -103,7 +112,8 @@ export type ScheduleProblem =
   | 'stale_card'
   | 'taken'
   | 'done'
-  | 'too_many';
+  | 'too_many'
+  | 'approval_required';
 
 /** A new proposal, shown back to its author before it is armed. */
 export function proposeSchedule(input: {
@@ -124,10 +134,11 @@ export function proposeSchedule(input: {
     when: input.when,
     zone: input.zone,
     armedBy: input.armedBy,
+    requester: input.armedBy,
     createdAt: input.now.toISOString(),
-    state: 'proposed',
+    state: 'pending',
     nextDueAt: input.firstDueAt.toISOString(),
-    proposalExpiresAt: new Date(input.now.getTime() + input.ttlInMs).toISOString(),
+    expiresAt: new Date(input.now.getTime() + input.ttlInMs).toISOString(),
   };
 }
 
@@ -149,19 +160,51 @@ export function armSchedule(
 ): Result<ScheduledRevocation, ScheduleProblem> {
   const owner = ownerProblem(schedule, person);
   if (owner) return err(owner);
+  return begin(schedule, now, approvedBy);
+}
+
+/** The arming itself: from a pending proposal (its author) or one awaiting approval (an approver). */
+function begin(schedule: ScheduledRevocation, now: Date, approvedBy?: PersonRef): Result<ScheduledRevocation, ScheduleProblem> {
   if (schedule.state === 'armed') return err('already_armed');
-  if (schedule.state !== 'proposed') return err(schedule.state === 'cancelled' ? 'cancelled' : 'finished');
-  if (schedule.proposalExpiresAt && now.getTime() >= Date.parse(schedule.proposalExpiresAt)) return err('expired');
+  if (schedule.state !== 'pending' && schedule.state !== 'awaitingApproval')
+    return err(schedule.state === 'cancelled' ? 'cancelled' : schedule.state === 'finished' ? 'finished' : 'expired');
+  if (now.getTime() >= Date.parse(schedule.expiresAt)) return err('expired');
   const next = nextDue(schedule.when, schedule.zone, new Date(now.getTime() - 1));
   if (!next) return err('expired');
-  const { proposalExpiresAt: _expiry, ...rest } = schedule;
   return ok({
-    ...rest,
+    ...schedule,
     state: 'armed',
     armedAt: now.toISOString(),
     nextDueAt: next.toISOString(),
     ...(approvedBy ? { approvedBy } : {}),
   });
+}
+
+/**
+ * Schedules as a subject of the one approval workflow: approving arms it, with the approver
+ * recorded as `approvedBy` (the approval covers the schedule; each due card is still acted on
+ * with the clicker's own token). Arming needs no Graph call.
+ */
+export const SCHEDULE_APPROVALS: ApprovableKind<ScheduledRevocation> = {
+  isExecuting: (schedule) => schedule.state === 'armed' || schedule.state === 'finished',
+  begin(schedule, approver, now) {
+    const armed = begin(schedule, now, approver);
+    if (armed.ok) return ok({ ...armed.value, decidedBy: approver, decidedAt: now.toISOString() });
+    return err(
+      armed.error === 'already_armed' || armed.error === 'finished'
+        ? 'already_decided'
+        : armed.error === 'expired'
+          ? 'expired'
+          : 'already_decided',
+    );
+  },
+};
+
+/** A proposal or a request for approval past its time is expired. */
+export function expireScheduleIfDue(schedule: ScheduledRevocation, now: Date): ScheduledRevocation {
+  if ((schedule.state === 'pending' || schedule.state === 'awaitingApproval') && now.getTime() >= Date.parse(schedule.expiresAt))
+    return { ...schedule, state: 'expired' };
+  return schedule;
 }
 
 /** Cancels a proposal or an armed schedule: its author only. */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { DirectoryUser } from '../../emulator/directory';
 import { GRAPH_ROUTES } from '../../emulator/graph';
-import type { Conversation, PostedMessage } from '../../emulator/teams';
+import type { Conversation, PostedMessage, Team } from '../../emulator/teams';
 import type { AuditRecord } from '../../src/app/ports/auditLog';
 import { wallTimeOf } from '../../src/domain/zonedTime';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
@@ -261,5 +261,85 @@ describe('scheduled revocations, end to end', function () {
     const [due] = await waitForDueCards(e2e, chat, 1);
     assert.match(textOf(due?.card), /It is 09:00: revoke Adele Vance now\?/);
     assert.match(textOf(due?.card), /Sunday 28 March 2027, 09:00 Europe\/Berlin \(07:00 UTC\)/);
+  });
+});
+
+describe('scheduled revocations with four eyes, end to end', function () {
+  this.timeout(90_000);
+  let e2e: E2E;
+  let channel: Conversation;
+  let team: Team;
+
+  before(async function () {
+    e2e = await startE2E({
+      env: { SCHEDULE_POLL_SECONDS: '0.1' },
+      tokenLifetimeInSeconds: 200 * 24 * 3600,
+      prepare: (cloud) => {
+        const d = cloud.directory;
+        team = cloud.teams.team('Security Operations', [d.user('priya'), d.user('paul'), d.user('uma')], { botInstalled: false });
+        channel = team.channel('Revocation approvals');
+        return { SECURITY_CHANNEL_ID: channel.id };
+      },
+    });
+    await e2e.cloud.teams.installBot(team, e2e.cloud.directory.user('priya'));
+  });
+
+  after(async function () {
+    await e2e?.stop();
+  });
+
+  it('when a schedule is set up, then only another person’s approval arms it, and its due card goes to the channel and the author, where the first click Entra allows revokes, and both copies say so', async function () {
+    const { teams, directory } = e2e.cloud;
+    const uma = directory.user('uma');
+    const priya = directory.user('priya');
+    const adele = directory.user('adele');
+    const chat = teams.personalChat(uma);
+    const when = onText(e2e, 2 * 60 * MINUTE);
+    const proposal = await sendForCard(teams, uma, chat, `revoke ${adele.userPrincipalName} ${when.text}`);
+    assert.doesNotMatch(textOf(proposal.card), /Arm schedule/, 'the author cannot arm it alone');
+    const id = scheduleIdOf(proposal.card);
+    const asked = await teams.click(uma, proposal, 'Request approval');
+    assert.match(textOf(asked.card), /Waiting for an approver/, textOf(asked));
+    const approval = await teams.waitForMessage(
+      channel,
+      (m) => m.fromBot && textOf(m.card).includes('Approval needed: scheduled revocation'),
+    );
+
+    const self = await teams.click(uma, approval, 'Approve and arm', { signIn: true });
+    assert.doesNotMatch(textOf(self.card), /Schedule armed/, 'the author may not approve their own schedule');
+    const approved = await teams.click(priya, approval, 'Approve and arm', { signIn: true });
+    assert.match(textOf(approved.card), /Schedule armed/, textOf(approved));
+    assert.match(textOf(approved.card), /Approved by.*Priya/);
+
+    moveTo(e2e, when.dueAt + 10_000);
+    const inChannel = await teams.waitForMessage(
+      channel,
+      (m) => m.fromBot && /It is \d\d:\d\d: revoke Adele Vance now\?/.test(textOf(m.card)),
+      20_000,
+    );
+    const [inChat] = await waitForDueCards(e2e, chat, 1);
+    assert.ok(inChat);
+    const before = successfulRevokes(e2e, adele.id);
+    // Paul (Password Administrator) may not revoke Adele: Entra refuses him, and the card stays open for someone who may.
+    const refused = await teams.click(directory.user('paul'), inChannel, 'Revoke now', { signIn: true });
+    assert.match(textOf(refused.card), /didn’t go through/, textOf(refused));
+    const clicked = await teams.click(priya, inChannel, 'Revoke now', { signIn: true });
+    assert.match(textOf(clicked.card), /Sessions revoked by Priya/, textOf(clicked));
+    assert.equal(successfulRevokes(e2e, adele.id) - before, 1, 'one revoke');
+    await teams.waitForMessage(chat, (m) => m.id === inChat.id && textOf(m.card).includes('Sessions revoked by Priya'), 10_000);
+    const actions = (await trail(e2e, id)).map((r) => r.action);
+    assert.deepEqual(
+      actions.filter((a) => a !== 'request.refused'),
+      [
+        'approval.requested',
+        'approval.approved',
+        'schedule.armed',
+        'schedule.due',
+        'revocation.started',
+        'revocation.failed',
+        'revocation.started',
+        'revocation.succeeded',
+      ],
+    );
   });
 });

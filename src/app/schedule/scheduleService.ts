@@ -59,6 +59,8 @@ export interface ScheduleServiceOptions {
   readonly proposalTtlInMs: number;
   readonly leaseInMs?: number;
   readonly maxArmedPerTenant?: number;
+  /** Four eyes: a schedule is armed only by an approver's approval (scheduleApprovals.ts), never by its author. */
+  readonly approvalRequired?: boolean;
   readonly onError?: ErrorReport;
 }
 
@@ -93,10 +95,10 @@ export class ScheduleService {
   }
 
   /** Stored until long after it could matter: the store drops it then. */
-  private retention(schedule: ScheduledRevocation): Date {
+  retention(schedule: ScheduledRevocation): Date {
     const now = this.now().getTime();
-    if (schedule.state === 'proposed')
-      return new Date(Date.parse(schedule.proposalExpiresAt ?? this.now().toISOString()) + KEPT_AFTER_END_IN_MS);
+    if (schedule.state === 'pending' || schedule.state === 'awaitingApproval')
+      return new Date(Date.parse(schedule.expiresAt) + KEPT_AFTER_END_IN_MS);
     if (schedule.state === 'armed') {
       const next = schedule.nextDueAt ? Date.parse(schedule.nextDueAt) : now;
       return new Date(Math.max(next, now) + KEPT_AFTER_END_IN_MS);
@@ -126,20 +128,27 @@ export class ScheduleService {
     return (await this.options.store.get<ScheduledRevocation>(NAMESPACE.schedules, id))?.value;
   }
 
-  /** Arms a proposal (its author only); recorded in the audit trail before it counts. */
-  async arm(person: PersonRef, id: string, approvedBy?: PersonRef): Promise<ScheduledRevocation | ScheduleRefusal> {
-    const changed = await this.change(id, (s) => armSchedule(s, person, this.now(), approvedBy));
+  /** Arms a proposal (its author only, without four eyes); recorded in the audit trail. */
+  async arm(person: PersonRef, id: string): Promise<ScheduledRevocation | ScheduleRefusal> {
+    if (this.options.approvalRequired) return { kind: 'refused', problem: 'approval_required' };
+    const changed = await this.change(id, (s) => armSchedule(s, person, this.now()));
     if ('kind' in changed) return changed;
+    await this.recordArmed(changed);
+    return changed;
+  }
+
+  /** The audit record of an arming (by its author, or by an approver's approval). */
+  async recordArmed(schedule: ScheduledRevocation): Promise<void> {
+    const by = schedule.approvedBy ?? schedule.armedBy;
     await this.options.audit.after({
-      tenantId: person.tenantId,
+      tenantId: schedule.tenantId,
       action: 'schedule.armed',
       outcome: 'ok',
-      actor: auditActor(person),
-      target: auditTargetOf(changed),
-      requestId: changed.id,
-      detail: `${describeTarget(changed)}, ${describeWhen(changed.when, changed.zone)}; steps: revoke sessions${changed.approvedBy ? `; approved by ${changed.approvedBy.name}` : ''}. No token is stored: whoever clicks the due card acts with their own.`,
+      actor: auditActor(by),
+      target: auditTargetOf(schedule),
+      requestId: schedule.id,
+      detail: `${describeTarget(schedule)}, ${describeWhen(schedule.when, schedule.zone)}; steps: revoke sessions; set up by ${schedule.armedBy.name}${schedule.approvedBy ? `, approved by ${schedule.approvedBy.name}` : ''}. No token is stored: whoever clicks the due card acts with their own.`,
     });
-    return changed;
   }
 
   async cancel(person: PersonRef, id: string): Promise<ScheduledRevocation | ScheduleRefusal> {

@@ -20,7 +20,7 @@ import type { BotServices, CardHandler, CardTurn, Turn } from '../turn';
 import { toPersonRef } from '../turnHelpers';
 import { answerWithinBudget } from '../withinBudget';
 import { rememberRequester, requesterConversation, tellRequester } from './requesterConversations';
-import { bulkSubjects, requestSubjects, type SubjectAtEdge } from './subjects';
+import { bulkSubjects, requestSubjects, scheduleSubjects, type SubjectAtEdge } from './subjects';
 
 type Subjects<T extends Approvable> = SubjectAtEdge<T, { readonly person: PersonRef }, unknown>;
 type Select<T extends Approvable> = (bot: BotServices) => Subjects<T> | undefined;
@@ -39,6 +39,12 @@ export const approveBulk: CardHandler = (turn) => approve(turn, bulkSubjects);
 export const rejectRequest: CardHandler = (turn) => reject(turn, requestSubjects);
 /** `bulk.reject`: the same for a bulk run. */
 export const rejectBulk: CardHandler = (turn) => reject(turn, bulkSubjects);
+/** `schedule.request`: the author of a schedule asks the security channel to approve (arm) it. */
+export const submitSchedule: CardHandler = (turn) => submit(turn, scheduleSubjects);
+/** `schedule.approve`: an approver arms a schedule (no Graph call; each due card is acted on with the clicker's token). */
+export const approveSchedule: CardHandler = (turn) => approve(turn, scheduleSubjects);
+/** `schedule.reject`: an approver rejects a schedule. */
+export const rejectSchedule: CardHandler = (turn) => reject(turn, scheduleSubjects);
 /** The requester withdraws a single request that waits for approval (their `revocation.cancel` on it). */
 export const withdrawRequest: CardHandler = (turn) => withdraw(turn, requestSubjects);
 

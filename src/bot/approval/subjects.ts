@@ -20,7 +20,10 @@ import { explainDirectoryFailure } from '../explain';
 import { reportWhenFinished, runCard, runCardForEveryone, runDecisionText, updateRunCards, watchProgress } from '../bulk/runCards';
 import { requestCard, requestCardForEveryone } from '../revocation/requestCard';
 import type { BotServices, Turn } from '../turn';
-import { actingFor, bulkActingFor } from '../turnHelpers';
+import { actingFor, bulkActingFor, toPersonRef } from '../turnHelpers';
+import { isRequester } from '../../domain/people';
+import type { ScheduledRevocation } from '../../domain/schedule';
+import { approvalView } from '../schedule/scheduleViews';
 import type { TurnPerson } from '../turnPerson';
 import type { Viewer } from './viewer';
 
@@ -123,5 +126,50 @@ export function bulkSubjects(bot: BotServices): SubjectAtEdge<BulkRun, BulkAppro
     decisionText: (run) => runDecisionText(run),
     follow: (adapter, finished) => reportWhenFinished(bot, bulk, adapter, finished),
     updateCards: (adapter, run) => updateRunCards(bot, bulk, adapter, run),
+  };
+}
+
+/** Scheduled revocations at the edge; undefined when approvals or scheduling are off. */
+export function scheduleSubjects(bot: BotServices): SubjectAtEdge<ScheduledRevocation, { readonly person: PersonRef }, never> | undefined {
+  const approvals = bot.approvals;
+  if (!approvals || !bot.schedules) return undefined;
+  const everyone = (schedule: ScheduledRevocation, extra: SubjectViewExtra = {}): AdaptiveCard =>
+    bot.presenter.schedule(approvalView(schedule, false, extra.notice));
+  return {
+    workflow: approvals.schedules,
+    conversations: NAMESPACE.scheduleConversations,
+    card: async (turn, schedule, extra = {}) =>
+      bot.presenter.schedule(
+        approvalView(
+          schedule,
+          isRequester(schedule.requester, toPersonRef(turn.person)) && !approvals.channel.isHere(turn.context.activity),
+          extra.notice,
+        ),
+      ),
+    cardForEveryone: async (schedule, extra = {}) => everyone(schedule, extra),
+    acting: (person) => ({ person: toPersonRef(person) }),
+    decisionText(schedule) {
+      const by = schedule.decidedBy?.name ?? 'An approver';
+      return schedule.state === 'armed'
+        ? `${by} approved your schedule: it is armed.`
+        : `${by} rejected your schedule${schedule.approval?.rejectReason ? `: “${schedule.approval.rejectReason}”` : '.'}`;
+    },
+    async updateCards(adapter, schedule) {
+      const known = await approvals.channel.get();
+      const card = schedule.approval?.card;
+      if (!known || !card) return;
+      try {
+        await publish(
+          adapter,
+          bot.appId,
+          atConversation(known.reference, card.conversationId),
+          card.activityId,
+          everyone(schedule),
+          bot.logger,
+        );
+      } catch (error) {
+        bot.logger.warn({ err: error, scheduleId: schedule.id }, 'could not update the schedule approval card');
+      }
+    },
   };
 }

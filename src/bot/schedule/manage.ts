@@ -15,7 +15,7 @@ import { sendCard, toPersonRef } from '../turnHelpers';
 import { armedView, cancelledView, listView } from './scheduleViews';
 
 /** Due cards for the armer go to the conversation they armed in; kept this long after the schedule's first due time. */
-const CONVERSATION_KEPT_IN_MS = 400 * 24 * 3600_000;
+export const CONVERSATION_KEPT_IN_MS = 400 * 24 * 3600_000;
 
 const PROBLEM_TEXT: Readonly<Record<ScheduleProblem, string>> = {
   not_found: 'That schedule no longer exists.',
@@ -31,6 +31,7 @@ const PROBLEM_TEXT: Readonly<Record<ScheduleProblem, string>> = {
   taken: 'Someone else clicked first; their revoke is running.',
   done: 'This was already done.',
   too_many: 'Too many schedules are armed.',
+  approval_required: 'With four eyes, a schedule is armed by an approver: use Request approval.',
 };
 
 /** In words, for a refusal. */

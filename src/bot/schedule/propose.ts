@@ -18,6 +18,9 @@ import { resolveTarget } from '../revocation/revoke';
 import type { CommandTurn } from '../turn';
 import { actingFor, sendCard, toPersonRef } from '../turnHelpers';
 import { proposalView } from './scheduleViews';
+import { rememberRequester } from '../approval/requesterConversations';
+import { NAMESPACE } from '../../app/ports/namespaces';
+import { CONVERSATION_KEPT_IN_MS } from './manage';
 
 type ScheduleCommand = Extract<Command, { kind: 'schedule' }>;
 
@@ -28,12 +31,6 @@ export async function proposeSchedule(turn: CommandTurn<ScheduleCommand>): Promi
   };
   const schedules = bot.schedules;
   if (!schedules) return notice('Scheduling isn’t available here', 'This bot was started without scheduled revocations.', 'info');
-  if (bot.approvals)
-    return notice(
-      'Scheduling waits for four eyes',
-      'With a security channel, a schedule must be approved like a revoke, and that isn’t built yet. Revoke at the time instead, or ask your administrator.',
-      'info',
-    );
   const typedZone = context.activity.localTimezone;
   const zone = typeof typedZone === 'string' && isTimeZone(typedZone) ? typedZone : 'UTC';
   const when = parseWhen(command.whenText, zone, bot.clock.now());
@@ -105,5 +102,14 @@ export async function proposeSchedule(turn: CommandTurn<ScheduleCommand>): Promi
       'Your organisation has as many schedules armed as one bot keeps. Cancel one first (scheduled lists them).',
       'warning',
     );
-  await sendCard(context, bot.presenter.schedule(proposalView(proposed, notes)));
+  const sent = await sendCard(context, bot.presenter.schedule(proposalView(proposed, notes, bot.approvals !== undefined)));
+  // Due cards for the person who set it up come to this conversation (kept as long as the schedule may run).
+  await rememberRequester(
+    bot,
+    NAMESPACE.scheduleConversations,
+    proposed.id,
+    context,
+    sent,
+    new Date(Date.parse(proposed.nextDueAt ?? proposed.createdAt) + CONVERSATION_KEPT_IN_MS).toISOString(),
+  );
 }

@@ -14,17 +14,64 @@ function whenFacts(schedule: ScheduledRevocation): { title: string; value: strin
   return facts;
 }
 
-/** Shown back to the person before anything is armed. */
-export function proposalView(schedule: ScheduledRevocation, notes: readonly string[]): ScheduleView {
+/** Shown back to the person before anything is armed; with four eyes they ask for approval instead of arming. */
+export function proposalView(schedule: ScheduledRevocation, notes: readonly string[], fourEyes = false): ScheduleView {
   return {
     tone: 'warning',
     title: 'Schedule this revocation?',
     headline: describeTarget(schedule),
     facts: [...whenFacts(schedule), { title: 'Steps', value: STEPS }],
-    lines: notes,
+    lines: fourEyes ? [...notes, 'An approver in the security channel arms it; you can’t approve your own.'] : notes,
     scheduleId: schedule.id,
-    actions: { arm: true, cancel: 'Discard' },
+    actions: fourEyes ? { request: true, cancel: 'Discard' } : { arm: true, cancel: 'Discard' },
   };
+}
+
+/** Four eyes: the schedule as the approval workflow sees it (the channel's card, and the requester's copy). */
+export function approvalView(schedule: ScheduledRevocation, forRequester: boolean, notice?: string): ScheduleView {
+  const lines = notice ? [notice] : [];
+  switch (schedule.state) {
+    case 'pending':
+      return proposalView(schedule, lines, true);
+    case 'awaitingApproval':
+      return {
+        tone: 'warning',
+        title: 'Approval needed: scheduled revocation',
+        headline: describeTarget(schedule),
+        facts: [...whenFacts(schedule), { title: 'Steps', value: STEPS }, { title: 'Asked by', value: schedule.armedBy.name }],
+        lines: [
+          ...lines,
+          forRequester
+            ? 'Waiting for an approver in the security channel.'
+            : 'Approving arms it: at the due time a card comes here, and whoever clicks it revokes with their own sign-in.',
+        ],
+        scheduleId: schedule.id,
+        actions: forRequester ? { cancel: 'Cancel schedule' } : { approve: true },
+      };
+    case 'rejected':
+      return {
+        tone: 'info',
+        title: 'Schedule rejected',
+        headline: describeTarget(schedule),
+        facts: whenFacts(schedule),
+        lines,
+        status: `Rejected by ${schedule.decidedBy?.name ?? 'an approver'}${schedule.approval?.rejectReason ? `: “${schedule.approval.rejectReason}”` : '.'} Nothing will run.`,
+      };
+    case 'expired':
+      return {
+        tone: 'info',
+        title: 'Schedule expired',
+        headline: describeTarget(schedule),
+        facts: whenFacts(schedule),
+        lines,
+        status: 'Nobody armed it in time. Nothing will run.',
+      };
+    case 'cancelled':
+      return cancelledView(schedule);
+    case 'armed':
+    case 'finished':
+      return armedView(schedule);
+  }
 }
 
 export function armedView(schedule: ScheduledRevocation): ScheduleView {
@@ -35,10 +82,13 @@ export function armedView(schedule: ScheduledRevocation): ScheduleView {
     facts: [
       ...whenFacts(schedule),
       { title: 'Steps', value: STEPS },
-      { title: 'Armed by', value: schedule.armedBy.name },
+      { title: 'Set up by', value: schedule.armedBy.name },
+      ...(schedule.approvedBy ? [{ title: 'Approved by', value: schedule.approvedBy.name }] : []),
       { title: 'Id', value: schedule.id },
     ],
-    lines: ['At the due time you and the security channel get a card; the first person who clicks it revokes with their own sign-in.'],
+    lines: [
+      'At the due time the person who set it up (and the security channel, when there is one) gets a card; the first person who clicks it revokes with their own sign-in.',
+    ],
     scheduleId: schedule.id,
     actions: { cancel: 'Cancel schedule' },
   };
