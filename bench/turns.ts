@@ -62,6 +62,9 @@ interface Phase {
   readonly criticalCalls?: readonly number[];
   readonly tokenCalls: number;
   readonly loopDelay: LoopDelay;
+  /** CPU time per turn (ms) of the bot's process, and of this one (the emulated cloud and the load generator). */
+  readonly botCpuPerTurnInMs: number;
+  readonly cloudCpuPerTurnInMs: number;
   /** Graph calls per route during the phase. */
   readonly routes: Readonly<Record<string, number>>;
 }
@@ -147,6 +150,13 @@ class Probed {
     private readonly file: string,
   ) {}
 
+  /** The process's CPU time so far (user + system, ms), from /proc (all its threads). */
+  cpuInMs(): number {
+    const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+
   async sample(): Promise<LoopDelay> {
     this.signals += 1;
     this.child.kill('SIGUSR2');
@@ -183,6 +193,8 @@ async function measure(
   let failures = 0;
   let next = 0;
   await probe.sample();
+  const botCpuBefore = probe.cpuInMs();
+  const cloudCpuBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -206,6 +218,8 @@ async function measure(
   // Work that follows the answers (a confirm's read-back) belongs to this phase: let it land.
   await settled(calls);
   const loopDelay = await probe.sample();
+  const botCpuInMs = probe.cpuInMs() - botCpuBefore;
+  const cloudCpu = process.cpuUsage(cloudCpuBefore);
   for (const call of calls.slice(graphBefore)) routes[call.route] = (routes[call.route] ?? 0) + 1;
   return {
     name,
@@ -217,6 +231,8 @@ async function measure(
     ...(criticalOf ? { criticalCalls } : {}),
     tokenCalls: cloud.entra.server.count(ENTRA_ROUTE.token) - tokenBefore,
     loopDelay,
+    botCpuPerTurnInMs: botCpuInMs / count,
+    cloudCpuPerTurnInMs: (cloudCpu.user + cloudCpu.system) / 1000 / count,
     routes,
   };
 }
@@ -427,6 +443,8 @@ function report(machine: string, all: readonly Measured[], extra: { agents: numb
         percentile(p.latenciesInMs, 99).toFixed(1),
         p.loopDelay.p99.toFixed(1),
         p.loopDelay.max.toFixed(1),
+        p.botCpuPerTurnInMs.toFixed(1),
+        p.cloudCpuPerTurnInMs.toFixed(1),
         (p.graphCalls / p.turns).toFixed(2),
         p.criticalCalls ? mean(p.criticalCalls).toFixed(2) : '-',
         String(p.tokenCalls),
@@ -446,6 +464,8 @@ function report(machine: string, all: readonly Measured[], extra: { agents: numb
       'p99 ms',
       'loop p99 ms',
       'loop max ms',
+      'bot CPU ms',
+      'cloud CPU ms',
       'Graph/turn',
       'before answer',
       'token calls',
@@ -456,7 +476,7 @@ function report(machine: string, all: readonly Measured[], extra: { agents: numb
     2,
   );
   console.log(
-    "(× echo: throughput against the echo bot's message (lookup) or invoke (confirm) turns, same run; loop: the event loop's delay in that process during the phase; before answer: Graph calls about the target answered before the click's answer)",
+    "(× echo: throughput against the echo bot's message (lookup) or invoke (confirm) turns, same run; loop: the event loop's delay in that process during the phase; CPU: per turn, the bot's process and the benchmark's own (emulated cloud and load generator); before answer: Graph calls about the target answered before the click's answer)",
   );
   for (const m of all.filter((x) => x.bot === 'Session Revoker'))
     for (const p of m.phases)
