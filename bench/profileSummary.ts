@@ -25,7 +25,7 @@ function packageOf(url: string, functionName: string): string {
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1]!;
   const own = /\/(dist|build\/bench|src|bench)\//.exec(url);
-  return own ? `own code (${own[1]})` : url;
+  return own ? `own code (${own[1] ?? ''})` : url;
 }
 
 function main(): void {

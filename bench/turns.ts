@@ -17,7 +17,9 @@
  * Options (environment): BENCH_TURNS (default 400 per phase), BENCH_CONCURRENCY (default 8),
  * BENCH_DATA_DIR (where the bots' SQLite files go; default the OS temp dir), BENCH_PROFILE (a
  * directory: the bots run with --cpu-prof and write their profiles there), BENCH_TSX=1 (also run
- * the bot and the echo bot from their TypeScript under tsx, for comparison).
+ * the bot and the echo bot from their TypeScript under tsx, for comparison), BENCH_APP_INSIGHTS=1
+ * (the compiled bot runs once more with APPLICATIONINSIGHTS_CONNECTION_STRING set, exporting every
+ * span and metric to an ingestion endpoint on loopback: what telemetry costs).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,16 +29,17 @@ import path from 'node:path';
 import { EmulatedCloud } from '../emulator/cloud';
 import type { DirectoryUser } from '../emulator/directory';
 import { ENTRA_ROUTE } from '../emulator/entra';
-import { GRAPH_ROUTES } from '../emulator/graph';
 import type { PostedMessage } from '../emulator/teams';
 import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
-import type { PemPair } from '../emulator/tls';
+import { issueServerCertificate, type PemPair } from '../emulator/tls';
+import { startIngestion } from '../test/helpers/appInsightsIngestion';
 import { startAzurite, uniqueContainer, type Azurite } from '../test/helpers/azurite';
 
 const ROOT = path.join(__dirname, '..');
 const TURNS = Number(process.env.BENCH_TURNS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const WITH_TSX = process.env.BENCH_TSX === '1';
+const APP_INSIGHTS = process.env.BENCH_APP_INSIGHTS === '1';
 const SLOW_GRAPH_IN_MS = 50;
 const AGENTS = ['uma', 'helen', 'aaron', 'priya', 'grace'];
 /** Each lookup names its own target (added to the directory), as real incidents do. */
@@ -152,7 +155,10 @@ class Probed {
 
   /** The process's CPU time so far (user + system, ms), from /proc (all its threads). */
   cpuInMs(): number {
-    const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields =
+      readFileSync(`/proc/${String(this.child.pid)}/stat`, 'utf8')
+        .split(') ')[1]
+        ?.split(' ') ?? [];
     // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) * 10;
   }
@@ -254,6 +260,8 @@ function isCard(m: PostedMessage | undefined, pattern: RegExp): m is PostedMessa
 interface Measured {
   readonly bot: 'Session Revoker' | 'echo bot';
   readonly runtime: Runtime;
+  /** How this run differs from the plain one, e.g. "+ Application Insights". */
+  readonly variant?: string;
   readonly storage: 'SQLite' | 'Blob (Azurite)' | '-';
   readonly graphLatencyInMs: number;
   readonly phases: readonly [Phase, Phase];
@@ -317,6 +325,7 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
       storage: Measured['storage'],
       graphLatencyInMs: number,
       extraEnv: Record<string, string>,
+      variant?: { readonly name: string; readonly preload: readonly string[] },
     ): Promise<Measured> => {
       const env = {
         ...cloud.botEnvironment({ DATA_DIR: path.join(dataDir, name), LOG_LEVEL: 'warn', ...LIMITS, ...extraEnv }),
@@ -324,7 +333,8 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
       };
       if (graphLatencyInMs > 0) cloud.graph.injectFault({ route: '*', times: Infinity, latencyInMs: graphLatencyInMs });
       try {
-        const measured = await underLoad(cloud, children, COMMANDS.bot[runtime], env, probeFile(name), async (probe) => {
+        const args = [...(variant?.preload ?? []), ...COMMANDS.bot[runtime]];
+        const measured = await underLoad(cloud, children, args, env, probeFile(name), async (probe) => {
           // Sign every agent in, then warm up (JIT, connections, caches).
           for (const agent of agents) await teams.send(agent, chatOf(agent), `revoke ${targetOf(TURNS)}`);
           for (let i = 0; i < 100; i += 1) await lookup(TURNS + 100 + (i % 100));
@@ -343,13 +353,13 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
             async (i) => {
               const { agent, card } = cards[i]!;
               const click = await teams.click(agent, card, 'Revoke sessions');
-              return /Sessions revoked/.test(JSON.stringify(click.card ?? {}));
+              return JSON.stringify(click.card ?? {}).includes('Sessions revoked');
             },
             (i) => cards[i]!.target,
           );
           return [lookups, confirms];
         });
-        return { bot: 'Session Revoker', runtime, storage, graphLatencyInMs, ...measured };
+        return { bot: 'Session Revoker', runtime, variant: variant?.name, storage, graphLatencyInMs, ...measured };
       } finally {
         cloud.graph.clearFaults();
       }
@@ -369,7 +379,7 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
         const invokes = await measure(cloud, probe, 'echo invoke', Math.min(TURNS, echoCards.length), async (i) => {
           const { agent, card } = echoCards[i]!;
           const click = await teams.click(agent, card, 'Echo');
-          return /echoed/.test(JSON.stringify(click.card ?? {}));
+          return JSON.stringify(click.card ?? {}).includes('echoed');
         });
         return [messages, invokes];
       });
@@ -388,6 +398,25 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
         AZURE_STORAGE_CONTAINER: uniqueContainer('bench'),
       }),
     );
+    if (APP_INSIGHTS) {
+      const ingestion = await startIngestion(await issueServerCertificate(ca));
+      try {
+        all.push(
+          await runBot(
+            'sqlite-telemetry',
+            'compiled',
+            'SQLite',
+            0,
+            // The SDK's own usage statistics would go to Microsoft: off (its own switch).
+            { APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString, APPLICATION_INSIGHTS_NO_STATSBEAT: 'true' },
+            { name: '+ Application Insights', preload: ['--require', path.join(__dirname, 'noInstanceMetadata.cjs')] },
+          ),
+        );
+        console.log(`Application Insights run: ${ingestion.envelopes().length} telemetry items received on loopback`);
+      } finally {
+        await ingestion.stop();
+      }
+    }
     if (WITH_TSX) {
       all.push(await runBot('sqlite-tsx', 'tsx', 'SQLite', 0, {}));
       all.push(await runEcho('tsx'));
@@ -407,7 +436,7 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
 /** The machine, as lscpu and the OS name it, and how loaded it was when the run began. */
 function describeMachine(): string {
   const lscpu = spawnSync('lscpu', [], { encoding: 'utf8' });
-  const model = /^Model name:\s*(.+)$/m.exec(lscpu.stdout ?? '')?.[1]?.trim() ?? os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const model = /^Model name:\s*(.+)$/m.exec(lscpu.stdout)?.[1]?.trim() ?? os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const load = os
     .loadavg()
     .map((l) => l.toFixed(2))
@@ -417,7 +446,7 @@ function describeMachine(): string {
 
 function report(machine: string, all: readonly Measured[], extra: { agents: number }): void {
   const find = (bot: Measured['bot'], storage: Measured['storage'], latency: number): Measured | undefined =>
-    all.find((m) => m.bot === bot && m.runtime === 'compiled' && m.storage === storage && m.graphLatencyInMs === latency);
+    all.find((m) => m.bot === bot && m.runtime === 'compiled' && !m.variant && m.storage === storage && m.graphLatencyInMs === latency);
   const bot = find('Session Revoker', 'SQLite', 0)!;
   const echo = find('echo bot', '-', 0)!;
   const [lookups, confirms] = bot.phases;
@@ -434,7 +463,7 @@ function report(machine: string, all: readonly Measured[], extra: { agents: numb
     m.phases.map((p) => {
       const floor = echoFor(p);
       return [
-        `${p.name}${m.runtime === 'tsx' ? ' (tsx)' : ''}`,
+        `${p.name}${m.runtime === 'tsx' ? ' (tsx)' : ''}${m.variant ? ` ${m.variant}` : ''}`,
         m.storage,
         m.bot === 'echo bot' ? '-' : String(m.graphLatencyInMs),
         rate(p).toFixed(0),
@@ -481,15 +510,17 @@ function report(machine: string, all: readonly Measured[], extra: { agents: numb
   for (const m of all.filter((x) => x.bot === 'Session Revoker'))
     for (const p of m.phases)
       console.log(
-        `Graph calls in ${p.name} (${m.storage}, ${m.graphLatencyInMs} ms${m.runtime === 'tsx' ? ', tsx' : ''}): ${Object.entries(p.routes)
+        `Graph calls in ${p.name} (${m.storage}, ${m.graphLatencyInMs} ms${m.runtime === 'tsx' ? ', tsx' : ''}${m.variant ? `, ${m.variant}` : ''}): ${Object.entries(
+          p.routes,
+        )
           .map(([route, n]) => `${route} ${(n / p.turns).toFixed(2)}/turn`)
           .join(', ')}`,
       );
   console.log(
-    `RSS after start-up (MB): ${all.map((m) => `${m.bot} ${m.storage} ${m.graphLatencyInMs} ms${m.runtime === 'tsx' ? ' tsx' : ''} ${m.rssAtStart.toFixed(0)}`).join('; ')}`,
+    `RSS after start-up (MB): ${all.map((m) => `${m.bot} ${m.storage} ${m.graphLatencyInMs} ms${m.runtime === 'tsx' ? ' tsx' : ''}${m.variant ? ` ${m.variant}` : ''} ${m.rssAtStart.toFixed(0)}`).join('; ')}`,
   );
 
-  const botRuns = all.filter((m) => m.bot === 'Session Revoker' && m.runtime === 'compiled');
+  const botRuns = all.filter((m) => m.bot === 'Session Revoker' && m.runtime === 'compiled' && !m.variant);
   const botPhases = botRuns.flatMap((m) => m.phases);
   const tokenCalls = botPhases.reduce((n, p) => n + p.tokenCalls, 0);
   const maxCritical = Math.max(...botPhases.flatMap((p) => p.criticalCalls ?? []));

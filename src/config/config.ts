@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetryConfig';
 import { isObjectId } from '../domain/targetReference';
 
 /**
@@ -101,6 +102,8 @@ export interface Config {
   /** Per-person and per-organisation limits on commands and revokes (RATE_LIMIT_*). */
   readonly rateLimits: RateLimits;
   readonly logLevel: string;
+  /** Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING, src/config/telemetryConfig.ts); absent: no telemetry is exported. */
+  readonly telemetry?: TelemetrySettings;
   /** The environment as given, for botbuilder's own keys (passed through untouched). */
   readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -148,14 +151,14 @@ export function readConfig(env: Env): ConfigResult {
 
   const appType = (trimmed(env, 'MicrosoftAppType') ?? 'SingleTenant') as Config['appType'];
   if (!['SingleTenant', 'MultiTenant', 'UserAssignedMSI'].includes(appType)) {
-    problems.push(`MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI (got "${String(appType)}").`);
+    problems.push(`MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI (got "${appType}").`);
   }
   const appTenantId = trimmed(env, 'MicrosoftAppTenantId') ?? '';
   if (!appTenantId) problems.push('MicrosoftAppTenantId is not set: the on-behalf-of exchange needs the tenant id.');
   else if (!isObjectId(appTenantId)) problems.push(`MicrosoftAppTenantId must be a GUID (got "${appTenantId}").`);
 
   const port = positiveNumber(env, 'PORT', 3978, problems);
-  if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT}").`);
+  if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT ?? ''}").`);
   const listenAddress = trimmed(env, 'LISTEN_ADDRESS') ?? '0.0.0.0';
   if (isIP(listenAddress) === 0) problems.push(`LISTEN_ADDRESS must be an IP address such as 127.0.0.1 (got "${listenAddress}").`);
 
@@ -208,6 +211,7 @@ export function readConfig(env: Env): ConfigResult {
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
   const maxAccessTokenLifetimeInMs = positiveNumber(env, 'MAX_ACCESS_TOKEN_LIFETIME_MINUTES', 90, problems) * 60_000;
   const recentMethodDays = positiveNumber(env, 'RECENT_METHOD_DAYS', 7, problems);
+  const telemetry = readTelemetrySettings(env, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -246,6 +250,7 @@ export function readConfig(env: Env): ConfigResult {
       graphTimeoutInMs,
       rateLimits,
       logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
+      telemetry,
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
   };

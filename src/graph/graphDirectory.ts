@@ -5,6 +5,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { type Client, GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
+import { isRecord } from '../domain/json';
 import { displayNameFilter, userPath } from '../domain/odata';
 import type { CallOptions, DirectoryGateway, DirectoryResult, Memberships, RoleRecord, UserKey, UserRecord } from '../app/ports/directory';
 import { failureFromResponse } from './graphErrors';
@@ -13,6 +14,7 @@ import { toUserRecord, toUserRecords } from './graphUsers';
 import { createGraphClient, graphCall, type GraphRequestFor } from './graphCall';
 import type { BulkDirectoryGateway, GroupRef, GroupUserListing, ItemOutcome, ListCallOptions, UserListing } from '../app/ports/directory';
 import { GraphBulk } from './graphBulk';
+import type { Telemetry } from '../observability/telemetry';
 
 export const USER_SELECT =
   'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
@@ -29,6 +31,8 @@ export interface GraphDirectoryOptions {
   readonly groupScopes?: readonly string[];
   /** Per-request time-out. */
   readonly requestTimeoutInMs?: number;
+  /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -43,10 +47,12 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
 
   constructor(credential: TokenCredential, options: GraphDirectoryOptions) {
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
-    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
+    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes, options.telemetry);
     const groupScopes = options.groupScopes ?? [];
     this.groupClient =
-      groupScopes.length > 0 ? createGraphClient(credential, options.graphEndpoint, [...options.scopes, ...groupScopes]) : this.client;
+      groupScopes.length > 0
+        ? createGraphClient(credential, options.graphEndpoint, [...options.scopes, ...groupScopes], options.telemetry)
+        : this.client;
   }
 
   /** The client for group reads: its own token when group scopes are configured. */
@@ -73,11 +79,11 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
         .select('id,displayName,roleTemplateId,isAssignableToRole')
         .top(999)
         .get()) as { value?: unknown };
-      const items = Array.isArray(raw.value) ? (raw.value as Record<string, unknown>[]) : [];
+      const items: unknown[] = Array.isArray(raw.value) ? raw.value : [];
       const roles: RoleRecord[] = [];
       let inRoleAssignableGroup = false;
       for (const item of items) {
-        if (typeof item !== 'object' || item === null) continue;
+        if (!isRecord(item)) continue;
         const type = str(item['@odata.type']);
         if (type === '#microsoft.graph.directoryRole' && str(item.roleTemplateId)) {
           roles.push({ templateId: String(item.roleTemplateId).toLowerCase(), displayName: str(item.displayName) ?? 'Unnamed role' });
@@ -127,7 +133,7 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
     });
   }
 
-  // Bulk runs (issue 7): src/graph/graphBulk.ts, on this directory's client and token.
+  // Bulk runs: src/graph/graphBulk.ts, on this directory's client and token.
   private bulkOperations: GraphBulk | undefined;
 
   private groupOperations: GraphBulk | undefined;

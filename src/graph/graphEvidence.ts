@@ -27,6 +27,7 @@ import { MAX_BATCH_REQUESTS, stepFailure, type BatchStepRequest } from './batchA
 import { postBatch } from './graphBatch';
 import { toAuthMethod } from './graphAuthMethods';
 import { createGraphClient, graphCall } from './graphCall';
+import type { Telemetry } from '../observability/telemetry';
 
 export interface GraphEvidenceOptions {
   readonly graphEndpoint: string;
@@ -37,6 +38,8 @@ export interface GraphEvidenceOptions {
   /** For the person's own PIM eligibility (PIM_SCOPES). */
   readonly pimScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
+  /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 /** Graph's page-size maximum for sign-ins. */
@@ -91,9 +94,9 @@ export class GraphEvidence implements EvidenceGateway {
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphEvidenceOptions) {
-    this.audit = createGraphClient(credential, options.graphEndpoint, options.auditScopes);
-    this.methods = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes);
-    this.pim = createGraphClient(credential, options.graphEndpoint, options.pimScopes);
+    this.audit = createGraphClient(credential, options.graphEndpoint, options.auditScopes, options.telemetry);
+    this.methods = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes, options.telemetry);
+    this.pim = createGraphClient(credential, options.graphEndpoint, options.pimScopes, options.telemetry);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 
@@ -122,15 +125,16 @@ export class GraphEvidence implements EvidenceGateway {
     const size = Math.max(1, Math.min(options?.batchSize ?? 5, MAX_BATCH_REQUESTS));
     const top = Math.min(Math.max(1, options?.maxEvents ?? 100), MAX_SIGN_IN_PAGE);
     const results = new Map<string, DirectoryResult<SignInListing>>();
-    const todo: SignInQuery[] = [];
+    const todo: (SignInQuery & { readonly url: string })[] = [];
     for (const query of queries) {
-      if (signInsUrl(query, top)) todo.push(query);
+      const url = signInsUrl(query, top);
+      if (url !== undefined) todo.push({ ...query, url });
       else results.set(query.userId, { ok: false, error: { code: 'bad_request' } });
     }
     // One batch in flight at a time; throttled steps go to the back of the line after their Retry-After.
     while (todo.length > 0 && msUntil(deadline) > 0) {
       const part = todo.splice(0, size);
-      const requests = part.map((query, i): BatchStepRequest => ({ id: String(i + 1), method: 'GET', url: signInsUrl(query, top)! }));
+      const requests = part.map((query, i): BatchStepRequest => ({ id: String(i + 1), method: 'GET', url: query.url }));
       const answer = await postBatch(this.audit, this.timeoutInMs, requests, deadline);
       if (!answer.ok) {
         // The batch itself failed (no consent, a time-out): every user in it fails alike, and so would the rest.

@@ -68,14 +68,23 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   server.post('/api/messages', async (req: Request, res: Response) => {
-    if (closing) return refuse(req, res, { status: 503, error: 'shutting down' }, LINGER);
+    if (closing) {
+      refuse(req, res, { status: 503, error: 'shutting down' }, LINGER);
+      return;
+    }
     // The channel always sends a bearer token: without one nothing is read at all.
-    if (!/^Bearer \S+$/i.test(req.header('authorization') ?? '')) return refuse(req, res, { status: 401, error: 'Unauthorized.' }, LINGER);
+    if (!/^Bearer \S+$/i.test(req.header('authorization', ''))) {
+      refuse(req, res, { status: 401, error: 'Unauthorized.' }, LINGER);
+      return;
+    }
     const body = await readJsonObject(req, limits);
-    if (!body.ok) return refuse(req, res, body.refusal, LINGER);
+    if (!body.ok) {
+      refuse(req, res, body.refusal, LINGER);
+      return;
+    }
     const activity = body.value;
     if (typeof activity.type !== 'string' || activity.type.length === 0) return void res.send(400, { error: 'The activity has no type.' });
-    const authHeader = req.header('authorization') ?? '';
+    const authHeader = req.header('authorization', '');
     let reachedTurn = false;
     inFlight += 1;
     try {
@@ -85,6 +94,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (invoke?.body !== undefined) res.send(invoke.status ?? 200, invoke.body);
       else res.send(invoke?.status ?? 200);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the callback above, where TypeScript's narrowing does not look
       if (!reachedTurn) {
         // Authentication (or anything before the turn) failed: nothing was processed.
         logger.warn({ reason: error instanceof Error ? error.message : 'unknown' }, 'activity refused before its turn');
@@ -121,7 +131,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }),
     close: async () => {
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      });
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
       // Keep-alive connections that served the last turns would otherwise hold the close for
       // the client's idle time-out (seconds): nothing is in flight on them any more.

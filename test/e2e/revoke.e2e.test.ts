@@ -38,13 +38,13 @@ describe('revoke, end to end through the emulated cloud', function () {
     assert.equal(graph.count(GRAPH_ROUTES.revoke), 1);
     assert.equal(graph.count(GRAPH_ROUTES.revoke, uma.id), 1, 'the revoke was made with Uma’s token');
     assert.notEqual(adele.signInSessionsValidFromDateTime, before);
-    const everyone = await teams.waitForMessage(chat, (m) => m.id === card.id && /\(verified\)/.test(cardText(m.card)), 10_000);
+    const everyone = await teams.waitForMessage(chat, (m) => m.id === card.id && cardText(m.card).includes('(verified)'), 10_000);
     assert.match(
       cardText(everyone.card),
       /Sessions revoked/i,
       'the card was updated for every viewer, with the new valid-from time read back',
     );
-    assert.ok(!e2e.logs.join('').match(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./), 'no JWT in the logs');
+    assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./.exec(e2e.logs.join('')), 'no JWT in the logs');
   });
 
   /** Looks `who` up as Uma and returns the confirmation card. */
@@ -81,7 +81,7 @@ describe('revoke, end to end through the emulated cloud', function () {
       assert.match(cardText(click.card), /Checking that the directory shows the revoke/);
       assert.doesNotMatch(cardText(click.card), /\(verified\)/);
       release();
-      const updated = await teams.waitForMessage(chat, (m) => m.id === card.id && /\(verified\)/.test(cardText(m.card)), 10_000);
+      const updated = await teams.waitForMessage(chat, (m) => m.id === card.id && cardText(m.card).includes('(verified)'), 10_000);
       assert.doesNotMatch(cardText(updated.card), /Checking that the directory/);
       assert.equal(graph.count(GRAPH_ROUTES.getUser) - readsBefore, 1, 'one read-back, after the answer');
       assert.deepEqual(
@@ -103,7 +103,7 @@ describe('revoke, end to end through the emulated cloud', function () {
     try {
       const click = await teams.click(uma, card, 'Revoke sessions');
       assert.match(cardText(click.card), /Sessions revoked/i);
-      const updated = await teams.waitForMessage(chat, (m) => m.id === card.id && /Not verified/.test(cardText(m.card)), 10_000);
+      const updated = await teams.waitForMessage(chat, (m) => m.id === card.id && cardText(m.card).includes('Not verified'), 10_000);
       assert.match(cardText(updated.card), /could not be read back/);
       assert.doesNotMatch(cardText(updated.card), /Checking that the directory|\(verified\)/);
     } finally {

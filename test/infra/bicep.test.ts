@@ -14,7 +14,7 @@ const bicep = readFileSync(path.join(ROOT, 'infra', 'main.bicep'), 'utf8');
 function codeOnly(text: string): string {
   let out = '';
   for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (ch === '/' && text[i + 1] === '/') {
       while (i < text.length && text[i] !== '\n') i += 1;
       out += '\n';
@@ -33,7 +33,14 @@ function params(): Map<string, { hasDefault: boolean; secure: boolean }> {
   const lines = bicep.split('\n');
   lines.forEach((line, i) => {
     const m = /^param (\w+) \w+( =)?/.exec(line);
-    if (m?.[1]) found.set(m[1], { hasDefault: Boolean(m[2]), secure: /@secure\(\)/.test(lines.slice(Math.max(0, i - 3), i).join('\n')) });
+    if (m?.[1])
+      found.set(m[1], {
+        hasDefault: Boolean(m[2]),
+        secure: lines
+          .slice(Math.max(0, i - 3), i)
+          .join('\n')
+          .includes('@secure()'),
+      });
   });
   return found;
 }
@@ -76,7 +83,7 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
       if (appServiceOwn.has(name)) continue;
       assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is not in .env.example`);
     }
-    assert.ok(names.includes('MicrosoftAppType') && /name: 'MicrosoftAppType', value: 'SingleTenant'/.test(bicep));
+    assert.ok(names.includes('MicrosoftAppType') && bicep.includes("name: 'MicrosoftAppType', value: 'SingleTenant'"));
   });
 
   it('declares the single-tenant Azure Bot, its Teams channel and the OAuth connection whose token exchange URL is the App ID URI', function () {
@@ -123,5 +130,16 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
       pkg.devDependencies.typescript && !pkg.dependencies.typescript,
       'the compiler is a devDependency, installed for the build only',
     );
+  });
+
+  it('creates a workspace-based Application Insights and gives the bot its connection string, with App Service’s own agent left off', function () {
+    assert.match(bicep, /resource workspace 'Microsoft\.OperationalInsights\/workspaces@2023-09-01'/);
+    assert.match(bicep, /resource appInsights 'Microsoft\.Insights\/components@2020-02-02'[\s\S]*?WorkspaceResourceId: workspace\.id/);
+    assert.match(bicep, /\{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights\.properties\.ConnectionString \}/);
+    // The agent's automatic instrumentation records full URLs (Graph URLs carry user principal names).
+    const settings = [...bicep.matchAll(/\{ name: '([A-Za-z_]+)', value:/g)].map((m) => m[1]);
+    assert.ok(settings.includes('APPLICATIONINSIGHTS_CONNECTION_STRING'));
+    for (const agent of ['ApplicationInsightsAgent_EXTENSION_VERSION', 'XDT_MicrosoftApplicationInsights_Mode'])
+      assert.ok(!settings.includes(agent), `${agent} would turn on App Service's own agent`);
   });
 });

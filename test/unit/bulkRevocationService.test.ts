@@ -268,6 +268,26 @@ describe('bulk revocation use cases', function () {
       assert.ok(graph.batches.every((b) => b.length <= 20));
     });
 
+    it('when four batches answer at once, then each user is audited once (no batch re-audits users another batch settled)', async function () {
+      population(200);
+      // The four batches' answers are let through together, so their results queue behind each other's writes.
+      let fourOut: () => void = () => undefined;
+      const fourInFlight = new Promise<void>((resolve) => (fourOut = resolve));
+      graph.beforeAnswer = async (_ids, call) => {
+        if (graph.inFlight >= 4) fourOut();
+        if (call < 4) await fourInFlight;
+      };
+      const four = service();
+      const run = await prepared(four);
+      assert.equal((await started(four, run.id)).kind, 'completed');
+      await audit.flush();
+      const records = await storage.audit.list({ requestId: run.id, limit: 1000 });
+      // Everyone but user 1, whom Entra refuses (403): 199 revoked, 1 failed, each told once.
+      const told = records.filter((r) => r.action === 'revocation.succeeded' || r.action === 'revocation.failed').map((r) => r.target?.id);
+      assert.equal(told.length, 200);
+      assert.equal(new Set(told).size, 200);
+    });
+
     it('when a batch is throttled, then no further batch starts before its Retry-After has passed', async function () {
       population(60);
       const starts: number[] = [];

@@ -1,5 +1,5 @@
 /**
- * Bulk revocation (issue 7) as use cases: prepare a run from a group or department (members
+ * Bulk revocation as use cases: prepare a run from a group or department (members
  * resolved, nested groups expanded, tiers classified, refused beyond `maxTargets`), start it (or,
  * under four eyes, let the one approval workflow start it when an approver approves:
  * src/app/bulk/bulkApprovals.ts), cancel it, and resume runs a restart or an expired sign-in left
@@ -104,6 +104,8 @@ export interface BulkRevocationServiceOptions {
   readonly sampleSize?: number;
   /** Told when an observer, an audit write or a give-back failed. */
   readonly onError?: ErrorReport;
+  /** Told of every run's progress, whoever runs it, before the run's own observer (metrics). */
+  readonly progress?: BulkObserver;
   readonly clock: Clock;
   readonly newId?: () => string;
 }
@@ -434,7 +436,7 @@ export class BulkRevocationService {
       claimed,
       executionId,
       directory,
-      observer,
+      alsoTelling(this.options.progress, observer),
     );
     const finished = execution.run().finally(() => {
       if (this.executions.get(claimed.value.id)?.execution === execution) this.executions.delete(claimed.value.id);
@@ -528,4 +530,16 @@ function isSignInProblem(failure: DirectoryFailure): boolean {
 /** A run's source in words, for the audit trail: group "Finance Team" (id), department "HP". */
 export function describeRunSource(source: BulkSource): string {
   return source.kind === 'group' ? `group "${source.label}"${source.id ? ` (${source.id})` : ''}` : `department "${source.label}"`;
+}
+
+/** One observer that tells `first`, then `then`; either may be absent. */
+function alsoTelling(first: BulkObserver | undefined, then: BulkObserver | undefined): BulkObserver | undefined {
+  if (!first?.onProgress) return then;
+  if (!then?.onProgress) return first;
+  return {
+    async onProgress(progress, run) {
+      await first.onProgress?.(progress, run);
+      await then.onProgress?.(progress, run);
+    },
+  };
 }
