@@ -8,6 +8,7 @@ import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
 import { readTelemetrySettings, type TelemetrySettings } from './telemetryConfig';
 import { isObjectId } from '../domain/targetReference';
+import { MAX_BULK_TARGETS } from '../domain/bulkRun';
 
 /**
  * The delegated Graph permissions each feature asks for by default, one on-behalf-of exchange
@@ -93,7 +94,7 @@ export interface Config {
   readonly requestTtlInMs: number;
   /** Four eyes: how long a request waits in the security channel for an approver. */
   readonly approvalTtlInMs: number;
-  /** The most users one bulk run (group or department) may hold. */
+  /** The most users one bulk run (group or department) may hold (at most MAX_BULK_TARGETS, 10,000). */
   readonly bulkMaxTargets: number;
   /** How long an invoke may take before the bot answers "working…" and finishes in the background. */
   readonly invokeBudgetInMs: number;
@@ -205,7 +206,11 @@ export function readConfig(env: Env): ConfigResult {
   if (auditAdminGroupId && !isObjectId(auditAdminGroupId))
     problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
   const approvalTtlInMs = positiveNumber(env, 'APPROVAL_TTL_HOURS', 24, problems) * 3_600_000;
-  const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', 1000, problems));
+  const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', MAX_BULK_TARGETS, problems));
+  if (bulkMaxTargets > MAX_BULK_TARGETS)
+    problems.push(
+      `BULK_MAX_TARGETS must be at most ${MAX_BULK_TARGETS} (got "${trimmed(env, 'BULK_MAX_TARGETS') ?? ''}"): a larger run is not supported.`,
+    );
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
   const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));

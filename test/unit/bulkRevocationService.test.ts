@@ -6,6 +6,7 @@ import { ApprovalWorkflow, type ApprovalRoute } from '../../src/app/approval/app
 import { AuditTrail } from '../../src/app/auditTrail';
 import { bulkApprovals, type BulkApproverActing } from '../../src/app/bulk/bulkApprovals';
 import type { Approver } from '../../src/domain/approval';
+import { loadBulkRun } from '../../src/app/bulk/bulkRunPages';
 import { NAMESPACE } from '../../src/app/ports/namespaces';
 import type { BulkActing } from '../../src/app/acting';
 import { BulkRevocationService, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
@@ -453,7 +454,7 @@ describe('bulk revocation use cases', function () {
       const events: BulkProgress[] = [];
       void launched(first, run.id, events);
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-      const crashed = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
+      const crashed = await loadBulkRun(storage.state, run.id);
       assert.deepEqual(countBy(crashed!.value), { revoked: 19, failed: 1, sent: 20, pending: 5 });
 
       graph.beforeAnswer = undefined;
@@ -507,7 +508,7 @@ describe('bulk revocation use cases', function () {
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
       await first.close();
       assert.deepEqual(await finished, { kind: 'interrupted', runId: run.id, reason: 'closed' });
-      const between = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
+      const between = await loadBulkRun(storage.state, run.id);
       assert.equal(countBy(between!.value).sent, undefined, 'nothing left in flight');
       const second = service();
       const [resumed] = await second.resumeAll(() => graph);

@@ -92,7 +92,7 @@ describe('outcome metrics', function () {
   it('when a bulk run reports progress, then done, failed and remaining are gauged for that run', async function () {
     const telemetry = new KeptTelemetry();
     const run = { id: '6e0a3f52-1b7c-4d3e-9f10-2a3b4c5d6e7f' } as BulkRun;
-    await bulkProgressGauge(telemetry).onProgress?.({ done: 40, failed: 2, remaining: 18 }, run);
+    await bulkProgressGauge(telemetry).onProgress?.({ done: 40, failed: 2, remaining: 18 }, run, undefined);
     assert.deepEqual(
       telemetry.gauges.map((g) => [g.attributes['revoker.bulk.status'], g.value, g.attributes['revoker.bulk.run.id']]),
       [
