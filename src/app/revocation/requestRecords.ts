@@ -23,15 +23,23 @@ export function retainRequestsUntil(now: Date, ttls: { readonly requestTtlInMs: 
 /**
  * Writes the result of an execution this caller holds (it won the compare-and-set into
  * 'executing'), so a conflict can only be a housekeeping write (an expiry sweep): reload the
- * etag and write again. A request deleted meanwhile is left deleted.
+ * etag and write again. A request deleted meanwhile is left deleted. Resolves to the etag
+ * written (for a later write without a read first), undefined when it was not written.
  */
-export async function saveHeldRequest(store: StateStore, request: RevocationRequest, etag: string, expiresAt: Date): Promise<void> {
+export async function saveHeldRequest(
+  store: StateStore,
+  request: RevocationRequest,
+  etag: string,
+  expiresAt: Date,
+): Promise<string | undefined> {
   let current = etag;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const saved = await store.replace(NAMESPACE.requests, request.id, request, current, { expiresAt });
-    if (saved.ok || saved.reason === 'missing') return;
+    if (saved.ok) return saved.etag;
+    if (saved.reason === 'missing') return undefined;
     const latest = await store.get<RevocationRequest>(NAMESPACE.requests, request.id);
-    if (!latest) return;
+    if (!latest) return undefined;
     current = latest.etag;
   }
+  return undefined;
 }
