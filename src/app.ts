@@ -11,6 +11,10 @@ import { RevocationService } from './app/revocation/revocationService';
 import { ApprovalWorkflow } from './app/approval/approvalWorkflow';
 import { requestApprovals } from './app/revocation/requestApprovals';
 import { bulkApprovals } from './app/bulk/bulkApprovals';
+import { alertApprovals } from './app/alerts/alertApprovals';
+import { AlertIntake } from './app/alerts/alertIntake';
+import { SecurityChannelAlerts } from './bot/alerts/alertChannel';
+import { AlertCallerValidator } from './identity/alertCallerValidator';
 import { BulkRevocationService } from './app/bulk/bulkRevocationService';
 import { AuditQueryService } from './app/auditQueries';
 import { AuditCommandHandler } from './bot/audit/auditCommand';
@@ -193,6 +197,18 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     clock,
     onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
   });
+  const rateLimiter = new RateLimiter({ limits: config.rateLimits, clock });
+  // Alerts from security tools: a subject of the same approval workflow, when set up (with the security channel).
+  const alertWorkflow =
+    securityChannel && config.alerts
+      ? new ApprovalWorkflow(alertApprovals({ store: storage.state, audit, clock }), {
+          store: storage.state,
+          audit,
+          clock,
+          approvalTtlInMs: config.approvalTtlInMs,
+          onError: reportError,
+        })
+      : undefined;
   const bot = new RevokerBot({
     auditCommand,
     appId: config.appId,
@@ -204,7 +220,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     allowedTenants: config.allowedTenants,
     invokeBudgetInMs: config.invokeBudgetInMs,
     clock,
-    rateLimiter: new RateLimiter({ limits: config.rateLimits, clock }),
+    rateLimiter,
     bulk: {
       service: bulkService,
       cards,
@@ -241,6 +257,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
             approvalTtlInMs: config.approvalTtlInMs,
             onError: reportError,
           }),
+          ...(alertWorkflow ? { alerts: alertWorkflow } : {}),
         }
       : undefined,
   });
@@ -249,12 +266,43 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       await context.sendActivity({ type: 'message', attachments: [asAttachment(presenter.failure(UNEXPECTED, { correlationId }))] });
     }
   });
+  const alertSettings = config.alerts;
+  const alerts =
+    alertWorkflow && securityChannel && alertSettings
+      ? new AlertIntake({
+          store: storage.state,
+          audit,
+          clock,
+          workflow: alertWorkflow,
+          channel: new SecurityChannelAlerts(securityChannel, adapter, presenter),
+          callers: new AlertCallerValidator({
+            authorityHost: config.authorityHost,
+            allowedTenants: config.allowedTenants,
+            audiences: [alertSettings.audience],
+            callerAppIds: alertSettings.callerAppIds,
+            requiredRole: alertSettings.callerRole,
+            clock,
+          }),
+          limiter: rateLimiter,
+          maxUsers: alertSettings.maxUsers,
+          approvalTtlInMs: config.approvalTtlInMs,
+          homeTenantId: config.appTenantId,
+        })
+      : undefined;
   const http = createHttpServer({
     port: config.port,
     host: options.host ?? config.listenAddress,
     logger,
     readiness: () => storage.state.check(),
     degradation: () => audit.degradation(),
+    alerts: alerts
+      ? {
+          admit: async (authorization) => {
+            const admitted = await alerts.admit(authorization);
+            return admitted.ok ? { ok: true, receive: (body) => alerts.receive(admitted.caller, body) } : admitted;
+          },
+        }
+      : undefined,
     handleActivity: (authHeader, activity, turnStarted) =>
       adapter.handle(authHeader, activity, async (context) => {
         turnStarted();

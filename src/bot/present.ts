@@ -2,6 +2,7 @@
  * Turns use-case outcomes into card views, and views into cards. The cards show what the
  * server holds — a request is always rendered from its stored record, never from card data.
  */
+import type { AlertCase } from '../domain/alert';
 import type { RequesterAdvice } from '../app/evidence/requesterAdvice';
 import type { RequestEvidence, RunEvidence } from '../app/evidence/signInChecks';
 import type { DirectoryFailure, UserRecord } from '../app/ports/directory';
@@ -245,6 +246,11 @@ export class Presenter {
 
   help(unrecognised?: string): AdaptiveCard {
     return this.cards.help({ botName: this.botName, unrecognised });
+  }
+
+  /** An alert from a security tool, as everyone in the security channel sees it (with a line for one viewer). */
+  alert(alert: AlertCase, notice?: string): AdaptiveCard {
+    return this.cards.alert({ alert, ...(notice !== undefined ? { notice } : {}) });
   }
 
   notice(title: string, message: string, tone: 'info' | 'warning' | 'error' = 'info', correlationId?: string): AdaptiveCard {

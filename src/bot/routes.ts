@@ -6,7 +6,16 @@
  */
 import type { Verb } from '../cards/verbs';
 import type { Command } from '../domain/command';
-import { approveBulk, approveRequest, rejectBulk, rejectRequest, submitBulk, submitRequest } from './approval/handlers';
+import {
+  actOnAlert,
+  approveBulk,
+  approveRequest,
+  closeAlert,
+  rejectBulk,
+  rejectRequest,
+  submitBulk,
+  submitRequest,
+} from './approval/handlers';
 import { audit } from './audit/audit';
 import { cancel as cancelRun } from './bulk/cancel';
 import { prepare } from './bulk/prepare';
@@ -66,6 +75,11 @@ export const VERB_ROUTES: { readonly [V in Verb]: CardHandler } = {
   'signIns.recheck': recheckSignIns,
   'signIns.checkRun': checkRunSignIns,
   'signIns.recheckRun': recheckRunSignIns,
+  'alert.revoke': actOnAlert('revoke'),
+  'alert.contain': actOnAlert('revokeAndContain'),
+  'alert.confirmCompromised': actOnAlert('confirmCompromised'),
+  'alert.dismissRisk': actOnAlert('dismissRisk'),
+  'alert.close': closeAlert,
 };
 
 /** The sign-in protocol's invokes. */

@@ -6,6 +6,7 @@
  */
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Acting } from '../app/acting';
+import type { AlertActing } from '../app/alerts/alertApprovals';
 import type { ApprovalWorkflow } from '../app/approval/approvalWorkflow';
 import type { BulkApproverActing } from '../app/bulk/bulkApprovals';
 import type { ExecutionOutcome } from '../app/bulk/bulkExecution';
@@ -16,6 +17,7 @@ import type { StateStore } from '../app/ports/stateStore';
 import type { ResolvedTarget, RevocationService } from '../app/revocation/revocationService';
 import type { CardRenderer } from '../cards/render';
 import type { Verb } from '../cards/verbs';
+import type { AlertCase } from '../domain/alert';
 import type { BulkRun } from '../domain/bulkRun';
 import type { Clock } from '../domain/clock';
 import type { Command } from '../domain/command';
@@ -34,6 +36,8 @@ export interface Approvals {
   readonly channel: SecurityChannel;
   readonly requests: ApprovalWorkflow<RevocationRequest, Acting, never>;
   readonly bulk: ApprovalWorkflow<BulkRun, BulkApproverActing, Promise<ExecutionOutcome>>;
+  /** Alerts from security tools (POST /api/alerts); absent when alerts are not set up. */
+  readonly alerts?: ApprovalWorkflow<AlertCase, AlertActing, never>;
 }
 
 /** Bulk runs (groups, departments). */

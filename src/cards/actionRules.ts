@@ -37,6 +37,11 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.recheckSignIns]: [SUBJECT_ID_KEY],
   [VERB.checkRunSignIns]: [SUBJECT_ID_KEY],
   [VERB.recheckRunSignIns]: [SUBJECT_ID_KEY],
+  [VERB.alertRevoke]: [SUBJECT_ID_KEY],
+  [VERB.alertContain]: [SUBJECT_ID_KEY],
+  [VERB.alertConfirmCompromised]: [SUBJECT_ID_KEY],
+  [VERB.alertDismissRisk]: [SUBJECT_ID_KEY],
+  [VERB.alertClose]: [SUBJECT_ID_KEY],
 };
 
 /** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */

@@ -59,6 +59,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'audit.viewed': 'Audit trail viewed',
   'audit.exported': 'Audit trail exported',
   'audit.refused': 'Audit trail refused',
+  'alert.received': 'Alert received',
+  'alert.refused': 'Alert refused',
 };
 
 const COLORS: Readonly<Record<AuditEntryView['outcome'], string>> = {

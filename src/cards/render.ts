@@ -3,6 +3,7 @@
  * start-up, then expanded with adaptivecards-templating against data that the typed binders
  * (lookupCard.ts, …) compute from the use cases' view models.
  */
+import { ALERT_TEMPLATE, alertCardData } from './alertCard';
 import { APPROVAL_TEMPLATE, approvalCardData } from './approvalCard';
 import { BULK_TEMPLATE, bulkCardData } from './bulkCard';
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { SIGN_INS_TEMPLATE, signInsCardData } from './signInsCard';
 import { RUN_SIGN_INS_TEMPLATE, runSignInsCardData } from './runSignInsCard';
 import { isVerb } from './verbs';
 import type {
+  AlertView,
   ApprovalView,
   BulkView,
   ClosedView,
@@ -67,6 +69,7 @@ export const CARD_TEMPLATE_FILES = {
   audit: AUDIT_TEMPLATE,
   signIns: SIGN_INS_TEMPLATE,
   runSignIns: RUN_SIGN_INS_TEMPLATE,
+  alert: ALERT_TEMPLATE,
 } as const;
 
 /** The name of one of the renderer's cards. */
@@ -221,6 +224,11 @@ export class CardRenderer {
   /** One sign-in check for every user a bulk run revoked, with Check again. */
   runSignIns(view: RunSignInsView): AdaptiveCard {
     return this.expand('runSignIns', runSignInsCardData(view));
+  }
+
+  /** An alert from a security tool in the security channel, with its actions while it waits. */
+  alert(view: AlertView): AdaptiveCard {
+    return this.expand('alert', alertCardData(view));
   }
 
   private expand(name: CardName, data: object): AdaptiveCard {

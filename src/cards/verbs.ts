@@ -28,6 +28,13 @@ export const VERB = {
   /** After a bulk run: one check for every user it revoked. */
   checkRunSignIns: 'signIns.checkRun',
   recheckRunSignIns: 'signIns.recheckRun',
+  /** An alert in the security channel (data { subjectId: alertId }): each action runs with the clicker's token. */
+  alertRevoke: 'alert.revoke',
+  alertContain: 'alert.contain',
+  alertConfirmCompromised: 'alert.confirmCompromised',
+  alertDismissRisk: 'alert.dismissRisk',
+  /** "Not our case": closes the alert with the clicker's note, nothing done in the directory. */
+  alertClose: 'alert.close',
 } as const;
 
 /** One of the verbs in {@link VERB}. */

@@ -98,11 +98,25 @@ export interface Config {
   readonly invokeBudgetInMs: number;
   /** Per-request time-out of Graph calls. */
   readonly graphTimeoutInMs: number;
-  /** Per-person and per-organisation limits on commands and revokes (RATE_LIMIT_*). */
+  /** Per-person and per-organisation limits on commands and revokes, per calling app and tenant on alerts (RATE_LIMIT_*). */
   readonly rateLimits: RateLimits;
+  /** POST /api/alerts: who may call it and what it accepts; absent when ALERT_CALLER_APP_IDS is unset. */
+  readonly alerts?: AlertSettings;
   readonly logLevel: string;
   /** The environment as given, for botbuilder's own keys (passed through untouched). */
   readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
+}
+
+/** The alert endpoint's settings (docs/alerts.md). */
+export interface AlertSettings {
+  /** Client ids of the apps (managed identities) allowed to send alerts (ALERT_CALLER_APP_IDS). */
+  readonly callerAppIds: readonly string[];
+  /** The audience their tokens must carry: the bot API's Application ID URI (ALERT_AUDIENCE; SSO_APP_ID_URI by default). */
+  readonly audience: string;
+  /** An app role the caller must hold, when set (ALERT_CALLER_ROLE). */
+  readonly callerRole?: string;
+  /** Most users one alert may name (ALERT_MAX_USERS; 10). */
+  readonly maxUsers: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -208,6 +222,7 @@ export function readConfig(env: Env): ConfigResult {
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
   const maxAccessTokenLifetimeInMs = positiveNumber(env, 'MAX_ACCESS_TOKEN_LIFETIME_MINUTES', 90, problems) * 60_000;
   const recentMethodDays = positiveNumber(env, 'RECENT_METHOD_DAYS', 7, problems);
+  const alerts = readAlertSettings(env, ssoAppIdUri, securityChannelId, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -245,10 +260,34 @@ export function readConfig(env: Env): ConfigResult {
       invokeBudgetInMs,
       graphTimeoutInMs,
       rateLimits,
+      ...(alerts ? { alerts: Object.freeze(alerts) } : {}),
       logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
   };
+}
+
+/** ALERT_*: off unless ALERT_CALLER_APP_IDS names at least one app; alerts need the security channel. */
+function readAlertSettings(
+  env: Env,
+  ssoAppIdUri: string,
+  securityChannelId: string | undefined,
+  problems: string[],
+): AlertSettings | undefined {
+  const callerAppIds = (trimmed(env, 'ALERT_CALLER_APP_IDS') ?? '')
+    .split(/[\s,]+/)
+    .map((id) => id.toLowerCase())
+    .filter(Boolean);
+  if (callerAppIds.length === 0) return undefined;
+  for (const id of callerAppIds)
+    if (!isObjectId(id))
+      problems.push(`ALERT_CALLER_APP_IDS must list client ids (GUIDs) of managed identities or apps; "${id}" is not one.`);
+  if (!securityChannelId) problems.push('ALERT_CALLER_APP_IDS is set but SECURITY_CHANNEL_ID is not: alerts go to the security channel.');
+  const maxUsers = positiveNumber(env, 'ALERT_MAX_USERS', 10, problems);
+  if (!Number.isInteger(maxUsers) || maxUsers > 100)
+    problems.push(`ALERT_MAX_USERS must be a whole number from 1 to 100 (got "${env.ALERT_MAX_USERS}").`);
+  const callerRole = trimmed(env, 'ALERT_CALLER_ROLE');
+  return { callerAppIds, audience: trimmed(env, 'ALERT_AUDIENCE') ?? ssoAppIdUri, ...(callerRole ? { callerRole } : {}), maxUsers };
 }
 
 /** A scope as the permission is named, without its resource (https://graph.microsoft.com/User.Read.All → User.Read.All). */

@@ -34,7 +34,11 @@ export type AuditAction =
   /** Someone exported the audit trail (`audit export`, or the export CLI). */
   | 'audit.exported'
   /** Someone who may not read the audit trail asked to. */
-  | 'audit.refused';
+  | 'audit.refused'
+  /** An alert arrived on POST /api/alerts: accepted (ok), a repeat (info) or refused (with why). */
+  | 'alert.received'
+  /** An alert refused on POST /api/alerts (a token or a payload), with why. */
+  | 'alert.refused';
 
 /** Every audit action, for validation at the storage boundary. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -61,6 +65,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'audit.viewed',
   'audit.exported',
   'audit.refused',
+  'alert.received',
+  'alert.refused',
 ];
 
 export type AuditOutcome = 'ok' | 'refused' | 'failed' | 'info';

@@ -24,6 +24,10 @@ export const NAMESPACE = {
   signInChecks: 'sign-in-checks',
   /** The security channel's conversation reference, learned from Teams. */
   channelReferences: 'channel-references',
+  /** Alerts received on POST /api/alerts (src/domain/alert.ts), by alert id. */
+  alerts: 'alerts',
+  /** Exactly once per alert: a hash of `tenant|source|externalId` → its alert id (created by compare-and-set). */
+  alertsByExternalId: 'alerts-by-external-id',
 } as const;
 
 /** One of the store's namespaces. */

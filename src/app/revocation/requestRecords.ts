@@ -3,7 +3,7 @@
  * requests are kept, and the write that records an execution's result.
  */
 import type { AuditTarget } from '../ports/auditLog';
-import { NAMESPACE } from '../ports/namespaces';
+import { NAMESPACE, type StoreNamespace } from '../ports/namespaces';
 import type { StateStore } from '../ports/stateStore';
 import type { RevocationRequest, TargetSnapshot } from '../../domain/revocationRequest';
 
@@ -26,11 +26,22 @@ export function retainRequestsUntil(now: Date, ttls: { readonly requestTtlInMs: 
  * etag and write again. A request deleted meanwhile is left deleted.
  */
 export async function saveHeldRequest(store: StateStore, request: RevocationRequest, etag: string, expiresAt: Date): Promise<void> {
+  await saveHeld(store, NAMESPACE.requests, request, etag, expiresAt);
+}
+
+/** The same write for any subject held in `namespace` (an alert's action, too). */
+export async function saveHeld<T extends { readonly id: string }>(
+  store: StateStore,
+  namespace: StoreNamespace,
+  item: T,
+  etag: string,
+  expiresAt: Date,
+): Promise<void> {
   let current = etag;
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const saved = await store.replace(NAMESPACE.requests, request.id, request, current, { expiresAt });
+    const saved = await store.replace(namespace, item.id, item, current, { expiresAt });
     if (saved.ok || saved.reason === 'missing') return;
-    const latest = await store.get<RevocationRequest>(NAMESPACE.requests, request.id);
+    const latest = await store.get<T>(namespace, item.id);
     if (!latest) return;
     current = latest.etag;
   }
