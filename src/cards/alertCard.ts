@@ -85,7 +85,7 @@ export function alertCardData(view: AlertView): AlertCardData {
   const facts = [
     { label: 'Source', value: markdownText(sourceName(a.source)) },
     { label: 'Severity', value: markdownText(a.severity) },
-    { label: 'Incident', value: markdownIdentifier(a.externalId) },
+    { label: 'Incident', value: markdownText(a.externalId) },
     { label: 'Received', value: localDateAndTime(a.receivedAt, 'unknown') },
   ];
   const results = (alert.results ?? []).map((r) => ({
