@@ -120,6 +120,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         auditScopes: config.auditScopes,
         authMethodScopes: config.authMethodScopes,
         pimScopes: config.pimScopes,
+        riskScopes: config.riskScopes,
         requestTimeoutInMs: config.graphTimeoutInMs,
       }),
     makeGateway: (credential: TokenCredential) =>

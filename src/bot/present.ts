@@ -10,7 +10,7 @@ import { describeMethod, leftAfterRemoving } from '../domain/authMethods';
 import { CONTAINMENT_STEPS, isChosen } from '../domain/revocationRequest';
 import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
-import type { ApprovalView, ContainmentLine, TargetView } from '../cards/views';
+import type { ApprovalView, ContainmentLine, RiskyView, TargetView } from '../cards/views';
 import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import type { RevocationFailureCode } from '../domain/problems';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
@@ -246,6 +246,11 @@ export class Presenter {
 
   help(unrecognised?: string): AdaptiveCard {
     return this.cards.help({ botName: this.botName, unrecognised });
+  }
+
+  /** `risky`: the users at risk, each opening their lookup card. */
+  risky(view: RiskyView): AdaptiveCard {
+    return this.cards.risky(view);
   }
 
   /** An alert from a security tool, as everyone in the security channel sees it (with a line for one viewer). */

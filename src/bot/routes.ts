@@ -33,9 +33,10 @@ import { tokenExchange } from './signIn/tokenExchange';
 import { verifyState } from './signIn/verifyState';
 import type { CardHandler, CommandHandler, InvokeHandler } from './turn';
 import { whoami } from './whoami/whoami';
+import { risky } from './risky/risky';
 
 /** What a message asks for, as the help card names it. */
-export type CommandRoute = 'revoke' | 'revoke group' | 'revoke department' | 'whoami' | 'audit' | 'help' | 'invalid';
+export type CommandRoute = 'revoke' | 'revoke group' | 'revoke department' | 'whoami' | 'risky' | 'audit' | 'help' | 'invalid';
 
 type CommandOf<R extends CommandRoute> = R extends 'revoke'
   ? Extract<Command, { kind: 'revoke' }>
@@ -49,6 +50,7 @@ export const COMMAND_ROUTES: { readonly [R in CommandRoute]: CommandHandler<Comm
   'revoke group': prepare,
   'revoke department': prepare,
   whoami,
+  risky,
   audit,
   help,
   invalid,

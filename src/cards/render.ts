@@ -4,6 +4,7 @@
  * (lookupCard.ts, …) compute from the use cases' view models.
  */
 import { ALERT_TEMPLATE, alertCardData } from './alertCard';
+import { RISKY_TEMPLATE, riskyCardData } from './riskyCard';
 import { APPROVAL_TEMPLATE, approvalCardData } from './approvalCard';
 import { BULK_TEMPLATE, bulkCardData } from './bulkCard';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { isVerb } from './verbs';
 import type {
   AlertView,
   ApprovalView,
+  RiskyView,
   BulkView,
   ClosedView,
   FailedView,
@@ -70,6 +72,7 @@ export const CARD_TEMPLATE_FILES = {
   signIns: SIGN_INS_TEMPLATE,
   runSignIns: RUN_SIGN_INS_TEMPLATE,
   alert: ALERT_TEMPLATE,
+  risky: RISKY_TEMPLATE,
 } as const;
 
 /** The name of one of the renderer's cards. */
@@ -229,6 +232,11 @@ export class CardRenderer {
   /** An alert from a security tool in the security channel, with its actions while it waits. */
   alert(view: AlertView): AdaptiveCard {
     return this.expand('alert', alertCardData(view));
+  }
+
+  /** `risky`: the users Identity Protection has at risk, each opening their lookup card. */
+  risky(view: RiskyView): AdaptiveCard {
+    return this.expand('risky', riskyCardData(view));
   }
 
   private expand(name: CardName, data: object): AdaptiveCard {

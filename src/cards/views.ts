@@ -293,3 +293,16 @@ export interface AlertView {
   /** A line for this viewer only (e.g. why their action did not go through). */
   notice?: string;
 }
+
+/** The `risky` inbox: users Identity Protection has at risk, in the order shown; each opens a lookup. */
+export interface RiskyView {
+  /** The pick list their buttons choose from. */
+  pickId: string;
+  users: readonly {
+    displayName: string;
+    userPrincipalName: string;
+    riskLevel: string;
+    riskLastUpdatedDateTime?: string;
+  }[];
+  truncated: boolean;
+}

@@ -27,7 +27,10 @@ export const DEFAULT_SCOPES = {
   DEVICE_SCOPES: ['User.Read.All', 'Device.Read.All', 'Directory.AccessAsUser.All'],
   /** Reading the sign-in logs after a revoke (Check sign-ins). */
   AUDIT_SCOPES: ['AuditLog.Read.All'],
-  /** Confirming a user compromised in Identity Protection. */
+  /**
+   * Identity Protection: the `risky` inbox (reading users at risk), confirming a user compromised
+   * and dismissing a user's risk. IDENTITY_PROTECTION_SCOPES is another name for this set.
+   */
   RISK_SCOPES: ['IdentityRiskyUser.ReadWrite.All'],
   /** Reviewing and removing the target's authentication methods. */
   AUTH_METHOD_SCOPES: ['UserAuthenticationMethod.ReadWrite.All'],
@@ -123,6 +126,14 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Other names a scope set's variable is read under, when the set's own is unset. */
+const SCOPE_ALIASES: Partial<Record<ScopeSetName, string>> = { RISK_SCOPES: 'IDENTITY_PROTECTION_SCOPES' };
+
+function aliasOf(env: Env, name: ScopeSetName): string | undefined {
+  const alias = SCOPE_ALIASES[name];
+  return alias ? trimmed(env, alias) : undefined;
+}
+
 function trimmed(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
@@ -182,7 +193,7 @@ export function readConfig(env: Env): ConfigResult {
   if (/\/v1\.0$|\/beta$/.test(graphEndpoint)) problems.push('GRAPH_ENDPOINT must not include the version (drop /v1.0).');
 
   const scopes = (name: ScopeSetName): string[] =>
-    (trimmed(env, name)?.split(/\s+/).filter(Boolean) ?? [...DEFAULT_SCOPES[name]]).map((s) =>
+    ((trimmed(env, name) ?? aliasOf(env, name))?.split(/\s+/).filter(Boolean) ?? [...DEFAULT_SCOPES[name]]).map((s) =>
       /^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`,
     );
   const graphScopes = scopes('GRAPH_SCOPES');

@@ -663,6 +663,42 @@ export const CARD_CASES: readonly CardCase[] = [
     render: (r) =>
       r.approval({ ...approvalView('member'), viewer: 'approver', containmentPlanned: ['disable the account', 'reset the password'] }),
   },
+  {
+    card: 'risky',
+    fixture: 'some',
+    render: (r) =>
+      r.risky({
+        pickId: IDS.pickId,
+        truncated: true,
+        users: [
+          {
+            displayName: 'Connie Compromised',
+            userPrincipalName: 'connie@contoso.com',
+            riskLevel: 'high',
+            riskLastUpdatedDateTime: '2024-07-01T09:00:00Z',
+          },
+          { displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.com', riskLevel: 'medium' },
+        ],
+      }),
+  },
+  {
+    card: 'risky',
+    fixture: 'hostile',
+    render: (r) =>
+      r.risky({
+        pickId: IDS.pickId,
+        truncated: false,
+        users: [
+          {
+            displayName: HOSTILE.name,
+            userPrincipalName: 'a_b_@evil.com',
+            riskLevel: HOSTILE.role,
+            riskLastUpdatedDateTime: HOSTILE.department,
+          },
+        ],
+      }),
+  },
+  { card: 'risky', fixture: 'empty', render: (r) => r.risky({ pickId: IDS.pickId, truncated: false, users: [] }) },
   { card: 'alert', fixture: 'open', render: (r) => r.alert({ alert: alertCase('open') }) },
   { card: 'alert', fixture: 'hostile', render: (r) => r.alert({ alert: alertCase('hostile'), notice: HOSTILE.role }) },
   { card: 'alert', fixture: 'done', render: (r) => r.alert({ alert: alertCase('done') }) },

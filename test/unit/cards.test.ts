@@ -454,6 +454,7 @@ describe('Adaptive Cards', function () {
         'revoke me',
         'revoke group "Finance Team"',
         'whoami',
+        'risky',
         'audit',
       ]);
     });

@@ -107,17 +107,14 @@ export class RevocationService {
       const matches = found.value;
       if (matches.length === 0) return { kind: 'none', query: target.text };
       if (matches.length > 1) {
-        const pick: PickList = {
-          id: this.newId(),
-          tenantId: acting.person.tenantId,
-          requesterId: acting.person.aadObjectId,
-          query: target.text,
-          candidateIds: matches.slice(0, size).map((u) => u.id),
-        };
-        await this.options.store.create(NAMESPACE.picks, pick.id, pick, { expiresAt: this.expiry() });
+        const pickId = await this.openPickList(
+          acting,
+          target.text,
+          matches.slice(0, size).map((u) => u.id),
+        );
         return {
           kind: 'several',
-          pickId: pick.id,
+          pickId,
           query: target.text,
           candidates: matches.slice(0, size),
           truncated: matches.length > size,
@@ -127,6 +124,22 @@ export class RevocationService {
     }
     const key: UserKey = target.kind === 'self' ? { kind: 'self' } : target;
     return this.open(acting, key, options);
+  }
+
+  /**
+   * Remembers people this person may choose from (name matches, or the users at risk of the
+   * `risky` inbox); choosing one (`pick`) opens a request for them, with every rule a request has.
+   */
+  async openPickList(acting: Acting, query: string, candidateIds: readonly string[]): Promise<string> {
+    const pick: PickList = {
+      id: this.newId(),
+      tenantId: acting.person.tenantId,
+      requesterId: acting.person.aadObjectId,
+      query,
+      candidateIds: [...candidateIds],
+    };
+    await this.options.store.create(NAMESPACE.picks, pick.id, pick, { expiresAt: this.expiry() });
+    return pick.id;
   }
 
   /** The requester chose one person from a pick list. */
