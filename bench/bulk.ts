@@ -1,5 +1,5 @@
 /**
- * `npm run bench:bulk`: the bulk revocation benchmark (issue 7). The emulated Microsoft cloud runs
+ * `npm run bench:bulk`: the bulk revocation benchmark. The emulated Microsoft cloud runs
  * in this process with every Graph request delayed by 100 ms; a User Administrator's real
  * delegated directory (SSO token → on-behalf-of → Graph JS client) revokes 1,000 users twice:
  *

@@ -5,7 +5,7 @@
  * Action.Execute; clicking it answers the invoke with a card. Run as a child process by
  * bench/turns.ts with the bot's environment.
  */
-import { ActivityHandler, CloudAdapter, type TurnContext } from 'botbuilder';
+import { ActivityHandler, CloudAdapter, type Activity, type TurnContext } from 'botbuilder';
 import restify, { type Request, type Response } from 'restify';
 import { createBotFrameworkAuthentication } from '../src/bot/botFrameworkAuth';
 
@@ -20,16 +20,21 @@ function echoCard(text: string): Record<string, unknown> {
   };
 }
 
+/** A message's text; a message may come without (botbuilder types it as always there). */
+function textOf(activity: Partial<Activity>): string {
+  return activity.text ?? '';
+}
+
 class EchoBot extends ActivityHandler {
   constructor() {
     super();
     this.onMessage(async (context, next) => {
-      await context.sendActivity({ type: 'message', attachments: [{ contentType: CARD, content: echoCard(context.activity.text ?? '') }] });
+      await context.sendActivity({ type: 'message', attachments: [{ contentType: CARD, content: echoCard(textOf(context.activity)) }] });
       await next();
     });
   }
 
-  protected override async onInvokeActivity(context: TurnContext): Promise<{ status: number; body?: unknown }> {
+  protected override async onInvokeActivity(_context: TurnContext): Promise<{ status: number; body?: unknown }> {
     return { status: 200, body: { statusCode: 200, type: CARD, value: echoCard('echoed') } };
   }
 }
@@ -45,7 +50,9 @@ async function main(): Promise<void> {
   server.get('/healthz', async (_req: Request, res: Response) => void res.send(200, { status: 'ok' }));
   const port = Number(process.env.PORT ?? 3979);
   server.listen(port, '127.0.0.1', () => console.log(`echo bot listening on ${port}`));
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  process.on('SIGTERM', () => {
+    server.close(() => process.exit(0));
+  });
 }
 
 void main();

@@ -71,7 +71,7 @@ async function run(concurrency: number): Promise<string[]> {
       percentile(latencies, 99).toFixed(2),
       // No sample at all: the loop never got to run a timer while the turns ran (blocked throughout).
       delay.count === 0 ? 'blocked' : (delay.percentile(99) / 1e6).toFixed(2),
-      delay.count === 0 ? `${(seconds * 1000).toFixed(0)}` : (delay.max / 1e6).toFixed(2),
+      delay.count === 0 ? (seconds * 1000).toFixed(0) : (delay.max / 1e6).toFixed(2),
       counts ? `${commits} (${(writes / commits).toFixed(1)} writes each)` : 'one per write, on the event loop',
     ];
   } finally {

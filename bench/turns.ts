@@ -236,7 +236,7 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
         const confirms = await measure(cloud, 'confirm (invoke → revoke → card)', Math.min(TURNS, cards.length), async (i) => {
           const { agent, card } = cards[i]!;
           const click = await teams.click(agent, card, 'Revoke sessions');
-          return /Sessions revoked/.test(JSON.stringify(click.card ?? {}));
+          return JSON.stringify(click.card ?? {}).includes('Sessions revoked');
         });
         return [lookups, confirms];
       });
@@ -259,7 +259,7 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
         const invokes = await measure(cloud, 'echo invoke (invoke → card)', Math.min(TURNS, echoCards.length), async (i) => {
           const { agent, card } = echoCards[i]!;
           const click = await teams.click(agent, card, 'Echo');
-          return /echoed/.test(JSON.stringify(click.card ?? {}));
+          return JSON.stringify(click.card ?? {}).includes('echoed');
         });
         return [messages, invokes];
       });

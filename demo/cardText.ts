@@ -37,6 +37,11 @@ function plain(text: string): string {
     .replace(/\*\*([^*]+)\*\*/g, '$1');
 }
 
+/** A card property as text: a string, number or boolean as it is; anything else (missing) as `fallback`. */
+function textOf(value: unknown, fallback: string): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : fallback;
+}
+
 export function cardToText(card: unknown): TextCard {
   const lines: string[] = [];
   const actions: TextAction[] = [];
@@ -54,19 +59,19 @@ export function cardToText(card: unknown): TextCard {
         return;
       case 'FactSet':
         for (const fact of Array.isArray(n.facts) ? (n.facts as { title?: unknown; value?: unknown }[]) : []) {
-          lines.push(`${indent}${plain(String(fact.title ?? ''))}: ${plain(String(fact.value ?? ''))}`);
+          lines.push(`${indent}${plain(textOf(fact.title, ''))}: ${plain(textOf(fact.value, ''))}`);
         }
         return;
       case 'Input.Toggle':
-        lines.push(`${indent}[ ] ${plain(String((n as { title?: unknown }).title ?? ''))}`);
+        lines.push(`${indent}[ ] ${plain(textOf(n.title, ''))}`);
         return;
       case 'Input.Text':
-        lines.push(`${indent}(${plain(String((n as { label?: unknown }).label ?? 'text'))})`);
+        lines.push(`${indent}(${plain(textOf((n as { label?: unknown }).label, 'text'))})`);
         return;
       case 'Action.Execute':
       case 'Action.Submit':
       case 'Action.OpenUrl':
-        actions.push({ title: String(n.title ?? 'Button'), verb: typeof n.verb === 'string' ? n.verb : undefined });
+        actions.push({ title: textOf(n.title, 'Button'), verb: typeof n.verb === 'string' ? n.verb : undefined });
         return;
       default:
         visit(n.body, indent);

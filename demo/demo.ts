@@ -48,10 +48,15 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutInMs: numb
   throw new Error('the bot did not become healthy in time; see .demo/bot.log');
 }
 
+/** Whether `stream` is a terminal: Node leaves `isTTY` undefined (its type says boolean) when it is not. */
+function isTerminal(stream: { readonly isTTY?: boolean }): boolean {
+  return stream.isTTY ?? false;
+}
+
 export async function runDemo(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   if (process.env.MicrosoftAppId?.trim())
     throw new Error('The demo runs only without MicrosoftAppId (it would otherwise sign in demo users against a real tenant).');
-  const parsed = parseDemoOptions(argv, { isTTY: Boolean(process.stdin.isTTY), ci: process.env.CI === 'true' });
+  const parsed = parseDemoOptions(argv, { isTTY: isTerminal(process.stdin), ci: process.env.CI === 'true' });
   if (!parsed.ok) {
     console.error(`${parsed.problem}\n\n${DEMO_USAGE}`);
     process.exitCode = 2;

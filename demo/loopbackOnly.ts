@@ -8,6 +8,7 @@ import net from 'node:net';
 
 const LOOPBACK = '127.0.0.1';
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- the original, kept to be called with .apply on each server below
 const listen = net.Server.prototype.listen as Listen;
 
 function onLoopback(args: unknown[]): unknown[] {

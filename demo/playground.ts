@@ -151,8 +151,10 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the Playground printed its port but has no process id');
   return {
-    pid: child.pid!,
+    pid,
     url: `http://127.0.0.1:${port}`,
     connectorUrl: `http://127.0.0.1:${port}/_connector`,
     async stop() {

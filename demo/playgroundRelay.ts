@@ -87,15 +87,15 @@ export class PlaygroundRelay {
         'The demo sign-in relay runs only in the local demo (MicrosoftAppId unset); a real deployment signs people in through Teams SSO.',
       );
     }
-    let relay: PlaygroundRelay | undefined;
+    // Requests arrive once the server listens, after `relay` below exists.
     const server = createServer((req, res) => {
-      void relay?.handle(req, res).catch((error: unknown) => {
-        relay?.log(`relay error: ${error instanceof Error ? error.message : String(error)}`);
+      void relay.handle(req, res).catch((error: unknown) => {
+        relay.log(`relay error: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { code: 'RelayError', message: 'The demo relay failed.' } }));
       });
     });
-    relay = new PlaygroundRelay(server, options);
+    const relay = new PlaygroundRelay(server, options);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -146,17 +146,25 @@ export class PlaygroundRelay {
     const url = new URL(req.url ?? '/', this.baseUrl);
     if (url.pathname === '/api/messages') {
       // The Playground probes the endpoint with HEAD before it connects.
-      if (req.method !== 'POST') return send(res, 200, undefined);
+      if (req.method !== 'POST') {
+        send(res, 200, undefined);
+        return;
+      }
       const activity = await readJson(req);
-      if (!isObject(activity)) return send(res, 400, { error: { code: 'BadRequest', message: 'Expected an activity.' } });
+      if (!isObject(activity)) {
+        send(res, 400, { error: { code: 'BadRequest', message: 'Expected an activity.' } });
+        return;
+      }
       const answer = await this.fromPlayground(activity);
-      return send(res, answer.status, answer.body);
+      send(res, answer.status, answer.body);
+      return;
     }
     if (url.pathname === CONNECTOR_PATH || url.pathname.startsWith(`${CONNECTOR_PATH}/`)) {
       const answer = await this.fromBot(req, url);
-      return send(res, answer.status, answer.body);
+      send(res, answer.status, answer.body);
+      return;
     }
-    return send(res, 404, { error: { code: 'NotFound', message: 'Not a relay route.' } });
+    send(res, 404, { error: { code: 'NotFound', message: 'Not a relay route.' } });
   }
 
   // ---- Playground → bot ---------------------------------------------------------------------
@@ -364,7 +372,7 @@ function pick(activity: Json): Json {
 }
 
 function oauthCardOf(activity: Json): Json | undefined {
-  const attachments = Array.isArray(activity.attachments) ? activity.attachments : [];
+  const attachments: unknown[] = Array.isArray(activity.attachments) ? activity.attachments : [];
   const found = attachments.find((a) => isObject(a) && a.contentType === OAUTH_CARD);
   return isObject(found) && isObject(found.content) ? found.content : undefined;
 }

@@ -83,11 +83,17 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   };
   const click = async (which: string): Promise<void> => {
     const card = session.lastCard;
-    if (!card?.card) return void console.log('  There is no card to click yet.');
+    if (!card?.card) {
+      console.log('  There is no card to click yet.');
+      return;
+    }
     const actions = cardToText(card.card).actions;
     const index = Number(which) - 1;
     const action = actions[index] ?? actions.find((a) => a.title.toLowerCase().startsWith(which.toLowerCase()));
-    if (!action) return void console.log(`  No button ${which}. Buttons: ${actions.map((a, i) => `[${i + 1}] ${a.title}`).join('  ')}`);
+    if (!action) {
+      console.log(`  No button ${which}. Buttons: ${actions.map((a, i) => `[${i + 1}] ${a.title}`).join('  ')}`);
+      return;
+    }
     const conv = conversation();
     const seen = new Set(teams.messages(conv).map((m) => m.id));
     const inputs = session.ticks;
@@ -118,7 +124,10 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   };
   const waitFor = async (text: string): Promise<void> => {
     const card = session.lastCard;
-    if (!card) return void console.log('  There is no card to wait for.');
+    if (!card) {
+      console.log('  There is no card to wait for.');
+      return;
+    }
     const updated = await teams.waitForMessage(
       conversation(),
       (m) => m.id === card.id && cardToText(m.card).lines.some((l) => l.includes(text)),
@@ -128,7 +137,10 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   };
   const consent = (words: string[]): void => {
     const [permission, state] = words;
-    if (!permission || (state !== 'on' && state !== 'off')) return void console.log('  Use: /consent PERMISSION on|off');
+    if (!permission || (state !== 'on' && state !== 'off')) {
+      console.log('  Use: /consent PERMISSION on|off');
+      return;
+    }
     const granted = cloud.app.consentedGraphScopes;
     const at = granted.findIndex((p) => p.toLowerCase() === permission.toLowerCase());
     if (state === 'off' && at >= 0) granted.splice(at, 1);
@@ -137,8 +149,10 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
   };
   const tenant = (words: string[]): void => {
     const [licence, state] = words;
-    if ((licence !== 'p1' && licence !== 'p2') || (state !== 'on' && state !== 'off'))
-      return void console.log('  Use: /tenant p1|p2 on|off');
+    if ((licence !== 'p1' && licence !== 'p2') || (state !== 'on' && state !== 'off')) {
+      console.log('  Use: /tenant p1|p2 on|off');
+      return;
+    }
     directory.security.licences[licence] = state === 'on';
     console.log(`  The emulated tenant now has Microsoft Entra ID ${licence.toUpperCase()}: ${state}.`);
   };
@@ -252,6 +266,9 @@ function toggleInputs(card: unknown): { id: string; title: string }[] {
   if (Array.isArray(card)) return card.flatMap(toggleInputs);
   if (typeof card !== 'object' || card === null) return [];
   const node = card as Record<string, unknown>;
-  const own = node.type === 'Input.Toggle' && typeof node.id === 'string' ? [{ id: node.id, title: String(node.title ?? '') }] : [];
+  const own =
+    node.type === 'Input.Toggle' && typeof node.id === 'string'
+      ? [{ id: node.id, title: typeof node.title === 'string' ? node.title : '' }]
+      : [];
   return [...own, ...Object.values(node).flatMap(toggleInputs)];
 }

@@ -48,11 +48,12 @@ export class EmulatedCloud {
     const appId = options.botAppId ?? DEMO_BOT_APP_ID;
     const secret = options.botAppSecret ?? DEMO_BOT_SECRET;
     const connectionName = options.connectionName ?? DEMO_CONNECTION_NAME;
+    const appIdUri = `api://botid-${appId}`;
     const app: AppRegistration = {
       appId,
       secret,
       displayName: 'Session Revoker',
-      appIdUri: `api://botid-${appId}`,
+      appIdUri,
       consentedGraphScopes: options.consentedGraphScopes ?? [
         'User.RevokeSessions.All',
         'User.Read.All',
@@ -80,7 +81,7 @@ export class EmulatedCloud {
         tenantId: directory.tenantId,
         botAppId: appId,
         botAppSecret: secret,
-        connections: [{ name: connectionName, scope: `${app.appIdUri}/access_as_user` }],
+        connections: [{ name: connectionName, scope: `${appIdUri}/access_as_user` }],
       });
       started.push(tokenService);
       app.redirectUris.push(tokenService.redirectUri);

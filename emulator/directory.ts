@@ -4,7 +4,8 @@
  * also the demo tenant, so its people are named for what they show.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ROLE_DISPLAY_NAMES, ROLE_TEMPLATE } from './graph/entraRoles';
+import { ROLE_DISPLAY_NAMES } from './graph/entraRoles';
+import { ROLE_TEMPLATE } from './graph/roleTemplates';
 import { PASSWORD_METHOD_ID, PHONE_METHOD_ID, TenantSecurity } from './security';
 
 /** Built-in directory role template ids and names: one table for the whole emulator (graph/entraRoles.ts). */
@@ -42,7 +43,7 @@ export interface DirectoryGroup {
   readonly id: string;
   displayName: string;
   description?: string;
-  /** Role-assignable groups make their members privileged targets (graph.md §1.5). */
+  /** Role-assignable groups make their members privileged targets (docs/entra-roles.md). */
   isAssignableToRole: boolean;
   /** Member ids: users or groups. */
   members: string[];
@@ -482,7 +483,7 @@ function stableGuid(text: string): string {
 }
 
 /**
- * Adds `count` generated users for bulk runs (issue 7): in a department and/or a group, the first
+ * Adds `count` generated users for bulk runs: in a department and/or a group, the first
  * `privileged` of them Security Administrators (privileged targets) and the next `limitedAdmins`
  * Password Administrators; the last `nested` of a group's users in a nested subgroup. Names and
  * ids are stable for the same label: "HP User 007", hp.user007@domain.

@@ -162,8 +162,8 @@ export class EmulatedGraph {
 
   private takeFault(route: string): PendingFault | undefined {
     const index = this.faults.findIndex((f) => (f.route === route || f.route === '*') && f.remaining > 0);
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
+    const fault = this.faults[index];
+    if (!fault) return undefined;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.faults.splice(index, 1);
     return fault;

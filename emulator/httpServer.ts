@@ -24,7 +24,7 @@ export interface EmulatedRequest {
   caller?: string;
   /** Set by a handler to name the token the call carried (its `uti`, never the token) in the call log. */
   tokenId?: string;
-  json<T = unknown>(): T;
+  json(): unknown;
   form(): URLSearchParams;
 }
 
@@ -166,8 +166,8 @@ export class EmulatedServer {
 
   private takeFault(route: string): Fault | undefined {
     const index = this.faults.findIndex((f) => (f.route === route || f.route === '*') && f.times > 0);
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
+    const fault = this.faults[index];
+    if (!fault) return undefined;
     fault.times -= 1;
     if (fault.times <= 0) this.faults.splice(index, 1);
     return fault;
@@ -208,7 +208,7 @@ export class EmulatedServer {
       }
       routeName = match.r.name;
       const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(match.m?.groups ?? {})) if (v !== undefined) params[k] = safeDecode(v);
+      for (const [k, v] of Object.entries<string | undefined>(match.m?.groups ?? {})) if (v !== undefined) params[k] = safeDecode(v);
       request = {
         method,
         rawPath,
@@ -217,8 +217,8 @@ export class EmulatedServer {
         headers: req.headers,
         body,
         params,
-        json<T>(): T {
-          return JSON.parse(body.toString('utf8')) as T;
+        json(): unknown {
+          return JSON.parse(body.toString('utf8'));
         },
         form(): URLSearchParams {
           return new URLSearchParams(body.toString('utf8'));

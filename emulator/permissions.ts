@@ -13,7 +13,7 @@
  * Permission lists run from least to most privileged, as the pages print them. A grant that is
  * an array is a combination: every permission in it is needed (the page lists them together).
  */
-import type { RoleName } from './graph/entraRoles';
+import type { RoleName } from './graph/roleTemplates';
 
 /** One permission, or a combination that is only enough together. */
 export type Grant = string | readonly string[];

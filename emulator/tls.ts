@@ -35,12 +35,12 @@ function serial(): string {
 
 async function importKey(keyPem: string): Promise<webcrypto.CryptoKey> {
   const der = Buffer.from(keyPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  return webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']) as Promise<webcrypto.CryptoKey>;
+  return webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']);
 }
 
 /** Makes a new self-signed CA, valid for 7 days. */
 export async function createCertificateAuthority(name = 'Session Revoker emulated cloud CA'): Promise<PemPair> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -63,7 +63,7 @@ export async function createCertificateAuthority(name = 'Session Revoker emulate
 export async function issueServerCertificate(ca: PemPair, hosts: readonly string[] = ['127.0.0.1', 'localhost']): Promise<PemPair> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importKey(ca.keyPem);
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

@@ -1,5 +1,5 @@
 /**
- * The claims of the tokens the emulated Entra mints. Shapes follow entra-obo.md §3:
+ * The claims of the tokens the emulated Entra mints. Shapes follow docs/on-behalf-of.md:
  * v2 user tokens for the bot's own API (the Teams SSO token), v1 user tokens for Graph
  * (what OBO returns), v2 app-only tokens (client credentials), and v2 id tokens.
  */

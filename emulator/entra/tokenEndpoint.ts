@@ -143,7 +143,7 @@ function authenticateClient(
   const app = ctx.apps.get(clientId.toLowerCase());
   if (!app) return fail(AADSTS.unknownClient(clientId, tenantName));
   const secret = basic?.secret ?? form.get('client_secret');
-  if (secret === null || secret === undefined) {
+  if (secret === null) {
     return fail(form.has('client_assertion') ? AADSTS.clientAssertionUnsupported() : AADSTS.missingClientSecret());
   }
   if (!sameSecret(secret, app.secret)) return fail(AADSTS.badClientSecret(app.appId));
@@ -306,7 +306,7 @@ async function authorizationCode(call: GrantCall): Promise<Outcome<TokenBody, En
   const code = form.get('code');
   if (!code) return fail(AADSTS.missingParameter('code'));
   const grant = ctx.codes.get(code);
-  if (!grant || grant.clientId.toLowerCase() !== client.appId.toLowerCase()) return fail(AADSTS.invalidCode());
+  if (grant?.clientId.toLowerCase() !== client.appId.toLowerCase()) return fail(AADSTS.invalidCode());
   if (grant.tid.toLowerCase() !== userTenantOf(ctx, call.tenant).toLowerCase()) return fail(AADSTS.invalidCode());
   if (grant.redeemed) return fail(AADSTS.codeRedeemed());
   grant.redeemed = true;
@@ -339,7 +339,7 @@ async function refreshToken(call: GrantCall): Promise<Outcome<TokenBody, EntraEr
   const token = form.get('refresh_token');
   if (!token) return fail(AADSTS.missingParameter('refresh_token'));
   const grant = ctx.refreshTokens.get(token);
-  if (!grant || grant.tid.toLowerCase() !== userTenantOf(ctx, call.tenant).toLowerCase()) return fail(AADSTS.invalidRefreshToken());
+  if (grant?.tid.toLowerCase() !== userTenantOf(ctx, call.tenant).toLowerCase()) return fail(AADSTS.invalidRefreshToken());
   if (grant.clientId.toLowerCase() !== client.appId.toLowerCase()) return fail(AADSTS.refreshTokenOtherClient());
   const user = checkUser(ctx, grant.userId, call.segment, grant.issuedAtInSeconds);
   if (!user.ok) return user;

@@ -1,5 +1,5 @@
 /**
- * JSON batching (POST /v1.0/$batch, graph.md §3): validation of the whole batch (any problem
+ * JSON batching (POST /v1.0/$batch, docs/graph-protocol.md): validation of the whole batch (any problem
  * fails it with 400 and runs nothing) and execution of its steps, in parallel unless a step
  * names others in dependsOn (then it waits, and fails with 424 if one of them failed).
  */
@@ -95,6 +95,7 @@ export async function runBatch(
   execute: (step: BatchStep) => Promise<BatchStepResponse>,
 ): Promise<BatchStepResponse[]> {
   const running = new Map<string, Promise<BatchStepResponse>>();
+  const answers: Promise<BatchStepResponse>[] = [];
   for (const step of steps) {
     const prerequisites = step.dependsOn
       .map((d) => running.get(d.toLowerCase()))
@@ -112,6 +113,7 @@ export async function runBatch(
       return execute(step);
     })();
     running.set(step.id.toLowerCase(), answer);
+    answers.push(answer);
   }
-  return Promise.all(steps.map((s) => running.get(s.id.toLowerCase())!));
+  return Promise.all(answers);
 }

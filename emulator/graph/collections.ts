@@ -122,9 +122,16 @@ function nextLink(ctx: QueryContext, offset: number): string {
 }
 
 function compareValues(a: unknown, b: unknown): number {
-  const left = a === null || a === undefined ? '' : String(a).toLowerCase();
-  const right = b === null || b === undefined ? '' : String(b).toLowerCase();
+  const left = sortText(a);
+  const right = sortText(b);
   return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** A property value as $orderby compares it: case-insensitive text, a missing value first. */
+function sortText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const primitive = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  return (primitive ? String(value) : JSON.stringify(value)).toLowerCase();
 }
 
 const SEARCH_NEEDS_EVENTUAL =

@@ -12,33 +12,7 @@
  *   no column for revocation; Helpdesk Administrator lacks users/disable and users/enable.
  */
 import { permissionRow } from '../permissions';
-
-/** Built-in role template ids (= `wids` values = `roleTemplateId` = built-in `roleDefinitionId`). */
-export const ROLE_TEMPLATE = {
-  GlobalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
-  PrivilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
-  PrivilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-  AuthenticationAdministrator: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
-  UserAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
-  HelpdeskAdministrator: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
-  PasswordAdministrator: '966707d0-3269-4727-9be2-8c3a10f19b9d',
-  GroupsAdministrator: 'fdd7a751-b60b-444a-984c-02652fe8fa1c',
-  DirectoryReaders: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
-  GuestInviter: '95e79109-95c0-4d8e-aee3-d01accf2d47b',
-  MessageCenterReader: '790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b',
-  ReportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
-  UsageSummaryReportsReader: '75934031-6c7e-415a-99d7-48dbd49e875e',
-  UserExperienceSuccessManager: '27460883-1df1-4691-b032-3b79643e5e63',
-  SecurityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
-  CloudDeviceAdministrator: '7698a772-787b-4ac8-901f-60d6b08affd2',
-  IntuneAdministrator: '3a2c62db-5318-420d-8d74-23affee5d9d5',
-  GlobalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
-  SecurityReader: '5d6b6bb7-de71-4623-b4af-96380a352509',
-  SecurityOperator: '5f2222b1-57c3-48ba-8ad5-d4759f1fde6f',
-} as const;
-
-/** A built-in role by its name in ROLE_TEMPLATE (how the permission table names roles). */
-export type RoleName = keyof typeof ROLE_TEMPLATE;
+import { ROLE_TEMPLATE, type RoleName } from './roleTemplates';
 
 /** The template ids of roles named in the permission table. */
 export function roleIds(names: readonly RoleName[] | undefined): ReadonlySet<string> {
@@ -92,8 +66,11 @@ export interface TargetProfile {
   readonly hasRestrictedAdministrativeUnitRole?: boolean;
 }
 
-/** A row of the table: a target role, or one of the special target kinds. */
-type TargetRow = string | 'noAdminRole' | 'roleAssignableGroup' | 'restrictedAdministrativeUnit' | 'anyOtherRole';
+/**
+ * A row of the table: a target role's template id, or one of the special target kinds
+ * ('noAdminRole', 'roleAssignableGroup', 'restrictedAdministrativeUnit', 'anyOtherRole').
+ */
+type TargetRow = string;
 
 const R = ROLE_TEMPLATE;
 
@@ -140,7 +117,7 @@ const ACTION_ROLES: Readonly<Record<UserAction, ReadonlySet<string>>> = {
   revokeSessions: roleIds(permissionRow('users.revokeSignInSessions').roles),
   resetPassword: roleIds(permissionRow('users.update.passwordProfile').roles),
   enableDisable: roleIds(permissionRow('users.update.accountEnabled').roles),
-  manageAuthenticationMethods: roleIds([...permissionRow('authenticationMethods.delete').roles!, 'GlobalAdministrator']),
+  manageAuthenticationMethods: roleIds([...(permissionRow('authenticationMethods.delete').roles ?? []), 'GlobalAdministrator']),
 };
 
 /** Roles named as rows of the table; any other role is "any other built-in or custom role". */
@@ -169,7 +146,7 @@ function rowsOf(target: TargetProfile): TargetRow[] {
   return rows;
 }
 
-/** The three classes of graph.md §1.5 ("practical classes for the confirmation card"). */
+/** The three classes a card names: non-admin, limited admin, privileged admin (docs/entra-roles.md). */
 export function classifyTarget(target: TargetProfile): TargetClass {
   const rows = rowsOf(target);
   if (rows.every((row) => row === 'noAdminRole')) return 'nonAdmin';

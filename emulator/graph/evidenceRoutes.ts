@@ -209,7 +209,7 @@ function changeRisk(
     if (!Array.isArray(userIds) || userIds.length === 0 || !userIds.every((id) => typeof id === 'string'))
       return badRequest("The request body must carry 'userIds', a non-empty list of user ids.");
     const now = env.now().toISOString();
-    for (const id of userIds as string[]) {
+    for (const id of userIds) {
       const user = env.directory.users.get(id.toLowerCase());
       // Ids that are no user are ignored, as the emulator reads the documentation.
       if (!user) continue;

@@ -69,7 +69,7 @@ function tokenize(text: string): Parsed<Token[]> {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (/\s/.test(c)) {
       i += 1;
     } else if (c === '(' || c === ')' || c === ',') {
@@ -90,7 +90,7 @@ function tokenize(text: string): Parsed<Token[]> {
           i += 1;
           break;
         }
-        value += text[i];
+        value += text.charAt(i);
         i += 1;
       }
       if (!closed) return bad(`Invalid filter clause: unterminated string literal at position ${i}.`);
@@ -379,19 +379,17 @@ export function parseSearch(text: string, searchable: readonly string[], typeNam
   }
   // Expect term (op term)*; fold AND first, then OR.
   if (clauses.length === 0 || clauses.length % 2 === 0) return bad(`Invalid $search value '${text}'.`);
-  const terms: SearchExpression[] = [];
-  const operators: ('AND' | 'OR')[] = [];
+  const orParts: SearchExpression[] = [];
+  let operator: 'AND' | 'OR' = 'OR';
   for (const [position, item] of clauses.entries()) {
     const expectTerm = position % 2 === 0;
     if (expectTerm !== (typeof item !== 'string')) return bad(`Invalid $search value '${text}'.`);
-    if (typeof item === 'string') operators.push(item);
-    else terms.push(item);
-  }
-  const orParts: SearchExpression[] = [terms[0]!];
-  for (const [i, operator] of operators.entries()) {
-    const next = terms[i + 1]!;
-    if (operator === 'AND') orParts.push({ kind: 'and', left: orParts.pop()!, right: next });
-    else orParts.push(next);
+    if (typeof item === 'string') {
+      operator = item;
+      continue;
+    }
+    const left = operator === 'AND' ? orParts.pop() : undefined;
+    orParts.push(left ? { kind: 'and', left, right: item } : item);
   }
   return ok(orParts.reduce((left, right) => ({ kind: 'or', left, right })));
 }

@@ -15,7 +15,7 @@ export type Json = Record<string, unknown>;
 
 export const USER_TYPE_NAME = 'microsoft.graph.user';
 
-/** Returned without $select (graph.md §2.1), in Graph's order. */
+/** Returned without $select (docs/graph-protocol.md), in Graph's order. */
 export const USER_DEFAULT_PROPERTIES: readonly string[] = [
   'businessPhones',
   'displayName',

@@ -74,7 +74,7 @@ function innerErrorDate(at: Date): string {
 export function errorBody(error: GraphError, requestId: string, clientRequestId: string, at: Date = new Date()): unknown {
   const date = innerErrorDate(at);
   if (error.status === 429) {
-    // graph.md §4.2: the throttling sample carries code/status/message inside innerError too.
+    // Graph's throttling sample carries code, status and message inside innerError too (docs/graph-protocol.md).
     return {
       error: {
         code: error.code,

@@ -594,7 +594,8 @@ export function matchRoute(method: string, rawPath: string): { route: GraphRoute
     const match = route.pattern.exec(rawPath);
     if (!match) continue;
     const params: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(match.groups ?? {})) params[name] = value === undefined ? undefined : safeDecode(value);
+    for (const [name, value] of Object.entries<string | undefined>(match.groups ?? {}))
+      params[name] = value === undefined ? undefined : safeDecode(value);
     return { route, params };
   }
   return { route: UNKNOWN_ROUTE, params: {} };

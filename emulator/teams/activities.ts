@@ -1,6 +1,7 @@
 /**
- * The activities the Teams client sends to the bot, shaped like Teams' own (teams-bot.md §1,
- * §6.2, §7.2): Teams ids, tenant, team and channel data, clientInfo, mentions.
+ * The activities the Teams client sends to the bot, shaped like Teams' own
+ * (docs/teams-protocol.md): Teams ids, tenant, team and channel data, clientInfo, mentions, and the
+ * invokes of a card click and of sign-in.
  */
 import type { DirectoryUser } from '../directory';
 import type { JsonObject } from './json';

@@ -1,5 +1,5 @@
 /**
- * How the Teams client reads Adaptive Cards and Universal Action answers (teams-bot.md §7):
+ * How the Teams client reads Adaptive Cards and Universal Action answers (docs/teams-protocol.md):
  * finding an Action.Execute, collecting input values, and classifying the invoke response
  * under both HTTP conventions (botbuilder's HTTP status = statusCode, or HTTP 200 with the
  * status inside the body).
@@ -81,8 +81,10 @@ export function initialInputValues(card: JsonObject): Record<string, string> {
   const values: Record<string, string> = {};
   for (const node of walk([card.body, card.actions])) {
     const id = str(node.id);
-    if (typeof node.type === 'string' && node.type.startsWith('Input.') && id && node.value !== undefined && node.value !== null) {
-      values[id] = String(node.value);
+    const value = node.value;
+    const given = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    if (typeof node.type === 'string' && node.type.startsWith('Input.') && id && given) {
+      values[id] = String(value);
     }
   }
   return values;

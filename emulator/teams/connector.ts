@@ -1,6 +1,6 @@
 /**
  * The emulated Bot Connector (Teams' service URL): the REST calls a bot makes to post, update
- * and delete messages, create conversations and read rosters (teams-bot.md §5). Every call must
+ * and delete messages, create conversations and read rosters (docs/teams-protocol.md). Every call must
  * carry the bot's own Entra token; each call is logged with whose token it was.
  *
  * Route names (for `server.injectFault({ route })`): see CONNECTOR_ROUTES.
@@ -130,7 +130,7 @@ export function registerConnector(server: EmulatedServer, options: ConnectorOpti
     if (channelId) {
       // A new post in a channel (TeamsInfo.sendMessageToTeamsChannel).
       const channel = registry.find(channelId);
-      if (!channel || channel.conversationType !== 'channel') return CONVERSATION_NOT_FOUND();
+      if (channel?.conversationType !== 'channel') return CONVERSATION_NOT_FOUND();
       if (channel.team && !channel.team.botInstalled)
         return error(403, 'BotNotInConversationRoster', 'The bot is not part of the conversation roster.');
       if (!activity) return error(400, 'BadArgument', 'An activity is required to start a channel conversation.');

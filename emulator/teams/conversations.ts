@@ -1,6 +1,6 @@
 /**
  * The Teams conversations the emulator knows: personal chats, group chats, teams and their
- * channels, with their rosters. Ids look like Teams' own (teams-bot.md §1.2).
+ * channels, with their rosters. Ids look like Teams' own (docs/teams-protocol.md).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Directory, DirectoryUser } from '../directory';

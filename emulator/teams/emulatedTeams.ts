@@ -2,7 +2,7 @@
  * The emulated Microsoft Teams: the channel that signs and posts activities to the bot, the
  * Bot Connector the bot answers through, and the client behaviours of the people in the
  * conversations (sending, clicking Action.Execute buttons, silent SSO and visible sign-in,
- * card refresh). Facts: /work/shared/reference/teams-bot.md, offline-sdk-notes.md.
+ * card refresh). The protocol: docs/teams-protocol.md; the SDKs on loopback: docs/sdk-endpoints.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { Directory, DirectoryUser } from '../directory';
@@ -105,10 +105,10 @@ export class EmulatedTeams {
   ) {
     this.botEndpoint = options.botEndpoint;
     this.registry = new ConversationRegistry(options.directory, options.tenantId);
-    const self = this;
+    const serviceUrl = (): string => this.serviceUrl;
     this.context = {
       get serviceUrl(): string {
-        return self.serviceUrl;
+        return serviceUrl();
       },
       botAppId: options.botAppId,
       botName: options.botName ?? 'Session Revoker',
@@ -395,7 +395,7 @@ export class EmulatedTeams {
           const token = await this.options.entra.issueSsoToken(from.id, { appId: this.options.botAppId });
           flow.steps.push('sso token');
           delete value.state;
-          value.authentication = { id: exchangeId ?? '', connectionName: str(lastLogin?.connectionName) ?? '', token };
+          value.authentication = { id: exchangeId, connectionName: str(lastLogin?.connectionName) ?? '', token };
           continue;
         }
         const url = lastLogin ? signInUrlOf(lastLogin) : undefined;

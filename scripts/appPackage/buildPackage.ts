@@ -29,7 +29,7 @@ export type BuildResult =
 /** A fixed timestamp for zip entries, so the same inputs give the same zip. */
 const ZIP_MTIME = new Date('2024-01-01T00:00:00Z');
 
-function zipBuffers(files: ReadonlyArray<readonly [string, Buffer]>): Promise<Buffer> {
+function zipBuffers(files: readonly (readonly [string, Buffer])[]): Promise<Buffer> {
   const zip = new ZipFile();
   for (const [name, data] of files) zip.addBuffer(data, name, { mtime: ZIP_MTIME, mode: 0o100644 });
   zip.end();

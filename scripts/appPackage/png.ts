@@ -60,7 +60,7 @@ export function readPngHeader(file: Uint8Array): PngHeader | undefined {
 /** Decodes an 8-bit RGBA, non-interlaced PNG whose rows use filter 0 (what encodePng writes); undefined otherwise. */
 export function decodeRgbaPng(file: Uint8Array): RgbaImage | undefined {
   const header = readPngHeader(file);
-  if (!header || header.bitDepth !== 8 || header.colorType !== 6) return undefined;
+  if (header?.bitDepth !== 8 || header.colorType !== 6) return undefined;
   const buffer = Buffer.from(file);
   const idat: Buffer[] = [];
   for (let at = 8; at + 8 <= buffer.length;) {

@@ -14,10 +14,10 @@ export type ErrorReport = (error: unknown, context: string) => void;
  * Writes `previous` back over the item this caller holds (etag `heldEtag`). Resolves either way;
  * a failure goes to `report`, or is thrown when there is nobody to report it to.
  */
-export async function giveBack<T>(
+export async function giveBack(
   store: StateStore,
   where: { readonly namespace: StoreNamespace; readonly key: string; readonly expiresAt: Date },
-  previous: T,
+  previous: unknown,
   heldEtag: string,
   report: ErrorReport | undefined,
 ): Promise<void> {

@@ -73,8 +73,8 @@ export class RefusalWindows {
         target: undefined,
         sameRequest: true,
       });
-      while (this.windows.size > this.maxWindows) {
-        const [oldestKey, oldest] = this.windows.entries().next().value!;
+      for (const [oldestKey, oldest] of this.windows) {
+        if (this.windows.size <= this.maxWindows) break;
         this.windows.delete(oldestKey);
         if (oldest.count > 0) due.push(summary(oldest));
       }

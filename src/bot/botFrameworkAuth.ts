@@ -5,7 +5,7 @@
  * botbuilder's stock credentials only work against the public cloud: for any other login URL
  * they build an msal-node client without known authorities, so msal-node asks
  * login.microsoftonline.com for instance discovery and every outgoing send fails offline
- * (offline-sdk-notes.md). For such a login URL this supplies its own msal-node client that
+ * (docs/sdk-endpoints.md). For such a login URL this supplies its own msal-node client that
  * names the login URL's host as a known authority.
  */
 import { ConfidentialClientApplication } from '@azure/msal-node';
@@ -91,5 +91,6 @@ export function createBotFrameworkAuthentication(env: BotFrameworkEnv): BotFrame
     throw new BotFrameworkConfigError('MicrosoftAppTenantId is required for SingleTenant.');
   }
   const factory = new MsalServiceClientCredentialsFactory(appId, createMsalClient(appId, password, loginUrl));
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- botframework-connector's own factory implements (not extends) the abstract class this takes
   return new ConfigurationBotFrameworkAuthentication(config, factory);
 }

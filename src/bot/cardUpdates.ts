@@ -2,7 +2,7 @@
  * Shapes invoke answers, and replaces cards for everyone — in the current turn or proactively
  * later — falling back to a new message so a result is never lost.
  */
-import type { Activity, CloudAdapter, ConversationReference, InvokeResponse, TurnContext } from 'botbuilder';
+import type { Activity, BotAdapter, ConversationAccount, ConversationReference, InvokeResponse, TurnContext } from 'botbuilder';
 import { asAttachment, type AdaptiveCard } from '../cards/render';
 import type { Logger } from '../observability/logger';
 
@@ -26,7 +26,7 @@ export function cardActivity(card: AdaptiveCard): Partial<Activity> {
 /** Updates a card message for everyone; if that fails, posts the card as a new message. */
 export async function replaceForEveryone(context: TurnContext, activityId: string, card: AdaptiveCard, logger: Logger): Promise<void> {
   try {
-    await context.updateActivity({ id: activityId, ...cardActivity(card) } as Partial<Activity>);
+    await context.updateActivity({ id: activityId, ...cardActivity(card) });
   } catch (error) {
     logger.warn({ err: error }, 'card update failed; posting the result instead');
     try {
@@ -39,8 +39,16 @@ export async function replaceForEveryone(context: TurnContext, activityId: strin
 }
 
 /** The proactive form: replaces a card in another conversation (or posts it), optionally with a message after it. */
+/**
+ * `reference` pointed at conversation `id` (a thread of the same channel, or the requester's chat).
+ * Only the id is needed to reach it: botbuilder's type asks for the other account fields too.
+ */
+export function atConversation(reference: Partial<ConversationReference>, id: string): Partial<ConversationReference> {
+  return { ...reference, conversation: { ...reference.conversation, id } as ConversationAccount };
+}
+
 export async function publish(
-  adapter: CloudAdapter,
+  adapter: BotAdapter,
   appId: string,
   reference: Partial<ConversationReference>,
   activityId: string | undefined,

@@ -310,7 +310,7 @@ const STEP_LICENCE: Partial<Record<ContainmentStep, string>> = {
 
 /** "A", "A and B", "A, B and C". */
 function listOf(names: readonly string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
 }
 
 /** Why a step was not done, in words the person (or the admin they forward it to) can act on. */

@@ -7,7 +7,7 @@
  * message. A card carries only an opaque subject id and a verb; the handlers reload the rest.
  */
 import { randomUUID } from 'node:crypto';
-import { TeamsActivityHandler, TurnContext, type InvokeResponse } from 'botbuilder';
+import { TeamsActivityHandler, TurnContext, type Activity, type ChannelAccount, type InvokeResponse } from 'botbuilder';
 import { isStorageUnavailable, type StateStore } from '../app/ports/stateStore';
 import type { RateLimiter } from '../app/rateLimiter';
 import type { RevocationService } from '../app/revocation/revocationService';
@@ -130,11 +130,16 @@ export class RevokerBot extends TeamsActivityHandler {
   private async message(context: TurnContext): Promise<void> {
     const person = await this.admit(context);
     if (!person || !(await this.services.limits.admitMessage(context, person))) return;
-    const activity = context.activity;
-    const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
-    const mentions = TurnContext.getMentions(activity)
-      .filter((m) => m.mentioned?.id && m.mentioned.id !== activity.recipient?.id)
-      .map((m) => ({ teamsId: m.mentioned.id, name: m.mentioned.name ?? '', text: m.text ?? '' }));
+    // The activity as Teams may send it: botbuilder types the text, the recipient and each mention's
+    // account as present, but a message can come without text and a malformed mention without them.
+    const activity: Partial<Activity> = context.activity;
+    // The text without the bot's own mention; the message's text (maybe none) is what botbuilder returns.
+    const text: unknown = TurnContext.removeRecipientMention(activity);
+    const found: readonly { mentioned?: Partial<ChannelAccount>; text?: string }[] = TurnContext.getMentions(activity);
+    const mentions = found.flatMap((m) => {
+      const teamsId = m.mentioned?.id;
+      return teamsId && teamsId !== activity.recipient?.id ? [{ teamsId, name: m.mentioned?.name ?? '', text: m.text ?? '' }] : [];
+    });
     const command = parseCommand({ text: typeof text === 'string' ? text : '', mentions });
     await this.runCommand({ context, person, bot: this.services, command });
   }

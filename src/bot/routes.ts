@@ -57,7 +57,7 @@ export const COMMAND_ROUTES: { readonly [R in CommandRoute]: CommandHandler<Comm
 };
 
 /** Clicks on the bot's cards (Action.Execute verbs). */
-export const VERB_ROUTES: { readonly [V in Verb]: CardHandler } = {
+export const VERB_ROUTES: Readonly<Record<Verb, CardHandler>> = {
   'revocation.confirm': confirm,
   'revocation.retry': retry,
   'revocation.cancel': cancelRequest,
@@ -85,7 +85,7 @@ export const VERB_ROUTES: { readonly [V in Verb]: CardHandler } = {
 };
 
 /** The sign-in protocol's invokes. */
-export const INVOKE_ROUTES: { readonly [name: string]: InvokeHandler | undefined } = {
+export const INVOKE_ROUTES: Readonly<Record<string, InvokeHandler | undefined>> = {
   'signin/tokenExchange': tokenExchange,
   'signin/verifyState': verifyState,
 };

@@ -4,7 +4,14 @@
  * message in the channel, and keeps it in the state store, so approvals work after a restart
  * and on every instance. Posting to it and reading its roster happen proactively.
  */
-import { TeamsInfo, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import {
+  TeamsInfo,
+  TurnContext,
+  type Activity,
+  type BotAdapter,
+  type ConversationReference,
+  type TeamsPagedMembersResult,
+} from 'botbuilder';
 import type { ApprovalRoute } from '../app/approval/approvalWorkflow';
 import { NAMESPACE } from '../app/ports/namespaces';
 import type { StateStore } from '../app/ports/stateStore';
@@ -45,7 +52,7 @@ export class SecurityChannel {
 
   /** Whether this activity happens in the security channel (any thread of it). */
   isHere(activity: Partial<Activity>): boolean {
-    return this.channelId !== undefined && baseChannelId(activity.conversation?.id).toLowerCase() === this.channelId.toLowerCase();
+    return this.channelId?.toLowerCase() === baseChannelId(activity.conversation?.id).toLowerCase();
   }
 
   /** The channel as last learned, if ever. */
@@ -77,7 +84,8 @@ export class SecurityChannel {
 
   /** Learns the channel from an activity: a message in it, or the bot's installation in its team. */
   async learn(context: TurnContext): Promise<void> {
-    if (!this.channelId) return;
+    const channelId = this.channelId;
+    if (!channelId) return;
     const activity = context.activity;
     const channelData = (activity.channelData ?? {}) as {
       team?: { id?: string };
@@ -85,14 +93,21 @@ export class SecurityChannel {
     };
     try {
       if (this.isHere(activity) && activity.type === 'message') {
-        await this.remember(activity, channelData.channel?.name, channelData.channel?.membershipType === 'private', channelData.team?.id);
+        await this.remember(
+          channelId,
+          activity,
+          channelData.channel?.name,
+          channelData.channel?.membershipType === 'private',
+          channelData.team?.id,
+        );
         return;
       }
       if (activity.type === 'conversationUpdate' && channelData.team?.id) {
         const channels = await TeamsInfo.getTeamChannels(context, channelData.team.id);
-        const match = channels.find((c) => c.id?.toLowerCase() === this.channelId!.toLowerCase());
+        const match = channels.find((c) => c.id?.toLowerCase() === channelId.toLowerCase());
         if (match)
           await this.remember(
+            channelId,
             activity,
             match.name ?? undefined,
             (match as { membershipType?: string }).membershipType === 'private',
@@ -105,13 +120,14 @@ export class SecurityChannel {
   }
 
   /** Posts a new card to the channel; returns where it is. */
-  async post(adapter: CloudAdapter, activity: Partial<Activity>): Promise<PostResult> {
+  async post(adapter: BotAdapter, activity: Partial<Activity>): Promise<PostResult> {
     const known = await this.get();
-    if (!known || !this.channelId) return { ok: false, problem: 'bot_not_in_team' };
+    const channelId = this.channelId;
+    if (!known || !channelId) return { ok: false, problem: 'bot_not_in_team' };
     let result: PostResult = { ok: false, problem: 'post_failed' };
     try {
       await adapter.continueConversationAsync(this.appId, known.reference, async (context) => {
-        const [, conversationId] = await TeamsInfo.sendMessageToTeamsChannel(context, activity as Activity, this.channelId!, this.appId);
+        const [, conversationId] = await TeamsInfo.sendMessageToTeamsChannel(context, activity as Activity, channelId, this.appId);
         // TeamsInfo returns the new thread's conversation id (…;messageid=<n>): the message id is that n.
         const activityId = /;messageid=(\d+)/.exec(conversationId)?.[1];
         result = activityId ? { ok: true, conversationId, activityId } : { ok: false, problem: 'post_failed' };
@@ -127,13 +143,14 @@ export class SecurityChannel {
   }
 
   /** Teams user ids of the channel's members (at most `limit`), for user-specific card views. */
-  async memberIds(adapter: CloudAdapter, limit: number): Promise<string[]> {
+  async memberIds(adapter: BotAdapter, limit: number): Promise<string[]> {
     const known = await this.get();
     if (!known) return [];
     const ids: string[] = [];
     try {
       await adapter.continueConversationAsync(this.appId, known.reference, async (context) => {
-        const page = await TeamsInfo.getPagedMembers(context, Math.min(Math.max(limit, 50), 500));
+        // A roster page as the connector sends it: `members` may be missing.
+        const page: Partial<TeamsPagedMembersResult> = await TeamsInfo.getPagedMembers(context, Math.min(Math.max(limit, 50), 500));
         for (const member of page.members ?? []) if (member.id && ids.length < limit) ids.push(member.id);
       });
     } catch (error) {
@@ -143,12 +160,12 @@ export class SecurityChannel {
   }
 
   private async remember(
+    channelId: string,
     activity: Partial<Activity>,
     name: string | undefined,
     isPrivate: boolean,
     teamId: string | undefined,
   ): Promise<void> {
-    const channelId = this.channelId!;
     const known = await this.get();
     if (known && known.reference.serviceUrl === activity.serviceUrl && known.isPrivate === isPrivate && (known.name === name || !name))
       return;

@@ -2,7 +2,7 @@
  * What the handlers share, written once: the person as the use cases know them, their delegated
  * access, an @mention turned into an object id, sending a card, and where a clicked card is.
  */
-import { TeamsInfo, TurnContext, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { TeamsInfo, TurnContext, type BotAdapter, type ConversationReference } from 'botbuilder';
 import type { Acting, BulkActing } from '../app/acting';
 import { supportsBulk } from '../app/ports/directory';
 import type { AdaptiveCard } from '../cards/render';
@@ -57,7 +57,7 @@ export async function sendCard(context: TurnContext, card: AdaptiveCard): Promis
 
 /** Where a clicked card is, for updates after the invoke was answered. */
 export interface ClickedCard {
-  readonly adapter: CloudAdapter;
+  readonly adapter: BotAdapter;
   readonly reference: Partial<ConversationReference>;
   /** The card message's id (replyToId), when Teams sent it. */
   readonly activityId?: string;
@@ -66,7 +66,7 @@ export interface ClickedCard {
 /** The card this turn's click came from. */
 export function clickedCard(context: TurnContext): ClickedCard {
   return {
-    adapter: context.adapter as CloudAdapter,
+    adapter: context.adapter,
     reference: TurnContext.getConversationReference(context.activity),
     activityId: context.activity.replyToId,
   };

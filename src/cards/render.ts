@@ -44,7 +44,13 @@ import { WORKING_TEMPLATE, workingCardData } from './workingCard';
 import { isRecord } from '../domain/json';
 
 /** An expanded Adaptive Card, ready to send. */
-export type AdaptiveCard = { type: 'AdaptiveCard'; version: string; body: unknown[]; actions?: unknown[]; [k: string]: unknown };
+export interface AdaptiveCard {
+  type: 'AdaptiveCard';
+  version: string;
+  body: unknown[];
+  actions?: unknown[];
+  [k: string]: unknown;
+}
 
 /** The Bot Framework attachment that carries an Adaptive Card. */
 export interface AdaptiveCardAttachment {

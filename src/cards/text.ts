@@ -9,6 +9,7 @@
  */
 
 /** C0/C1 control characters (newlines included): a newline in a name could start a markdown list. */
+// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
 /** Bidi embeddings, overrides and isolates: they let a name display reversed or out of order. */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;

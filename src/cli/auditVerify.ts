@@ -38,7 +38,9 @@ export function parseVerifyArguments(argv: readonly string[]): VerifyArguments |
     anchor = { seq: Number(match[1]), hash: match[2] ?? '' };
     i += 1;
   }
-  return { anchor };
+  // Typed on its own, so that `anchor` is not read as the union's String.prototype.anchor (deprecated).
+  const parsed: VerifyArguments = { anchor };
+  return parsed;
 }
 
 /** What to print, and the exit code, for the trail in `chain`. */

@@ -173,14 +173,14 @@ export function readConfig(env: Env): ConfigResult {
 
   const appType = (trimmed(env, 'MicrosoftAppType') ?? 'SingleTenant') as Config['appType'];
   if (!['SingleTenant', 'MultiTenant', 'UserAssignedMSI'].includes(appType)) {
-    problems.push(`MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI (got "${String(appType)}").`);
+    problems.push(`MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI (got "${appType}").`);
   }
   const appTenantId = trimmed(env, 'MicrosoftAppTenantId') ?? '';
   if (!appTenantId) problems.push('MicrosoftAppTenantId is not set: the on-behalf-of exchange needs the tenant id.');
   else if (!isObjectId(appTenantId)) problems.push(`MicrosoftAppTenantId must be a GUID (got "${appTenantId}").`);
 
   const port = positiveNumber(env, 'PORT', 3978, problems);
-  if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT}").`);
+  if (!Number.isInteger(port) || port > 65535) problems.push(`PORT must be a whole number up to 65535 (got "${env.PORT ?? ''}").`);
   const listenAddress = trimmed(env, 'LISTEN_ADDRESS') ?? '0.0.0.0';
   if (isIP(listenAddress) === 0) problems.push(`LISTEN_ADDRESS must be an IP address such as 127.0.0.1 (got "${listenAddress}").`);
 
@@ -296,7 +296,7 @@ function readAlertSettings(
   if (!securityChannelId) problems.push('ALERT_CALLER_APP_IDS is set but SECURITY_CHANNEL_ID is not: alerts go to the security channel.');
   const maxUsers = positiveNumber(env, 'ALERT_MAX_USERS', 10, problems);
   if (!Number.isInteger(maxUsers) || maxUsers > 100)
-    problems.push(`ALERT_MAX_USERS must be a whole number from 1 to 100 (got "${env.ALERT_MAX_USERS}").`);
+    problems.push(`ALERT_MAX_USERS must be a whole number from 1 to 100 (got "${String(maxUsers)}").`);
   const callerRole = trimmed(env, 'ALERT_CALLER_ROLE');
   return { callerAppIds, audience: trimmed(env, 'ALERT_AUDIENCE') ?? ssoAppIdUri, ...(callerRole ? { callerRole } : {}), maxUsers };
 }

@@ -123,7 +123,7 @@ async function connectorCredentials(
   return { client, credentials: client.credentials };
 }
 
-const AADSTS_FIXES: ReadonlyArray<readonly [RegExp, string]> = [
+const AADSTS_FIXES: readonly (readonly [RegExp, string])[] = [
   [
     /AADSTS7000215/,
     'MicrosoftAppPassword is not a valid secret of this app: create a new client secret (app registration → Certificates & secrets) and set its Value (not its ID).',

@@ -226,7 +226,7 @@ export function returnToApprovers<T extends Approvable>(
   const next = {
     ...subject,
     state: 'awaitingApproval',
-    approval: { ...subject.approval, failedAttempts: [...(subject.approval.failedAttempts ?? []), failed] },
+    approval: { ...subject.approval, failedAttempts: [...subject.approval.failedAttempts, failed] },
   };
   delete next.decidedBy;
   delete next.decidedAt;
@@ -235,7 +235,7 @@ export function returnToApprovers<T extends Approvable>(
 
 /** Whether a click in `conversationId` happens in `channelId` (any thread of it; ids compare ignoring case). */
 export function sameChannel(channelId: string, conversationId: string): boolean {
-  const base = (conversationId ?? '').split(';')[0] ?? '';
+  const base = conversationId.split(';')[0] ?? '';
   return channelId !== '' && base.toLowerCase() === channelId.toLowerCase();
 }
 

@@ -16,7 +16,7 @@ export type BulkSource =
   | { readonly kind: 'department'; readonly name: string };
 
 const MAX_NAME_LENGTH = 256;
-const QUOTE_PAIRS: ReadonlyArray<[string, string]> = [
+const QUOTE_PAIRS: readonly [string, string][] = [
   ['"', '"'],
   ["'", "'"],
   ['\u201C', '\u201D'],

@@ -60,8 +60,9 @@ const OPENING_QUOTES = new Set(['"', "'", '\u201C', '\u201D', '\u201E', '\u2018'
  *   and extra whitespace are tolerated. `<at>…</at>` maps to the next unused mention with that text;
  *   an `<at>` with no matching mention is read as its plain text. Mentions that do not occur in the
  *   text are ignored.
+ * - A missing or partial input (what a malformed activity carries) reads as what it has.
  */
-export function parseCommand(input: IncomingText): Command {
+export function parseCommand(input: Partial<IncomingText> | null | undefined): Command {
   const rawText = typeof input?.text === 'string' ? input.text : '';
   const mentions = Array.isArray(input?.mentions) ? input.mentions.filter(isIncomingMention) : [];
   const { text, found } = flatten(rawText, new MentionMatcher(mentions));

@@ -44,7 +44,7 @@ export interface TargetSnapshot {
   accountEnabled: boolean;
   tier: TargetTier;
   roles: DirectoryRole[];
-  /** Member of a role-assignable group (makes the target privileged, graph.md §1.5). */
+  /** Member of a role-assignable group (makes the target privileged: docs/entra-roles.md). */
   inRoleAssignableGroup?: boolean;
   /** The target is the requester themself (`revoke me`). */
   self?: boolean;

@@ -1,9 +1,11 @@
 /**
- * Entra's rules for who may revoke whose sessions, as the bot explains them (graph.md §1.4, §1.5;
- * source: entra-docs privileged-roles-permissions.md, "Who can reset passwords", whose columns are
- * the roles that can reset passwords and invalidate refresh tokens). Entra itself decides; the bot
- * uses this only to warn before asking and to explain a refusal. Roles are tenant-wide assignments;
- * administrative-unit scoped roles and restricted-management AUs are not modelled here.
+ * Entra's rules for who may revoke whose sessions, as the bot explains them (docs/entra-roles.md,
+ * from Microsoft's "Who can reset passwords" table, whose columns are the roles that can reset
+ * passwords and invalidate refresh tokens:
+ * https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions).
+ * Entra itself decides; the bot uses this only to warn before asking and to explain a refusal.
+ * Roles are tenant-wide assignments; administrative-unit scoped roles and restricted-management
+ * AUs are not modelled here.
  */
 
 /** A directory role by its template id (= `wids` value = `roleTemplateId`). */
@@ -15,7 +17,7 @@ export interface DirectoryRole {
 /** How protected a target is, coarse enough to put on a card. */
 export type TargetTier = 'nonAdmin' | 'limitedAdmin' | 'privilegedAdmin';
 
-/** Built-in role template ids this module knows (graph.md §1.4). */
+/** Built-in role template ids this module knows (docs/entra-roles.md). */
 export const ROLE_TEMPLATE_ID = {
   GlobalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
   PrivilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
@@ -69,7 +71,7 @@ function role(templateId: string): DirectoryRole {
 
 /**
  * The roles carrying `microsoft.directory/users/invalidateAllRefreshTokens`, least powerful first.
- * Password Administrator is deliberately absent: its role definition lacks that permission (§1.4).
+ * Password Administrator is deliberately absent: its role definition lacks that permission (docs/entra-roles.md).
  * (Deprecated Partner Tier1/Tier2 Support and the newer SOC Identity Responder are not modelled.)
  */
 export const REVOKING_ROLES: readonly DirectoryRole[] = Object.freeze(
@@ -89,7 +91,7 @@ const PRIVILEGED_REVOKERS: ReadonlySet<string> = new Set([R.PrivilegedAuthentica
 const NON_ADMIN_ROLES: ReadonlySet<string> = new Set([R.User, R.GuestUser, R.RestrictedGuestUser]);
 
 /**
- * The middle rows of the §1.5 table: target role → caller roles that may revoke its holder.
+ * The middle rows of the caller-against-target table (docs/entra-roles.md): target role → caller roles that may revoke its holder.
  * Any role not listed here (built-in or custom) is privileged: only PAA and GA.
  */
 const LIMITED_ADMIN_RULES: ReadonlyMap<string, ReadonlySet<string>> = new Map<string, ReadonlySet<string>>([
@@ -225,5 +227,5 @@ function normaliseId(id: string): string {
 
 function joinWords(words: readonly string[]): string {
   if (words.length <= 1) return words.join('');
-  return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+  return `${words.slice(0, -1).join(', ')} and ${words.at(-1) ?? ''}`;
 }

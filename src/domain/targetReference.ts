@@ -46,7 +46,7 @@ const HARD_INPUT_LIMIT = 4096;
 const SELF_WORDS = new Set(['me', 'myself', 'my sessions', 'my session', 'my own sessions']);
 
 /** Pairs of quotes or brackets an agent may wrap a name in. */
-const WRAPPERS: ReadonlyArray<readonly [string, string]> = [
+const WRAPPERS: readonly (readonly [string, string])[] = [
   ['"', '"'],
   ["'", "'"],
   ['\u201C', '\u201D'], // “ ”
@@ -90,10 +90,10 @@ const EXAMPLES = 'an @mention, a sign-in name like adele@contoso.com, an object 
  */
 export function parseTarget(text: string, mentions: readonly MentionedPerson[]): Result<TargetReference, TargetInputProblem> {
   const safeText = typeof text === 'string' ? text : '';
-  const people = Array.isArray(mentions) ? mentions : [];
+  const people: readonly MentionedPerson[] = Array.isArray(mentions) ? mentions : [];
 
   if (people.length > 1) {
-    const names = people.slice(0, 3).map((m) => forDisplay(String(m.name ?? ''), 40));
+    const names = people.slice(0, 3).map((m) => forDisplay(m.name, 40));
     return err({
       code: 'too_many_targets',
       detail:
@@ -114,7 +114,7 @@ export function parseTarget(text: string, mentions: readonly MentionedPerson[]):
   const cleaned = tidy(safeText.normalize('NFC'));
   const mention = people[0];
   if (mention) {
-    const name = forDisplay(String(mention.name ?? ''), 60) || 'someone';
+    const name = forDisplay(mention.name, 60) || 'someone';
     if (cleaned !== '') {
       return err({
         code: 'too_many_targets',

@@ -17,6 +17,7 @@ const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
  * Control characters other than whitespace, format characters (zero-width, bidi, soft hyphen…),
  * unpaired surrogates and private-use characters. One character class, so matching is linear.
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
 const UNSAFE_CHARACTER = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F\p{Cf}\p{Cs}\p{Co}]/u;
 
 /** Why a character was judged unsafe, in words for the helpdesk agent. */

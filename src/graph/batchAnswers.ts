@@ -1,5 +1,5 @@
 /**
- * Reading Graph JSON batch answers (graph.md §3) and the membership lists inside them. Pure and
+ * Reading Graph JSON batch answers (docs/graph-protocol.md) and the membership lists inside them. Pure and
  * defensive: a step missing from the answer, or one Graph answered oddly, becomes a failure for
  * that user only, never a thrown error.
  */

@@ -1,5 +1,5 @@
 /**
- * The bulk half of the Graph adapter (issue 7): members of a group or department, memberships of
+ * The bulk half of the Graph adapter: members of a group or department, memberships of
  * many users, and revokes in JSON batches (https://learn.microsoft.com/graph/json-batching).
  * GraphDirectory delegates here; it shares that directory's Graph client (so the same delegated
  * token and middleware chain). Names in $filter are built by src/domain/odata.ts only.
@@ -62,7 +62,11 @@ const MAX_PAGES = 1000;
 /** `{ code: 'bad_request', status: 300 }`: several groups have the display name asked for (use the group id). */
 export const SEVERAL_GROUPS: DirectoryFailure = Object.freeze({ code: 'bad_request', status: 300 });
 
-type Page = { value?: unknown; '@odata.nextLink'?: unknown; '@odata.count'?: unknown };
+interface Page {
+  value?: unknown;
+  '@odata.nextLink'?: unknown;
+  '@odata.count'?: unknown;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
@@ -184,11 +188,13 @@ export class GraphBulk {
     const found = items
       .map((g) => ({ id: objectIdOf(g), displayName: str((g as { displayName?: unknown }).displayName) ?? '' }))
       .filter((g): g is { id: string; displayName: string } => g.id !== undefined);
-    if (found.length === 0) return { ok: false, error: { code: 'not_found', status: 404 } };
-    if (found.length === 1) return { ok: true, value: found[0]! };
+    const [first] = found;
+    if (first === undefined) return { ok: false, error: { code: 'not_found', status: 404 } };
+    if (found.length === 1) return { ok: true, value: first };
     // Graph's eq is case-insensitive; an exact match among several still identifies one group.
     const exact = found.filter((g) => g.displayName === group.name);
-    return exact.length === 1 ? { ok: true, value: exact[0]! } : { ok: false, error: SEVERAL_GROUPS };
+    const [only] = exact;
+    return exact.length === 1 && only ? { ok: true, value: only } : { ok: false, error: SEVERAL_GROUPS };
   }
 
   /**
@@ -268,13 +274,9 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 
 /** Runs `work` over `items` with at most `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+  const queue = items.values();
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      await work(item);
-    }
+    for (const item of queue) await work(item);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

@@ -41,12 +41,14 @@ export interface GraphContainmentOptions {
 export function randomPassword(): string {
   const classes = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '!@#$%^&*-_=+?'];
   const all = classes.join('');
-  const chars = classes.map((c) => c[randomInt(c.length)]!);
+  const chars = classes.map((c) => c.charAt(randomInt(c.length)));
   const bytes = randomBytes(28);
-  for (const b of bytes) chars.push(all[b % all.length]!);
+  for (const b of bytes) chars.push(all.charAt(b % all.length));
   for (let i = chars.length - 1; i > 0; i -= 1) {
     const j = randomInt(i + 1);
-    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+    const picked = chars[j] ?? '';
+    chars[j] = chars[i] ?? '';
+    chars[i] = picked;
   }
   return chars.join('');
 }

@@ -5,6 +5,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { type Client, GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
+import { isRecord } from '../domain/json';
 import { displayNameFilter, userPath } from '../domain/odata';
 import type { CallOptions, DirectoryGateway, DirectoryResult, Memberships, RoleRecord, UserKey, UserRecord } from '../app/ports/directory';
 import { failureFromResponse } from './graphErrors';
@@ -73,11 +74,11 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
         .select('id,displayName,roleTemplateId,isAssignableToRole')
         .top(999)
         .get()) as { value?: unknown };
-      const items = Array.isArray(raw.value) ? (raw.value as Record<string, unknown>[]) : [];
+      const items: unknown[] = Array.isArray(raw.value) ? raw.value : [];
       const roles: RoleRecord[] = [];
       let inRoleAssignableGroup = false;
       for (const item of items) {
-        if (typeof item !== 'object' || item === null) continue;
+        if (!isRecord(item)) continue;
         const type = str(item['@odata.type']);
         if (type === '#microsoft.graph.directoryRole' && str(item.roleTemplateId)) {
           roles.push({ templateId: String(item.roleTemplateId).toLowerCase(), displayName: str(item.displayName) ?? 'Unnamed role' });
@@ -127,7 +128,7 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
     });
   }
 
-  // Bulk runs (issue 7): src/graph/graphBulk.ts, on this directory's client and token.
+  // Bulk runs: src/graph/graphBulk.ts, on this directory's client and token.
   private bulkOperations: GraphBulk | undefined;
 
   private groupOperations: GraphBulk | undefined;

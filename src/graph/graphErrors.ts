@@ -1,12 +1,12 @@
 /**
  * Maps what the Graph client and @azure/identity throw onto DirectoryFailure codes.
- * @azure/identity hands Entra's answer over only as message text (entra-obo.md §4.4), so the
+ * @azure/identity hands Entra's answer over only as message text (docs/on-behalf-of.md), so the
  * AADSTS code is read from it; that is the one place we look into a message.
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { DirectoryFailure, DirectoryFailureCode } from '../app/ports/directory';
 
-const AADSTS: ReadonlyArray<[RegExp, DirectoryFailureCode]> = [
+const AADSTS: readonly [RegExp, DirectoryFailureCode][] = [
   [/AADSTS(65001|65004)\b/, 'consent_required'],
   [/AADSTS(50076|50079|50074|50158|53003|53000)\b/, 'interaction_required'],
   [/AADSTS(500133|50173|50132|70008|50057)\b/, 'sign_in_expired'],

@@ -129,15 +129,16 @@ export class GraphEvidence implements EvidenceGateway {
     const size = Math.max(1, Math.min(options?.batchSize ?? 5, MAX_BATCH_REQUESTS));
     const top = Math.min(Math.max(1, options?.maxEvents ?? 100), MAX_SIGN_IN_PAGE);
     const results = new Map<string, DirectoryResult<SignInListing>>();
-    const todo: SignInQuery[] = [];
+    const todo: (SignInQuery & { readonly url: string })[] = [];
     for (const query of queries) {
-      if (signInsUrl(query, top)) todo.push(query);
+      const url = signInsUrl(query, top);
+      if (url !== undefined) todo.push({ ...query, url });
       else results.set(query.userId, { ok: false, error: { code: 'bad_request' } });
     }
     // One batch in flight at a time; throttled steps go to the back of the line after their Retry-After.
     while (todo.length > 0 && msUntil(deadline) > 0) {
       const part = todo.splice(0, size);
-      const requests = part.map((query, i): BatchStepRequest => ({ id: String(i + 1), method: 'GET', url: signInsUrl(query, top)! }));
+      const requests = part.map((query, i): BatchStepRequest => ({ id: String(i + 1), method: 'GET', url: query.url }));
       const answer = await postBatch(this.audit, this.timeoutInMs, requests, deadline);
       if (!answer.ok) {
         // The batch itself failed (no consent, a time-out): every user in it fails alike, and so would the rest.

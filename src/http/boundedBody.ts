@@ -91,8 +91,8 @@ export async function readJsonObject(req: IncomingMessage, limits: JsonBodyLimit
 export function jsonDepth(value: unknown, limit: number): number {
   let deepest = 0;
   const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [node, depth] = entry;
     if (typeof node !== 'object' || node === null) continue;
     deepest = Math.max(deepest, depth);
     if (deepest > limit) return deepest;
@@ -141,7 +141,10 @@ export function dropRest(
   linger: Linger,
   done: (whole: boolean) => void = (whole) => whole || req.socket.destroy(),
 ): void {
-  if (req.complete) return done(true);
+  if (req.complete) {
+    done(true);
+    return;
+  }
   let dropped = 0;
   const finish = (whole: boolean): void => {
     clearTimeout(timer);

@@ -99,14 +99,23 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   server.post('/api/messages', async (req: Request, res: Response) => {
-    if (closing) return refuse(req, res, { status: 503, error: 'shutting down' }, LINGER);
+    if (closing) {
+      refuse(req, res, { status: 503, error: 'shutting down' }, LINGER);
+      return;
+    }
     // The channel always sends a bearer token: without one nothing is read at all.
-    if (!/^Bearer \S+$/i.test(req.header('authorization') ?? '')) return refuse(req, res, { status: 401, error: 'Unauthorized.' }, LINGER);
+    if (!/^Bearer \S+$/i.test(req.header('authorization', ''))) {
+      refuse(req, res, { status: 401, error: 'Unauthorized.' }, LINGER);
+      return;
+    }
     const body = await readJsonObject(req, limits);
-    if (!body.ok) return refuse(req, res, body.refusal, LINGER);
+    if (!body.ok) {
+      refuse(req, res, body.refusal, LINGER);
+      return;
+    }
     const activity = body.value;
     if (typeof activity.type !== 'string' || activity.type.length === 0) return void res.send(400, { error: 'The activity has no type.' });
-    const authHeader = req.header('authorization') ?? '';
+    const authHeader = req.header('authorization', '');
     let reachedTurn = false;
     inFlight += 1;
     try {
@@ -116,6 +125,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (invoke?.body !== undefined) res.send(invoke.status ?? 200, invoke.body);
       else res.send(invoke?.status ?? 200);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the callback above, where TypeScript's narrowing does not look
       if (!reachedTurn) {
         // Authentication (or anything before the turn) failed: nothing was processed.
         logger.warn({ reason: error instanceof Error ? error.message : 'unknown' }, 'activity refused before its turn');
@@ -130,17 +140,31 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   server.post('/api/alerts', async (req: Request, res: Response) => {
-    if (closing) return refuse(req, res, { status: 503, error: 'shutting down' }, LINGER);
     const alerts = options.alerts;
-    if (!alerts) return refuse(req, res, { status: 404, error: 'Alerts are not set up on this bot.' }, LINGER);
-    // Nothing of the body is read before the caller is authenticated and within its rate limit.
-    if (!/^Bearer \S+$/i.test(req.header('authorization') ?? '')) return refuse(req, res, { status: 401, error: 'Unauthorized.' }, LINGER);
+    const refusal = closing
+      ? { status: 503, error: 'shutting down' }
+      : !alerts
+        ? { status: 404, error: 'Alerts are not set up on this bot.' }
+        : // Nothing of the body is read before the caller is authenticated and within its rate limit.
+          !/^Bearer \S+$/i.test(req.header('authorization', ''))
+          ? { status: 401, error: 'Unauthorized.' }
+          : undefined;
+    if (refusal || !alerts) {
+      refuse(req, res, refusal ?? { status: 404, error: 'Alerts are not set up on this bot.' }, LINGER);
+      return;
+    }
     inFlight += 1;
     try {
-      const admitted = await alerts.admit(req.header('authorization') ?? '');
-      if (!admitted.ok) return answerRefused(req, res, admitted.answer);
+      const admitted = await alerts.admit(req.header('authorization', ''));
+      if (!admitted.ok) {
+        answerRefused(req, res, admitted.answer);
+        return;
+      }
       const body = await readJsonObject(req, { maxBytes: alerts.maxBodyInBytes ?? 64 * 1024, maxDepth: limits.maxDepth });
-      if (!body.ok) return refuse(req, res, body.refusal, LINGER);
+      if (!body.ok) {
+        refuse(req, res, body.refusal, LINGER);
+        return;
+      }
       const answer = await admitted.receive(body.value);
       for (const [name, value] of Object.entries(answer.headers ?? {})) res.header(name, value);
       res.send(answer.status, answer.body);
@@ -175,7 +199,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }),
     close: async () => {
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      });
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
       // Keep-alive connections that served the last turns would otherwise hold the close for
       // the client's idle time-out (seconds): nothing is in flight on them any more.

@@ -71,7 +71,7 @@ export class DelegatedSessions {
     // The signature part identifies the token without keeping the token itself as a key.
     const fingerprint = ssoToken.slice(-43);
     const existing = this.entries.get(key);
-    if (existing && existing.tokenFingerprint === fingerprint && this.isFresh(existing.session) && !existing.credential.challenged) {
+    if (existing?.tokenFingerprint === fingerprint && this.isFresh(existing.session) && !existing.credential.challenged) {
       this.touch(key, existing);
       return existing.session;
     }

@@ -56,18 +56,24 @@ export class GroupCommitter {
   /** Runs `writes` in as few transactions as SQLite allows (one, normally) and answers each. */
   commitGroup(writes: readonly WriteRequest[]): GroupResult {
     const outcomes: (WriteOutcome | undefined)[] = writes.map(() => undefined);
+    const nameOf = (index: number): string => {
+      const write = writes[index];
+      return write === undefined ? 'write' : operationName(write);
+    };
     const fail = (index: number, error: unknown): void => {
-      outcomes[index] = { ok: false, error: toWire(toStorageError(error, operationName(writes[index]!))) };
+      outcomes[index] = { ok: false, error: toWire(toStorageError(error, nameOf(index))) };
     };
     /** The group's outcome is unknown to every write in it: "not now", whatever SQLite said. */
     const failUnavailable = (index: number, error: unknown): void => {
-      const mapped = toStorageError(error, operationName(writes[index]!));
+      const mapped = toStorageError(error, nameOf(index));
       const unavailable = isStorageUnavailable(mapped)
         ? mapped
-        : new StorageUnavailableError(`Storage unavailable during ${operationName(writes[index]!)} (the commit failed).`, { cause: error });
+        : new StorageUnavailableError(`Storage unavailable during ${nameOf(index)} (the commit failed).`, { cause: error });
       outcomes[index] = { ok: false, error: toWire(unavailable) };
     };
     const db = this.connection.db;
+    // A getter SQLite changes under us (a failed statement can end the transaction): read it fresh each time.
+    const inTransaction = (): boolean => db.inTransaction;
     let commits = 0;
     let pending = writes.map((_, index) => index);
     while (pending.length > 0) {
@@ -81,18 +87,20 @@ export class GroupCommitter {
       const done: { index: number; value: unknown }[] = [];
       const again: number[] = [];
       for (const index of pending) {
-        if (!db.inTransaction) {
+        const write = writes[index];
+        if (write === undefined) continue;
+        if (!inTransaction()) {
           again.push(index);
           continue;
         }
         this.savepoint.run();
         try {
-          const value = this.run(writes[index]!);
+          const value = this.run(write);
           this.release.run();
           done.push({ index, value });
         } catch (error) {
           fail(index, error);
-          if (db.inTransaction) {
+          if (inTransaction()) {
             this.rollbackToSavepoint.run();
             this.release.run();
           } else {
@@ -102,13 +110,13 @@ export class GroupCommitter {
           }
         }
       }
-      if (db.inTransaction) {
+      if (inTransaction()) {
         try {
           this.commit.run();
           commits += 1;
           for (const { index, value } of done) outcomes[index] = { ok: true, value };
         } catch (error) {
-          if (db.inTransaction) this.rollbackQuietly();
+          if (inTransaction()) this.rollbackQuietly();
           for (const { index } of done) failUnavailable(index, error);
         }
       }
@@ -119,7 +127,7 @@ export class GroupCommitter {
         (outcome, index) =>
           outcome ?? {
             ok: false,
-            error: toWire(new StorageUnavailableError(`Storage unavailable during ${operationName(writes[index]!)} (not run).`)),
+            error: toWire(new StorageUnavailableError(`Storage unavailable during ${nameOf(index)} (not run).`)),
           },
       ),
       commits,

@@ -142,7 +142,7 @@ describe('the Teams app package (npm run package)', function () {
       assert.deepEqual(readFileSync(path.join(SOURCE, name)), png, `${name} is stale: run node --import tsx scripts/makeIcons.ts`);
     }
     const outline = decodeRgbaPng(readFileSync(path.join(SOURCE, 'outline.png')));
-    assert.ok(outline && outline.width === 32);
+    assert.ok(outline?.width === 32);
     let drawn = 0;
     for (let i = 0; i < outline.pixels.length; i += 4) {
       const [r, g, b, a] = outline.pixels.subarray(i, i + 4);
@@ -153,7 +153,7 @@ describe('the Teams app package (npm run package)', function () {
     assert.ok(drawn > 50 && drawn < 32 * 32 * 0.6, `the outline draws a glyph, not a filled square (${drawn} pixels)`);
     assert.equal(outline.pixels[3], 0, 'the corner is transparent');
     const color = decodeRgbaPng(readFileSync(path.join(SOURCE, 'color.png')));
-    assert.ok(color && color.width === 192 && color.height === 192);
+    assert.ok(color?.width === 192 && color.height === 192);
     const centre = (96 * 192 + 20) * 4;
     assert.equal(color.pixels[centre + 3], 255, 'the colour icon is opaque inside');
   });

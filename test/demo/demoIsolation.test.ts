@@ -62,7 +62,7 @@ describe('the demo is isolated from production settings', function () {
     for (const [name, value] of Object.entries(PRODUCTION)) {
       const found = productionSettingsIn({ [name]: value });
       assert.equal(found.length, 1, name);
-      assert.ok(found[0]!.startsWith(name), `${name} → ${found[0]}`);
+      assert.ok(found[0]!.startsWith(name), `${name} → ${String(found[0])}`);
       if (name !== 'STORAGE' && name !== 'NODE_ENV') assert.ok(!found[0]!.includes(value), 'no value is repeated');
     }
   });
@@ -206,7 +206,7 @@ describe('the demo, as npm start runs it', function () {
     const lines = output.trim().split('\n');
     assert.equal(lines.length, 1, output);
     assert.match(lines[0]!, /^config: MicrosoftAppId is not set, but production settings are \(/);
-    for (const name of Object.keys(PRODUCTION)) assert.ok(lines[0]!.includes(name), `${name} named in: ${lines[0]}`);
+    for (const name of Object.keys(PRODUCTION)) assert.ok(lines[0]!.includes(name), `${name} named in: ${String(lines[0])}`);
     for (const [name, value] of Object.entries(PRODUCTION))
       if (name !== 'STORAGE' && name !== 'NODE_ENV') assert.ok(!output.includes(value), `the value of ${name} is never printed`);
     assert.equal(existsSync(demoDir), false, 'no demo state was made');

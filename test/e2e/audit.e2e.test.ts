@@ -72,8 +72,8 @@ describe('the audit command, end to end', function () {
       assert.equal(entries.length, 6, text);
       assert.match(entries[0]!, /Revocation requested/);
       assert.match(entries[0]!, /Helen Helpdesk/);
-      assert.ok(entries.some((e) => /Sessions revoked/.test(e) && /Adele Vance/.test(e) && /Uma Useradmin/.test(e)));
-      assert.ok(entries.some((e) => /Request cancelled/.test(e) && /Alex Wilber/.test(e)));
+      assert.ok(entries.some((e) => e.includes('Sessions revoked') && e.includes('Adele Vance') && e.includes('Uma Useradmin')));
+      assert.ok(entries.some((e) => e.includes('Request cancelled') && e.includes('Alex Wilber')));
       const viewed = (await auditRecords(e2e)).find((r) => r.action === 'audit.viewed');
       assert.ok(viewed, 'the view is recorded');
       assert.equal(viewed.actor?.aadObjectId, priya.id);
@@ -88,7 +88,7 @@ describe('the audit command, end to end', function () {
       assert.equal(entriesOf((await sendForCard(teams, sam, chat, 'audit 2')).card).length, 2);
       const aboutAdele = entriesOf((await sendForCard(teams, sam, chat, 'audit for adele@contoso.onmicrosoft.com')).card);
       assert.equal(aboutAdele.length, 3);
-      assert.ok(aboutAdele.every((e) => /Adele Vance/.test(e)));
+      assert.ok(aboutAdele.every((e) => e.includes('Adele Vance')));
       const byHelen = entriesOf((await sendForCard(teams, sam, chat, 'audit by helen@contoso.onmicrosoft.com')).card);
       assert.equal(byHelen.length, 1);
       assert.match(byHelen[0]!, /Megan Bowen/);

@@ -156,7 +156,7 @@ describe('hostile messages and card actions, end to end (property-based)', funct
 
     const requestId = fc.oneof(
       { weight: 16, arbitrary: fc.constantFrom(...ids, pickId, ids[0]!.toUpperCase()) },
-      { weight: 1, arbitrary: fc.constantFrom(` ${ids[0]}`, `${ids[0]}\u0000`, '../../etc/passwd', "' or 1 eq 1") },
+      { weight: 1, arbitrary: fc.constantFrom(` ${String(ids[0])}`, `${String(ids[0])}\u0000`, '../../etc/passwd', "' or 1 eq 1") },
       { weight: 1, arbitrary: fc.uuid() },
       { weight: 1, arbitrary: hostileText(6) },
       { weight: 1, arbitrary: fc.anything() },
@@ -245,7 +245,7 @@ describe('hostile messages and card actions, end to end (property-based)', funct
           assert.ok(answer.status === 200 || answer.status === 401, where);
           const body = answer.body as { statusCode?: unknown; type?: unknown; value?: unknown } | undefined;
           assert.ok(body && typeof body.type === 'string' && body.value !== undefined, `an answer with a body: ${where}`);
-          if (!/This button isn’t one Session Revoker knows/.test(textOf(body))) reachedHandlers += 1;
+          if (!textOf(body).includes('This button isn’t one Session Revoker knows')) reachedHandlers += 1;
         } else {
           // Sign-in invokes answer 200/4xx; an invoke the bot does not handle is botbuilder's 501 Not Implemented.
           assert.ok(answer.status < 500 || answer.status === 501, where);

@@ -59,7 +59,7 @@ function post(
     let answered = false;
     request.once('response', () => (answered = true));
     request.once('close', () => {
-      if (!answered) reject(new Error(`no answer (cut short: ${cutShort})`));
+      if (!answered) reject(new Error(`no answer (cut short: ${String(cutShort)})`));
     });
     const write = async (): Promise<void> => {
       for (const chunk of Array.isArray(body) ? body : [body]) {
@@ -290,7 +290,8 @@ describe('readiness probes do not write to storage on every call, end to end', f
         state: new Proxy(storage.state, {
           get(target, property, receiver) {
             const value: unknown = Reflect.get(target, property, receiver);
-            if (property !== 'check' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            if (property !== 'check' || typeof value !== 'function')
+              return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
             return () => {
               checks += 1;
               return (value as () => Promise<void>).call(target);

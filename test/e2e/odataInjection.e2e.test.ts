@@ -77,7 +77,7 @@ describe('OData injection through names, end to end', function () {
     assert.match(textOf(card.card), new RegExp(`${expectedCount} users in`), textOf(card.card));
     const from = e2e.cloud.graph.server.calls.length;
     await teams.click(uma, card, `Revoke all ${expectedCount}`);
-    await teams.waitForMessage(chat, (m) => m.id === card.id && /Bulk revocation finished/.test(textOf(m.card)), 20_000);
+    await teams.waitForMessage(chat, (m) => m.id === card.id && textOf(m.card).includes('Bulk revocation finished'), 20_000);
     assert.match(textOf(currentCard(teams, chat, card.id)), new RegExp(`${expectedCount} revoked`));
     return revokedSince(e2e, from);
   }

@@ -79,11 +79,11 @@ describe('operations, with the bot as a child process', function () {
         .split('\n')
         .filter((l) => l.trim());
       assert.ok(
-        lines.some((l) => /^config: MicrosoftAppId is not set/.test(l)),
+        lines.some((l) => l.startsWith('config: MicrosoftAppId is not set')),
         child.output(),
       );
       assert.ok(
-        lines.every((l) => l.startsWith('config: ') || /did not start/.test(l)),
+        lines.every((l) => l.startsWith('config: ') || l.includes('did not start')),
         child.output(),
       );
       assert.doesNotMatch(child.output(), /emulat|demo|Playground/i);
@@ -105,7 +105,7 @@ describe('operations, with the bot as a child process', function () {
     });
 
     after(async function () {
-      if (bot && bot.process.exitCode === null) bot.process.kill('SIGKILL');
+      if (bot?.process.exitCode === null) bot.process.kill('SIGKILL');
       await cloud?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     });
@@ -119,7 +119,7 @@ describe('operations, with the bot as a child process', function () {
         NODE_EXTRA_CA_CERTS: caFile,
       });
       const running = bot;
-      await waitFor(() => /Session Revoker is listening/.test(running.output()), 15_000, 'the bot to listen');
+      await waitFor(() => running.output().includes('Session Revoker is listening'), 15_000, 'the bot to listen');
       cloud.teams.botEndpoint = `http://127.0.0.1:${port}/api/messages`;
 
       const { teams, directory, graph } = cloud;

@@ -40,6 +40,6 @@ describe('revoke, end to end through the emulated cloud', function () {
     assert.notEqual(adele.signInSessionsValidFromDateTime, before);
     const everyone = teams.messages(chat).find((m) => m.id === card.id);
     assert.match(cardText(everyone?.card), /Sessions revoked/i, 'the card was updated for every viewer');
-    assert.ok(!e2e.logs.join('').match(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./), 'no JWT in the logs');
+    assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./.exec(e2e.logs.join('')), 'no JWT in the logs');
   });
 });

@@ -50,10 +50,7 @@ describe('the risky inbox, end to end', function () {
     const card = await sendForCard(teams, sam, teams.personalChat(sam), 'risky');
     const text = textOf(card.card);
     assert.match(text, /Users at risk/);
-    assert.ok(
-      text.indexOf(alex.displayName) >= 0 && text.indexOf(alex.displayName) < text.indexOf(megan.displayName),
-      'high before medium',
-    );
+    assert.ok(text.includes(alex.displayName) && text.indexOf(alex.displayName) < text.indexOf(megan.displayName), 'high before medium');
     assert.doesNotMatch(text, new RegExp(helen.displayName), 'a dismissed user is not at risk');
     const reads = graph.server.calls.slice(before).filter((c) => c.route === GRAPH_ROUTES.riskyUsers);
     assert.equal(reads.length, 1);

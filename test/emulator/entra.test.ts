@@ -434,7 +434,7 @@ describe('emulated Entra ID', function () {
       const refused = await credential(before)
         .getToken([REVOKE, READ_ALL], { enableCae: true, claims })
         .catch((error: unknown) => error);
-      assert.match(String((refused as Error).message), /AADSTS50173/);
+      assert.match((refused as Error).message, /AADSTS50173/);
       const after = await entra.issueSsoToken(uma.id, { appId: bot.appId });
       const fresh = await credential(after).getToken([REVOKE, READ_ALL], { enableCae: true, claims });
       assert.deepEqual(decodeJwt(fresh.token).xms_cc, ['cp1']);
@@ -553,7 +553,7 @@ describe('emulated Entra ID', function () {
 
   describe('authorization-code flow over HTTP', function () {
     it('when a user signs in with login_hint, then the code redeems for an access_as_user token naming that user, once', async function () {
-      const scope = `${bot.appIdUri}/access_as_user openid profile offline_access`;
+      const scope = `${String(bot.appIdUri)}/access_as_user openid profile offline_access`;
       const caller = `${bot.appId}|${helen.id}`;
       const [authorizeBefore, tokenBefore] = [
         entra.server.count(ENTRA_ROUTE.authorize, caller),
@@ -564,7 +564,7 @@ describe('emulated Entra ID', function () {
       const res = await redeem(code, { scope, client_info: '1' });
       assert.equal(res.status, 200);
       const body = await jsonOf(res);
-      assert.equal(body.scope, `${bot.appIdUri}/access_as_user openid profile offline_access`);
+      assert.equal(body.scope, `${String(bot.appIdUri)}/access_as_user openid profile offline_access`);
       const claims = await entra.verifyIssuedToken(stringOf(body, 'access_token'), { audience: bot.appId });
       assert.equal(claims.oid, helen.id);
       assert.equal(claims.preferred_username, helen.userPrincipalName);

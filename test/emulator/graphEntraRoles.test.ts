@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import {
-  classifyTarget,
-  decide,
-  mayEnableDisableDevices,
-  ROLE_TEMPLATE as R,
-  type TargetProfile,
-  type UserAction,
-} from '../../emulator/graph/entraRoles';
+import { classifyTarget, decide, mayEnableDisableDevices, type TargetProfile, type UserAction } from '../../emulator/graph/entraRoles';
+import { ROLE_TEMPLATE as R } from '../../emulator/graph/roleTemplates';
 
-/** The caller roles of graph.md §1.5 plus Password Administrator, which must never revoke. */
+/** The caller roles of docs/entra-roles.md plus Password Administrator, which must never revoke. */
 const CALLERS = {
   'Helpdesk Admin': R.HelpdeskAdministrator,
   'Auth Admin': R.AuthenticationAdministrator,
@@ -37,7 +31,7 @@ function holds(...roles: string[]): TargetProfile {
   return { roles, inRoleAssignableGroup: false };
 }
 
-/** Each row of graph.md §1.5 ("who may revoke whom"), with every role the row names. */
+/** Each row of "caller role against target role" (docs/entra-roles.md), with every role the row names. */
 const REVOKE_ROWS: { row: string; targets: Record<string, TargetProfile>; allowed: CallerName[] }[] = [
   {
     row: 'no admin role',
@@ -116,7 +110,7 @@ const REVOKE_ROWS: { row: string; targets: Record<string, TargetProfile>; allowe
 ];
 
 describe("Entra's who-may-act-on-whom rules (emulated Graph)", function () {
-  describe('revoking sign-in sessions, row by row of graph.md §1.5', function () {
+  describe('revoking sign-in sessions, row by row of who may revoke whom', function () {
     for (const { row, targets, allowed } of REVOKE_ROWS) {
       for (const [targetName, target] of Object.entries(targets)) {
         for (const [callerName, callerRole] of Object.entries(CALLERS) as [CallerName, string][]) {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import restify from 'restify';
 import {
   CloudAdapter,
@@ -159,7 +158,7 @@ class TestBot extends TeamsActivityHandler {
         const details = await TeamsInfo.getTeamDetails(context);
         const channels = await TeamsInfo.getTeamChannels(context);
         await context.sendActivity(
-          `${details.name} ${details.aadGroupId ?? '-'} channels: ${channels.map((c) => c.name ?? '(General)').join(', ')}`,
+          `${String(details.name)} ${details.aadGroupId ?? '-'} channels: ${channels.map((c) => c.name ?? '(General)').join(', ')}`,
         );
         return;
       }
@@ -258,13 +257,18 @@ async function startBot(env: Record<string, string>, bot: TestBot): Promise<Runn
   server.post('/api/messages', async (req, res) => {
     await adapter.process(req, res, (context) => bot.run(context));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address();
   return {
     bot,
     adapter,
     endpoint: `http://127.0.0.1:${port}/api/messages`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -577,7 +581,7 @@ describe('emulated Teams with the real CloudAdapter', function () {
       const incoming = running.bot.lastMessage;
       assert.equal(running.bot.lastText, `<at>Session Revoker</at> whois <at>${adele.displayName}</at>`);
       assert.equal(incoming?.text, `whois <at>${adele.displayName}</at>`);
-      const mentions = TurnContext.getMentions(incoming as Activity).map((m) => m.mentioned.id);
+      const mentions = TurnContext.getMentions(incoming).map((m) => m.mentioned.id);
       assert.deepEqual(mentions, [`28:${botAppId}`, adele.teamsId]);
       const channelData = incoming?.channelData as { team?: { id?: string }; channel?: { id?: string } };
       assert.equal(channelData.team?.id, team.id);

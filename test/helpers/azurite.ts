@@ -66,7 +66,7 @@ export async function startAzurite(options: { timeoutInMs?: number } = {}): Prom
     child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`Azurite exited (${code}) before listening: ${output}`));
+      reject(new Error(`Azurite exited (${String(code)}) before listening: ${output}`));
     });
   });
   const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;

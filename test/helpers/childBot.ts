@@ -53,7 +53,7 @@ export async function startChildBot(
   const until = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`the bot exited (${child.exitCode ?? child.signalCode}): ${output}`);
+      throw new Error(`the bot exited (${String(child.exitCode ?? child.signalCode)}): ${output}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return bot;
     } catch {

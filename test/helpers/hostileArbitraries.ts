@@ -8,7 +8,7 @@ import fc from 'fast-check';
 
 /** Characters chosen to break parsers, encoders and filters. */
 const NASTY_CHARACTERS = [
-  ...`#?/\\%'"&=+$@;:,()[]{}<>*!^~.\`| -_`,
+  ...Array.from(`#?/\\%'"&=+$@;:,()[]{}<>*!^~.\`| -_`),
   '\u0000',
   '\u0007',
   '\u0008',
@@ -159,14 +159,18 @@ export function hostileText(maxPieces = 40): fc.Arbitrary<string> {
 export const awkwardUpn: fc.Arbitrary<string> = fc
   .tuple(
     fc.constantFrom('', '$'),
-    fc.string({ unit: fc.constantFrom(...`abcXYZ019'._-!#^~`), minLength: 1, maxLength: 20 }),
+    fc.string({ unit: fc.constantFrom(...Array.from(`abcXYZ019'._-!#^~`)), minLength: 1, maxLength: 20 }),
     fc.constantFrom('', '_fabrikam.com#EXT#'),
     fc.constantFrom('contoso.onmicrosoft.com', 'contoso.com', 'x-y.example'),
   )
   .map(([dollar, local, guest, domain]) => `${dollar}${local}${guest}@${domain}`);
 
 /** Display-name searches in many scripts, with apostrophes (OData's quote) and commas. */
-export const awkwardName: fc.Arbitrary<string> = fc.string({ unit: fc.constantFrom(...`aZé'’-., ßİıшя中ا`), minLength: 1, maxLength: 30 });
+export const awkwardName: fc.Arbitrary<string> = fc.string({
+  unit: fc.constantFrom(...Array.from(`aZé'’-., ßİıшя中ا`)),
+  minLength: 1,
+  maxLength: 30,
+});
 
 /** A command-shaped message: mostly `revoke <hostile target>`, sometimes anything at all. */
 export function hostileCommand(maxPieces = 30): fc.Arbitrary<string> {

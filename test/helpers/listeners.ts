@@ -52,5 +52,5 @@ export function listeningAddresses(pid: number): string[] {
 /** Whether an address:port from {@link listeningAddresses} is reachable from this machine only. */
 export function isLoopback(addressAndPort: string): boolean {
   const address = addressAndPort.slice(0, addressAndPort.lastIndexOf(':'));
-  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address);
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
 }

@@ -14,7 +14,7 @@ const bicep = readFileSync(path.join(ROOT, 'infra', 'main.bicep'), 'utf8');
 function codeOnly(text: string): string {
   let out = '';
   for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (ch === '/' && text[i + 1] === '/') {
       while (i < text.length && text[i] !== '\n') i += 1;
       out += '\n';
@@ -33,7 +33,14 @@ function params(): Map<string, { hasDefault: boolean; secure: boolean }> {
   const lines = bicep.split('\n');
   lines.forEach((line, i) => {
     const m = /^param (\w+) \w+( =)?/.exec(line);
-    if (m?.[1]) found.set(m[1], { hasDefault: Boolean(m[2]), secure: /@secure\(\)/.test(lines.slice(Math.max(0, i - 3), i).join('\n')) });
+    if (m?.[1])
+      found.set(m[1], {
+        hasDefault: Boolean(m[2]),
+        secure: lines
+          .slice(Math.max(0, i - 3), i)
+          .join('\n')
+          .includes('@secure()'),
+      });
   });
   return found;
 }
@@ -76,7 +83,7 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
       if (appServiceOwn.has(name)) continue;
       assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is not in .env.example`);
     }
-    assert.ok(names.includes('MicrosoftAppType') && /name: 'MicrosoftAppType', value: 'SingleTenant'/.test(bicep));
+    assert.ok(names.includes('MicrosoftAppType') && bicep.includes("name: 'MicrosoftAppType', value: 'SingleTenant'"));
   });
 
   it('declares the single-tenant Azure Bot, its Teams channel and the OAuth connection whose token exchange URL is the App ID URI', function () {

@@ -175,7 +175,7 @@ function describeTampering(name: string, open: () => Promise<Trail & { dispose()
     it('when nobody touched the trail, then it verifies and the report ends with the anchor to keep', async function () {
       const report = await verifyReport(trail.chain);
       assert.equal(report.code, 0, report.lines.join('\n'));
-      assert.match(report.lines.join('\n'), new RegExp(`intact: 5 records[\\s\\S]*--anchor 5:${trail.records[4]?.hash}`));
+      assert.match(report.lines.join('\n'), new RegExp(`intact: 5 records[\\s\\S]*--anchor 5:${String(trail.records[4]?.hash)}`));
     });
 
     it('a record rewritten in place (an outcome changed): the break is that record', async function () {

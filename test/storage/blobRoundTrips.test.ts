@@ -108,9 +108,9 @@ describe('Azure Blob storage: round trips per turn (counted at a proxy in front 
       }
       await settled();
       const all = counter.counts();
-      const background = Object.fromEntries(
+      const background: Record<string, number> = Object.fromEntries(
         Object.entries(all)
-          .map(([kind, n]) => [kind, n - (kind === 'PUT audit-head' ? 0 : (path[kind] ?? 0))])
+          .map(([kind, n]): [string, number] => [kind, n - (kind === 'PUT audit-head' ? 0 : (path[kind] ?? 0))])
           .filter(([, n]) => n !== 0),
       );
       delete path['PUT audit-head'];

@@ -305,7 +305,7 @@ describe('SQLite writer thread', function () {
       }
       await assert.rejects(
         storage.state.create('pending', 'late', {}),
-        (error: unknown) => error instanceof StorageUnavailableError && /failed 3 times in a row/.test(error.message),
+        (error: unknown) => error instanceof StorageUnavailableError && error.message.includes('failed 3 times in a row'),
       );
       await assert.rejects(storage.audit.append(entry('late')), StorageUnavailableError);
       assert.equal(await (await readyz(storage)).status(), 503);
@@ -327,7 +327,7 @@ describe('SQLite writer thread', function () {
       renameSync(databaseFilePath(other), databaseFilePath(dataDir));
       await assert.rejects(
         storage.state.create('pending', 'r2', {}),
-        (error: unknown) => error instanceof StorageUnavailableError && /replaced/.test(error.message),
+        (error: unknown) => error instanceof StorageUnavailableError && error.message.includes('replaced'),
       );
       await assert.rejects(storage.audit.append(entry('req-1')), StorageUnavailableError);
       assert.deepEqual({ starts: storage.writer.counts.starts, crashes: storage.writer.counts.crashes }, { starts: 2, crashes: 0 });

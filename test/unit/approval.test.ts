@@ -32,7 +32,7 @@ const at = (minutes: number): Date => new Date(t0.getTime() + minutes * 60_000);
 const DAY = 24 * 3600_000;
 const CHANNEL = '19:sec@thread.tacv2';
 
-/** A subject of another kind, asked for by a system source (the shape issue 16's alerts will take). */
+/** A subject of another kind, asked for by a system source (the shape alert-driven requests will take). */
 interface AlertRequest extends Approvable {
   readonly state: 'pending' | 'awaitingApproval' | 'acting' | 'rejected' | 'cancelled' | 'expired';
 }

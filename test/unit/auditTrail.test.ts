@@ -73,7 +73,7 @@ describe('audit trail: records written after the fact', function () {
   }
 
   async function landed(): Promise<string[]> {
-    return (await storage.audit.list({ limit: 1000 })).map((record) => `${record.requestId}:${record.action}`).reverse();
+    return (await storage.audit.list({ limit: 1000 })).map((record) => `${String(record.requestId)}:${record.action}`).reverse();
   }
 
   function filesIn(kind: 'refused' | 'unwritten'): string[] {
@@ -129,7 +129,7 @@ describe('audit trail: records written after the fact', function () {
     assert.equal(audit.pending, 2, 'memory holds at most maxPending');
     assert.equal(filesIn('unwritten').length, 3);
     assert.deepEqual(
-      events.map((e) => `${e.entry.requestId}:${e.reason}`),
+      events.map((e) => `${String(e.entry.requestId)}:${e.reason}`),
       ['req-3:queue_full', 'req-4:queue_full', 'req-5:queue_full'],
     );
     assert.deepEqual(audit.degradation(), ['audit: 5 records waiting to be written']);
@@ -164,7 +164,7 @@ describe('audit trail: records written after the fact', function () {
     assert.equal(second.pending, 0);
     assert.equal(filesIn('unwritten').length, 1, 'kept on disk, not dropped');
     assert.deepEqual(
-      events.map((e) => `${e.entry.requestId}:${e.reason}`),
+      events.map((e) => `${String(e.entry.requestId)}:${e.reason}`),
       ['req-3:shutdown'],
     );
     // A record that comes in after close is kept on disk too.

@@ -487,9 +487,9 @@ describe('Adaptive Cards', function () {
       return assert.fail('CardRenderer.load accepted a broken template directory');
     }
 
-    function editTemplate(file: string, change: (template: { [key: string]: Json }) => void): void {
+    function editTemplate(file: string, change: (template: Record<string, Json>) => void): void {
       const full = path.join(dir, file);
-      const template = JSON.parse(readFileSync(full, 'utf8')) as { [key: string]: Json };
+      const template = JSON.parse(readFileSync(full, 'utf8')) as Record<string, Json>;
       change(template);
       writeFileSync(full, JSON.stringify(template));
     }

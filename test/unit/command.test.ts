@@ -178,7 +178,7 @@ describe('parsing a command', function () {
       const command = parseCommand({ text, mentions });
       assert.ok(['revoke', 'whoami', 'help', 'invalid'].includes(command.kind), `case ${i}`);
       if (command.kind === 'help' && command.unrecognised !== undefined) {
-        assert.ok([...command.unrecognised].length <= 41, `case ${i}: unrecognised is at most 40 characters and an ellipsis`);
+        assert.ok(Array.from(command.unrecognised).length <= 41, `case ${i}: unrecognised is at most 40 characters and an ellipsis`);
         assert.doesNotMatch(command.unrecognised, /[\p{Cc}\p{Cf}\p{Cs}]/u, `case ${i}: nothing invisible is echoed`);
       }
     }

@@ -48,7 +48,7 @@ describe('Graph’s claims challenge', function () {
     const hostile = [
       `Bearer error="insufficient_claims", claims="${'A'.repeat(20_000)}"`,
       `Bearer ${'a="'.repeat(5000)}`,
-      `${','.repeat(15_000)}`,
+      ','.repeat(15_000),
       '='.repeat(15_000),
     ];
     for (const header of hostile) assert.equal(claimsFromChallenge(header), undefined);

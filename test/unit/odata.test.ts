@@ -43,7 +43,7 @@ describe('Graph user paths', function () {
     assert.equal(userPath({ kind: 'userPrincipalName', upn: 'adele.vance@contoso.com' }), '/users/adele.vance@contoso.com');
   });
 
-  it('when given a guest UPN, then each # of #EXT# is encoded as %23 (graph.md §2.3)', function () {
+  it('when given a guest UPN, then each # of #EXT# is encoded as %23, not read as the URL fragment', function () {
     assert.equal(
       userPath({ kind: 'userPrincipalName', upn: 'gina_fabrikam.com#EXT#@contoso.onmicrosoft.com' }),
       '/users/gina_fabrikam.com%23EXT%23@contoso.onmicrosoft.com',
@@ -54,7 +54,7 @@ describe('Graph user paths', function () {
     assert.equal(userPath({ kind: 'userPrincipalName', upn: "o'brien!^~@contoso.com" }), '/users/o%27brien%21%5E~@contoso.com');
   });
 
-  it('when given a $-prefixed UPN, then the key form is used with $ kept (graph.md §2.3)', function () {
+  it('when given a $-prefixed UPN, then the key form is used with $ kept, not read as an OData system segment', function () {
     assert.equal(userPath({ kind: 'userPrincipalName', upn: '$svc-backup@contoso.com' }), "/users('$svc-backup@contoso.com')");
   });
 

@@ -25,7 +25,7 @@ export function assertSafeUserPath(path: string, key: string): void {
   assert.doesNotMatch(inner, /[\s#?"'<>\\^`{|}\p{C}]/u, `raw metacharacter in ${JSON.stringify(path)}`);
   const pathForm = PATH_FORM.exec(path);
   const keyForm = KEY_FORM.exec(path);
-  assert.ok(pathForm || keyForm, `unexpected path shape ${JSON.stringify(path)}`);
+  assert.ok(pathForm ?? keyForm, `unexpected path shape ${JSON.stringify(path)}`);
   const decoded = decodeURIComponent((pathForm?.[1] ?? keyForm?.[1])!);
   assert.equal(keyForm ? decoded.replaceAll("''", "'") : decoded, wellFormed(key), 'the path addresses exactly the typed key');
 }
@@ -79,7 +79,7 @@ function checkCommand(command: Command): void {
   }
   if (command.kind === 'invalid') assert.ok(command.problem.detail.length > 0 && command.problem.detail.length < 2000);
   if (command.kind === 'help' && command.unrecognised !== undefined)
-    assert.ok([...command.unrecognised].length <= 60, command.unrecognised);
+    assert.ok(Array.from(command.unrecognised).length <= 60, command.unrecognised);
 }
 
 const mentionArbitrary: fc.Arbitrary<IncomingMention> = fc.record({

@@ -38,7 +38,7 @@ export class RandomText {
       case 0:
         return String.fromCharCode(this.int(0x20, 0x7e)); // printable ASCII
       case 1:
-        return this.pick([...`#?/%'"\\ &=+$@;:,()[]{}<>*!^~.\`|`]);
+        return this.pick(Array.from(`#?/%'"\\ &=+$@;:,()[]{}<>*!^~.\`|`));
       case 2:
         return String.fromCharCode(this.int(0, 0x1f)); // C0 controls
       case 3:

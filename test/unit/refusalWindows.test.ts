@@ -71,7 +71,7 @@ describe('repeated refusals in the audit trail', function () {
       await trail.after(refusal(MALLORY, 'expired', 'signin.refused'));
     }
     assert.deepEqual(
-      log.written.map((e) => `${e.actor?.name}:${e.action}`),
+      log.written.map((e) => `${String(e.actor?.name)}:${e.action}`),
       ['Mallory:request.refused', 'Alice:request.refused', 'Mallory:signin.refused'],
     );
     await trail.close();
@@ -127,6 +127,6 @@ describe('repeated refusals in the audit trail', function () {
     const summaries = [...due, ...windows.drain()];
     assert.equal(written, 1000);
     assert.equal(summaries.length, 1000);
-    assert.ok(summaries.every((s) => /^2 more like this/.test(s.detail ?? '')));
+    assert.ok(summaries.every((s) => (s.detail ?? '').startsWith('2 more like this')));
   });
 });

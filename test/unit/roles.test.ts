@@ -22,10 +22,10 @@ const CALLERS = [HD, AA, UA, PAA, GA] as const;
 const CALLER_NAMES: Record<string, string> = { [HD]: 'Helpdesk', [AA]: 'Auth', [UA]: 'User', [PAA]: 'PAA', [GA]: 'GA' };
 
 /**
- * graph.md §1.5, row by row: the target's roles (and role-assignable-group membership), the
+ * Who may revoke whom (docs/entra-roles.md), row by row: the target's roles (and role-assignable-group membership), the
  * expected tier, and which of Helpdesk / Auth / User / PAA / GA may revoke.
  */
-const TABLE: ReadonlyArray<{ row: string; roles: string[]; group?: boolean; tier: TargetTier; allowed: string[] }> = [
+const TABLE: readonly { row: string; roles: string[]; group?: boolean; tier: TargetTier; allowed: string[] }[] = [
   { row: 'no admin role', roles: [], tier: 'nonAdmin', allowed: [HD, AA, UA, PAA, GA] },
   { row: 'only the default User role', roles: [R.User], tier: 'nonAdmin', allowed: [HD, AA, UA, PAA, GA] },
   { row: 'only the Guest User role', roles: [R.GuestUser], tier: 'nonAdmin', allowed: [HD, AA, UA, PAA, GA] },
@@ -74,7 +74,7 @@ const TABLE: ReadonlyArray<{ row: string; roles: string[]; group?: boolean; tier
   },
 ];
 
-describe('Entra role rules for revoking sessions (graph.md §1.5)', function () {
+describe('Entra role rules for revoking sessions, caller role against target role', function () {
   for (const entry of TABLE) {
     const allowedNames = entry.allowed.map((id) => CALLER_NAMES[id]).join(', ');
     it(`when the target holds ${entry.row}, then it is ${entry.tier} and only ${allowedNames} may revoke`, function () {
@@ -86,13 +86,13 @@ describe('Entra role rules for revoking sessions (graph.md §1.5)', function () 
         entry.allowed,
       );
       for (const caller of CALLERS) {
-        assert.equal(mayRevoke([caller], roles, group), entry.allowed.includes(caller), `caller ${CALLER_NAMES[caller]}`);
+        assert.equal(mayRevoke([caller], roles, group), entry.allowed.includes(caller), `caller ${String(CALLER_NAMES[caller])}`);
       }
       assert.equal(mayRevoke([R.PasswordAdministrator], roles, group), false, 'Password Administrator never may');
     });
   }
 
-  it('lists the five revoking roles, least powerful first, and not Password Administrator (§1.4)', function () {
+  it('lists the five revoking roles, least powerful first, and not Password Administrator', function () {
     assert.deepEqual(
       REVOKING_ROLES.map((r) => r.templateId),
       [HD, AA, UA, PAA, GA],

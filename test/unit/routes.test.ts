@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { LEGACY_SUBJECT_ID_KEY, SUBJECT_ID_KEY, subjectIdOf } from '../../src/cards/actionRules';
 import { ALL_VERBS } from '../../src/cards/verbs';
 import { parseCommand, type Command } from '../../src/domain/command';
@@ -26,7 +27,7 @@ describe('the routes table', function () {
       null,
       { verb: 'revocation.confirm' },
     ]) {
-      assert.equal(verbHandler(verb), undefined, String(verb));
+      assert.equal(verbHandler(verb), undefined, inspect(verb));
     }
   });
 
@@ -71,7 +72,7 @@ describe('the subject id a click carries', function () {
 
   it('when it is not a GUID (a path, a name, a number, nothing), then there is none', function () {
     for (const id of ['../../users/x', 'Adele Vance', `${ID} `, `{${ID}}`, 42, undefined, null, {}]) {
-      assert.equal(subjectIdOf({ [SUBJECT_ID_KEY]: id }), undefined, String(id));
+      assert.equal(subjectIdOf({ [SUBJECT_ID_KEY]: id }), undefined, inspect(id));
     }
     assert.equal(subjectIdOf({}), undefined);
   });

@@ -100,7 +100,7 @@ describe('SSO token validator', function () {
       'an unsigned token (alg none)',
       async () => {
         const [, body] = (await keys.sign(claims())).split('.');
-        return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${body}.`;
+        return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${String(body)}.`;
       },
       expected,
       'malformed',

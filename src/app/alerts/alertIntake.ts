@@ -144,7 +144,7 @@ export class AlertIntake {
       ttlInMs: this.options.approvalTtlInMs,
     });
     const claimed = await this.options.store.create(NAMESPACE.alertsByExternalId, key, { alertId: fresh.id }, retention);
-    const alertId = claimed.ok ? fresh.id : (claimed.current.value as { alertId: string }).alertId;
+    const alertId = claimed.ok ? fresh.id : claimed.current.value.alertId;
     // A crash between the key and the alert leaves the key alone: the retry writes the alert under it.
     const created = await this.options.store.create(NAMESPACE.alerts, alertId, { ...fresh, id: alertId }, retention);
     const alert = created.ok ? { ...fresh, id: alertId } : ((await this.options.workflow.get(alertId)) ?? { ...fresh, id: alertId });

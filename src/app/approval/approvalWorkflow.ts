@@ -36,7 +36,7 @@ import { giveBack, type ErrorReport } from '../giveBack';
 import type { AuditAction, AuditOutcome } from '../ports/auditLog';
 import { NAMESPACE } from '../ports/namespaces';
 import type { StateStore, StoredItem } from '../ports/stateStore';
-import type { ApprovableSubjects } from './approvableSubjects';
+import type { ApprovableSubjects, Recovered } from './approvableSubjects';
 
 /** Why a subject could not be sent to the security channel; it stays open. */
 export type ApprovalRouteProblem = 'channel_unknown' | 'bot_not_in_team' | 'private_channel' | 'post_failed';
@@ -179,7 +179,8 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
   async approve(acting: A, approver: Approver, id: string, options: { readonly deadline?: Deadline } = {}): Promise<ApproveOutcome<T, E>> {
     const raw = await this.options.store.get<T>(this.subjects.namespace, id);
     if (!raw) return { kind: 'refused', problem: 'not_found' };
-    if (this.subjects.recover && this.subjects.isInterrupted?.(raw.value, this.now())) return this.recover(acting, approver, raw);
+    if (this.subjects.recover && this.subjects.isInterrupted?.(raw.value, this.now()))
+      return this.afterRecovery(await this.subjects.recover(acting, approver, raw));
     if (this.subjects.closed) return { kind: 'storage_unavailable' };
     const now = this.now();
     const subject = this.subjects.current(raw.value, now);
@@ -249,8 +250,8 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
     return subject && subject.state === 'awaitingApproval' ? subject : undefined;
   }
 
-  private async recover(acting: A, approver: Approver, stored: StoredItem<T>): Promise<ApproveOutcome<T, E>> {
-    const recovered = await this.subjects.recover!(acting, approver, stored);
+  /** What an approver is told once an interrupted execution was recovered (read back, never done twice). */
+  private async afterRecovery(recovered: Recovered<T>): Promise<ApproveOutcome<T, E>> {
     if (recovered.kind === 'refused') return recovered;
     const current = this.subjects.current(recovered.subject, this.now());
     if (current.state !== 'awaitingApproval') await this.releaseAwaiting(current);

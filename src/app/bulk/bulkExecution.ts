@@ -199,9 +199,12 @@ export class BulkExecution {
     const worker = async (): Promise<void> => {
       while (!this.halt && next < chunks.length) {
         await this.waitForGate();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets halt while this awaits; TypeScript keeps the loop test's narrowing across the await
         if (this.halt) return;
-        const part = chunks[next]!;
+        // Another worker may have taken the last chunk while this one waited for the gate.
+        const part = chunks[next];
         next += 1;
+        if (part === undefined) return;
         await this.sendBatch(part);
       }
     };
@@ -274,11 +277,9 @@ export class BulkExecution {
     // Shutting down: leave them `sent`; the next execution reads them back when they have surely landed.
     if (settle && this.halt) return;
     const results: ItemResult[] = [];
-    let next = 0;
+    const queue = items.values();
     const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const item = items[next]!;
-        next += 1;
+      for (const item of queue) {
         const read = await this.directory.getUser(
           { kind: 'objectId', id: item.id },
           { deadline: deadlineIn(this.deps.settings.batchBudgetInMs) },
@@ -356,11 +357,11 @@ export class BulkExecution {
   }
 
   private notify(run: BulkRun): void {
-    const onProgress = this.observer.onProgress;
+    const onProgress = this.observer.onProgress?.bind(this.observer);
     if (!onProgress) return;
     const progress = progressOf(run);
     this.progressChain = this.progressChain
-      .then(() => onProgress.call(this.observer, progress, run))
+      .then(() => onProgress(progress, run))
       .catch((error: unknown) => this.deps.onError?.(error, 'bulk progress observer'));
   }
 

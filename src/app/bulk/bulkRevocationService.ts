@@ -1,5 +1,5 @@
 /**
- * Bulk revocation (issue 7) as use cases: prepare a run from a group or department (members
+ * Bulk revocation as use cases: prepare a run from a group or department (members
  * resolved, nested groups expanded, tiers classified, refused beyond `maxTargets`), start it (or,
  * under four eyes, let the one approval workflow start it when an approver approves:
  * src/app/bulk/bulkApprovals.ts), cancel it, and resume runs a restart or an expired sign-in left

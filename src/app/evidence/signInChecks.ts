@@ -260,14 +260,17 @@ function summariseRun(
   maxAccessTokenLifetimeInMs: number,
   failure: DirectoryFailure | undefined,
 ): RunEvidence {
-  const checked = items.filter((item) => users[item.id] !== undefined);
+  const checked = items.flatMap((item) => {
+    const found = users[item.id];
+    return found === undefined ? [] : [{ item, found }];
+  });
   const succeeded = checked
-    .filter((item) => users[item.id]!.verdict === 'succeeded')
-    .map((item) => ({
+    .filter(({ found }) => found.verdict === 'succeeded')
+    .map(({ item, found }) => ({
       displayName: item.displayName,
       userPrincipalName: item.userPrincipalName,
-      successes: users[item.id]!.successes,
-      ...(users[item.id]!.lastSuccess ? { lastSuccess: users[item.id]!.lastSuccess } : {}),
+      successes: found.successes,
+      ...(found.lastSuccess ? { lastSuccess: found.lastSuccess } : {}),
     }));
   const lastRevoke = Math.max(...items.map((item) => Date.parse(item.completedAt)).filter(Number.isFinite));
   return {
@@ -276,7 +279,7 @@ function summariseRun(
     revoked: items.length,
     checked: checked.length,
     succeeded,
-    failedOnly: checked.filter((item) => users[item.id]!.verdict === 'failedOnly').length,
+    failedOnly: checked.filter(({ found }) => found.verdict === 'failedOnly').length,
     ...(Number.isFinite(lastRevoke)
       ? { residualWindowEndsAt: residualWindowEnd(new Date(lastRevoke), maxAccessTokenLifetimeInMs).toISOString() }
       : {}),

@@ -67,7 +67,7 @@ export interface DirectoryGateway {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bulk (issue 7): whole groups and departments, Graph JSON batching. A separate interface so
+// Bulk: whole groups and departments, Graph JSON batching. A separate interface so
 // gateways that only serve single revokes (and their fakes) stay valid; GraphDirectory has both.
 
 /** A group named by object id or by its exact display name. */

@@ -30,10 +30,10 @@ export async function saveHeldRequest(store: StateStore, request: RevocationRequ
 }
 
 /** The same write for any subject held in `namespace` (an alert's action, too). */
-export async function saveHeld<T extends { readonly id: string }>(
+export async function saveHeld(
   store: StateStore,
   namespace: StoreNamespace,
-  item: T,
+  item: { readonly id: string },
   etag: string,
   expiresAt: Date,
 ): Promise<void> {
@@ -41,7 +41,7 @@ export async function saveHeld<T extends { readonly id: string }>(
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const saved = await store.replace(namespace, item.id, item, current, { expiresAt });
     if (saved.ok || saved.reason === 'missing') return;
-    const latest = await store.get<T>(namespace, item.id);
+    const latest = await store.get<unknown>(namespace, item.id);
     if (!latest) return;
     current = latest.etag;
   }

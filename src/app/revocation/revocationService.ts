@@ -105,7 +105,8 @@ export class RevocationService {
       const found = await acting.directory.findByDisplayName(target.text, size + 1, options);
       if (!found.ok) return this.lookupFailed(acting, found.error);
       const matches = found.value;
-      if (matches.length === 0) return { kind: 'none', query: target.text };
+      const [first] = matches;
+      if (first === undefined) return { kind: 'none', query: target.text };
       if (matches.length > 1) {
         const pickId = await this.openPickList(
           acting,
@@ -120,7 +121,7 @@ export class RevocationService {
           truncated: matches.length > size,
         };
       }
-      return this.open(acting, { kind: 'objectId', id: matches[0]!.id }, options);
+      return this.open(acting, { kind: 'objectId', id: first.id }, options);
     }
     const key: UserKey = target.kind === 'self' ? { kind: 'self' } : target;
     return this.open(acting, key, options);

@@ -6,7 +6,7 @@
  * their own conversation, and each viewer sees their own view (Universal Actions refresh). The
  * approval workflow decides every click from its stored record; these handlers only present.
  */
-import type { CloudAdapter, InvokeResponse } from 'botbuilder';
+import type { Activity, BotAdapter, InvokeResponse } from 'botbuilder';
 import type { ApproveOutcome, DecisionOutcome } from '../../app/approval/approvalWorkflow';
 import { MAX_REFRESH_USER_IDS } from '../../cards/refresh';
 import type { Approvable, Approver } from '../../domain/approval';
@@ -76,7 +76,7 @@ async function submit<T extends Approvable>(turn: CardTurn, select: Select<T>): 
       break;
   }
   const subject = submitted.subject;
-  const adapter = context.adapter as CloudAdapter;
+  const adapter = context.adapter;
   const audience = await audienceOf(bot, adapter, person.teamsId);
   const posted = await channel.post(adapter, cardActivity(await subjects.cardForEveryone(subject, { refreshUserIds: audience })));
   if (!posted.ok) {
@@ -101,7 +101,7 @@ async function approve<T extends Approvable>(turn: CardTurn, select: Select<T>):
   if (check.kind === 'refused') return answerRefusal(turn, subjects, check, 'approver');
   const session = await bot.signIn.forClick(context, person);
   if ('status' in session) return session;
-  const acting = subjects.acting(person, session, context.adapter as CloudAdapter);
+  const acting = subjects.acting(person, session, context.adapter);
   if (!acting) return messageResponse('Bulk revocation isn’t available in this deployment.');
   const work = subjects.workflow.approve(acting, approver, turn.subjectId, {
     deadline: deadlineIn(bot.budgets.invokeInMs + bot.budgets.backgroundInMs),
@@ -148,7 +148,7 @@ async function withdraw<T extends Approvable>(turn: CardTurn, select: Select<T>)
   if (outcome.kind === 'refused') return answerRefusal(turn, subjects, outcome, 'requester');
   const card = await subjects.card(turn, outcome.subject);
   if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);
-  await subjects.updateCards(context.adapter as CloudAdapter, outcome.subject);
+  await subjects.updateCards(context.adapter, outcome.subject);
   return cardResponse(card);
 }
 
@@ -166,7 +166,7 @@ async function afterDecision<T extends Approvable>(
   if (outcome.kind === 'storage_unavailable') return cardResponse(bot.presenter.failure(STORAGE_UNAVAILABLE));
   if (outcome.kind === 'refused') return answerRefusal(turn, subjects, outcome, 'approver');
   const subject = outcome.subject;
-  const adapter = context.adapter as CloudAdapter;
+  const adapter = context.adapter;
   const execution = 'execution' in outcome ? outcome.execution : undefined;
   if (execution !== undefined) subjects.follow?.(adapter, execution);
   const waiting = subject.state === 'awaitingApproval';
@@ -211,12 +211,12 @@ async function keepOpen<T extends Approvable>(
 }
 
 /** Who gets their own view of an open approval card: the channel's members but the requester (Teams takes at most MAX_REFRESH_USER_IDS). */
-async function audienceOf(bot: BotServices, adapter: CloudAdapter, requesterTeamsId: string | undefined): Promise<string[]> {
+async function audienceOf(bot: BotServices, adapter: BotAdapter, requesterTeamsId: string | undefined): Promise<string[]> {
   const ids = (await bot.approvals?.channel.memberIds(adapter, MAX_REFRESH_USER_IDS + 1)) ?? [];
   return ids.filter((id) => id !== requesterTeamsId).slice(0, MAX_REFRESH_USER_IDS);
 }
 
-async function tellOf<T extends Approvable>(bot: BotServices, adapter: CloudAdapter, subjects: Subjects<T>, subject: T): Promise<void> {
+async function tellOf<T extends Approvable>(bot: BotServices, adapter: BotAdapter, subjects: Subjects<T>, subject: T): Promise<void> {
   await tellRequester(
     bot,
     adapter,
@@ -229,7 +229,8 @@ async function tellOf<T extends Approvable>(bot: BotServices, adapter: CloudAdap
 
 /** An approver's click: who, and the conversation it came from (the approval rules check it is the security channel). */
 function approverOf(turn: Turn): Approver {
-  return { person: toPersonRef(turn.person), conversationId: turn.context.activity.conversation?.id ?? '' };
+  const activity: Partial<Activity> = turn.context.activity;
+  return { person: toPersonRef(turn.person), conversationId: activity.conversation?.id ?? '' };
 }
 
 function text(value: unknown): string | undefined {

@@ -3,7 +3,7 @@
  * or when a bulk run ends) can update their copy and tell them in their own conversation — also
  * after a restart and on another instance.
  */
-import { TurnContext, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { TurnContext, type BotAdapter, type ConversationReference } from 'botbuilder';
 import type { StoreNamespace } from '../../app/ports/namespaces';
 import type { AdaptiveCard } from '../../cards/render';
 import { publish } from '../cardUpdates';
@@ -43,7 +43,7 @@ export async function requesterConversation(
 /** Updates the requester's copy and tells them `text` in their own conversation; a failure is logged, never thrown. */
 export async function tellRequester(
   bot: BotServices,
-  adapter: CloudAdapter,
+  adapter: BotAdapter,
   namespace: StoreNamespace,
   subjectId: string,
   card: AdaptiveCard,

@@ -3,7 +3,7 @@
  * version, the access its executor needs, and what its requester reads. The four-eyes handlers
  * (handlers.ts) are written once over this; single requests and bulk runs plug in here.
  */
-import type { CloudAdapter } from 'botbuilder';
+import type { BotAdapter } from 'botbuilder';
 import type { Acting } from '../../app/acting';
 import type { AlertActing } from '../../app/alerts/alertApprovals';
 import type { ApprovalWorkflow } from '../../app/approval/approvalWorkflow';
@@ -17,7 +17,7 @@ import type { BulkRun } from '../../domain/bulkRun';
 import type { PersonRef } from '../../domain/people';
 import type { RevocationRequest } from '../../domain/revocationRequest';
 import type { DelegatedSession } from '../../identity/delegatedSessions';
-import { publish } from '../cardUpdates';
+import { atConversation, publish } from '../cardUpdates';
 import { explainDirectoryFailure } from '../explain';
 import { reportWhenFinished, runCard, runCardForEveryone, runDecisionText, updateRunCards, watchProgress } from '../bulk/runCards';
 import { requestCard, requestCardForEveryone } from '../revocation/requestCard';
@@ -45,7 +45,7 @@ export interface SubjectAtEdge<T extends Approvable, A extends { readonly person
   /** The card as everyone sees it, for updates outside a turn. */
   cardForEveryone(subject: T, extra?: SubjectViewExtra): Promise<AdaptiveCard>;
   /** The approver's access for this kind's executor; undefined when this deployment cannot run it. */
-  acting(person: TurnPerson, session: DelegatedSession, adapter: CloudAdapter): A | undefined;
+  acting(person: TurnPerson, session: DelegatedSession, adapter: BotAdapter): A | undefined;
   /** What the requester reads once it is decided. */
   decisionText(subject: T): string;
   /** Why an approval did not go through, for kinds whose failed approvals wait for the next approver. */
@@ -53,9 +53,9 @@ export interface SubjectAtEdge<T extends Approvable, A extends { readonly person
   /** What the requester is told, for kinds of which one per target may wait: another about the same target already waits. */
   duplicateNotice?(existing: T, channelName: string): { title: string; message: string };
   /** For kinds whose approved work goes on after the click: keeps the cards current, and reports when it ends. */
-  follow?(adapter: CloudAdapter, execution: E): void;
+  follow?(adapter: BotAdapter, execution: E): void;
   /** Updates the subject's other cards for everyone (the approval card in the channel, a run's own card). */
-  updateCards(adapter: CloudAdapter, subject: T): Promise<void>;
+  updateCards(adapter: BotAdapter, subject: T): Promise<void>;
 }
 
 /** Single revocation requests at the edge; undefined when approvals are off. */
@@ -96,7 +96,7 @@ export function requestSubjects(bot: BotServices): SubjectAtEdge<RevocationReque
         await publish(
           adapter,
           bot.appId,
-          { ...known.reference, conversation: { ...known.reference.conversation!, id: card.conversationId } },
+          atConversation(known.reference, card.conversationId),
           card.activityId,
           await requestCardForEveryone(bot, request),
           bot.logger,
@@ -153,7 +153,7 @@ export function alertSubjects(bot: BotServices, action: AlertAction): SubjectAtE
         await publish(
           adapter,
           bot.appId,
-          { ...known.reference, conversation: { ...known.reference.conversation!, id: card.conversationId } },
+          atConversation(known.reference, card.conversationId),
           card.activityId,
           bot.presenter.alert(alert),
           bot.logger,

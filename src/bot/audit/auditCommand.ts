@@ -8,7 +8,7 @@
  * channels, SharePoint access), so a message carries at most 50 records, and `npm run
  * audit:export` exports everything from the store itself.
  */
-import { TeamsInfo, type CloudAdapter, type TurnContext } from 'botbuilder';
+import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { AuditOutcome, AuditQueryService, AuditRequest } from '../../app/auditQueries';
 import type { AuditRecord } from '../../app/ports/auditLog';
 import type { Acting } from '../../app/acting';
@@ -155,7 +155,7 @@ export class AuditCommandHandler {
     if (!known) return false;
     let member = false;
     try {
-      await (context.adapter as CloudAdapter).continueConversationAsync(this.options.appId, known.reference, async (channelContext) => {
+      await context.adapter.continueConversationAsync(this.options.appId, known.reference, async (channelContext) => {
         const found = await TeamsInfo.getMember(channelContext, acting.person.aadObjectId);
         member = (found.aadObjectId ?? '').toLowerCase() === acting.person.aadObjectId.toLowerCase();
       });

@@ -1,5 +1,4 @@
 /** `bulk.cancel`: the requester cancels a pending run, withdraws one waiting for approval, or stops a running one. */
-import type { CloudAdapter } from 'botbuilder';
 import { cardResponse, messageResponse, replaceForEveryone } from '../cardUpdates';
 import { explainDecision } from '../explain';
 import type { CardHandler } from '../turn';
@@ -19,6 +18,6 @@ export const cancel: CardHandler = async (turn) => {
   }
   const card = runCard(turn, bulk, outcome.run);
   if (context.activity.replyToId) await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);
-  await updateRunCards(bot, bulk, context.adapter as CloudAdapter, outcome.run);
+  await updateRunCards(bot, bulk, context.adapter, outcome.run);
   return cardResponse(card);
 };

@@ -22,16 +22,16 @@ type BulkCommand = Extract<Command, { kind: 'revokeBulk' }>;
 export async function prepare(turn: CommandTurn<BulkCommand>): Promise<void> {
   const { bot, context, person } = turn;
   const bulk = bot.bulk;
-  const notice = (title: string, message: string, tone: 'info' | 'warning'): Promise<unknown> =>
-    sendCard(context, bot.presenter.notice(title, message, tone));
-  if (!bulk) return void (await notice('Bulk revocation isn’t available here', 'This bot was started without bulk revocation.', 'info'));
+  const notice = async (title: string, message: string, tone: 'info' | 'warning'): Promise<void> => {
+    await sendCard(context, bot.presenter.notice(title, message, tone));
+  };
+  if (!bulk) return notice('Bulk revocation isn’t available here', 'This bot was started without bulk revocation.', 'info');
   const session = await sessionFor(turn, { command: turn.command });
   if (!session) return;
   const source = turn.command.source;
   const label = describeBulkSource(source);
   const acting = bulkActingFor(person, session);
-  if (!acting)
-    return void (await notice('Bulk revocation isn’t available', 'This deployment cannot read groups or departments.', 'warning'));
+  if (!acting) return notice('Bulk revocation isn’t available', 'This deployment cannot read groups or departments.', 'warning');
   const request: BulkSourceRequest =
     source.kind === 'department' ? { kind: 'department', department: source.name } : { kind: 'group', group: source.ref };
   const prepared = await bulk.service.prepare(acting, request, { maxTargets: bulk.maxTargets });
@@ -46,25 +46,21 @@ export async function prepare(turn: CommandTurn<BulkCommand>): Promise<void> {
       return;
     }
     case 'too_many':
-      return void (await notice(
+      return notice(
         'Too many users for one run',
         `The ${label} has ${prepared.exact ? prepared.count : `more than ${prepared.maxTargets}`} users; one run takes at most ${prepared.maxTargets}. Split it (for example by department), or ask your administrator about BULK_MAX_TARGETS.`,
         'warning',
-      ));
+      );
     case 'empty':
-      return void (await notice('Nobody to revoke', `The ${label} has no users in it.`, 'info'));
+      return notice('Nobody to revoke', `The ${label} has no users in it.`, 'info');
     case 'not_found':
-      return void (await notice(
-        'Not found',
-        `No ${label} exists in your directory. Check the name, or use the group's object id.`,
-        'info',
-      ));
+      return notice('Not found', `No ${label} exists in your directory. Check the name, or use the group's object id.`, 'info');
     case 'ambiguous_group':
-      return void (await notice(
+      return notice(
         'Several groups have that name',
         `More than one ${label} exists. Use the group's object id instead: revoke group <object id>.`,
         'info',
-      ));
+      );
     case 'failed': {
       // Reading members is a permission matter (GroupMember.Read.All / User.Read.All), not a directory role.
       const why =

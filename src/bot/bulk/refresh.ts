@@ -2,7 +2,6 @@
  * `bulk.refresh`: the run's card as this person sees it now. A run no instance is executing (a
  * restart, an expired sign-in) continues when the person whose token runs it clicks.
  */
-import type { CloudAdapter } from 'botbuilder';
 import { cardResponse, messageResponse } from '../cardUpdates';
 import { explainDecision } from '../explain';
 import type { CardHandler } from '../turn';
@@ -21,7 +20,7 @@ export const refresh: CardHandler = async (turn) => {
     if ('status' in session) return session;
     const acting = bulkActingFor(person, session);
     if (acting) {
-      const adapter = context.adapter as CloudAdapter;
+      const adapter = context.adapter;
       const resumed = await bulk.service.resume(run.id, () => acting.directory, watchProgress(bot, bulk, adapter));
       if (resumed.kind === 'resumed') reportWhenFinished(bot, bulk, adapter, resumed.finished);
     }

@@ -3,7 +3,7 @@
  * run's own card and its approval card kept current as batches finish (at most once per
  * interval); and the final report, with the requester told when an approved run ends.
  */
-import type { CloudAdapter, ConversationReference } from 'botbuilder';
+import type { BotAdapter, ConversationReference } from 'botbuilder';
 import type { BulkObserver, ExecutionOutcome } from '../../app/bulk/bulkExecution';
 import { NAMESPACE } from '../../app/ports/namespaces';
 import type { AdaptiveCard } from '../../cards/render';
@@ -12,7 +12,7 @@ import { progressOf, reportOf, summarize, type BulkRun } from '../../domain/bulk
 import { deadlineIn, msUntil, type Deadline } from '../../domain/clock';
 import { requesterConversation, tellRequester } from '../approval/requesterConversations';
 import { viewerOf } from '../approval/viewer';
-import { publish } from '../cardUpdates';
+import { atConversation, publish } from '../cardUpdates';
 import { explainDirectoryFailure } from '../explain';
 import type { BotServices, BulkRuns, Turn } from '../turn';
 
@@ -43,7 +43,7 @@ export function runView(bot: BotServices, bulk: BulkRuns, run: BulkRun, extra: R
   const paused =
     run.state === 'running' &&
     !bulk.service.isExecuting(run.id) &&
-    (run.stopped || !run.execution || Date.parse(run.execution.leaseUntil) < bot.clock.now().getTime());
+    (run.stopped !== undefined || !run.execution || Date.parse(run.execution.leaseUntil) < bot.clock.now().getTime());
   return {
     runId: run.id,
     sourceLabel: `${run.source.kind} “${run.source.label}”`,
@@ -84,7 +84,7 @@ export function runDecisionText(run: BulkRun): string {
 }
 
 /** Replaces the run's own card and its approval card for everyone; a card that cannot be updated is logged. */
-export async function updateRunCards(bot: BotServices, bulk: BulkRuns, adapter: CloudAdapter, run: BulkRun): Promise<void> {
+export async function updateRunCards(bot: BotServices, bulk: BulkRuns, adapter: BotAdapter, run: BulkRun): Promise<void> {
   const card = runCardForEveryone(bot, bulk, run);
   const targets: { conversationId: string; activityId: string }[] = [];
   if (run.card) targets.push(run.card);
@@ -102,7 +102,7 @@ export async function updateRunCards(bot: BotServices, bulk: BulkRuns, adapter: 
 }
 
 /** Progress: updates the run's cards as batches finish, at most once per interval (and always at the end). */
-export function watchProgress(bot: BotServices, bulk: BulkRuns, adapter: CloudAdapter): BulkObserver {
+export function watchProgress(bot: BotServices, bulk: BulkRuns, adapter: BotAdapter): BulkObserver {
   let next: Deadline = 0;
   return {
     onProgress: async (_progress, run) => {
@@ -114,11 +114,11 @@ export function watchProgress(bot: BotServices, bulk: BulkRuns, adapter: CloudAd
 }
 
 /** When the execution ends: the final report on the run's cards and, for an approved run, the requester told. */
-export function reportWhenFinished(bot: BotServices, bulk: BulkRuns, adapter: CloudAdapter, finished: Promise<ExecutionOutcome>): void {
+export function reportWhenFinished(bot: BotServices, bulk: BulkRuns, adapter: BotAdapter, finished: Promise<ExecutionOutcome>): void {
   bot.track(
     finished
       .then(async (outcome) => {
-        const run = 'run' in outcome && outcome.run ? outcome.run : undefined;
+        const run = 'run' in outcome ? outcome.run : undefined;
         if (!run) return;
         await updateRunCards(bot, bulk, adapter, run);
         if (run.approval)
@@ -142,8 +142,7 @@ async function referenceFor(
   requesterReference?: Partial<ConversationReference>,
 ): Promise<Partial<ConversationReference> | undefined> {
   const known = await bot.approvals?.channel.get();
-  if (known && conversationId.split(';')[0] === known.channelId)
-    return { ...known.reference, conversation: { ...known.reference.conversation!, id: conversationId } };
-  if (requesterReference) return { ...requesterReference, conversation: { ...requesterReference.conversation!, id: conversationId } };
+  if (known && conversationId.split(';')[0] === known.channelId) return atConversation(known.reference, conversationId);
+  if (requesterReference) return atConversation(requesterReference, conversationId);
   return undefined;
 }

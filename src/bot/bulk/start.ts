@@ -2,7 +2,6 @@
  * `bulk.start`: the requester starts their run with their own token (when no approver is
  * needed). The run goes on in the background; its cards follow its progress.
  */
-import type { CloudAdapter } from 'botbuilder';
 import { cardResponse, messageResponse, replaceForEveryone } from '../cardUpdates';
 import { explainDecision, STORAGE_UNAVAILABLE } from '../explain';
 import type { CardHandler } from '../turn';
@@ -26,7 +25,7 @@ export const start: CardHandler = async (turn) => {
   if ('status' in session) return session;
   const acting = bulkActingFor(person, session);
   if (!acting) return messageResponse('Bulk revocation isn’t available in this deployment.');
-  const adapter = context.adapter as CloudAdapter;
+  const adapter = context.adapter;
   const started = await bulk.service.start(acting, turn.subjectId, watchProgress(bot, bulk, adapter));
   if (started.kind === 'storage_unavailable') return cardResponse(bot.presenter.failure(STORAGE_UNAVAILABLE));
   if (started.kind === 'refused')

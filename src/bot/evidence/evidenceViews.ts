@@ -43,7 +43,8 @@ function article(word: string): string {
 /** "is a Global Administrator", "holds Global Administrator and Security Administrator", "is in a role-assignable group". */
 function whatTheTargetIs(target: TargetSnapshot): string | undefined {
   const roles = target.roles.map((r) => r.displayName).filter((name) => name !== 'User' && !name.startsWith('Guest'));
-  if (roles.length === 1) return `is ${article(roles[0]!)} ${roles[0]}`;
+  const [only] = roles;
+  if (roles.length === 1 && only !== undefined) return `is ${article(only)} ${only}`;
   if (roles.length > 1) return `holds ${listText(roles, 'and')}`;
   if (target.inRoleAssignableGroup) return 'is in a role-assignable group';
   return undefined;

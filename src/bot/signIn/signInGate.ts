@@ -6,7 +6,7 @@
  * vouched for before it is used.
  */
 import { randomUUID } from 'node:crypto';
-import type { Activity, CloudAdapterBase, TurnContext } from 'botbuilder';
+import type { Activity, CloudAdapterBase, TokenResponse, TurnContext } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import type { DelegatedSession, DelegatedSessions } from '../../identity/delegatedSessions';
 import type { SsoTokenValidator, TokenProblem } from '../../identity/ssoTokenValidator';
@@ -55,18 +55,21 @@ export class SignInGate {
     if (!/^\d{6}$/.test(code.trim())) return { ok: false, reason: 'refused', problem: 'bad_code' };
     const client = userTokenClient(context);
     if (!client) return { ok: false, reason: 'refused', problem: 'sign_in_unavailable' };
+    let token: string | undefined;
     try {
-      const response = await client.getUserToken(
+      // Nothing (not a TokenResponse) when the code redeems no token.
+      const response = (await client.getUserToken(
         context.activity.from.id,
         this.options.connectionName,
         context.activity.channelId,
         code.trim(),
-      );
-      if (!response?.token) return { ok: false, reason: 'refused', problem: 'bad_code' };
-      return this.fromToken(person, response.token);
+      )) as TokenResponse | undefined;
+      token = response?.token;
     } catch {
       return { ok: false, reason: 'refused', problem: 'sign_in_unavailable' };
     }
+    if (!token) return { ok: false, reason: 'refused', problem: 'bad_code' };
+    return this.fromToken(person, token);
   }
 
   /** Forgets a session Entra no longer honours. */
@@ -97,7 +100,7 @@ export class SignInGate {
     const client = userTokenClient(context);
     if (!client) return undefined;
     try {
-      const resource = await client.getSignInResource(this.options.connectionName, context.activity as Activity, '');
+      const resource = await client.getSignInResource(this.options.connectionName, context.activity, '');
       return resource.signInLink || undefined;
     } catch {
       return undefined;

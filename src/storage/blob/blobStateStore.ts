@@ -74,7 +74,9 @@ class SeenVersions {
     const id = `${etag} ${name}`;
     this.expiries.delete(id);
     this.expiries.set(id, expiresAt ?? null);
-    if (this.expiries.size > SEEN_VERSIONS) this.expiries.delete(this.expiries.keys().next().value as string);
+    if (this.expiries.size <= SEEN_VERSIONS) return;
+    const oldest = this.expiries.keys().next();
+    if (oldest.done !== true) this.expiries.delete(oldest.value);
   }
 
   /** The version's expiry (null: none), or undefined when this instance has not seen it. */
@@ -124,7 +126,7 @@ function rawFrom(etag: string | undefined, metadata: Metadata | undefined, json?
 export async function readStream(stream: NodeJS.ReadableStream | undefined): Promise<string> {
   if (!stream) return '';
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
 
