@@ -13,6 +13,7 @@ import { requestApprovals } from './app/revocation/requestApprovals';
 import { bulkApprovals } from './app/bulk/bulkApprovals';
 import { alertApprovals } from './app/alerts/alertApprovals';
 import { AlertIntake } from './app/alerts/alertIntake';
+import { AlertDetailsService } from './app/alerts/alertDetails';
 import { SecurityChannelAlerts } from './bot/alerts/alertChannel';
 import { AlertCallerValidator } from './identity/alertCallerValidator';
 import { BulkRevocationService } from './app/bulk/bulkRevocationService';
@@ -258,7 +259,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
             approvalTtlInMs: config.approvalTtlInMs,
             onError: reportError,
           }),
-          ...(alertWorkflow ? { alerts: alertWorkflow } : {}),
+          ...(alertWorkflow
+            ? { alerts: alertWorkflow, alertDetails: new AlertDetailsService({ store: storage.state, audit, clock }) }
+            : {}),
         }
       : undefined,
   });

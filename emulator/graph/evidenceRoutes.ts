@@ -34,6 +34,7 @@ export const EVIDENCE_ROUTE_NAMES = {
   confirmCompromised: 'riskyUsers.confirmCompromised',
   dismissRisk: 'riskyUsers.dismiss',
   riskyUsers: 'riskyUsers.list',
+  riskyUser: 'riskyUsers.get',
   authenticationMethods: 'users.authenticationMethods',
   deleteAuthenticationMethod: 'users.authenticationMethods.delete',
   myEligibleRoles: 'roleEligibilityScheduleInstances.filterByCurrentUser',
@@ -287,6 +288,28 @@ function listRiskyUsers(ctx: EvidenceContext, env: EvidenceEnvironment): GraphRe
   });
 }
 
+/** GET /identityProtection/riskyUsers/{id} (https://learn.microsoft.com/graph/api/riskyuser-get): the list's permissions and licence; 404 when there is no record. */
+function getRiskyUser(ctx: EvidenceContext, env: EvidenceEnvironment): GraphResult {
+  const row = permissionRow('riskyUsers.list');
+  if (!permits(ctx.caller, 'riskyUsers.list')) return refused('riskyUsers.list');
+  const security = env.directory.security;
+  if (!security.licences.p2) return failure(403, 'Forbidden', 'Your tenant is not licensed for this feature.');
+  if (!holdsRole(ctx.caller, row.roles)) return denied();
+  const id = (ctx.params.id ?? '').toLowerCase();
+  const user = env.directory.users.get(id);
+  const risk = user ? security.riskyUsers.get(user.id) : undefined;
+  if (!user || !risk) return notFound(id);
+  return success(200, {
+    '@odata.context': `${ctx.endpoint}/v1.0/$metadata#identityProtection/riskyUsers/$entity`,
+    id: user.id,
+    isDeleted: false,
+    isProcessing: false,
+    ...risk,
+    userDisplayName: user.displayName,
+    userPrincipalName: user.userPrincipalName,
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // authentication methods
 
@@ -397,6 +420,12 @@ export function evidenceRoutes(pattern: (source: string) => RegExp, userRef: str
       handle: changeRisk('riskyUsers.dismiss'),
     },
     { name: EVIDENCE_ROUTE_NAMES.riskyUsers, method: 'GET', pattern: pattern('/identityProtection/riskyUsers'), handle: listRiskyUsers },
+    {
+      name: EVIDENCE_ROUTE_NAMES.riskyUser,
+      method: 'GET',
+      pattern: pattern('/identityProtection/riskyUsers/(?<id>[0-9A-Fa-f-]{36})'),
+      handle: getRiskyUser,
+    },
     {
       name: EVIDENCE_ROUTE_NAMES.authenticationMethods,
       method: 'GET',

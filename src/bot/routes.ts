@@ -33,6 +33,7 @@ import { tokenExchange } from './signIn/tokenExchange';
 import { verifyState } from './signIn/verifyState';
 import type { CardHandler, CommandHandler, InvokeHandler } from './turn';
 import { whoami } from './whoami/whoami';
+import { showAlertDetails } from './alerts/details';
 import { risky } from './risky/risky';
 
 /** What a message asks for, as the help card names it. */
@@ -82,6 +83,7 @@ export const VERB_ROUTES: Readonly<Record<Verb, CardHandler>> = {
   'alert.confirmCompromised': actOnAlert('confirmCompromised'),
   'alert.dismissRisk': actOnAlert('dismissRisk'),
   'alert.close': closeAlert,
+  'alert.details': showAlertDetails,
 };
 
 /** The sign-in protocol's invokes. */

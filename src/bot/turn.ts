@@ -7,6 +7,7 @@
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Acting } from '../app/acting';
 import type { AlertActing } from '../app/alerts/alertApprovals';
+import type { AlertDetailsService } from '../app/alerts/alertDetails';
 import type { ApprovalWorkflow } from '../app/approval/approvalWorkflow';
 import type { BulkApproverActing } from '../app/bulk/bulkApprovals';
 import type { ExecutionOutcome } from '../app/bulk/bulkExecution';
@@ -38,6 +39,8 @@ export interface Approvals {
   readonly bulk: ApprovalWorkflow<BulkRun, BulkApproverActing, Promise<ExecutionOutcome>>;
   /** Alerts from security tools (POST /api/alerts); absent when alerts are not set up. */
   readonly alerts?: ApprovalWorkflow<AlertCase, AlertActing, never>;
+  /** "Show details" on alert cards; present with `alerts`. */
+  readonly alertDetails?: AlertDetailsService;
 }
 
 /** Bulk runs (groups, departments). */

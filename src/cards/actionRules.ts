@@ -42,6 +42,7 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.alertConfirmCompromised]: [SUBJECT_ID_KEY],
   [VERB.alertDismissRisk]: [SUBJECT_ID_KEY],
   [VERB.alertClose]: [SUBJECT_ID_KEY],
+  [VERB.alertDetails]: [SUBJECT_ID_KEY],
 };
 
 /** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */

@@ -1,5 +1,6 @@
 /** Data for cards/alert.json: an alert from a security tool, its users, its actions and what was done. */
-import { alertUserText, sourceName, type AlertCase, type AlertStepResult } from '../domain/alert';
+import { alertUserText, sourceName, type AlertCase, type AlertStepResult, type AlertUserDetails } from '../domain/alert';
+import type { TargetTier } from '../domain/roles';
 import type { RevocationFailureCode } from '../domain/problems';
 import { localDateAndTime, markdownIdentifier, markdownText, plainText } from './text';
 import type { AlertView } from './views';
@@ -23,6 +24,9 @@ export interface AlertCardData {
   hasNotice: boolean;
   notice: string;
   open: boolean;
+  canLoadDetails: boolean;
+  detailsLoaded: boolean;
+  detailsBy: string;
   hasLink: boolean;
   link: string;
   fallbackText: string;
@@ -105,17 +109,49 @@ export function alertCardData(view: AlertView): AlertCardData {
     facts,
     hasDetails: a.details !== undefined,
     details: markdownText(a.details ?? ''),
-    users: a.users.map((u) => ({ line: `• ${markdownIdentifier(alertUserText(u))}` })),
+    users: alert.details
+      ? alert.details.users.map((u) => ({ line: detailLine(u) }))
+      : a.users.map((u) => ({ line: `• ${markdownIdentifier(alertUserText(u))}` })),
     hasResults: results.length > 0,
     results,
     status: markdownText(statusOf(alert)),
     hasNotice: view.notice !== undefined,
     notice: markdownText(view.notice ?? ''),
     open,
+    canLoadDetails: (open || alert.state === 'pending') && alert.details === undefined,
+    detailsLoaded: alert.details !== undefined,
+    detailsBy: alert.details
+      ? `Details read ${localDateAndTime(alert.details.at, 'earlier')} with ${markdownText(alert.details.by.name)}’s sign-in.`
+      : '',
     hasLink: a.link !== undefined,
     link: a.link ?? '',
     fallbackText: markdownText(`${heading}: ${plainText(a.title)}`),
   };
+}
+
+const TIER_TEXT: Readonly<Record<TargetTier, string>> = {
+  nonAdmin: 'no admin role',
+  limitedAdmin: 'limited admin',
+  privilegedAdmin: 'privileged admin',
+};
+
+/** One user as "Show details" read them: who, tier and roles, account, last revoke, risk. */
+function detailLine(u: AlertUserDetails): string {
+  if (u.problem) return `• ${markdownIdentifier(u.ref)}: ${markdownText(FAILURE_TEXT[u.problem])}`;
+  const who = `${markdownText(u.displayName ?? '')} (${markdownIdentifier(u.userPrincipalName ?? u.ref)})`;
+  const parts = [
+    u.tier ? `${TIER_TEXT[u.tier]}${u.roles && u.roles.length > 0 ? `: ${markdownText(u.roles.join(', '))}` : ''}` : 'roles unknown',
+    u.accountEnabled === false ? 'account disabled' : 'account enabled',
+    u.signInSessionsValidFrom
+      ? `sessions last revoked ${localDateAndTime(u.signInSessionsValidFrom, 'unknown')}`
+      : 'sessions never revoked',
+    u.risk
+      ? `risk ${markdownText(u.risk.level)} (${markdownText(u.risk.state)})`
+      : u.riskProblem
+        ? `risk not shown: ${markdownText(FAILURE_TEXT[u.riskProblem])}`
+        : 'no risk recorded',
+  ];
+  return `• ${who} · ${parts.join(' · ')}`;
 }
 
 function statusOf(alert: AlertCase): string {

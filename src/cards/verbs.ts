@@ -33,6 +33,8 @@ export const VERB = {
   alertContain: 'alert.contain',
   alertConfirmCompromised: 'alert.confirmCompromised',
   alertDismissRisk: 'alert.dismissRisk',
+  /** "Show details": the first clicker's token loads the alert's users (roles, tier, account, last revoke, risk). */
+  alertDetails: 'alert.details',
   /** "Not our case": closes the alert with the clicker's note, nothing done in the directory. */
   alertClose: 'alert.close',
 } as const;

@@ -21,6 +21,7 @@ import type { DecisionProblem, RevocationFailureCode } from './problems';
 import { err, ok, type Result } from './result';
 import { isRecord } from './json';
 import { isObjectId } from './targetReference';
+import type { TargetTier } from './roles';
 
 export const ALERT_SOURCES = ['sentinel', 'defender', 'identityProtection', 'custom'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
@@ -60,6 +61,34 @@ export interface AlertStepResult {
   readonly detail?: string;
 }
 
+/** One user as the first person who clicked "Show details" read them, with their own token. */
+export interface AlertUserDetails {
+  /** What the alert said (object id or UPN). */
+  readonly ref: string;
+  readonly id?: string;
+  readonly displayName?: string;
+  readonly userPrincipalName?: string;
+  readonly accountEnabled?: boolean;
+  readonly tier?: TargetTier;
+  /** Display names of their active directory roles. */
+  readonly roles?: readonly string[];
+  /** When their sessions were last revoked (Graph's signInSessionsValidFrom). */
+  readonly signInSessionsValidFrom?: string;
+  /** Identity Protection's view, when it has one. */
+  readonly risk?: { readonly level: string; readonly state: string };
+  /** Why the risk is not shown (e.g. not_licensed: no Entra ID P2). */
+  readonly riskProblem?: RevocationFailureCode;
+  /** Why the user could not be read at all. */
+  readonly problem?: RevocationFailureCode;
+}
+
+/** What "Show details" loaded, once, with the first clicker's token. */
+export interface AlertDetails {
+  readonly by: PersonRef;
+  readonly at: string;
+  readonly users: readonly AlertUserDetails[];
+}
+
 export type AlertState = 'pending' | 'awaitingApproval' | 'executing' | 'done' | 'rejected' | 'cancelled' | 'expired';
 
 export interface AlertCase {
@@ -73,6 +102,8 @@ export interface AlertCase {
   approval?: Approval;
   decidedBy?: PersonRef;
   decidedAt?: string;
+  /** The users' lookup, loaded by the first person who clicked "Show details". */
+  details?: AlertDetails;
   /** The action the winning approver chose, and what each step did. */
   action?: AlertAction;
   results?: AlertStepResult[];

@@ -193,6 +193,21 @@ export class GraphEvidence implements EvidenceGateway {
     });
   }
 
+  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<{ readonly level: string; readonly state: string } | undefined>> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(userId))
+      return Promise.resolve({ ok: false, error: { code: 'bad_request' } });
+    return graphCall(this.risk, this.timeoutInMs, options, async (req) => {
+      try {
+        const raw = (await req(`/identityProtection/riskyUsers/${userId.toLowerCase()}`).get()) as Record<string, unknown>;
+        return { ok: true, value: { level: str(raw.riskLevel) ?? 'unknown', state: str(raw.riskState) ?? 'unknown' } };
+      } catch (error) {
+        // No record: Identity Protection never saw a risk for this user.
+        if ((error as { statusCode?: unknown }).statusCode === 404) return { ok: true, value: undefined };
+        throw error;
+      }
+    });
+  }
+
   listRiskyUsers(options?: CallOptions & { readonly maxUsers?: number }): Promise<DirectoryResult<RiskyUserListing>> {
     const max = Math.max(1, options?.maxUsers ?? 100);
     return graphCall(this.risk, this.timeoutInMs, options, async (req) => {

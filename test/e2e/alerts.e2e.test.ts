@@ -277,6 +277,34 @@ describe('alerts from security tools, end to end', function () {
       );
     });
 
+    it('when someone clicks Show details, then the users are read once with their token (roles, tier, account, last revoke, risk) and everyone’s card shows them; the actions stay open', async function () {
+      const { teams, directory, graph } = e2e.cloud;
+      const megan = directory.user('megan.bowen');
+      directory.security.riskyUsers.set(megan.id, {
+        riskLevel: 'high',
+        riskState: 'atRisk',
+        riskDetail: 'none',
+        riskLastUpdatedDateTime: '2026-01-02T10:00:00Z',
+      });
+      const answer = await post(alertBody([megan.userPrincipalName]), await token());
+      const message = cardOf(String(answer.body.id));
+      const before = graph.server.calls.length;
+      const sam = directory.user('sam');
+      const shown = await teams.click(sam, message, 'Show details', { signIn: true });
+      const text = textOf(shown.card);
+      assert.match(text, /Megan Bowen .* · no admin role · account enabled · .* · risk high \(atRisk\)/, text);
+      assert.match(text, /Details read .* with Sam Secadmin’s sign-in/);
+      assert.doesNotMatch(text, /Show details/, 'loaded once');
+      assert.match(text, /Revoke sessions/, 'the actions stay open: reading decides nothing');
+      const calls = graph.server.calls.slice(before);
+      assert.ok(calls.some((c) => c.route === GRAPH_ROUTES.riskyUser && c.caller === sam.id));
+      assert.ok(
+        calls.every((c) => c.caller === sam.id),
+        'every read with the clicker’s own token',
+      );
+      assert.match(textOf(teams.messages(channel).find((m) => m.id === message.id)?.card), /risk high \(atRisk\)/, 'everyone’s card');
+    });
+
     it('when an approver clicks Not our case with a note, then the alert closes with it and nothing reaches Graph', async function () {
       const { teams, directory, graph } = e2e.cloud;
       const answer = await post(alertBody([directory.user('megan.bowen').id]), await token());

@@ -896,6 +896,24 @@ function alertCase(fixture: 'open' | 'hostile' | 'done'): AlertCase {
     action: 'revokeAndContain',
     decidedBy: { tenantId: 't', aadObjectId: 'g', name: 'Grace Global' },
     decidedAt: '2024-07-01T10:05:00Z',
+    details: {
+      by: { tenantId: 't', aadObjectId: 's', name: 'Sam Secadmin' },
+      at: '2024-07-01T10:02:00Z',
+      users: [
+        {
+          ref: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11',
+          id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11',
+          displayName: 'Megan Bowen',
+          userPrincipalName: 'megan.bowen@contoso.com',
+          accountEnabled: true,
+          tier: 'limitedAdmin',
+          roles: ['Helpdesk Administrator'],
+          signInSessionsValidFrom: '2024-06-30T08:00:00Z',
+          risk: { level: 'high', state: 'atRisk' },
+        },
+        { ref: 'adele.vance@contoso.com', problem: 'not_found' },
+      ],
+    },
     results: [
       { user: 'Megan Bowen (megan.bowen@contoso.com)', step: 'disableAccount', ok: true },
       { user: 'Megan Bowen (megan.bowen@contoso.com)', step: 'revoke', ok: true },

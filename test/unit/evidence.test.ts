@@ -280,6 +280,7 @@ describe('evidence of containment: the rules', function () {
         listAuthenticationMethods: sandbox.stub().rejects(new Error('not used')),
         myEligibleRoles: sandbox.stub().rejects(new Error('not used')),
         listRiskyUsers: sandbox.stub().rejects(new Error('not used')),
+        riskOf: sandbox.stub().rejects(new Error('not used')),
       };
     }
 

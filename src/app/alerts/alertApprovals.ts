@@ -19,15 +19,14 @@ import {
   type AlertStepResult,
 } from '../../domain/alert';
 import type { Clock, Deadline } from '../../domain/clock';
-import type { RevocationFailureCode } from '../../domain/problems';
 import type { ContainmentChoice, ContainmentResult } from '../../domain/revocationRequest';
 import { auditActor, type Acting } from '../acting';
 import type { ApprovableSubjects } from '../approval/approvableSubjects';
 import type { AuditTrail } from '../auditTrail';
 import { NAMESPACE } from '../ports/namespaces';
-import type { DirectoryFailureCode, DirectoryResult } from '../ports/directory';
+import type { DirectoryResult } from '../ports/directory';
 import type { StateStore } from '../ports/stateStore';
-import { AFTER_REVOKE, BEFORE_REVOKE, runContainment } from '../revocation/containment';
+import { AFTER_REVOKE, BEFORE_REVOKE, failureCode, runContainment } from '../revocation/containment';
 import { saveHeld } from '../revocation/requestRecords';
 
 /** The approver's access, and the action they clicked. */
@@ -166,8 +165,4 @@ async function actOn(
     case 'dismissRisk':
       return [await record('dismissRisk', acting.containment ? await acting.containment.dismissRisk(target.id, call) : noContainment)];
   }
-}
-
-function failureCode(code: DirectoryFailureCode): RevocationFailureCode {
-  return code === 'bot_misconfigured' ? 'unexpected' : code;
 }

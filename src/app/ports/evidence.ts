@@ -38,6 +38,8 @@ export interface RiskyUserListing {
 }
 
 export interface EvidenceGateway {
+  /** GET /identityProtection/riskyUsers/{id}: the user's risk, or undefined when Identity Protection has no record of them (RISK_SCOPES). */
+  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<{ readonly level: string; readonly state: string } | undefined>>;
   /** GET /identityProtection/riskyUsers?$filter=riskState eq 'atRisk', following pages up to `maxUsers` (RISK_SCOPES). */
   listRiskyUsers(options?: CallOptions & { readonly maxUsers?: number }): Promise<DirectoryResult<RiskyUserListing>>;
   /** GET /auditLogs/signIns for one user since `since`, following pages up to `maxEvents`. */
