@@ -9,6 +9,7 @@ import type { DirectoryUser } from '../emulator/directory';
 import { ROLE_NAMES } from '../emulator/directory';
 import type { Conversation, PostedMessage } from '../emulator/teams';
 import { cardToText } from './cardText';
+import { raiseDemoAlert } from './demoAlert';
 
 interface Session {
   user: DirectoryUser;
@@ -28,6 +29,7 @@ const HELP = [
   '  /tenant p1|p2 on|off   the emulated tenant’s Entra ID licences',
   '  /consent P on|off      grant or withhold the tenant’s admin consent for Graph permission P',
   '  /pause N        wait N seconds (sign-in logs are stamped to the second)',
+  '  /alert NAME [TITLE]    raise a Sentinel alert about NAME, as a playbook would (--approvals: the card arrives in Security approvals)',
   '  /as NAME        become another demo user (uma, helen, paul, aaron, priya, grace, adele, …)',
   '  /chat  /channel switch between your 1:1 chat and the #Helpdesk channel of team IT Ops',
   '  /users          list the demo directory       /quit   stop the demo',
@@ -156,6 +158,16 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     directory.security.licences[licence] = state === 'on';
     console.log(`  The emulated tenant now has Microsoft Entra ID ${licence.toUpperCase()}: ${state}.`);
   };
+  const alert = async (text: string): Promise<void> => {
+    const [name, ...title] = text.split(/\s+/);
+    if (!name) {
+      console.log('  Use: /alert NAME [TITLE], e.g. /alert connie Impossible travel');
+      return;
+    }
+    const botUrl = teams.botEndpoint.replace(/\/api\/messages$/, '');
+    const raised = await raiseDemoAlert(cloud, name, title.join(' ') || 'Impossible travel (demo)', botUrl);
+    console.log(`  ${raised.said}`);
+  };
   const prompt = (): string => `${session.user.displayName} in ${session.where === 'chat' ? '1:1 chat' : '#Helpdesk'} › `;
 
   const command = async (line: string): Promise<boolean> => {
@@ -164,6 +176,7 @@ export async function runTerminalTeams(cloud: EmulatedCloud, options: { interact
     else if (line.startsWith('/wait ')) await waitFor(line.slice(6).trim());
     else if (line.startsWith('/tenant ')) tenant(line.slice(8).trim().split(/\s+/));
     else if (line.startsWith('/consent ')) consent(line.slice(9).trim().split(/\s+/));
+    else if (line.startsWith('/alert ')) await alert(line.slice(7).trim());
     else if (line.startsWith('/pause '))
       await new Promise((r) => setTimeout(r, Math.min(10, Math.max(0, Number(line.slice(7)) || 0)) * 1000));
     else return false;

@@ -14,6 +14,7 @@ import { GRAPH_ROUTES } from '../../emulator/graph';
 import type { Conversation, PostedMessage, Team } from '../../emulator/teams';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { textOf } from '../helpers/flows';
+import { raiseDemoAlert, DEMO_ALERT_CALLER_APP_ID } from '../../demo/demoAlert';
 
 /** The Logic App's managed identity (its client id), allowed to send alerts. */
 const LOGIC_APP = 'c0ffee00-1111-4222-8333-444455556666';
@@ -42,7 +43,7 @@ describe('alerts from security tools, end to end', function () {
         const d = cloud.directory;
         team = cloud.teams.team('Security Operations', [d.user('grace'), d.user('sam'), d.user('rita'), d.user('uma')]);
         channel = team.channel('Security approvals');
-        return { SECURITY_CHANNEL_ID: channel.id, ALERT_CALLER_APP_IDS: LOGIC_APP, ALERT_MAX_USERS: '3' };
+        return { SECURITY_CHANNEL_ID: channel.id, ALERT_CALLER_APP_IDS: `${LOGIC_APP},${DEMO_ALERT_CALLER_APP_ID}`, ALERT_MAX_USERS: '3' };
       },
     });
     await e2e.cloud.teams.installBot(team, e2e.cloud.directory.user('grace'));
@@ -137,6 +138,15 @@ describe('alerts from security tools, end to end', function () {
     const card = textOf(cardOf(String(answer.body.id)).card);
     assert.match(card, new RegExp(alex.id));
     assert.match(card, new RegExp(alex.userPrincipalName.toLowerCase().replace('.', '\\.')));
+  });
+
+  it('the demo’s /alert raises a Sentinel-style alert as the demo playbook’s identity, and its card arrives in the security channel', async function () {
+    const before = alertCards().length;
+    const raised = await raiseDemoAlert(e2e.cloud, 'connie', 'Impossible travel (demo)', e2e.bot.url);
+    assert.equal(raised.status, 201, raised.said);
+    assert.match(raised.said, /Security approvals/);
+    assert.equal(alertCards().length, before + 1);
+    assert.match(textOf(alertCards().at(-1)?.card), /Impossible travel \(demo\)/);
   });
 
   describe('token attacks: every one gets 401 before the body is read, and nothing is posted', function () {
