@@ -20,7 +20,7 @@ import type { PersonRef, SystemRequester } from './people';
 import type { DecisionProblem, RevocationFailureCode } from './problems';
 import { err, ok, type Result } from './result';
 import { isRecord } from './json';
-import { isObjectId } from './targetReference';
+import { isObjectId, isValidUserPrincipalName } from './targetReference';
 import type { TargetTier } from './roles';
 
 export const ALERT_SOURCES = ['sentinel', 'defender', 'identityProtection', 'custom'] as const;
@@ -111,7 +111,7 @@ export interface AlertCase {
 }
 
 /** Longest title, external id and details kept (longer is refused, not cut: the source should know). */
-export const ALERT_LIMITS = { title: 200, externalId: 200, details: 2000, link: 2000, upn: 113 } as const;
+export const ALERT_LIMITS = { title: 200, externalId: 200, details: 2000, link: 2000 } as const;
 
 /** The rules the approval workflow applies to alerts. */
 export const ALERT_APPROVALS: ApprovableKind<AlertCase> = {
@@ -261,9 +261,8 @@ function byText(text: string): AlertUser | undefined {
 }
 
 function upnUser(value: string): AlertUser | undefined {
-  // One @, a domain with a dot, no spaces or control characters, within Entra's length.
-  if (value.length > ALERT_LIMITS.upn || !/^[^\s@/\\?#%]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(value)) return undefined;
-  return { kind: 'userPrincipalName', upn: value.toLowerCase() };
+  // Entra's own UPN rules (guests' #EXT# included), the same as the revoke command's.
+  return isValidUserPrincipalName(value) ? { kind: 'userPrincipalName', upn: value.toLowerCase() } : undefined;
 }
 
 function boundedText(value: unknown, max: number): string | undefined {

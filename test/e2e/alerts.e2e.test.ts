@@ -287,6 +287,48 @@ describe('alerts from security tools, end to end', function () {
       );
     });
 
+    it('when an approver clicks Revoke and contain, then their token disables the account and resets the password first, then revokes, then confirms compromised', async function () {
+      const { teams, directory, graph } = e2e.cloud;
+      const alex = directory.user('alex');
+      const answer = await post(alertBody([alex.id]), await token());
+      const message = cardOf(String(answer.body.id));
+      const before = graph.server.calls.length;
+      const grace = directory.user('grace');
+      const done = await teams.click(grace, message, 'Revoke and contain', { signIn: true });
+      assert.match(textOf(done.card), /Grace Global chose to revoke and contain/, textOf(done));
+      const wire = graph.server.calls.slice(before).filter((c) => c.route !== GRAPH_ROUTES.getUser);
+      assert.ok(
+        wire.every((c) => c.caller === grace.id),
+        'every step with the clicker’s token',
+      );
+      const steps = wire
+        .map((c) => c.route)
+        .filter((r) => ([GRAPH_ROUTES.updateUser, GRAPH_ROUTES.revoke, GRAPH_ROUTES.confirmCompromised] as string[]).includes(r));
+      assert.deepEqual(steps, [GRAPH_ROUTES.updateUser, GRAPH_ROUTES.updateUser, GRAPH_ROUTES.revoke, GRAPH_ROUTES.confirmCompromised]);
+      assert.equal(directory.user('alex').accountEnabled, false);
+    });
+
+    it('when an approver clicks Dismiss risk, then Identity Protection dismisses it once, with their token', async function () {
+      const { teams, directory, graph } = e2e.cloud;
+      const megan = directory.user('megan.bowen');
+      directory.security.riskyUsers.set(megan.id, {
+        riskLevel: 'medium',
+        riskState: 'atRisk',
+        riskDetail: 'none',
+        riskLastUpdatedDateTime: '2026-01-02T10:00:00Z',
+      });
+      const answer = await post(alertBody([megan.id], { source: 'identityProtection' }), await token());
+      const message = cardOf(String(answer.body.id));
+      const dismissals = (): { caller?: string }[] => graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.dismissRisk);
+      const before = dismissals().length;
+      const sam = directory.user('sam');
+      const done = await teams.click(sam, message, 'Dismiss risk', { signIn: true });
+      assert.match(textOf(done.card), /Risk dismissed in Identity Protection: Megan/, textOf(done));
+      assert.equal(dismissals().length, before + 1);
+      assert.equal(dismissals().at(-1)?.caller, sam.id);
+      assert.equal(directory.security.riskyUsers.get(megan.id)?.riskState, 'dismissed');
+    });
+
     it('when someone clicks Show details, then the users are read once with their token (roles, tier, account, last revoke, risk) and everyone’s card shows them; the actions stay open', async function () {
       const { teams, directory, graph } = e2e.cloud;
       const megan = directory.user('megan.bowen');

@@ -62,10 +62,11 @@ export function alertApprovals(options: AlertApprovalsOptions): ApprovableSubjec
           ? `Not our case${alert.approval?.rejectReason ? `: ${alert.approval.rejectReason}` : '.'}`
           : undefined,
     beforeExecution: async (alert, acting) => {
-      // The action chosen is on the record before anything runs.
+      // The action chosen is on the record before anything runs: a revoke's start, or the confirmed Identity Protection step.
+      const revokes = acting.action === 'revoke' || acting.action === 'revokeAndContain';
       await options.audit.before({
         tenantId: alert.tenantId,
-        action: 'revocation.started',
+        action: revokes ? 'revocation.started' : 'request.confirmed',
         outcome: 'info',
         actor: auditActor(acting.person),
         requestId: alert.id,
