@@ -220,6 +220,16 @@ describe('alerts from security tools, end to end', function () {
       });
     }
 
+    it('credential smuggling: when the alert’s details carry a JWT, then 400 says so, nothing is stored or posted, and no token reaches the logs', async function () {
+      const before = alertCards().length;
+      const jwt = await token();
+      const answer = await post(alertBody([e2e.cloud.directory.user('megan.bowen').id], { details: `seen token ${jwt}` }), await token());
+      assert.equal(answer.status, 400, textOf(answer.body));
+      assert.match(String(answer.body.error), /looks like a credential/);
+      assert.equal(alertCards().length, before);
+      assert.ok(!e2e.logs.join('').includes(jwt), 'the token is not logged');
+    });
+
     it('oversized body: when the alert is larger than 64 kB, then 413 and nothing posted', async function () {
       const before = alertCards().length;
       const answer = await post(alertBody(['a@contoso.com'], { details: 'x'.repeat(70 * 1024) }), await token());

@@ -24,7 +24,7 @@ import { auditActor } from '../acting';
 import type { ApprovalRoute, ApprovalRouteProblem, ApprovalWorkflow } from '../approval/approvalWorkflow';
 import type { AuditTrail } from '../auditTrail';
 import { NAMESPACE } from '../ports/namespaces';
-import type { StateStore } from '../ports/stateStore';
+import { SecretLikeValueError, type StateStore } from '../ports/stateStore';
 import { ALERT_RETENTION_IN_MS, type AlertActing } from './alertApprovals';
 
 /** Where alert cards go: the security channel (src/bot/alerts/alertChannel.ts). */
@@ -146,7 +146,24 @@ export class AlertIntake {
     const claimed = await this.options.store.create(NAMESPACE.alertsByExternalId, key, { alertId: fresh.id }, retention);
     const alertId = claimed.ok ? fresh.id : claimed.current.value.alertId;
     // A crash between the key and the alert leaves the key alone: the retry writes the alert under it.
-    const created = await this.options.store.create(NAMESPACE.alerts, alertId, { ...fresh, id: alertId }, retention);
+    let created: Awaited<ReturnType<StateStore['create']>>;
+    try {
+      created = await this.options.store.create(NAMESPACE.alerts, alertId, { ...fresh, id: alertId }, retention);
+    } catch (error) {
+      // The store keeps no credential: an alert whose text carries one is refused, never half-stored.
+      if (!(error instanceof SecretLikeValueError)) throw error;
+      await this.options.audit.after({
+        tenantId: caller.tenantId,
+        action: 'alert.refused',
+        outcome: 'refused',
+        actor: callerActor(caller),
+        code: `secret_like_${error.kind}`,
+      });
+      return {
+        status: 400,
+        body: { error: 'The alert carries text that looks like a credential (a token or secret); remove it and send again.' },
+      };
+    }
     const alert = created.ok ? { ...fresh, id: alertId } : ((await this.options.workflow.get(alertId)) ?? { ...fresh, id: alertId });
     if (!created.ok && alert.state !== 'pending') return this.repeat(caller, alert);
     const submitted = await this.options.workflow.submit(alert.requester, alertId, { route: await this.options.channel.route() });
