@@ -200,15 +200,44 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
   });
   const rateLimiter = new RateLimiter({ limits: config.rateLimits, clock });
-  // Alerts from security tools: a subject of the same approval workflow, when set up (with the security channel).
-  const alertWorkflow =
-    securityChannel && config.alerts
-      ? new ApprovalWorkflow(alertApprovals({ store: storage.state, audit, clock }), {
+  // Alerts (from security tools on POST /api/alerts, and users sent from the `risky` inbox): a
+  // subject of the same approval workflow whenever there is a security channel.
+  const alertWorkflow = securityChannel
+    ? new ApprovalWorkflow(alertApprovals({ store: storage.state, audit, clock }), {
+        store: storage.state,
+        audit,
+        clock,
+        approvalTtlInMs: config.approvalTtlInMs,
+        onError: reportError,
+      })
+    : undefined;
+  const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
+    if (context.activity.type === 'message') {
+      await context.sendActivity({ type: 'message', attachments: [asAttachment(presenter.failure(UNEXPECTED, { correlationId }))] });
+    }
+  });
+  const alertSettings = config.alerts;
+  const alertIntake =
+    alertWorkflow && securityChannel
+      ? new AlertIntake({
           store: storage.state,
           audit,
           clock,
+          workflow: alertWorkflow,
+          channel: new SecurityChannelAlerts(securityChannel, adapter, presenter),
+          // Without ALERT_CALLER_APP_IDS no caller is allowed, and the HTTP edge does not take alerts at all.
+          callers: new AlertCallerValidator({
+            authorityHost: config.authorityHost,
+            allowedTenants: config.allowedTenants,
+            audiences: alertSettings ? [alertSettings.audience] : [],
+            callerAppIds: alertSettings?.callerAppIds ?? [],
+            requiredRole: alertSettings?.callerRole,
+            clock,
+          }),
+          limiter: rateLimiter,
+          maxUsers: alertSettings?.maxUsers ?? 10,
           approvalTtlInMs: config.approvalTtlInMs,
-          onError: reportError,
+          homeTenantId: config.appTenantId,
         })
       : undefined;
   const bot = new RevokerBot({
@@ -259,54 +288,31 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
             approvalTtlInMs: config.approvalTtlInMs,
             onError: reportError,
           }),
-          ...(alertWorkflow
-            ? { alerts: alertWorkflow, alertDetails: new AlertDetailsService({ store: storage.state, audit, clock }) }
+          ...(alertWorkflow && alertIntake
+            ? {
+                alerts: alertWorkflow,
+                alertIntake,
+                alertDetails: new AlertDetailsService({ store: storage.state, audit, clock }),
+              }
             : {}),
         }
       : undefined,
   });
-  const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
-    if (context.activity.type === 'message') {
-      await context.sendActivity({ type: 'message', attachments: [asAttachment(presenter.failure(UNEXPECTED, { correlationId }))] });
-    }
-  });
-  const alertSettings = config.alerts;
-  const alerts =
-    alertWorkflow && securityChannel && alertSettings
-      ? new AlertIntake({
-          store: storage.state,
-          audit,
-          clock,
-          workflow: alertWorkflow,
-          channel: new SecurityChannelAlerts(securityChannel, adapter, presenter),
-          callers: new AlertCallerValidator({
-            authorityHost: config.authorityHost,
-            allowedTenants: config.allowedTenants,
-            audiences: [alertSettings.audience],
-            callerAppIds: alertSettings.callerAppIds,
-            requiredRole: alertSettings.callerRole,
-            clock,
-          }),
-          limiter: rateLimiter,
-          maxUsers: alertSettings.maxUsers,
-          approvalTtlInMs: config.approvalTtlInMs,
-          homeTenantId: config.appTenantId,
-        })
-      : undefined;
   const http = createHttpServer({
     port: config.port,
     host: options.host ?? config.listenAddress,
     logger,
     readiness: () => storage.state.check(),
     degradation: () => audit.degradation(),
-    alerts: alerts
-      ? {
-          admit: async (authorization) => {
-            const admitted = await alerts.admit(authorization);
-            return admitted.ok ? { ok: true, receive: (body) => alerts.receive(admitted.caller, body) } : admitted;
-          },
-        }
-      : undefined,
+    alerts:
+      alertIntake && alertSettings
+        ? {
+            admit: async (authorization) => {
+              const admitted = await alertIntake.admit(authorization);
+              return admitted.ok ? { ok: true, receive: (body) => alertIntake.receive(admitted.caller, body) } : admitted;
+            },
+          }
+        : undefined,
     handleActivity: (authHeader, activity, turnStarted) =>
       adapter.handle(authHeader, activity, async (context) => {
         turnStarted();

@@ -35,6 +35,7 @@ import type { CardHandler, CommandHandler, InvokeHandler } from './turn';
 import { whoami } from './whoami/whoami';
 import { showAlertDetails } from './alerts/details';
 import { risky } from './risky/risky';
+import { escalateRisky } from './risky/escalate';
 
 /** What a message asks for, as the help card names it. */
 export type CommandRoute = 'revoke' | 'revoke group' | 'revoke department' | 'whoami' | 'risky' | 'audit' | 'help' | 'invalid';
@@ -84,6 +85,7 @@ export const VERB_ROUTES: Readonly<Record<Verb, CardHandler>> = {
   'alert.dismissRisk': actOnAlert('dismissRisk'),
   'alert.close': closeAlert,
   'alert.details': showAlertDetails,
+  'risky.escalate': escalateRisky,
 };
 
 /** The sign-in protocol's invokes. */

@@ -8,6 +8,7 @@ import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Acting } from '../app/acting';
 import type { AlertActing } from '../app/alerts/alertApprovals';
 import type { AlertDetailsService } from '../app/alerts/alertDetails';
+import type { AlertIntake } from '../app/alerts/alertIntake';
 import type { ApprovalWorkflow } from '../app/approval/approvalWorkflow';
 import type { BulkApproverActing } from '../app/bulk/bulkApprovals';
 import type { ExecutionOutcome } from '../app/bulk/bulkExecution';
@@ -37,8 +38,10 @@ export interface Approvals {
   readonly channel: SecurityChannel;
   readonly requests: ApprovalWorkflow<RevocationRequest, Acting, never>;
   readonly bulk: ApprovalWorkflow<BulkRun, BulkApproverActing, Promise<ExecutionOutcome>>;
-  /** Alerts from security tools (POST /api/alerts); absent when alerts are not set up. */
+  /** Alerts (from security tools on POST /api/alerts, and users sent from the `risky` inbox). */
   readonly alerts?: ApprovalWorkflow<AlertCase, AlertActing, never>;
+  /** Raises alerts: the `risky` inbox sends a user to the security channel through it. */
+  readonly alertIntake?: AlertIntake;
   /** "Show details" on alert cards; present with `alerts`. */
   readonly alertDetails?: AlertDetailsService;
 }

@@ -43,6 +43,7 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.alertDismissRisk]: [SUBJECT_ID_KEY],
   [VERB.alertClose]: [SUBJECT_ID_KEY],
   [VERB.alertDetails]: [SUBJECT_ID_KEY],
+  [VERB.riskyEscalate]: [SUBJECT_ID_KEY, 'choice'],
 };
 
 /** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */

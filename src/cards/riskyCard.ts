@@ -17,6 +17,8 @@ export interface RiskyCardData {
   summary: string;
   entries: { choice: number; title: string; details: string }[];
   truncated: boolean;
+  /** Four eyes: each entry may be sent to the security channel. */
+  escalate: boolean;
   more: string;
   fallbackText: string;
 }
@@ -43,12 +45,15 @@ export function riskyCardData(view: RiskyView): RiskyCardData {
   const summary =
     count === 0
       ? 'Identity Protection has nobody at risk right now.'
-      : `${count} ${count === 1 ? 'person is' : 'people are'} at risk. Choose one to see who they are and act: revoke their sessions, confirm them compromised, or ask for approval.`;
+      : view.escalate === true
+        ? `${count} ${count === 1 ? 'person is' : 'people are'} at risk. Open one to see who they are and ask for a revoke (with confirm compromised), or ask the security channel, where someone else may revoke, contain, confirm compromised or dismiss the risk.`
+        : `${count} ${count === 1 ? 'person is' : 'people are'} at risk. Open one to see who they are and act: revoke their sessions, and confirm them compromised.`;
   return {
     pickId: view.pickId,
     summary,
     entries,
     truncated: view.truncated,
+    escalate: view.escalate === true,
     more: `Showing the ${count} most at risk; Identity Protection has more.`,
     fallbackText: markdownText(`Users at risk: ${count}`),
   };

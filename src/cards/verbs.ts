@@ -35,6 +35,8 @@ export const VERB = {
   alertDismissRisk: 'alert.dismissRisk',
   /** "Show details": the first clicker's token loads the alert's users (roles, tier, account, last revoke, risk). */
   alertDetails: 'alert.details',
+  /** From the `risky` inbox (data { subjectId: pickId, choice }): send that user to the security channel as an alert. */
+  riskyEscalate: 'risky.escalate',
   /** "Not our case": closes the alert with the clicker's note, nothing done in the directory. */
   alertClose: 'alert.close',
 } as const;

@@ -305,4 +305,6 @@ export interface RiskyView {
     riskLastUpdatedDateTime?: string;
   }[];
   truncated: boolean;
+  /** Four eyes: each entry may be sent to the security channel as an alert. */
+  escalate?: boolean;
 }

@@ -2,7 +2,8 @@
  * An alert from a security tool (Microsoft Sentinel, Defender XDR, Identity Protection or a
  * custom rule) about one or more users, as a subject of the one four-eyes workflow
  * (src/domain/approval.ts). Its requester is the alert's source, a system requester, so nobody
- * in the security channel is excluded: any approver may act on it, once.
+ * in the security channel is excluded: any approver may act on it, once. A user sent from the
+ * `risky` inbox is an alert too, whose requester is the person who sent it (excluded, as always).
  *
  * ```
  *  pending ──submit──▶ awaitingApproval ──approve (an action)──▶ executing ──▶ done
@@ -16,7 +17,7 @@
  * one-line reason for what it does not. Payload format: docs/alerts.md.
  */
 import { returnToApprovers, type Approval, type ApprovableKind } from './approval';
-import type { PersonRef, SystemRequester } from './people';
+import type { PersonRef, Requester } from './people';
 import type { DecisionProblem, RevocationFailureCode } from './problems';
 import { err, ok, type Result } from './result';
 import { isRecord } from './json';
@@ -94,7 +95,8 @@ export type AlertState = 'pending' | 'awaitingApproval' | 'executing' | 'done' |
 export interface AlertCase {
   readonly id: string;
   readonly tenantId: string;
-  readonly requester: SystemRequester;
+  /** The alert's source (a system requester), or the person who sent a user from the `risky` inbox. */
+  readonly requester: Requester;
   state: AlertState;
   readonly createdAt: string;
   expiresAt: string;
@@ -130,11 +132,13 @@ export function newAlertCase(input: {
   payload: AlertPayload;
   now: Date;
   ttlInMs: number;
+  /** A person who asked (the `risky` inbox); the source as a system requester otherwise. */
+  requester?: PersonRef;
 }): AlertCase {
   return {
     id: input.id,
     tenantId: input.tenantId,
-    requester: alertRequester(input.payload.source, input.tenantId, input.callerAppId),
+    requester: input.requester ?? alertRequester(input.payload.source, input.tenantId, input.callerAppId),
     state: 'pending',
     createdAt: input.now.toISOString(),
     expiresAt: new Date(input.now.getTime() + input.ttlInMs).toISOString(),
@@ -155,7 +159,7 @@ export function sourceName(source: AlertSource): string {
 }
 
 /** The system requester an alert from this calling app stands for. */
-export function alertRequester(source: AlertSource, tenantId: string, callerAppId: string): SystemRequester {
+export function alertRequester(source: AlertSource, tenantId: string, callerAppId: string): Requester {
   return { kind: 'system', tenantId, source: `alert:${callerAppId.toLowerCase()}`, name: `${sourceName(source)} (alert)` };
 }
 
@@ -278,6 +282,24 @@ function httpsLink(value: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Identity Protection's risk of one user as the `risky` inbox read it: the alert sending them to the security channel. */
+export function riskyInboxAlert(user: {
+  id: string;
+  displayName: string;
+  riskLevel: string;
+  riskLastUpdatedDateTime?: string;
+}): AlertPayload {
+  const severity = ALERT_SEVERITIES.find((s) => s === user.riskLevel) ?? 'informational';
+  return {
+    source: 'identityProtection',
+    // One alert per user and risk change, however often it is sent.
+    externalId: `risky:${user.id}:${user.riskLastUpdatedDateTime ?? 'unknown'}`,
+    title: `${(user.displayName || user.id).slice(0, 150)} is at ${user.riskLevel} risk`,
+    severity,
+    users: [{ kind: 'objectId', id: user.id.toLowerCase() }],
+  };
 }
 
 /** How a card names an alert's user before anyone looked them up. */

@@ -25,7 +25,7 @@ import { atRiskFilter, signInsFilter, userPath } from '../domain/odata';
 import { roleDisplayName } from '../domain/roles';
 import type { SignInEvent } from '../domain/signInEvidence';
 import type { CallOptions, DirectoryFailure, DirectoryResult, RoleRecord } from '../app/ports/directory';
-import type { EvidenceGateway, RiskyUserListing, RiskyUserRecord, SignInListing, SignInQuery } from '../app/ports/evidence';
+import type { EvidenceGateway, RiskyUserListing, RiskyUserRecord, SignInListing, SignInQuery, UserRisk } from '../app/ports/evidence';
 import { MAX_BATCH_REQUESTS, stepFailure, type BatchStepRequest } from './batchAnswers';
 import { postBatch } from './graphBatch';
 import { toAuthMethod } from './graphAuthMethods';
@@ -193,13 +193,17 @@ export class GraphEvidence implements EvidenceGateway {
     });
   }
 
-  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<{ readonly level: string; readonly state: string } | undefined>> {
+  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<UserRisk | undefined>> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(userId))
       return Promise.resolve({ ok: false, error: { code: 'bad_request' } });
     return graphCall(this.risk, this.timeoutInMs, options, async (req) => {
       try {
         const raw = (await req(`/identityProtection/riskyUsers/${userId.toLowerCase()}`).get()) as Record<string, unknown>;
-        return { ok: true, value: { level: str(raw.riskLevel) ?? 'unknown', state: str(raw.riskState) ?? 'unknown' } };
+        const updatedAt = str(raw.riskLastUpdatedDateTime);
+        return {
+          ok: true,
+          value: { level: str(raw.riskLevel) ?? 'unknown', state: str(raw.riskState) ?? 'unknown', ...(updatedAt ? { updatedAt } : {}) },
+        };
       } catch (error) {
         // No record: Identity Protection never saw a risk for this user.
         if ((error as { statusCode?: unknown }).statusCode === 404) return { ok: true, value: undefined };

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { GRAPH_ROUTES } from '../../emulator/graph';
+import type { Conversation, Team } from '../../emulator/teams';
 import { startE2E, type E2E } from '../helpers/e2e';
 import { sendForCard, textOf } from '../helpers/flows';
 
@@ -71,5 +72,60 @@ describe('the risky inbox, end to end', function () {
     } finally {
       directory.security.licences.p2 = true;
     }
+  });
+});
+
+describe('the risky inbox in four-eyes mode, end to end', function () {
+  this.timeout(60_000);
+  let e2e: E2E;
+  let team: Team;
+  let channel: Conversation;
+
+  before(async function () {
+    e2e = await startE2E({
+      prepare: (cloud) => {
+        const d = cloud.directory;
+        team = cloud.teams.team('Security Operations', [d.user('sam'), d.user('grace')]);
+        channel = team.channel('Security approvals');
+        return { SECURITY_CHANNEL_ID: channel.id };
+      },
+    });
+    await e2e.cloud.teams.installBot(team, e2e.cloud.directory.user('grace'));
+  });
+
+  after(async function () {
+    await e2e?.stop();
+  });
+
+  it('when an entry is sent to the security channel, then it arrives as an alert once; its sender may not act on it, another person dismisses the risk with their own token', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const megan = directory.user('megan.bowen');
+    directory.security.riskyUsers.set(megan.id, {
+      riskLevel: 'high',
+      riskState: 'atRisk',
+      riskDetail: 'none',
+      riskLastUpdatedDateTime: '2026-01-02T10:00:00Z',
+    });
+    const sam = directory.user('sam');
+    const inbox = await sendForCard(teams, sam, teams.personalChat(sam), 'risky');
+    assert.match(textOf(inbox.card), /Ask the security channel/);
+    const sent = await teams.click(sam, inbox, 'Ask the security channel');
+    assert.match(textOf(sent), /is in .* now: someone there \(not you\) may act on it/, textOf(sent));
+    const again = await teams.click(sam, inbox, 'Ask the security channel');
+    assert.match(textOf(again), /already waiting/, 'one alert per risk change');
+    const cards = teams.messages(channel).filter((m) => m.fromBot && textOf(m.card).includes('Security alert'));
+    assert.equal(cards.length, 1);
+    const alert = cards[0]!;
+    assert.match(textOf(alert.card), /Megan Bowen is at high risk/);
+    assert.match(textOf(alert.card), /Microsoft Entra ID Protection/);
+    const dismissals = (): { caller?: string }[] => graph.server.calls.filter((c) => c.route === GRAPH_ROUTES.dismissRisk);
+    const own = await teams.click(sam, alert, 'Dismiss risk', { signIn: true });
+    assert.match(textOf(own), /another member of the security team has to/, textOf(own));
+    assert.equal(dismissals().length, 0, 'four eyes: the sender never acts on what they sent');
+    const grace = directory.user('grace');
+    const done = await teams.click(grace, alert, 'Dismiss risk', { signIn: true });
+    assert.match(textOf(done.card), /Risk dismissed in Identity Protection: Megan/, textOf(done));
+    assert.equal(dismissals().length, 1);
+    assert.equal(dismissals()[0]?.caller, grace.id);
   });
 });

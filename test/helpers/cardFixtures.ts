@@ -670,6 +670,7 @@ export const CARD_CASES: readonly CardCase[] = [
       r.risky({
         pickId: IDS.pickId,
         truncated: true,
+        escalate: true,
         users: [
           {
             displayName: 'Connie Compromised',

@@ -15,7 +15,8 @@
  * Every alert received is audited: accepted (`alert.received` ok), a repeat (info) or refused.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { newAlertCase, parseAlertPayload, type AlertCase } from '../../domain/alert';
+import { newAlertCase, parseAlertPayload, riskyInboxAlert, type AlertCase, type AlertPayload } from '../../domain/alert';
+import type { PersonRef } from '../../domain/people';
 import type { CardLocation } from '../../domain/approval';
 import type { Clock } from '../../domain/clock';
 import type { AlertCaller, CallerProblem } from '../../identity/alertCallerValidator';
@@ -23,6 +24,7 @@ import { describeWait, type RateLimiter } from '../rateLimiter';
 import { auditActor } from '../acting';
 import type { ApprovalRoute, ApprovalRouteProblem, ApprovalWorkflow } from '../approval/approvalWorkflow';
 import type { AuditTrail } from '../auditTrail';
+import type { AuditActor } from '../ports/auditLog';
 import { NAMESPACE } from '../ports/namespaces';
 import { SecretLikeValueError, type StateStore } from '../ports/stateStore';
 import { ALERT_RETENTION_IN_MS, type AlertActing } from './alertApprovals';
@@ -66,6 +68,14 @@ export interface AlertIntakeOptions {
   readonly approvalTtlInMs: number;
   /** Where a refusal from a token naming no tenant of ours is recorded. */
   readonly homeTenantId: string;
+}
+
+/** Where an alert came from: its tenant, the calling app, who the audit names, and the person who asked (the `risky` inbox). */
+interface AlertOrigin {
+  readonly tenantId: string;
+  readonly callerAppId: string;
+  readonly actor: AuditActor;
+  readonly requester?: PersonRef;
 }
 
 /** Who refused tokens are recorded against: no caller was verified. */
@@ -131,17 +141,33 @@ export class AlertIntake {
       });
       return { status: 400, body: { error: parsed.error } };
     }
-    const payload = parsed.value;
-    const key = exactlyOnceKey(caller.tenantId, payload.source, payload.externalId);
+    return this.raise({ tenantId: caller.tenantId, callerAppId: caller.appId, actor: callerActor(caller) }, parsed.value);
+  }
+
+  /**
+   * A user from the `risky` inbox, sent to the security channel by `person`: an alert whose
+   * requester is that person (so they may not act on it themself), exactly once per risk change.
+   */
+  async raiseFromInbox(person: PersonRef, user: Parameters<typeof riskyInboxAlert>[0]): Promise<AlertAnswer> {
+    return this.raise(
+      { tenantId: person.tenantId, callerAppId: 'risky-inbox', actor: auditActor(person), requester: person },
+      riskyInboxAlert(user),
+    );
+  }
+
+  /** The payload, exactly once, to the security channel. */
+  private async raise(origin: AlertOrigin, payload: AlertPayload): Promise<AlertAnswer> {
+    const key = exactlyOnceKey(origin.tenantId, payload.source, payload.externalId);
     const now = this.options.clock.now();
     const retention = { expiresAt: new Date(now.getTime() + ALERT_RETENTION_IN_MS) };
     const fresh = newAlertCase({
       id: randomUUID(),
-      tenantId: caller.tenantId,
-      callerAppId: caller.appId,
+      tenantId: origin.tenantId,
+      callerAppId: origin.callerAppId,
       payload,
       now,
       ttlInMs: this.options.approvalTtlInMs,
+      ...(origin.requester ? { requester: origin.requester } : {}),
     });
     const claimed = await this.options.store.create(NAMESPACE.alertsByExternalId, key, { alertId: fresh.id }, retention);
     const alertId = claimed.ok ? fresh.id : claimed.current.value.alertId;
@@ -153,10 +179,10 @@ export class AlertIntake {
       // The store keeps no credential: an alert whose text carries one is refused, never half-stored.
       if (!(error instanceof SecretLikeValueError)) throw error;
       await this.options.audit.after({
-        tenantId: caller.tenantId,
+        tenantId: origin.tenantId,
         action: 'alert.refused',
         outcome: 'refused',
-        actor: callerActor(caller),
+        actor: origin.actor,
         code: `secret_like_${error.kind}`,
       });
       return {
@@ -165,33 +191,33 @@ export class AlertIntake {
       };
     }
     const alert = created.ok ? { ...fresh, id: alertId } : ((await this.options.workflow.get(alertId)) ?? { ...fresh, id: alertId });
-    if (!created.ok && alert.state !== 'pending') return this.repeat(caller, alert);
+    if (!created.ok && alert.state !== 'pending') return this.repeat(origin, alert);
     const submitted = await this.options.workflow.submit(alert.requester, alertId, { route: await this.options.channel.route() });
     if (submitted.kind === 'refused' || submitted.kind === 'duplicate') {
       // Another delivery of the same alert is posting it right now.
-      return this.repeat(caller, (await this.options.workflow.get(alertId)) ?? alert);
+      return this.repeat(origin, (await this.options.workflow.get(alertId)) ?? alert);
     }
-    if (submitted.kind === 'unroutable') return this.unposted(caller, alert, submitted.problem, false);
+    if (submitted.kind === 'unroutable') return this.unposted(origin, alert, submitted.problem, false);
     const posted = await this.options.channel.post(submitted.subject);
-    if (!posted.ok) return this.unposted(caller, submitted.subject, posted.problem, true);
+    if (!posted.ok) return this.unposted(origin, submitted.subject, posted.problem, true);
     await this.options.workflow.attachCard(alertId, posted.card);
     await this.options.audit.after({
-      tenantId: caller.tenantId,
+      tenantId: origin.tenantId,
       action: 'alert.received',
       outcome: 'ok',
-      actor: callerActor(caller),
+      actor: origin.actor,
       requestId: alertId,
       detail: `${payload.source} ${payload.externalId}: posted to the security channel.`,
     });
     return { status: 201, body: { id: alertId, cardId: posted.card.activityId, duplicate: false } };
   }
 
-  private async repeat(caller: AlertCaller, alert: AlertCase): Promise<AlertAnswer> {
+  private async repeat(origin: AlertOrigin, alert: AlertCase): Promise<AlertAnswer> {
     await this.options.audit.after({
-      tenantId: caller.tenantId,
+      tenantId: origin.tenantId,
       action: 'alert.received',
       outcome: 'info',
-      actor: callerActor(caller),
+      actor: origin.actor,
       requestId: alert.id,
       code: 'duplicate',
       detail: `${alert.alert.source} ${alert.alert.externalId}: already received; nothing posted.`,
@@ -200,13 +226,13 @@ export class AlertIntake {
     return { status: 200, body: { id: alert.id, ...(cardId ? { cardId } : {}), duplicate: true } };
   }
 
-  private async unposted(caller: AlertCaller, alert: AlertCase, problem: ApprovalRouteProblem, submitted: boolean): Promise<AlertAnswer> {
+  private async unposted(origin: AlertOrigin, alert: AlertCase, problem: ApprovalRouteProblem, submitted: boolean): Promise<AlertAnswer> {
     if (submitted) await this.options.workflow.unroute(alert.requester, alert.id, problem);
     await this.options.audit.after({
-      tenantId: caller.tenantId,
+      tenantId: origin.tenantId,
       action: 'alert.refused',
       outcome: 'failed',
-      actor: callerActor(caller),
+      actor: origin.actor,
       requestId: alert.id,
       code: problem,
     });
@@ -225,7 +251,7 @@ export function exactlyOnceKey(tenantId: string, source: string, externalId: str
     .digest('hex');
 }
 
-function callerActor(caller: AlertCaller): ReturnType<typeof auditActor> {
+function callerActor(caller: AlertCaller): AuditActor {
   return { aadObjectId: caller.servicePrincipalId ?? caller.appId, name: `Alert caller ${caller.appId}` };
 }
 

@@ -31,6 +31,13 @@ export interface RiskyUserRecord {
   readonly riskLastUpdatedDateTime?: string;
 }
 
+/** One user's risk in Identity Protection. */
+export interface UserRisk {
+  readonly level: string;
+  readonly state: string;
+  readonly updatedAt?: string;
+}
+
 /** Users at risk, as read: `truncated` when Identity Protection holds more than were read. */
 export interface RiskyUserListing {
   readonly users: readonly RiskyUserRecord[];
@@ -39,7 +46,7 @@ export interface RiskyUserListing {
 
 export interface EvidenceGateway {
   /** GET /identityProtection/riskyUsers/{id}: the user's risk, or undefined when Identity Protection has no record of them (RISK_SCOPES). */
-  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<{ readonly level: string; readonly state: string } | undefined>>;
+  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<UserRisk | undefined>>;
   /** GET /identityProtection/riskyUsers?$filter=riskState eq 'atRisk', following pages up to `maxUsers` (RISK_SCOPES). */
   listRiskyUsers(options?: CallOptions & { readonly maxUsers?: number }): Promise<DirectoryResult<RiskyUserListing>>;
   /** GET /auditLogs/signIns for one user since `since`, following pages up to `maxEvents`. */

@@ -55,5 +55,13 @@ export async function risky(turn: CommandTurn<Extract<Command, { kind: 'risky' }
     'users at risk',
     shown.map((u) => u.id),
   );
-  await sendCard(context, bot.presenter.risky({ pickId, users: shown, truncated: listed.value.truncated || sorted.length > SHOWN }));
+  await sendCard(
+    context,
+    bot.presenter.risky({
+      pickId,
+      users: shown,
+      truncated: listed.value.truncated || sorted.length > SHOWN,
+      escalate: bot.approvals?.alertIntake !== undefined,
+    }),
+  );
 }
