@@ -10,7 +10,9 @@
  *
  * Options (environment): BENCH_TURNS (default 400), BENCH_CONCURRENCY (default 8), BENCH_DATA_DIR
  * (where the bot's SQLite file goes; default the OS temp dir), BENCH_PROFILE (a directory:
- * the bots run with --cpu-prof and write their profiles there).
+ * the bots run with --cpu-prof and write their profiles there), BENCH_APP_INSIGHTS=1 (the compiled
+ * bot runs once more with APPLICATIONINSIGHTS_CONNECTION_STRING set, exporting every span and
+ * metric to an ingestion endpoint on loopback: what telemetry costs).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,11 +25,13 @@ import { ENTRA_ROUTE } from '../emulator/entra';
 import { GRAPH_ROUTES } from '../emulator/graph';
 import type { PostedMessage } from '../emulator/teams';
 import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
-import type { PemPair } from '../emulator/tls';
+import { issueServerCertificate, type PemPair } from '../emulator/tls';
+import { startIngestion } from '../test/helpers/appInsightsIngestion';
 
 const ROOT = path.join(__dirname, '..');
 const TURNS = Number(process.env.BENCH_TURNS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const APP_INSIGHTS = process.env.BENCH_APP_INSIGHTS === '1';
 const AGENTS = ['uma', 'helen', 'aaron', 'priya', 'grace'];
 /** Each lookup names its own target (added to the directory), as real incidents do; a target is revoked once. */
 const targetOf = (i: number): string => `bench.user.${i}@contoso.onmicrosoft.com`;
@@ -164,6 +168,8 @@ function isCard(m: PostedMessage | undefined, pattern: RegExp): m is PostedMessa
 /** One bot process under load: its phases, and its resident set size after start-up and at its peak. */
 interface Measured {
   readonly runtime: Runtime;
+  /** How this run differs from the plain one, e.g. "+ Application Insights". */
+  readonly variant?: string;
   readonly phases: readonly [Phase, Phase];
   readonly rssAtStart: number;
   readonly rssPeak: number;
@@ -216,13 +222,27 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
     };
 
     // ---- Session Revoker: compiled, then under tsx; each on its own SQLite file ----
+    // With BENCH_APP_INSIGHTS=1, the compiled bot once more, exporting to an ingestion endpoint on loopback.
+    const ingestion = APP_INSIGHTS ? await startIngestion(await issueServerCertificate(ca)) : undefined;
+    const variants: { runtime: Runtime; variant?: string; args: readonly string[]; env: Record<string, string> }[] = RUNTIMES.map(
+      (runtime) => ({ runtime, args: COMMANDS.bot[runtime], env: {} }),
+    );
+    if (ingestion)
+      variants.push({
+        runtime: 'compiled',
+        variant: '+ Application Insights',
+        args: ['--require', path.join(__dirname, 'noInstanceMetadata.cjs'), ...COMMANDS.bot.compiled],
+        // The SDK's own usage statistics would go to Microsoft: off (its own switch).
+        env: { APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString, APPLICATION_INSIGHTS_NO_STATSBEAT: 'true' },
+      });
     const bots: Measured[] = [];
-    for (const runtime of RUNTIMES) {
+    for (const { runtime, variant, args, env: extra } of variants) {
       const env = {
-        ...cloud.botEnvironment({ DATA_DIR: path.join(dataDir, runtime), LOG_LEVEL: 'warn', ...LIMITS }),
+        ...cloud.botEnvironment({ DATA_DIR: path.join(dataDir, `${runtime}${variant ? '-telemetry' : ''}`), LOG_LEVEL: 'warn', ...LIMITS }),
         NODE_EXTRA_CA_CERTS: caFile,
+        ...extra,
       };
-      const measured = await underLoad(cloud, children, COMMANDS.bot[runtime], env, async () => {
+      const measured = await underLoad(cloud, children, args, env, async () => {
         // Sign every agent in, then warm up (JIT, connections, caches).
         for (const agent of agents) await teams.send(agent, chatOf(agent), `revoke ${targetOf(TURNS)}`);
         for (let i = 0; i < 100; i += 1) await lookup(TURNS + 100 + (i % 100));
@@ -240,7 +260,11 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
         });
         return [lookups, confirms];
       });
-      bots.push({ runtime, ...measured });
+      bots.push({ runtime, variant, ...measured });
+    }
+    if (ingestion) {
+      console.log(`Application Insights run: ${ingestion.envelopes().length} telemetry items received on loopback`);
+      await ingestion.stop();
     }
 
     // ---- the echo bot, same adapter set-up: compiled, then under tsx ----
@@ -293,7 +317,7 @@ function report(bots: readonly Measured[], echoes: readonly Measured[], extra: {
   const rows = [...bots, ...echoes].flatMap((m) =>
     m.phases.map((p) => [
       p.name,
-      m.runtime,
+      label(m),
       rate(p).toFixed(0),
       percentile(p.latenciesInMs, 50).toFixed(1),
       percentile(p.latenciesInMs, 99).toFixed(1),
@@ -313,7 +337,7 @@ function report(bots: readonly Measured[], echoes: readonly Measured[], extra: {
   console.log('');
   const rss = [...bots.map((m) => ['Session Revoker', m] as const), ...echoes.map((m) => ['echo bot', m] as const)].map(([name, m]) => [
     name,
-    m.runtime,
+    label(m),
     m.rssAtStart.toFixed(0),
     m.rssPeak.toFixed(0),
   ]);
@@ -337,6 +361,11 @@ function report(bots: readonly Measured[], echoes: readonly Measured[], extra: {
     ['peak RSS < 200 MB', bot.rssPeak < 200],
   ];
   console.log(`\ntargets (compiled): ${checks.map(([what, ok]) => `${ok ? '✓' : '✗'} ${what}`).join('; ')}`);
+}
+
+/** How a run is named in the tables: its runtime, and its variant if any. */
+function label(m: Measured): string {
+  return m.variant ? `${m.runtime} ${m.variant}` : m.runtime;
 }
 
 /** Prints rows under a header, the first `left` columns aligned left, the rest right. */

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Directory, seedDirectory } from './directory';
 import { EmulatedEntra, type AppRegistration } from './entra';
-import { EmulatedGraph } from './graph';
+import { EmulatedGraph, type ThrottlingOptions } from './graph';
 import { EmulatedTeams } from './teams';
 import { EmulatedTokenService } from './tokenService';
 import { createCertificateAuthority, issueServerCertificate, type PemPair } from './tls';
@@ -27,6 +27,8 @@ export interface EmulatedCloudOptions {
   readonly connectionName?: string;
   /** Delegated Graph scopes the tenant's admin consented for the bot. */
   readonly consentedGraphScopes?: string[];
+  /** Graph's throttling: Microsoft's quotas by default, faster windows (`{ timeScale }`), or `false` for none. */
+  readonly graphThrottling?: ThrottlingOptions | false;
 }
 
 export class EmulatedCloud {
@@ -73,7 +75,7 @@ export class EmulatedCloud {
     const entra = await EmulatedEntra.start({ tls, directory, apps: [app] });
     const started: { stop(): Promise<void> }[] = [entra];
     try {
-      const graph = await EmulatedGraph.start({ tls, directory, tokenKeys: entra.keys });
+      const graph = await EmulatedGraph.start({ tls, directory, tokenKeys: entra.keys, throttling: options.graphThrottling });
       started.push(graph);
       const tokenService = await EmulatedTokenService.start({
         tls,

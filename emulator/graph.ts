@@ -3,8 +3,10 @@
  * role assignments, groups, revokeSignInSessions, account/device disabling and $batch, over
  * HTTPS on loopback. It verifies bearer tokens with the emulated Entra's signing keys and
  * enforces Entra's role rules itself (graph/entraRoles.ts), so it is the oracle for "Entra
- * decides who may revoke whom". Faults (latency, 429 + Retry-After, 5xx, dropped
- * connections) can be injected per route, also inside $batch.
+ * decides who may revoke whom". It throttles as Graph does: every request, and every step
+ * inside $batch, counts against the quotas of its row in the permission table (graph/throttling.ts),
+ * per app and tenant; the windows can run faster than real time. Faults (latency, 429 +
+ * Retry-After, 5xx, dropped connections) can be injected per route, also inside $batch.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -16,6 +18,8 @@ import type { PemPair } from './tls';
 import { authenticate, callerId, type Authentication, type GraphCaller } from './graph/auth';
 import { parseBatch, runBatch, type BatchStep, type BatchStepResponse } from './graph/batch';
 import { continuousAccessChallenge } from './graph/continuousAccess';
+import { GraphThrottle, type ThrottlingOptions } from './graph/throttling';
+import { permissionRow } from './permissions';
 import { badRequest, failure, faultError, success, toWire, type GraphResult } from './graph/responses';
 import {
   GRAPH_ROUTES,
@@ -28,6 +32,7 @@ import {
 } from './graph/routes';
 
 export { GRAPH_ROUTES, type GraphRouteName } from './graph/routes';
+export { GraphThrottle, type EffectiveQuota, type ThrottlingOptions } from './graph/throttling';
 
 export interface EmulatedGraphOptions {
   readonly tls: PemPair;
@@ -38,6 +43,11 @@ export interface EmulatedGraphOptions {
   readonly revokeResponse?: '200' | '204';
   /** The clock used for signInSessionsValidFromDateTime (tests may pass a fake). */
   readonly now?: () => Date;
+  /**
+   * Graph's throttling quotas (graph/throttling.ts): on by default at Microsoft's limits and
+   * windows; `{ timeScale: 100 }` runs the windows 100 times faster; `false` turns it off.
+   */
+  readonly throttling?: ThrottlingOptions | false;
 }
 
 /** A Graph-shaped fault for the next `times` calls of a route ('*' for every route). */
@@ -92,11 +102,14 @@ function canonicalHeaders(headers: Readonly<Record<string, string>>): Record<str
 
 export class EmulatedGraph {
   readonly server: EmulatedServer;
+  /** Graph's throttling (undefined when turned off). */
+  readonly throttle: GraphThrottle | undefined;
   private readonly faults: PendingFault[] = [];
   private readonly environment: GraphEnvironment;
 
   private constructor(private readonly options: EmulatedGraphOptions) {
     this.server = new EmulatedServer({ name: 'graph', tls: options.tls });
+    this.throttle = options.throttling === false ? undefined : new GraphThrottle(options.throttling ?? {});
     this.environment = {
       directory: options.directory,
       revokeResponse: options.revokeResponse ?? '200',
@@ -169,7 +182,7 @@ export class EmulatedGraph {
     return fault;
   }
 
-  /** Faults first (they model the service in front of the handler), then the token, then the handler. */
+  /** Faults first (they model the service in front of the handler), then the token, then throttling, then the handler. */
   private async execute(route: GraphRoute, call: IncomingCall, auth: Authentication): Promise<GraphResult> {
     const fault = this.takeFault(route.name);
     if (fault?.latencyInMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyInMs));
@@ -185,6 +198,10 @@ export class EmulatedGraph {
         ? continuousAccessChallenge(auth.caller, this.options.directory.users.get(auth.caller.oid), this.environment.now())
         : undefined;
     if (challenged) return challenged;
+    if (route.quotas && this.throttle) {
+      const throttled = this.throttle.admit(permissionRow(route.quotas).quotas, call.method, auth.caller, this.options.directory.tenantId);
+      if (throttled) return throttled;
+    }
     const ctx: RouteContext = { ...call, caller: auth.caller, tokenId: auth.tokenId, endpoint: this.endpoint };
     return route.handle(ctx, this.environment);
   }

@@ -2,7 +2,8 @@
  * Microsoft's permission tables, as the emulated Entra and Graph enforce them: for each Graph
  * operation the delegated and application permissions that allow it, the directory roles a
  * signed-in user must hold for it, how Graph refuses a token without them, and the documented
- * throttling quotas of its resource. Every row cites the Graph reference page it is copied from.
+ * throttling quotas of its resource (graph/throttling.ts enforces those counted in requests).
+ * Every row cites the Graph reference page it is copied from.
  *
  * Entra reads the table to know which delegated permissions exist (asking for any other one
  * on-behalf-of is AADSTS70011), Graph to decide whether a token may call an operation. Rows
@@ -18,7 +19,7 @@ import type { RoleName } from './graph/roleTemplates';
 /** One permission, or a combination that is only enough together. */
 export type Grant = string | readonly string[];
 
-/** A documented throttling quota. Enforcing them is future work; they are data for now. */
+/** A documented throttling quota. The emulated Graph enforces those counted in requests (graph/throttling.ts). */
 export interface Quota {
   /** Requests, or resource units (Graph's identity and access cost model). */
   readonly unit: 'requests' | 'resourceUnits';

@@ -1,7 +1,8 @@
 // Session Revoker on Azure: the Azure Bot (Teams channel, OAuth connection for sign-in in
-// channels), a Linux App Service that builds the bot during deployment and runs `node .`, and a
+// channels), a Linux App Service that builds the bot during deployment and runs `node .`, a
 // storage account for state and the audit trail (STORAGE=blob, so state survives restarts and
-// several instances share it).
+// several instances share it), and Application Insights (on a Log Analytics workspace) for the
+// bot's traces and metrics (APPLICATIONINSIGHTS_CONNECTION_STRING).
 // The Entra app registration is NOT created here: an Entra admin creates it (docs/going-live.md).
 //
 // Deploy:  az deployment group create -g <resource-group> -f infra/main.bicep -p infra/main.parameters.json \
@@ -64,6 +65,27 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
+// Telemetry: the bot exports its own spans and metrics here when APPLICATIONINSIGHTS_CONNECTION_STRING
+// is set (docs/going-live.md, "Telemetry"). Workspace-based, as new Application Insights resources are.
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${baseName}-logs'
+  location: location
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 30
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${baseName}-insights'
+  location: location
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   name: '${baseName}-plan'
   location: location
@@ -105,6 +127,10 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'AZURE_STORAGE_CONTAINER', value: 'session-revoker' }
         // The audit trail's own container: put a time-based retention (WORM) policy on it (docs/going-live.md).
         { name: 'AZURE_STORAGE_AUDIT_CONTAINER', value: 'session-revoker-audit' }
+        // Telemetry on. Leave App Service's own Application Insights agent off (no
+        // ApplicationInsightsAgent_EXTENSION_VERSION): it would record every HTTP call with its full
+        // URL, and Graph URLs carry user principal names.
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
         { name: 'PORT', value: '8080' }
         { name: 'WEBSITES_PORT', value: '8080' }
         // Build during deployment (Oryx): npm install with the devDependencies, then npm run build

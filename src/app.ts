@@ -37,6 +37,10 @@ import { createHttpServer } from './http/server';
 import { DelegatedSessions } from './identity/delegatedSessions';
 import { SsoTokenValidator } from './identity/ssoTokenValidator';
 import { createLogger, type Logger } from './observability/logger';
+import { bulkProgressGauge, countAuditRecord } from './observability/outcomeMetrics';
+import { startTelemetry } from './observability/startTelemetry';
+import type { TelemetryExtras } from './observability/telemetry';
+import { TimedAuditLog, TimedStateStore } from './observability/timedStorage';
 import { FileAuditSetAside, openStorage, type OpenedStorage } from './storage';
 import { UNEXPECTED } from './bot/explain';
 import { systemClock, type Clock } from './domain/clock';
@@ -58,13 +62,26 @@ export interface StartOptions {
   readonly wrapStorage?: (storage: OpenedStorage) => OpenedStorage;
   /** The one clock every decision reads; the machine's by default (tests pass a controllable one). */
   readonly clock?: Clock;
+  /** Tests: span processors and metric readers beside Azure Monitor's exporters, when telemetry is on (in-memory ones). */
+  readonly telemetryExtras?: TelemetryExtras;
 }
 
 export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
   const opened = await openStorage(config.storage, clock);
-  const storage = options.wrapStorage ? options.wrapStorage(opened) : opened;
+  const wrapped = options.wrapStorage ? options.wrapStorage(opened) : opened;
+  // Telemetry only with APPLICATIONINSIGHTS_CONNECTION_STRING: otherwise no SDK is loaded and nothing is wrapped.
+  const telemetry = await startTelemetry(config.telemetry, options.telemetryExtras);
+  const storage: OpenedStorage = telemetry
+    ? {
+        kind: wrapped.kind,
+        state: new TimedStateStore(wrapped.state, telemetry),
+        audit: new TimedAuditLog(wrapped.audit, telemetry),
+        chain: wrapped.chain,
+        close: () => wrapped.close(),
+      }
+    : wrapped;
   const audit = new AuditTrail({
     log: storage.audit,
     clock,
@@ -75,6 +92,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         'audit record deferred: the audit log refused it; retrying',
       ),
     onSetAside: (event) => logSetAside(logger, event),
+    onRecorded: telemetry && countAuditRecord(telemetry),
   });
   void audit.resume();
   const securityChannel = config.securityChannelId
@@ -114,6 +132,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         riskScopes: config.riskScopes,
         authMethodScopes: config.authMethodScopes,
         requestTimeoutInMs: config.graphTimeoutInMs,
+        telemetry,
       }),
     makeEvidence: (credential: TokenCredential) =>
       new GraphEvidence(credential, {
@@ -123,6 +142,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         pimScopes: config.pimScopes,
         riskScopes: config.riskScopes,
         requestTimeoutInMs: config.graphTimeoutInMs,
+        telemetry,
       }),
     makeGateway: (credential: TokenCredential) =>
       new GraphDirectory(credential, {
@@ -130,6 +150,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         scopes: config.graphScopes,
         groupScopes: config.groupScopes,
         requestTimeoutInMs: config.graphTimeoutInMs,
+        telemetry,
       }),
   });
   const gate = new SignInGate({
@@ -198,6 +219,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     maxTargets: config.bulkMaxTargets,
     clock,
     onError: (error, context) => logger.warn({ err: error, context }, 'bulk run: a progress update or audit write failed'),
+    progress: telemetry && bulkProgressGauge(telemetry),
   });
   const rateLimiter = new RateLimiter({ limits: config.rateLimits, clock });
   // Alerts (from security tools on POST /api/alerts, and users sent from the `risky` inbox): a
@@ -252,6 +274,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     invokeBudgetInMs: config.invokeBudgetInMs,
     clock,
     rateLimiter,
+    telemetry,
     bulk: {
       service: bulkService,
       cards,
@@ -320,7 +343,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       }),
   });
   const url = await http.listen();
-  logger.info({ url, mode: 'production' }, 'Session Revoker is listening');
+  logger.info({ url, mode: 'production', telemetry: telemetry ? 'Application Insights' : 'off' }, 'Session Revoker is listening');
   return {
     url,
     logger,
@@ -333,6 +356,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       await bot.drain();
       await audit.close();
       await storage.close();
+      // Last: what the shutdown itself recorded is exported too.
+      await telemetry?.close();
     },
   };
 }

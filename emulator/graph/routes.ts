@@ -11,6 +11,7 @@ import { EVIDENCE_ROUTE_NAMES, evidenceRoutes } from './evidenceRoutes';
 import { getEntity, listCollection, type QueryContext } from './collections';
 import { classifyTarget, decide, mayEnableDisableDevices, type UserAction } from './entraRoles';
 import { parseSelect, type Parsed } from './odata';
+import type { Operation } from '../permissions';
 import {
   activeRoles,
   DEVICE_PROPERTIES,
@@ -92,6 +93,8 @@ export interface GraphEnvironment {
 export interface GraphRoute {
   readonly name: GraphRouteName;
   readonly method: string;
+  /** The permission table row whose throttling quotas a call counts against (./throttling.ts); none for unknown paths. */
+  readonly quotas?: Operation;
   /** Matched against the raw path after /v1.0. */
   readonly pattern: RegExp;
   readonly handle: (ctx: RouteContext, env: GraphEnvironment) => GraphResult | Promise<GraphResult>;
@@ -520,59 +523,102 @@ function pattern(source: string): RegExp {
 
 /** Every operation; matched in order against the path after /v1.0. */
 export const ROUTE_TABLE: readonly GraphRoute[] = [
-  { name: GRAPH_ROUTES.me, method: 'GET', pattern: pattern('/me'), handle: getMe },
-  { name: GRAPH_ROUTES.revokeMe, method: 'POST', pattern: pattern('/me/revokeSignInSessions'), handle: revokeMe },
-  { name: GRAPH_ROUTES.meMemberOf, method: 'GET', pattern: pattern(`/me/memberOf${CAST}`), handle: memberOfHandler(false, true) },
+  { name: GRAPH_ROUTES.me, quotas: 'me.read', method: 'GET', pattern: pattern('/me'), handle: getMe },
+  {
+    name: GRAPH_ROUTES.revokeMe,
+    quotas: 'me.revokeSignInSessions',
+    method: 'POST',
+    pattern: pattern('/me/revokeSignInSessions'),
+    handle: revokeMe,
+  },
+  {
+    name: GRAPH_ROUTES.meMemberOf,
+    quotas: 'me.memberOf',
+    method: 'GET',
+    pattern: pattern(`/me/memberOf${CAST}`),
+    handle: memberOfHandler(false, true),
+  },
   {
     name: GRAPH_ROUTES.meTransitiveMemberOf,
+    quotas: 'me.memberOf',
     method: 'GET',
     pattern: pattern(`/me/transitiveMemberOf${CAST}`),
     handle: memberOfHandler(true, true),
   },
-  { name: GRAPH_ROUTES.listUsers, method: 'GET', pattern: pattern('/users'), handle: listUsers },
-  { name: GRAPH_ROUTES.getUser, method: 'GET', pattern: pattern(`/users${USER_REF}`), handle: getUser },
-  { name: GRAPH_ROUTES.updateUser, method: 'PATCH', pattern: pattern(`/users${USER_REF}`), handle: updateUser },
-  { name: GRAPH_ROUTES.revoke, method: 'POST', pattern: pattern(`/users${USER_REF}/revokeSignInSessions`), handle: revokeUser },
+  { name: GRAPH_ROUTES.listUsers, quotas: 'users.readBasic', method: 'GET', pattern: pattern('/users'), handle: listUsers },
+  { name: GRAPH_ROUTES.getUser, quotas: 'users.read', method: 'GET', pattern: pattern(`/users${USER_REF}`), handle: getUser },
+  {
+    name: GRAPH_ROUTES.updateUser,
+    quotas: 'users.update.accountEnabled',
+    method: 'PATCH',
+    pattern: pattern(`/users${USER_REF}`),
+    handle: updateUser,
+  },
+  {
+    name: GRAPH_ROUTES.revoke,
+    quotas: 'users.revokeSignInSessions',
+    method: 'POST',
+    pattern: pattern(`/users${USER_REF}/revokeSignInSessions`),
+    handle: revokeUser,
+  },
   {
     name: GRAPH_ROUTES.memberOf,
+    quotas: 'users.memberOf',
     method: 'GET',
     pattern: pattern(`/users${USER_REF}/memberOf${CAST}`),
     handle: memberOfHandler(false, false),
   },
   {
     name: GRAPH_ROUTES.transitiveMemberOf,
+    quotas: 'users.memberOf',
     method: 'GET',
     pattern: pattern(`/users${USER_REF}/transitiveMemberOf${CAST}`),
     handle: memberOfHandler(true, false),
   },
   {
     name: GRAPH_ROUTES.registeredDevices,
+    quotas: 'users.registeredDevices',
     method: 'GET',
     pattern: pattern(`/users${USER_REF}/registeredDevices`),
     handle: listRegisteredDevices,
   },
   {
     name: GRAPH_ROUTES.roleAssignments,
+    quotas: 'roleAssignments.list',
     method: 'GET',
     pattern: pattern('/roleManagement/directory/roleAssignments'),
     handle: listRoleAssignments,
   },
-  { name: GRAPH_ROUTES.listGroups, method: 'GET', pattern: pattern('/groups'), handle: listGroups },
-  { name: GRAPH_ROUTES.getGroup, method: 'GET', pattern: pattern('/groups/(?<group>[^/]+)'), handle: getGroup },
+  { name: GRAPH_ROUTES.listGroups, quotas: 'groups.read', method: 'GET', pattern: pattern('/groups'), handle: listGroups },
+  { name: GRAPH_ROUTES.getGroup, quotas: 'groups.read', method: 'GET', pattern: pattern('/groups/(?<group>[^/]+)'), handle: getGroup },
   {
     name: GRAPH_ROUTES.groupMembers,
+    quotas: 'groups.members',
     method: 'GET',
     pattern: pattern(`/groups/(?<group>[^/]+)/members${CAST}`),
     handle: groupMembersHandler(false),
   },
   {
     name: GRAPH_ROUTES.groupTransitiveMembers,
+    quotas: 'groups.members',
     method: 'GET',
     pattern: pattern(`/groups/(?<group>[^/]+)/transitiveMembers${CAST}`),
     handle: groupMembersHandler(true),
   },
-  { name: GRAPH_ROUTES.updateDevice, method: 'PATCH', pattern: pattern('/devices/(?<device>[^/]+)'), handle: updateDevice },
-  { name: GRAPH_ROUTES.batch, method: 'POST', pattern: pattern(String.raw`/\$batch`), handle: (ctx, env) => env.batch(ctx) },
+  {
+    name: GRAPH_ROUTES.updateDevice,
+    quotas: 'devices.update',
+    method: 'PATCH',
+    pattern: pattern('/devices/(?<device>[^/]+)'),
+    handle: updateDevice,
+  },
+  {
+    name: GRAPH_ROUTES.batch,
+    quotas: '$batch',
+    method: 'POST',
+    pattern: pattern(String.raw`/\$batch`),
+    handle: (ctx, env) => env.batch(ctx),
+  },
   ...evidenceRoutes(pattern, USER_REF),
 ];
 

@@ -49,6 +49,8 @@ export interface AuditTrailOptions {
   readonly onDeferred?: (entry: AuditEntry, error: unknown) => void;
   /** Told whenever a record is set aside, or could not even be (then it must be logged whole). */
   readonly onSetAside?: (event: SetAsideEvent) => void;
+  /** Told of every record the trail takes, before repeated refusals are coalesced (metrics count them). */
+  readonly onRecorded?: (entry: Omit<AuditEntry, 'at'>) => void;
   readonly retryDelaysInMs?: readonly number[];
   /** How long one window of coalesced refusals lasts (default a minute). */
   readonly refusalWindowInMs?: number;
@@ -89,6 +91,7 @@ export class AuditTrail {
   /** Writes a record that must exist before the action; throws if it cannot (the caller refuses). */
   async before(entry: Omit<AuditEntry, 'at'>): Promise<void> {
     await this.options.log.append(this.stamp(entry));
+    this.options.onRecorded?.(entry);
   }
 
   /**
@@ -96,6 +99,7 @@ export class AuditTrail {
    * dropped. A repeated refusal may be counted into a summary instead.
    */
   async after(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+    this.options.onRecorded?.(entry);
     const { write, due } = this.refusals.take(entry, this.options.clock.now().getTime());
     for (const summary of due) await this.append(summary);
     if (write) await this.append(entry);

@@ -18,12 +18,13 @@ import { parseCommand } from '../domain/command';
 import { isRecord } from '../domain/json';
 import type { DelegatedSession } from '../identity/delegatedSessions';
 import type { Logger } from '../observability/logger';
+import type { ActiveSpan, Telemetry } from '../observability/telemetry';
 import type { AuditCommandHandler } from './audit/auditCommand';
 import { cardResponse, messageResponse } from './cardUpdates';
 import { explainSignIn, STORAGE_UNAVAILABLE, UNEXPECTED } from './explain';
 import type { Presenter } from './present';
 import { RateLimitGate } from './rateLimitGate';
-import { commandHandler, invokeHandler, verbHandler } from './routes';
+import { commandHandler, commandRoute, invokeHandler, verbHandler } from './routes';
 import { SignIn } from './signIn/signIn';
 import type { SignInGate } from './signIn/signInGate';
 import type { Approvals, BotServices, BulkRuns, CommandTurn, Evidence } from './turn';
@@ -32,6 +33,9 @@ import { personOf, type TurnPerson } from './turnPerson';
 
 /** How long Graph work may go on after the invoke was answered "working…", when not configured. */
 const DEFAULT_BACKGROUND_BUDGET_IN_MS = 20_000;
+
+/** Where a turn keeps its span (telemetry), for the dispatch to name the route and the guards to mark a failure. */
+const TURN_SPAN = Symbol('turn span');
 
 /** The use cases, gates and settings the dispatcher hands its handlers. */
 export interface RevokerBotOptions {
@@ -56,6 +60,8 @@ export interface RevokerBotOptions {
   readonly approvals?: Approvals;
   /** Sign-in checks after a revoke and the methods review. */
   readonly evidence?: Evidence;
+  /** Each turn as a server span and a revoker.turn.duration measurement, by route; none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 /** The dispatcher (see the module comment): one place where every command, card verb and invoke is routed. */
@@ -93,6 +99,22 @@ export class RevokerBot extends TeamsActivityHandler {
     });
   }
 
+  /** Every turn; with telemetry, in a span named for its route once the dispatch finds it. */
+  override async run(context: TurnContext): Promise<void> {
+    const telemetry = this.options.telemetry;
+    if (!telemetry) return super.run(context);
+    const person = personOf(context.activity);
+    const attributes = {
+      'revoker.turn.kind': context.activity.type,
+      'revoker.tenant.id': person?.tenantId,
+      'enduser.id': person?.aadObjectId,
+    };
+    await telemetry.span('turn', { kind: 'server', attributes, duration: 'revoker.turn.duration' }, (span) => {
+      context.turnState.set(TURN_SPAN, span);
+      return super.run(context);
+    });
+  }
+
   /** Waits for work that continues after its invoke was answered (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
@@ -106,9 +128,11 @@ export class RevokerBot extends TeamsActivityHandler {
       if (context.activity.name === 'adaptiveCard/action') return await this.cardAction(context);
       const handler = invokeHandler(context.activity.name);
       if (!handler) return await super.onInvokeActivity(context);
+      this.routed(context, context.activity.name ?? '');
       const person = this.admitted(context);
       return await handler({ context, person, bot: this.services, resume: (who, session) => this.resume(context, who, session) });
     } catch (error) {
+      this.failed(context, error);
       this.options.logger.error({ err: error, correlationId, invoke: context.activity.name }, 'invoke failed');
       return cardResponse(
         this.options.presenter.failure(isStorageUnavailable(error) ? STORAGE_UNAVAILABLE : UNEXPECTED, { correlationId }),
@@ -141,6 +165,7 @@ export class RevokerBot extends TeamsActivityHandler {
       return teamsId && teamsId !== activity.recipient?.id ? [{ teamsId, name: m.mentioned?.name ?? '', text: m.text ?? '' }] : [];
     });
     const command = parseCommand({ text: typeof text === 'string' ? text : '', mentions });
+    this.routed(context, commandRoute(command));
     await this.runCommand({ context, person, bot: this.services, command });
   }
 
@@ -164,6 +189,7 @@ export class RevokerBot extends TeamsActivityHandler {
     if (value.action?.type !== 'Action.Execute' || !handler || !subjectId) {
       return messageResponse('This button isn’t one Session Revoker knows. Start again with a new command.');
     }
+    this.routed(context, value.action.verb as Verb);
     const person = personOf(context.activity);
     if (!person) return messageResponse('Teams didn’t say who clicked, so nothing was done.');
     if (!this.isAllowedTenant(person)) return messageResponse(explainSignIn('tenant').message);
@@ -197,6 +223,18 @@ export class RevokerBot extends TeamsActivityHandler {
     return this.options.allowedTenants.includes(person.tenantId);
   }
 
+  /** The route the dispatch found, on the turn's span: a command, a card verb or an invoke name from the routes table. */
+  private routed(context: TurnContext, route: string): void {
+    const span = context.turnState.get<ActiveSpan | undefined>(TURN_SPAN);
+    span?.rename(`turn ${route}`);
+    span?.set({ 'revoker.turn.route': route });
+  }
+
+  /** A turn that ended in an error the guards answered: its span says so (the error's class, never its message). */
+  private failed(context: TurnContext, error: unknown): void {
+    context.turnState.get<ActiveSpan | undefined>(TURN_SPAN)?.fail(error instanceof Error ? error.name : 'Error');
+  }
+
   private track(task: Promise<unknown>): void {
     const tracked = task.finally(() => this.background.delete(tracked));
     this.background.add(tracked);
@@ -207,6 +245,7 @@ export class RevokerBot extends TeamsActivityHandler {
     try {
       await work();
     } catch (error) {
+      this.failed(context, error);
       const correlationId = randomUUID();
       this.options.logger.error({ err: error, correlationId }, 'message turn failed');
       await sendCard(

@@ -211,7 +211,9 @@ export interface BulkView {
   /** Admins by name with their tier, e.g. "Grace Global (privileged admin)"; at most 10 shown. */
   admins: string[];
   progress?: { done: number; failed: number; remaining: number };
-  /** Every user not revoked, and why, for the report. */
+  /** Running: how long the users not yet sent need at the pace Graph allows (shown in words); undefined when unknown. */
+  timeLeftInMs?: number;
+  /** Every user not revoked, and why, for the report (the card lists the first few). */
   failures: { name: string; userPrincipalName: string; reason: string }[];
   /** Revoked as found by reading back after an interruption. */
   verified?: number;

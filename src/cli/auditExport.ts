@@ -10,10 +10,10 @@ import { writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { auditCsv, auditJsonl } from '../app/auditExport';
 import type { AuditLog, AuditRecord } from '../app/ports/auditLog';
-import { readStorageSettings } from '../config/storageConfig';
 import type { AuditExportFormat } from '../domain/auditCommand';
 import { systemClock } from '../domain/clock';
 import { openStorage } from '../storage/openStorage';
+import { argumentsAndStorage } from './commandLine';
 
 export interface ExportArguments {
   readonly format: AuditExportFormat;
@@ -67,17 +67,9 @@ export async function collectRecords(log: AuditLog, args: Pick<ExportArguments, 
 }
 
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const args = parseExportArguments(argv);
-  if (typeof args === 'string') {
-    console.error(args);
-    return 2;
-  }
-  const problems: string[] = [];
-  const settings = readStorageSettings(env, problems);
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`config: ${problem}`);
-    return 2;
-  }
+  const ready = argumentsAndStorage(parseExportArguments(argv), env);
+  if (!ready) return 2;
+  const { args, settings } = ready;
   // A command line is its own composition root: the machine's clock.
   const clock = systemClock;
   const storage = await openStorage(settings, clock);

@@ -14,11 +14,11 @@
  * verified (usage, configuration, store unreachable).
  */
 import { existsSync } from 'node:fs';
-import { readStorageSettings } from '../config/storageConfig';
 import { systemClock } from '../domain/clock';
 import { verifyChain, type AuditChainSource, type ChainAnchor } from '../storage/auditChain';
 import { databaseFilePath } from '../storage/openDatabase';
 import { openStorage } from '../storage/openStorage';
+import { argumentsAndStorage } from './commandLine';
 
 const USAGE = 'usage: npm run audit:verify -- [--anchor <seq>:<hash>]   (exit 0: intact, 1: broken, 2: could not verify)';
 
@@ -68,17 +68,9 @@ export async function verifyReport(chain: AuditChainSource, anchor?: ChainAnchor
 }
 
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const args = parseVerifyArguments(argv);
-  if (typeof args === 'string') {
-    console.error(args);
-    return 2;
-  }
-  const problems: string[] = [];
-  const settings = readStorageSettings(env, problems);
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`config: ${problem}`);
-    return 2;
-  }
+  const ready = argumentsAndStorage(parseVerifyArguments(argv), env);
+  if (!ready) return 2;
+  const { args, settings } = ready;
   if (settings.kind === 'sqlite' && !existsSync(databaseFilePath(settings.dataDir))) {
     console.error(`No audit trail to verify: ${databaseFilePath(settings.dataDir)} does not exist (is DATA_DIR right?).`);
     return 2;

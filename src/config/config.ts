@@ -6,7 +6,9 @@
 import { isIP } from 'node:net';
 import { readRateLimits, type RateLimits } from './rateLimitConfig';
 import { readStorageSettings, type StorageSettings } from './storageConfig';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetryConfig';
 import { isObjectId } from '../domain/targetReference';
+import { MAX_BULK_TARGETS } from '../domain/bulkRun';
 
 /**
  * The delegated Graph permissions each feature asks for by default, one on-behalf-of exchange
@@ -95,7 +97,7 @@ export interface Config {
   readonly requestTtlInMs: number;
   /** Four eyes: how long a request waits in the security channel for an approver. */
   readonly approvalTtlInMs: number;
-  /** The most users one bulk run (group or department) may hold. */
+  /** The most users one bulk run (group or department) may hold (at most MAX_BULK_TARGETS, 10,000). */
   readonly bulkMaxTargets: number;
   /** How long an invoke may take before the bot answers "working…" and finishes in the background. */
   readonly invokeBudgetInMs: number;
@@ -106,6 +108,8 @@ export interface Config {
   /** POST /api/alerts: who may call it and what it accepts; absent when ALERT_CALLER_APP_IDS is unset. */
   readonly alerts?: AlertSettings;
   readonly logLevel: string;
+  /** Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING, src/config/telemetryConfig.ts); absent: no telemetry is exported. */
+  readonly telemetry?: TelemetrySettings;
   /** The environment as given, for botbuilder's own keys (passed through untouched). */
   readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -227,13 +231,18 @@ export function readConfig(env: Env): ConfigResult {
   if (auditAdminGroupId && !isObjectId(auditAdminGroupId))
     problems.push(`AUDIT_ADMIN_GROUP_ID must be an Entra group object id (GUID) (got "${auditAdminGroupId}").`);
   const approvalTtlInMs = positiveNumber(env, 'APPROVAL_TTL_HOURS', 24, problems) * 3_600_000;
-  const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', 1000, problems));
+  const bulkMaxTargets = Math.floor(positiveNumber(env, 'BULK_MAX_TARGETS', MAX_BULK_TARGETS, problems));
+  if (bulkMaxTargets > MAX_BULK_TARGETS)
+    problems.push(
+      `BULK_MAX_TARGETS must be at most ${MAX_BULK_TARGETS} (got "${trimmed(env, 'BULK_MAX_TARGETS') ?? ''}"): a larger run is not supported.`,
+    );
   const invokeBudgetInMs = positiveNumber(env, 'INVOKE_BUDGET_SECONDS', 8, problems) * 1000;
   const graphTimeoutInMs = positiveNumber(env, 'GRAPH_TIMEOUT_SECONDS', 10, problems) * 1000;
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
   const maxAccessTokenLifetimeInMs = positiveNumber(env, 'MAX_ACCESS_TOKEN_LIFETIME_MINUTES', 90, problems) * 60_000;
   const recentMethodDays = positiveNumber(env, 'RECENT_METHOD_DAYS', 7, problems);
   const alerts = readAlertSettings(env, ssoAppIdUri, securityChannelId, problems);
+  const telemetry = readTelemetrySettings(env, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -273,6 +282,7 @@ export function readConfig(env: Env): ConfigResult {
       rateLimits,
       ...(alerts ? { alerts: Object.freeze(alerts) } : {}),
       logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
+      telemetry,
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
   };

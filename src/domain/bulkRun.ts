@@ -66,6 +66,19 @@ export interface BulkItem {
   verified?: boolean;
 }
 
+/**
+ * Where a running run's item states are kept: in pages of `pageSize` items, each its own
+ * stored document, so a batch's result is a write of one page, not of the whole run
+ * (src/app/bulk/bulkRunPages.ts). While a run has a ledger its pages are the truth and the run's
+ * own `items` are as of the last time an execution folded the pages in; pages of another ledger
+ * (an earlier execution's, not cleaned up) are ignored.
+ */
+export interface BulkLedger {
+  /** Names this ledger's pages (the execution that opened it). */
+  id: string;
+  pageSize: number;
+}
+
 /** Who holds a running run, and until when (the executor renews it as it writes). */
 export interface ExecutionLease {
   /** Changes with every executor (start, each resume). */
@@ -91,6 +104,8 @@ export interface BulkRun {
   /** Four eyes: present once the requester asked the security channel for approval (src/domain/approval.ts). */
   approval?: Approval;
   execution?: ExecutionLease;
+  /** Present while the items' states live in pages (see BulkLedger). */
+  ledger?: BulkLedger;
   /** The last time an executor stopped for want of a usable sign-in (the run waits for a resume). */
   stopped?: { code: RevocationFailureCode; at: string };
   /** Where the run's card is (for proactive progress updates). */
@@ -152,6 +167,12 @@ export type ItemResult =
   | { id: string; kind: 'requeue'; code: RevocationFailureCode };
 
 export const BULK_BATCH_SIZE = 20;
+
+/**
+ * The most users one run may hold (BULK_MAX_TARGETS may lower it): a whole department. At Graph's
+ * write quota 10,000 revokes take about 6 minutes (docs/bulk-pacing.md).
+ */
+export const MAX_BULK_TARGETS = 10_000;
 
 /**
  * A new pending run for `targets` (duplicates by id dropped, order kept), expiring `ttlInMs`
@@ -307,13 +328,20 @@ export function markSent(run: BulkRun, executionId: string, ids: readonly string
   const wanted = new Set(ids);
   let changed = false;
   const items = run.items.map((item) => {
-    if (!wanted.has(item.id) || item.status !== 'pending') return item;
-    changed = true;
-    return { ...item, status: 'sent' as const, attempts: item.attempts + 1, sentAt: now.toISOString() };
+    if (!wanted.has(item.id)) return item;
+    const sent = sendItem(item, now);
+    if (sent !== item) changed = true;
+    return sent;
   });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set inside the map callback, where TypeScript's narrowing does not look
   if (!changed) return run;
   return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, leaseInMs) } };
+}
+
+/** One item just before its batch goes out: pending → sent (attempts + 1, sentAt = now); any other item is returned as it is. */
+export function sendItem(item: BulkItem, now: Date): BulkItem {
+  if (item.status !== 'pending') return item;
+  return { ...item, status: 'sent', attempts: item.attempts + 1, sentAt: now.toISOString() };
 }
 
 /**
@@ -331,34 +359,44 @@ export function recordResults(
   if (!holdsExecution(run, executionId) || results.length === 0) return run;
   const byId = new Map(results.map((r) => [r.id, r]));
   let changed = false;
-  const at = now.toISOString();
   const items = run.items.map((item): BulkItem => {
     const result = byId.get(item.id);
-    if (!result || item.status !== 'sent') return item;
-    changed = true;
-    switch (result.kind) {
-      case 'revoked': {
-        const { code: _code, ...rest } = item;
-        return {
-          ...rest,
-          status: 'revoked',
-          completedAt: at,
-          ...(result.graphRequestId ? { graphRequestId: result.graphRequestId } : {}),
-          ...(result.verified ? { verified: true } : {}),
-        };
-      }
-      case 'failed':
-        return failedItem(item, result.code, result.graphRequestId, at);
-      case 'retry':
-        if (item.attempts >= options.maxAttempts) return failedItem(item, result.code, result.graphRequestId, at);
-        return { ...item, status: 'pending', code: result.code };
-      case 'requeue':
-        return { ...item, status: 'pending', code: result.code };
-    }
+    if (!result) return item;
+    const settled = settleItem(item, result, now, options.maxAttempts);
+    if (settled !== item) changed = true;
+    return settled;
   });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set inside the map callback, where TypeScript's narrowing does not look
   if (!changed) return run;
   return { ...run, items, execution: { id: executionId, leaseUntil: lease(now, options.leaseInMs) } };
+}
+
+/**
+ * One item's result (see ItemResult), applied only to an item that is `sent`: any other item is
+ * returned as it is, so a late or duplicate result never changes a settled item.
+ */
+export function settleItem(item: BulkItem, result: ItemResult, now: Date, maxAttempts: number): BulkItem {
+  if (item.status !== 'sent' || result.id !== item.id) return item;
+  const at = now.toISOString();
+  switch (result.kind) {
+    case 'revoked': {
+      const { code: _code, ...rest } = item;
+      return {
+        ...rest,
+        status: 'revoked',
+        completedAt: at,
+        ...(result.graphRequestId ? { graphRequestId: result.graphRequestId } : {}),
+        ...(result.verified ? { verified: true } : {}),
+      };
+    }
+    case 'failed':
+      return failedItem(item, result.code, result.graphRequestId, at);
+    case 'retry':
+      if (item.attempts >= maxAttempts) return failedItem(item, result.code, result.graphRequestId, at);
+      return { ...item, status: 'pending', code: result.code };
+    case 'requeue':
+      return { ...item, status: 'pending', code: result.code };
+  }
 }
 
 /**

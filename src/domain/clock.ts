@@ -22,6 +22,11 @@ export const systemClock: Clock = Object.freeze({ now: () => new Date() });
 /** A point on the monotonic clock (milliseconds of performance.now()) by which I/O must be done. */
 export type Deadline = number;
 
+/** Now, on the monotonic clock (for pacing and measuring; never stored). */
+export function monotonicNow(): Deadline {
+  return performance.now();
+}
+
 /** The deadline `ms` from now. */
 export function deadlineIn(ms: number): Deadline {
   return performance.now() + ms;

@@ -10,20 +10,30 @@ import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/port
 import { deadlineIn, fitsBefore, msUntil } from '../domain/clock';
 import { challengeListenerOf, ClaimsChallengeHandler } from './claimsChallenge';
 import { failureFromError } from './graphErrors';
+import { GraphTelemetryHandler } from './graphTelemetry';
+import type { Telemetry } from '../observability/telemetry';
 
 export type GraphRequestFor = (path: string) => ReturnType<Client['api']>;
 
 /**
  * A Graph client that sends the credential's token (for these scopes) to GRAPH_ENDPOINT's host:
  * the SDK's default middleware chain, plus, right after authentication, a handler that tells the
- * credential of Graph's claims challenges (src/graph/claimsChallenge.ts) when it listens for them.
+ * credential of Graph's claims challenges (src/graph/claimsChallenge.ts) when it listens for them,
+ * and, with telemetry, one right before the HTTP handler that makes each attempt a span
+ * (src/graph/graphTelemetry.ts).
  */
-export function createGraphClient(credential: TokenCredential, graphEndpoint: string, scopes: readonly string[]): Client {
+export function createGraphClient(
+  credential: TokenCredential,
+  graphEndpoint: string,
+  scopes: readonly string[],
+  telemetry?: Telemetry,
+): Client {
   const middleware = MiddlewareFactory.getDefaultMiddlewareChain(
     new TokenCredentialAuthenticationProvider(credential, { scopes: [...scopes] }),
   );
   const listener = challengeListenerOf(credential);
   if (listener) middleware.splice(1, 0, new ClaimsChallengeHandler(listener));
+  if (telemetry) middleware.splice(middleware.length - 1, 0, new GraphTelemetryHandler(telemetry));
   return Client.initWithMiddleware({
     middleware,
     baseUrl: `${graphEndpoint}/`,

@@ -20,6 +20,7 @@ import type { CallOptions, DirectoryFailure, DirectoryResult } from '../app/port
 import { userPath } from '../domain/odata';
 import { createGraphClient, graphCall } from './graphCall';
 import { NOT_AN_OBJECT_ID, objectIdOf } from './graphIds';
+import type { Telemetry } from '../observability/telemetry';
 
 export interface GraphContainmentOptions {
   readonly graphEndpoint: string;
@@ -32,6 +33,8 @@ export interface GraphContainmentOptions {
   /** For removing authentication methods (AUTH_METHOD_SCOPES). */
   readonly authMethodScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
+  /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -61,10 +64,10 @@ export class GraphContainment implements ContainmentGateway {
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphContainmentOptions) {
-    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
-    this.deviceClient = createGraphClient(credential, options.graphEndpoint, options.deviceScopes);
-    this.riskClient = createGraphClient(credential, options.graphEndpoint, options.riskScopes);
-    this.methodsClient = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes);
+    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes, options.telemetry);
+    this.deviceClient = createGraphClient(credential, options.graphEndpoint, options.deviceScopes, options.telemetry);
+    this.riskClient = createGraphClient(credential, options.graphEndpoint, options.riskScopes, options.telemetry);
+    this.methodsClient = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes, options.telemetry);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 

@@ -14,6 +14,7 @@ import { toUserRecord, toUserRecords } from './graphUsers';
 import { createGraphClient, graphCall, type GraphRequestFor } from './graphCall';
 import type { BulkDirectoryGateway, GroupRef, GroupUserListing, ItemOutcome, ListCallOptions, UserListing } from '../app/ports/directory';
 import { GraphBulk } from './graphBulk';
+import type { Telemetry } from '../observability/telemetry';
 
 export const USER_SELECT =
   'id,displayName,userPrincipalName,mail,jobTitle,department,accountEnabled,userType,signInSessionsValidFromDateTime';
@@ -30,6 +31,8 @@ export interface GraphDirectoryOptions {
   readonly groupScopes?: readonly string[];
   /** Per-request time-out. */
   readonly requestTimeoutInMs?: number;
+  /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -44,10 +47,12 @@ export class GraphDirectory implements DirectoryGateway, BulkDirectoryGateway {
 
   constructor(credential: TokenCredential, options: GraphDirectoryOptions) {
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
-    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes);
+    this.client = createGraphClient(credential, options.graphEndpoint, options.scopes, options.telemetry);
     const groupScopes = options.groupScopes ?? [];
     this.groupClient =
-      groupScopes.length > 0 ? createGraphClient(credential, options.graphEndpoint, [...options.scopes, ...groupScopes]) : this.client;
+      groupScopes.length > 0
+        ? createGraphClient(credential, options.graphEndpoint, [...options.scopes, ...groupScopes], options.telemetry)
+        : this.client;
   }
 
   /** The client for group reads: its own token when group scopes are configured. */

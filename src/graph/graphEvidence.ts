@@ -30,6 +30,7 @@ import { MAX_BATCH_REQUESTS, stepFailure, type BatchStepRequest } from './batchA
 import { postBatch } from './graphBatch';
 import { toAuthMethod } from './graphAuthMethods';
 import { createGraphClient, graphCall } from './graphCall';
+import type { Telemetry } from '../observability/telemetry';
 
 export interface GraphEvidenceOptions {
   readonly graphEndpoint: string;
@@ -42,6 +43,8 @@ export interface GraphEvidenceOptions {
   /** For Identity Protection's users at risk (RISK_SCOPES). */
   readonly riskScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
+  /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 /** Graph's page-size maximum for sign-ins. */
@@ -97,10 +100,10 @@ export class GraphEvidence implements EvidenceGateway {
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphEvidenceOptions) {
-    this.audit = createGraphClient(credential, options.graphEndpoint, options.auditScopes);
-    this.methods = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes);
-    this.pim = createGraphClient(credential, options.graphEndpoint, options.pimScopes);
-    this.risk = createGraphClient(credential, options.graphEndpoint, options.riskScopes);
+    this.audit = createGraphClient(credential, options.graphEndpoint, options.auditScopes, options.telemetry);
+    this.methods = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes, options.telemetry);
+    this.pim = createGraphClient(credential, options.graphEndpoint, options.pimScopes, options.telemetry);
+    this.risk = createGraphClient(credential, options.graphEndpoint, options.riskScopes, options.telemetry);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 

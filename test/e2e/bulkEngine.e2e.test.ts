@@ -11,7 +11,7 @@ import path from 'node:path';
 import { AuditTrail } from '../../src/app/auditTrail';
 import { BulkRevocationService, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
 import type { BulkDirectoryGateway } from '../../src/app/ports/directory';
-import { NAMESPACE } from '../../src/app/ports/namespaces';
+import { loadBulkRun } from '../../src/app/bulk/bulkRunPages';
 import type { Config } from '../../src/config/config';
 import type { BulkProgress, BulkRun } from '../../src/domain/bulkRun';
 import type { PersonRef } from '../../src/domain/people';
@@ -226,7 +226,7 @@ describe('bulk revocation engine against the emulated cloud', function () {
     assert.equal(started.kind, 'started');
     const interrupted = started.kind === 'started' ? await started.finished : undefined;
     assert.deepEqual(interrupted, { kind: 'interrupted', runId: run.id, reason: 'closed' });
-    const between = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
+    const between = await loadBulkRun(storage.state, run.id);
     assert.deepEqual(statusCounts(between!.value), { revoked: 19, failed: 1, pending: 25 });
 
     // The restarted bot has no sessions: the supplier gives none until Uma signs in again.
@@ -265,7 +265,7 @@ describe('bulk revocation engine against the emulated cloud', function () {
     const started = await first.start({ person: uma, directory: dying }, run.id);
     assert.equal(started.kind, 'started');
     while (!died) await new Promise((resolve) => setTimeout(resolve, 10));
-    const crashed = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
+    const crashed = await loadBulkRun(storage.state, run.id);
     assert.deepEqual(statusCounts(crashed!.value), { revoked: 19, failed: 1, sent: 20, pending: 5 });
 
     const second = service();

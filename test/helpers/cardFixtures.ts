@@ -729,6 +729,26 @@ export const CARD_CASES: readonly CardCase[] = [
   },
   {
     card: 'bulk',
+    fixture: 'running-large',
+    render: (r) =>
+      r.bulk({
+        ...bulkView(),
+        sourceLabel: 'department “Field Sales”',
+        total: 10_000,
+        state: 'running',
+        viewer: 'readOnly',
+        decidedByName: 'Priya Privauth',
+        progress: { done: 3975, failed: 25, remaining: 6000 },
+        timeLeftInMs: 301_000,
+        failures: Array.from({ length: 25 }, (_, i) => ({
+          name: `Field Sales Admin ${String(i + 1).padStart(2, '0')}`,
+          userPrincipalName: `fs.admin${i + 1}@contoso.com`,
+          reason: 'you can’t revoke this user’s sessions',
+        })),
+      }),
+  },
+  {
+    card: 'bulk',
     fixture: 'completed-with-failures',
     render: (r) =>
       r.bulk({

@@ -48,6 +48,8 @@ export async function startE2E(
     prepare?: (cloud: EmulatedCloud) => Record<string, string> | Promise<Record<string, string>>;
     /** Wraps the bot's storage (fault tests make it fail on demand). */
     wrapStorage?: StartOptions['wrapStorage'];
+    /** With APPLICATIONINSIGHTS_CONNECTION_STRING in env: processors and readers beside the exporters (in-memory ones). */
+    telemetryExtras?: StartOptions['telemetryExtras'];
   } = {},
 ): Promise<E2E> {
   const { ca } = await testTls();
@@ -74,7 +76,13 @@ export async function startE2E(
   const env = cloud.botEnvironment({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env, ...prepared });
   const config = readConfig(env);
   if (!config.ok) throw new Error(`bad test config: ${config.problems.join('; ')}`);
-  let bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1', wrapStorage: options.wrapStorage });
+  const startOptions: StartOptions = {
+    logDestination: sink,
+    host: '127.0.0.1',
+    wrapStorage: options.wrapStorage,
+    telemetryExtras: options.telemetryExtras,
+  };
+  let bot = await startBot(config.config, startOptions);
   cloud.teams.botEndpoint = `${bot.url}/api/messages`;
   const context: E2E = {
     cloud,
@@ -85,7 +93,7 @@ export async function startE2E(
     logs,
     async restartBot() {
       await bot.close();
-      bot = await startBot(config.config, { logDestination: sink, host: '127.0.0.1', wrapStorage: options.wrapStorage });
+      bot = await startBot(config.config, startOptions);
       cloud.teams.botEndpoint = `${bot.url}/api/messages`;
       return bot;
     },

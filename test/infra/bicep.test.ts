@@ -131,6 +131,17 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
       'the compiler is a devDependency, installed for the build only',
     );
   });
+
+  it('creates a workspace-based Application Insights and gives the bot its connection string, with App Service’s own agent left off', function () {
+    assert.match(bicep, /resource workspace 'Microsoft\.OperationalInsights\/workspaces@2023-09-01'/);
+    assert.match(bicep, /resource appInsights 'Microsoft\.Insights\/components@2020-02-02'[\s\S]*?WorkspaceResourceId: workspace\.id/);
+    assert.match(bicep, /\{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights\.properties\.ConnectionString \}/);
+    // The agent's automatic instrumentation records full URLs (Graph URLs carry user principal names).
+    const settings = [...bicep.matchAll(/\{ name: '([A-Za-z_]+)', value:/g)].map((m) => m[1]);
+    assert.ok(settings.includes('APPLICATIONINSIGHTS_CONNECTION_STRING'));
+    for (const agent of ['ApplicationInsightsAgent_EXTENSION_VERSION', 'XDT_MicrosoftApplicationInsights_Mode'])
+      assert.ok(!settings.includes(agent), `${agent} would turn on App Service's own agent`);
+  });
 });
 
 describe('infra/alertPlaybook.bicep (structure only: not compiled offline)', function () {

@@ -6,6 +6,7 @@ import { ApprovalWorkflow, type ApprovalRoute } from '../../src/app/approval/app
 import { AuditTrail } from '../../src/app/auditTrail';
 import { bulkApprovals, type BulkApproverActing } from '../../src/app/bulk/bulkApprovals';
 import type { Approver } from '../../src/domain/approval';
+import { loadBulkRun } from '../../src/app/bulk/bulkRunPages';
 import { NAMESPACE } from '../../src/app/ports/namespaces';
 import type { BulkActing } from '../../src/app/acting';
 import { BulkRevocationService, type BulkRevocationServiceOptions, type ExecutionOutcome } from '../../src/app/bulk/bulkRevocationService';
@@ -268,6 +269,26 @@ describe('bulk revocation use cases', function () {
       assert.ok(graph.batches.every((b) => b.length <= 20));
     });
 
+    it('when four batches answer at once, then each user is audited once (no batch re-audits users another batch settled)', async function () {
+      population(200);
+      // The four batches' answers are let through together, so their results queue behind each other's writes.
+      let fourOut: () => void = () => undefined;
+      const fourInFlight = new Promise<void>((resolve) => (fourOut = resolve));
+      graph.beforeAnswer = async (_ids, call) => {
+        if (graph.inFlight >= 4) fourOut();
+        if (call < 4) await fourInFlight;
+      };
+      const four = service();
+      const run = await prepared(four);
+      assert.equal((await started(four, run.id)).kind, 'completed');
+      await audit.flush();
+      const records = await storage.audit.list({ requestId: run.id, limit: 1000 });
+      // Everyone but user 1, whom Entra refuses (403): 199 revoked, 1 failed, each told once.
+      const told = records.filter((r) => r.action === 'revocation.succeeded' || r.action === 'revocation.failed').map((r) => r.target?.id);
+      assert.equal(told.length, 200);
+      assert.equal(new Set(told).size, 200);
+    });
+
     it('when a batch is throttled, then no further batch starts before its Retry-After has passed', async function () {
       population(60);
       const starts: number[] = [];
@@ -433,7 +454,7 @@ describe('bulk revocation use cases', function () {
       const events: BulkProgress[] = [];
       void launched(first, run.id, events);
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-      const crashed = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
+      const crashed = await loadBulkRun(storage.state, run.id);
       assert.deepEqual(countBy(crashed!.value), { revoked: 19, failed: 1, sent: 20, pending: 5 });
 
       graph.beforeAnswer = undefined;
@@ -487,7 +508,7 @@ describe('bulk revocation use cases', function () {
       while (graph.batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
       await first.close();
       assert.deepEqual(await finished, { kind: 'interrupted', runId: run.id, reason: 'closed' });
-      const between = await storage.state.get<BulkRun>(NAMESPACE.bulkRuns, run.id);
+      const between = await loadBulkRun(storage.state, run.id);
       assert.equal(countBy(between!.value).sent, undefined, 'nothing left in flight');
       const second = service();
       const [resumed] = await second.resumeAll(() => graph);

@@ -33,7 +33,18 @@ describe('configuration', function () {
     assert.equal(c.ssoAppIdUri, `api://botid-${APP}`);
     assert.deepEqual(c.allowedTenants, [TENANT]);
     assert.equal(c.requestTtlInMs, 15 * 60_000);
+    assert.equal(c.bulkMaxTargets, 10_000);
     assert.ok(Object.isFrozen(c));
+  });
+
+  it('when BULK_MAX_TARGETS lowers the largest bulk run, then it applies; above 10,000, it is refused with the limit', function () {
+    const lower = readConfig({ ...base, BULK_MAX_TARGETS: '2500' });
+    assert.equal(lower.ok && lower.config.bulkMaxTargets, 2500);
+    const higher = readConfig({ ...base, BULK_MAX_TARGETS: '20000' });
+    assert.equal(higher.ok, false);
+    assert.deepEqual(!higher.ok && higher.problems, [
+      'BULK_MAX_TARGETS must be at most 10000 (got "20000"): a larger run is not supported.',
+    ]);
   });
 
   it('when a scope set is configured, then it replaces that set only, names kept as given', function () {

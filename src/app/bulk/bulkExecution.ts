@@ -1,10 +1,18 @@
 /**
- * One execution of a bulk run: the revokes in Graph JSON batches of 20, at most `maxInFlight`
- * batches at a time, with one person's delegated directory. This object is the run's only writer
- * while it holds the run's lease (src/domain/bulkRun.ts).
+ * One execution of a bulk run: the revokes in Graph JSON batches of 20, paced to Graph's write
+ * quota (src/domain/pacing.ts: a token bucket of 3,000 requests per 150 s per app and tenant,
+ * corrected by every 429's Retry-After; docs/bulk-pacing.md), at most `maxInFlight` batches at a
+ * time, with one person's delegated directory. This object is the run's only writer while it
+ * holds the run's lease (src/domain/bulkRun.ts).
+ *
+ * Storage: the run's document holds its state, lease and a fold of the items, and is written when
+ * the execution opens the run's ledger, renews its lease (every few seconds, folding the items in)
+ * and ends; the items' states go to pages of a few hundred users (src/app/bulk/bulkRunPages.ts),
+ * so what a batch writes does not grow with the run.
  *
  * Exactly once per user, even across restarts:
- * 1. Before a batch goes out, its items are stored as `sent` (attempts + 1, sentAt = now).
+ * 1. Before a batch goes out, its items are stored as `sent` (attempts + 1, sentAt = now), and it
+ *    goes out only while this execution's lease has at least a batch's time budget left.
  * 2. After it, each item is stored as `revoked`, `failed`, or `pending` again for a retry.
  * 3. An item found `sent` — left by an execution that died (on resume), or whose batch's fate is
  *    unknown (time-out, dropped connection, a 504: see below) — is never sent blindly again: the
@@ -13,9 +21,9 @@
  *    is sent again while its attempts last.
  *
  * Per item: 2xx → revoked; 403 (a target this person may not touch), 404, 400 → failed at once;
- * 429 → retried after the batch's largest inner Retry-After (no new batch starts meanwhile, which
- * also honours the throttling for the batches not yet sent); 5xx → retried; 504 or no answer →
- * verified. Retries are bounded by `maxAttempts` sends per item; then the item fails with the
+ * 429 → retried: the batch's largest inner Retry-After corrects the pacer, so no batch goes out
+ * before it and the ones after are paced from an empty bucket; 5xx → retried after a second;
+ * 504 or no answer → verified. Retries are bounded by `maxAttempts` sends per item; then the item fails with the
  * last code. A sign-in problem (expired, MFA, consent, invalid) stops the execution: nothing more
  * is sent, the items go back to `pending`, the run stays `running` with `stopped` set, and a
  * resume with a fresh sign-in continues it.
@@ -33,13 +41,12 @@ import {
   BULK_BATCH_SIZE,
   finishIfDone,
   holdsExecution,
-  markSent,
   markStopped,
-  progressOf,
-  recordResults,
   releaseExecution,
   renewLease,
   reportOf,
+  sendItem,
+  settleItem,
   type BulkItem,
   type BulkProgress,
   type BulkReport,
@@ -48,7 +55,9 @@ import {
 } from '../../domain/bulkRun';
 import type { PersonRef } from '../../domain/people';
 import type { RevocationFailureCode } from '../../domain/problems';
-import { deadlineIn, msUntil, type Clock, type Deadline } from '../../domain/clock';
+import { deadlineIn, monotonicNow, msUntil, type Clock, type Deadline } from '../../domain/clock';
+import type { Pacer, RateQuota, Reservation } from '../../domain/pacing';
+import { BULK_PAGE_SIZE, PagesLost, RunPages } from './bulkRunPages';
 
 /** How an execution ended. */
 export type ExecutionOutcome =
@@ -64,9 +73,13 @@ export type ExecutionOutcome =
    */
   | { readonly kind: 'interrupted'; readonly runId: string; readonly reason: 'closed' | 'taken_over' | 'gone' | 'storage_unavailable' };
 
-/** Told after every stored batch result, in order; a failing observer never stops the run. */
+/**
+ * Told after every stored batch result, in order; a failing observer never stops the run.
+ * `timeLeftInMs`: how long the users not yet sent need at the pace Graph allows (undefined when
+ * nothing is left to send or the run is stopping).
+ */
 export interface BulkObserver {
-  onProgress?(progress: BulkProgress, run: BulkRun): void | Promise<void>;
+  onProgress?(progress: BulkProgress, run: BulkRun, timeLeftInMs: number | undefined): void | Promise<void>;
 }
 
 export interface ExecutionSettings {
@@ -77,8 +90,10 @@ export interface ExecutionSettings {
   readonly maxRetryAfterInSeconds: number;
   /** Wait before reading back items whose batch's fate is unknown (let a late answer land first). */
   readonly settleInMs: number;
-  /** Time budget for one batch (Graph client retries included). */
+  /** Time budget for one batch (Graph client retries included); a batch goes out only while the lease has this much left. */
   readonly batchBudgetInMs: number;
+  /** The write quota sends are paced to: Graph's identity writes per app and tenant unless told otherwise. */
+  readonly writeQuota: RateQuota;
 }
 
 export interface ExecutionDeps {
@@ -88,6 +103,8 @@ export interface ExecutionDeps {
   readonly settings: ExecutionSettings;
   readonly retention: () => Date;
   readonly clock: Clock;
+  /** The pacer of this run's tenant (shared by every execution of the tenant in this process). */
+  readonly pacer: Pacer;
   /** Told when an observer or an audit write failed (no values that could be secrets). */
   readonly onError?: (error: unknown, context: string) => void;
 }
@@ -116,12 +133,20 @@ class Lost extends Error {
 type Halt = { readonly kind: 'closed' } | { readonly kind: 'stopped'; readonly failure: DirectoryFailure };
 
 export class BulkExecution {
-  private current: StoredItem<BulkRun>;
-  private writing: Promise<unknown> = Promise.resolve();
+  /** The run's document as last stored (its etag is the one to compare-and-set). */
+  private base: StoredItem<BulkRun>;
+  /** The items' current states, in the run's order (what the pages hold once stored). */
+  private items: BulkItem[];
+  private readonly positions = new Map<string, number>();
+  /** How many items are in each status (kept as items change, so progress is not a walk over every item). */
+  private readonly tally: Record<BulkItem['status'], number> = { pending: 0, sent: 0, revoked: 0, failed: 0 };
+  private pages: RunPages | undefined;
+  private baseWriting: Promise<unknown> = Promise.resolve();
+  private renewing: Promise<unknown> | undefined;
+  /** Monotonic: when the lease this execution last stored runs out. */
+  private leaseDeadline: Deadline = 0;
   private halt: Halt | undefined;
   private readonly stopSignal = new AbortController();
-  /** No batch starts before this (monotonic): the largest Retry-After seen. */
-  private notBefore: Deadline = 0;
   /** Why an item's fate is unknown (for its code if it ends failed), and read-back failures per item. */
   private readonly unknownCodes = new Map<string, RevocationFailureCode>();
   private readonly readBackFailures = new Map<string, number>();
@@ -136,12 +161,27 @@ export class BulkExecution {
     private readonly directory: BulkDirectoryGateway,
     private readonly observer: BulkObserver = {},
   ) {
-    this.current = claimed;
+    this.base = claimed;
+    this.items = claimed.value.items.slice();
+    this.items.forEach((item, index) => this.positions.set(item.id, index));
+    this.recount();
     this.actor = claimed.value.decidedBy ?? claimed.value.requester;
   }
 
   get runId(): string {
-    return this.current.value.id;
+    return this.base.value.id;
+  }
+
+  /** The run as it stands now: the document with the items' current states. */
+  view(): BulkRun {
+    return { ...this.base.value, items: this.items.slice() };
+  }
+
+  /** How long the users not yet sent need at the pace Graph allows; undefined when none are left or it is stopping. */
+  timeLeftInMs(): number | undefined {
+    if (this.halt || this.base.value.state !== 'running') return undefined;
+    const pending = this.tally.pending;
+    return pending === 0 ? undefined : this.deps.pacer.msToSend(pending, monotonicNow());
   }
 
   /** Asks the execution to let go (shutdown): no new batch starts; batches out are recorded; the lease is released. */
@@ -150,78 +190,160 @@ export class BulkExecution {
     this.stopSignal.abort();
   }
 
+  /** The run's document changed elsewhere (e.g. a cancel): read it now rather than at the next lease renewal. */
+  noticeChange(): void {
+    if (this.halt) return;
+    this.renew(0).catch(() => undefined);
+  }
+
   /** Runs to the end (or until stopped); never rejects. */
   async run(): Promise<ExecutionOutcome> {
     try {
+      await this.openLedger();
       // Items a previous execution left `sent`: its lease ran out, so whatever it sent has landed.
-      await this.verify(this.items('sent'), false);
+      await this.verify(this.ofStatus('sent'), false);
       while (!this.halt) {
         const work = this.nextRound();
         if (work.length > 0) {
           await this.round(work);
           continue;
         }
-        const unknown = this.items('sent');
+        const unknown = this.ofStatus('sent');
         if (unknown.length === 0) break;
         await this.verify(unknown, true);
       }
       return await this.finish();
     } catch (error) {
+      this.halt ??= { kind: 'closed' };
+      this.stopSignal.abort();
       await this.settleSideEffects();
       if (error instanceof Lost) return { kind: 'interrupted', runId: this.runId, reason: error.reason };
+      if (error instanceof PagesLost) return { kind: 'interrupted', runId: this.runId, reason: error.reason };
       if (isStorageUnavailable(error)) return { kind: 'interrupted', runId: this.runId, reason: 'storage_unavailable' };
       this.deps.onError?.(error, 'bulk execution');
       return { kind: 'interrupted', runId: this.runId, reason: 'storage_unavailable' };
     }
   }
 
-  private items(status: BulkItem['status']): BulkItem[] {
-    return this.current.value.items.filter((i) => i.status === status);
+  /** Opens the run's ledger (its pages) and takes the pages over; from here on they hold the items' states. */
+  private async openLedger(): Promise<void> {
+    const ledger = this.base.value.ledger ?? { id: this.executionId, pageSize: BULK_PAGE_SIZE };
+    await this.renew(0, (run) => ({ ...run, ledger: run.ledger ?? ledger }));
+    this.pages = new RunPages(this.deps.store, this.base.value, this.executionId, this.deps.retention);
+    this.items = await this.pages.adopt();
+    this.recount();
+  }
+
+  /** Replaces an item (same position), keeping the tally. */
+  private put(index: number, item: BulkItem): void {
+    const before = this.items[index];
+    if (before) this.tally[before.status] -= 1;
+    this.tally[item.status] += 1;
+    this.items[index] = item;
+  }
+
+  private recount(): void {
+    for (const status of Object.keys(this.tally) as BulkItem['status'][]) this.tally[status] = 0;
+    for (const item of this.items) this.tally[item.status] += 1;
+  }
+
+  private ofStatus(status: BulkItem['status']): BulkItem[] {
+    return this.items.filter((i) => i.status === status);
+  }
+
+  private maySend(): boolean {
+    return !this.halt && this.base.value.state === 'running';
   }
 
   /** Pending items to send now; the executing person's own item only once nothing else is left. */
   private nextRound(): string[] {
-    const run = this.current.value;
-    if (run.state !== 'running') return [];
+    if (this.base.value.state !== 'running') return [];
     const self = this.actor.aadObjectId.toLowerCase();
-    const pending = run.items.filter((i) => i.status === 'pending');
+    const pending = this.items.filter((i) => i.status === 'pending');
     const others = pending.filter((i) => i.id !== self);
     if (others.length > 0) return others.map((i) => i.id);
-    if (run.items.some((i) => i.status === 'sent' && i.id !== self)) return [];
+    if (this.items.some((i) => i.status === 'sent' && i.id !== self)) return [];
     return pending.map((i) => i.id);
   }
 
-  /** Sends `ids` in batches, at most maxInFlight at a time, each waiting for the throttling gate. */
+  /** Sends `ids` in batches, at most maxInFlight at a time, each when the pacer lets it go. */
   private async round(ids: readonly string[]): Promise<void> {
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += BULK_BATCH_SIZE) chunks.push(ids.slice(i, i + BULK_BATCH_SIZE));
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (!this.halt && next < chunks.length) {
-        await this.waitForGate();
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets halt while this awaits; TypeScript keeps the loop test's narrowing across the await
-        if (this.halt) return;
-        // Another worker may have taken the last chunk while this one waited for the gate.
+      while (this.maySend() && next < chunks.length) {
         const part = chunks[next];
         next += 1;
         if (part === undefined) return;
-        await this.sendBatch(part);
+        const reservation = await this.paced(part.length);
+        if (!reservation || !this.maySend()) return;
+        await this.sendBatch(part, reservation);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.settings.maxInFlight, chunks.length)) }, worker));
   }
 
-  private async sendBatch(ids: readonly string[]): Promise<void> {
+  /** Whether stop() or a failure has set the halt (read afresh: it changes while this awaits). */
+  private stopping(): boolean {
+    return this.halt !== undefined;
+  }
+
+  /** Waits until the pacer lets `tokens` requests go (again after a correction voided the reservation); undefined when stopping. */
+  private async paced(tokens: number): Promise<Reservation | undefined> {
+    const pacer = this.deps.pacer;
+    while (!this.halt) {
+      const reservation = pacer.reserve(tokens, monotonicNow());
+      // A timer may fire early (Node measures it from the event loop's cached time), so wait until the time has really come.
+      for (
+        let waitInMs = reservation.sendAt - monotonicNow();
+        waitInMs > 0 && !this.stopping();
+        waitInMs = reservation.sendAt - monotonicNow()
+      ) {
+        // A long wait (a large Retry-After) must not let the lease run out meanwhile.
+        if (waitInMs > this.deps.settings.leaseInMs / 3) await this.keepLease(waitInMs);
+        await this.sleep(waitInMs);
+      }
+      if (pacer.isCurrent(reservation)) return reservation;
+    }
+    return undefined;
+  }
+
+  private async sendBatch(ids: readonly string[], reservation: Reservation): Promise<void> {
     const { settings } = this.deps;
-    const marked = await this.write((run) => markSent(run, this.executionId, ids, this.deps.clock.now(), settings.leaseInMs));
-    if (marked.state !== 'running') return;
-    const sending = ids.filter((id) => marked.items.find((i) => i.id === id)?.status === 'sent');
+    await this.keepLease(0);
+    if (!this.maySend()) return;
+    const now = this.deps.clock.now();
+    const sending: string[] = [];
+    const changed: number[] = [];
+    for (const id of ids) {
+      const index = this.positions.get(id);
+      if (index === undefined) continue;
+      const item = this.items[index];
+      if (item === undefined) continue;
+      const sent = sendItem(item, now);
+      if (sent === item) continue;
+      this.put(index, sent);
+      sending.push(id);
+      changed.push(index);
+    }
     if (sending.length === 0) return;
-    const answer = await this.directory.revokeMany(sending, { deadline: deadlineIn(settings.batchBudgetInMs) });
+    await this.persist(changed);
+    // Marked `sent`. It goes out only with time left on the lease (a slow write may have eaten into
+    // it), and is given up by the lease's end at the latest: a run is taken over only after that.
+    await this.keepLease(0);
+    if (msUntil(this.leaseDeadline) <= Math.min(settings.batchBudgetInMs, settings.leaseInMs / 2)) throw new Lost('storage_unavailable');
+    const sentAt = monotonicNow();
+    const answer = await this.directory.revokeMany(sending, {
+      deadline: Math.min(deadlineIn(settings.batchBudgetInMs), this.leaseDeadline),
+    });
+    this.deps.pacer.answered(reservation, monotonicNow());
     const results: ItemResult[] = [];
-    let waitInSeconds: number | undefined;
+    let throttledForInSeconds: number | undefined;
+    let unavailable = false;
     const throttledFor = (failure: DirectoryFailure): void => {
-      waitInSeconds = Math.max(waitInSeconds ?? 0, Math.min(failure.retryAfterInSeconds ?? 1, settings.maxRetryAfterInSeconds));
+      const seconds = Math.min(failure.retryAfterInSeconds ?? 1, settings.maxRetryAfterInSeconds);
+      throttledForInSeconds = Math.max(throttledForInSeconds ?? 0, seconds);
     };
     if (!answer.ok) {
       const failure = answer.error;
@@ -238,10 +360,12 @@ export class BulkExecution {
         const result = this.resultFor(id, withBatchId, false);
         if (result) results.push(result);
         if (!outcome.ok && outcome.error.code === 'throttled') throttledFor(outcome.error);
-        if (!outcome.ok && outcome.error.code === 'graph_unavailable') waitInSeconds = Math.max(waitInSeconds ?? 0, 1);
+        if (!outcome.ok && outcome.error.code === 'graph_unavailable') unavailable = true;
       }
     }
-    if (waitInSeconds !== undefined) this.notBefore = Math.max(this.notBefore, deadlineIn(waitInSeconds * 1000));
+    if (throttledForInSeconds !== undefined)
+      this.deps.pacer.throttled({ sentAt, retryAfterInMs: throttledForInSeconds * 1000 }, monotonicNow());
+    if (unavailable) this.deps.pacer.pause(deadlineIn(1000));
     await this.record(results);
   }
 
@@ -317,28 +441,46 @@ export class BulkExecution {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.settings.maxInFlight, items.length)) }, worker));
     await this.record(results);
-    if (!this.halt && this.items('sent').length > 0 && results.length < items.length) await this.sleep(1000);
+    if (!this.halt && this.tally.sent > 0 && results.length < items.length) await this.sleep(1000);
   }
 
   /** Stores results, then audits the settled ones and tells the observer. */
   private async record(results: readonly ItemResult[]): Promise<void> {
     if (results.length === 0) return;
-    const { settings } = this.deps;
-    const before = new Map(this.current.value.items.map((i) => [i.id, i.status]));
-    const run = await this.write((r) =>
-      recordResults(r, this.executionId, results, this.deps.clock.now(), {
-        maxAttempts: settings.maxAttempts,
-        leaseInMs: settings.leaseInMs,
-      }),
-    );
-    for (const item of run.items) {
-      if (before.get(item.id) !== 'sent' || (item.status !== 'revoked' && item.status !== 'failed')) continue;
-      this.auditItem(run, item);
+    const now = this.deps.clock.now();
+    const changed: number[] = [];
+    const settled: BulkItem[] = [];
+    for (const result of results) {
+      const index = this.positions.get(result.id);
+      if (index === undefined) continue;
+      const item = this.items[index];
+      if (item === undefined) continue;
+      const after = settleItem(item, result, now, this.deps.settings.maxAttempts);
+      if (after === item) continue;
+      this.put(index, after);
+      changed.push(index);
+      if (after.status === 'revoked' || after.status === 'failed') settled.push(after);
     }
-    this.notify(run);
+    if (changed.length === 0) return;
+    await this.persist(changed);
+    for (const item of settled) this.auditItem(item);
+    this.notify();
   }
 
-  private auditItem(run: BulkRun, item: BulkItem): void {
+  /** Stores the pages of the changed items; a failure stops every worker (nothing may go out unrecorded). */
+  private async persist(indexes: readonly number[]): Promise<void> {
+    try {
+      if (!this.pages) throw new Error('the run pages were not loaded before a send');
+      await this.pages.save(this.items, indexes);
+    } catch (error) {
+      this.halt ??= { kind: 'closed' };
+      this.stopSignal.abort();
+      throw error;
+    }
+  }
+
+  private auditItem(item: BulkItem): void {
+    const run = this.base.value;
     const revoked = item.status === 'revoked';
     const entry = {
       tenantId: run.tenantId,
@@ -356,22 +498,33 @@ export class BulkExecution {
     this.audits.push(this.deps.audit.after(entry).catch((error: unknown) => this.deps.onError?.(error, 'bulk audit')));
   }
 
-  private notify(run: BulkRun): void {
-    const onProgress = this.observer.onProgress?.bind(this.observer);
-    if (!onProgress) return;
-    const progress = progressOf(run);
+  private notify(): void {
+    const observer = this.observer;
+    if (!observer.onProgress) return;
+    const run = this.view();
+    const { revoked: done, failed } = this.tally;
+    const progress: BulkProgress = { done, failed, remaining: this.items.length - done - failed };
+    const timeLeft = this.timeLeftInMs();
     this.progressChain = this.progressChain
-      .then(() => onProgress(progress, run))
+      .then(() => observer.onProgress?.(progress, run, timeLeft))
       .catch((error: unknown) => this.deps.onError?.(error, 'bulk progress observer'));
   }
 
+  /** Folds the items into the run's document as it ends (closing the ledger), then removes the pages. */
   private async finish(): Promise<ExecutionOutcome> {
+    await this.pages?.idle();
     const now = this.deps.clock.now();
     const halt = this.halt;
+    const closeLedger = (run: BulkRun): BulkRun => {
+      const { ledger: _ledger, ...rest } = run;
+      return rest;
+    };
     let run: BulkRun;
-    if (halt?.kind === 'stopped') run = await this.write((r) => markStopped(r, this.executionId, revocationCode(halt.failure.code), now));
-    else if (halt?.kind === 'closed') run = await this.write((r) => releaseExecution(r, this.executionId, now));
-    else run = await this.write((r) => finishIfDone(r, now));
+    if (halt?.kind === 'stopped')
+      run = await this.writeBase((r) => closeLedger(markStopped(r, this.executionId, revocationCode(halt.failure.code), now)));
+    else if (halt?.kind === 'closed') run = await this.writeBase((r) => closeLedger(releaseExecution(r, this.executionId, now)));
+    else run = await this.writeBase((r) => closeLedger(finishIfDone(r, now)));
+    await this.pages?.remove();
     await this.settleSideEffects();
     const report = reportOf(run);
     if (halt?.kind === 'stopped') return { kind: 'stopped', run, report, failure: halt.failure };
@@ -387,58 +540,80 @@ export class BulkExecution {
     await this.progressChain;
   }
 
-  /** Waits until the throttling gate opens, renewing the lease first when the wait is long. */
-  private async waitForGate(): Promise<void> {
-    for (let waitInMs = msUntil(this.notBefore); waitInMs > 0 && !this.halt; waitInMs = msUntil(this.notBefore)) {
-      if (waitInMs > this.deps.settings.leaseInMs / 3) {
-        await this.write((r) =>
-          renewLease(r, this.executionId, new Date(this.deps.clock.now().getTime() + waitInMs), this.deps.settings.leaseInMs),
-        );
-      }
-      await this.sleep(waitInMs);
+  /**
+   * Renews the lease when it is due (every few seconds of sending: min(5 s, lease ÷ 4)) or when
+   * `aheadInMs` more is needed (before a long wait). Each renewal also reads what others wrote
+   * (a cancel stops new batches).
+   */
+  private async keepLease(aheadInMs: number): Promise<void> {
+    const { leaseInMs } = this.deps.settings;
+    const renewEveryInMs = Math.min(5000, leaseInMs / 4);
+    while (!this.halt && msUntil(this.leaseDeadline) < leaseInMs - renewEveryInMs + aheadInMs) {
+      if (this.renewing) await this.renewing.catch(() => undefined);
+      else await this.renew(aheadInMs);
     }
   }
 
+  /** Stores a lease `leaseInMs + aheadInMs` from now (with `also` applied), reading what others wrote on a conflict. */
+  private async renew(aheadInMs: number, also: (run: BulkRun) => BulkRun = (run) => run): Promise<void> {
+    const { leaseInMs } = this.deps.settings;
+    const renewal = this.writeBase(
+      (run) => renewLease(also(run), this.executionId, new Date(this.deps.clock.now().getTime() + aheadInMs), leaseInMs),
+      aheadInMs + leaseInMs,
+    );
+    this.renewing = renewal;
+    try {
+      await renewal;
+    } finally {
+      if (this.renewing === renewal) this.renewing = undefined;
+    }
+  }
+
+  /** Waits `ms`, or less if the execution is told to stop. */
   private sleep(ms: number): Promise<void> {
-    if (this.stopSignal.signal.aborted) return Promise.resolve();
+    const signal = this.stopSignal.signal;
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, Math.max(0, ms));
       function done(): void {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
-      this.stopSignal.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
   /**
-   * The run's one writer: changes are applied one at a time, each a compare-and-set on the last
-   * etag. A conflict means someone else wrote (a cancel, a card reference): re-read and apply the
-   * change to theirs, unless the run is gone or another execution holds it now.
+   * Writes the run's document (with the items' current states folded in), one change at a time,
+   * each a compare-and-set on the last etag. A conflict means someone else wrote (a cancel, a card
+   * reference): re-read and apply the change to theirs, unless the run is gone or another
+   * execution holds it now. `leaseForInMs`: the change stores a lease that long from now.
    */
-  private write(change: (run: BulkRun) => BulkRun): Promise<BulkRun> {
-    const next = this.writing.then(async () => {
+  private writeBase(change: (run: BulkRun) => BulkRun, leaseForInMs?: number): Promise<BulkRun> {
+    const next = this.baseWriting.then(async () => {
       for (let attempt = 0; attempt < 8; attempt += 1) {
-        const updated = change(this.current.value);
-        if (updated === this.current.value) return updated;
-        const saved = await this.deps.store.replace(this.deps.namespace, updated.id, updated, this.current.etag, {
+        const started = monotonicNow();
+        const updated = change({ ...this.base.value, items: this.items.slice() });
+        const saved = await this.deps.store.replace(this.deps.namespace, updated.id, updated, this.base.etag, {
           expiresAt: this.deps.retention(),
         });
         if (saved.ok) {
-          this.current = { value: updated, etag: saved.etag };
+          this.base = { value: updated, etag: saved.etag };
+          if (leaseForInMs !== undefined && holdsExecution(updated, this.executionId)) this.leaseDeadline = started + leaseForInMs;
           return updated;
         }
         if (saved.reason === 'missing') throw new Lost('gone');
         const fresh = await this.deps.store.get<BulkRun>(this.deps.namespace, updated.id);
         if (!fresh) throw new Lost('gone');
         if (!holdsExecution(fresh.value, this.executionId)) throw new Lost('taken_over');
-        this.current = fresh;
+        this.base = fresh;
       }
       throw new Lost('storage_unavailable');
     });
-    this.writing = next.catch(() => undefined);
+    this.baseWriting = next.catch(() => undefined);
     return next.catch((error: unknown) => {
-      // A lost run stops everything: no batch may go out without its `sent` mark stored.
+      // A lost run stops everything: no batch may go out without its lease.
       this.halt ??= { kind: 'closed' };
       this.stopSignal.abort();
       throw error;

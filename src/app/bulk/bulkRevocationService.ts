@@ -13,8 +13,14 @@
  * that person must sign in again — the run then waits, nothing is sent, and the bot calls
  * `resume` again once they have.
  *
- * Stored in the StateStore namespace NAMESPACE.bulkRuns, one document per run (1,000 items ≈ 200 KB),
- * written by compare-and-set; see src/domain/bulkRun.ts for states, items and the lease.
+ * Stored in the StateStore namespace NAMESPACE.bulkRuns, one document per run (about 260 bytes a
+ * user: 10,000 users ≈ 2.6 MB), written by compare-and-set; while a run executes, its items' states
+ * are in pages of a few hundred users (src/app/bulk/bulkRunPages.ts), and reads here merge them in.
+ * See src/domain/bulkRun.ts for states, items and the lease.
+ *
+ * Pacing: every execution of a tenant's runs in this process shares one pacer (src/domain/pacing.ts)
+ * sized from Graph's identity write quota per app and tenant (GRAPH_WRITE_QUOTA), so two runs at
+ * once share the quota rather than each taking all of it.
  */
 import { randomUUID } from 'node:crypto';
 import { auditActor, type BulkActing } from '../acting';
@@ -30,6 +36,7 @@ import {
   claimExecution,
   createBulkRun,
   expireBulkIfDue,
+  MAX_BULK_TARGETS,
   summarize,
   type BulkRun,
   type BulkSource,
@@ -39,9 +46,11 @@ import {
 import { sameId, type PersonRef } from '../../domain/people';
 import type { DecisionProblem } from '../../domain/problems';
 import { classifyTarget } from '../../domain/roles';
-import type { Clock } from '../../domain/clock';
+import { monotonicNow, type Clock } from '../../domain/clock';
+import { Pacer, type RateQuota } from '../../domain/pacing';
 import type { Result } from '../../domain/result';
 import { BulkExecution, type BulkObserver, type ExecutionOutcome, type ExecutionSettings } from './bulkExecution';
+import { loadBulkRun, mergePages } from './bulkRunPages';
 
 export { type BulkObserver, type ExecutionOutcome } from './bulkExecution';
 
@@ -88,12 +97,14 @@ export interface BulkRevocationServiceOptions {
   readonly requestTtlInMs: number;
   /** Four eyes: the requester may not start a run; an approver must (bulk runs always, when a security channel is configured). */
   readonly approvalRequired?: boolean;
-  /** Largest run (default 1,000). */
+  /** Largest run (default and most: 10,000, MAX_BULK_TARGETS). */
   readonly maxTargets?: number;
   /** Batches in flight per run (default 4). */
   readonly maxInFlight?: number;
   /** Sends per user at most (default 3). */
   readonly maxAttempts?: number;
+  /** The write quota revokes are paced to (default GRAPH_WRITE_QUOTA; tests and the benchmark pass a time-scaled one). */
+  readonly writeQuota?: RateQuota;
   /** Execution lease (default 60 s): how long a crashed instance's run waits before another may resume it. */
   readonly leaseInMs?: number;
   /** Longest Retry-After honoured as given (default 60 s). */
@@ -104,14 +115,26 @@ export interface BulkRevocationServiceOptions {
   readonly sampleSize?: number;
   /** Told when an observer, an audit write or a give-back failed. */
   readonly onError?: ErrorReport;
+  /** Told of every run's progress, whoever runs it, before the run's own observer (metrics). */
+  readonly progress?: BulkObserver;
   readonly clock: Clock;
   readonly newId?: () => string;
 }
 
-export const DEFAULT_MAX_TARGETS = 1000;
+/** The largest run by default: the most allowed (MAX_BULK_TARGETS, src/domain/bulkRun.ts). */
+export const DEFAULT_MAX_TARGETS = MAX_BULK_TARGETS;
+
+/**
+ * Graph's identity write quota per app and tenant: 3,000 requests per 2 minutes 30 seconds; each
+ * revokeSignInSessions counts once, inside $batch too
+ * (https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits).
+ */
+export const GRAPH_WRITE_QUOTA: RateQuota = Object.freeze({ requests: 3000, windowInMs: 150_000 });
 
 export class BulkRevocationService {
   private readonly executions = new Map<string, { execution: BulkExecution; finished: Promise<ExecutionOutcome> }>();
+  /** One pacer per tenant: Graph's write quota is per app and tenant, and every run of a tenant here shares it. */
+  private readonly pacers = new Map<string, Pacer>();
   private closed = false;
 
   constructor(private readonly options: BulkRevocationServiceOptions) {}
@@ -126,6 +149,7 @@ export class BulkRevocationService {
       maxRetryAfterInSeconds: this.options.maxRetryAfterInSeconds ?? 60,
       settleInMs: this.options.settleInMs ?? 10_000,
       batchBudgetInMs: Math.max(1000, Math.floor(leaseInMs / 2)),
+      writeQuota: this.options.writeQuota ?? GRAPH_WRITE_QUOTA,
     };
   }
 
@@ -138,7 +162,7 @@ export class BulkRevocationService {
     request: BulkSourceRequest,
     options: { maxTargets?: number; deadline?: number } = {},
   ): Promise<PrepareOutcome> {
-    const maxTargets = Math.max(1, options.maxTargets ?? this.options.maxTargets ?? DEFAULT_MAX_TARGETS);
+    const maxTargets = Math.min(MAX_BULK_TARGETS, Math.max(1, options.maxTargets ?? this.options.maxTargets ?? DEFAULT_MAX_TARGETS));
     let source: BulkSource;
     let listing: UserListing;
     if (request.kind === 'group') {
@@ -210,10 +234,22 @@ export class BulkRevocationService {
     return { kind: 'prepared', run, summary };
   }
 
-  /** Loads a run as it stands now (expired if its time has passed). */
+  /** Loads a run as it stands now (expired if its time has passed): from its execution here, or from the store. */
   async get(runId: string): Promise<BulkRun | undefined> {
-    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
+    const local = this.executions.get(runId);
+    if (local) return local.execution.view();
+    const stored = await loadBulkRun(this.options.store, runId);
     return stored ? expireBulkIfDue(stored.value, this.now()) : undefined;
+  }
+
+  /** The rate this instance paces a tenant's revokes at now, in requests per second (below the quota's after throttling); undefined before its first run. */
+  writeRate(tenantId: string): number | undefined {
+    return this.pacers.get(tenantId.toLowerCase())?.requestsPerSecond;
+  }
+
+  /** How long a run executing here still needs at the pace Graph allows (undefined: not executing here, or nothing left to send). */
+  timeLeftInMs(runId: string): number | undefined {
+    return this.executions.get(runId)?.execution.timeLeftInMs();
   }
 
   /**
@@ -288,6 +324,8 @@ export class BulkRevocationService {
    */
   async cancel(person: PersonRef, runId: string): Promise<DecisionOutcome> {
     const outcome = await this.decide(person, runId, (run, now) => cancelRun(run, person, now));
+    // An execution here stops sending at once; one on another instance at its next lease renewal.
+    if (outcome.kind === 'done') this.executions.get(runId)?.execution.noticeChange();
     if (outcome.kind === 'done') {
       await this.options.audit.after({
         tenantId: person.tenantId,
@@ -313,7 +351,7 @@ export class BulkRevocationService {
    */
   async resume(runId: string, supplier: DirectorySupplier, observer?: BulkObserver): Promise<ResumeOutcome> {
     if (this.closed) return { kind: 'not_running', runId };
-    const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
+    const stored = await loadBulkRun(this.options.store, runId);
     if (!stored) return { kind: 'not_running', runId };
     const local = this.executions.get(runId);
     if (local) return { kind: 'leased', run: stored.value, retryAt: stored.value.execution?.leaseUntil ?? this.now().toISOString() };
@@ -353,7 +391,9 @@ export class BulkRevocationService {
   async resumeAll(supplier: DirectorySupplier, observerFor?: (run: BulkRun) => BulkObserver | undefined): Promise<ResumeOutcome[]> {
     const runs = await this.options.store.list<BulkRun>(NAMESPACE.bulkRuns);
     const outcomes: ResumeOutcome[] = [];
-    for (const { value } of runs) {
+    for (const listed of runs) {
+      if (listed.value.state !== 'running' && listed.value.state !== 'cancelled') continue;
+      const { value } = await mergePages(this.options.store, listed);
       const unsettled = value.state === 'running' || (value.state === 'cancelled' && value.items.some((i) => i.status === 'sent'));
       if (!unsettled || this.executions.has(value.id)) continue;
       outcomes.push(await this.resume(value.id, supplier, observerFor?.(value)));
@@ -429,18 +469,26 @@ export class BulkRevocationService {
         settings: this.settings,
         retention: () => this.retention(),
         clock: this.options.clock,
+        pacer: this.pacerFor(claimed.value.tenantId),
         onError: this.options.onError,
       },
       claimed,
       executionId,
       directory,
-      observer,
+      alsoTelling(this.options.progress, observer),
     );
     const finished = execution.run().finally(() => {
       if (this.executions.get(claimed.value.id)?.execution === execution) this.executions.delete(claimed.value.id);
     });
     this.executions.set(claimed.value.id, { execution, finished });
     return finished;
+  }
+
+  private pacerFor(tenantId: string): Pacer {
+    const key = tenantId.toLowerCase();
+    let pacer = this.pacers.get(key);
+    if (!pacer) this.pacers.set(key, (pacer = new Pacer(this.settings.writeQuota, monotonicNow())));
+    return pacer;
   }
 
   private async decide(
@@ -450,7 +498,7 @@ export class BulkRevocationService {
   ): Promise<DecisionOutcome> {
     // A running run is written often by its execution: retry the compare-and-set a few times.
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const stored = await this.options.store.get<BulkRun>(NAMESPACE.bulkRuns, runId);
+      const stored = await loadBulkRun(this.options.store, runId);
       if (!stored) return { kind: 'refused', problem: 'not_found' };
       const now = this.now();
       const next = transition(stored.value, now);
@@ -528,4 +576,16 @@ function isSignInProblem(failure: DirectoryFailure): boolean {
 /** A run's source in words, for the audit trail: group "Finance Team" (id), department "HP". */
 export function describeRunSource(source: BulkSource): string {
   return source.kind === 'group' ? `group "${source.label}"${source.id ? ` (${source.id})` : ''}` : `department "${source.label}"`;
+}
+
+/** One observer that tells `first`, then `then`; either may be absent. */
+function alsoTelling(first: BulkObserver | undefined, then: BulkObserver | undefined): BulkObserver | undefined {
+  if (!first?.onProgress) return then;
+  if (!then?.onProgress) return first;
+  return {
+    async onProgress(progress, run, timeLeftInMs) {
+      await first.onProgress?.(progress, run, timeLeftInMs);
+      await then.onProgress?.(progress, run, timeLeftInMs);
+    },
+  };
 }

@@ -12,6 +12,8 @@ export const NAMESPACE = {
   awaitingByTarget: 'awaiting-approval-by-target',
   /** Bulk runs (src/domain/bulkRun.ts), one document per run, by run id. */
   bulkRuns: 'bulk-runs',
+  /** A running bulk run's item states, in pages of a few hundred users, by `{runId}/{page}` (src/app/bulk/bulkRunPages.ts). */
+  bulkRunItems: 'bulk-run-items',
   /** Where a single request's requester saw their card, so a decision can update it and tell them. */
   requesterConversations: 'request-conversations',
   /** The same for bulk runs (the run's own card, for progress and the final report). */

@@ -54,6 +54,8 @@ export function runView(bot: BotServices, bulk: BulkRuns, run: BulkRun, extra: R
     tierCounts: summary.tiers,
     admins: summary.admins.map((a) => `${a.displayName} (${a.tier ? TIER_LABEL[a.tier] : 'role unknown'})`),
     progress: started ? progressOf(run) : undefined,
+    // Known while this instance executes it: the users not yet sent, at the pace Graph allows.
+    timeLeftInMs: run.state === 'running' ? bulk.service.timeLeftInMs(run.id) : undefined,
     failures: report.failures.map((f) => ({
       name: f.displayName,
       userPrincipalName: f.userPrincipalName,
@@ -101,7 +103,7 @@ export async function updateRunCards(bot: BotServices, bulk: BulkRuns, adapter: 
   }
 }
 
-/** Progress: updates the run's cards as batches finish, at most once per interval (and always at the end). */
+/** Progress: updates the run's cards (counts and time left) as batches finish, at most once per interval (and always at the end). */
 export function watchProgress(bot: BotServices, bulk: BulkRuns, adapter: BotAdapter): BulkObserver {
   let next: Deadline = 0;
   return {
