@@ -63,6 +63,8 @@ export interface GraphFault {
   readonly latencyInMs?: number;
   /** Drop the connection instead of answering. Applies to direct calls only: a $batch step cannot drop its batch's connection. */
   readonly resetConnection?: boolean;
+  /** Hold the call until this settles, then answer (a test's gate: what the caller does meanwhile is observable, whatever the timing). */
+  readonly until?: Promise<unknown>;
 }
 
 interface PendingFault {
@@ -71,6 +73,7 @@ interface PendingFault {
   readonly status?: number;
   readonly retryAfterInSeconds?: number;
   readonly latencyInMs?: number;
+  readonly until?: Promise<unknown>;
 }
 
 /** A request on its way to a handler, before the caller is known to be valid. */
@@ -153,6 +156,7 @@ export class EmulatedGraph {
       status: fault.status,
       retryAfterInSeconds: fault.retryAfterInSeconds,
       latencyInMs: fault.latencyInMs,
+      until: fault.until,
     });
   }
 
@@ -186,6 +190,7 @@ export class EmulatedGraph {
   private async execute(route: GraphRoute, call: IncomingCall, auth: Authentication): Promise<GraphResult> {
     const fault = this.takeFault(route.name);
     if (fault?.latencyInMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyInMs));
+    if (fault?.until) await fault.until.catch(() => undefined);
     if (fault?.status !== undefined) {
       return faultError(
         fault.status,

@@ -10,7 +10,7 @@ import { describeMethod, leftAfterRemoving } from '../domain/authMethods';
 import { CONTAINMENT_STEPS, isChosen } from '../domain/revocationRequest';
 import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
-import type { ApprovalView, ContainmentLine, RiskyView, TargetView } from '../cards/views';
+import type { ApprovalView, ContainmentLine, RiskyView, TargetView, Verification } from '../cards/views';
 import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import type { RevocationFailureCode } from '../domain/problems';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
@@ -360,9 +360,11 @@ function plannedSteps(request: RevocationRequest): string[] | undefined {
   return steps;
 }
 
-/** The read-back after a revoke, for the result card. */
-function verificationOf(request: RevocationRequest): { verifiedValidFrom?: string; verification?: 'verified' | 'notMoved' } {
+/** The read-back after a revoke, for the result card (src/app/revocation/verifyRevocation.ts). */
+function verificationOf(request: RevocationRequest): { verifiedValidFrom?: string; verification?: Verification } {
   const outcome = request.outcome;
-  if (outcome?.kind !== 'revoked' || outcome.validFromAfter === undefined) return {};
+  if (outcome?.kind !== 'revoked') return {};
+  if (outcome.verified === undefined) return { verification: 'checking' };
+  if (outcome.validFromAfter === undefined) return { verification: 'unreadable' };
   return { verifiedValidFrom: outcome.validFromAfter, verification: outcome.verified ? 'verified' : 'notMoved' };
 }

@@ -36,6 +36,19 @@ export async function answerWithinBudget<T>(
   return answer.meanwhile();
 }
 
+/**
+ * Work that follows an answer and updates what the person sees (e.g. the read-back that verifies a
+ * revoke): started once this turn has ended, so the answer goes out first, and tracked so shutdown
+ * waits for it; a failure is logged as `what` failed.
+ */
+export function afterAnswer(turn: CardTurn, what: string, work: () => Promise<void>): void {
+  turn.bot.track(
+    new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((error: unknown) => turn.bot.logger.error({ err: error }, `${what} failed`)),
+  );
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -63,7 +63,9 @@ function status(view: ApprovalView): string {
           ? ' (verified: the directory shows it)'
           : view.verification === 'notMoved'
             ? '; not verified yet — the directory still shows the old time, look again in a few minutes'
-            : ''
+            : view.verification === 'unreadable'
+              ? '; not verified — the user could not be read back, look them up again to check'
+              : ''
       }.`;
     case 'failed':
       return `Approved by ${by} ${when}, but Microsoft Graph did not revoke the sessions.`;

@@ -21,6 +21,9 @@ export interface SucceededCardData {
   validFrom: string;
   hasValidFrom: boolean;
   notMoved: boolean;
+  /** The read-back runs after the answer: the card is updated when it is done. */
+  checking: boolean;
+  unreadable: boolean;
   hasContainment: boolean;
   containment: string;
   hasGraphRequestId: boolean;
@@ -40,6 +43,8 @@ export function succeededCardData(view: SucceededView): SucceededCardData {
     validFrom: `${localDateAndTime(view.verifiedValidFrom, '')}${view.verification === 'verified' ? ' (verified)' : ''}`,
     hasValidFrom: view.verifiedValidFrom !== undefined,
     notMoved: view.verification === 'notMoved',
+    checking: view.verification === 'checking',
+    unreadable: view.verification === 'unreadable',
     hasContainment: (view.containment?.length ?? 0) > 0,
     containment: containmentText(view.containment),
     hasGraphRequestId: graphRequestId !== '',

@@ -93,7 +93,7 @@ export interface ApprovalView {
   /** A line for this viewer only, e.g. why their approval did not go through. */
   notice?: string;
   /** After an approved revoke: whether signInSessionsValidFromDateTime was read back and moved. */
-  verification?: 'verified' | 'notMoved';
+  verification?: Verification;
   /** Containment steps the requester ticked (what the approver approves). */
   containmentPlanned?: string[];
   /** Their results, once run. */
@@ -133,8 +133,8 @@ export interface SucceededView {
   graphRequestId?: string;
   /** the new signInSessionsValidFromDateTime read back, when verified (ISO) */
   verifiedValidFrom?: string;
-  /** Whether that read-back showed the revocation: 'verified', 'notMoved' (Graph still shows the old time), or undefined (not read). */
-  verification?: 'verified' | 'notMoved';
+  /** Whether that read-back showed the revocation (see {@link Verification}); undefined: not read. */
+  verification?: Verification;
   /** One line per containment step that ran. */
   containment?: ContainmentLine[];
 }
@@ -310,3 +310,10 @@ export interface RiskyView {
   /** Four eyes: each entry may be sent to the security channel as an alert. */
   escalate?: boolean;
 }
+
+/**
+ * The read-back after a revoke: 'verified' (the directory shows it), 'notMoved' (Graph still
+ * shows the old time), 'checking' (it runs after the answer; the card is updated when it is
+ * done), 'unreadable' (the user could not be read back).
+ */
+export type Verification = 'verified' | 'notMoved' | 'checking' | 'unreadable';

@@ -85,7 +85,11 @@ export type RevocationOutcome =
       graphRequestId?: string;
       /** signInSessionsValidFromDateTime read back after the revoke, when it could be read. */
       validFromAfter?: string;
-      /** Whether that value moved to (about) the revoke time: the revocation is visible in the directory. */
+      /**
+       * Whether that value moved to (about) the revoke time: the revocation is visible in the
+       * directory. Undefined while the read-back has not run yet: it runs after the answer
+       * (src/app/revocation/verifyRevocation.ts); false without `validFromAfter` when it could not read.
+       */
       verified?: boolean;
       /** One line per containment step that ran. */
       containment?: ContainmentResult[];
@@ -223,6 +227,18 @@ export function complete(r: RevocationRequest, outcome: RevocationOutcome, now: 
     outcome: copyOutcome(outcome),
     completedAt: now.toISOString(),
   };
+}
+
+/**
+ * Records the read-back that verifies a revoke on a succeeded request whose verification is still
+ * to come. Anything else is returned unchanged: a verification never changes a decision, and the
+ * first one recorded stays.
+ */
+export function recordVerification(r: RevocationRequest, verification: { validFromAfter?: string; verified: boolean }): RevocationRequest {
+  const outcome = r.outcome;
+  if (r.state !== 'succeeded' || outcome?.kind !== 'revoked' || outcome.verified !== undefined) return r;
+  const { validFromAfter, verified } = verification;
+  return { ...r, outcome: { ...outcome, verified, ...(validFromAfter !== undefined ? { validFromAfter } : {}) } };
 }
 
 /**

@@ -27,7 +27,8 @@ describe('the browser demo: npm start with the Microsoft 365 Agents Playground i
     assert.match(await lookup.innerText(), /Requested by Uma Useradmin/);
     await playground.screenshot(lookup, '1-lookup-card');
     await lookup.getByRole('button', { name: 'Revoke sessions' }).click();
-    const done = await playground.waitForCard('Sessions revoked');
+    // The read-back that verifies the revoke updates the card just after the answer.
+    const done = await playground.waitForCard(/Sessions revoked[\s\S]*\(verified\)/);
     const text = await done.innerText();
     assert.match(text, /Adele Vance/);
     assert.match(text, /Revoked by\s+Uma Useradmin/);

@@ -64,6 +64,8 @@ describe('containment beyond revocation, end to end', function () {
       inputs: { disableAccount: 'true', resetPassword: 'true', disableDevices: 'true' },
     });
     assert.match(textOf(done.card), /Sessions revoked/, textOf(done));
+    // The read-back that verifies the revoke runs after the answer: once the card says verified, it is on the wire too.
+    await teams.waitForMessage(teams.personalChat(grace), (m) => m.id === card.id && textOf(m.card).includes('(verified)'), 10_000);
     const wire = graph.server.calls.slice(before).filter((c) => c.caller === grace.id);
     assert.deepEqual(
       wire.map((c) => `${c.route} ${c.status}`),
@@ -71,9 +73,9 @@ describe('containment beyond revocation, end to end', function () {
         `${GRAPH_ROUTES.updateUser} 204`,
         `${GRAPH_ROUTES.updateUser} 204`,
         `${GRAPH_ROUTES.revoke} 200`,
-        `${GRAPH_ROUTES.getUser} 200`,
         `${GRAPH_ROUTES.registeredDevices} 200`,
         `${GRAPH_ROUTES.updateDevice} 204`,
+        `${GRAPH_ROUTES.getUser} 200`,
       ],
     );
     assert.ok(

@@ -238,12 +238,14 @@ describe('evidence of containment, end to end', function () {
       directory.security.methodsOf(adele.id).map((m) => m.odataType.replace('#microsoft.graph.', '')),
       ['passwordAuthenticationMethod', 'microsoftAuthenticatorAuthenticationMethod'],
     );
+    // The read-back that verifies the revoke runs after the answer: once the card says verified, it is on the wire too.
+    await teams.waitForMessage(chat, (m) => m.id === card.id && textOf(m.card).includes('(verified)'), 10_000);
     const wire = graph.server.calls.slice(before).filter((c) => c.caller === aaron.id);
     assert.deepEqual(
       wire.map((c) => `${c.method} ${c.route} ${c.status}`),
-      [`POST ${GRAPH_ROUTES.revoke} 200`, `GET ${GRAPH_ROUTES.getUser} 200`, `DELETE ${GRAPH_ROUTES.deleteAuthenticationMethod} 204`],
+      [`POST ${GRAPH_ROUTES.revoke} 200`, `DELETE ${GRAPH_ROUTES.deleteAuthenticationMethod} 204`, `GET ${GRAPH_ROUTES.getUser} 200`],
     );
-    assert.equal(wire[2]!.path, `/v1.0/users/${adele.id}/authentication/phoneMethods/${PHONE_METHOD_ID.alternateMobile}`);
+    assert.equal(wire[1]!.path, `/v1.0/users/${adele.id}/authentication/phoneMethods/${PHONE_METHOD_ID.alternateMobile}`);
   });
 
   it('when the clicker may not read another person’s methods, then the card says which roles may, and the lookup still works', async function () {

@@ -10,6 +10,7 @@ import {
   expireIfDue,
   isFinal,
   isOpen,
+  recordVerification,
   type RevocationRequest,
   type TargetSnapshot,
 } from '../../src/domain/revocationRequest';
@@ -315,6 +316,30 @@ describe('a revocation request', function () {
     it('when the request is not executing, then nothing changes', function () {
       const r = fresh();
       assert.equal(abandonStaleExecution(r, at(TTL_IN_MS * 5), 1), r);
+    });
+  });
+
+  describe('when the read-back after the revoke is recorded', function () {
+    const revoked = (): RevocationRequest => complete(executing(), { kind: 'revoked', at: at(2000).toISOString() }, at(2000));
+
+    it('then a succeeded request awaiting it says whether the directory shows the revoke', function () {
+      const verified = recordVerification(revoked(), { validFromAfter: at(1000).toISOString(), verified: true });
+      assert.deepEqual(verified.outcome, {
+        kind: 'revoked',
+        at: at(2000).toISOString(),
+        validFromAfter: at(1000).toISOString(),
+        verified: true,
+      });
+      assert.equal(verified.state, 'succeeded');
+    });
+
+    it('then the first one recorded stays: a second read-back changes nothing', function () {
+      const first = recordVerification(revoked(), { verified: false });
+      assert.equal(recordVerification(first, { validFromAfter: at(1000).toISOString(), verified: true }), first);
+    });
+
+    it('then a request that did not succeed is left as it was: a verification never changes a decision', function () {
+      for (const r of [fresh(), executing(), failedWith('forbidden')]) assert.equal(recordVerification(r, { verified: true }), r);
     });
   });
 

@@ -120,6 +120,60 @@ describe('revocation use cases', function () {
     assert.deepEqual(actions, ['request.created', 'revocation.started', 'revocation.succeeded']);
   });
 
+  it('when the requester confirms, then the answer waits for the revoke alone, and the read-back after it records the request as verified', async function () {
+    const id = await openRequestFor();
+    const callsBefore = directory.calls.length;
+    const outcome = await service.confirm(acting(), id);
+    assert.ok(outcome.kind === 'completed' && outcome.verify, 'a succeeded confirm carries its read-back, not yet run');
+    assert.deepEqual(
+      directory.calls.slice(callsBefore).map((c) => c.method),
+      ['revokeSessions'],
+      'one Graph call before the answer',
+    );
+    assert.equal(outcome.request.outcome?.kind === 'revoked' && outcome.request.outcome.verified, undefined, 'not verified yet');
+    const revokedAt = clock.now().toISOString();
+    const read = directory.getUser.bind(directory);
+    sandbox.stub(directory, 'getUser').callsFake(async (key) => {
+      const user = await read(key);
+      return user.ok ? { ...user, value: { ...user.value, signInSessionsValidFrom: revokedAt } } : user;
+    });
+    const verified = await outcome.verify();
+    assert.deepEqual(
+      directory.calls.slice(callsBefore).map((c) => c.method),
+      ['revokeSessions', 'getUser'],
+    );
+    assert.deepEqual(verified.outcome?.kind === 'revoked' && [verified.outcome.verified, verified.outcome.validFromAfter], [
+      true,
+      revokedAt,
+    ]);
+    const stored = await service.get(id);
+    assert.equal(stored?.state, 'succeeded');
+    assert.deepEqual(stored?.outcome?.kind === 'revoked' && [stored.outcome.verified, stored.outcome.validFromAfter], [true, revokedAt]);
+    assert.equal(directory.count('revokeSessions'), 1, 'verifying never revokes again');
+  });
+
+  it('when the read-back after a revoke cannot read the user, then the request records it as not verified, and a second read-back changes nothing', async function () {
+    const id = await openRequestFor();
+    const outcome = await service.confirm(acting(), id);
+    assert.ok(outcome.kind === 'completed' && outcome.verify);
+    sandbox.stub(directory, 'getUser').resolves({ ok: false, error: { code: 'graph_unavailable', status: 503 } });
+    const first = await outcome.verify();
+    assert.deepEqual(first.outcome?.kind === 'revoked' && [first.outcome.verified, first.outcome.validFromAfter], [false, undefined]);
+    const second = await outcome.verify();
+    assert.deepEqual(second, first);
+    assert.deepEqual((await service.get(id))?.outcome, first.outcome);
+  });
+
+  it('when Entra refuses the revoke, then there is nothing to read back', async function () {
+    const id = await openRequestFor();
+    directory.revokeFailures.push({ code: 'forbidden', status: 403 });
+    const outcome = await service.confirm(acting(), id);
+    assert.ok(outcome.kind === 'completed');
+    assert.equal(outcome.request.state, 'failed');
+    assert.equal(outcome.verify, undefined);
+    assert.equal(directory.count('getUser'), 1, 'only the lookup read the user');
+  });
+
   it('when someone other than the requester confirms, then it is refused and nothing is revoked', async function () {
     const id = await openRequestFor();
     const outcome = await service.confirm(acting(HELEN, directory), id);

@@ -7,7 +7,14 @@
  */
 import { approve, type Approver } from '../../domain/approval';
 import type { Clock } from '../../domain/clock';
-import { completeApproval, expireIfDue, planContainment, REQUEST_APPROVALS, type RevocationRequest } from '../../domain/revocationRequest';
+import {
+  completeApproval,
+  expireIfDue,
+  planContainment,
+  recordVerification,
+  REQUEST_APPROVALS,
+  type RevocationRequest,
+} from '../../domain/revocationRequest';
 import type { Acting } from '../acting';
 import { auditActor } from '../acting';
 import type { ApprovableSubjects, Recovered } from '../approval/approvableSubjects';
@@ -16,6 +23,7 @@ import { NAMESPACE } from '../ports/namespaces';
 import type { StateStore, StoredItem } from '../ports/stateStore';
 import { auditTarget, retainRequestsUntil, saveHeldRequest } from './requestRecords';
 import { runRevocation } from './runRevocation';
+import { verifyRevocation } from './verifyRevocation';
 import { answerOf, DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
 
 /** Where requests are stored and audited, and the times that bound them. */
@@ -45,15 +53,20 @@ export function requestApprovals(options: RequestApprovalsOptions): ApprovableSu
 
     async execute(acting: Acting, held: StoredItem<RevocationRequest>, run) {
       const request = held.value;
-      const { outcome, result } = await runRevocation({
+      const key = { kind: 'objectId', id: request.target.id } as const;
+      const { outcome, result, revokeStartedAt } = await runRevocation({
         acting,
-        key: { kind: 'objectId', id: request.target.id },
+        key,
         request,
         audit: options.audit,
         clock: options.clock,
         deadline: run.deadline,
       });
-      const finished = completeApproval(request, outcome, options.clock.now());
+      // The approval card says whether the directory shows the revoke: read back before it is published.
+      const completed = completeApproval(request, outcome, options.clock.now());
+      const finished = result.ok
+        ? recordVerification(completed, await verifyRevocation(acting.directory, key, revokeStartedAt, { deadline: run.deadline }))
+        : completed;
       await saveHeldRequest(options.store, finished, held.etag, retainUntil(options.clock.now()));
       await options.audit.after({
         tenantId: acting.person.tenantId,

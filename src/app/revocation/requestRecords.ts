@@ -23,10 +23,16 @@ export function retainRequestsUntil(now: Date, ttls: { readonly requestTtlInMs: 
 /**
  * Writes the result of an execution this caller holds (it won the compare-and-set into
  * 'executing'), so a conflict can only be a housekeeping write (an expiry sweep): reload the
- * etag and write again. A request deleted meanwhile is left deleted.
+ * etag and write again. A request deleted meanwhile is left deleted. Resolves to the etag
+ * written (for a later write without a read first), undefined when it was not written.
  */
-export async function saveHeldRequest(store: StateStore, request: RevocationRequest, etag: string, expiresAt: Date): Promise<void> {
-  await saveHeld(store, NAMESPACE.requests, request, etag, expiresAt);
+export async function saveHeldRequest(
+  store: StateStore,
+  request: RevocationRequest,
+  etag: string,
+  expiresAt: Date,
+): Promise<string | undefined> {
+  return saveHeld(store, NAMESPACE.requests, request, etag, expiresAt);
 }
 
 /** The same write for any subject held in `namespace` (an alert's action, too). */
@@ -36,13 +42,15 @@ export async function saveHeld(
   item: { readonly id: string },
   etag: string,
   expiresAt: Date,
-): Promise<void> {
+): Promise<string | undefined> {
   let current = etag;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const saved = await store.replace(namespace, item.id, item, current, { expiresAt });
-    if (saved.ok || saved.reason === 'missing') return;
+    if (saved.ok) return saved.etag;
+    if (saved.reason === 'missing') return undefined;
     const latest = await store.get<unknown>(namespace, item.id);
-    if (!latest) return;
+    if (!latest) return undefined;
     current = latest.etag;
   }
+  return undefined;
 }

@@ -11,6 +11,7 @@ import type { DirectoryFailure, UserKey, UserRecord } from '../ports/directory';
 import type { StateStore, StoredItem } from '../ports/stateStore';
 import type { AuditTrail } from '../auditTrail';
 import { runRevocation } from './runRevocation';
+import { verifyAndRecord } from './verifyRevocation';
 import { auditTarget, retainRequestsUntil, saveHeldRequest } from './requestRecords';
 import { NAMESPACE } from '../ports/namespaces';
 import { auditActor, type Acting } from '../acting';
@@ -54,7 +55,15 @@ export type LookupOutcome =
   | { readonly kind: 'failed'; readonly failure: DirectoryFailure };
 
 export type ConfirmOutcome =
-  | { readonly kind: 'completed'; readonly request: RevocationRequest }
+  | {
+      readonly kind: 'completed';
+      readonly request: RevocationRequest;
+      /**
+       * For a revoke Graph accepted: the read-back that verifies it, not yet run (the person does
+       * not wait for it). Resolves to the request with the verification recorded.
+       */
+      readonly verify?: () => Promise<RevocationRequest>;
+    }
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly request?: RevocationRequest }
   | { readonly kind: 'storage_unavailable' };
 
@@ -291,7 +300,7 @@ export class RevocationService {
       executing.target.id === acting.person.aadObjectId && isSelfRequest(executing)
         ? { kind: 'self' }
         : { kind: 'objectId', id: executing.target.id };
-    const { outcome, result } = await runRevocation({
+    const { outcome, result, revokeStartedAt } = await runRevocation({
       acting,
       key,
       request: executing,
@@ -300,7 +309,7 @@ export class RevocationService {
       deadline: options.deadline,
     });
     const finished = complete(executing, outcome, this.now());
-    await saveHeldRequest(this.options.store, finished, won.etag, this.retention());
+    const savedAs = await saveHeldRequest(this.options.store, finished, won.etag, this.retention());
     await this.options.audit.after({
       tenantId: acting.person.tenantId,
       action: result.ok ? 'revocation.succeeded' : 'revocation.failed',
@@ -311,7 +320,17 @@ export class RevocationService {
       code: result.ok ? undefined : result.error.code,
       graphRequestId: result.ok ? result.graphRequestId : result.error.graphRequestId,
     });
-    return { kind: 'completed', request: finished };
+    if (!result.ok) return { kind: 'completed', request: finished };
+    const pending = {
+      request: finished,
+      etag: savedAs,
+      directory: acting.directory,
+      key,
+      revokeStartedAt,
+      expiresAt: this.retention(),
+      deadline: options.deadline,
+    };
+    return { kind: 'completed', request: finished, verify: () => verifyAndRecord(this.options.store, pending) };
   }
 
   /** Cancels a pending request; only its requester may. No Graph call. */

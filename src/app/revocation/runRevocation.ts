@@ -1,9 +1,10 @@
 /**
  * The revoke itself, shared by a confirmed request and an approved one, with the acting person's
- * delegated access: disable the account and reset the password when ticked, revoke, read the
- * result back, then the rest of the bundle when ticked (disable the devices, confirm the user
+ * delegated access: disable the account and reset the password when ticked, revoke, then the rest
+ * of the bundle when ticked (disable the devices, confirm the user
  * compromised, remove the methods ticked), and describe it all as the request's outcome (with the
- * roles that would do, on a 403).
+ * roles that would do, on a 403). The read-back that verifies the revoke is the caller's to run
+ * (src/app/revocation/verifyRevocation.ts), from `revokeStartedAt`: a confirm runs it after answering.
  *
  * Order matters: revoking first would leave a window in which someone who knows the password
  * signs in again and keeps that fresh session, whatever is disabled afterwards. So the account is
@@ -17,7 +18,6 @@ import type { AuditTrail } from '../auditTrail';
 import { AFTER_REVOKE, BEFORE_REVOKE, runContainment } from './containment';
 import type { DirectoryResult, UserKey } from '../ports/directory';
 import type { Acting } from '../acting';
-import { verifyRevocation } from './verifyRevocation';
 
 export async function runRevocation(input: {
   acting: Acting;
@@ -26,7 +26,7 @@ export async function runRevocation(input: {
   audit: AuditTrail;
   clock: Clock;
   deadline?: Deadline;
-}): Promise<{ outcome: RevocationOutcome; result: DirectoryResult<void> }> {
+}): Promise<{ outcome: RevocationOutcome; result: DirectoryResult<void>; revokeStartedAt: Date }> {
   const { acting, key, request } = input;
   const options = { deadline: input.deadline };
   const contain = (steps: readonly ContainmentStep[]): Promise<ContainmentResult[] | undefined> =>
@@ -47,6 +47,7 @@ export async function runRevocation(input: {
   if (!result.ok) {
     return {
       result,
+      revokeStartedAt: startedAt,
       outcome: {
         kind: 'refused',
         code: result.error.code === 'bot_misconfigured' ? 'unexpected' : result.error.code,
@@ -60,18 +61,16 @@ export async function runRevocation(input: {
       },
     };
   }
-  const verification = await verifyRevocation(acting.directory, key, startedAt, options);
   const after = await contain(AFTER_REVOKE);
   const containment = before || after ? [...(before ?? []), ...(after ?? [])] : undefined;
   return {
     result,
+    revokeStartedAt: startedAt,
     outcome: {
       kind: 'revoked',
       at: input.clock.now().toISOString(),
       graphRequestId: result.graphRequestId,
-      validFromAfter: verification.validFromAfter,
-      verified: verification.verified,
-      containment,
+      ...(containment ? { containment } : {}),
     },
   };
 }

@@ -105,7 +105,14 @@ export async function recoverStaleExecution(
   const finish = (outcome: RevocationOutcome): RevocationRequest =>
     request.approval ? completeApproval(request, outcome, now) : complete(request, outcome, now);
   const next = revoked
-    ? finish({ kind: 'revoked', at: new Date(validFrom).toISOString(), graphRequestId: read.ok ? read.graphRequestId : undefined })
+    ? finish({
+        kind: 'revoked',
+        at: new Date(validFrom).toISOString(),
+        graphRequestId: read.ok ? read.graphRequestId : undefined,
+        // This read is the verification: the directory shows the revoke.
+        validFromAfter: new Date(validFrom).toISOString(),
+        verified: true,
+      })
     : finish({ kind: 'refused', code: 'timeout' });
   const saved = await deps.store.replace(deps.namespace, request.id, next, stored.etag, { expiresAt: deps.retention() });
   if (!saved.ok) {

@@ -13,8 +13,8 @@ import { cardResponse, messageResponse, publish, replaceForEveryone } from '../c
 import { containmentFrom } from '../containmentChoice';
 import { explainDecision, STORAGE_UNAVAILABLE } from '../explain';
 import type { BotServices, CardHandler, CardTurn } from '../turn';
-import { actingFor, toPersonRef } from '../turnHelpers';
-import { answerWithinBudget } from '../withinBudget';
+import { actingFor, clickedCard, toPersonRef } from '../turnHelpers';
+import { afterAnswer, answerWithinBudget } from '../withinBudget';
 import { requestCard } from './requestCard';
 
 /** `revocation.confirm`: with the containment steps ticked on the card. */
@@ -47,14 +47,29 @@ async function run(turn: CardTurn, ticked: Readonly<Record<string, unknown>>): P
       const card = outcomeCard(bot, outcome, acting.person);
       if (outcome.kind === 'completed' && context.activity.replyToId)
         await replaceForEveryone(context, context.activity.replyToId, card, bot.logger);
+      // The person waits for the revoke only; the read-back that verifies it updates the card after.
+      const { verify } = outcome.kind === 'completed' ? outcome : {};
+      if (verify) {
+        const clicked = clickedCard(context);
+        afterAnswer(turn, 'verifying the revoke', async () => {
+          const verified = await verify();
+          // Recorded either way (a refresh shows it); without the clicked message there is no card to update.
+          if (clicked.activityId)
+            await publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, bot.presenter.request(verified), bot.logger);
+        });
+      }
       return cardResponse(card);
     },
     meanwhile: async () => {
       const current = await bot.revocations.get(turn.subjectId);
       return cardResponse(current ? bot.presenter.request(current) : bot.presenter.notice('Working on it', 'Revoking sessions…'));
     },
-    later: (outcome, clicked) =>
-      publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, outcomeCard(bot, outcome, acting.person), bot.logger),
+    // The person already has "working…": the card is updated once, verified.
+    later: async (outcome, clicked) => {
+      const final: ConfirmOutcome =
+        outcome.kind === 'completed' && outcome.verify ? { ...outcome, request: await outcome.verify() } : outcome;
+      await publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, outcomeCard(bot, final, acting.person), bot.logger);
+    },
   });
 }
 
