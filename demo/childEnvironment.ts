@@ -34,6 +34,8 @@ const BOT_KNOBS: ReadonlySet<string> = new Set([
   'RATE_LIMIT_USER_REVOKES_PER_MINUTE',
   'RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE',
   'RATE_LIMIT_TENANT_REVOKES_PER_MINUTE',
+  'RATE_LIMIT_ALERT_CALLER_PER_MINUTE',
+  'RATE_LIMIT_TENANT_ALERTS_PER_MINUTE',
 ]);
 
 /** Whether a child may take `name` from the demo's environment (`bot`: the bot child, which also takes its knobs). */

@@ -22,6 +22,7 @@ import { DEMO_TEAM, playgroundCli, playgroundConfig, startPlayground, type Runni
 import { PlaygroundRelay } from './playgroundRelay';
 import { runTerminalTeams } from './terminalTeams';
 import { DEMO_TOKEN_LIFETIME_IN_SECONDS, DemoClock } from './demoClock';
+import { DEMO_ALERT_CALLER_APP_ID } from './demoAlert';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -94,7 +95,10 @@ export async function runDemo(argv: readonly string[] = process.argv.slice(2)): 
   }
   const caFile = cloud.writeCaFile(path.join(stateDir, 'emulator-ca.pem'));
   const log = openSync(path.join(stateDir, 'bot.log'), 'w');
-  const approvals: Record<string, string> = options.approvals ? { SECURITY_CHANNEL_ID: DEMO_TEAM.securityChannel.id } : {};
+  // Four eyes, and alerts from the demo's playbook identity (/alert in the terminal client).
+  const approvals: Record<string, string> = options.approvals
+    ? { SECURITY_CHANNEL_ID: DEMO_TEAM.securityChannel.id, ALERT_CALLER_APP_IDS: DEMO_ALERT_CALLER_APP_ID }
+    : {};
   // Never the demo's own environment: only what the allow-list lets through, and the emulator's settings.
   const env = {
     ...demoChildEnvironment(process.env, 'bot'),
@@ -184,6 +188,7 @@ function printBrowserInstructions(url: string, name: string, roles: string, opti
       `  Four eyes is on: your lookup card says Request revocation; the approval card appears in IT Operations › ${DEMO_TEAM.securityChannel.name}.`,
     );
     lines.push('  There, /as priya and click Refresh on the card, then Approve and revoke.');
+    lines.push('  An alert from Sentinel: type  /alert connie  in the terminal client; its card arrives in Security approvals.');
   } else {
     lines.push('  For the four-eyes flow (approvals in a security channel), start with:  npm start -- --approvals');
   }

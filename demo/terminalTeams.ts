@@ -11,6 +11,7 @@ import type { Conversation, PostedMessage } from '../emulator/teams';
 import { cardToText } from './cardText';
 import { parseClockStep } from '../emulator/clock';
 import type { DemoClock } from './demoClock';
+import { raiseDemoAlert } from './demoAlert';
 
 interface Session {
   user: DirectoryUser;
@@ -31,6 +32,7 @@ const HELP = [
   '  /consent P on|off      grant or withhold the tenant’s admin consent for Graph permission P',
   '  /pause N        wait N seconds (sign-in logs are stamped to the second)',
   '  /clock +2h      move the demo’s time on (+30m, +2h, +1d): scheduled revocations come due',
+  '  /alert NAME [TITLE]    raise a Sentinel alert about NAME, as a playbook would (--approvals: the card arrives in Security approvals)',
   '  /as NAME        become another demo user (uma, helen, paul, aaron, priya, grace, adele, …)',
   '  /chat  /channel switch between your 1:1 chat and the #Helpdesk channel of team IT Ops',
   '  /users          list the demo directory       /quit   stop the demo',
@@ -174,6 +176,16 @@ export async function runTerminalTeams(
     await teams.waitForMessage(conversation(), (m) => m.fromBot && !before.has(m.id), 6_000).catch(() => undefined);
     show(teams.messages(conversation()).filter((m) => !before.has(m.id)));
   };
+  const alert = async (text: string): Promise<void> => {
+    const [name, ...title] = text.split(/\s+/);
+    if (!name) {
+      console.log('  Use: /alert NAME [TITLE], e.g. /alert connie Impossible travel');
+      return;
+    }
+    const botUrl = teams.botEndpoint.replace(/\/api\/messages$/, '');
+    const raised = await raiseDemoAlert(cloud, name, title.join(' ') || 'Impossible travel (demo)', botUrl);
+    console.log(`  ${raised.said}`);
+  };
   const prompt = (): string => `${session.user.displayName} in ${session.where === 'chat' ? '1:1 chat' : '#Helpdesk'} › `;
 
   const command = async (line: string): Promise<boolean> => {
@@ -183,6 +195,7 @@ export async function runTerminalTeams(
     else if (line.startsWith('/tenant ')) tenant(line.slice(8).trim().split(/\s+/));
     else if (line.startsWith('/consent ')) consent(line.slice(9).trim().split(/\s+/));
     else if (line.startsWith('/clock ')) await moveClock(line.slice(7).trim());
+    else if (line.startsWith('/alert ')) await alert(line.slice(7).trim());
     else if (line.startsWith('/pause '))
       await new Promise((r) => setTimeout(r, Math.min(10, Math.max(0, Number(line.slice(7)) || 0)) * 1000));
     else return false;

@@ -17,7 +17,16 @@ import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { Directory } from './directory';
 import { EmulatedServer, json, type EmulatedRequest, type EmulatedResponse } from './httpServer';
 import { SigningKeySet } from './signingKeys';
-import { apiUserClaims, appClaims, graphUserClaims, servicePrincipalIdOf, tokenTimes, v1Issuer, v2Issuer } from './entra/claims';
+import {
+  apiUserClaims,
+  appClaims,
+  graphUserClaims,
+  managedIdentityClaims,
+  servicePrincipalIdOf,
+  tokenTimes,
+  v1Issuer,
+  v2Issuer,
+} from './entra/claims';
 import { AADSTS, errorResponse, type EntraError } from './entra/errors';
 import { handleAuthorizeRequest } from './entra/authorize';
 import { escapeHtml } from './entra/html';
@@ -194,6 +203,35 @@ export class EmulatedEntra {
       issuer: v2Issuer(this.authorityHost, tid),
       servicePrincipalId: servicePrincipalIdOf(appId, tid),
       times: tokenTimes(this.ctx.nowInMs(), this.ctx.tokenLifetimeInSeconds, options.expired),
+    });
+    return this.keys.sign(claims, { forge: options.forge });
+  }
+
+  /**
+   * A managed identity's v1 app-only token for an API (e.g. the bot's /api/alerts), as the
+   * identity endpoint returns it to a Logic App or a Function; `tenantId` and `issuer` change
+   * where it claims to be from, `forge` signs it with an unpublished key under the genuine kid.
+   */
+  async issueManagedIdentityToken(
+    clientId: string,
+    options: {
+      readonly audience: string;
+      readonly tenantId?: string;
+      readonly roles?: readonly string[];
+      readonly expired?: boolean;
+      readonly forge?: boolean;
+      readonly lifetimeInSeconds?: number;
+    },
+  ): Promise<string> {
+    const tid = options.tenantId ?? this.ctx.directory.tenantId;
+    const claims = managedIdentityClaims({
+      clientId,
+      audience: options.audience,
+      tid,
+      servicePrincipalId: servicePrincipalIdOf(clientId, tid),
+      roles: options.roles,
+      // Managed identity tokens live about a day.
+      times: tokenTimes(this.ctx.nowInMs(), options.lifetimeInSeconds ?? 24 * 3600, options.expired),
     });
     return this.keys.sign(claims, { forge: options.forge });
   }

@@ -39,6 +39,9 @@ param oauthConnectionName string = 'revoker-sso'
 @description('Teams channel id (19:…@thread.tacv2) for approvals; empty = requesters confirm their own revokes.')
 param securityChannelId string = ''
 
+@description('Client ids of the managed identities allowed to send alerts to /api/alerts (comma separated; alertPlaybook.bicep outputs one); empty = alerts off.')
+param alertCallerAppIds string = ''
+
 @description('App Service plan SKU. B1 is enough for a helpdesk; use P1v3 for zone redundancy.')
 param appServiceSku string = 'B1'
 
@@ -118,6 +121,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'OAUTH_CONNECTION_NAME', value: oauthConnectionName }
         { name: 'SECURITY_CHANNEL_ID', value: securityChannelId }
         { name: 'ALLOWED_TENANTS', value: microsoftAppTenantId }
+        { name: 'ALERT_CALLER_APP_IDS', value: alertCallerAppIds }
         { name: 'STORAGE', value: 'blob' }
         { name: 'AZURE_STORAGE_CONNECTION_STRING', value: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}' }
         { name: 'AZURE_STORAGE_CONTAINER', value: 'session-revoker' }

@@ -11,6 +11,11 @@ import { RevocationService } from './app/revocation/revocationService';
 import { ApprovalWorkflow } from './app/approval/approvalWorkflow';
 import { requestApprovals } from './app/revocation/requestApprovals';
 import { bulkApprovals } from './app/bulk/bulkApprovals';
+import { alertApprovals } from './app/alerts/alertApprovals';
+import { AlertIntake } from './app/alerts/alertIntake';
+import { AlertDetailsService } from './app/alerts/alertDetails';
+import { SecurityChannelAlerts } from './bot/alerts/alertChannel';
+import { AlertCallerValidator } from './identity/alertCallerValidator';
 import { BulkRevocationService } from './app/bulk/bulkRevocationService';
 import { AuditQueryService } from './app/auditQueries';
 import { AuditCommandHandler } from './bot/audit/auditCommand';
@@ -139,6 +144,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         auditScopes: config.auditScopes,
         authMethodScopes: config.authMethodScopes,
         pimScopes: config.pimScopes,
+        riskScopes: config.riskScopes,
         requestTimeoutInMs: config.graphTimeoutInMs,
         telemetry,
       }),
@@ -227,6 +233,47 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     approvalRequired: fourEyes,
     onError: reportError,
   });
+  const rateLimiter = new RateLimiter({ limits: config.rateLimits, clock });
+  // Alerts (from security tools on POST /api/alerts, and users sent from the `risky` inbox): a
+  // subject of the same approval workflow whenever there is a security channel.
+  const alertWorkflow = securityChannel
+    ? new ApprovalWorkflow(alertApprovals({ store: storage.state, audit, clock }), {
+        store: storage.state,
+        audit,
+        clock,
+        approvalTtlInMs: config.approvalTtlInMs,
+        onError: reportError,
+      })
+    : undefined;
+  const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
+    if (context.activity.type === 'message') {
+      await context.sendActivity({ type: 'message', attachments: [asAttachment(presenter.failure(UNEXPECTED, { correlationId }))] });
+    }
+  });
+  const alertSettings = config.alerts;
+  const alertIntake =
+    alertWorkflow && securityChannel
+      ? new AlertIntake({
+          store: storage.state,
+          audit,
+          clock,
+          workflow: alertWorkflow,
+          channel: new SecurityChannelAlerts(securityChannel, adapter, presenter),
+          // Without ALERT_CALLER_APP_IDS no caller is allowed, and the HTTP edge does not take alerts at all.
+          callers: new AlertCallerValidator({
+            authorityHost: config.authorityHost,
+            allowedTenants: config.allowedTenants,
+            audiences: alertSettings ? [alertSettings.audience] : [],
+            callerAppIds: alertSettings?.callerAppIds ?? [],
+            requiredRole: alertSettings?.callerRole,
+            clock,
+          }),
+          limiter: rateLimiter,
+          maxUsers: alertSettings?.maxUsers ?? 10,
+          approvalTtlInMs: config.approvalTtlInMs,
+          homeTenantId: config.appTenantId,
+        })
+      : undefined;
   const bot = new RevokerBot({
     auditCommand,
     appId: config.appId,
@@ -238,7 +285,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     allowedTenants: config.allowedTenants,
     invokeBudgetInMs: config.invokeBudgetInMs,
     clock,
-    rateLimiter: new RateLimiter({ limits: config.rateLimits, clock }),
+    rateLimiter,
     telemetry,
     bulk: {
       service: bulkService,
@@ -285,13 +332,15 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
             approvalTtlInMs: config.approvalTtlInMs,
             onError: reportError,
           }),
+          ...(alertWorkflow && alertIntake
+            ? {
+                alerts: alertWorkflow,
+                alertIntake,
+                alertDetails: new AlertDetailsService({ store: storage.state, audit, clock }),
+              }
+            : {}),
         }
       : undefined,
-  });
-  const adapter = new RevokerAdapter(createBotFrameworkAuthentication(config.botFrameworkEnv), logger, async (context, correlationId) => {
-    if (context.activity.type === 'message') {
-      await context.sendActivity({ type: 'message', attachments: [asAttachment(presenter.failure(UNEXPECTED, { correlationId }))] });
-    }
   });
   // One loop reads what is due from storage (no timer per schedule): due cards survive restarts.
   const scheduler = new SchedulerLoop({
@@ -307,6 +356,15 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     logger,
     readiness: () => storage.state.check(),
     degradation: () => audit.degradation(),
+    alerts:
+      alertIntake && alertSettings
+        ? {
+            admit: async (authorization) => {
+              const admitted = await alertIntake.admit(authorization);
+              return admitted.ok ? { ok: true, receive: (body) => alertIntake.receive(admitted.caller, body) } : admitted;
+            },
+          }
+        : undefined,
     handleActivity: (authHeader, activity, turnStarted) =>
       adapter.handle(authHeader, activity, async (context) => {
         turnStarted();

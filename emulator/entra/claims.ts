@@ -147,6 +147,44 @@ export function appClaims(input: {
   };
 }
 
+/**
+ * A v1 app-only token as a managed identity gets it for another app's API (a Logic App's HTTP
+ * action with managed-identity authentication,
+ * https://learn.microsoft.com/azure/logic-apps/authenticate-with-managed-identity): v1 because
+ * the API's registration decides the version and v1 is the default, aud = the resource asked for
+ * (the API's Application ID URI), appid = the identity's client id, oid/sub = its service
+ * principal, roles = the app roles assigned to it, no scp.
+ */
+export function managedIdentityClaims(input: {
+  readonly clientId: string;
+  readonly audience: string;
+  readonly tid: string;
+  readonly servicePrincipalId: string;
+  readonly roles?: readonly string[];
+  readonly times: TokenTimes;
+}): JWTPayload {
+  const { times } = input;
+  return {
+    aud: input.audience,
+    iss: v1Issuer(input.tid),
+    iat: times.iat,
+    nbf: times.nbf,
+    exp: times.exp,
+    aio: uti(),
+    appid: input.clientId,
+    appidacr: '2',
+    idp: v1Issuer(input.tid),
+    idtyp: 'app',
+    oid: input.servicePrincipalId,
+    ...(input.roles && input.roles.length > 0 ? { roles: [...input.roles] } : {}),
+    sub: input.servicePrincipalId,
+    tid: input.tid,
+    uti: uti(),
+    ver: '1.0',
+    xms_mirid: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/security/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${input.clientId}`,
+  };
+}
+
 /** A v2 id token for the client that signed the user in. */
 export function idTokenClaims(input: {
   readonly user: DirectoryUser;

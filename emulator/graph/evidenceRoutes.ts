@@ -5,8 +5,10 @@
  * - GET /auditLogs/signIns (https://learn.microsoft.com/graph/api/signin-list): interactive rows
  *   only (v1.0), newest first, $filter on userId (eq) and createdDateTime (ge/gt/le/lt), $top up
  *   to 1,000, rows hidden until the log's arrival delay has passed;
- * - POST /identityProtection/riskyUsers/confirmCompromised
- *   (https://learn.microsoft.com/graph/api/riskyuser-confirmcompromised), Entra ID P2;
+ * - POST /identityProtection/riskyUsers/confirmCompromised and /dismiss
+ *   (https://learn.microsoft.com/graph/api/riskyuser-confirmcompromised,
+ *   https://learn.microsoft.com/graph/api/riskyuser-dismiss) and GET /identityProtection/riskyUsers
+ *   (https://learn.microsoft.com/graph/api/riskyuser-list), Entra ID P2;
  * - GET /users/{id}/authentication/methods and DELETE /users/{id}/authentication/{type}Methods/{id}
  *   (https://learn.microsoft.com/graph/api/authentication-list-methods,
  *   https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete): the password method
@@ -30,6 +32,9 @@ import { badRequest, denied, failure, notFound, success, type GraphResult } from
 export const EVIDENCE_ROUTE_NAMES = {
   signIns: 'auditLogs.signIns',
   confirmCompromised: 'riskyUsers.confirmCompromised',
+  dismissRisk: 'riskyUsers.dismiss',
+  riskyUsers: 'riskyUsers.list',
+  riskyUser: 'riskyUsers.get',
   authenticationMethods: 'users.authenticationMethods',
   deleteAuthenticationMethod: 'users.authenticationMethods.delete',
   myEligibleRoles: 'roleEligibilityScheduleInstances.filterByCurrentUser',
@@ -182,33 +187,127 @@ function listSignIns(ctx: EvidenceContext, env: EvidenceEnvironment): GraphResul
 // ---------------------------------------------------------------------------------------------
 // Identity Protection
 
-function confirmCompromised(ctx: EvidenceContext, env: EvidenceEnvironment): GraphResult {
-  const row = permissionRow('riskyUsers.confirmCompromised');
-  if (!permits(ctx.caller, 'riskyUsers.confirmCompromised')) return refused('riskyUsers.confirmCompromised');
+/**
+ * POST /identityProtection/riskyUsers/confirmCompromised and /dismiss: the same body
+ * ({ userIds }), permission, licence and role rules; confirming raises the risk to high,
+ * dismissing clears it (https://learn.microsoft.com/graph/api/riskyuser-dismiss).
+ */
+function changeRisk(
+  operation: 'riskyUsers.confirmCompromised' | 'riskyUsers.dismiss',
+): (ctx: EvidenceContext, env: EvidenceEnvironment) => GraphResult {
+  return (ctx, env) => {
+    const row = permissionRow(operation);
+    if (!permits(ctx.caller, operation)) return refused(operation);
+    const security = env.directory.security;
+    if (!security.licences.p2) return failure(403, 'Forbidden', 'Your tenant is not licensed for this feature.');
+    if (!holdsRole(ctx.caller, row.roles)) return denied();
+    let userIds: unknown;
+    try {
+      userIds = (JSON.parse(ctx.body.toString('utf8') || 'null') as { userIds?: unknown } | null)?.userIds;
+    } catch {
+      return badRequest('Invalid JSON payload.');
+    }
+    if (!Array.isArray(userIds) || userIds.length === 0 || !userIds.every((id) => typeof id === 'string'))
+      return badRequest("The request body must carry 'userIds', a non-empty list of user ids.");
+    const now = env.now().toISOString();
+    for (const id of userIds) {
+      const user = env.directory.users.get(id.toLowerCase());
+      // Ids that are no user are ignored, as the emulator reads the documentation.
+      if (!user) continue;
+      security.riskyUsers.set(
+        user.id,
+        operation === 'riskyUsers.confirmCompromised'
+          ? {
+              riskLevel: 'high',
+              riskState: 'confirmedCompromised',
+              riskDetail: 'adminConfirmedUserCompromised',
+              riskLastUpdatedDateTime: now,
+            }
+          : { riskLevel: 'none', riskState: 'dismissed', riskDetail: 'adminDismissedAllRiskForUser', riskLastUpdatedDateTime: now },
+      );
+    }
+    return success(204);
+  };
+}
+
+const RISKY_USER_PROPERTIES: readonly string[] = [
+  'id',
+  'isDeleted',
+  'isProcessing',
+  'riskDetail',
+  'riskLastUpdatedDateTime',
+  'riskLevel',
+  'riskState',
+  'userDisplayName',
+  'userPrincipalName',
+];
+
+/**
+ * GET /identityProtection/riskyUsers (https://learn.microsoft.com/graph/api/riskyuser-list): $filter
+ * on riskState and riskLevel (eq) and riskLastUpdatedDateTime (ranges), $orderby, $top (at most
+ * 500), paged with nextLink; Entra ID P2.
+ */
+function listRiskyUsers(ctx: EvidenceContext, env: EvidenceEnvironment): GraphResult {
+  const row = permissionRow('riskyUsers.list');
+  if (!permits(ctx.caller, 'riskyUsers.list')) return refused('riskyUsers.list');
   const security = env.directory.security;
   if (!security.licences.p2) return failure(403, 'Forbidden', 'Your tenant is not licensed for this feature.');
   if (!holdsRole(ctx.caller, row.roles)) return denied();
-  let userIds: unknown;
-  try {
-    userIds = (JSON.parse(ctx.body.toString('utf8') || 'null') as { userIds?: unknown } | null)?.userIds;
-  } catch {
-    return badRequest('Invalid JSON payload.');
-  }
-  if (!Array.isArray(userIds) || userIds.length === 0 || !userIds.every((id) => typeof id === 'string'))
-    return badRequest("The request body must carry 'userIds', a non-empty list of user ids.");
-  const now = env.now().toISOString();
-  for (const id of userIds) {
+  const items: Json[] = [...security.riskyUsers.entries()].flatMap(([id, risk]) => {
     const user = env.directory.users.get(id.toLowerCase());
-    // Ids that are no user are ignored, as the emulator reads the documentation.
-    if (user)
-      security.riskyUsers.set(user.id, {
-        riskLevel: 'high',
-        riskState: 'confirmedCompromised',
-        riskDetail: 'adminConfirmedUserCompromised',
-        riskLastUpdatedDateTime: now,
-      });
-  }
-  return success(204);
+    return user
+      ? [
+          {
+            id: user.id,
+            isDeleted: false,
+            isProcessing: false,
+            ...risk,
+            userDisplayName: user.displayName,
+            userPrincipalName: user.userPrincipalName,
+          },
+        ]
+      : [];
+  });
+  // Newest change first, as the emulator lists it (Graph documents no default order).
+  items.sort((a, b) => String(b.riskLastUpdatedDateTime).localeCompare(String(a.riskLastUpdatedDateTime)));
+  return listCollection(ctx, items, {
+    typeName: 'microsoft.graph.riskyUser',
+    properties: RISKY_USER_PROPERTIES,
+    contextFragment: 'identityProtection/riskyUsers',
+    read: readPath,
+    filter: {
+      typeName: 'microsoft.graph.riskyUser',
+      properties: RISKY_USER_PROPERTIES,
+      eq: ['riskState', 'riskLevel', 'id', 'userPrincipalName'],
+      startswith: ['userPrincipalName', 'userDisplayName'],
+      range: ['riskLastUpdatedDateTime'],
+    },
+    defaultTop: 20,
+    maxTop: 500,
+    shape: (item, select) => pick(item, select),
+  });
+}
+
+/** GET /identityProtection/riskyUsers/{id} (https://learn.microsoft.com/graph/api/riskyuser-get): the list's permissions and licence; 404 when there is no record. */
+function getRiskyUser(ctx: EvidenceContext, env: EvidenceEnvironment): GraphResult {
+  const row = permissionRow('riskyUsers.list');
+  if (!permits(ctx.caller, 'riskyUsers.list')) return refused('riskyUsers.list');
+  const security = env.directory.security;
+  if (!security.licences.p2) return failure(403, 'Forbidden', 'Your tenant is not licensed for this feature.');
+  if (!holdsRole(ctx.caller, row.roles)) return denied();
+  const id = (ctx.params.id ?? '').toLowerCase();
+  const user = env.directory.users.get(id);
+  const risk = user ? security.riskyUsers.get(user.id) : undefined;
+  if (!user || !risk) return notFound(id);
+  return success(200, {
+    '@odata.context': `${ctx.endpoint}/v1.0/$metadata#identityProtection/riskyUsers/$entity`,
+    id: user.id,
+    isDeleted: false,
+    isProcessing: false,
+    ...risk,
+    userDisplayName: user.displayName,
+    userPrincipalName: user.userPrincipalName,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,7 +411,20 @@ export function evidenceRoutes(pattern: (source: string) => RegExp, userRef: str
       name: EVIDENCE_ROUTE_NAMES.confirmCompromised,
       method: 'POST',
       pattern: pattern('/identityProtection/riskyUsers/confirmCompromised'),
-      handle: confirmCompromised,
+      handle: changeRisk('riskyUsers.confirmCompromised'),
+    },
+    {
+      name: EVIDENCE_ROUTE_NAMES.dismissRisk,
+      method: 'POST',
+      pattern: pattern('/identityProtection/riskyUsers/dismiss'),
+      handle: changeRisk('riskyUsers.dismiss'),
+    },
+    { name: EVIDENCE_ROUTE_NAMES.riskyUsers, method: 'GET', pattern: pattern('/identityProtection/riskyUsers'), handle: listRiskyUsers },
+    {
+      name: EVIDENCE_ROUTE_NAMES.riskyUser,
+      method: 'GET',
+      pattern: pattern('/identityProtection/riskyUsers/(?<id>[0-9A-Fa-f-]{36})'),
+      handle: getRiskyUser,
     },
     {
       name: EVIDENCE_ROUTE_NAMES.authenticationMethods,

@@ -2,7 +2,7 @@
  * The person acting, with the delegated access their own sign-in gave: whatever a use case does
  * in the directory, it does with this person's token, never the bot's.
  */
-import type { PersonRef } from '../domain/people';
+import { isSystemRequester, type PersonRef, type Requester } from '../domain/people';
 import type { AuditActor } from './ports/auditLog';
 import type { ContainmentGateway } from './ports/containment';
 import type { BulkDirectoryGateway, DirectoryGateway } from './ports/directory';
@@ -35,7 +35,8 @@ export interface BulkActing {
   readonly directory: BulkDirectoryGateway;
 }
 
-/** How a person acting appears in audit records. */
-export function auditActor(person: PersonRef): AuditActor {
+/** How a person acting (or a system requester, by its source) appears in audit records. */
+export function auditActor(person: Requester): AuditActor {
+  if (isSystemRequester(person)) return { aadObjectId: person.source, name: person.name };
   return { aadObjectId: person.aadObjectId, userPrincipalName: person.userPrincipalName, name: person.name };
 }

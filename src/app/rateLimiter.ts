@@ -10,15 +10,18 @@ import type { Clock } from '../domain/clock';
 /**
  * What is limited. Commands: messages and card actions; revokes: confirmed revocations;
  * sign-ins: the sign-in invokes (and any other invoke) Teams sends, in their own buckets of the
- * commands' size, so signing in never uses up someone's commands.
+ * commands' size, so signing in never uses up someone's commands. Alerts: POST /api/alerts, per
+ * calling app (its client id in place of a person) and per tenant.
  */
-export type RateLimitedAction = 'command' | 'revoke' | 'signin';
+export type RateLimitedAction = 'command' | 'revoke' | 'signin' | 'alert';
 
 export interface RateLimits {
   readonly userCommandsPerMinute: number;
   readonly userRevokesPerMinute: number;
   readonly tenantCommandsPerMinute: number;
   readonly tenantRevokesPerMinute: number;
+  readonly alertCallerPerMinute: number;
+  readonly tenantAlertsPerMinute: number;
 }
 
 /** Defaults no real helpdesk work reaches: a person typing a command every second for a minute is still served. */
@@ -27,6 +30,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = Object.freeze({
   userRevokesPerMinute: 30,
   tenantCommandsPerMinute: 1200,
   tenantRevokesPerMinute: 300,
+  alertCallerPerMinute: 60,
+  tenantAlertsPerMinute: 300,
 });
 
 export type RateDecision =
@@ -132,6 +137,10 @@ export class RateLimiter {
       signin: {
         user: new BucketTable(this.limits.userCommandsPerMinute, max),
         tenant: new BucketTable(this.limits.tenantCommandsPerMinute, max),
+      },
+      alert: {
+        user: new BucketTable(this.limits.alertCallerPerMinute, max),
+        tenant: new BucketTable(this.limits.tenantAlertsPerMinute, max),
       },
     };
   }

@@ -16,6 +16,7 @@ export const COALESCED_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(
   'signin.refused',
   'audit.refused',
   'command.refused',
+  'alert.refused',
 ]);
 
 /** An audit record before the trail stamps its time. */

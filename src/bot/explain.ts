@@ -119,7 +119,7 @@ export function explainDecision(problem: DecisionProblem, context: DecisionConte
     case 'self_approval':
       return {
         title: 'Someone else must approve',
-        message: 'You asked for this revocation, so another member of the security team has to approve it.',
+        message: 'You asked for this, so another member of the security team has to approve it.',
       };
     case 'approval_required':
       return {

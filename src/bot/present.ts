@@ -2,6 +2,7 @@
  * Turns use-case outcomes into card views, and views into cards. The cards show what the
  * server holds — a request is always rendered from its stored record, never from card data.
  */
+import type { AlertCase } from '../domain/alert';
 import type { RequesterAdvice } from '../app/evidence/requesterAdvice';
 import type { RequestEvidence, RunEvidence } from '../app/evidence/signInChecks';
 import type { DirectoryFailure, UserRecord } from '../app/ports/directory';
@@ -9,7 +10,7 @@ import { describeMethod, leftAfterRemoving } from '../domain/authMethods';
 import { CONTAINMENT_STEPS, isChosen } from '../domain/revocationRequest';
 import type { WhoAmI } from '../app/revocation/revocationService';
 import type { AdaptiveCard, CardRenderer } from '../cards/render';
-import type { ApprovalView, ContainmentLine, ScheduleView, TargetView, Verification } from '../cards/views';
+import type { ApprovalView, ContainmentLine, RiskyView, ScheduleView, TargetView, Verification } from '../cards/views';
 import { canRetry, type ContainmentStep, type RevocationRequest, type TargetSnapshot } from '../domain/revocationRequest';
 import type { RevocationFailureCode } from '../domain/problems';
 import { describeCapability, rolesThatMayRevoke } from '../domain/roles';
@@ -250,6 +251,16 @@ export class Presenter {
   /** A scheduled revocation's card (src/bot/schedule/scheduleViews.ts makes the view). */
   schedule(view: ScheduleView): AdaptiveCard {
     return this.cards.schedule(view);
+  }
+
+  /** `risky`: the users at risk, each opening their lookup card. */
+  risky(view: RiskyView): AdaptiveCard {
+    return this.cards.risky(view);
+  }
+
+  /** An alert from a security tool, as everyone in the security channel sees it (with a line for one viewer). */
+  alert(alert: AlertCase, notice?: string): AdaptiveCard {
+    return this.cards.alert({ alert, ...(notice !== undefined ? { notice } : {}) });
   }
 
   notice(title: string, message: string, tone: 'info' | 'warning' | 'error' = 'info', correlationId?: string): AdaptiveCard {

@@ -7,9 +7,11 @@
 import type { Verb } from '../cards/verbs';
 import type { Command } from '../domain/command';
 import {
+  actOnAlert,
   approveBulk,
   approveRequest,
   approveSchedule,
+  closeAlert,
   rejectBulk,
   rejectRequest,
   rejectSchedule,
@@ -38,6 +40,9 @@ import { armSchedule, cancelScheduleClick, cancelScheduleCommand, listSchedules 
 import { proposeSchedule } from './schedule/propose';
 import { runDue } from './schedule/run';
 import { saveSelection } from './selection/save';
+import { showAlertDetails } from './alerts/details';
+import { risky } from './risky/risky';
+import { escalateRisky } from './risky/escalate';
 
 /** What a message asks for, as the help card names it. */
 export type CommandRoute =
@@ -51,6 +56,7 @@ export type CommandRoute =
   | 'scheduled'
   | 'cancel schedule'
   | 'whoami'
+  | 'risky'
   | 'audit'
   | 'help'
   | 'invalid';
@@ -77,6 +83,7 @@ export const COMMAND_ROUTES: { readonly [R in CommandRoute]: CommandHandler<Comm
   scheduled: listSchedules,
   'cancel schedule': cancelScheduleCommand,
   whoami,
+  risky,
   audit,
   help,
   invalid,
@@ -109,6 +116,13 @@ export const VERB_ROUTES: Readonly<Record<Verb, CardHandler>> = {
   'schedule.request': submitSchedule,
   'schedule.approve': approveSchedule,
   'schedule.reject': rejectSchedule,
+  'alert.revoke': actOnAlert('revoke'),
+  'alert.contain': actOnAlert('revokeAndContain'),
+  'alert.confirmCompromised': actOnAlert('confirmCompromised'),
+  'alert.dismissRisk': actOnAlert('dismissRisk'),
+  'alert.close': closeAlert,
+  'alert.details': showAlertDetails,
+  'risky.escalate': escalateRisky,
 };
 
 /** The sign-in protocol's invokes. */

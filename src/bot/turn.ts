@@ -6,6 +6,9 @@
  */
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Acting } from '../app/acting';
+import type { AlertActing } from '../app/alerts/alertApprovals';
+import type { AlertDetailsService } from '../app/alerts/alertDetails';
+import type { AlertIntake } from '../app/alerts/alertIntake';
 import type { ApprovalWorkflow } from '../app/approval/approvalWorkflow';
 import type { BulkApproverActing } from '../app/bulk/bulkApprovals';
 import type { ExecutionOutcome } from '../app/bulk/bulkExecution';
@@ -18,6 +21,7 @@ import type { SavedSelections } from '../app/selection/savedSelections';
 import type { ResolvedTarget, RevocationService } from '../app/revocation/revocationService';
 import type { CardRenderer } from '../cards/render';
 import type { Verb } from '../cards/verbs';
+import type { AlertCase } from '../domain/alert';
 import type { BulkRun } from '../domain/bulkRun';
 import type { Clock } from '../domain/clock';
 import type { Command } from '../domain/command';
@@ -40,6 +44,12 @@ export interface Approvals {
   readonly bulk: ApprovalWorkflow<BulkRun, BulkApproverActing, Promise<ExecutionOutcome>>;
   /** Scheduled revocations: an approval arms one. */
   readonly schedules: ApprovalWorkflow<ScheduledRevocation, { readonly person: PersonRef }, never>;
+  /** Alerts (from security tools on POST /api/alerts, and users sent from the `risky` inbox). */
+  readonly alerts?: ApprovalWorkflow<AlertCase, AlertActing, never>;
+  /** Raises alerts: the `risky` inbox sends a user to the security channel through it. */
+  readonly alertIntake?: AlertIntake;
+  /** "Show details" on alert cards; present with `alerts`. */
+  readonly alertDetails?: AlertDetailsService;
 }
 
 /** Bulk runs (groups, departments). */

@@ -43,6 +43,13 @@ export const ACTION_DATA_KEYS: Readonly<Record<Verb, readonly string[]>> = {
   [VERB.scheduleRequest]: [SUBJECT_ID_KEY],
   [VERB.scheduleApprove]: [SUBJECT_ID_KEY],
   [VERB.scheduleReject]: [SUBJECT_ID_KEY],
+  [VERB.alertRevoke]: [SUBJECT_ID_KEY],
+  [VERB.alertContain]: [SUBJECT_ID_KEY],
+  [VERB.alertConfirmCompromised]: [SUBJECT_ID_KEY],
+  [VERB.alertDismissRisk]: [SUBJECT_ID_KEY],
+  [VERB.alertClose]: [SUBJECT_ID_KEY],
+  [VERB.alertDetails]: [SUBJECT_ID_KEY],
+  [VERB.riskyEscalate]: [SUBJECT_ID_KEY, 'choice'],
 };
 
 /** The subject id a click's data carries (lower-cased), from either key; undefined unless it is a GUID. */

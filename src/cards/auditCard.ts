@@ -64,6 +64,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'schedule.due': 'Schedule due',
   'schedule.reminded': 'Schedule reminder',
   'schedule.missed': 'Schedule missed',
+  'alert.received': 'Alert received',
+  'alert.refused': 'Alert refused',
 };
 
 const COLORS: Readonly<Record<AuditEntryView['outcome'], string>> = {

@@ -3,6 +3,8 @@
  * start-up, then expanded with adaptivecards-templating against data that the typed binders
  * (lookupCard.ts, …) compute from the use cases' view models.
  */
+import { ALERT_TEMPLATE, alertCardData } from './alertCard';
+import { RISKY_TEMPLATE, riskyCardData } from './riskyCard';
 import { APPROVAL_TEMPLATE, approvalCardData } from './approvalCard';
 import { BULK_TEMPLATE, bulkCardData } from './bulkCard';
 import { readFileSync } from 'node:fs';
@@ -21,7 +23,9 @@ import { SIGN_INS_TEMPLATE, signInsCardData } from './signInsCard';
 import { RUN_SIGN_INS_TEMPLATE, runSignInsCardData } from './runSignInsCard';
 import { isVerb } from './verbs';
 import type {
+  AlertView,
   ApprovalView,
+  RiskyView,
   BulkView,
   ClosedView,
   FailedView,
@@ -76,6 +80,8 @@ export const CARD_TEMPLATE_FILES = {
   signIns: SIGN_INS_TEMPLATE,
   runSignIns: RUN_SIGN_INS_TEMPLATE,
   schedule: SCHEDULE_TEMPLATE,
+  alert: ALERT_TEMPLATE,
+  risky: RISKY_TEMPLATE,
 } as const;
 
 /** The name of one of the renderer's cards. */
@@ -235,6 +241,16 @@ export class CardRenderer {
   /** One sign-in check for every user a bulk run revoked, with Check again. */
   runSignIns(view: RunSignInsView): AdaptiveCard {
     return this.expand('runSignIns', runSignInsCardData(view));
+  }
+
+  /** An alert from a security tool in the security channel, with its actions while it waits. */
+  alert(view: AlertView): AdaptiveCard {
+    return this.expand('alert', alertCardData(view));
+  }
+
+  /** `risky`: the users Identity Protection has at risk, each opening their lookup card. */
+  risky(view: RiskyView): AdaptiveCard {
+    return this.expand('risky', riskyCardData(view));
   }
 
   private expand(name: CardName, data: object): AdaptiveCard {

@@ -36,6 +36,17 @@ export const VERB = {
   scheduleRequest: 'schedule.request',
   scheduleApprove: 'schedule.approve',
   scheduleReject: 'schedule.reject',
+  /** An alert in the security channel (data { subjectId: alertId }): each action runs with the clicker's token. */
+  alertRevoke: 'alert.revoke',
+  alertContain: 'alert.contain',
+  alertConfirmCompromised: 'alert.confirmCompromised',
+  alertDismissRisk: 'alert.dismissRisk',
+  /** "Show details": the first clicker's token loads the alert's users (roles, tier, account, last revoke, risk). */
+  alertDetails: 'alert.details',
+  /** From the `risky` inbox (data { subjectId: pickId, choice }): send that user to the security channel as an alert. */
+  riskyEscalate: 'risky.escalate',
+  /** "Not our case": closes the alert with the clicker's note, nothing done in the directory. */
+  alertClose: 'alert.close',
 } as const;
 
 /** One of the verbs in {@link VERB}. */

@@ -4,6 +4,7 @@
  * can put Graph data (names, job titles, error messages) in any field without escaping it.
  * Times are ISO 8601 strings; cards show them in the reader's own time zone.
  */
+import type { AlertCase } from '../domain/alert';
 
 /** How privileged the target is, which decides which directory roles may revoke them. */
 export type TargetTier = 'nonAdmin' | 'limitedAdmin' | 'privilegedAdmin';
@@ -299,6 +300,28 @@ export interface RunSignInsView {
   /** A note: users not checked yet, or why some could not be read. */
   notes: string[];
   problem?: { title: string; message: string; hint?: string };
+}
+
+/** An alert from a security tool, in the security channel: what it says, each user, and what an approver did. */
+export interface AlertView {
+  alert: AlertCase;
+  /** A line for this viewer only (e.g. why their action did not go through). */
+  notice?: string;
+}
+
+/** The `risky` inbox: users Identity Protection has at risk, in the order shown; each opens a lookup. */
+export interface RiskyView {
+  /** The pick list their buttons choose from. */
+  pickId: string;
+  users: readonly {
+    displayName: string;
+    userPrincipalName: string;
+    riskLevel: string;
+    riskLastUpdatedDateTime?: string;
+  }[];
+  truncated: boolean;
+  /** Four eyes: each entry may be sent to the security channel as an alert. */
+  escalate?: boolean;
 }
 
 /**

@@ -29,7 +29,10 @@ export const DEFAULT_SCOPES = {
   DEVICE_SCOPES: ['User.Read.All', 'Device.Read.All', 'Directory.AccessAsUser.All'],
   /** Reading the sign-in logs after a revoke (Check sign-ins). */
   AUDIT_SCOPES: ['AuditLog.Read.All'],
-  /** Confirming a user compromised in Identity Protection. */
+  /**
+   * Identity Protection: the `risky` inbox (reading users at risk), confirming a user compromised
+   * and dismissing a user's risk. IDENTITY_PROTECTION_SCOPES is another name for this set.
+   */
   RISK_SCOPES: ['IdentityRiskyUser.ReadWrite.All'],
   /** Reviewing and removing the target's authentication methods. */
   AUTH_METHOD_SCOPES: ['UserAuthenticationMethod.ReadWrite.All'],
@@ -104,8 +107,10 @@ export interface Config {
   readonly invokeBudgetInMs: number;
   /** Per-request time-out of Graph calls. */
   readonly graphTimeoutInMs: number;
-  /** Per-person and per-organisation limits on commands and revokes (RATE_LIMIT_*). */
+  /** Per-person and per-organisation limits on commands and revokes, per calling app and tenant on alerts (RATE_LIMIT_*). */
   readonly rateLimits: RateLimits;
+  /** POST /api/alerts: who may call it and what it accepts; absent when ALERT_CALLER_APP_IDS is unset. */
+  readonly alerts?: AlertSettings;
   readonly logLevel: string;
   /** Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING, src/config/telemetryConfig.ts); absent: no telemetry is exported. */
   readonly telemetry?: TelemetrySettings;
@@ -113,9 +118,29 @@ export interface Config {
   readonly botFrameworkEnv: Readonly<Record<string, string | undefined>>;
 }
 
+/** The alert endpoint's settings (docs/alerts.md). */
+export interface AlertSettings {
+  /** Client ids of the apps (managed identities) allowed to send alerts (ALERT_CALLER_APP_IDS). */
+  readonly callerAppIds: readonly string[];
+  /** The audience their tokens must carry: the bot API's Application ID URI (ALERT_AUDIENCE; SSO_APP_ID_URI by default). */
+  readonly audience: string;
+  /** An app role the caller must hold, when set (ALERT_CALLER_ROLE). */
+  readonly callerRole?: string;
+  /** Most users one alert may name (ALERT_MAX_USERS; 10). */
+  readonly maxUsers: number;
+}
+
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Other names a scope set's variable is read under, when the set's own is unset. */
+const SCOPE_ALIASES: Partial<Record<ScopeSetName, string>> = { RISK_SCOPES: 'IDENTITY_PROTECTION_SCOPES' };
+
+function aliasOf(env: Env, name: ScopeSetName): string | undefined {
+  const alias = SCOPE_ALIASES[name];
+  return alias ? trimmed(env, alias) : undefined;
+}
 
 function trimmed(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -176,7 +201,7 @@ export function readConfig(env: Env): ConfigResult {
   if (/\/v1\.0$|\/beta$/.test(graphEndpoint)) problems.push('GRAPH_ENDPOINT must not include the version (drop /v1.0).');
 
   const scopes = (name: ScopeSetName): string[] =>
-    (trimmed(env, name)?.split(/\s+/).filter(Boolean) ?? [...DEFAULT_SCOPES[name]]).map((s) =>
+    ((trimmed(env, name) ?? aliasOf(env, name))?.split(/\s+/).filter(Boolean) ?? [...DEFAULT_SCOPES[name]]).map((s) =>
       /^https?:\/\//.test(s) ? s : `${graphResource(graphEndpoint)}/${s}`,
     );
   const graphScopes = scopes('GRAPH_SCOPES');
@@ -222,6 +247,7 @@ export function readConfig(env: Env): ConfigResult {
   const rateLimits = readRateLimits((name, fallback) => positiveNumber(env, name, fallback, problems));
   const maxAccessTokenLifetimeInMs = positiveNumber(env, 'MAX_ACCESS_TOKEN_LIFETIME_MINUTES', 90, problems) * 60_000;
   const recentMethodDays = positiveNumber(env, 'RECENT_METHOD_DAYS', 7, problems);
+  const alerts = readAlertSettings(env, ssoAppIdUri, securityChannelId, problems);
   const telemetry = readTelemetrySettings(env, problems);
 
   if (problems.length > 0) return { ok: false, problems };
@@ -262,11 +288,35 @@ export function readConfig(env: Env): ConfigResult {
       invokeBudgetInMs,
       graphTimeoutInMs,
       rateLimits,
+      ...(alerts ? { alerts: Object.freeze(alerts) } : {}),
       logLevel: trimmed(env, 'LOG_LEVEL') ?? 'info',
       telemetry,
       botFrameworkEnv: Object.freeze({ ...env }),
     }),
   };
+}
+
+/** ALERT_*: off unless ALERT_CALLER_APP_IDS names at least one app; alerts need the security channel. */
+function readAlertSettings(
+  env: Env,
+  ssoAppIdUri: string,
+  securityChannelId: string | undefined,
+  problems: string[],
+): AlertSettings | undefined {
+  const callerAppIds = (trimmed(env, 'ALERT_CALLER_APP_IDS') ?? '')
+    .split(/[\s,]+/)
+    .map((id) => id.toLowerCase())
+    .filter(Boolean);
+  if (callerAppIds.length === 0) return undefined;
+  for (const id of callerAppIds)
+    if (!isObjectId(id))
+      problems.push(`ALERT_CALLER_APP_IDS must list client ids (GUIDs) of managed identities or apps; "${id}" is not one.`);
+  if (!securityChannelId) problems.push('ALERT_CALLER_APP_IDS is set but SECURITY_CHANNEL_ID is not: alerts go to the security channel.');
+  const maxUsers = positiveNumber(env, 'ALERT_MAX_USERS', 10, problems);
+  if (!Number.isInteger(maxUsers) || maxUsers > 100)
+    problems.push(`ALERT_MAX_USERS must be a whole number from 1 to 100 (got "${String(maxUsers)}").`);
+  const callerRole = trimmed(env, 'ALERT_CALLER_ROLE');
+  return { callerAppIds, audience: trimmed(env, 'ALERT_AUDIENCE') ?? ssoAppIdUri, ...(callerRole ? { callerRole } : {}), maxUsers };
 }
 
 /** A scope as the permission is named, without its resource (https://graph.microsoft.com/User.Read.All → User.Read.All). */

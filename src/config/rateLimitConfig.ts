@@ -9,6 +9,8 @@ export const RATE_LIMIT_VARIABLES: Readonly<Record<string, keyof RateLimits>> = 
   RATE_LIMIT_USER_REVOKES_PER_MINUTE: 'userRevokesPerMinute',
   RATE_LIMIT_TENANT_COMMANDS_PER_MINUTE: 'tenantCommandsPerMinute',
   RATE_LIMIT_TENANT_REVOKES_PER_MINUTE: 'tenantRevokesPerMinute',
+  RATE_LIMIT_ALERT_CALLER_PER_MINUTE: 'alertCallerPerMinute',
+  RATE_LIMIT_TENANT_ALERTS_PER_MINUTE: 'tenantAlertsPerMinute',
 });
 
 /** Reads each limit with `positive(name, default)` (which records a problem for a bad value). */

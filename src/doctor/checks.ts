@@ -313,6 +313,52 @@ export async function checkSecurityChannel(context: CheckContext): Promise<Check
   }
 }
 
+/**
+ * POST /api/alerts: off (skip) without ALERT_CALLER_APP_IDS; otherwise the audience must be an
+ * Application ID URI (what a managed identity's v1 token carries as `aud`) and the tenant's v1
+ * signing keys, which check those tokens, must be reachable.
+ */
+export async function checkAlerts(context: CheckContext): Promise<CheckResult> {
+  const name = 'Alerts (POST /api/alerts)';
+  const { alerts, authorityHost, appTenantId, ssoAppIdUri } = context.config;
+  if (!alerts) return skip(name, 'ALERT_CALLER_APP_IDS is unset: the endpoint answers 404 (docs/alerts.md).');
+  let audienceOk = false;
+  try {
+    const url = new URL(alerts.audience);
+    audienceOk = url.protocol === 'api:' || url.protocol === 'https:';
+  } catch {
+    audienceOk = false;
+  }
+  if (!audienceOk)
+    return fail(
+      name,
+      `ALERT_AUDIENCE "${alerts.audience}" is not an Application ID URI.`,
+      `Use the bot API's Application ID URI (Entra admin center → App registrations → Expose an API), e.g. ${ssoAppIdUri}; a managed identity asks Entra for a token for exactly that audience.`,
+    );
+  const keysUrl = `${authorityHost}/${appTenantId}/discovery/keys`;
+  try {
+    const keys = await getJson(keysUrl, context.timeoutInMs);
+    const list = field(keys.body, 'keys');
+    if (keys.status !== 200 || !Array.isArray(list) || list.length === 0)
+      return fail(
+        name,
+        `${keysUrl} answered HTTP ${keys.status} without signing keys.`,
+        'Managed identities get v1 tokens, checked with these keys; check AZURE_AUTHORITY_HOST.',
+      );
+  } catch (error) {
+    return fail(
+      name,
+      `${keysUrl} is unreachable: ${say(error)}`,
+      'Allow outbound HTTPS to AZURE_AUTHORITY_HOST: alert tokens are checked with its keys.',
+    );
+  }
+  const role = alerts.callerRole ? `, app role ${alerts.callerRole} required` : ', no app role required (ALERT_CALLER_ROLE unset)';
+  return pass(
+    name,
+    `${alerts.callerAppIds.length} caller${alerts.callerAppIds.length === 1 ? '' : 's'} allowed (${alerts.callerAppIds.join(', ')}), audience ${alerts.audience}${role}, at most ${alerts.maxUsers} users per alert; cards go to SECURITY_CHANNEL_ID.`,
+  );
+}
+
 function withTimeout<T>(work: Promise<T>, timeoutInMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutInMs / 1000} s`)), timeoutInMs);

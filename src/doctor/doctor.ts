@@ -8,6 +8,7 @@ import { DEFAULT_SCOPES, readConfig, type ScopeSetName } from '../config/config'
 import { openStorage } from '../storage/openStorage';
 import { systemClock } from '../domain/clock';
 import {
+  checkAlerts,
   checkBotToken,
   checkEntraMetadata,
   checkGraph,
@@ -38,6 +39,7 @@ const LATER_CHECKS = [
   'App package matches the bot',
   'Microsoft Graph reachable',
   'Security channel',
+  'Alerts (POST /api/alerts)',
 ];
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
@@ -76,6 +78,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   results.push(checkManifest(context));
   results.push(await checkGraph(context));
   results.push(await checkSecurityChannel(context));
+  results.push(await checkAlerts(context));
   return { results, ok: results.every((r) => r.status !== 'fail') };
 }
 

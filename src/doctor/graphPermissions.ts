@@ -63,11 +63,11 @@ export const SCOPE_SET_GUIDE: Readonly<Record<ScopeSetName, ScopeSetGuide>> = {
     without: 'Check sign-ins says the app isn’t approved; revocation and containment still run',
   },
   RISK_SCOPES: {
-    feature: 'the "confirm compromised" step',
+    feature: 'Identity Protection: "confirm compromised", "dismiss risk" on alerts and the `risky` inbox',
     scopes: (config) => config.riskScopes,
     uses: {
       'IdentityRiskyUser.ReadWrite.All':
-        'confirms the user compromised in Identity Protection (the only permission for riskyUsers/confirmCompromised)',
+        'lists the users at risk, confirms a user compromised and dismisses a user’s risk in Identity Protection (the only delegated permission for riskyUsers/confirmCompromised and /dismiss)',
     },
     without: 'only that step says the app isn’t approved; everything else still runs',
   },

@@ -15,6 +15,8 @@ export type Command =
   /** `revoke group "…"` / `revoke group <id>` / `revoke department "…"`. */
   | { kind: 'revokeBulk'; source: BulkSource }
   | { kind: 'whoami' }
+  /** `risky`: the users Identity Protection has at risk, each to act on. */
+  | { kind: 'risky' }
   /** `audit [export [csv|jsonl]] [N] [for|by <person>]` (src/domain/auditCommand.ts). */
   | { kind: 'audit'; query: AuditQuery }
   /**
@@ -101,6 +103,8 @@ export function parseCommand(input: Partial<IncomingText> | null | undefined): C
       return { kind: 'help' };
     case 'whoami':
       return { kind: 'whoami' };
+    case 'risky':
+      return { kind: 'risky' };
     case 'audit': {
       const parsed = parseAuditArguments(collapseWhitespace(rest.split(MENTION_MARK).join(' ')), found);
       if (parsed.ok) return { kind: 'audit', query: parsed.query };

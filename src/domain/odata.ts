@@ -98,6 +98,11 @@ export function userPrincipalNameOrMailFilter(value: string): QueryValue {
   return odataQuery`userPrincipalName eq ${value} or mail eq ${value}`;
 }
 
+/** `$filter` for users Identity Protection has at risk: riskState eq 'atRisk', encoded (https://learn.microsoft.com/graph/api/riskyuser-list). */
+export function atRiskFilter(): QueryValue {
+  return odataQuery`riskState eq ${'atRisk'}`;
+}
+
 /**
  * `$filter` for one user's sign-ins since an instant: userId eq '{id}' and createdDateTime ge
  * {UTC time}, encoded (https://learn.microsoft.com/graph/api/signin-list: userId supports eq,

@@ -127,6 +127,16 @@ export class GraphContainment implements ContainmentGateway {
     });
   }
 
+  /** https://learn.microsoft.com/graph/api/riskyuser-dismiss: the same scopes as confirm compromised (IdentityRiskyUser.ReadWrite.All). */
+  dismissRisk(userId: string, options?: CallOptions): Promise<DirectoryResult<void>> {
+    const id = objectIdOf({ id: userId });
+    if (!id) return Promise.resolve({ ok: false, error: NOT_AN_OBJECT_ID });
+    return graphCall(this.riskClient, this.timeoutInMs, options, async (req) => {
+      await req('/identityProtection/riskyUsers/dismiss').post({ userIds: [id] });
+      return { ok: true, value: undefined };
+    });
+  }
+
   removeAuthenticationMethod(userId: string, method: AuthMethod, options?: CallOptions): Promise<DirectoryResult<void>> {
     const id = objectIdOf({ id: userId });
     const path = id ? deletePath(userPath({ kind: 'objectId', id }), method) : undefined;

@@ -11,18 +11,21 @@
  *   (https://learn.microsoft.com/graph/api/authentication-list-methods; no query options);
  * - eligible roles (PIM_SCOPES): GET /roleManagement/directory/roleEligibilityScheduleInstances/
  *   filterByCurrentUser(on='principal')
- *   (https://learn.microsoft.com/graph/api/unifiedroleeligibilityscheduleinstance-filterbycurrentuser).
+ *   (https://learn.microsoft.com/graph/api/unifiedroleeligibilityscheduleinstance-filterbycurrentuser);
+ * - users at risk (RISK_SCOPES): GET /identityProtection/riskyUsers?$filter=riskState eq 'atRisk'
+ *   (https://learn.microsoft.com/graph/api/riskyuser-list; Entra ID P2), pages of 50 followed while
+ *   needed: Identity Protection allows one request per second per tenant, for all apps together.
  */
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AuthMethod } from '../domain/authMethods';
 import { deadlineIn, fitsBefore, msUntil } from '../domain/clock';
 import { isRecord } from '../domain/json';
-import { signInsFilter, userPath } from '../domain/odata';
+import { atRiskFilter, signInsFilter, userPath } from '../domain/odata';
 import { roleDisplayName } from '../domain/roles';
 import type { SignInEvent } from '../domain/signInEvidence';
 import type { CallOptions, DirectoryFailure, DirectoryResult, RoleRecord } from '../app/ports/directory';
-import type { EvidenceGateway, SignInListing, SignInQuery } from '../app/ports/evidence';
+import type { EvidenceGateway, RiskyUserListing, RiskyUserRecord, SignInListing, SignInQuery, UserRisk } from '../app/ports/evidence';
 import { MAX_BATCH_REQUESTS, stepFailure, type BatchStepRequest } from './batchAnswers';
 import { postBatch } from './graphBatch';
 import { toAuthMethod } from './graphAuthMethods';
@@ -37,6 +40,8 @@ export interface GraphEvidenceOptions {
   readonly authMethodScopes: readonly string[];
   /** For the person's own PIM eligibility (PIM_SCOPES). */
   readonly pimScopes: readonly string[];
+  /** For Identity Protection's users at risk (RISK_SCOPES). */
+  readonly riskScopes: readonly string[];
   readonly requestTimeoutInMs?: number;
   /** Each Graph request as a span and a measurement (src/graph/graphTelemetry.ts); none when absent. */
   readonly telemetry?: Telemetry;
@@ -91,12 +96,14 @@ export class GraphEvidence implements EvidenceGateway {
   private readonly audit: Client;
   private readonly methods: Client;
   private readonly pim: Client;
+  private readonly risk: Client;
   private readonly timeoutInMs: number;
 
   constructor(credential: TokenCredential, options: GraphEvidenceOptions) {
     this.audit = createGraphClient(credential, options.graphEndpoint, options.auditScopes, options.telemetry);
     this.methods = createGraphClient(credential, options.graphEndpoint, options.authMethodScopes, options.telemetry);
     this.pim = createGraphClient(credential, options.graphEndpoint, options.pimScopes, options.telemetry);
+    this.risk = createGraphClient(credential, options.graphEndpoint, options.riskScopes, options.telemetry);
     this.timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   }
 
@@ -188,4 +195,63 @@ export class GraphEvidence implements EvidenceGateway {
       return { ok: true, value: [...roles.values()] };
     });
   }
+
+  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<UserRisk | undefined>> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(userId))
+      return Promise.resolve({ ok: false, error: { code: 'bad_request' } });
+    return graphCall(this.risk, this.timeoutInMs, options, async (req) => {
+      try {
+        const raw = (await req(`/identityProtection/riskyUsers/${userId.toLowerCase()}`).get()) as Record<string, unknown>;
+        const updatedAt = str(raw.riskLastUpdatedDateTime);
+        return {
+          ok: true,
+          value: { level: str(raw.riskLevel) ?? 'unknown', state: str(raw.riskState) ?? 'unknown', ...(updatedAt ? { updatedAt } : {}) },
+        };
+      } catch (error) {
+        // No record: Identity Protection never saw a risk for this user.
+        if ((error as { statusCode?: unknown }).statusCode === 404) return { ok: true, value: undefined };
+        throw error;
+      }
+    });
+  }
+
+  listRiskyUsers(options?: CallOptions & { readonly maxUsers?: number }): Promise<DirectoryResult<RiskyUserListing>> {
+    const max = Math.max(1, options?.maxUsers ?? 100);
+    return graphCall(this.risk, this.timeoutInMs, options, async (req) => {
+      const users: RiskyUserRecord[] = [];
+      let page = (await req(`/identityProtection/riskyUsers?$filter=${atRiskFilter()}&$top=${Math.min(max, 50)}`).get()) as Record<
+        string,
+        unknown
+      >;
+      for (;;) {
+        for (const item of Array.isArray(page.value) ? page.value : []) {
+          const user = toRiskyUser(item);
+          if (user) users.push(user);
+        }
+        const next = str(page['@odata.nextLink']);
+        if (!next || users.length >= max)
+          return { ok: true, value: { users: users.slice(0, max), truncated: next !== undefined || users.length > max } };
+        page = (await req(next).get()) as Record<string, unknown>;
+      }
+    });
+  }
+}
+
+const RISK_LEVELS: readonly RiskyUserRecord['riskLevel'][] = ['low', 'medium', 'high', 'hidden', 'none', 'unknownFutureValue'];
+
+/** One riskyUser as the inbox shows it; undefined without an object id. */
+function toRiskyUser(raw: unknown): RiskyUserRecord | undefined {
+  if (!isRecord(raw)) return undefined;
+  const id = str(raw.id);
+  if (!id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  const level = RISK_LEVELS.find((l) => l === raw.riskLevel) ?? 'unknownFutureValue';
+  const updated = str(raw.riskLastUpdatedDateTime);
+  return {
+    id: id.toLowerCase(),
+    displayName: str(raw.userDisplayName) ?? '',
+    userPrincipalName: str(raw.userPrincipalName) ?? '',
+    riskLevel: level,
+    riskState: str(raw.riskState) ?? 'unknown',
+    ...(updated ? { riskLastUpdatedDateTime: updated } : {}),
+  };
 }

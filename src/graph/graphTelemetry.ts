@@ -29,6 +29,10 @@ const GRAPH_NAMES: ReadonlySet<string> = new Set([
   'roleManagement',
   'directory',
   'roleAssignments',
+  'identityProtection',
+  'riskyUsers',
+  'confirmCompromised',
+  'dismiss',
 ]);
 const VERSIONS: ReadonlySet<string> = new Set(['v1.0', 'beta']);
 

@@ -1,6 +1,9 @@
 /**
  * The HTTP edge (the only restify importer): POST /api/messages for the Teams channel,
- * GET /healthz (liveness) and GET /readyz (storage reachable). There is no generic body
+ * POST /api/alerts for security tools (when alerts are set up), GET /healthz (liveness) and
+ * GET /readyz (storage reachable). /api/alerts authenticates its caller's bearer token and takes
+ * the caller's rate limit before it reads a byte of the body, then reads it with the same bounded
+ * reader as /api/messages. There is no generic body
  * parser: /api/messages reads its body itself with bounded work (src/http/boundedBody.ts) —
  * type and coding checked first, at most the limit read, then parsed — before botbuilder
  * authenticates it; an activity that fails authentication is answered 401 and never processed
@@ -35,6 +38,27 @@ export interface HttpServerOptions {
   readonly maxBodyInBytes?: number;
   /** Deepest nesting of an activity's JSON (default 32). */
   readonly maxJsonDepth?: number;
+  /** POST /api/alerts (src/app/alerts/alertIntake.ts); absent: the route answers 404. */
+  readonly alerts?: AlertEdge;
+}
+
+/** What /api/alerts needs: an admission before the body is read, which then takes the alert itself. */
+export interface AlertEdge {
+  admit(
+    authorization: string,
+  ): Promise<
+    | { readonly ok: true; readonly receive: (body: Record<string, unknown>) => Promise<EdgeAnswer> }
+    | { readonly ok: false; readonly answer: EdgeAnswer }
+  >;
+  /** Most bytes of an alert (default 64 kB). */
+  readonly maxBodyInBytes?: number;
+}
+
+/** A small JSON answer with its status and headers. */
+export interface EdgeAnswer {
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface HttpServer {
@@ -42,6 +66,13 @@ export interface HttpServer {
   listen(): Promise<string>;
   /** Stops accepting requests and waits for the ones in flight. */
   close(): Promise<void>;
+}
+
+/** A refusal before the body was read: its headers, then the usual refusal (the body is read away within the linger). */
+function answerRefused(req: Request, res: Response, answer: EdgeAnswer): void {
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  const error = typeof answer.body.error === 'string' ? answer.body.error : 'Refused.';
+  refuse(req, res, { status: answer.status, error }, LINGER);
 }
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
@@ -103,6 +134,43 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         logger.error({ err: error }, 'turn failed');
         res.send(500, { error: 'The bot could not process this activity.' });
       }
+    } finally {
+      inFlight -= 1;
+    }
+  });
+
+  server.post('/api/alerts', async (req: Request, res: Response) => {
+    const alerts = options.alerts;
+    const refusal = closing
+      ? { status: 503, error: 'shutting down' }
+      : !alerts
+        ? { status: 404, error: 'Alerts are not set up on this bot.' }
+        : // Nothing of the body is read before the caller is authenticated and within its rate limit.
+          !/^Bearer \S+$/i.test(req.header('authorization', ''))
+          ? { status: 401, error: 'Unauthorized.' }
+          : undefined;
+    if (refusal || !alerts) {
+      refuse(req, res, refusal ?? { status: 404, error: 'Alerts are not set up on this bot.' }, LINGER);
+      return;
+    }
+    inFlight += 1;
+    try {
+      const admitted = await alerts.admit(req.header('authorization', ''));
+      if (!admitted.ok) {
+        answerRefused(req, res, admitted.answer);
+        return;
+      }
+      const body = await readJsonObject(req, { maxBytes: alerts.maxBodyInBytes ?? 64 * 1024, maxDepth: limits.maxDepth });
+      if (!body.ok) {
+        refuse(req, res, body.refusal, LINGER);
+        return;
+      }
+      const answer = await admitted.receive(body.value);
+      for (const [name, value] of Object.entries(answer.headers ?? {})) res.header(name, value);
+      res.send(answer.status, answer.body);
+    } catch (error) {
+      logger.error({ err: error }, 'alert failed');
+      if (!res.headersSent) res.send(500, { error: 'The alert could not be processed; send it again.' });
     } finally {
       inFlight -= 1;
     }

@@ -5,7 +5,8 @@
  * Entra object id the channel vouched for in the activity. Deny by default.
  */
 import type { Clock } from '../domain/clock';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { classifyJoseError, EntraKeys } from './entraKeys';
 
 export type TokenProblem =
   'malformed' | 'signature' | 'issuer' | 'audience' | 'tenant' | 'subject' | 'expired' | 'not_user_token' | 'keys_unavailable';
@@ -43,9 +44,11 @@ export interface SsoTokenValidatorOptions {
 const PUBLIC_AUTHORITY = 'https://login.microsoftonline.com';
 
 export class SsoTokenValidator {
-  private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  private readonly keys: EntraKeys;
 
-  constructor(private readonly options: SsoTokenValidatorOptions) {}
+  constructor(private readonly options: SsoTokenValidatorOptions) {
+    this.keys = new EntraKeys(options.authorityHost);
+  }
 
   async verify(token: string, expected: Expected): Promise<Verification> {
     const tenantId = expected.tenantId.toLowerCase();
@@ -65,7 +68,7 @@ export class SsoTokenValidator {
     if (issuers.length === 0) return { ok: false, problem: 'issuer' };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keysFor(tenantId, version), {
+      ({ payload } = await jwtVerify(token, this.keys.keysFor(tenantId, version), {
         algorithms: ['RS256'],
         issuer: issuers,
         audience: [this.options.appId, this.options.ssoAppIdUri],
@@ -74,7 +77,7 @@ export class SsoTokenValidator {
         requiredClaims: ['exp', 'iat', 'tid', 'oid'],
       }));
     } catch (error) {
-      return { ok: false, problem: classify(error) };
+      return { ok: false, problem: classifyJoseError(error) };
     }
     if (String(payload.tid).toLowerCase() !== tenantId) return { ok: false, problem: 'tenant' };
     if (String(payload.oid).toLowerCase() !== expected.aadObjectId.toLowerCase()) return { ok: false, problem: 'subject' };
@@ -101,30 +104,4 @@ export class SsoTokenValidator {
     if (version === '2.0') return [`${this.options.authorityHost}/${tenantId}/v2.0`];
     return this.options.authorityHost === PUBLIC_AUTHORITY ? [`https://sts.windows.net/${tenantId}/`] : [];
   }
-
-  private keysFor(tenantId: string, version: string): ReturnType<typeof createRemoteJWKSet> {
-    const url = `${this.options.authorityHost}/${tenantId}/discovery/${version === '2.0' ? 'v2.0/' : ''}keys`;
-    let keys = this.keySets.get(url);
-    if (!keys) {
-      // jose caches the key set and refetches on an unknown kid at most every cooldown.
-      keys = createRemoteJWKSet(new URL(url), { cooldownDuration: 5 * 60_000, cacheMaxAge: 24 * 60 * 60_000, timeoutDuration: 5000 });
-      this.keySets.set(url, keys);
-    }
-    return keys;
-  }
-}
-
-function classify(error: unknown): TokenProblem {
-  if (error instanceof joseErrors.JWTExpired) return 'expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'iss') return 'issuer';
-    if (error.claim === 'aud') return 'audience';
-    if (error.claim === 'nbf' || error.claim === 'exp') return 'expired';
-    return 'malformed';
-  }
-  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature';
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return 'keys_unavailable';
-  if (error instanceof joseErrors.JOSEError) return 'malformed';
-  // Network failures fetching the keys.
-  return 'keys_unavailable';
 }

@@ -102,6 +102,21 @@ describe('npm run doctor against the emulated cloud', function () {
     );
   });
 
+  it('when alerts are set up, then the alert check names the callers and the audience and finds the v1 keys; a bad audience fails with the fix; without them it is skipped', async function () {
+    const caller = 'c0ffee00-1111-4222-8333-444455556666';
+    const alertEnv = { ...env, ALERT_CALLER_APP_IDS: caller, SECURITY_CHANNEL_ID: '19:sec@thread.tacv2' };
+    const on = statusOf((await runDoctor({ env: alertEnv, manifestPath: zip })).results, 'Alerts (POST /api/alerts)');
+    assert.equal(on.status, 'pass', on.detail);
+    assert.match(on.detail, new RegExp(`${caller}.*audience ${cloud.app.appIdUri!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const bad = statusOf(
+      (await runDoctor({ env: { ...alertEnv, ALERT_AUDIENCE: 'bot api' }, manifestPath: zip })).results,
+      'Alerts (POST /api/alerts)',
+    );
+    assert.equal(bad.status, 'fail');
+    assert.match(bad.fix ?? '', /Application ID URI/);
+    assert.equal(statusOf((await runDoctor({ env, manifestPath: zip })).results, 'Alerts (POST /api/alerts)').status, 'skip');
+  });
+
   it('when the client secret is wrong, then the token check fails with AADSTS7000215 and says to create a new secret, without printing any secret', async function () {
     const report = await runDoctor({ env: { ...env, MicrosoftAppPassword: 'a-wrong-secret-value' }, manifestPath: zip });
     const token = statusOf(report.results, "Bot's own token (client credentials)");

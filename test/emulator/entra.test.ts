@@ -447,6 +447,23 @@ describe('emulated Entra ID', function () {
       assert.match((await refusalOf(credential(noScp))).message, /AADSTS50013/);
     });
 
+    it('a managed identity’s token for the bot’s API is a v1 app-only token: sts.windows.net issuer, the App ID URI as audience, appid, no scp, verifiable with the v1 keys', async function () {
+      const identity = 'c0ffee00-1111-4222-8333-444455556666';
+      const token = await entra.issueManagedIdentityToken(identity, { audience: bot.appIdUri ?? '', roles: ['Alerts.Send'] });
+      const claims = decodeJwt(token);
+      assert.equal(claims.ver, '1.0');
+      assert.equal(claims.iss, `https://sts.windows.net/${directory.tenantId}/`);
+      assert.equal(claims.aud, bot.appIdUri);
+      assert.equal(claims.appid, identity);
+      assert.equal(claims.idtyp, 'app');
+      assert.equal(claims.scp, undefined);
+      assert.deepEqual(claims.roles, ['Alerts.Send']);
+      assert.equal(Number(claims.exp) - Number(claims.iat), 24 * 3600, 'about a day');
+      assert.equal((await entra.checkIssuedToken(token, { audience: bot.appIdUri ?? '' })).ok, true);
+      const forged = await entra.issueManagedIdentityToken(identity, { audience: bot.appIdUri ?? '', forge: true });
+      assert.equal((await entra.checkIssuedToken(forged, { audience: bot.appIdUri ?? '' })).ok, false);
+    });
+
     it('accepts an SSO token whose audience is the App ID URI, and .default grants every consented scope', async function () {
       const sso = await entra.issueSsoToken(helen.id, { appId: bot.appId, audience: 'appIdUri' });
       assert.equal(decodeJwt(sso).aud, bot.appIdUri);

@@ -206,6 +206,68 @@ describe('emulated Microsoft Graph: evidence of containment', function () {
     });
   });
 
+  describe('Identity Protection: dismiss, and the users at risk', function () {
+    it('dismisses a user’s risk for a Security Administrator, with the same refusals as confirmCompromised', async function () {
+      const megan = directory.user('megan.bowen');
+      directory.security.riskyUsers.set(megan.id, {
+        riskLevel: 'medium',
+        riskState: 'atRisk',
+        riskDetail: 'none',
+        riskLastUpdatedDateTime: '2026-11-01T00:00:00Z',
+      });
+      await assert.rejects(
+        (await clientFor(directory.user('uma'), 'IdentityRiskyUser.ReadWrite.All'))
+          .api('/identityProtection/riskyUsers/dismiss')
+          .post({ userIds: [megan.id] }),
+        refusedWith(403, 'Authorization_RequestDenied'),
+      );
+      const sam = await clientFor(directory.user('sam'), 'IdentityRiskyUser.ReadWrite.All');
+      await assert.rejects(sam.api('/identityProtection/riskyUsers/dismiss').post({ userIds: [] }), refusedWith(400, 'Request_BadRequest'));
+      await sam.api('/identityProtection/riskyUsers/dismiss').post({ userIds: [megan.id] });
+      assert.equal(directory.security.riskyUsers.get(megan.id)?.riskState, 'dismissed');
+      assert.equal(directory.security.riskyUsers.get(megan.id)?.riskLevel, 'none');
+    });
+
+    it('lists users filtered by riskState, newest change first, with $top up to 500 and a nextLink; reads one user; 404 for a user without a record', async function () {
+      const users = ['megan.bowen', 'alex', 'helen'].map((name) => directory.user(name));
+      // Only these three (the seed has the demo's compromised user at risk too).
+      directory.security.riskyUsers.clear();
+      users.forEach((user, i) =>
+        directory.security.riskyUsers.set(user.id, {
+          riskLevel: 'high',
+          riskState: i === 2 ? 'dismissed' : 'atRisk',
+          riskDetail: 'none',
+          riskLastUpdatedDateTime: `2026-11-0${String(i + 1)}T00:00:00Z`,
+        }),
+      );
+      const sam = await clientFor(directory.user('sam'), 'IdentityRiskyUser.Read.All');
+      const first = (await sam.api('/identityProtection/riskyUsers').filter("riskState eq 'atRisk'").top(1).get()) as Page;
+      assert.deepEqual(
+        first.value.map((u) => u.id),
+        [users[1]!.id],
+        'newest first',
+      );
+      assert.ok(first['@odata.nextLink']);
+      const second = (await sam.api(first['@odata.nextLink']).get()) as Page;
+      assert.deepEqual(
+        second.value.map((u) => u.id),
+        [users[0]!.id],
+      );
+      await assert.rejects(sam.api('/identityProtection/riskyUsers').top(501).get(), refusedWith(400, 'Request_BadRequest'));
+      const one = (await sam.api(`/identityProtection/riskyUsers/${users[0]!.id}`).get()) as Record<string, unknown>;
+      assert.equal(one.riskState, 'atRisk');
+      await assert.rejects(sam.api(`/identityProtection/riskyUsers/${directory.user('grace').id}`).get(), (error: unknown) => {
+        assert.ok(error instanceof GraphError && error.statusCode === 404);
+        return true;
+      });
+      directory.security.licences.p2 = false;
+      await assert.rejects(sam.api('/identityProtection/riskyUsers').get(), (error: unknown) => {
+        assert.ok(error instanceof GraphError && error.statusCode === 403 && error.message.includes('not licensed'));
+        return true;
+      });
+    });
+  });
+
   describe('authentication methods', function () {
     it('lists a user’s methods with their types and registration times for an Authentication Administrator, not for a User Administrator', async function () {
       const aaron = await clientFor(directory.user('aaron'), 'UserAuthenticationMethod.Read.All');

@@ -3,6 +3,7 @@
  * yourself, a disabled account, very long text and hostile text. Times are fixed so the goldens
  * are stable.
  */
+import type { AlertCase } from '../../src/domain/alert';
 import type { AdaptiveCard, CardName, CardRenderer } from '../../src/cards/render';
 import type { AuditView } from '../../src/cards/auditCard';
 import type {
@@ -706,6 +707,46 @@ export const CARD_CASES: readonly CardCase[] = [
     render: (r) =>
       r.approval({ ...approvalView('member'), viewer: 'approver', containmentPlanned: ['disable the account', 'reset the password'] }),
   },
+  {
+    card: 'risky',
+    fixture: 'some',
+    render: (r) =>
+      r.risky({
+        pickId: IDS.pickId,
+        truncated: true,
+        escalate: true,
+        users: [
+          {
+            displayName: 'Connie Compromised',
+            userPrincipalName: 'connie@contoso.com',
+            riskLevel: 'high',
+            riskLastUpdatedDateTime: '2024-07-01T09:00:00Z',
+          },
+          { displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.com', riskLevel: 'medium' },
+        ],
+      }),
+  },
+  {
+    card: 'risky',
+    fixture: 'hostile',
+    render: (r) =>
+      r.risky({
+        pickId: IDS.pickId,
+        truncated: false,
+        users: [
+          {
+            displayName: HOSTILE.name,
+            userPrincipalName: 'a_b_@evil.com',
+            riskLevel: HOSTILE.role,
+            riskLastUpdatedDateTime: HOSTILE.department,
+          },
+        ],
+      }),
+  },
+  { card: 'risky', fixture: 'empty', render: (r) => r.risky({ pickId: IDS.pickId, truncated: false, users: [] }) },
+  { card: 'alert', fixture: 'open', render: (r) => r.alert({ alert: alertCase('open') }) },
+  { card: 'alert', fixture: 'hostile', render: (r) => r.alert({ alert: alertCase('hostile'), notice: HOSTILE.role }) },
+  { card: 'alert', fixture: 'done', render: (r) => r.alert({ alert: alertCase('done') }) },
   { card: 'bulk', fixture: 'pending-direct', render: (r) => r.bulk(bulkView()) },
   {
     card: 'bulk',
@@ -886,6 +927,66 @@ export const CARD_CASES: readonly CardCase[] = [
       }),
   },
 ];
+
+/** An alert from Sentinel about two users, waiting (hostile: every text from the source is hostile). */
+function alertCase(fixture: 'open' | 'hostile' | 'done'): AlertCase {
+  const hostile = fixture === 'hostile';
+  const base: AlertCase = {
+    id: IDS.requestId,
+    tenantId: 't',
+    requester: { kind: 'system', tenantId: 't', source: 'alert:c0ffee00', name: 'Microsoft Sentinel (alert)' },
+    state: 'awaitingApproval',
+    createdAt: '2024-07-01T10:00:00Z',
+    expiresAt: '2024-07-02T10:00:00Z',
+    alert: {
+      source: 'sentinel',
+      externalId: hostile ? HOSTILE.department : 'INC-4711',
+      title: hostile ? HOSTILE.name : 'Impossible travel',
+      severity: 'high',
+      users: [
+        { kind: 'objectId', id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11' },
+        { kind: 'userPrincipalName', upn: hostile ? 'a_b_@evil.com' : 'adele.vance@contoso.com' },
+      ],
+      link: 'https://security.microsoft.com/incidents/4711',
+      ...(hostile ? { details: HOSTILE.jobTitle } : { details: 'Sign-ins from two countries within an hour.' }),
+      receivedAt: '2024-07-01T10:00:00Z',
+      callerAppId: 'c0ffee00',
+    },
+    approval: { channelId: '19:sec@thread.tacv2', requestedAt: '2024-07-01T10:00:00Z', failedAttempts: [] },
+  };
+  if (fixture !== 'done') return base;
+  return {
+    ...base,
+    state: 'done',
+    action: 'revokeAndContain',
+    decidedBy: { tenantId: 't', aadObjectId: 'g', name: 'Grace Global' },
+    decidedAt: '2024-07-01T10:05:00Z',
+    details: {
+      by: { tenantId: 't', aadObjectId: 's', name: 'Sam Secadmin' },
+      at: '2024-07-01T10:02:00Z',
+      users: [
+        {
+          ref: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11',
+          id: '5a1f0c1e-2b1d-4c55-9a3e-7d2f9d0c6b11',
+          displayName: 'Megan Bowen',
+          userPrincipalName: 'megan.bowen@contoso.com',
+          accountEnabled: true,
+          tier: 'limitedAdmin',
+          roles: ['Helpdesk Administrator'],
+          signInSessionsValidFrom: '2024-06-30T08:00:00Z',
+          risk: { level: 'high', state: 'atRisk' },
+        },
+        { ref: 'adele.vance@contoso.com', problem: 'not_found' },
+      ],
+    },
+    results: [
+      { user: 'Megan Bowen (megan.bowen@contoso.com)', step: 'disableAccount', ok: true },
+      { user: 'Megan Bowen (megan.bowen@contoso.com)', step: 'revoke', ok: true },
+      { user: 'Megan Bowen (megan.bowen@contoso.com)', step: 'confirmCompromised', ok: false, code: 'not_licensed' },
+      { user: 'adele.vance@contoso.com', step: 'lookup', ok: false, code: 'not_found' },
+    ],
+  };
+}
 
 function bulkView(): BulkView {
   return {

@@ -143,3 +143,33 @@ describe('infra/main.bicep (structure only: not compiled offline)', function () 
       assert.ok(!settings.includes(agent), `${agent} would turn on App Service's own agent`);
   });
 });
+
+describe('infra/alertPlaybook.bicep (structure only: not compiled offline)', function () {
+  const playbook = readFileSync(path.join(ROOT, 'infra', 'alertPlaybook.bicep'), 'utf8');
+
+  it('has balanced braces, brackets and parentheses outside strings and comments', function () {
+    const text = codeOnly(playbook);
+    for (const [open, close] of [
+      ['{', '}'],
+      ['[', ']'],
+      ['(', ')'],
+    ] as const) {
+      let depth = 0;
+      for (const ch of text) {
+        if (ch === open) depth += 1;
+        if (ch === close) depth -= 1;
+        assert.ok(depth >= 0, `unbalanced ${close}`);
+      }
+      assert.equal(depth, 0, `unbalanced ${open}`);
+    }
+  });
+
+  it('posts to /api/alerts with the managed identity for the bot API’s audience, with the payload the bot reads, and outputs the client id for ALERT_CALLER_APP_IDS', function () {
+    assert.match(playbook, /uri: 'https:\/\/\$\{botHostName\}\/api\/alerts'/);
+    assert.match(playbook, /authentication: \{\s*type: 'ManagedServiceIdentity'\s*identity: identity\.id\s*audience: botAppIdUri\s*\}/);
+    for (const field of ['source', 'externalId', 'title', 'severity', 'link', 'details', 'accounts'])
+      assert.match(playbook, new RegExp(`\\n\\s+${field}: `));
+    assert.match(playbook, /output callerClientId string = identity\.properties\.clientId/);
+    assert.doesNotMatch(codeOnly(playbook), /@secure\(\)|password|listKeys|clientSecret/i, 'no shared secret');
+  });
+});

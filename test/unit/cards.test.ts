@@ -153,9 +153,11 @@ describe('Adaptive Cards', function () {
             assert.ok(isRecord(action.data), `${at}: data must be an object`);
             const data = action.data;
             assert.deepEqual(Object.keys(data).sort(), [...ACTION_DATA_KEYS[verb]].sort(), `${at}: data keys`);
-            const expectedSubjectId = verb === VERB.pick ? IDS.pickId : IDS.requestId;
+            // Pick lists (the `risky` inbox's too) carry the list's id and the index chosen.
+            const fromPickList = verb === VERB.pick || verb === VERB.riskyEscalate;
+            const expectedSubjectId = fromPickList ? IDS.pickId : IDS.requestId;
             assert.equal(data.subjectId, expectedSubjectId, `${at}: subjectId`);
-            if (verb === VERB.pick) assert.ok(Number.isInteger(data.choice) && Number(data.choice) >= 0, `${at}: choice must be an index`);
+            if (fromPickList) assert.ok(Number.isInteger(data.choice) && Number(data.choice) >= 0, `${at}: choice must be an index`);
           }
         });
 
@@ -458,6 +460,7 @@ describe('Adaptive Cards', function () {
         'revoke adele at 17:00 friday',
         'scheduled',
         'whoami',
+        'risky',
         'audit',
       ]);
     });

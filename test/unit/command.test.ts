@@ -79,6 +79,8 @@ const table: readonly Row[] = [
   { text: 'whoami', expected: whoami },
   { text: 'WhoAmI?', expected: whoami },
   { text: 'who am i', expected: whoami },
+  { text: 'risky', expected: { kind: 'risky' } },
+  { text: 'Risky?', expected: { kind: 'risky' } },
   { text: '<p>Who am I?</p>', expected: whoami },
   { text: 'who are you', expected: unknown('who') },
   { text: 'help', expected: help },

@@ -49,6 +49,10 @@ class FakeContainment implements ContainmentGateway {
     return this.answer('confirmCompromised');
   }
 
+  async dismissRisk(): Promise<DirectoryResult<void>> {
+    return this.answer('dismissRisk');
+  }
+
   async removeAuthenticationMethod(_userId: string, method: AuthMethod): Promise<DirectoryResult<void>> {
     return this.answer(`removeAuthenticationMethod:${method.id}`);
   }

@@ -279,6 +279,8 @@ describe('evidence of containment: the rules', function () {
         listSignInsMany: sandbox.stub().rejects(new Error('not used')),
         listAuthenticationMethods: sandbox.stub().rejects(new Error('not used')),
         myEligibleRoles: sandbox.stub().rejects(new Error('not used')),
+        listRiskyUsers: sandbox.stub().rejects(new Error('not used')),
+        riskOf: sandbox.stub().rejects(new Error('not used')),
       };
     }
 

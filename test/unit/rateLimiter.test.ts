@@ -132,6 +132,8 @@ describe('the rate limit configuration', function () {
       userRevokesPerMinute: 2,
       tenantCommandsPerMinute: 3,
       tenantRevokesPerMinute: 4,
+      alertCallerPerMinute: 5,
+      tenantAlertsPerMinute: 6,
     });
     assert.equal(result.config.graphTimeoutInMs, 500);
   });

@@ -25,7 +25,7 @@ import {
   type CardLocation,
 } from '../../domain/approval';
 import type { Clock, Deadline } from '../../domain/clock';
-import type { PersonRef } from '../../domain/people';
+import type { PersonRef, Requester } from '../../domain/people';
 import type { DecisionProblem } from '../../domain/problems';
 import { ok, type Result } from '../../domain/result';
 import type { ContainmentChoice } from '../../domain/revocationRequest';
@@ -112,7 +112,7 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
 
   /** The requester sends a subject to the security channel (`route`), with their reason and the steps they ticked. */
   async submit(
-    requester: PersonRef,
+    requester: Requester,
     id: string,
     input: { route: ApprovalRoute; reason?: string; steps?: ContainmentChoice },
   ): Promise<SubmitOutcome<T>> {
@@ -150,7 +150,7 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
   }
 
   /** The approval card could not be posted: the subject goes back to pending with its old expiry, nothing is lost. */
-  async unroute(requester: PersonRef, id: string, problem: ApprovalRouteProblem): Promise<T | undefined> {
+  async unroute(requester: Requester, id: string, problem: ApprovalRouteProblem): Promise<T | undefined> {
     const back = await this.update(id, (subject) => withdrawSubmission(subject));
     if (back) await this.releaseAwaiting(back);
     await this.options.audit.after({
@@ -263,7 +263,7 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
    * run's progress); a refusal is recorded and answered with the subject as it stands.
    */
   private async decide(
-    person: PersonRef,
+    person: Requester,
     id: string,
     transition: (subject: T, now: Date) => Result<T, DecisionProblem>,
   ): Promise<DecisionOutcome<T>> {
@@ -318,7 +318,7 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
     return stored ? { value: this.subjects.current(stored.value, this.now()), etag: stored.etag } : undefined;
   }
 
-  private async auditRefusal(person: PersonRef, subject: T, problem: DecisionProblem): Promise<void> {
+  private async auditRefusal(person: Requester, subject: T, problem: DecisionProblem): Promise<void> {
     await this.record('request.refused', 'refused', person, subject, {
       code: problem,
       detail: this.subjects.auditDetail('refused', subject),
@@ -328,7 +328,7 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
   private async record(
     action: AuditAction,
     outcome: AuditOutcome,
-    person: PersonRef,
+    person: Requester,
     subject: T,
     extra: { code?: string; detail?: string },
   ): Promise<void> {
@@ -338,7 +338,7 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
   private entry(
     action: AuditAction,
     outcome: AuditOutcome,
-    person: PersonRef,
+    person: Requester,
     subject: T,
     extra: { code?: string; detail?: string },
   ): AuditDraft {

@@ -44,7 +44,11 @@ export type AuditAction =
   /** Nobody acted on a due card in time: the channel was reminded (detail: the delay). */
   | 'schedule.reminded'
   /** A due card went without a click until the next due time. */
-  | 'schedule.missed';
+  | 'schedule.missed'
+  /** An alert arrived on POST /api/alerts: accepted (ok), a repeat (info) or refused (with why). */
+  | 'alert.received'
+  /** An alert refused on POST /api/alerts (a token or a payload), with why. */
+  | 'alert.refused';
 
 /** Every audit action, for validation at the storage boundary. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -76,6 +80,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'schedule.due',
   'schedule.reminded',
   'schedule.missed',
+  'alert.received',
+  'alert.refused',
 ];
 
 export type AuditOutcome = 'ok' | 'refused' | 'failed' | 'info';

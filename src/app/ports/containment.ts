@@ -24,6 +24,8 @@ export interface ContainmentGateway {
   disableDevices(userId: string, options?: CallOptions): Promise<DirectoryResult<DevicesDisabled>>;
   /** POST /identityProtection/riskyUsers/confirmCompromised for this user (not_licensed without Entra ID P2). */
   confirmCompromised(userId: string, options?: CallOptions): Promise<DirectoryResult<void>>;
+  /** POST /identityProtection/riskyUsers/dismiss for this user (not_licensed without Entra ID P2). */
+  dismissRisk(userId: string, options?: CallOptions): Promise<DirectoryResult<void>>;
   /** DELETE /users/{id}/authentication/{type}Methods/{methodId}. */
   removeAuthenticationMethod(userId: string, method: AuthMethod, options?: CallOptions): Promise<DirectoryResult<void>>;
 }

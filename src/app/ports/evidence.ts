@@ -2,8 +2,8 @@
  * What the evidence features need from Microsoft Graph, with one person's delegated token, each
  * on its own on-behalf-of scope set (a tenant without consent to one set loses only that
  * feature): the sign-in logs (AUDIT_SCOPES), the target's authentication methods
- * (AUTH_METHOD_SCOPES) and the person's own eligible roles in Privileged Identity Management
- * (PIM_SCOPES). Failures are DirectoryFailure values, as everywhere.
+ * (AUTH_METHOD_SCOPES), the person's own eligible roles in Privileged Identity Management
+ * (PIM_SCOPES) and the users Identity Protection has at risk (RISK_SCOPES). Failures are DirectoryFailure values, as everywhere.
  */
 import type { AuthMethod } from '../../domain/authMethods';
 import type { SignInEvent } from '../../domain/signInEvidence';
@@ -21,7 +21,34 @@ export interface SignInQuery {
   readonly since: Date;
 }
 
+/** A user Identity Protection marks at risk, as the `risky` inbox shows them. */
+export interface RiskyUserRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly userPrincipalName: string;
+  readonly riskLevel: 'low' | 'medium' | 'high' | 'hidden' | 'none' | 'unknownFutureValue';
+  readonly riskState: string;
+  readonly riskLastUpdatedDateTime?: string;
+}
+
+/** One user's risk in Identity Protection. */
+export interface UserRisk {
+  readonly level: string;
+  readonly state: string;
+  readonly updatedAt?: string;
+}
+
+/** Users at risk, as read: `truncated` when Identity Protection holds more than were read. */
+export interface RiskyUserListing {
+  readonly users: readonly RiskyUserRecord[];
+  readonly truncated: boolean;
+}
+
 export interface EvidenceGateway {
+  /** GET /identityProtection/riskyUsers/{id}: the user's risk, or undefined when Identity Protection has no record of them (RISK_SCOPES). */
+  riskOf(userId: string, options?: CallOptions): Promise<DirectoryResult<UserRisk | undefined>>;
+  /** GET /identityProtection/riskyUsers?$filter=riskState eq 'atRisk', following pages up to `maxUsers` (RISK_SCOPES). */
+  listRiskyUsers(options?: CallOptions & { readonly maxUsers?: number }): Promise<DirectoryResult<RiskyUserListing>>;
   /** GET /auditLogs/signIns for one user since `since`, following pages up to `maxEvents`. */
   listSignIns(query: SignInQuery, options?: CallOptions & { readonly maxEvents?: number }): Promise<DirectoryResult<SignInListing>>;
   /**

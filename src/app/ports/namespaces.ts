@@ -34,6 +34,10 @@ export const NAMESPACE = {
   selections: 'saved-selections',
   /** The last selection each person previewed, so `save selection "…"` can name it: by `tenant|person`. */
   lastSelections: 'last-selections',
+  /** Alerts received on POST /api/alerts (src/domain/alert.ts), by alert id. */
+  alerts: 'alerts',
+  /** Exactly once per alert: a hash of `tenant|source|externalId` → its alert id (created by compare-and-set). */
+  alertsByExternalId: 'alerts-by-external-id',
 } as const;
 
 /** One of the store's namespaces. */

@@ -20,7 +20,8 @@ export const BEFORE_REVOKE: readonly ContainmentStep[] = ['disableAccount', 'res
 /** Steps that follow a successful revoke. */
 export const AFTER_REVOKE: readonly ContainmentStep[] = ['disableDevices', 'confirmCompromised', 'removeMethods'];
 
-function failureCode(code: DirectoryFailureCode): RevocationFailureCode {
+/** A directory failure as a step's failure code (the bot's own misconfiguration is unexpected to the person acting). */
+export function failureCode(code: DirectoryFailureCode): RevocationFailureCode {
   return code === 'bot_misconfigured' ? 'unexpected' : code;
 }
 

@@ -3,7 +3,7 @@
  * requests are kept, and the write that records an execution's result.
  */
 import type { AuditTarget } from '../ports/auditLog';
-import { NAMESPACE } from '../ports/namespaces';
+import { NAMESPACE, type StoreNamespace } from '../ports/namespaces';
 import type { StateStore } from '../ports/stateStore';
 import type { RevocationRequest, TargetSnapshot } from '../../domain/revocationRequest';
 
@@ -32,12 +32,23 @@ export async function saveHeldRequest(
   etag: string,
   expiresAt: Date,
 ): Promise<string | undefined> {
+  return saveHeld(store, NAMESPACE.requests, request, etag, expiresAt);
+}
+
+/** The same write for any subject held in `namespace` (an alert's action, too). */
+export async function saveHeld(
+  store: StateStore,
+  namespace: StoreNamespace,
+  item: { readonly id: string },
+  etag: string,
+  expiresAt: Date,
+): Promise<string | undefined> {
   let current = etag;
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const saved = await store.replace(NAMESPACE.requests, request.id, request, current, { expiresAt });
+    const saved = await store.replace(namespace, item.id, item, current, { expiresAt });
     if (saved.ok) return saved.etag;
     if (saved.reason === 'missing') return undefined;
-    const latest = await store.get<RevocationRequest>(NAMESPACE.requests, request.id);
+    const latest = await store.get<unknown>(namespace, item.id);
     if (!latest) return undefined;
     current = latest.etag;
   }

@@ -5,6 +5,7 @@
  * executing step is a compare-and-set in the store: only the winner calls Graph, whatever
  * the double clicks, replays and instances.
  */
+import { err, ok, type Result } from '../../domain/result';
 import { randomUUID } from 'node:crypto';
 import type { DirectoryFailure, UserKey, UserRecord } from '../ports/directory';
 import type { StateStore, StoredItem } from '../ports/stateStore';
@@ -117,17 +118,14 @@ export class RevocationService {
       const [first] = matches;
       if (first === undefined) return { kind: 'none', query: target.text };
       if (matches.length > 1) {
-        const pick: PickList = {
-          id: this.newId(),
-          tenantId: acting.person.tenantId,
-          requesterId: acting.person.aadObjectId,
-          query: target.text,
-          candidateIds: matches.slice(0, size).map((u) => u.id),
-        };
-        await this.options.store.create(NAMESPACE.picks, pick.id, pick, { expiresAt: this.expiry() });
+        const pickId = await this.openPickList(
+          acting,
+          target.text,
+          matches.slice(0, size).map((u) => u.id),
+        );
         return {
           kind: 'several',
-          pickId: pick.id,
+          pickId,
           query: target.text,
           candidates: matches.slice(0, size),
           truncated: matches.length > size,
@@ -139,16 +137,37 @@ export class RevocationService {
     return this.open(acting, key, options);
   }
 
+  /**
+   * Remembers people this person may choose from (name matches, or the users at risk of the
+   * `risky` inbox); choosing one (`pick`) opens a request for them, with every rule a request has.
+   */
+  async openPickList(acting: Acting, query: string, candidateIds: readonly string[]): Promise<string> {
+    const pick: PickList = {
+      id: this.newId(),
+      tenantId: acting.person.tenantId,
+      requesterId: acting.person.aadObjectId,
+      query,
+      candidateIds: [...candidateIds],
+    };
+    await this.options.store.create(NAMESPACE.picks, pick.id, pick, { expiresAt: this.expiry() });
+    return pick.id;
+  }
+
   /** The requester chose one person from a pick list. */
   async pick(acting: Acting, pickId: string, choice: number): Promise<LookupOutcome | { kind: 'refused'; problem: DecisionProblem }> {
+    const picked = await this.picked(acting, pickId, choice);
+    return picked.ok ? this.open(acting, { kind: 'objectId', id: picked.value }) : { kind: 'refused', problem: picked.error };
+  }
+
+  /** The object id the person chose from their pick list; only the person who searched may choose. */
+  async picked(acting: Acting, pickId: string, choice: number): Promise<Result<string, DecisionProblem>> {
     const stored = await this.options.store.get<PickList>(NAMESPACE.picks, pickId);
-    if (!stored) return { kind: 'refused', problem: 'expired' };
+    if (!stored) return err('expired');
     const pick = stored.value;
-    if (pick.tenantId !== acting.person.tenantId) return { kind: 'refused', problem: 'wrong_tenant' };
-    if (pick.requesterId !== acting.person.aadObjectId) return { kind: 'refused', problem: 'not_requester' };
+    if (pick.tenantId !== acting.person.tenantId) return err('wrong_tenant');
+    if (pick.requesterId !== acting.person.aadObjectId) return err('not_requester');
     const id = Number.isInteger(choice) ? pick.candidateIds[choice] : undefined;
-    if (!id) return { kind: 'refused', problem: 'not_found' };
-    return this.open(acting, { kind: 'objectId', id });
+    return id ? ok(id) : err('not_found');
   }
 
   /** Loads a request as it stands now (expired if its time has passed). */

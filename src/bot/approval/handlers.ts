@@ -20,7 +20,8 @@ import type { BotServices, CardHandler, CardTurn, Turn } from '../turn';
 import { toPersonRef } from '../turnHelpers';
 import { answerWithinBudget } from '../withinBudget';
 import { rememberRequester, requesterConversation, tellRequester } from './requesterConversations';
-import { bulkSubjects, requestSubjects, scheduleSubjects, type SubjectAtEdge } from './subjects';
+import { alertSubjects, bulkSubjects, requestSubjects, scheduleSubjects, type SubjectAtEdge } from './subjects';
+import type { AlertAction } from '../../domain/alert';
 
 type Subjects<T extends Approvable> = SubjectAtEdge<T, { readonly person: PersonRef }, unknown>;
 type Select<T extends Approvable> = (bot: BotServices) => Subjects<T> | undefined;
@@ -45,6 +46,12 @@ export const submitSchedule: CardHandler = (turn) => submit(turn, scheduleSubjec
 export const approveSchedule: CardHandler = (turn) => approve(turn, scheduleSubjects);
 /** `schedule.reject`: an approver rejects a schedule. */
 export const rejectSchedule: CardHandler = (turn) => reject(turn, scheduleSubjects);
+/** `alert.*`: an approver acts on an alert from a security tool, with their own token; exactly one action wins. */
+export function actOnAlert(action: AlertAction): CardHandler {
+  return (turn) => approve(turn, (bot) => alertSubjects(bot, action));
+}
+/** `alert.close`: "Not our case" — the alert is closed with the clicker's note; nothing is done in the directory. */
+export const closeAlert: CardHandler = (turn) => reject(turn, (bot) => alertSubjects(bot, 'revoke'));
 /** The requester withdraws a single request that waits for approval (their `revocation.cancel` on it). */
 export const withdrawRequest: CardHandler = (turn) => withdraw(turn, requestSubjects);
 

@@ -5,11 +5,13 @@
  */
 import type { BotAdapter } from 'botbuilder';
 import type { Acting } from '../../app/acting';
+import type { AlertActing } from '../../app/alerts/alertApprovals';
 import type { ApprovalWorkflow } from '../../app/approval/approvalWorkflow';
 import type { BulkApproverActing } from '../../app/bulk/bulkApprovals';
 import type { ExecutionOutcome } from '../../app/bulk/bulkExecution';
 import { NAMESPACE, type StoreNamespace } from '../../app/ports/namespaces';
 import type { AdaptiveCard } from '../../cards/render';
+import type { AlertAction, AlertCase } from '../../domain/alert';
 import type { Approvable } from '../../domain/approval';
 import type { BulkRun } from '../../domain/bulkRun';
 import type { PersonRef } from '../../domain/people';
@@ -126,6 +128,43 @@ export function bulkSubjects(bot: BotServices): SubjectAtEdge<BulkRun, BulkAppro
     decisionText: (run) => runDecisionText(run),
     follow: (adapter, finished) => reportWhenFinished(bot, bulk, adapter, finished),
     updateCards: (adapter, run) => updateRunCards(bot, bulk, adapter, run),
+  };
+}
+
+/**
+ * Alerts at the edge, for one clicked action; undefined when alerts are off. An alert has no
+ * requester conversation (its requester is the alert's source): nothing is ever stored under its
+ * id in the requesters' namespace, so nobody is told beyond the channel card.
+ */
+export function alertSubjects(bot: BotServices, action: AlertAction): SubjectAtEdge<AlertCase, AlertActing, never> | undefined {
+  const approvals = bot.approvals;
+  const workflow = approvals?.alerts;
+  if (!approvals || !workflow) return undefined;
+  return {
+    workflow,
+    conversations: NAMESPACE.requesterConversations,
+    card: async (_turn, alert, extra = {}) => bot.presenter.alert(alert, extra.notice),
+    cardForEveryone: async (alert) => bot.presenter.alert(alert),
+    acting: (person, session) => ({ ...actingFor(person, session), action }),
+    decisionText: () => '',
+    stillWaitingNotice: () => 'Your action did not go through (see the card for why); the alert stays open for someone else.',
+    async updateCards(adapter, alert) {
+      const known = await approvals.channel.get();
+      const card = alert.approval?.card;
+      if (!known || !card) return;
+      try {
+        await publish(
+          adapter,
+          bot.appId,
+          atConversation(known.reference, card.conversationId),
+          card.activityId,
+          bot.presenter.alert(alert),
+          bot.logger,
+        );
+      } catch (error) {
+        bot.logger.warn({ err: error, alertId: alert.id }, 'could not update the alert card');
+      }
+    },
   };
 }
 
