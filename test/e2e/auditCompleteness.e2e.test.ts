@@ -18,13 +18,27 @@ import { systemClock } from '../../src/domain/clock';
 const GRAPH_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FULL_JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
 
-async function recordsOf(e2e: E2E, filter: { requestId?: string; actorId?: string } = {}): Promise<AuditRecord[]> {
+async function readRecords(e2e: E2E, filter: { requestId?: string; actorId?: string }): Promise<AuditRecord[]> {
   const storage = openSqliteStorage({ dataDir: e2e.dataDir, clock: systemClock });
   try {
     return (await storage.audit.list({ ...filter, limit: 1000 })).reverse();
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * The records matching `filter`, oldest first. Records of what already happened are written
+ * without holding up the answer, committed off the event loop, so the last may land just after
+ * the answer: with `atLeast`, wait (at most 10 s) until that many are there, then read them all.
+ */
+async function recordsOf(e2e: E2E, filter: { requestId?: string; actorId?: string } = {}, atLeast = 0): Promise<AuditRecord[]> {
+  let records = await readRecords(e2e, filter);
+  for (let tries = 0; tries < 200 && records.length < atLeast; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    records = await readRecords(e2e, filter);
+  }
+  return records;
 }
 
 /** A record reduced to what the test pins down exactly (the time and ids are checked apart). */
@@ -113,7 +127,7 @@ describe('audit completeness, end to end', function () {
     const [uma, adele] = [directory.user('uma'), directory.user('adele')];
     const card = await sendForCard(teams, uma, teams.personalChat(uma), `revoke ${adele.userPrincipalName}`);
     assert.match(textOf((await teams.click(uma, card, 'Revoke sessions')).card), /Sessions revoked/);
-    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
+    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) }, 3);
     assert.deepEqual(records.map(shape), [
       expected('request.created', 'info', uma, adele),
       expected('revocation.started', 'info', uma, adele),
@@ -128,7 +142,7 @@ describe('audit completeness, end to end', function () {
     const [uma, alex] = [directory.user('uma'), directory.user('alex')];
     const card = await sendForCard(teams, uma, teams.personalChat(uma), `revoke ${alex.userPrincipalName}`);
     await teams.click(uma, card, 'Cancel');
-    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
+    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) }, 2);
     assert.deepEqual(records.map(shape), [
       expected('request.created', 'info', uma, alex),
       expected('request.cancelled', 'info', uma, alex),
@@ -142,7 +156,7 @@ describe('audit completeness, end to end', function () {
     const [adele, alex] = [directory.user('adele'), directory.user('alex')];
     const card = await sendForCard(teams, adele, teams.personalChat(adele), `revoke ${alex.userPrincipalName}`);
     assert.match(textOf((await teams.click(adele, card, 'Revoke sessions')).card), /You can’t revoke/);
-    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
+    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) }, 3);
     assert.deepEqual(records.map(shape), [
       expected('request.created', 'info', adele, alex),
       expected('revocation.started', 'info', adele, alex),
@@ -161,7 +175,7 @@ describe('audit completeness, end to end', function () {
     let records: AuditRecord[];
     try {
       assert.match(textOf((await teams.click(uma, card, 'Revoke sessions')).card), /User not found/);
-      records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
+      records = await recordsOf(e2e, { requestId: requestIdOf(card.card) }, 3);
     } finally {
       directory.users.set(dan.id, dan);
     }
@@ -191,7 +205,7 @@ describe('audit completeness, end to end', function () {
         trigger: 'manual',
       }),
     );
-    const records = await recordsOf(e2e, { requestId });
+    const records = await recordsOf(e2e, { requestId }, 3);
     assert.deepEqual(records.map(shape), [
       expected('request.created', 'info', uma, megan),
       expected('revocation.started', 'info', uma, megan),
@@ -207,7 +221,7 @@ describe('audit completeness, end to end', function () {
     const card = await sendForCard(teams, helen, chat, `revoke ${megan.userPrincipalName}`, { signIn: true });
     const click = await teams.click(uma, card, 'Revoke sessions');
     assert.match(textOf(click), /belongs to|only .* can/i);
-    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
+    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) }, 2);
     assert.deepEqual(records.map(shape), [
       expected('request.created', 'info', helen, megan),
       expected('request.refused', 'refused', uma, megan, { code: 'not_requester' }),
@@ -289,7 +303,7 @@ describe('audit completeness for expiry, end to end', function () {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.match(textOf((await teams.click(uma, card, 'Revoke sessions')).card), /Expired/);
     await teams.click(uma, card, 'Revoke sessions').catch(() => undefined);
-    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) });
+    const records = await recordsOf(e2e, { requestId: requestIdOf(card.card) }, 3);
     assert.deepEqual(records.map(shape).slice(0, 3), [
       expected('request.created', 'info', uma, adele),
       expected('request.expired', 'info', undefined, adele),
