@@ -131,8 +131,26 @@ export function refuse(
   res.write(body);
   dropRest(req, linger, (whole) => {
     res.end();
-    if (!whole) req.socket.destroy();
+    if (!whole) closeGently(req);
   });
+}
+
+/** How long a refused client that keeps sending has, after our FIN, to read the answer before the reset. */
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Closes the connection of a client that would not stop sending: stop reading (its bytes now
+ * wait in the kernel's buffers, costing us nothing), send FIN after the answer, and reset only
+ * after a grace period. Destroying at once would reset the connection while the answer may still
+ * be unread in the client's buffers, and a reset makes its TCP stack drop them.
+ */
+function closeGently(req: IncomingMessage): void {
+  const socket = req.socket;
+  req.pause();
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 /** Reads and drops the rest of a request body, within `linger`; `done(true)` when it ended within it. */
