@@ -30,6 +30,15 @@ function moveTo(e2e: E2E, at: number): void {
   e2e.cloud.clock.advance(Math.max(0, at - e2e.cloud.clock.nowInMs()));
 }
 
+/** 01:00 UTC on the last Sunday of March (when Berlin's clocks go forward) of the first year where it is more than a week after `afterMs`. */
+function nextSpringForward(afterMs: number): Date {
+  for (let year = new Date(afterMs).getUTCFullYear(); ; year += 1) {
+    const lastOfMarch = new Date(Date.UTC(year, 2, 31, 1));
+    const sunday = new Date(lastOfMarch.getTime() - lastOfMarch.getUTCDay() * 24 * 60 * MINUTE);
+    if (sunday.getTime() - 7 * 24 * 60 * MINUTE > afterMs) return sunday;
+  }
+}
+
 function successfulRevokes(e2e: E2E, userId: string): number {
   return e2e.cloud.graph.server.calls.filter(
     (c) => c.route === GRAPH_ROUTES.revoke && c.status < 300 && c.path.includes(`/users/${userId}/revokeSignInSessions`),
@@ -80,8 +89,8 @@ describe('scheduled revocations, end to end', function () {
   beforeEach(async function () {
     e2e = await startE2E({
       env: { SCHEDULE_POLL_SECONDS: '0.1', SCHEDULE_REMINDER_MINUTES: '30' },
-      // The tests move the cloud's clock up to four months; tokens must outlive the move (emulator/clock.ts).
-      tokenLifetimeInSeconds: 200 * 24 * 3600,
+      // The tests move the cloud's clock up to thirteen months (the next spring-forward day); tokens must outlive the move (emulator/clock.ts).
+      tokenLifetimeInSeconds: 400 * 24 * 3600,
       prepare: (cloud) => {
         for (let i = 1; i <= 3; i += 1)
           cloud.directory.addUser({
@@ -251,16 +260,19 @@ describe('scheduled revocations, end to end', function () {
     const { teams, directory } = e2e.cloud;
     const uma = directory.user('uma');
     const chat = teams.personalChat(uma);
-    // Sunday 21 March 2027, 10:00 UTC: a week before Berlin's clocks go forward (28 March 2027).
-    moveTo(e2e, Date.parse('2027-03-21T10:00:00Z'));
+    // The next day Berlin's clocks go forward (the last Sunday of March, at 01:00 UTC) that is more
+    // than a week away, whatever today is; arm a week before it, at 10:00 UTC.
+    const springForward = nextSpringForward(e2e.cloud.clock.nowInMs());
+    moveTo(e2e, springForward.getTime() - 7 * 24 * 60 * MINUTE + 9 * 60 * MINUTE);
     await arm(e2e, uma, chat, `revoke ${directory.user('adele').userPrincipalName} every sunday 09:00`);
-    moveTo(e2e, Date.parse('2027-03-28T06:59:30Z'));
+    moveTo(e2e, springForward.getTime() + 6 * 60 * MINUTE - 30_000);
     await passes();
     assert.equal(dueCards(e2e, chat).length, 0, 'not yet: 09:00 in Berlin that day is 07:00 UTC');
-    moveTo(e2e, Date.parse('2027-03-28T07:00:05Z'));
+    moveTo(e2e, springForward.getTime() + 6 * 60 * MINUTE + 5_000);
     const [due] = await waitForDueCards(e2e, chat, 1);
     assert.match(textOf(due?.card), /It is 09:00: revoke Adele Vance now\?/);
-    assert.match(textOf(due?.card), /Sunday 28 March 2027, 09:00 Europe\/Berlin \(07:00 UTC\)/);
+    const day = `Sunday ${springForward.getUTCDate()} March ${springForward.getUTCFullYear()}`;
+    assert.ok(textOf(due?.card).includes(`${day}, 09:00 Europe/Berlin (07:00 UTC)`), textOf(due?.card));
   });
 });
 
