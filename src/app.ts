@@ -231,6 +231,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     clock,
     proposalTtlInMs: config.requestTtlInMs,
     approvalRequired: fourEyes,
+    staleExecutionAfterInMs: config.executionStaleAfterInMs,
     onError: reportError,
   });
   const rateLimiter = new RateLimiter({ limits: config.rateLimits, clock });

@@ -61,8 +61,13 @@ export interface DueOccurrence {
   readonly late: boolean;
   readonly cards: readonly DueCardPlace[];
   readonly remindedAt?: string;
-  /** Who clicked first; while set and without a result, their revoke is running. */
-  readonly taken?: { readonly by: PersonRef; readonly at: string };
+  /** Who clicked first; while set and without a result, their revoke is running (or was interrupted, see isInterruptedTake). */
+  readonly taken?: {
+    readonly by: PersonRef;
+    readonly at: string;
+    /** The earlier take this one took over because its run never reported back: what it did must be read back first. */
+    readonly interrupted?: { readonly by: PersonRef; readonly at: string };
+  };
   readonly result?: OccurrenceResult;
 }
 
@@ -330,23 +335,57 @@ export function releaseLease(schedule: ScheduledRevocation): ScheduledRevocation
 }
 
 /**
+ * Whether a one-person schedule's occurrence was taken at least `staleAfterInMs` ago and never
+ * got a result: the process running that click died between the take and the result. The
+ * staleness must exceed the longest a revoke started by that click can still be in flight, so
+ * that reading the target back afterwards is conclusive (src/app/revocation/staleExecution.ts).
+ * Groups and selections are left alone: their clicks start bulk runs, which recover on their own.
+ */
+export function isInterruptedTake(schedule: ScheduledRevocation, now: Date, staleAfterInMs: number): boolean {
+  const occurrence = schedule.occurrence;
+  return (
+    schedule.target.kind === 'user' &&
+    occurrence?.taken !== undefined &&
+    occurrence.result === undefined &&
+    now.getTime() - Date.parse(occurrence.taken.at) >= staleAfterInMs
+  );
+}
+
+/**
  * The first click on a due card takes its occurrence; any later click (or one on an older
- * card) is refused with why. Anyone in the tenant may click: Entra decides, with the clicker's
- * own token, whether they may revoke.
+ * card) is refused with why — unless the earlier take was interrupted (isInterruptedTake): then
+ * this click takes it over, anyone's, the same person's too, and carries the earlier take as
+ * `interrupted` so that the target is read back before anything is revoked again. Anyone in the
+ * tenant may click: Entra decides, with the clicker's own token, whether they may revoke.
  */
 export function takeOccurrence(
   schedule: ScheduledRevocation,
   occurrenceNumber: number,
   person: PersonRef,
   now: Date,
+  staleAfterInMs: number,
 ): Result<ScheduledRevocation, ScheduleProblem> {
   if (!sameId(schedule.tenantId, person.tenantId)) return err('wrong_tenant');
   if (schedule.state === 'cancelled') return err('cancelled');
   const occurrence = schedule.occurrence;
   if (occurrence?.number !== occurrenceNumber) return err('stale_card');
   if (occurrence.result) return err('done');
-  if (occurrence.taken) return err('taken');
-  return ok({ ...schedule, occurrence: { ...occurrence, taken: { by: person, at: now.toISOString() } } });
+  const earlier = occurrence.taken;
+  if (earlier && !isInterruptedTake(schedule, now, staleAfterInMs)) return err('taken');
+  // Taken over twice: the first interrupted take is the one whose revoke may have landed.
+  const interrupted = earlier ? (earlier.interrupted ?? { by: earlier.by, at: earlier.at }) : undefined;
+  return ok({
+    ...schedule,
+    occurrence: { ...occurrence, taken: { by: person, at: now.toISOString(), ...(interrupted ? { interrupted } : {}) } },
+  });
+}
+
+/** Puts an interrupted take back as it was (its read-back failed): the next click after it reads back again. */
+export function restoreInterruptedTake(schedule: ScheduledRevocation, occurrenceNumber: number): ScheduledRevocation {
+  const occurrence = schedule.occurrence;
+  const interrupted = occurrence?.taken?.interrupted;
+  if (occurrence?.number !== occurrenceNumber || occurrence.result || !interrupted) return schedule;
+  return { ...schedule, occurrence: { ...occurrence, taken: interrupted } };
 }
 
 /** Gives a taken occurrence back (the clicker could not act, e.g. Entra refused them): someone else may. */

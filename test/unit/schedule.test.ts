@@ -4,7 +4,14 @@ import { AuditTrail } from '../../src/app/auditTrail';
 import { NAMESPACE } from '../../src/app/ports/namespaces';
 import { ScheduleService } from '../../src/app/schedule/scheduleService';
 import type { PersonRef } from '../../src/domain/people';
-import { armSchedule, matchChange, proposeSchedule, takeOccurrence, type ScheduledRevocation } from '../../src/domain/schedule';
+import {
+  armSchedule,
+  isInterruptedTake,
+  matchChange,
+  proposeSchedule,
+  takeOccurrence,
+  type ScheduledRevocation,
+} from '../../src/domain/schedule';
 import { parseWhen } from '../../src/domain/scheduleTime';
 import { parseCommand } from '../../src/domain/command';
 import { openSqliteStorage } from '../../src/storage/openSqliteStorage';
@@ -23,6 +30,8 @@ const ADELE = {
   displayName: 'Adele Vance',
   userPrincipalName: 'adele@contoso.com',
 };
+/** How long a take may run without a result before the next click may take it over. */
+const STALE_IN_MS = 120_000;
 
 describe('scheduled revocations: the rules', function () {
   const now = new Date('2026-12-02T10:00:00Z');
@@ -48,10 +57,64 @@ describe('scheduled revocations: the rules', function () {
       ...armed.value,
       occurrence: { number: 2, dueAt: '2026-12-04T16:00:00.000Z', postedAt: '2026-12-04T16:00:05.000Z', late: false, cards: [] },
     };
-    const first = takeOccurrence(withOccurrence, 2, HELEN, now);
+    const first = takeOccurrence(withOccurrence, 2, HELEN, now, STALE_IN_MS);
     assert.ok(first.ok);
-    assert.deepEqual(takeOccurrence(first.value, 2, UMA, now), { ok: false, error: 'taken' });
-    assert.deepEqual(takeOccurrence(withOccurrence, 1, UMA, now), { ok: false, error: 'stale_card' });
+    assert.deepEqual(takeOccurrence(first.value, 2, UMA, now, STALE_IN_MS), { ok: false, error: 'taken' });
+    assert.deepEqual(takeOccurrence(withOccurrence, 1, UMA, now, STALE_IN_MS), { ok: false, error: 'stale_card' });
+  });
+
+  function dueOccurrence(schedule: ScheduledRevocation = proposal()): ScheduledRevocation {
+    const armed = armSchedule(schedule, UMA, now);
+    assert.ok(armed.ok);
+    return {
+      ...armed.value,
+      occurrence: { number: 1, dueAt: '2026-12-04T16:00:00.000Z', postedAt: '2026-12-04T16:00:05.000Z', late: false, cards: [] },
+    };
+  }
+
+  it('when a taken occurrence has had no result for less than the stale time, then another click is still refused as taken', function () {
+    const clock = new ManualClock('2026-12-04T16:01:00Z');
+    const first = takeOccurrence(dueOccurrence(), 1, HELEN, clock.now(), STALE_IN_MS);
+    assert.ok(first.ok);
+    clock.advance(STALE_IN_MS - 1);
+    assert.equal(isInterruptedTake(first.value, clock.now(), STALE_IN_MS), false);
+    assert.deepEqual(takeOccurrence(first.value, 1, UMA, clock.now(), STALE_IN_MS), { ok: false, error: 'taken' });
+    assert.deepEqual(takeOccurrence(first.value, 1, HELEN, clock.now(), STALE_IN_MS), { ok: false, error: 'taken' });
+  });
+
+  it('when a taken occurrence has had no result for the stale time, then the next click takes it over and carries the interrupted take', function () {
+    const clock = new ManualClock('2026-12-04T16:01:00Z');
+    const first = takeOccurrence(dueOccurrence(), 1, HELEN, clock.now(), STALE_IN_MS);
+    assert.ok(first.ok);
+    const firstAt = clock.now().toISOString();
+    clock.advance(STALE_IN_MS);
+    assert.equal(isInterruptedTake(first.value, clock.now(), STALE_IN_MS), true);
+    const byUma = takeOccurrence(first.value, 1, UMA, clock.now(), STALE_IN_MS);
+    assert.ok(byUma.ok);
+    assert.deepEqual(byUma.value.occurrence?.taken, { by: UMA, at: clock.now().toISOString(), interrupted: { by: HELEN, at: firstAt } });
+    const byHelenAgain = takeOccurrence(first.value, 1, HELEN, clock.now(), STALE_IN_MS);
+    assert.ok(byHelenAgain.ok, 'the same person may take their own interrupted click over');
+    assert.deepEqual(
+      takeOccurrence(byUma.value, 1, HELEN, clock.now(), STALE_IN_MS),
+      { ok: false, error: 'taken' },
+      'the takeover is fresh',
+    );
+    clock.advance(STALE_IN_MS);
+    const again = takeOccurrence(byUma.value, 1, HELEN, clock.now(), STALE_IN_MS);
+    assert.ok(again.ok);
+    assert.deepEqual(again.value.occurrence?.taken?.interrupted, { by: HELEN, at: firstAt }, 'the earliest interrupted take is kept');
+  });
+
+  it('when a group schedule’s occurrence was taken long ago, then it is not taken over (its bulk run recovers on its own)', function () {
+    const clock = new ManualClock('2026-12-04T16:01:00Z');
+    const group = dueOccurrence({
+      ...proposal(),
+      target: { kind: 'group', group: { kind: 'displayName', name: 'Contractors' }, label: 'Contractors' },
+    });
+    const first = takeOccurrence(group, 1, HELEN, clock.now(), STALE_IN_MS);
+    assert.ok(first.ok);
+    clock.advance(10 * STALE_IN_MS);
+    assert.deepEqual(takeOccurrence(first.value, 1, UMA, clock.now(), STALE_IN_MS), { ok: false, error: 'taken' });
   });
 
   it('when a selection is run again, then the change names who joined and who left', function () {
@@ -140,6 +203,108 @@ describe('scheduled revocations: the service over real storage', function () {
     ]);
     assert.equal(revoke.callCount, 1);
     assert.deepEqual(outcomes.map((o) => o.kind).sort(), ['refused', 'revoked']);
+  });
+
+  /** A posted due card for Adele that Helen clicked, whose run then died before recording anything. */
+  async function interruptedByHelen(s: ScheduleService): Promise<{ schedule: ScheduledRevocation; takenAt: Date }> {
+    const schedule = await armed(s);
+    clock.set('2026-12-04T16:00:01Z');
+    await s.claimDue(schedule.id, 'a', 60_000);
+    await s.recordPosted(schedule.id, [{ where: 'armer', conversationId: 'c', activityId: '1' }]);
+    clock.advance(30_000);
+    const takenAt = clock.now();
+    const taken = await s.take(HELEN, schedule.id, 1);
+    assert.ok(!('kind' in taken));
+    // The process dies here: no revoke result, no give-back.
+    return { schedule, takenAt };
+  }
+
+  async function stored(id: string): Promise<ScheduledRevocation | undefined> {
+    return (await storage.state.get<ScheduledRevocation>(NAMESPACE.schedules, id))?.value;
+  }
+
+  /** The revocation records of a schedule, oldest first. */
+  async function revocationStory(id: string): Promise<string[]> {
+    return (await storage.audit.list({ requestId: id }))
+      .filter((r) => r.action.startsWith('revocation.'))
+      .map((r) => `${r.action}:${r.outcome}${r.code ? `:${r.code}` : ''}`)
+      .reverse();
+  }
+
+  it('when a click’s run died and another click comes before the stale time, then it is refused as taken and nothing is revoked', async function () {
+    const s = service();
+    const { schedule } = await interruptedByHelen(s);
+    clock.advance(STALE_IN_MS - 1000);
+    const directory = new FakeDirectory(UMA.aadObjectId);
+    directory.add(ADELE);
+    const outcome = await s.runForUser({ person: UMA, directory }, schedule.id, 1);
+    assert.equal(outcome.kind, 'refused');
+    assert.equal(outcome.kind === 'refused' && outcome.problem, 'taken');
+    assert.equal(directory.count('revokeSessions'), 0);
+    assert.equal(directory.count('getUser'), 0);
+    const current = await stored(schedule.id);
+    assert.ok(current && s.isRunning(current), 'the due card still says Helen’s revoke is running');
+  });
+
+  it('when a click’s run died after Entra revoked, then the next click after the stale time records it revoked without a second revoke', async function () {
+    const s = service();
+    const { schedule, takenAt } = await interruptedByHelen(s);
+    const directory = new FakeDirectory(UMA.aadObjectId);
+    // Helen's revoke landed before her process died: Entra stamped the time, in whole seconds.
+    const revokedAt = new Date(Math.floor(takenAt.getTime() / 1000) * 1000 + 2000).toISOString();
+    directory.add({ ...ADELE, signInSessionsValidFrom: revokedAt });
+    clock.advance(STALE_IN_MS);
+    const current = await stored(schedule.id);
+    assert.ok(current && !s.isRunning(current), 'a click is no longer refused before sign-in');
+    const outcome = await s.runForUser({ person: UMA, directory }, schedule.id, 1);
+    assert.equal(outcome.kind, 'revoked');
+    assert.equal(directory.count('revokeSessions'), 0);
+    assert.equal(directory.count('getUser'), 1);
+    const after = await stored(schedule.id);
+    assert.deepEqual(after?.occurrence?.result, { kind: 'revoked', at: revokedAt, by: HELEN });
+    assert.equal(after.state, 'finished');
+    assert.deepEqual(await revocationStory(schedule.id), ['revocation.succeeded:ok:verified_after_interruption']);
+    const record = (await storage.audit.list({ requestId: schedule.id })).find((r) => r.action === 'revocation.succeeded');
+    assert.match(record?.detail ?? '', /Helen.s run .* was interrupted/);
+    const again = await s.runForUser({ person: HELEN, directory }, schedule.id, 1);
+    assert.deepEqual([again.kind, again.kind === 'refused' && again.problem], ['refused', 'done']);
+    assert.equal(directory.count('revokeSessions'), 0);
+  });
+
+  it('when a click’s run died before Entra revoked, then the next click after the stale time revokes exactly once', async function () {
+    const s = service();
+    const { schedule } = await interruptedByHelen(s);
+    const directory = new FakeDirectory(HELEN.aadObjectId);
+    directory.add({ ...ADELE, signInSessionsValidFrom: '2026-11-01T08:00:00Z' });
+    clock.advance(STALE_IN_MS);
+    const outcome = await s.runForUser({ person: HELEN, directory }, schedule.id, 1);
+    assert.equal(outcome.kind, 'revoked');
+    assert.equal(directory.count('getUser'), 1);
+    assert.equal(directory.count('revokeSessions'), 1);
+    const after = await stored(schedule.id);
+    assert.deepEqual(after?.occurrence?.result, { kind: 'revoked', at: clock.now().toISOString(), by: HELEN });
+    assert.deepEqual(await revocationStory(schedule.id), ['revocation.started:info', 'revocation.succeeded:ok']);
+    const again = await s.runForUser({ person: UMA, directory }, schedule.id, 1);
+    assert.equal(again.kind, 'refused');
+    assert.equal(directory.count('revokeSessions'), 1);
+  });
+
+  it('when the read-back after an interrupted click fails, then nothing is revoked and the next click reads back again', async function () {
+    const s = service();
+    const { schedule } = await interruptedByHelen(s);
+    const directory = new FakeDirectory(UMA.aadObjectId);
+    directory.add(ADELE);
+    clock.advance(STALE_IN_MS);
+    const getUser = sandbox.stub(directory, 'getUser').callThrough();
+    getUser.onFirstCall().resolves({ ok: false, error: { code: 'throttled', status: 429 } });
+    const outcome = await s.runForUser({ person: UMA, directory }, schedule.id, 1);
+    assert.equal(outcome.kind, 'failed');
+    assert.equal(directory.count('revokeSessions'), 0);
+    const current = await stored(schedule.id);
+    assert.equal(current?.occurrence?.taken?.by.name, 'Helen', 'the interrupted take is put back as it was');
+    const retried = await s.runForUser({ person: UMA, directory }, schedule.id, 1);
+    assert.equal(retried.kind, 'revoked');
+    assert.equal(directory.count('revokeSessions'), 1);
   });
 });
 

@@ -9,7 +9,8 @@
  */
 import { recordVerification as withVerification, type RevocationRequest } from '../../domain/revocationRequest';
 import { NAMESPACE } from '../ports/namespaces';
-import type { DirectoryGateway, UserKey } from '../ports/directory';
+import type { DirectoryFailure, DirectoryGateway, UserKey } from '../ports/directory';
+import { err, ok, type Result } from '../../domain/result';
 import type { StateStore } from '../ports/stateStore';
 
 export interface Verification {
@@ -23,13 +24,25 @@ export async function verifyRevocation(
   revokeStartedAt: Date,
   options: { deadline?: number } = {},
 ): Promise<Verification> {
+  const read = await readRevocation(directory, key, revokeStartedAt, options);
+  return read.ok ? read.value : { verified: false };
+}
+
+/** The same read-back, telling a failed read apart from "not revoked" (for callers that must not act on an unknown). */
+export async function readRevocation(
+  directory: DirectoryGateway,
+  key: UserKey,
+  revokeStartedAt: Date,
+  options: { deadline?: number } = {},
+): Promise<Result<Verification, DirectoryFailure>> {
   const read = await directory.getUser(key, options);
-  if (!read.ok || !read.value.signInSessionsValidFrom) return { verified: false };
+  if (!read.ok) return err(read.error);
+  if (!read.value.signInSessionsValidFrom) return ok({ verified: false });
   const validFrom = Date.parse(read.value.signInSessionsValidFrom);
-  return {
+  return ok({
     validFromAfter: read.value.signInSessionsValidFrom,
     verified: Number.isFinite(validFrom) && validFrom >= revokeStartedAt.getTime() - 1000,
-  };
+  });
 }
 
 /** A succeeded request as stored (its etag, when this instance wrote it), and how to read its revoke back. */

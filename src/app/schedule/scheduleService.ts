@@ -18,6 +18,7 @@ import {
   delayInMinutes,
   giveBackOccurrence,
   isDue,
+  isInterruptedTake,
   missedOccurrence,
   needsReminder,
   proposeSchedule,
@@ -25,6 +26,7 @@ import {
   recordReminded,
   recordResult,
   releaseLease,
+  restoreInterruptedTake,
   takeOccurrence,
   type DueCardPlace,
   type OccurrenceResult,
@@ -40,6 +42,8 @@ import type { ErrorReport } from '../giveBack';
 import type { AuditTarget } from '../ports/auditLog';
 import type { DirectoryFailure } from '../ports/directory';
 import { NAMESPACE } from '../ports/namespaces';
+import { DEFAULT_STALE_EXECUTION_AFTER_IN_MS } from '../revocation/staleExecution';
+import { readRevocation } from '../revocation/verifyRevocation';
 import type { StateStore, StoredItem } from '../ports/stateStore';
 
 /** How long posting or reminding may hold a schedule before another instance may take over. */
@@ -61,6 +65,11 @@ export interface ScheduleServiceOptions {
   readonly maxArmedPerTenant?: number;
   /** Four eyes: a schedule is armed only by an approver's approval (scheduleApprovals.ts), never by its author. */
   readonly approvalRequired?: boolean;
+  /**
+   * A one-person due card taken this long ago without a result was interrupted (the process died
+   * mid-run): the next click takes it over, reading the target back first. As for single requests.
+   */
+  readonly staleExecutionAfterInMs?: number;
   readonly onError?: ErrorReport;
 }
 
@@ -270,9 +279,19 @@ export class ScheduleService {
 
   // ----- a click on a due card ----------------------------------------------------------------
 
-  /** Takes the occurrence for this click: exactly one click wins. */
+  private get staleAfterInMs(): number {
+    return this.options.staleExecutionAfterInMs ?? DEFAULT_STALE_EXECUTION_AFTER_IN_MS;
+  }
+
+  /** Whether someone's click is running on the open occurrence now (a click on the card is refused before sign-in). */
+  isRunning(schedule: ScheduledRevocation): boolean {
+    const occurrence = schedule.occurrence;
+    return occurrence?.taken !== undefined && !occurrence.result && !isInterruptedTake(schedule, this.now(), this.staleAfterInMs);
+  }
+
+  /** Takes the occurrence for this click: exactly one click wins (an interrupted take is taken over). */
   async take(person: PersonRef, id: string, occurrence: number): Promise<Taken | ScheduleRefusal> {
-    const changed = await this.change(id, (s) => takeOccurrence(s, occurrence, person, this.now()));
+    const changed = await this.change(id, (s) => takeOccurrence(s, occurrence, person, this.now(), this.staleAfterInMs));
     return 'kind' in changed ? changed : { schedule: changed, occurrence };
   }
 
@@ -310,12 +329,35 @@ export class ScheduleService {
       target: auditTargetOf(schedule),
       requestId: schedule.id,
     };
+    const interrupted = due.taken?.interrupted;
+    if (interrupted) {
+      // The click before this one died mid-run: whatever its revoke did has landed by now (the take
+      // is stale), so the target's sessions say whether it happened. Never revoke twice.
+      const read = await readRevocation(acting.directory, { kind: 'objectId', id: target.id }, new Date(interrupted.at), options);
+      if (!read.ok && read.error.code !== 'not_found') {
+        // Unknown: put the interrupted take back as it was, so that the next click reads back again.
+        const back = await this.change(id, (s) => ({ ok: true, value: restoreInterruptedTake(s, occurrence) }));
+        return { kind: 'failed', schedule: 'kind' in back ? schedule : back, failure: read.error };
+      }
+      if (read.ok && read.value.verified && read.value.validFromAfter) {
+        const at = new Date(read.value.validFromAfter).toISOString();
+        const finished = (await this.finish(taken, { kind: 'revoked', at, by: interrupted.by })) ?? schedule;
+        await this.options.audit.after({
+          ...about,
+          action: 'revocation.succeeded',
+          outcome: 'ok',
+          code: 'verified_after_interruption',
+          detail: `Scheduled revocation: ${interrupted.by.name}'s run from ${interrupted.at} was interrupted; the target's sessions are valid only from ${at}, so the revoke had happened. Recorded without revoking again.`,
+        });
+        return { kind: 'revoked', schedule: finished };
+      }
+    }
     try {
       await this.options.audit.before({
         ...about,
         action: 'revocation.started',
         outcome: 'info',
-        detail: `Scheduled revocation armed by ${schedule.armedBy.name}, due ${describeInstant(new Date(due.dueAt), 'UTC')}; run ${delay} minutes after the due time.`,
+        detail: `Scheduled revocation armed by ${schedule.armedBy.name}, due ${describeInstant(new Date(due.dueAt), 'UTC')}; run ${delay} minutes after the due time${interrupted ? `, taking over ${interrupted.by.name}'s run from ${interrupted.at}, which was interrupted before Entra revoked anything` : ''}.`,
       });
     } catch {
       // No unaudited action.

@@ -37,7 +37,8 @@ export const runDue: CardHandler = async (turn) => {
   if (current?.number === occurrence && current.result && current.result.kind !== 'failed')
     return cardResponse(bot.presenter.schedule(actedView(schedule)));
   if (current?.number !== occurrence) return messageResponse(explainSchedule('stale_card'));
-  if (current.taken) return messageResponse(`${current.taken.by.name} clicked first; their revoke is running.`);
+  if (current.taken && schedules.service.isRunning(schedule))
+    return messageResponse(`${current.taken.by.name} clicked first; their revoke is running.`);
   const limited = bot.limits.forInvoke('revoke', person);
   if (limited) return limited;
   const session = await bot.signIn.forClick(context, person);
