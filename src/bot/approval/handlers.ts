@@ -132,7 +132,13 @@ async function approve<T extends Approvable>(turn: CardTurn, select: Select<T>):
     later: async (outcome, clicked) => {
       if (outcome.kind !== 'decided') return;
       if (outcome.execution !== undefined) subjects.follow?.(clicked.adapter, outcome.execution);
-      const subject = outcome.verify ? await outcome.verify() : outcome.subject;
+      // A read-back that could not be recorded still leaves the decision to publish and the requester to tell.
+      const subject = outcome.verify
+        ? await outcome.verify().catch((error: unknown) => {
+            bot.logger.warn({ err: error, subjectId: outcome.subject.id }, 'could not record the read-back of the approved revoke');
+            return outcome.subject;
+          })
+        : outcome.subject;
       await publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, await subjects.cardForEveryone(subject), bot.logger);
       if (subject.state !== 'awaitingApproval' && outcome.execution === undefined) await tellOf(bot, clicked.adapter, subjects, subject);
     },
