@@ -65,7 +65,9 @@ function status(view: ApprovalView): string {
             ? '; not verified yet — the directory still shows the old time, look again in a few minutes'
             : view.verification === 'unreadable'
               ? '; not verified — the user could not be read back, look them up again to check'
-              : ''
+              : view.verification === 'checking'
+                ? '; checking that the directory shows it…'
+                : ''
       }.`;
     case 'failed':
       return `Approved by ${by} ${when}, but Microsoft Graph did not revoke the sessions.`;

@@ -175,9 +175,14 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const byGrace = graph.count(GRAPH_ROUTES.revoke, grace.id);
     assert.equal(byPriya + byGrace, 1);
     for (const r of [a, b]) assert.match(textOf(r.card), /Approved/, textOf(r.card));
-    const everyone = textOf(currentCard(teams, security.channel, approval.id));
+    // The read-back that verifies the revoke follows the answer and updates the card for everyone.
+    const verified = await teams.waitForMessage(
+      security.channel,
+      (m) => m.id === approval.id && textOf(m.card).includes('verified: the directory shows it'),
+      10_000,
+    );
+    const everyone = textOf(verified.card);
     assert.match(everyone, /Approved — sessions revoked/);
-    assert.match(everyone, /verified: the directory shows it/);
     assert.match(everyone, /Graph request id/);
     const chat = teams.messages(teams.personalChat(uma));
     assert.ok(
@@ -323,6 +328,12 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const before = graph.server.calls.length;
     const approved = await teams.click(grace, approval, 'Approve and revoke', { signIn: true });
     assert.match(textOf(approved.card), /Approved — sessions revoked/, textOf(approved));
+    // The read-back that verifies the revoke follows the answer, after the bundle.
+    await teams.waitForMessage(
+      security.channel,
+      (m) => m.id === approval.id && textOf(m.card).includes('verified: the directory shows it'),
+      10_000,
+    );
     assert.deepEqual(
       graph.server.calls
         .slice(before)
@@ -333,7 +344,6 @@ describe('four eyes: approvals in the security channel, end to end', function ()
         `${GRAPH_ROUTES.updateUser} 204`,
         `${GRAPH_ROUTES.revoke} 200`,
         `${GRAPH_ROUTES.registeredDevices} 200`,
-        // The approval card is published verified: the read-back comes before it, after the bundle.
         `${GRAPH_ROUTES.getUser} 200`,
       ],
     );
@@ -348,6 +358,56 @@ describe('four eyes: approvals in the security channel, end to end', function ()
     const done = await teams.click(rita, card, 'Revoke sessions');
     assert.match(textOf(done.card), /Sessions revoked/);
     assert.equal(graph.count(GRAPH_ROUTES.revokeMe, rita.id), 1);
+  });
+
+  it('when an approver approves, then the answer comes after the revoke alone, and the approval card and the requester’s card are updated to verified once the read-back lands', async function () {
+    const { teams, directory, graph } = e2e.cloud;
+    const uma = directory.user('uma');
+    const grace = directory.user('grace');
+    const lee = directory.user('lee.gu');
+    const chat = teams.personalChat(uma);
+    const card = await sendForCard(teams, uma, chat, `revoke ${lee.userPrincipalName}`);
+    await teams.click(uma, card, 'Request revocation', { inputs: { reason: 'INC-4302' } });
+    const approval = approvalCardFor(e2e, security.channel, 'Lee Gu');
+    await approverView(e2e, grace, approval);
+    const told = (): number =>
+      teams.messages(chat).filter((m) => (m.text ?? '').includes("approved your request: Lee Gu's sessions are revoked")).length;
+    const toldBefore = told();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    graph.injectFault({ route: GRAPH_ROUTES.getUser, until: held });
+    try {
+      const graphCallsBefore = graph.server.calls.length;
+      const approved = await teams.click(grace, approval, 'Approve and revoke', { signIn: true });
+      assert.equal(approved.status, 200, JSON.stringify(approved));
+      assert.deepEqual(
+        graph.server.calls.slice(graphCallsBefore).map((c) => c.route),
+        [GRAPH_ROUTES.revoke],
+        'one Graph call answered before the approver’s answer: the revoke',
+      );
+      assert.match(textOf(approved.card), /Approved — sessions revoked/);
+      assert.match(textOf(approved.card), /checking that the directory shows it/);
+      assert.doesNotMatch(textOf(approved.card), /verified: the directory shows it/);
+      assert.equal(told() - toldBefore, 1, 'the requester was told with the answer');
+      assert.doesNotMatch(textOf(currentCard(teams, chat, card.id)), /\(verified/, 'the requester’s card is not verified yet');
+      release();
+      const everyone = await teams.waitForMessage(
+        security.channel,
+        (m) => m.id === approval.id && textOf(m.card).includes('verified: the directory shows it'),
+        10_000,
+      );
+      assert.doesNotMatch(textOf(everyone.card), /checking that the directory/);
+      await teams.waitForMessage(chat, (m) => m.id === card.id && textOf(m.card).includes('(verified'), 10_000);
+      assert.deepEqual(
+        graph.server.calls.slice(graphCallsBefore).map((c) => `${c.route} ${c.caller === grace.id ? 'by grace' : 'by someone else'}`),
+        [`${GRAPH_ROUTES.revoke} by grace`, `${GRAPH_ROUTES.getUser} by grace`],
+        'the revoke, then the read-back with the approver’s token: exactly once each',
+      );
+      assert.equal(told() - toldBefore, 1, 'the requester was told once; the read-back only updated their card');
+    } finally {
+      release();
+      graph.clearFaults();
+    }
   });
 });
 

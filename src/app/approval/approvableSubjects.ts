@@ -31,6 +31,12 @@ export interface Executed<T, E> {
   readonly subject: T;
   /** E.g. a bulk run's background execution; undefined for work that finished already. */
   readonly execution?: E;
+  /**
+   * Work that follows the answer (e.g. the read-back that verifies a revoke): the approver waits
+   * for the approved work only; this records its check on the stored subject and resolves to the
+   * subject as stored afterwards.
+   */
+  readonly verify?: () => Promise<T>;
 }
 
 /** A recovered interrupted execution: the subject as recorded now, or why it was left alone. */

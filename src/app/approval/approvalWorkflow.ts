@@ -61,7 +61,7 @@ export type DecisionOutcome<T> =
 /** What became of an approval. */
 export type ApproveOutcome<T, E> =
   /** The approval won: the subject as the executor left it (for a single request, the revoke's result). */
-  | { readonly kind: 'decided'; readonly subject: T; readonly execution?: E }
+  | { readonly kind: 'decided'; readonly subject: T; readonly execution?: E; readonly verify?: () => Promise<T> }
   | { readonly kind: 'refused'; readonly problem: DecisionProblem; readonly subject?: T }
   /** The audit trail could not record the approval: nothing was done, the subject waits as before. */
   | { readonly kind: 'storage_unavailable' };
@@ -219,7 +219,12 @@ export class ApprovalWorkflow<T extends Approvable, A extends { readonly person:
     }
     const executed = await this.subjects.execute(acting, { value: held.value, etag: won.etag }, options);
     if (executed.subject.state !== 'awaitingApproval') await this.releaseAwaiting(executed.subject);
-    return { kind: 'decided', subject: executed.subject, ...(executed.execution !== undefined ? { execution: executed.execution } : {}) };
+    return {
+      kind: 'decided',
+      subject: executed.subject,
+      ...(executed.execution !== undefined ? { execution: executed.execution } : {}),
+      ...(executed.verify !== undefined ? { verify: executed.verify } : {}),
+    };
   }
 
   /** An approver rejects, with an optional note for the requester. Nothing is done in the directory. */

@@ -7,14 +7,7 @@
  */
 import { approve, type Approver } from '../../domain/approval';
 import type { Clock } from '../../domain/clock';
-import {
-  completeApproval,
-  expireIfDue,
-  planContainment,
-  recordVerification,
-  REQUEST_APPROVALS,
-  type RevocationRequest,
-} from '../../domain/revocationRequest';
+import { completeApproval, expireIfDue, planContainment, REQUEST_APPROVALS, type RevocationRequest } from '../../domain/revocationRequest';
 import type { Acting } from '../acting';
 import { auditActor } from '../acting';
 import type { ApprovableSubjects, Recovered } from '../approval/approvableSubjects';
@@ -23,7 +16,7 @@ import { NAMESPACE } from '../ports/namespaces';
 import type { StateStore, StoredItem } from '../ports/stateStore';
 import { auditTarget, retainRequestsUntil, saveHeldRequest } from './requestRecords';
 import { runRevocation } from './runRevocation';
-import { verifyRevocation } from './verifyRevocation';
+import { verifyAndRecord } from './verifyRevocation';
 import { answerOf, DEFAULT_STALE_EXECUTION_AFTER_IN_MS, isStaleExecution, recoverStaleExecution } from './staleExecution';
 
 /** Where requests are stored and audited, and the times that bound them. */
@@ -62,12 +55,9 @@ export function requestApprovals(options: RequestApprovalsOptions): ApprovableSu
         clock: options.clock,
         deadline: run.deadline,
       });
-      // The approval card says whether the directory shows the revoke: read back before it is published.
-      const completed = completeApproval(request, outcome, options.clock.now());
-      const finished = result.ok
-        ? recordVerification(completed, await verifyRevocation(acting.directory, key, revokeStartedAt, { deadline: run.deadline }))
-        : completed;
-      await saveHeldRequest(options.store, finished, held.etag, retainUntil(options.clock.now()));
+      // The approver waits for the revoke only: the read-back that verifies it runs after the answer (`verify`).
+      const finished = completeApproval(request, outcome, options.clock.now());
+      const savedAs = await saveHeldRequest(options.store, finished, held.etag, retainUntil(options.clock.now()));
       await options.audit.after({
         tenantId: acting.person.tenantId,
         action: result.ok ? 'revocation.succeeded' : 'revocation.failed',
@@ -78,7 +68,17 @@ export function requestApprovals(options: RequestApprovalsOptions): ApprovableSu
         code: result.ok ? undefined : result.error.code,
         graphRequestId: result.ok ? result.graphRequestId : result.error.graphRequestId,
       });
-      return { subject: finished };
+      if (!result.ok) return { subject: finished };
+      const pending = {
+        request: finished,
+        etag: savedAs,
+        directory: acting.directory,
+        key,
+        revokeStartedAt,
+        expiresAt: retainUntil(options.clock.now()),
+        deadline: run.deadline,
+      };
+      return { subject: finished, verify: () => verifyAndRecord(options.store, pending) };
     },
 
     // An approved revoke a crash interrupted belongs to the approvers, never to the requester's confirm.

@@ -18,7 +18,7 @@ import { containmentFrom } from '../containmentChoice';
 import { explainApprovalRoute, explainDecision, STORAGE_UNAVAILABLE } from '../explain';
 import type { BotServices, CardHandler, CardTurn, Turn } from '../turn';
 import { toPersonRef } from '../turnHelpers';
-import { answerWithinBudget } from '../withinBudget';
+import { afterAnswer, answerWithinBudget } from '../withinBudget';
 import { rememberRequester, requesterConversation, tellRequester } from './requesterConversations';
 import { alertSubjects, bulkSubjects, requestSubjects, scheduleSubjects, type SubjectAtEdge } from './subjects';
 import type { AlertAction } from '../../domain/alert';
@@ -114,26 +114,46 @@ async function approve<T extends Approvable>(turn: CardTurn, select: Select<T>):
   });
   return answerWithinBudget(turn, work, {
     what: 'background approval',
-    inTime: (outcome) => afterDecision(turn, subjects, outcome),
+    inTime: async (outcome) => {
+      const answer = await afterDecision(turn, subjects, outcome);
+      // The approver waits for the approved work only; the read-back that verifies it updates the cards after.
+      const verify = outcome.kind === 'decided' ? outcome.verify : undefined;
+      if (verify) {
+        const adapter = context.adapter;
+        afterAnswer(turn, 'verifying the approved revoke', async () => showVerified(bot, adapter, subjects, await verify()));
+      }
+      return answer;
+    },
     meanwhile: async () => {
       const current = await subjects.workflow.get(turn.subjectId);
       return cardResponse(current ? await subjects.card(turn, current) : bot.presenter.notice('Working on it', 'Revoking sessions…'));
     },
+    // The approver already has "working…": the cards are updated once, verified.
     later: async (outcome, clicked) => {
       if (outcome.kind !== 'decided') return;
       if (outcome.execution !== undefined) subjects.follow?.(clicked.adapter, outcome.execution);
-      await publish(
-        clicked.adapter,
-        bot.appId,
-        clicked.reference,
-        clicked.activityId,
-        await subjects.cardForEveryone(outcome.subject),
-        bot.logger,
-      );
-      if (outcome.subject.state !== 'awaitingApproval' && outcome.execution === undefined)
-        await tellOf(bot, clicked.adapter, subjects, outcome.subject);
+      // A read-back that could not be recorded still leaves the decision to publish and the requester to tell.
+      const subject = outcome.verify
+        ? await outcome.verify().catch((error: unknown) => {
+            bot.logger.warn({ err: error, subjectId: outcome.subject.id }, 'could not record the read-back of the approved revoke');
+            return outcome.subject;
+          })
+        : outcome.subject;
+      await publish(clicked.adapter, bot.appId, clicked.reference, clicked.activityId, await subjects.cardForEveryone(subject), bot.logger);
+      if (subject.state !== 'awaitingApproval' && outcome.execution === undefined) await tellOf(bot, clicked.adapter, subjects, subject);
     },
   });
+}
+
+/** The verified subject (or plainly not verified) on the cards everyone sees: the approval card and the requester's copy, without telling them again. */
+async function showVerified<T extends Approvable>(
+  bot: BotServices,
+  adapter: BotAdapter,
+  subjects: Subjects<T>,
+  verified: T,
+): Promise<void> {
+  await subjects.updateCards(adapter, verified);
+  await tellRequester(bot, adapter, subjects.conversations, verified.id, await subjects.cardForEveryone(verified));
 }
 
 async function reject<T extends Approvable>(turn: CardTurn, select: Select<T>): Promise<InvokeResponse> {

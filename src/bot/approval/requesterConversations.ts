@@ -40,14 +40,14 @@ export async function requesterConversation(
   return (await bot.store.get<RequesterConversation>(namespace, subjectId))?.value;
 }
 
-/** Updates the requester's copy and tells them `text` in their own conversation; a failure is logged, never thrown. */
+/** Updates the requester's copy and, given `text`, tells them in their own conversation; a failure is logged, never thrown. */
 export async function tellRequester(
   bot: BotServices,
   adapter: BotAdapter,
   namespace: StoreNamespace,
   subjectId: string,
   card: AdaptiveCard,
-  text: string,
+  text?: string,
 ): Promise<void> {
   const stored = await requesterConversation(bot, namespace, subjectId);
   if (!stored) return;
