@@ -116,7 +116,7 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
       const agent = agents[i % agents.length]!;
       const turn = await teams.send(agent, chatOf(agent), `revoke ${targetOf(i)}`);
       const card = turn.posted.find((m) => m.card && JSON.stringify(m.card).includes(targetOf(i)));
-      if (!card || !/Revoke sessions/.test(JSON.stringify(card.card))) {
+      if (!card || !JSON.stringify(card.card).includes('Revoke sessions')) {
         if (failures === 0) console.error(`lookup ${i} failed: ${turn.status} ${JSON.stringify(turn.posted).slice(0, 400)}`);
         failures += 1;
         return;
@@ -172,7 +172,7 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
       );
     if (failures > 0) process.exitCode = 1;
   } finally {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (child?.exitCode === null) child.kill('SIGKILL');
     await cloud.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
