@@ -6,7 +6,7 @@
  * each step asks the probe for process.memoryUsage() after a full GC. A heap that keeps what it
  * needs per turn grows about linearly; one that only has headroom levels off.
  *
- * Options (environment): BENCH_TURNS (N, default 250), BENCH_CONCURRENCY (default 8),
+ * Options (environment): BENCH_TURNS (N, default 1000: smaller steps are within JIT noise), BENCH_CONCURRENCY (default 8),
  * BENCH_SETTLE_MS (the wait after each step before measuring, default 12 s: longer than any timer
  * a turn arms), BENCH_HEAP_SNAPSHOTS (a directory: the bot also writes a heap snapshot at each step,
  * to compare object counts by constructor).
@@ -22,7 +22,7 @@ import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
 import type { PemPair } from '../emulator/tls';
 
 const ROOT = path.join(__dirname, '..');
-const N = Number(process.env.BENCH_TURNS ?? 250);
+const N = Number(process.env.BENCH_TURNS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const AGENTS = ['uma', 'helen', 'aaron', 'priya', 'grace'];
 const WARM_UP = 100;
