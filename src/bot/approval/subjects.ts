@@ -27,6 +27,7 @@ import { isRequester } from '../../domain/people';
 import type { ScheduledRevocation } from '../../domain/schedule';
 import { approvalView } from '../schedule/scheduleViews';
 import type { TurnPerson } from '../turnPerson';
+import type { SecurityChannel } from '../securityChannel';
 import type { Viewer } from './viewer';
 
 /** How a four-eyes card is shown beyond its subject. */
@@ -90,24 +91,11 @@ export function requestSubjects(bot: BotServices): SubjectAtEdge<RevocationReque
       title: 'Already waiting for approval',
       message: `${existing.target.displayName} already has a revocation request from ${existing.requester.name} waiting in ${channelName}. Follow that one instead of sending a second.`,
     }),
-    async updateCards(adapter, request) {
-      // The approval card in the channel, for everyone (e.g. after a withdrawal from outside the channel).
-      const known = await approvals.channel.get();
-      const card = request.approval?.card;
-      if (!known || !card) return;
-      try {
-        await publish(
-          adapter,
-          bot.appId,
-          atConversation(known.reference, card.conversationId),
-          card.activityId,
-          await requestCardForEveryone(bot, request),
-          bot.logger,
-        );
-      } catch (error) {
-        bot.logger.warn({ err: error, requestId: request.id }, 'could not update the approval card');
-      }
-    },
+    // The approval card in the channel, for everyone (e.g. after a withdrawal from outside the channel).
+    updateCards: (adapter, request) =>
+      updateChannelCard(bot, approvals.channel, adapter, request.approval?.card, () => requestCardForEveryone(bot, request), {
+        requestId: request.id,
+      }),
   };
 }
 
@@ -148,23 +136,8 @@ export function alertSubjects(bot: BotServices, action: AlertAction): SubjectAtE
     acting: (person, session) => ({ ...actingFor(person, session), action }),
     decisionText: () => '',
     stillWaitingNotice: () => 'Your action did not go through (see the card for why); the alert stays open for someone else.',
-    async updateCards(adapter, alert) {
-      const known = await approvals.channel.get();
-      const card = alert.approval?.card;
-      if (!known || !card) return;
-      try {
-        await publish(
-          adapter,
-          bot.appId,
-          atConversation(known.reference, card.conversationId),
-          card.activityId,
-          bot.presenter.alert(alert),
-          bot.logger,
-        );
-      } catch (error) {
-        bot.logger.warn({ err: error, alertId: alert.id }, 'could not update the alert card');
-      }
-    },
+    updateCards: (adapter, alert) =>
+      updateChannelCard(bot, approvals.channel, adapter, alert.approval?.card, () => bot.presenter.alert(alert), { alertId: alert.id }),
   };
 }
 
@@ -193,22 +166,28 @@ export function scheduleSubjects(bot: BotServices): SubjectAtEdge<ScheduledRevoc
         ? `${by} approved your schedule: it is armed.`
         : `${by} rejected your schedule${schedule.approval?.rejectReason ? `: “${schedule.approval.rejectReason}”` : '.'}`;
     },
-    async updateCards(adapter, schedule) {
-      const known = await approvals.channel.get();
-      const card = schedule.approval?.card;
-      if (!known || !card) return;
-      try {
-        await publish(
-          adapter,
-          bot.appId,
-          atConversation(known.reference, card.conversationId),
-          card.activityId,
-          everyone(schedule),
-          bot.logger,
-        );
-      } catch (error) {
-        bot.logger.warn({ err: error, scheduleId: schedule.id }, 'could not update the schedule approval card');
-      }
-    },
+    updateCards: (adapter, schedule) =>
+      updateChannelCard(bot, approvals.channel, adapter, schedule.approval?.card, () => everyone(schedule), { scheduleId: schedule.id }),
   };
+}
+
+/**
+ * Updates a subject's card in the security channel, for everyone. A failure is logged, not
+ * thrown: the stored state is what counts, and the card catches up at the next update.
+ */
+async function updateChannelCard(
+  bot: BotServices,
+  channel: SecurityChannel,
+  adapter: BotAdapter,
+  card: { readonly conversationId: string; readonly activityId: string } | undefined,
+  content: () => AdaptiveCard | Promise<AdaptiveCard>,
+  about: Readonly<Record<string, string>>,
+): Promise<void> {
+  const known = await channel.get();
+  if (!known || !card) return;
+  try {
+    await publish(adapter, bot.appId, atConversation(known.reference, card.conversationId), card.activityId, await content(), bot.logger);
+  } catch (error) {
+    bot.logger.warn({ err: error, ...about }, 'could not update the card in the security channel');
+  }
 }
