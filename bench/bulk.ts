@@ -43,11 +43,11 @@ import { EmulatedCloud } from '../emulator/cloud';
 import { addBulkPopulation, seedDirectory, type DirectoryUser } from '../emulator/directory';
 import { GRAPH_ROUTES, type ThrottlingOptions } from '../emulator/graph';
 import { type PemPair } from '../emulator/tls';
-import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
 import { openSqliteStorage } from '../src/storage';
 import { BULK_GRAPH_SCOPES, bulkConfig, delegatedBulkDirectory, revokeStatusesByUser, successfulRevokes } from '../test/helpers/bulkCloud';
 import { systemClock } from '../src/domain/clock';
 import type { PersonRef } from '../src/domain/people';
+import { startTrustingOwnCa } from './trustingOwnCa';
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
@@ -364,19 +364,4 @@ async function run(ca: PemPair): Promise<void> {
   if (!checks.every(([, ok]) => ok)) process.exitCode = 1;
 }
 
-/** Like scripts/test.ts: Node reads NODE_EXTRA_CA_CERTS only at start-up, so make the CA first and re-run with it. */
-async function main(): Promise<void> {
-  const trusted = trustedOwnCa();
-  if (trusted) return run(trusted.ca);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'revoker-bench-ca-'));
-  try {
-    process.exitCode = await rerunTrustingNewCa(dir, 'bench');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+startTrustingOwnCa((_caFile, ca) => run(ca));

@@ -18,8 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { EmulatedCloud } from '../emulator/cloud';
 import type { DirectoryUser } from '../emulator/directory';
-import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
 import type { PemPair } from '../emulator/tls';
+import { startTrustingOwnCa } from './trustingOwnCa';
 
 const ROOT = path.join(__dirname, '..');
 const N = Number(process.env.BENCH_TURNS ?? 1000);
@@ -178,18 +178,4 @@ async function run(caFile: string, ca: PemPair): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const trusted = trustedOwnCa();
-  if (trusted) return run(trusted.certFile, trusted.ca);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'revoker-heap-ca-'));
-  try {
-    process.exitCode = await rerunTrustingNewCa(dir, 'bench');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+startTrustingOwnCa(run);

@@ -30,10 +30,10 @@ import { EmulatedCloud } from '../emulator/cloud';
 import type { DirectoryUser } from '../emulator/directory';
 import { ENTRA_ROUTE } from '../emulator/entra';
 import type { PostedMessage } from '../emulator/teams';
-import { rerunTrustingNewCa, trustedOwnCa } from '../emulator/selfTrust';
 import { issueServerCertificate, type PemPair } from '../emulator/tls';
 import { startIngestion } from '../test/helpers/appInsightsIngestion';
 import { startAzurite, uniqueContainer, type Azurite } from '../test/helpers/azurite';
+import { startTrustingOwnCa } from './trustingOwnCa';
 
 const ROOT = path.join(__dirname, '..');
 const TURNS = Number(process.env.BENCH_TURNS ?? 400);
@@ -554,19 +554,4 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
     console.log(row.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
 }
 
-/** Like scripts/test.ts: Node reads NODE_EXTRA_CA_CERTS only at start-up, so make the CA first and re-run with it. */
-async function main(): Promise<void> {
-  const trusted = trustedOwnCa();
-  if (trusted) return run(trusted.certFile, trusted.ca);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'revoker-bench-ca-'));
-  try {
-    process.exitCode = await rerunTrustingNewCa(dir, 'bench');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+startTrustingOwnCa(run);
